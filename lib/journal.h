@@ -1,0 +1,81 @@
+/*
+ * journal - the append-only record of every action, JSON Lines.
+ *
+ * One JSON object per line. Each record is written with one write() on an
+ * O_APPEND descriptor, under an exclusive flock of the file, and flushed
+ * with fdatasync() before rl_journal_append() returns: many processes may
+ * append at once and lose or tear nothing. A record that cannot be written
+ * whole is an error, and the caller must not go on with the action.
+ *
+ * Fields (absent ones are left out of the line):
+ *   time "2026-11-24T03:12:05.123Z", ts (ms since epoch), node, user, pid,
+ *   run (id shared by the records of one action), event, action, component,
+ *   host, command, exit (int), signal (int), duration_ms (int), result,
+ *   message, reason, author
+ */
+#ifndef RL_JOURNAL_H
+#define RL_JOURNAL_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+/* One record. Plain struct; NULL strings and -1 numbers are left out. */
+struct rl_journal_rec {
+	int64_t ts_ms;		/* 0 on append: now */
+	const char *node;
+	const char *user;
+	int64_t pid;		/* 0 on append: getpid(); -1: left out */
+	const char *run;
+	const char *event;	/* "plan", "step", "decision", "hold", ... */
+	const char *phase;	/* "begin" or "end" */
+	const char *action;	/* "start", "stop", "restart", "check", ... */
+	const char *component;
+	const char *host;
+	const char *command;
+	int64_t exit_code;	/* -1: none */
+	int64_t signal;		/* -1: none */
+	int64_t duration_ms;	/* -1: none */
+	const char *result;	/* "ok", "failed", "skipped", "timeout", ... */
+	const char *message;
+	const char *reason;
+	const char *author;
+};
+
+/* Sets every number to -1 (pid and ts to 0) and every string to NULL. */
+void rl_journal_rec_init(struct rl_journal_rec *r);
+
+struct rl_journal;
+
+/*
+ * Opens (creating with mode 0640) the journal at PATH for appending. The
+ * directory must exist. Errors name the path and errno text.
+ */
+struct rl_journal *rl_journal_open(const char *path, struct rl_err *err);
+void rl_journal_close(struct rl_journal *j);
+const char *rl_journal_path(const struct rl_journal *j);
+
+/* Appends one record, whole and synced, or fails with err set. */
+int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
+		      struct rl_err *err);
+
+/* Formats one record as a JSON line (with '\n') into a new string the
+ * caller frees; NULL on allocation failure. Exposed for tests. */
+char *rl_journal_format(const struct rl_journal_rec *r);
+
+/*
+ * Reads the journal at PATH from the start and calls CB for every record
+ * (strings borrowed for the call only). A torn or foreign line is
+ * reported through err only if it is not the last line; CB returning
+ * non-zero stops the read and is returned. A missing file reads as empty.
+ */
+typedef int (*rl_journal_cb)(const struct rl_journal_rec *r, void *ctx);
+int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
+		    struct rl_err *err);
+
+/* Parses one line into R, strings pointing into the copy kept in *store
+ * (caller frees *store). Returns 0, or -1 if it is not a record. */
+int rl_journal_parse_line(const char *line, struct rl_journal_rec *r,
+			  char **store);
+
+#endif

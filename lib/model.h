@@ -1,0 +1,198 @@
+/*
+ * model - applications, components and hosts; the requirement graph.
+ *
+ * The model is built by config (or by tests through the rl_model_add_*
+ * calls), then rl_model_resolve() links the graph, rejects cycles and
+ * unknown requirements, and computes levels and topological order. After
+ * that the model is read-only: the structs below are plain so that every
+ * module can read them, but only model.c and config.c write them.
+ *
+ * Every string in the model is owned by the model and freed by
+ * rl_model_free(). Pointers between objects (component->host, ->requires,
+ * ->dependents, app->components) are borrowed and live as long as the model.
+ */
+#ifndef RL_MODEL_H
+#define RL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Where a thing was defined, for error messages ("file:line"). */
+struct rl_where {
+	const char *file;	/* owned by the model; NULL if unknown */
+	int line;
+};
+
+enum rl_transport_kind {
+	RL_TRANSPORT_SSH = 0,
+	RL_TRANSPORT_LOCAL,
+};
+
+enum rl_shell {
+	RL_SHELL_POSIX = 0,
+	RL_SHELL_POWERSHELL,
+	RL_SHELL_CMD,
+};
+
+enum rl_heal {
+	RL_HEAL_HARD = 0,	/* act on the first CRITICAL HARD */
+	RL_HEAL_SOFT,		/* act on the heal_soft_attempt-th SOFT attempt */
+	RL_HEAL_NEVER,		/* only report */
+};
+
+enum rl_check_mode {
+	RL_CHECK_EXIT = 0,	/* exit 0 is OK, anything else CRITICAL */
+	RL_CHECK_PLUGIN,	/* the command is a plugin: 0..3 pass through */
+	RL_CHECK_XML,		/* output is XML, judged by XPath (issue 7) */
+};
+
+/* [ssh] settings; a host may override user, identity and port. */
+struct rl_ssh_settings {
+	char *user;		/* NULL: the caller's login name */
+	char *identity;		/* private key file; NULL: use the agent */
+	char *passphrase_file;	/* NULL: key has no passphrase */
+	char *known_hosts;	/* required for ssh hosts */
+	int64_t timeout_ms;	/* connect+handshake+auth, default 5s */
+	int max_channels;	/* per session, default 8 (< sshd MaxSessions) */
+	int max_handshakes;	/* concurrent handshakes, default 8 */
+};
+
+/* [relance] site settings. */
+struct rl_site {
+	char *journal;		/* default /var/lib/relance/journal.jsonl */
+	char *lock_dir;		/* default /run/relance */
+	char *command_file;	/* Nagios/Icinga command pipe; NULL if unset */
+	char *node;		/* this monitoring node's name; default hostname */
+	int parallel;		/* steps of one level run at once, default 4 */
+	int64_t check_interval_ms; /* between verification checks, default 250ms */
+	struct rl_ssh_settings ssh;
+	struct rl_where where;
+};
+
+struct rl_host {
+	char *name;
+	enum rl_transport_kind transport;
+	char *address;		/* ssh: name or IP; default: the host's name */
+	int port;		/* default 22 */
+	char *user;		/* NULL: site ssh.user */
+	char *identity;		/* NULL: site ssh.identity */
+	enum rl_shell shell;
+	char *zone;		/* Icinga 2 zone, or NULL */
+	struct rl_where where;
+	size_t index;		/* position in model->hosts */
+};
+
+struct rl_app;
+
+struct rl_component {
+	char *name;		/* full name "APP/NAME" */
+	char *short_name;	/* NAME */
+	struct rl_app *app;
+	char *host_name;
+	struct rl_host *host;	/* set by resolve */
+
+	char *check;		/* commands from the config, verbatim */
+	char *stop;
+	char *start;
+	char *restart;		/* NULL: stop then start */
+	enum rl_check_mode check_mode;
+	char *description;	/* NULL if none */
+
+	/* requirement names as written (full names after resolve) */
+	char **requires_names;
+	size_t n_requires;
+	/* set by resolve */
+	struct rl_component **requires;	/* n_requires entries */
+	struct rl_component **dependents;
+	size_t n_dependents;
+	int level;		/* 0: requires nothing; else 1 + max(requires) */
+	size_t topo;		/* position in model->topo */
+
+	int64_t check_timeout_ms;	/* default 10s */
+	int64_t start_timeout_ms;	/* start + verification, default 60s */
+	int64_t stop_timeout_ms;	/* stop + verification, default 60s */
+	enum rl_heal heal;
+	int heal_soft_attempt;		/* for RL_HEAL_SOFT */
+	int restart_limit_count;	/* default 3 */
+	int64_t restart_limit_window_ms; /* default 1h */
+
+	struct rl_where where;
+	size_t index;		/* position in model->components */
+};
+
+struct rl_app {
+	char *name;
+	char *description;	/* NULL if none */
+	int parallel;		/* 0: site's */
+	struct rl_component **components; /* in topological order */
+	size_t n_components;
+	struct rl_where where;	/* of [application] or of its first component */
+};
+
+struct rl_model {
+	struct rl_site site;
+	struct rl_host **hosts;		/* in definition order */
+	size_t n_hosts;
+	struct rl_component **components; /* in definition order */
+	size_t n_components;
+	struct rl_component **topo;	/* topological order, stable: by level,
+					   then by name */
+	struct rl_app **apps;		/* sorted by name */
+	size_t n_apps;
+	char **files;			/* every file read, for messages */
+	size_t n_files;
+};
+
+/* A new empty model with the site defaults. NULL on allocation failure. */
+struct rl_model *rl_model_new(void);
+void rl_model_free(struct rl_model *m);
+
+/*
+ * Adds a host / component / application with defaults filled in; returns
+ * the new object (owned by the model) for the caller to fill, or NULL with
+ * err set (duplicate name with both places, invalid name, no memory).
+ * Names: a component is "APP/NAME"; APP and NAME are [A-Za-z0-9._-]+.
+ * Host names are [A-Za-z0-9._-]+.
+ * where.file must be a string the model owns (rl_model_intern_file).
+ */
+struct rl_host *rl_model_add_host(struct rl_model *m, const char *name,
+				  struct rl_where where, struct rl_err *err);
+struct rl_component *rl_model_add_component(struct rl_model *m,
+					    const char *name,
+					    struct rl_where where,
+					    struct rl_err *err);
+struct rl_app *rl_model_add_app(struct rl_model *m, const char *name,
+				struct rl_where where, struct rl_err *err);
+
+/* Adds one requirement name to c (a full name, or NAME within c's app). */
+int rl_model_add_require(struct rl_model *m, struct rl_component *c,
+			 const char *name, struct rl_err *err);
+
+/* Keeps a copy of a file name for rl_where; returns it, NULL on OOM. */
+const char *rl_model_intern_file(struct rl_model *m, const char *file);
+
+/*
+ * Links hosts and requirements, builds apps, dependents, levels and the
+ * topological order. Errors (first one found, in definition order):
+ *  "fx.ini:30: component 'fx/pricer': requires unknown component 'fx/cach'"
+ *  "fx.ini:30: component 'fx/pricer': unknown host 'fx-app-9'"
+ *  "fx.ini:41: requirement cycle: fx/a -> fx/b -> fx/c -> fx/a"
+ *    (the place is that of the requirement that closes the cycle)
+ * Runs in O(components + requirements).
+ */
+int rl_model_resolve(struct rl_model *m, struct rl_err *err);
+
+/* Lookups after resolve; NULL if absent. O(log n). */
+struct rl_component *rl_model_component(const struct rl_model *m,
+					const char *name);
+struct rl_host *rl_model_host(const struct rl_model *m, const char *name);
+struct rl_app *rl_model_app(const struct rl_model *m, const char *name);
+
+/* "hard", "soft:3", "never"; "posix"...; "ssh"/"local": for messages. */
+const char *rl_shell_name(enum rl_shell s);
+const char *rl_transport_name(enum rl_transport_kind t);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * run - executes plans and checks through a transport.
+ *
+ * A step is: a check (start: already up? stop: already down? then the step
+ * is skipped and says so), the action command, then the check repeated
+ * every check_interval until it gives the wanted state or the step's
+ * timeout (start_timeout / stop_timeout) runs out. The steps of a level run
+ * at once, at most plan->parallel together; the run stops at the first
+ * failed level (the steps of that level already running finish) and the
+ * report says which components are down now. Every step is journaled
+ * before its action command runs and after it is verified; if the journal
+ * cannot be written the run stops before the next command.
+ */
+#ifndef RL_RUN_H
+#define RL_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "journal.h"
+#include "model.h"
+#include "plan.h"
+#include "plugin.h"
+#include "transport.h"
+
+/* The result of one component's check. Plain struct. */
+struct rl_check_result {
+	const struct rl_component *comp;	/* borrowed */
+	enum rl_state state;
+	char *output;		/* first line of output, or what failed;
+				   owned, freed by rl_check_results_free */
+	char *long_output;	/* lines after the first, or NULL */
+	int64_t duration_us;
+	bool transport_failed;	/* the command could not run / timed out */
+};
+
+/*
+ * Runs the check of each of the N components at once and writes N
+ * results (caller frees with rl_check_results_free). exit mode: 0 OK, else
+ * CRITICAL; plugin mode: 0..3 pass through with the output. A transport
+ * failure or timeout is UNKNOWN with the stage in the output. Returns -1
+ * only on allocation failure.
+ */
+int rl_run_checks(struct rl_transport *t,
+		  const struct rl_component *const *comps, size_t n,
+		  int64_t deadline_ms, struct rl_check_result **out,
+		  struct rl_err *err);
+void rl_check_results_free(struct rl_check_result *r, size_t n);
+
+enum rl_step_outcome {
+	RL_OUTCOME_NOT_RUN = 0,	/* the run stopped before it */
+	RL_OUTCOME_DONE,	/* the action ran and was verified */
+	RL_OUTCOME_SKIPPED,	/* already in the wanted state */
+	RL_OUTCOME_FAILED,	/* the action failed or was not verified */
+};
+
+/* One per plan step, in step-number order. Plain struct. */
+struct rl_step_report {
+	const struct rl_step *step;	/* borrowed from the plan */
+	enum rl_step_outcome outcome;
+	int64_t duration_ms;
+	char message[512];	/* "started and verified in 1.2s", "stop
+				   exited 1: ...", "still down after 60s" */
+};
+
+struct rl_run_report {
+	bool ok;
+	struct rl_step_report *steps;	/* plan->n_steps entries */
+	size_t n_steps;
+	/* components of the plan whose last check said down (after a
+	   failure: the ones that are down now) */
+	const struct rl_component **down;
+	size_t n_down;
+	int64_t duration_ms;
+	char run_id[40];
+};
+void rl_run_report_free(struct rl_run_report *r);
+
+/* Called after each step ends (for progress output). */
+typedef void (*rl_run_progress_cb)(const struct rl_step_report *s, void *ctx);
+
+struct rl_run_opts {
+	struct rl_journal *journal;	/* required */
+	const char *user;		/* who asked */
+	const char *node;		/* this node; NULL: model site node */
+	const char *origin;		/* "relancectl", "handle_component" */
+	rl_run_progress_cb progress;	/* may be NULL */
+	void *progress_ctx;
+};
+
+/*
+ * Runs PLAN. Returns 0 when the run happened (report->ok says whether it
+ * succeeded), -1 if it could not start or had to stop because the journal
+ * failed (err says why; *out still describes what was done, if anything).
+ * Blocks until the plan ends: at most the sum of its levels' timeouts.
+ */
+int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
+		const struct rl_plan *plan, const struct rl_run_opts *opts,
+		struct rl_run_report **out, struct rl_err *err);
+
+#endif

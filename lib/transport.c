@@ -1,0 +1,4 @@
+#include "config.h"
+
+/* placeholder: see the module header */
+extern int rl_placeholder_transport;

@@ -1,0 +1,108 @@
+/*
+ * transport - runs commands on hosts, many at once, with one deadline.
+ *
+ * One interface for every host kind: `local` (fork/exec on this machine:
+ * an argv with no shell when the command is plain words, /bin/sh -c when
+ * it uses shell syntax; minimal environment; every other fd closed) and
+ * `ssh` (libssh2, non-blocking; issue 4). A batch mixes hosts of both
+ * kinds; all commands of a batch run concurrently, within per-session caps.
+ *
+ * A transport keeps its connections between batches (SSH sessions are
+ * reused), so create one per program run and free it at the end.
+ */
+#ifndef RL_TRANSPORT_H
+#define RL_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+
+/* Output kept per stream; beyond it the rest is read and dropped. */
+#define RL_CMD_OUTPUT_MAX (64 * 1024)
+
+enum rl_cmd_status {
+	RL_CMD_PENDING = 0,	/* not run yet (before rl_transport_run) */
+	RL_CMD_EXITED,		/* ran to its end: exit_code is valid */
+	RL_CMD_SIGNALED,	/* ended by a signal: signal is valid */
+	RL_CMD_TIMEOUT,		/* its time ran out at `stage`; it was killed
+				   (on the target where the shell allows) */
+	RL_CMD_FAILED,		/* could not be run: `stage` and `error` say */
+};
+
+/* How far a command got: where a failure or timeout happened. */
+enum rl_cmd_stage {
+	RL_STAGE_RESOLVE = 0,
+	RL_STAGE_CONNECT,
+	RL_STAGE_HANDSHAKE,
+	RL_STAGE_HOSTKEY,
+	RL_STAGE_AUTH,
+	RL_STAGE_EXEC,		/* starting the command (fork/exec, channel) */
+	RL_STAGE_COMMAND,	/* the command itself was running */
+};
+
+/* Plain struct: fill the inputs, zero the rest; rl_cmd_clear() after. */
+struct rl_cmd {
+	/* in */
+	const struct rl_host *host;	/* borrowed */
+	const char *command;		/* borrowed: the config's text */
+	int64_t timeout_ms;		/* 0: only the batch deadline */
+	const char *component;		/* exported as RELANCE_COMPONENT; may
+					   be NULL */
+	/* out */
+	enum rl_cmd_status status;
+	enum rl_cmd_stage stage;
+	int exit_code;
+	int signal;
+	char *out;			/* NUL-terminated, owned: rl_cmd_clear */
+	size_t out_len;
+	bool out_cut;			/* more than RL_CMD_OUTPUT_MAX came */
+	char *err;
+	size_t err_len;
+	bool err_cut;
+	int64_t duration_us;		/* from start of exec to its end */
+	char error[256];		/* FAILED/TIMEOUT: one line, names the
+					   host and the stage */
+};
+
+struct rl_transport;
+
+/* NULL with err set on failure (e.g. libssh2 init). */
+struct rl_transport *rl_transport_new(const struct rl_model *m,
+				      struct rl_err *err);
+/* Closes every connection without waiting for the peer. NULL is a no-op. */
+void rl_transport_free(struct rl_transport *t);
+
+/*
+ * Runs the n commands at once and returns when each has a result, or at
+ * DEADLINE_MS (rl_now_ms() clock), whichever comes first: commands still
+ * running then are killed and marked RL_CMD_TIMEOUT; the call never
+ * blocks past the deadline by more than a few ms. A command with its own
+ * timeout_ms ends at the earlier of the two.
+ * Per-command failures are in the commands, not the return value: returns
+ * 0 when every command has a result, -1 only if the batch itself could not
+ * be run (no memory), with err set.
+ */
+int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
+		     int64_t deadline_ms, struct rl_err *err);
+
+/* Frees a command's outputs and resets its outputs to zero. */
+void rl_cmd_clear(struct rl_cmd *c);
+
+/* "exit 3", "killed by SIGKILL", "timed out while connecting", ... */
+void rl_cmd_describe(const struct rl_cmd *c, char *buf, size_t len);
+const char *rl_cmd_stage_name(enum rl_cmd_stage s);	/* "connect" ... */
+
+/*
+ * Splits a command into an argv when it is plain words (letters, digits,
+ * and -_./=:,+@%^ ; single or double quotes with no $ ` \ inside double
+ * quotes). Returns 1 and a NULL-terminated argv (caller frees with
+ * rl_argv_free) for plain words, 0 when the command needs a shell, -1 on
+ * allocation failure. Exposed for tests.
+ */
+int rl_command_split(const char *command, char ***argv);
+void rl_argv_free(char **argv);
+
+#endif

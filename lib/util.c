@@ -1,0 +1,258 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t rl_now_ms(void)
+{
+	return clock_ns(CLOCK_MONOTONIC) / 1000000;
+}
+
+int64_t rl_now_us(void)
+{
+	return clock_ns(CLOCK_MONOTONIC) / 1000;
+}
+
+int64_t rl_wall_ms(void)
+{
+	return clock_ns(CLOCK_REALTIME) / 1000000;
+}
+
+static bool buf_grow(struct rl_buf *b, size_t extra)
+{
+	size_t want;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (extra > SIZE_MAX / 2 - b->len) {
+		b->oom = true;
+		return false;
+	}
+	want = b->len + extra + 1;
+	if (want <= b->cap)
+		return true;
+	if (want < 64)
+		want = 64;
+	if (want < b->cap * 2)
+		want = b->cap * 2;
+	p = realloc(b->data, want);
+	if (p == NULL) {
+		b->oom = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = want;
+	return true;
+}
+
+void rl_buf_append(struct rl_buf *b, const char *s, size_t n)
+{
+	if (!buf_grow(b, n))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void rl_buf_puts(struct rl_buf *b, const char *s)
+{
+	rl_buf_append(b, s, strlen(s));
+}
+
+void rl_buf_vprintf(struct rl_buf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if (!buf_grow(b, (size_t)n))
+		return;
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void rl_buf_printf(struct rl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rl_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void rl_buf_json_str(struct rl_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	rl_buf_append(b, "\"", 1);
+	for (; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			rl_buf_append(b, "\\\"", 2);
+			break;
+		case '\\':
+			rl_buf_append(b, "\\\\", 2);
+			break;
+		case '\n':
+			rl_buf_append(b, "\\n", 2);
+			break;
+		case '\r':
+			rl_buf_append(b, "\\r", 2);
+			break;
+		case '\t':
+			rl_buf_append(b, "\\t", 2);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				rl_buf_printf(b, "\\u%04x", *p);
+			else
+				rl_buf_append(b, (const char *)p, 1);
+		}
+	}
+	rl_buf_append(b, "\"", 1);
+}
+
+void rl_buf_reset(struct rl_buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+const char *rl_buf_str(const struct rl_buf *b)
+{
+	return b->data != NULL ? b->data : "";
+}
+
+char *rl_buf_detach(struct rl_buf *b)
+{
+	char *s;
+
+	if (b->oom) {
+		rl_buf_free(b);
+		return NULL;
+	}
+	s = b->data != NULL ? b->data : strdup("");
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void rl_buf_free(struct rl_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->oom = false;
+}
+
+static const struct {
+	const char *name;
+	int64_t ms;
+} units[] = {
+	{ "ms", 1 },
+	{ "s", 1000 },
+	{ "m", 60 * 1000 },
+	{ "h", 60 * 60 * 1000 },
+	{ "d", 24 * 60 * 60 * 1000 },
+};
+
+int rl_parse_duration(const char *text, int64_t default_unit_ms, int64_t *ms,
+		      struct rl_err *err)
+{
+	const char *p = text;
+	int64_t n = 0, unit = 0;
+	size_t i;
+
+	if (*p < '0' || *p > '9')
+		goto bad;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (INT64_MAX - (*p - '0')) / 10)
+			return rl_err_set(err, "duration '%.64s' is too large",
+					  text);
+		n = n * 10 + (*p - '0');
+	}
+	if (*p == '\0') {
+		if (default_unit_ms == 0)
+			return rl_err_set(err,
+				"duration '%.64s' has no unit (use ms, s, m, h or d)",
+				text);
+		unit = default_unit_ms;
+	} else {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strcmp(p, units[i].name) == 0)
+				unit = units[i].ms;
+		if (unit == 0)
+			goto bad;
+	}
+	if (n > INT64_MAX / unit)
+		return rl_err_set(err, "duration '%.64s' is too large", text);
+	*ms = n * unit;
+	return 0;
+bad:
+	return rl_err_set(err,
+		"invalid duration '%.64s' (use a whole number and ms, s, m, h or d)",
+		text);
+}
+
+void rl_buf_duration(struct rl_buf *b, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms < 1000)
+		rl_buf_printf(b, "%lldms", (long long)ms);
+	else if (ms < 60 * 1000)
+		rl_buf_printf(b, "%.1fs", (double)ms / 1000.0);
+	else if (ms < 60 * 60 * 1000)
+		rl_buf_printf(b, "%lldm%02llds", (long long)(ms / 60000),
+			      (long long)(ms / 1000 % 60));
+	else
+		rl_buf_printf(b, "%lldh%02lldm", (long long)(ms / 3600000),
+			      (long long)(ms / 60000 % 60));
+}
+
+int rl_parse_long(const char *text, long min, long max, long *out,
+		  struct rl_err *err)
+{
+	char *end;
+	long v;
+
+	if (*text == '\0' || (*text == '-' && min >= 0) || *text == '+' ||
+	    (*text != '-' && (*text < '0' || *text > '9')))
+		return rl_err_set(err, "invalid number '%.64s'", text);
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (*end != '\0')
+		return rl_err_set(err, "invalid number '%.64s'", text);
+	if (errno == ERANGE || v < min || v > max)
+		return rl_err_set(err, "%.64s out of range (%ld..%ld)", text,
+				  min, max);
+	*out = v;
+	return 0;
+}
+
+char *rl_strdup0(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}

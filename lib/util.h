@@ -1,0 +1,76 @@
+/*
+ * util - small helpers shared by every module: clocks, a growable byte
+ * buffer, strict number and duration parsing, JSON string escaping.
+ */
+#ifndef RL_UTIL_H
+#define RL_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Milliseconds on CLOCK_MONOTONIC: for deadlines and durations. */
+int64_t rl_now_ms(void);
+/* Microseconds on CLOCK_MONOTONIC. */
+int64_t rl_now_us(void);
+/* Milliseconds since the epoch (CLOCK_REALTIME): for the journal. */
+int64_t rl_wall_ms(void);
+
+/*
+ * A growable buffer, always NUL-terminated. Plain struct: zero-initialise
+ * it (RL_BUF_INIT) and release it with rl_buf_free(). On allocation failure
+ * the buffer sets `oom` and ignores further appends, so a sequence of
+ * appends needs one check at the end.
+ */
+struct rl_buf {
+	char *data;   /* NULL until the first append; rl_buf_str() never is */
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+#define RL_BUF_INIT { NULL, 0, 0, false }
+
+void rl_buf_append(struct rl_buf *b, const char *s, size_t n);
+void rl_buf_puts(struct rl_buf *b, const char *s);
+void rl_buf_printf(struct rl_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void rl_buf_vprintf(struct rl_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Appends s as a JSON string literal, quotes included. */
+void rl_buf_json_str(struct rl_buf *b, const char *s);
+void rl_buf_reset(struct rl_buf *b);
+/* The text, "" for an empty buffer. Borrowed: valid until the next append. */
+const char *rl_buf_str(const struct rl_buf *b);
+/* Hands the text to the caller (who frees it) and empties the buffer. */
+char *rl_buf_detach(struct rl_buf *b);
+void rl_buf_free(struct rl_buf *b);
+
+/*
+ * Parses a duration: a non-negative integer followed by a unit, one of
+ * ms, s, m, h, d ("500ms", "30s", "5m", "1h"). A bare number is refused
+ * unless default_unit_ms is non-zero, in which case it counts in that unit.
+ * Refuses signs, spaces, fractions, unknown units and overflow past
+ * INT64_MAX ms. On success writes *ms and returns 0; else -1 with err set
+ * to e.g. "invalid duration '5x' (use a number and ms, s, m, h or d)".
+ */
+int rl_parse_duration(const char *text, int64_t default_unit_ms, int64_t *ms,
+		      struct rl_err *err);
+
+/* Formats a duration for people: "850ms", "4.2s", "3m12s", "2h05m". */
+void rl_buf_duration(struct rl_buf *b, int64_t ms);
+
+/*
+ * Parses a whole decimal integer in [min, max]: no sign unless min < 0, no
+ * trailing text. Returns 0, or -1 with "invalid number 'x'" / "N out of
+ * range (MIN..MAX)".
+ */
+int rl_parse_long(const char *text, long min, long max, long *out,
+		  struct rl_err *err);
+
+/* strdup that returns NULL for NULL. */
+char *rl_strdup0(const char *s);
+
+#endif

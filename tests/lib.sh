@@ -1,0 +1,31 @@
+# tests/lib.sh - TAP helpers for the shell tests.
+# Source it; call plan N (or done_testing at the end), ok/not_ok/is/like.
+_t_n=0
+_t_fail=0
+ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION: use as `cmd; ok $? "desc"`
+	_t_n=$((_t_n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $_t_n - $2"
+	else
+		echo "not ok $_t_n - $2"
+		_t_fail=$((_t_fail + 1))
+	fi
+}
+is() { # is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else
+		ok 1 "$3"; echo "#   got:  '$1'"; echo "#   want: '$2'"; fi
+}
+like() { # like TEXT PATTERN(grep -E) DESCRIPTION
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
+		ok 1 "$3"; printf '#   no match for /%s/ in:\n' "$2"
+		printf '%s\n' "$1" | sed 's/^/#     /' | head -20; fi
+}
+unlike() {
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 1 "$3"
+		printf '#   unexpected /%s/ in:\n' "$2"
+		printf '%s\n' "$1" | sed 's/^/#     /' | head -20
+	else ok 0 "$3"; fi
+}
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+done_testing() { echo "1..$_t_n"; [ $_t_fail = 0 ]; }
+diag() { printf '# %s\n' "$*"; }

@@ -1,0 +1,8 @@
+#include <criterion/criterion.h>
+
+#include "model.h"
+
+Test(model, placeholder)
+{
+	cr_assert(1);
+}

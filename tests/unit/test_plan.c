@@ -1,0 +1,8 @@
+#include <criterion/criterion.h>
+
+#include "plan.h"
+
+Test(plan, placeholder)
+{
+	cr_assert(1);
+}

@@ -1,0 +1,8 @@
+#include <criterion/criterion.h>
+
+#include "transport.h"
+
+Test(transport, placeholder)
+{
+	cr_assert(1);
+}
