@@ -1,3 +1,5 @@
+#include "build.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -55,7 +57,7 @@ static int check_path(const char *what, const char *p, struct rl_err *err)
 	for (s = p; *s != '\0'; s++) {
 		if (path_char_ok(*s))
 			continue;
-		if ((unsigned char)*s > 0x20 && (unsigned char)*s < 0x7f)
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f)
 			return rl_err_set(err, "%s '%.200s': character '%c' cannot be "
 					  "written into a command line (use "
 					  "[A-Za-z0-9._/+:@%%,=-])", what, p, *s);
@@ -333,8 +335,14 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "passive_checks_enabled", "1");
 	nkv(b, "event_handler_enabled", "0");
 	nkv(b, "flap_detection_enabled", "0");
+	/* The relance contact has nothing to do with an application: it is
+	 * named only because Nagios warns about a service without contacts.
+	 * Add your contacts here (or in a template of your own) and turn the
+	 * notifications on. */
+	nkv(b, "contacts", "relance");
 	nkv(b, "notification_period", "relance-24x7");
 	nkv(b, "notification_interval", "0");
+	nkv(b, "notifications_enabled", "0");
 	rl_buf_puts(b, "}\n");
 
 	if (g->o->hosts != RL_GENERATE_HOSTS_DEFINE)
@@ -346,6 +354,7 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "max_check_attempts", "1");
 	nkv(b, "check_period", "relance-24x7");
 	nkv(b, "active_checks_enabled", "0");
+	nkv(b, "contacts", "relance");
 	nkv(b, "notification_period", "relance-24x7");
 	nkv(b, "notifications_enabled", "0");
 	rl_buf_puts(b, "}\n");
@@ -457,9 +466,10 @@ static void istr(struct rl_buf *b, const char *s)
 	rl_buf_puts(b, "\"");
 }
 
-static void ikv(struct rl_buf *b, int indent, const char *k, const char *v)
+/* k = "v" at TABS tabs of indentation. */
+static void ikv(struct rl_buf *b, int tabs, const char *k, const char *v)
 {
-	rl_buf_printf(b, "%*s%s = ", indent, "", k);
+	rl_buf_printf(b, "%.*s%s = ", tabs, "\t\t\t\t", k);
 	istr(b, v);
 	rl_buf_puts(b, "\n");
 }
@@ -494,7 +504,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	     "timeout in seconds (default: the component's check_timeout)",
 	     false);
 	rl_buf_puts(b, "\t}\n");
-	ikv(b, 1, "\tvars.relance_config", g->o->config_path);
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
 
 	rl_buf_puts(b, "object CheckCommand \"relance-application\" {\n");
@@ -507,7 +517,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	iarg(b, "-A", "$relance_application$", "application", true);
 	iarg(b, "-t", "$relance_timeout$", "timeout in seconds", false);
 	rl_buf_puts(b, "\t}\n");
-	ikv(b, 1, "\tvars.relance_config", g->o->config_path);
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
 	rl_buf_free(&p);
 
@@ -530,7 +540,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	iarg(b, "--host", "$host.name$", "host object", false);
 	iarg(b, "--service", "$service.name$", "service object", false);
 	rl_buf_puts(b, "\t}\n");
-	ikv(b, 1, "\tvars.relance_config", g->o->config_path);
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
 
 	rl_buf_puts(b, "object NotificationCommand \"relance-ack-notification\" "
@@ -547,7 +557,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	     false);
 	iarg(b, "--comment", "$notification.comment$", "their comment", false);
 	rl_buf_puts(b, "\t}\n");
-	ikv(b, 1, "\tvars.relance_config", g->o->config_path);
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
 
 	rl_buf_puts(b,
@@ -608,10 +618,10 @@ static void icinga_hosts(const struct gen *g, struct rl_buf *b,
 		rl_buf_puts(b, "\nobject Host ");
 		istr(b, hs[i]->name);
 		rl_buf_puts(b, " {\n\timport \"relance-host\"\n");
-		ikv(b, 1, "\taddress",
+		ikv(b, 1, "address",
 		    hs[i]->address ? hs[i]->address : hs[i]->name);
 		if (hs[i]->zone != NULL)
-			ikv(b, 1, "\tzone", hs[i]->zone);
+			ikv(b, 1, "zone", hs[i]->zone);
 		rl_buf_puts(b, "}\n");
 	}
 }
@@ -627,12 +637,12 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 	rl_buf_puts(b, "object Service ");
 	istr(b, a->name);
 	rl_buf_puts(b, " {\n\timport \"relance-application\"\n");
-	ikv(b, 1, "\thost_name", app_host(g, a));
+	ikv(b, 1, "host_name", app_host(g, a));
 	if (a->description != NULL)
-		ikv(b, 1, "\tdisplay_name", a->description);
-	ikv(b, 1, "\tvars.relance_application", a->name);
+		ikv(b, 1, "display_name", a->description);
+	ikv(b, 1, "vars.relance_application", a->name);
 	if (zone != NULL)
-		ikv(b, 1, "\tzone", zone);
+		ikv(b, 1, "zone", zone);
 	rl_buf_puts(b, "}\n");
 
 	for (i = 0; i < a->n_components; i++) {
@@ -641,17 +651,17 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		rl_buf_puts(b, "\nobject Service ");
 		istr(b, c->name);
 		rl_buf_puts(b, " {\n\timport \"relance-component\"\n");
-		ikv(b, 1, "\thost_name", c->host->name);
+		ikv(b, 1, "host_name", c->host->name);
 		if (c->description != NULL)
-			ikv(b, 1, "\tdisplay_name", c->description);
-		ikv(b, 1, "\tvars.relance_component", c->name);
+			ikv(b, 1, "display_name", c->description);
+		ikv(b, 1, "vars.relance_component", c->name);
 		if (attempts(c) != DEFAULT_ATTEMPTS)
 			rl_buf_printf(b, "\tmax_check_attempts = %d\n",
 				      attempts(c));
 		if (c->heal == RL_HEAL_NEVER)
 			rl_buf_puts(b, "\tenable_event_handler = false\n");
 		if (c->host->zone != NULL)
-			ikv(b, 1, "\tzone", c->host->zone);
+			ikv(b, 1, "zone", c->host->zone);
 		rl_buf_puts(b, "}\n");
 	}
 
@@ -665,16 +675,16 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 			rl_buf_puts(b, "\nobject Dependency ");
 			istr(b, r[j]->name);
 			rl_buf_puts(b, " {\n");
-			ikv(b, 1, "\tparent_host_name", r[j]->host->name);
-			ikv(b, 1, "\tparent_service_name", r[j]->name);
-			ikv(b, 1, "\tchild_host_name", c->host->name);
-			ikv(b, 1, "\tchild_service_name", c->name);
+			ikv(b, 1, "parent_host_name", r[j]->host->name);
+			ikv(b, 1, "parent_service_name", r[j]->name);
+			ikv(b, 1, "child_host_name", c->host->name);
+			ikv(b, 1, "child_service_name", c->name);
 			rl_buf_puts(b, "\tstates = [ OK, Warning ]\n"
 				    "\tdisable_checks = true\n"
 				    "\tdisable_notifications = true\n"
 				    "\tignore_soft_states = true\n");
 			if (c->host->zone != NULL)
-				ikv(b, 1, "\tzone", c->host->zone);
+				ikv(b, 1, "zone", c->host->zone);
 			rl_buf_puts(b, "}\n");
 		}
 	}

@@ -11,6 +11,8 @@
  * of the model on stdout instead of the output).
  * Without -o or --check, every file goes to stdout.
  */
+#include "build.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
