@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC1091,SC2154 # lib.sh and top_srcdir come from make check
 # conf/demo/daemon alone: the program behind every demo component.
 . "$top_srcdir/tests/lib.sh"
 
@@ -82,7 +83,8 @@ is "$(pid_of marketdata)" "$md" "and it keeps its process"
 out=$(d start pricer "$run" marketdata cache 2>&1)
 is $? 1 "start refused when a requirement is down (exit 1)"
 like "$out" "requires cache, which is not running" "the refusal names it"
-ok $([ ! -e "$run/pricer.pid" ]; echo $?) "no pid file after a refused start"
+[ ! -e "$run/pricer.pid" ]
+ok $? "no pid file after a refused start"
 is "$(ours | wc -l)" 1 "no process after a refused start"
 
 d start cache "$run" marketdata >/dev/null
@@ -111,7 +113,8 @@ ok $? "the cache, which does not need the pricer, runs on"
 out=$(d stop pricer "$run")
 is $? 0 "stop of a component that is not running: exit 0"
 is "$out" "pricer is not running" "and says so"
-ok $([ ! -e "$run/pricer.pid" ]; echo $?) "the stale pid file is removed"
+[ ! -e "$run/pricer.pid" ]
+ok $? "the stale pid file is removed"
 d stop nothing "$run" >/dev/null
 is $? 0 "stop of a component never started: exit 0"
 
@@ -146,7 +149,8 @@ is $? 0 "stop pricer: exit 0"
 is "$out" "pricer stopped (was pid $pricer)" "stop names the pid"
 dead "$pricer"
 ok $? "the process is gone as soon as stop returns"
-ok $([ ! -e "$run/pricer.pid" ]; echo $?) "the pid file is removed"
+[ ! -e "$run/pricer.pid" ]
+ok $? "the pid file is removed"
 like "$(cat "$run/pricer.log")" "pricer: stopping on SIGTERM" \
 	"the component logged its SIGTERM"
 
@@ -168,6 +172,7 @@ is $? 0 "stop marketdata"
 sleep 0.6 # the sleep of a killed loop ends within 0.5 s
 left=$(ours)
 is "$left" "" "no process of this test is left running"
-is "$(ls "$run" | grep -c '\.pid$')" 0 "no pid file is left"
+pids=$(find "$run" -name '*.pid')
+is "$pids" "" "no pid file is left"
 
 done_testing
