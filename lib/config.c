@@ -855,6 +855,11 @@ static int check_line(struct file_state *fs, const char *line)
 	}
 	if (*s == ';' || *s == '#') {
 		fs->kind = LINE_COMMENT;
+		/* inih takes it for a comment: the value would lose it */
+		if (fs->pending != NULL && s > line)
+			return fail_line(fs, fs->lineno, true,
+				"key '%s': an indented line starting with '%c' is a comment, not a continuation; start comments at the beginning of the line",
+				fs->pending->name, *s);
 		return 0;
 	}
 	if (fs->pending != NULL && s > line) {
