@@ -554,6 +554,13 @@ out:
 	return r;
 }
 
+/* A missing directory matches nothing; an unreadable one is an error. */
+static int glob_error(const char *path, int e)
+{
+	(void)path;
+	return e != ENOENT && e != ENOTDIR;
+}
+
 static bool has_wildcard(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
@@ -594,17 +601,13 @@ static int set_include(struct file_state *fs, const struct key *k,
 			r = include_file(fs->cfg, rl_buf_str(&path), err);
 			continue;
 		}
-		gr = glob(rl_buf_str(&path), GLOB_ERR, NULL, &g);
-		if (gr == GLOB_NOMATCH)
-			continue;
-		if (gr != 0) {
+		gr = glob(rl_buf_str(&path), 0, glob_error, &g);
+		if (gr != 0 && gr != GLOB_NOMATCH)
 			r = rl_err_set(err, "cannot expand '%s': %s",
 				       rl_buf_str(&path),
 				       gr == GLOB_NOSPACE ? "out of memory"
-							  : "read error");
-			continue;
-		}
-		for (i = 0; i < g.gl_pathc && r == 0; i++)
+				       : "cannot read a directory on its way");
+		for (i = 0; gr == 0 && i < g.gl_pathc && r == 0; i++)
 			r = include_file(fs->cfg, g.gl_pathv[i], err);
 		globfree(&g);
 	}

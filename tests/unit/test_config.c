@@ -441,13 +441,15 @@ Test(config, section_name_length)
 	/* 49 characters between the brackets: accepted */
 	char ok[256], bad[256];
 
-	snprintf(ok, sizeof(ok), SITE "[host \"%s\"]\n", "h23456789012345678901234567890123456789012");
-	cr_assert_eq(strlen(strchr(ok + sizeof(SITE) - 1, '[')), 49 + 3);
+	snprintf(ok, sizeof(ok), SITE COMP_A "[host \"%s\"]\n",
+		 "h23456789012345678901234567890123456789012");
+	cr_assert_eq(strlen(strrchr(ok, '[')), 49 + 3);
 	cr_assert_eq(load(ok), 0, "%s", err.msg);
 	rl_model_free(m);
 	m = NULL;
-	snprintf(bad, sizeof(bad), SITE "[host \"%s\"]\n", "h234567890123456789012345678901234567890123");
-	refused(bad, "t.ini:6: section name too long (max 49 characters)");
+	snprintf(bad, sizeof(bad), SITE COMP_A "[host \"%s\"]\n",
+		 "h234567890123456789012345678901234567890123");
+	refused(bad, "t.ini:11: section name too long (max 49 characters)");
 }
 
 Test(config, duplicate_component)
@@ -728,6 +730,7 @@ Test(config, include_glob)
 			 "[relance]\n"
 			 "include = conf.d/*.ini\n"
 			 "  empty.d/*.ini\n"
+			 "  nodir/*.ini\n"
 			 "parallel = 3\n");
 	/* relative to the including file, not to the current directory */
 	cr_assert_eq(chdir("/"), 0);
@@ -898,4 +901,26 @@ Test(config, default_path)
 	cr_assert_eq(setenv("RELANCE_CONFIG", "", 1), 0);
 	cr_assert_str_eq(rl_config_default_path(NULL),
 			 SYSCONFDIR "/relance/relance.ini");
+}
+
+/* --- the shipped example --------------------------------------------------- */
+
+Test(config, the_example_is_valid)
+{
+	const char *top = getenv("top_srcdir");
+	char path[PATH_MAX];
+	struct rl_component *c;
+
+	if (top == NULL)
+		cr_skip_test("top_srcdir is not set (run through make check)");
+	snprintf(path, sizeof(path), "%s/conf/relance.ini.example", top);
+	cr_assert_eq(load_file(path, RL_CONFIG_NO_PERMS), 0, "%s", err.msg);
+	cr_assert_eq(m->n_hosts, 2);
+	cr_assert_eq(m->n_components, 2);
+	c = rl_model_component(m, "fx/pricer");
+	cr_assert_not_null(c);
+	cr_assert_str_eq(c->check,
+			 "/usr/lib/nagios/plugins/check_procs -C pricer -c 1:1");
+	cr_assert_eq(c->requires[0], rl_model_component(m, "fx/marketdata"));
+	cr_assert_str_eq(m->site.node, "monitor-1");
 }
