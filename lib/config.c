@@ -35,10 +35,10 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-#define MAX_LINE 199		/* inih reads 200 bytes with the NUL */
-#define MAX_NAME 49		/* inih's section and key buffers hold 50 */
+#define MAX_LINE 199 /* inih reads 200 bytes with the NUL */
+#define MAX_NAME 49  /* inih's section and key buffers hold 50 */
 #define MAX_KEYS 16
-#define MAX_DEPTH 16		/* nested includes */
+#define MAX_DEPTH 16 /* nested includes */
 #define MAX_FILE_SIZE (16 * 1024 * 1024)
 
 /* rl_err_prefix() is told whether a setter's message still needs a place. */
@@ -46,7 +46,7 @@
 #define ERR_COMPLETE (-2)
 
 enum sect {
-	SECT_NONE = 0,		/* before the first section */
+	SECT_NONE = 0, /* before the first section */
 	SECT_RELANCE,
 	SECT_SSH,
 	SECT_HOST,
@@ -70,24 +70,24 @@ struct key {
 	/* Applies value; returns 0, ERR_NEEDS_PLACE or ERR_COMPLETE. */
 	int (*set)(struct file_state *fs, const struct key *k,
 		   const char *value, struct rl_err *err);
-	size_t off;		/* field in the section's struct */
-	long min, max;		/* numbers; durations: min in ms */
-	bool command;		/* a shell command (for the ' ;' message) */
-	bool repeat;		/* may be given more than once (include) */
+	size_t off;    /* field in the section's struct */
+	long min, max; /* numbers; durations: min in ms */
+	bool command;  /* a shell command (for the ' ;' message) */
+	bool repeat;   /* may be given more than once (include) */
 };
 
 struct file_id {
 	const char *name;
 	dev_t dev;
 	ino_t ino;
-	bool real;		/* false for a string */
+	bool real; /* false for a string */
 };
 
 /* One load: the model and what spans files. */
 struct cfg {
 	struct rl_model *m;
 	unsigned flags;
-	struct file_id stack[MAX_DEPTH];	/* files being read */
+	struct file_id stack[MAX_DEPTH]; /* files being read */
 	size_t depth;
 	/* [relance] and [ssh] may come back (in another file): keys are
 	   duplicates across all their sections */
@@ -98,16 +98,16 @@ struct cfg {
 /* One file being read. */
 struct file_state {
 	struct cfg *cfg;
-	const char *name;	/* interned in the model */
+	const char *name; /* interned in the model */
 	const char *text;
 	size_t len, pos;
 	int lineno;
-	enum line_kind kind;	/* of the line inih is processing */
+	enum line_kind kind; /* of the line inih is processing */
 	bool failed;
 	struct rl_err *err;
 
 	enum sect sect;
-	void *target;		/* the struct the section's keys fill */
+	void *target;		   /* the struct the section's keys fill */
 	char label[MAX_NAME + 32]; /* "component 'fx/a': ", or "" */
 	struct rl_where seen_local[MAX_KEYS];
 	struct rl_where *seen;
@@ -157,7 +157,8 @@ static int set_duration(struct file_state *fs, const struct key *k,
 	if (rl_parse_duration(value, 0, &ms, err) < 0)
 		return ERR_NEEDS_PLACE;
 	if (ms < k->min)
-		return rl_err_set(err, "duration '%s' is too short (at least %ldms)",
+		return rl_err_set(err,
+				  "duration '%.64s' is too short (at least %ldms)",
 				  value, k->min);
 	*(int64_t *)field(fs, k) = ms;
 	return 0;
@@ -174,8 +175,8 @@ static int set_transport(struct file_state *fs, const struct key *k,
 	else if (strcmp(value, "local") == 0)
 		h->transport = RL_TRANSPORT_LOCAL;
 	else
-		return rl_err_set(err, "invalid value '%.64s' (use ssh or local)",
-				  value);
+		return rl_err_set(
+		    err, "invalid value '%.64s' (use ssh or local)", value);
 	return 0;
 }
 
@@ -192,9 +193,9 @@ static int set_shell(struct file_state *fs, const struct key *k,
 	else if (strcmp(value, "cmd") == 0)
 		h->shell = RL_SHELL_CMD;
 	else
-		return rl_err_set(err,
-			"invalid value '%.64s' (use posix, powershell or cmd)",
-			value);
+		return rl_err_set(
+		    err, "invalid value '%.64s' (use posix, powershell or cmd)",
+		    value);
 	return 0;
 }
 
@@ -211,9 +212,9 @@ static int set_check_mode(struct file_state *fs, const struct key *k,
 	else if (strcmp(value, "xml") == 0)
 		c->check_mode = RL_CHECK_XML;
 	else
-		return rl_err_set(err,
-			"invalid value '%.64s' (use exit, plugin or xml)",
-			value);
+		return rl_err_set(
+		    err, "invalid value '%.64s' (use exit, plugin or xml)",
+		    value);
 	return 0;
 }
 
@@ -233,8 +234,9 @@ static int set_heal(struct file_state *fs, const struct key *k,
 		c->heal_soft_attempt = (int)n;
 	} else {
 		return rl_err_set(err,
-			"invalid value '%.64s' (use hard, soft:N with N from %ld to %ld, or never)",
-			value, k->min, k->max);
+				  "invalid value '%.64s' (use hard, soft:N "
+				  "with N from %ld to %ld, or never)",
+				  value, k->min, k->max);
 	}
 	return 0;
 }
@@ -263,8 +265,9 @@ static int set_restart_limit(struct file_state *fs, const struct key *k,
 	return 0;
 bad:
 	return rl_err_set(err,
-		"invalid value '%.64s' (use COUNT/DURATION with COUNT from %ld to %ld, e.g. 3/1h)",
-		value, k->min, k->max);
+			  "invalid value '%.64s' (use COUNT/DURATION with "
+			  "COUNT from %ld to %ld, e.g. 3/1h)",
+			  value, k->min, k->max);
 }
 
 static int set_requires(struct file_state *fs, const struct key *k,
@@ -278,11 +281,11 @@ static int set_requires(struct file_state *fs, const struct key *k,
 		return rl_err_set(err, "out of memory");
 	for (p = strtok_r(copy, " \t", &save); p != NULL;
 	     p = strtok_r(NULL, " \t", &save)) {
-		struct rl_where where = { fs->name, fs->pending_line };
+		struct rl_where where = {fs->name, fs->pending_line};
 
 		if (rl_model_add_require(fs->cfg->m, fs->target, p, where,
 					 err) < 0) {
-			r = ERR_COMPLETE;	/* the model names the place */
+			r = ERR_COMPLETE; /* the model names the place */
 			break;
 		}
 	}
@@ -301,80 +304,78 @@ static int set_include(struct file_state *fs, const struct key *k,
 #define DUR(type, f) set_duration, offsetof(type, f), 1, 0, false, false
 
 static const struct key keys_none[] = {
-	{ "include", set_include, 0, 0, 0, false, true },
-	{ NULL, NULL, 0, 0, 0, false, false },
+    {"include", set_include, 0, 0, 0, false, true},
+    {NULL, NULL, 0, 0, 0, false, false},
 };
 
 static const struct key keys_relance[] = {
-	{ "journal", STR(struct rl_site, journal) },
-	{ "lock_dir", STR(struct rl_site, lock_dir) },
-	{ "command_file", STR(struct rl_site, command_file) },
-	{ "node", STR(struct rl_site, node) },
-	{ "parallel", INT(struct rl_site, parallel, 1, 1000) },
-	{ "check_interval", DUR(struct rl_site, check_interval_ms) },
-	{ "include", set_include, 0, 0, 0, false, true },
-	{ NULL, NULL, 0, 0, 0, false, false },
+    {"journal", STR(struct rl_site, journal)},
+    {"lock_dir", STR(struct rl_site, lock_dir)},
+    {"command_file", STR(struct rl_site, command_file)},
+    {"node", STR(struct rl_site, node)},
+    {"parallel", INT(struct rl_site, parallel, 1, 1000)},
+    {"check_interval", DUR(struct rl_site, check_interval_ms)},
+    {"include", set_include, 0, 0, 0, false, true},
+    {NULL, NULL, 0, 0, 0, false, false},
 };
 
 static const struct key keys_ssh[] = {
-	{ "user", STR(struct rl_ssh_settings, user) },
-	{ "identity", STR(struct rl_ssh_settings, identity) },
-	{ "passphrase_file", STR(struct rl_ssh_settings, passphrase_file) },
-	{ "known_hosts", STR(struct rl_ssh_settings, known_hosts) },
-	{ "timeout", DUR(struct rl_ssh_settings, timeout_ms) },
-	{ "max_channels", INT(struct rl_ssh_settings, max_channels, 1, 256) },
-	{ "max_handshakes", INT(struct rl_ssh_settings, max_handshakes, 1, 256) },
-	{ NULL, NULL, 0, 0, 0, false, false },
+    {"user", STR(struct rl_ssh_settings, user)},
+    {"identity", STR(struct rl_ssh_settings, identity)},
+    {"passphrase_file", STR(struct rl_ssh_settings, passphrase_file)},
+    {"known_hosts", STR(struct rl_ssh_settings, known_hosts)},
+    {"timeout", DUR(struct rl_ssh_settings, timeout_ms)},
+    {"max_channels", INT(struct rl_ssh_settings, max_channels, 1, 256)},
+    {"max_handshakes", INT(struct rl_ssh_settings, max_handshakes, 1, 256)},
+    {NULL, NULL, 0, 0, 0, false, false},
 };
 
 static const struct key keys_host[] = {
-	{ "transport", set_transport, 0, 0, 0, false, false },
-	{ "address", STR(struct rl_host, address) },
-	{ "port", INT(struct rl_host, port, 1, 65535) },
-	{ "user", STR(struct rl_host, user) },
-	{ "identity", STR(struct rl_host, identity) },
-	{ "shell", set_shell, 0, 0, 0, false, false },
-	{ "zone", STR(struct rl_host, zone) },
-	{ NULL, NULL, 0, 0, 0, false, false },
+    {"transport", set_transport, 0, 0, 0, false, false},
+    {"address", STR(struct rl_host, address)},
+    {"port", INT(struct rl_host, port, 1, 65535)},
+    {"user", STR(struct rl_host, user)},
+    {"identity", STR(struct rl_host, identity)},
+    {"shell", set_shell, 0, 0, 0, false, false},
+    {"zone", STR(struct rl_host, zone)},
+    {NULL, NULL, 0, 0, 0, false, false},
 };
 
 static const struct key keys_app[] = {
-	{ "description", STR(struct rl_app, description) },
-	{ "parallel", INT(struct rl_app, parallel, 1, 1000) },
-	{ NULL, NULL, 0, 0, 0, false, false },
+    {"description", STR(struct rl_app, description)},
+    {"parallel", INT(struct rl_app, parallel, 1, 1000)},
+    {NULL, NULL, 0, 0, 0, false, false},
 };
 
 static const struct key keys_component[] = {
-	{ "host", STR(struct rl_component, host_name) },
-	{ "check", CMD(struct rl_component, check) },
-	{ "check_mode", set_check_mode, 0, 0, 0, false, false },
-	{ "stop", CMD(struct rl_component, stop) },
-	{ "start", CMD(struct rl_component, start) },
-	{ "restart", CMD(struct rl_component, restart) },
-	{ "requires", set_requires, 0, 0, 0, false, false },
-	{ "description", STR(struct rl_component, description) },
-	{ "check_timeout", DUR(struct rl_component, check_timeout_ms) },
-	{ "start_timeout", DUR(struct rl_component, start_timeout_ms) },
-	{ "stop_timeout", DUR(struct rl_component, stop_timeout_ms) },
-	{ "heal", set_heal, 0, 1, 100, false, false },
-	{ "restart_limit", set_restart_limit, 0, 1, 1000, false, false },
-	{ NULL, NULL, 0, 0, 0, false, false },
+    {"host", STR(struct rl_component, host_name)},
+    {"check", CMD(struct rl_component, check)},
+    {"check_mode", set_check_mode, 0, 0, 0, false, false},
+    {"stop", CMD(struct rl_component, stop)},
+    {"start", CMD(struct rl_component, start)},
+    {"restart", CMD(struct rl_component, restart)},
+    {"requires", set_requires, 0, 0, 0, false, false},
+    {"description", STR(struct rl_component, description)},
+    {"check_timeout", DUR(struct rl_component, check_timeout_ms)},
+    {"start_timeout", DUR(struct rl_component, start_timeout_ms)},
+    {"stop_timeout", DUR(struct rl_component, stop_timeout_ms)},
+    {"heal", set_heal, 0, 1, 100, false, false},
+    {"restart_limit", set_restart_limit, 0, 1, 1000, false, false},
+    {NULL, NULL, 0, 0, 0, false, false},
 };
 
 static const struct key *const section_keys[SECT_COUNT] = {
-	[SECT_NONE] = keys_none,
-	[SECT_RELANCE] = keys_relance,
-	[SECT_SSH] = keys_ssh,
-	[SECT_HOST] = keys_host,
-	[SECT_APP] = keys_app,
-	[SECT_COMPONENT] = keys_component,
+    [SECT_NONE] = keys_none, [SECT_RELANCE] = keys_relance,
+    [SECT_SSH] = keys_ssh,   [SECT_HOST] = keys_host,
+    [SECT_APP] = keys_app,   [SECT_COMPONENT] = keys_component,
 };
 
 /* --- errors ----------------------------------------------------------- */
 
 /* Records an error at the current line: "FILE:LINE: LABEL" + message. */
 static int fail_line(struct file_state *fs, int line, bool label,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+		     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int fail_line(struct file_state *fs, int line, bool label,
 		     const char *fmt, ...)
@@ -391,8 +392,7 @@ static int fail_line(struct file_state *fs, int line, bool label,
 }
 
 /* The message of a failed setter gets its place, unless it has one. */
-static int fail_key(struct file_state *fs, const struct key *k, int line,
-		    int r)
+static int fail_key(struct file_state *fs, const struct key *k, int line, int r)
 {
 	fs->failed = true;
 	if (r == ERR_COMPLETE || fs->err == NULL)
@@ -426,13 +426,15 @@ static int check_perms(const char *path, const struct stat *st,
 
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return rl_err_set(err,
-			"%s: refused: writable by group or others (mode %04o); chmod go-w %s",
-			path, (unsigned)(st->st_mode & 07777), path);
+				  "%s: refused: writable by group or others "
+				  "(mode %04o); chmod go-w %s",
+				  path, (unsigned)(st->st_mode & 07777), path);
 	if (st->st_uid != 0 && st->st_uid != me)
 		return rl_err_set(err,
-			"%s: refused: owned by uid %lu, neither root nor the caller (uid %lu); chown root %s",
-			path, (unsigned long)st->st_uid, (unsigned long)me,
-			path);
+				  "%s: refused: owned by uid %lu, neither root "
+				  "nor the caller (uid %lu); chown root %s",
+				  path, (unsigned long)st->st_uid,
+				  (unsigned long)me, path);
 	return 0;
 }
 
@@ -440,8 +442,8 @@ static int check_perms(const char *path, const struct stat *st,
  * Reads a whole file. Returns 0, ERR_NEEDS_PLACE ("cannot open 'x': ...")
  * or ERR_COMPLETE ("x: refused: ..."). *text is the caller's to free.
  */
-static int read_file(const char *path, unsigned flags, char **text,
-		     size_t *len, struct stat *st, struct rl_err *err)
+static int read_file(const char *path, unsigned flags, char **text, size_t *len,
+		     struct stat *st, struct rl_err *err)
 {
 	int fd, r = ERR_NEEDS_PLACE;
 	char *buf = NULL;
@@ -453,7 +455,8 @@ static int read_file(const char *path, unsigned flags, char **text,
 		return rl_err_set(err, "cannot open '%s': %s", path,
 				  errno_text(errno));
 	if (fstat(fd, st) < 0) {
-		rl_err_set(err, "cannot stat '%s': %s", path, errno_text(errno));
+		rl_err_set(err, "cannot stat '%s': %s", path,
+			   errno_text(errno));
 		goto out;
 	}
 	if (!S_ISREG(st->st_mode)) {
@@ -484,7 +487,7 @@ static int read_file(const char *path, unsigned flags, char **text,
 			goto out;
 		}
 		if (got == 0)
-			break;	/* shrank while we read: take what is there */
+			break; /* shrank while we read: take what is there */
 		n += (size_t)got;
 	}
 	buf[n] = '\0';
@@ -505,8 +508,7 @@ static int parse_text(struct cfg *cfg, const char *name, const char *text,
  * Reads one file named by an include. Returns 0, ERR_NEEDS_PLACE or
  * ERR_COMPLETE (an error inside the included file has its own place).
  */
-static int include_file(struct cfg *cfg, const char *path,
-			struct rl_err *err)
+static int include_file(struct cfg *cfg, const char *path, struct rl_err *err)
 {
 	struct rl_buf chain = RL_BUF_INIT;
 	struct stat st;
@@ -531,7 +533,8 @@ static int include_file(struct cfg *cfg, const char *path,
 		if (chain.oom)
 			rl_err_set(err, "out of memory");
 		else
-			rl_err_set(err, "include cycle: %s", rl_buf_str(&chain));
+			rl_err_set(err, "include cycle: %s",
+				   rl_buf_str(&chain));
 		goto out;
 	}
 	if (cfg->depth == MAX_DEPTH) {
@@ -544,8 +547,8 @@ static int include_file(struct cfg *cfg, const char *path,
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
-	cfg->stack[cfg->depth++] = (struct file_id){ name, st.st_dev,
-						     st.st_ino, true };
+	cfg->stack[cfg->depth++] =
+	    (struct file_id){name, st.st_dev, st.st_ino, true};
 	r = parse_text(cfg, name, text, len, err) < 0 ? ERR_COMPLETE : 0;
 	cfg->depth--;
 out:
@@ -576,8 +579,9 @@ static int set_include(struct file_state *fs, const struct key *k,
 		       const char *value, struct rl_err *err)
 {
 	const char *slash = strrchr(fs->name, '/');
-	size_t dirlen = fs->cfg->stack[fs->cfg->depth - 1].real && slash ?
-				(size_t)(slash - fs->name) + 1 : 0;
+	size_t dirlen = fs->cfg->stack[fs->cfg->depth - 1].real && slash
+			    ? (size_t)(slash - fs->name) + 1
+			    : 0;
 	char *copy = strdup(value), *pat, *save = NULL;
 	struct rl_buf path = RL_BUF_INIT;
 	glob_t g;
@@ -603,10 +607,11 @@ static int set_include(struct file_state *fs, const struct key *k,
 		}
 		gr = glob(rl_buf_str(&path), 0, glob_error, &g);
 		if (gr != 0 && gr != GLOB_NOMATCH)
-			r = rl_err_set(err, "cannot expand '%s': %s",
-				       rl_buf_str(&path),
-				       gr == GLOB_NOSPACE ? "out of memory"
-				       : "cannot read a directory on its way");
+			r = rl_err_set(
+			    err, "cannot expand '%s': %s", rl_buf_str(&path),
+			    gr == GLOB_NOSPACE
+				? "out of memory"
+				: "cannot read a directory on its way");
 		for (i = 0; gr == 0 && i < g.gl_pathc && r == 0; i++)
 			r = include_file(fs->cfg, g.gl_pathv[i], err);
 		globfree(&g);
@@ -653,9 +658,10 @@ static int fail_comment(struct file_state *fs, const char *at,
 			const struct key *k)
 {
 	return fail_line(fs, fs->lineno, true,
-		"key '%s': '%s;' would start a comment and cut the %s; put comments on their own line",
-		k->name, at[0] == '\t' ? "\\t" : " ",
-		k->command ? "command" : "value");
+			 "key '%s': '%s;' would start a comment and cut the "
+			 "%s; put comments on their own line",
+			 k->name, at[0] == '\t' ? "\\t" : " ",
+			 k->command ? "command" : "value");
 }
 
 static bool valid_name_char(char c)
@@ -674,9 +680,9 @@ static void set_section(struct file_state *fs, enum sect sect, void *target,
 	else
 		snprintf(fs->label, sizeof(fs->label), "section '%s': ", kind);
 	memset(fs->seen_local, 0, sizeof(fs->seen_local));
-	fs->seen = sect == SECT_RELANCE ? fs->cfg->seen_relance :
-		   sect == SECT_SSH     ? fs->cfg->seen_ssh :
-					  fs->seen_local;
+	fs->seen = sect == SECT_RELANCE ? fs->cfg->seen_relance
+		   : sect == SECT_SSH	? fs->cfg->seen_ssh
+					: fs->seen_local;
 }
 
 /* The model's messages carry their place (the where we gave it). */
@@ -689,7 +695,7 @@ static int fail_model(struct file_state *fs)
 /* [kind] or [kind "name"]; s points at '['. */
 static int parse_section(struct file_state *fs, const char *s)
 {
-	struct rl_where where = { fs->name, fs->lineno };
+	struct rl_where where = {fs->name, fs->lineno};
 	char inner[MAX_NAME + 1], kind[MAX_NAME + 1];
 	const char *end = strchr(s + 1, ']'), *p, *q;
 	const char *name = NULL;
@@ -702,7 +708,8 @@ static int parse_section(struct file_state *fs, const char *s)
 	for (p = end + 1; *p != '\0'; p++)
 		if (!isspace((unsigned char)*p))
 			return fail_line(fs, fs->lineno, false,
-				"unexpected text after ']' (comments go on their own line)");
+					 "unexpected text after ']' (comments "
+					 "go on their own line)");
 	n = (size_t)(end - (s + 1));
 	if (n > MAX_NAME)
 		return fail_line(fs, fs->lineno, false,
@@ -727,14 +734,16 @@ static int parse_section(struct file_state *fs, const char *s)
 				break;
 		if (close == NULL || *q != '\0')
 			return fail_line(fs, fs->lineno, false,
-				"bad section header '[%s]' (expected [%s \"NAME\"])",
-				inner, kind);
+					 "bad section header '[%s]' (expected "
+					 "[%s \"NAME\"])",
+					 inner, kind);
 		*close = '\0';
 		name = p + 1;
 	} else if (*p != '\0') {
-		return fail_line(fs, fs->lineno, false,
-			"bad section header '[%s]' (expected [%s \"NAME\"])",
-			inner, kind);
+		return fail_line(
+		    fs, fs->lineno, false,
+		    "bad section header '[%s]' (expected [%s \"NAME\"])", inner,
+		    kind);
 	}
 
 	if (strcmp(kind, "relance") == 0 || strcmp(kind, "ssh") == 0) {
@@ -752,22 +761,24 @@ static int parse_section(struct file_state *fs, const char *s)
 	if (strcmp(kind, "host") != 0 && strcmp(kind, "application") != 0 &&
 	    strcmp(kind, "component") != 0)
 		return fail_line(fs, fs->lineno, false,
-			"unknown section '%s' (use relance, ssh, host, application or component)",
-			kind);
+				 "unknown section '%s' (use relance, ssh, "
+				 "host, application or component)",
+				 kind);
 	if (name == NULL)
 		return fail_line(fs, fs->lineno, false,
-				 "section '%s' needs a name: [%s \"%s\"]",
-				 kind, kind,
-				 kind[0] == 'c' ? "APP/NAME" :
-				 kind[0] == 'a' ? "APP" : "NAME");
+				 "section '%s' needs a name: [%s \"%s\"]", kind,
+				 kind,
+				 kind[0] == 'c'	  ? "APP/NAME"
+				 : kind[0] == 'a' ? "APP"
+						  : "NAME");
 	for (p = name; *p != '\0'; p++)
 		if (!valid_name_char(*p))
 			return fail_line(fs, fs->lineno, false,
-				"%s '%s': invalid name (use letters, digits, '.', '_' and '-')",
-				kind, name);
-	if (kind[0] == 'c' && ((p = strchr(name, '/')) == NULL ||
-			       p == name || p[1] == '\0' ||
-			       strchr(p + 1, '/') != NULL))
+					 "%s '%s': invalid name (use letters, "
+					 "digits, '.', '_' and '-')",
+					 kind, name);
+	if (kind[0] == 'c' && ((p = strchr(name, '/')) == NULL || p == name ||
+			       p[1] == '\0' || strchr(p + 1, '/') != NULL))
 		return fail_line(fs, fs->lineno, false,
 				 "component '%s': name must be APP/NAME", name);
 
@@ -779,8 +790,10 @@ static int parse_section(struct file_state *fs, const char *s)
 		obj = rl_model_add_component(fs->cfg->m, name, where, fs->err);
 	if (obj == NULL)
 		return fail_model(fs);
-	set_section(fs, kind[0] == 'h' ? SECT_HOST :
-			kind[0] == 'a' ? SECT_APP : SECT_COMPONENT,
+	set_section(fs,
+		    kind[0] == 'h'   ? SECT_HOST
+		    : kind[0] == 'a' ? SECT_APP
+				     : SECT_COMPONENT,
 		    obj, kind, name);
 	return 0;
 }
@@ -798,8 +811,9 @@ static int parse_key(struct file_state *fs, const char *s)
 		return fail_line(fs, fs->lineno, false,
 				 "expected 'key = value' or a [section]");
 	if (*sep == ':')
-		return fail_line(fs, fs->lineno, false,
-				 "expected 'key = value' (':' is not a separator)");
+		return fail_line(
+		    fs, fs->lineno, false,
+		    "expected 'key = value' (':' is not a separator)");
 	for (n = (size_t)(sep - s); n > 0 && isspace((unsigned char)s[n - 1]);
 	     n--)
 		;
@@ -818,9 +832,11 @@ static int parse_key(struct file_state *fs, const char *s)
 			break;
 	if (k->name == NULL) {
 		if (fs->sect == SECT_NONE)
-			return fail_line(fs, fs->lineno, false,
-				"key '%s' outside any section (only include may come before the first section)",
-				name);
+			return fail_line(
+			    fs, fs->lineno, false,
+			    "key '%s' outside any section (only include may "
+			    "come before the first section)",
+			    name);
 		return fail_line(fs, fs->lineno, true, "unknown key '%s'",
 				 name);
 	}
@@ -860,9 +876,12 @@ static int check_line(struct file_state *fs, const char *line)
 		fs->kind = LINE_COMMENT;
 		/* inih takes it for a comment: the value would lose it */
 		if (fs->pending != NULL && s > line)
-			return fail_line(fs, fs->lineno, true,
-				"key '%s': an indented line starting with '%c' is a comment, not a continuation; start comments at the beginning of the line",
-				fs->pending->name, *s);
+			return fail_line(
+			    fs, fs->lineno, true,
+			    "key '%s': an indented line starting with '%c' is "
+			    "a comment, not a continuation; start comments at "
+			    "the beginning of the line",
+			    fs->pending->name, *s);
 		return 0;
 	}
 	if (fs->pending != NULL && s > line) {
@@ -903,8 +922,9 @@ static char *reader(char *str, int num, void *stream)
 	}
 	if (n > MAX_LINE || n >= (size_t)num) {
 		fail_line(fs, fs->lineno, false,
-			"line too long (max %d characters); continue the value on an indented next line",
-			MAX_LINE);
+			  "line too long (max %d characters); continue the "
+			  "value on an indented next line",
+			  MAX_LINE);
 		return NULL;
 	}
 	memcpy(str, start, n);
@@ -933,13 +953,13 @@ static int parse_text(struct cfg *cfg, const char *name, const char *text,
 		      size_t len, struct rl_err *err)
 {
 	struct file_state fs = {
-		.cfg = cfg,
-		.name = name,
-		.text = text,
-		.len = len,
-		.err = err,
-		.sect = SECT_NONE,
-		.value = RL_BUF_INIT,
+	    .cfg = cfg,
+	    .name = name,
+	    .text = text,
+	    .len = len,
+	    .err = err,
+	    .sect = SECT_NONE,
+	    .value = RL_BUF_INIT,
 	};
 	int r;
 
@@ -966,10 +986,10 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 		const char *key;
 		size_t off;
 	} needed[] = {
-		{ "host", offsetof(struct rl_component, host_name) },
-		{ "check", offsetof(struct rl_component, check) },
-		{ "start", offsetof(struct rl_component, start) },
-		{ "stop", offsetof(struct rl_component, stop) },
+	    {"host", offsetof(struct rl_component, host_name)},
+	    {"check", offsetof(struct rl_component, check)},
+	    {"start", offsetof(struct rl_component, start)},
+	    {"stop", offsetof(struct rl_component, stop)},
 	};
 	char node[HOST_NAME_MAX + 1];
 	size_t i, j;
@@ -980,10 +1000,11 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 		for (j = 0; j < sizeof(needed) / sizeof(needed[0]); j++)
 			if (*(char *const *)((const char *)c + needed[j].off) ==
 			    NULL)
-				return rl_err_set(err,
-					"%s:%d: component '%s': missing key '%s'",
-					c->where.file, c->where.line, c->name,
-					needed[j].key);
+				return rl_err_set(
+				    err,
+				    "%s:%d: component '%s': missing key '%s'",
+				    c->where.file, c->where.line, c->name,
+				    needed[j].key);
 	}
 	for (i = 0; i < m->n_hosts; i++) {
 		struct rl_host *h = m->hosts[i];
@@ -992,8 +1013,10 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 			continue;
 		if (m->site.ssh.known_hosts == NULL)
 			return rl_err_set(err,
-				"%s:%d: host '%s': transport ssh needs known_hosts in [ssh]",
-				h->where.file, h->where.line, h->name);
+					  "%s:%d: host '%s': transport ssh "
+					  "needs known_hosts in [ssh]",
+					  h->where.file, h->where.line,
+					  h->name);
 		if (h->address == NULL &&
 		    (h->address = strdup(h->name)) == NULL)
 			return rl_err_set(err, "out of memory");
@@ -1001,8 +1024,9 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 	if (m->site.node == NULL) {
 		if (gethostname(node, sizeof(node)) < 0)
 			return rl_err_set(err,
-				"cannot get this machine's name: %s; set node in [relance]",
-				strerror(errno));
+					  "cannot get this machine's name: %s; "
+					  "set node in [relance]",
+					  strerror(errno));
 		node[sizeof(node) - 1] = '\0';
 		m->site.node = strdup(node);
 		if (m->site.node == NULL)
@@ -1015,7 +1039,7 @@ static int load(const char *text, size_t len, const char *name,
 		const struct stat *st, unsigned flags, struct rl_model **out,
 		struct rl_err *err)
 {
-	struct cfg cfg = { .flags = flags };
+	struct cfg cfg = {.flags = flags};
 	const char *iname;
 	int r = -1;
 
@@ -1027,8 +1051,8 @@ static int load(const char *text, size_t len, const char *name,
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
-	cfg.stack[0] = (struct file_id){ iname, st ? st->st_dev : 0,
-					 st ? st->st_ino : 0, st != NULL };
+	cfg.stack[0] = (struct file_id){iname, st ? st->st_dev : 0,
+					st ? st->st_ino : 0, st != NULL};
 	cfg.depth = 1;
 	if (parse_text(&cfg, iname, text, len, err) < 0 ||
 	    check_model(cfg.m, err) < 0 || rl_model_resolve(cfg.m, err) < 0)

@@ -58,8 +58,8 @@ enum {
  * others (mode 0664); chmod go-w PATH", "PATH: refused: owned by uid 1000,
  * neither root nor the caller (uid 0); chown root PATH"); flags
  * RL_CONFIG_NO_PERMS skips that check. A file that cannot be opened gives
- * "cannot open 'PATH': no such file". On success *out is a resolved model the caller
- * frees with rl_model_free(); on failure *out is untouched and err says
+ * "cannot open 'PATH': no such file". On success *out is a resolved model the
+ * caller frees with rl_model_free(); on failure *out is untouched and err says
  * where. Blocks only on file I/O.
  */
 int rl_config_load(const char *path, unsigned flags, struct rl_model **out,

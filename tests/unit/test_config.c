@@ -17,7 +17,7 @@
 
 static struct rl_model *m;
 static struct rl_err err;
-static char dir[256];	/* a temporary directory, "" if none */
+static char dir[256]; /* a temporary directory, "" if none */
 
 static int rm_one(const char *path, const struct stat *st, int flag,
 		  struct FTW *ftw)
@@ -41,19 +41,19 @@ static void teardown(void)
 TestSuite(config, .fini = teardown);
 
 /* A site with one ssh host "h1" and one local host "lo". */
-#define SITE                                                                \
-	"[ssh]\n"                                                           \
-	"known_hosts = /etc/relance/known_hosts\n"                          \
-	"[host \"h1\"]\n"                                                   \
-	"[host \"lo\"]\n"                                                   \
+#define SITE                                                                   \
+	"[ssh]\n"                                                              \
+	"known_hosts = /etc/relance/known_hosts\n"                             \
+	"[host \"h1\"]\n"                                                      \
+	"[host \"lo\"]\n"                                                      \
 	"transport = local\n"
 
 /* One complete component; the section line is line 6 after SITE. */
-#define COMP_A                                                              \
-	"[component \"fx/a\"]\n"                                            \
-	"host = h1\n"                                                       \
-	"check = true\n"                                                    \
-	"start = true\n"                                                    \
+#define COMP_A                                                                 \
+	"[component \"fx/a\"]\n"                                               \
+	"host = h1\n"                                                          \
+	"check = true\n"                                                       \
+	"start = true\n"                                                       \
 	"stop = true\n"
 
 static int load(const char *text)
@@ -100,7 +100,8 @@ static int load_file(const char *path, unsigned flags)
 	return rl_config_load(path, flags, &m, &err);
 }
 
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *fmt(const char *f, ...)
+    __attribute__((format(printf, 1, 2)));
 static const char *fmt(const char *f, ...)
 {
 	static char buf[2][2048];
@@ -122,67 +123,69 @@ Test(config, every_key)
 	struct rl_host *h;
 	struct rl_app *a;
 
-	cr_assert_eq(load(
-		"; a comment\n"
-		"# another\n"
-		"[relance]\n"
-		"journal        = /var/lib/relance/j.jsonl\n"
-		"lock_dir       = /run/rl\n"
-		"command_file   = /var/lib/nagios4/rw/nagios.cmd\n"
-		"node           = mon-1\n"
-		"parallel       = 6\n"
-		"check_interval = 500ms\n"
-		"\n"
-		"[ssh]\n"
-		"user            = relance\n"
-		"identity        = /etc/relance/id_ed25519\n"
-		"passphrase_file = /etc/relance/pass\n"
-		"known_hosts     = /etc/relance/known_hosts\n"
-		"timeout         = 7s\n"
-		"max_channels    = 6\n"
-		"max_handshakes  = 3\n"
-		"\n"
-		"[host \"fx-app-01\"]\n"
-		"transport = ssh\n"
-		"address   = 10.1.2.3\n"
-		"port      = 2222\n"
-		"user      = fx\n"
-		"identity  = /etc/relance/fx_key\n"
-		"shell     = powershell\n"
-		"zone      = paris\n"
-		"\n"
-		"[host \"monitor\"]\n"
-		"transport = local\n"
-		"shell = cmd\n"
-		"\n"
-		"[application \"fx\"]\n"
-		"description = Foreign exchange\n"
-		"parallel    = 2\n"
-		"\n"
-		"[component \"fx/cache\"]\n"
-		"host  = monitor\n"
-		"check = true\n"
-		"start = true\n"
-		"stop  = true\n"
-		"\n"
-		"[component \"fx/pricer\"]\n"
-		"host          = fx-app-01\n"
-		"check         = /usr/lib/nagios/plugins/check_procs -C pricer\n"
-		"check_mode    = plugin\n"
-		"stop          = systemctl stop pricer\n"
-		"start         = systemctl start pricer\n"
-		"restart       = systemctl restart pricer\n"
-		"requires      = cache\n"
-		"description   = the pricer\n"
-		"check_timeout = 3s\n"
-		"start_timeout = 2m\n"
-		"stop_timeout  = 45s\n"
-		"heal          = soft:3\n"
-		"restart_limit = 5/2h\n"), 0, "%s", err.msg);
+	cr_assert_eq(load("; a comment\n"
+			  "# another\n"
+			  "[relance]\n"
+			  "journal        = /var/lib/relance/j.jsonl\n"
+			  "lock_dir       = /run/rl\n"
+			  "command_file   = /var/lib/nagios4/rw/nagios.cmd\n"
+			  "node           = mon-1\n"
+			  "parallel       = 6\n"
+			  "check_interval = 500ms\n"
+			  "\n"
+			  "[ssh]\n"
+			  "user            = relance\n"
+			  "identity        = /etc/relance/id_ed25519\n"
+			  "passphrase_file = /etc/relance/pass\n"
+			  "known_hosts     = /etc/relance/known_hosts\n"
+			  "timeout         = 7s\n"
+			  "max_channels    = 6\n"
+			  "max_handshakes  = 3\n"
+			  "\n"
+			  "[host \"fx-app-01\"]\n"
+			  "transport = ssh\n"
+			  "address   = 10.1.2.3\n"
+			  "port      = 2222\n"
+			  "user      = fx\n"
+			  "identity  = /etc/relance/fx_key\n"
+			  "shell     = powershell\n"
+			  "zone      = paris\n"
+			  "\n"
+			  "[host \"monitor\"]\n"
+			  "transport = local\n"
+			  "shell = cmd\n"
+			  "\n"
+			  "[application \"fx\"]\n"
+			  "description = Foreign exchange\n"
+			  "parallel    = 2\n"
+			  "\n"
+			  "[component \"fx/cache\"]\n"
+			  "host  = monitor\n"
+			  "check = true\n"
+			  "start = true\n"
+			  "stop  = true\n"
+			  "\n"
+			  "[component \"fx/pricer\"]\n"
+			  "host          = fx-app-01\n"
+			  "check         = /usr/lib/nagios/plugins/check_procs "
+			  "-C pricer\n"
+			  "check_mode    = plugin\n"
+			  "stop          = systemctl stop pricer\n"
+			  "start         = systemctl start pricer\n"
+			  "restart       = systemctl restart pricer\n"
+			  "requires      = cache\n"
+			  "description   = the pricer\n"
+			  "check_timeout = 3s\n"
+			  "start_timeout = 2m\n"
+			  "stop_timeout  = 45s\n"
+			  "heal          = soft:3\n"
+			  "restart_limit = 5/2h\n"),
+		     0, "%s", err.msg);
 
 	cr_assert_str_eq(m->site.journal, "/var/lib/relance/j.jsonl");
 	cr_assert_str_eq(m->site.lock_dir, "/run/rl");
-	cr_assert_str_eq(m->site.command_file, "/var/lib/nagios4/rw/nagios.cmd");
+	cr_assert_str_eq(m->site.command_file,
+			 "/var/lib/nagios4/rw/nagios.cmd");
 	cr_assert_str_eq(m->site.node, "mon-1");
 	cr_assert_eq(m->site.parallel, 6);
 	cr_assert_eq(m->site.check_interval_ms, 500);
@@ -220,7 +223,8 @@ Test(config, every_key)
 	cr_assert_not_null(c);
 	cr_assert_not_null(d);
 	cr_assert_eq(c->host, rl_model_host(m, "fx-app-01"));
-	cr_assert_str_eq(c->check, "/usr/lib/nagios/plugins/check_procs -C pricer");
+	cr_assert_str_eq(c->check,
+			 "/usr/lib/nagios/plugins/check_procs -C pricer");
 	cr_assert_eq(c->check_mode, RL_CHECK_PLUGIN);
 	cr_assert_str_eq(c->stop, "systemctl stop pricer");
 	cr_assert_str_eq(c->start, "systemctl start pricer");
@@ -281,14 +285,16 @@ Test(config, local_hosts_need_no_known_hosts)
 {
 	cr_assert_eq(load("[host \"lo\"]\ntransport = local\n"
 			  "[component \"x/y\"]\nhost = lo\ncheck = a\n"
-			  "start = b\nstop = c\n"), 0, "%s", err.msg);
+			  "start = b\nstop = c\n"),
+		     0, "%s", err.msg);
 }
 
 Test(config, crlf_and_bom)
 {
 	cr_assert_eq(load("\xEF\xBB\xBF[host \"lo\"]\r\ntransport = local\r\n"
 			  "[component \"x/y\"]\r\nhost = lo\r\ncheck = a b\r\n"
-			  "start = b\r\nstop = c\r\n"), 0, "%s", err.msg);
+			  "start = b\r\nstop = c\r\n"),
+		     0, "%s", err.msg);
 	cr_assert_str_eq(rl_model_component(m, "x/y")->check, "a b");
 }
 
@@ -300,62 +306,66 @@ Test(config, semicolon_without_space_is_kept)
 			 "kill $(cat pid);rm pid");
 }
 
-/* --- continuation lines ------------------------------------------------------ */
+/* --- continuation lines ------------------------------------------------------
+ */
 
 Test(config, continuation_in_a_command)
 {
-	cr_assert_eq(load(SITE
-		"[component \"fx/a\"]\n"
-		"host = h1\n"
-		"check = /usr/lib/nagios/plugins/check_http\n"
-		"    -H localhost\n"
-		"\n"
-		"# a comment between the lines\n"
-		"\t-u /health\n"
-		"start = true\n"
-		"stop = true\n"), 0, "%s", err.msg);
-	cr_assert_str_eq(rl_model_component(m, "fx/a")->check,
-		"/usr/lib/nagios/plugins/check_http -H localhost -u /health");
+	cr_assert_eq(load(SITE "[component \"fx/a\"]\n"
+			       "host = h1\n"
+			       "check = /usr/lib/nagios/plugins/check_http\n"
+			       "    -H localhost\n"
+			       "\n"
+			       "# a comment between the lines\n"
+			       "\t-u /health\n"
+			       "start = true\n"
+			       "stop = true\n"),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(
+	    rl_model_component(m, "fx/a")->check,
+	    "/usr/lib/nagios/plugins/check_http -H localhost -u /health");
 }
 
 Test(config, continuation_in_requires)
 {
-	cr_assert_eq(load(SITE
-		"[component \"fx/b\"]\nhost = h1\ncheck = true\nstart = true\nstop = true\n"
-		"[component \"fx/c\"]\nhost = h1\ncheck = true\nstart = true\nstop = true\n"
-		"[component \"fx/d\"]\nhost = h1\ncheck = true\nstart = true\nstop = true\n"
-		COMP_A
-		"requires = b\n"
-		"  c\n"
-		"  fx/d\n"), 0, "%s", err.msg);
+	cr_assert_eq(load(SITE "[component \"fx/b\"]\nhost = h1\ncheck = "
+			       "true\nstart = true\nstop = true\n"
+			       "[component \"fx/c\"]\nhost = h1\ncheck = "
+			       "true\nstart = true\nstop = true\n"
+			       "[component \"fx/d\"]\nhost = h1\ncheck = "
+			       "true\nstart = true\nstop = true\n" COMP_A
+			       "requires = b\n"
+			       "  c\n"
+			       "  fx/d\n"),
+		     0, "%s", err.msg);
 	struct rl_component *c = rl_model_component(m, "fx/a");
 
 	cr_assert_eq(c->n_requires, 3);
-	cr_assert_str_eq(c->requires[0]->name, "fx/b");
-	cr_assert_str_eq(c->requires[1]->name, "fx/c");
-	cr_assert_str_eq(c->requires[2]->name, "fx/d");
+	cr_assert_str_eq(c->requires[0] -> name, "fx/b");
+	cr_assert_str_eq(c->requires[1] -> name, "fx/c");
+	cr_assert_str_eq(c->requires[2] -> name, "fx/d");
 	cr_assert_eq(c->level, 1);
 }
 
 Test(config, line_numbers_after_continuations)
 {
 	/* lines 8-10 continue 'check'; the unknown key is on line 12 */
-	refused(SITE
-		"[component \"fx/a\"]\n"
-		"check = a\n"
-		"  b\n"
-		"  c\n"
-		"  d\n"
-		"host = h1\n"
-		"retrys = 3\n",
+	refused(SITE "[component \"fx/a\"]\n"
+		     "check = a\n"
+		     "  b\n"
+		     "  c\n"
+		     "  d\n"
+		     "host = h1\n"
+		     "retrys = 3\n",
 		"t.ini:12: component 'fx/a': unknown key 'retrys'");
 }
 
 Test(config, bad_value_continued_points_at_its_key)
 {
-	refused(SITE COMP_A "check_timeout = 5\n  s\n",
-		"t.ini:11: component 'fx/a': key 'check_timeout': "
-		"invalid duration '5 s' (use a whole number and ms, s, m, h or d)");
+	refused(
+	    SITE COMP_A "check_timeout = 5\n  s\n",
+	    "t.ini:11: component 'fx/a': key 'check_timeout': "
+	    "invalid duration '5 s' (use a whole number and ms, s, m, h or d)");
 }
 
 /* --- syntax ------------------------------------------------------------- */
@@ -398,8 +408,8 @@ Test(config, key_outside_any_section)
 
 Test(config, text_after_section)
 {
-	refused("[relance] ; site\n",
-		"t.ini:1: unexpected text after ']' (comments go on their own line)");
+	refused("[relance] ; site\n", "t.ini:1: unexpected text after ']' "
+				      "(comments go on their own line)");
 }
 
 /* --- sections ----------------------------------------------------------- */
@@ -413,14 +423,16 @@ Test(config, unknown_section)
 
 Test(config, component_without_name)
 {
-	refused("[component]\n",
-		"t.ini:1: section 'component' needs a name: [component \"APP/NAME\"]");
-	refused("[host]\n", "t.ini:1: section 'host' needs a name: [host \"NAME\"]");
+	refused("[component]\n", "t.ini:1: section 'component' needs a name: "
+				 "[component \"APP/NAME\"]");
+	refused("[host]\n",
+		"t.ini:1: section 'host' needs a name: [host \"NAME\"]");
 }
 
 Test(config, component_without_app)
 {
-	refused("[component \"a\"]\n", "t.ini:1: component 'a': name must be APP/NAME");
+	refused("[component \"a\"]\n",
+		"t.ini:1: component 'a': name must be APP/NAME");
 	refused("[component \"a/b/c\"]\n",
 		"t.ini:1: component 'a/b/c': name must be APP/NAME");
 }
@@ -428,12 +440,12 @@ Test(config, component_without_app)
 Test(config, bad_section_forms)
 {
 	refused("[ssh \"x\"]\n", "t.ini:1: section 'ssh' takes no name");
-	refused("[host x]\n",
-		"t.ini:1: bad section header '[host x]' (expected [host \"NAME\"])");
-	refused("[host \"x]\n",
-		"t.ini:1: bad section header '[host \"x]' (expected [host \"NAME\"])");
-	refused("[host \"a b\"]\n",
-		"t.ini:1: host 'a b': invalid name (use letters, digits, '.', '_' and '-')");
+	refused("[host x]\n", "t.ini:1: bad section header '[host x]' "
+			      "(expected [host \"NAME\"])");
+	refused("[host \"x]\n", "t.ini:1: bad section header '[host \"x]' "
+				"(expected [host \"NAME\"])");
+	refused("[host \"a b\"]\n", "t.ini:1: host 'a b': invalid name (use "
+				    "letters, digits, '.', '_' and '-')");
 }
 
 Test(config, section_name_length)
@@ -454,8 +466,9 @@ Test(config, section_name_length)
 
 Test(config, duplicate_component)
 {
-	refused(SITE COMP_A COMP_A,
-		"t.ini:11: duplicate component 'fx/a' (first defined at t.ini:6)");
+	refused(
+	    SITE COMP_A COMP_A,
+	    "t.ini:11: duplicate component 'fx/a' (first defined at t.ini:6)");
 }
 
 Test(config, duplicate_host)
@@ -466,8 +479,9 @@ Test(config, duplicate_host)
 
 Test(config, application_section_after_its_component)
 {
-	cr_assert_eq(load(SITE COMP_A "[application \"fx\"]\ndescription = FX\n"),
-		     0, "%s", err.msg);
+	cr_assert_eq(
+	    load(SITE COMP_A "[application \"fx\"]\ndescription = FX\n"), 0,
+	    "%s", err.msg);
 	cr_assert_str_eq(rl_model_app(m, "fx")->description, "FX");
 }
 
@@ -490,13 +504,15 @@ Test(config, password_is_an_unknown_key)
 Test(config, duplicate_key)
 {
 	refused(SITE COMP_A "stop = false\n",
-		"t.ini:11: component 'fx/a': duplicate key 'stop' (first set at t.ini:10)");
+		"t.ini:11: component 'fx/a': duplicate key 'stop' (first set "
+		"at t.ini:10)");
 }
 
 Test(config, duplicate_key_in_a_second_ssh_section)
 {
 	refused(SITE "[ssh]\nknown_hosts = /k\n",
-		"t.ini:7: section 'ssh': duplicate key 'known_hosts' (first set at t.ini:2)");
+		"t.ini:7: section 'ssh': duplicate key 'known_hosts' (first "
+		"set at t.ini:2)");
 }
 
 Test(config, key_name_length)
@@ -508,14 +524,16 @@ Test(config, key_name_length)
 	snprintf(text, sizeof(text), SITE COMP_A "%s = 1\n", k49);
 	refused(text, fmt("t.ini:11: component 'fx/a': unknown key '%s'", k49));
 	snprintf(text, sizeof(text), SITE COMP_A "%sx = 1\n", k49);
-	refused(text, "t.ini:11: component 'fx/a': key name too long (max 49 characters)");
+	refused(text, "t.ini:11: component 'fx/a': key name too long (max 49 "
+		      "characters)");
 }
 
 Test(config, bad_duration)
 {
-	refused(SITE COMP_A "start_timeout = 5x\n",
-		"t.ini:11: component 'fx/a': key 'start_timeout': "
-		"invalid duration '5x' (use a whole number and ms, s, m, h or d)");
+	refused(
+	    SITE COMP_A "start_timeout = 5x\n",
+	    "t.ini:11: component 'fx/a': key 'start_timeout': "
+	    "invalid duration '5x' (use a whole number and ms, s, m, h or d)");
 	refused("[ssh]\ntimeout = 0s\n",
 		"t.ini:2: section 'ssh': key 'timeout': duration '0s' is too "
 		"short (at least 1ms)");
@@ -526,24 +544,33 @@ Test(config, bad_duration)
 
 Test(config, bad_heal)
 {
-	refused(SITE COMP_A "heal = sometimes\n",
-		"t.ini:11: component 'fx/a': key 'heal': invalid value 'sometimes' "
-		"(use hard, soft:N with N from 1 to 100, or never)");
-	refused(SITE COMP_A "heal = soft:0\n",
-		"t.ini:11: component 'fx/a': key 'heal': invalid value 'soft:0' "
-		"(use hard, soft:N with N from 1 to 100, or never)");
+	refused(
+	    SITE COMP_A "heal = sometimes\n",
+	    "t.ini:11: component 'fx/a': key 'heal': invalid value 'sometimes' "
+	    "(use hard, soft:N with N from 1 to 100, or never)");
+	refused(
+	    SITE COMP_A "heal = soft:0\n",
+	    "t.ini:11: component 'fx/a': key 'heal': invalid value 'soft:0' "
+	    "(use hard, soft:N with N from 1 to 100, or never)");
 }
 
 Test(config, bad_restart_limit)
 {
-	const char *use = "(use COUNT/DURATION with COUNT from 1 to 1000, e.g. 3/1h)";
+	const char *use =
+	    "(use COUNT/DURATION with COUNT from 1 to 1000, e.g. 3/1h)";
 
 	refused(SITE COMP_A "restart_limit = 3\n",
-		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid value '3' %s", use));
+		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid "
+		    "value '3' %s",
+		    use));
 	refused(SITE COMP_A "restart_limit = 0/1h\n",
-		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid value '0/1h' %s", use));
+		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid "
+		    "value '0/1h' %s",
+		    use));
 	refused(SITE COMP_A "restart_limit = 3/0s\n",
-		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid value '3/0s' %s", use));
+		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid "
+		    "value '3/0s' %s",
+		    use));
 	refused(SITE COMP_A "restart_limit = 3/1y\n",
 		"t.ini:11: component 'fx/a': key 'restart_limit': invalid "
 		"duration '1y' (use a whole number and ms, s, m, h or d)");
@@ -562,9 +589,11 @@ Test(config, bad_port)
 Test(config, bad_enums)
 {
 	refused("[host \"h\"]\ntransport = telnet\n",
-		"t.ini:2: host 'h': key 'transport': invalid value 'telnet' (use ssh or local)");
+		"t.ini:2: host 'h': key 'transport': invalid value 'telnet' "
+		"(use ssh or local)");
 	refused("[host \"h\"]\nshell = bash\n",
-		"t.ini:2: host 'h': key 'shell': invalid value 'bash' (use posix, powershell or cmd)");
+		"t.ini:2: host 'h': key 'shell': invalid value 'bash' (use "
+		"posix, powershell or cmd)");
 	refused(SITE COMP_A "check_mode = nagios\n",
 		"t.ini:11: component 'fx/a': key 'check_mode': invalid value "
 		"'nagios' (use exit, plugin or xml)");
@@ -589,9 +618,12 @@ Test(config, long_line)
 	/* "check = " and 191 characters: 199, accepted */
 	memset(cmd, 'x', 191);
 	cmd[191] = '\0';
-	snprintf(text, sizeof(text), SITE
-		 "[component \"fx/a\"]\nhost = h1\nstart = a\n  b\n  c\nstop = b\n"
-		 "check = %s\n", cmd);
+	snprintf(
+	    text, sizeof(text),
+	    SITE
+	    "[component \"fx/a\"]\nhost = h1\nstart = a\n  b\n  c\nstop = b\n"
+	    "check = %s\n",
+	    cmd);
 	cr_assert_eq(strlen("check = ") + strlen(cmd), 199);
 	cr_assert_eq(load(text), 0, "%s", err.msg);
 	cr_assert_str_eq(rl_model_component(m, "fx/a")->check, cmd);
@@ -601,9 +633,12 @@ Test(config, long_line)
 	/* 200 characters on line 12, after two continuation lines */
 	cmd[191] = 'y';
 	cmd[192] = '\0';
-	snprintf(text, sizeof(text), SITE
-		 "[component \"fx/a\"]\nhost = h1\nstart = a\n  b\n  c\nstop = b\n"
-		 "check = %s\n", cmd);
+	snprintf(
+	    text, sizeof(text),
+	    SITE
+	    "[component \"fx/a\"]\nhost = h1\nstart = a\n  b\n  c\nstop = b\n"
+	    "check = %s\n",
+	    cmd);
 	refused(text, "t.ini:12: line too long (max 199 characters); continue "
 		      "the value on an indented next line");
 }
@@ -617,9 +652,10 @@ Test(config, space_semicolon_in_a_command)
 
 Test(config, tab_semicolon_in_a_command)
 {
-	refused(SITE COMP_A "restart = kill $(cat pid)\t;rm pid\n",
-		"t.ini:11: component 'fx/a': key 'restart': '\\t;' would start a "
-		"comment and cut the command; put comments on their own line");
+	refused(
+	    SITE COMP_A "restart = kill $(cat pid)\t;rm pid\n",
+	    "t.ini:11: component 'fx/a': key 'restart': '\\t;' would start a "
+	    "comment and cut the command; put comments on their own line");
 }
 
 Test(config, indented_comment_in_a_value)
@@ -644,9 +680,10 @@ Test(config, space_semicolon_after_a_continuation)
 
 Test(config, space_semicolon_in_a_value)
 {
-	refused(SITE COMP_A "description = a ; b\n",
-		"t.ini:11: component 'fx/a': key 'description': ' ;' would start "
-		"a comment and cut the value; put comments on their own line");
+	refused(
+	    SITE COMP_A "description = a ; b\n",
+	    "t.ini:11: component 'fx/a': key 'description': ' ;' would start "
+	    "a comment and cut the value; put comments on their own line");
 }
 
 Test(config, nul_byte)
@@ -669,19 +706,23 @@ Test(config, nul_byte)
 
 Test(config, requires_unknown_component)
 {
-	refused(SITE COMP_A "requires = fx/zz\n",
-		"t.ini:11: component 'fx/a': requires unknown component 'fx/zz'");
+	refused(
+	    SITE COMP_A "requires = fx/zz\n",
+	    "t.ini:11: component 'fx/a': requires unknown component 'fx/zz'");
 }
 
 Test(config, unknown_host)
 {
-	refused(SITE "[component \"fx/a\"]\nhost = h9\ncheck = a\nstart = a\nstop = a\n",
-		"t.ini:6: component 'fx/a': unknown host 'h9'");
+	refused(
+	    SITE
+	    "[component \"fx/a\"]\nhost = h9\ncheck = a\nstart = a\nstop = a\n",
+	    "t.ini:6: component 'fx/a': unknown host 'h9'");
 }
 
 Test(config, requirement_cycle)
 {
-	refused(SITE COMP_A "requires = b\n"
+	refused(SITE COMP_A
+		"requires = b\n"
 		"[component \"fx/b\"]\nhost = h1\ncheck = true\nstart = true\n"
 		"stop = true\nrequires = a\n",
 		"t.ini:17: requirement cycle: fx/a -> fx/b -> fx/a");
@@ -709,7 +750,8 @@ Test(config, missing_file)
 {
 	make_dir();
 	cr_assert_eq(load_file(fmt("%s/none.ini", dir), 0), -1);
-	cr_assert_str_eq(err.msg, fmt("cannot open '%s/none.ini': no such file", dir));
+	cr_assert_str_eq(err.msg,
+			 fmt("cannot open '%s/none.ini': no such file", dir));
 }
 
 Test(config, include_glob)
@@ -739,7 +781,8 @@ Test(config, include_glob)
 	cr_assert_eq(m->n_components, 2);
 	/* sorted: 10-a before 20-b */
 	cr_assert_str_eq(m->components[0]->name, "fx/a");
-	cr_assert_str_eq(m->components[0]->where.file, fmt("%s/conf.d/10-a.ini", dir));
+	cr_assert_str_eq(m->components[0]->where.file,
+			 fmt("%s/conf.d/10-a.ini", dir));
 	cr_assert_eq(m->components[1]->where.line, 1);
 	cr_assert_eq(rl_model_component(m, "fx/b")->requires[0],
 		     rl_model_component(m, "fx/a"));
@@ -763,9 +806,10 @@ Test(config, missing_include)
 	top = write_file("relance.ini", 0600,
 			 "[relance]\njournal = /j\ninclude = nothere.ini\n");
 	cr_assert_eq(load_file(top, 0), -1);
-	cr_assert_str_eq(err.msg, fmt("%s:3: section 'relance': key 'include': "
-				      "cannot open '%s/nothere.ini': no such file",
-				      top, dir));
+	cr_assert_str_eq(err.msg,
+			 fmt("%s:3: section 'relance': key 'include': "
+			     "cannot open '%s/nothere.ini': no such file",
+			     top, dir));
 }
 
 Test(config, include_only_in_relance)
@@ -782,9 +826,9 @@ Test(config, include_cycle)
 	a = write_file("a.ini", 0600, "include = b.ini\n");
 	write_file("b.ini", 0600, "# b\ninclude = a.ini\n");
 	cr_assert_eq(load_file(a, 0), -1);
-	cr_assert_str_eq(err.msg,
-		fmt("%s/b.ini:2: key 'include': include cycle: %s -> %s/b.ini -> %s/a.ini",
-		    dir, a, dir, dir));
+	cr_assert_str_eq(err.msg, fmt("%s/b.ini:2: key 'include': include "
+				      "cycle: %s -> %s/b.ini -> %s/a.ini",
+				      dir, a, dir, dir));
 }
 
 Test(config, include_self)
@@ -794,9 +838,9 @@ Test(config, include_self)
 	make_dir();
 	a = write_file("a.ini", 0600, "[relance]\ninclude = *.ini\n");
 	cr_assert_eq(load_file(a, 0), -1);
-	cr_assert_str_eq(err.msg,
-		fmt("%s:2: section 'relance': key 'include': include cycle: %s -> %s",
-		    a, a, a));
+	cr_assert_str_eq(err.msg, fmt("%s:2: section 'relance': key 'include': "
+				      "include cycle: %s -> %s",
+				      a, a, a));
 }
 
 Test(config, error_inside_an_included_file)
@@ -807,8 +851,9 @@ Test(config, error_inside_an_included_file)
 	a = write_file("a.ini", 0600, "include = b.ini\n" SITE);
 	write_file("b.ini", 0600, "\n\n[ssh]\nretries = 3\n");
 	cr_assert_eq(load_file(a, 0), -1);
-	cr_assert_str_eq(err.msg,
-		fmt("%s/b.ini:4: section 'ssh': unknown key 'retries'", dir));
+	cr_assert_str_eq(
+	    err.msg,
+	    fmt("%s/b.ini:4: section 'ssh': unknown key 'retries'", dir));
 }
 
 Test(config, duplicate_component_across_files)
@@ -816,12 +861,13 @@ Test(config, duplicate_component_across_files)
 	const char *a;
 
 	make_dir();
-	a = write_file("a.ini", 0600, SITE COMP_A "[relance]\ninclude = b.ini\n");
+	a = write_file("a.ini", 0600,
+		       SITE COMP_A "[relance]\ninclude = b.ini\n");
 	write_file("b.ini", 0600, "\n\n" COMP_A);
 	cr_assert_eq(load_file(a, 0), -1);
-	cr_assert_str_eq(err.msg,
-		fmt("%s/b.ini:3: duplicate component 'fx/a' (first defined at %s:6)",
-		    dir, a));
+	cr_assert_str_eq(err.msg, fmt("%s/b.ini:3: duplicate component 'fx/a' "
+				      "(first defined at %s:6)",
+				      dir, a));
 }
 
 Test(config, group_writable_file)
@@ -832,9 +878,9 @@ Test(config, group_writable_file)
 	p = write_file("relance.ini", 0664, SITE COMP_A);
 	cr_assert_eq(load_file(p, 0), -1);
 	cr_assert_null(m);
-	cr_assert_str_eq(err.msg,
-		fmt("%s: refused: writable by group or others (mode 0664); chmod go-w %s",
-		    p, p));
+	cr_assert_str_eq(err.msg, fmt("%s: refused: writable by group or "
+				      "others (mode 0664); chmod go-w %s",
+				      p, p));
 	/* the caller may say it does not care */
 	cr_assert_eq(load_file(p, RL_CONFIG_NO_PERMS), 0, "%s", err.msg);
 }
@@ -846,9 +892,9 @@ Test(config, world_writable_file)
 	make_dir();
 	p = write_file("relance.ini", 0602, SITE COMP_A);
 	cr_assert_eq(load_file(p, 0), -1);
-	cr_assert_str_eq(err.msg,
-		fmt("%s: refused: writable by group or others (mode 0602); chmod go-w %s",
-		    p, p));
+	cr_assert_str_eq(err.msg, fmt("%s: refused: writable by group or "
+				      "others (mode 0602); chmod go-w %s",
+				      p, p));
 }
 
 Test(config, group_writable_included_file)
@@ -859,9 +905,9 @@ Test(config, group_writable_included_file)
 	a = write_file("a.ini", 0600, "include = b.ini\n");
 	b = write_file("b.ini", 0620, SITE COMP_A);
 	cr_assert_eq(load_file(a, 0), -1);
-	cr_assert_str_eq(err.msg,
-		fmt("%s: refused: writable by group or others (mode 0620); chmod go-w %s",
-		    b, b));
+	cr_assert_str_eq(err.msg, fmt("%s: refused: writable by group or "
+				      "others (mode 0620); chmod go-w %s",
+				      b, b));
 }
 
 Test(config, file_of_another_user)
@@ -874,9 +920,11 @@ Test(config, file_of_another_user)
 		cr_skip_test("chown needs root");
 	cr_assert_eq(chown(p, 12345, 12345), 0, "%s", strerror(errno));
 	cr_assert_eq(load_file(p, 0), -1);
-	cr_assert_str_eq(err.msg,
-		fmt("%s: refused: owned by uid 12345, neither root nor the "
-		    "caller (uid 0); chown root %s", p, p));
+	cr_assert_str_eq(
+	    err.msg,
+	    fmt("%s: refused: owned by uid 12345, neither root nor the "
+		"caller (uid 0); chown root %s",
+		p, p));
 	cr_assert_eq(load_file(p, RL_CONFIG_NO_PERMS), 0, "%s", err.msg);
 }
 
@@ -884,7 +932,8 @@ Test(config, a_directory_is_not_a_config)
 {
 	make_dir();
 	cr_assert_eq(load_file(dir, 0), -1);
-	cr_assert_str_eq(err.msg, fmt("cannot read '%s': not a regular file", dir));
+	cr_assert_str_eq(err.msg,
+			 fmt("cannot read '%s': not a regular file", dir));
 }
 
 /* --- the default path ---------------------------------------------------- */
@@ -903,7 +952,8 @@ Test(config, default_path)
 			 SYSCONFDIR "/relance/relance.ini");
 }
 
-/* --- the shipped example --------------------------------------------------- */
+/* --- the shipped example ---------------------------------------------------
+ */
 
 Test(config, the_example_is_valid)
 {
@@ -919,8 +969,8 @@ Test(config, the_example_is_valid)
 	cr_assert_eq(m->n_components, 2);
 	c = rl_model_component(m, "fx/pricer");
 	cr_assert_not_null(c);
-	cr_assert_str_eq(c->check,
-			 "/usr/lib/nagios/plugins/check_procs -C pricer -c 1:1");
+	cr_assert_str_eq(
+	    c->check, "/usr/lib/nagios/plugins/check_procs -C pricer -c 1:1");
 	cr_assert_eq(c->requires[0], rl_model_component(m, "fx/marketdata"));
 	cr_assert_str_eq(m->site.node, "monitor-1");
 }
