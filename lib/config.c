@@ -12,6 +12,8 @@
  * once its value is complete, when the next key, section or the end of the
  * file is read.
  */
+#include "build.h"
+
 #include "config.h"
 
 #include <ctype.h>

@@ -10,8 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* not "config.h": from here that names autoconf's header in the build dir */
-#include "../../lib/config.h"
+#include "config.h"
 #include "rl_test.h"
 #include "util.h"
 
