@@ -26,24 +26,24 @@ static const struct field {
 	enum field_type type;
 	size_t off;
 } fields[] = {
-	{ "ts", F_INT, offsetof(struct rl_journal_rec, ts_ms) },
-	{ "node", F_STR, offsetof(struct rl_journal_rec, node) },
-	{ "user", F_STR, offsetof(struct rl_journal_rec, user) },
-	{ "pid", F_INT, offsetof(struct rl_journal_rec, pid) },
-	{ "run", F_STR, offsetof(struct rl_journal_rec, run) },
-	{ "event", F_STR, offsetof(struct rl_journal_rec, event) },
-	{ "phase", F_STR, offsetof(struct rl_journal_rec, phase) },
-	{ "action", F_STR, offsetof(struct rl_journal_rec, action) },
-	{ "component", F_STR, offsetof(struct rl_journal_rec, component) },
-	{ "host", F_STR, offsetof(struct rl_journal_rec, host) },
-	{ "command", F_STR, offsetof(struct rl_journal_rec, command) },
-	{ "exit", F_INT, offsetof(struct rl_journal_rec, exit_code) },
-	{ "signal", F_INT, offsetof(struct rl_journal_rec, signal) },
-	{ "duration_ms", F_INT, offsetof(struct rl_journal_rec, duration_ms) },
-	{ "result", F_STR, offsetof(struct rl_journal_rec, result) },
-	{ "message", F_STR, offsetof(struct rl_journal_rec, message) },
-	{ "reason", F_STR, offsetof(struct rl_journal_rec, reason) },
-	{ "author", F_STR, offsetof(struct rl_journal_rec, author) },
+    {"ts", F_INT, offsetof(struct rl_journal_rec, ts_ms)},
+    {"node", F_STR, offsetof(struct rl_journal_rec, node)},
+    {"user", F_STR, offsetof(struct rl_journal_rec, user)},
+    {"pid", F_INT, offsetof(struct rl_journal_rec, pid)},
+    {"run", F_STR, offsetof(struct rl_journal_rec, run)},
+    {"event", F_STR, offsetof(struct rl_journal_rec, event)},
+    {"phase", F_STR, offsetof(struct rl_journal_rec, phase)},
+    {"action", F_STR, offsetof(struct rl_journal_rec, action)},
+    {"component", F_STR, offsetof(struct rl_journal_rec, component)},
+    {"host", F_STR, offsetof(struct rl_journal_rec, host)},
+    {"command", F_STR, offsetof(struct rl_journal_rec, command)},
+    {"exit", F_INT, offsetof(struct rl_journal_rec, exit_code)},
+    {"signal", F_INT, offsetof(struct rl_journal_rec, signal)},
+    {"duration_ms", F_INT, offsetof(struct rl_journal_rec, duration_ms)},
+    {"result", F_STR, offsetof(struct rl_journal_rec, result)},
+    {"message", F_STR, offsetof(struct rl_journal_rec, message)},
+    {"reason", F_STR, offsetof(struct rl_journal_rec, reason)},
+    {"author", F_STR, offsetof(struct rl_journal_rec, author)},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -117,8 +117,9 @@ char *rl_journal_format(const struct rl_journal_rec *r)
 		} else {
 			int64_t v = *int_field(&rec, f);
 
-			if (v == -1 || (f->off == offsetof(struct rl_journal_rec,
-							  ts_ms) && v < 0))
+			if (v == -1 ||
+			    (f->off == offsetof(struct rl_journal_rec, ts_ms) &&
+			     v < 0))
 				continue;
 			rl_buf_printf(&b, "%s\"%s\":%lld", sep, f->name,
 				      (long long)v);
@@ -192,8 +193,8 @@ static int cut_torn_tail(int fd, off_t size)
 	if (chunk[0] == '\n')
 		return 0;
 	while (pos > 0) {
-		size_t want = pos > (off_t)sizeof(chunk) ? sizeof(chunk)
-							 : (size_t)pos;
+		size_t want =
+		    pos > (off_t)sizeof(chunk) ? sizeof(chunk) : (size_t)pos;
 
 		n = pread(fd, chunk, want, pos - (off_t)want);
 		if (n != (ssize_t)want)
@@ -224,8 +225,8 @@ int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 	len = strlen(line);
 	while (flock(j->fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
-			rl_err_set(err, "cannot lock journal '%s': %s",
-				   j->path, strerror(errno));
+			rl_err_set(err, "cannot lock journal '%s': %s", j->path,
+				   strerror(errno));
 			goto out;
 		}
 	}
@@ -254,21 +255,24 @@ int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 				   j->path, strerror(errno));
 		else
 			rl_err_set(err,
-				"cannot write journal '%s': short write "
-				"(%zd of %zu bytes)", j->path, n, len);
+				   "cannot write journal '%s': short write "
+				   "(%zd of %zu bytes)",
+				   j->path, n, len);
 		/* take the fragment back so the next record starts clean */
 		if (n > 0 && S_ISREG(st.st_mode) &&
 		    ftruncate(j->fd, st.st_size) < 0)
-			rl_err_prefix(err, "journal '%s' left with a torn "
-				      "last line", j->path);
+			rl_err_prefix(err,
+				      "journal '%s' left with a torn "
+				      "last line",
+				      j->path);
 		goto out;
 	}
 	if (fdatasync(j->fd) < 0) {
 		e = errno;
 		/* a character device (/dev/null) has nothing to sync */
 		if (!(e == EINVAL && !S_ISREG(st.st_mode))) {
-			rl_err_set(err, "cannot sync journal '%s': %s",
-				   j->path, strerror(e));
+			rl_err_set(err, "cannot sync journal '%s': %s", j->path,
+				   strerror(e));
 			goto out;
 		}
 	}
@@ -283,7 +287,7 @@ out:
 /* --- reading ------------------------------------------------------------ */
 
 struct parser {
-	char *p;	/* read position, in the caller's store */
+	char *p; /* read position, in the caller's store */
 };
 
 static void skip_ws(struct parser *ps)

@@ -58,16 +58,16 @@ static int make_dir(const char *dir, struct rl_err *err)
 	if (stat(dir, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
 			return 0;
-		return rl_err_set(err,
-			"cannot create lock directory '%s': not a directory",
-			dir);
+		return rl_err_set(
+		    err, "cannot create lock directory '%s': not a directory",
+		    dir);
 	}
 	tmp = strdup(dir);
 	if (tmp == NULL)
-		return rl_err_set(err,
-			"cannot create lock directory '%s': out of memory",
-			dir);
-	for (p = tmp + 1; ; p++) {
+		return rl_err_set(
+		    err, "cannot create lock directory '%s': out of memory",
+		    dir);
+	for (p = tmp + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
 		c = *p;
@@ -88,8 +88,8 @@ static int make_dir(const char *dir, struct rl_err *err)
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		rl_err_set(err,
-			"cannot create lock directory '%s': not a directory",
-			dir);
+			   "cannot create lock directory '%s': not a directory",
+			   dir);
 		goto out;
 	}
 	ret = 0;
@@ -154,7 +154,7 @@ static void owner_parse(char *text, struct owner *o)
 static int refuse(int fd, const char *name, struct rl_err *err)
 {
 	char text[2048];
-	const struct timespec pause = { 0, OWNER_WAIT_NS };
+	const struct timespec pause = {0, OWNER_WAIT_NS};
 	struct owner o;
 	ssize_t n = 0;
 	int i;
@@ -168,13 +168,15 @@ static int refuse(int fd, const char *name, struct rl_err *err)
 	}
 	owner_parse(text, &o);
 	if (o.what == NULL || o.pid == NULL)
-		return rl_err_set(err,
-			"%s: another action is in progress (holder unknown)",
-			name);
-	return rl_err_set(err,
-		"%s: another action is in progress: %.200s (pid %.20s on "
-		"%.64s) since %.32s", name, o.what, o.pid,
-		o.node ? o.node : "?", o.since ? o.since : "?");
+		return rl_err_set(
+		    err, "%s: another action is in progress (holder unknown)",
+		    name);
+	return rl_err_set(
+	    err,
+	    "%s: another action is in progress: %.200s (pid %.20s on "
+	    "%.64s) since %.32s",
+	    name, o.what, o.pid, o.node ? o.node : "?",
+	    o.since ? o.since : "?");
 }
 
 void rl_lock_release(struct rl_lock *l)
@@ -234,8 +236,9 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		lock_path(&path, lock_dir, sorted[i]);
 		if (path.oom)
 			goto oom;
-		fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-			  O_NOCTTY, 0644);
+		fd = open(path.data,
+			  O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			  0644);
 		if (fd < 0) {
 			rl_err_set(err, "%s: cannot open lock file '%s': %s",
 				   sorted[i], path.data, strerror(errno));

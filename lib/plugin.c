@@ -9,10 +9,10 @@
 #include "plugin.h"
 
 static const char *const state_names[] = {
-	"OK",
-	"WARNING",
-	"CRITICAL",
-	"UNKNOWN",
+    "OK",
+    "WARNING",
+    "CRITICAL",
+    "UNKNOWN",
 };
 
 const char *rl_state_name(enum rl_state s)
@@ -248,7 +248,7 @@ void rl_perf_append(struct rl_buf *b, const char *label, double value,
 		    const char *uom, const char *warn, const char *crit,
 		    const char *min, const char *max)
 {
-	const char *fields[4] = { warn, crit, min, max };
+	const char *fields[4] = {warn, crit, min, max};
 	bool quote = label_needs_quotes(label);
 	int last = -1, i;
 	const char *p;
@@ -299,8 +299,8 @@ void rl_plugin_status_line(struct rl_buf *b, const char *prefix,
 
 #define TIMEOUT_MAX_MS (86400 * (int64_t)1000)
 
-int rl_plugin_parse_timeout(const char *text, int64_t *ms,
-			    enum rl_state *state, struct rl_err *err)
+int rl_plugin_parse_timeout(const char *text, int64_t *ms, enum rl_state *state,
+			    struct rl_err *err)
 {
 	char num[64];
 	const char *colon = strchr(text, ':');
@@ -310,9 +310,11 @@ int rl_plugin_parse_timeout(const char *text, int64_t *ms,
 	int64_t v;
 
 	if (colon != NULL && rl_state_parse(colon + 1, &st) < 0)
-		return rl_err_set(err,
-			"invalid timeout '%.64s' (unknown state '%.64s', use "
-			"OK, WARNING, CRITICAL or UNKNOWN)", text, colon + 1);
+		return rl_err_set(
+		    err,
+		    "invalid timeout '%.64s' (unknown state '%.64s', use "
+		    "OK, WARNING, CRITICAL or UNKNOWN)",
+		    text, colon + 1);
 	if (len == 0 || len >= sizeof(num))
 		goto bad;
 	memcpy(num, text, len);
@@ -321,13 +323,15 @@ int rl_plugin_parse_timeout(const char *text, int64_t *ms,
 	if (rl_parse_duration(num, 1000, &v, &sub) < 0)
 		goto bad;
 	if (v <= 0 || v > TIMEOUT_MAX_MS)
-		return rl_err_set(err,
-			"timeout '%.64s' out of range (1ms..86400s)", text);
+		return rl_err_set(
+		    err, "timeout '%.64s' out of range (1ms..86400s)", text);
 	*ms = v;
 	*state = st;
 	return 0;
 bad:
-	return rl_err_set(err,
-		"invalid timeout '%.64s' (use seconds, or a number and ms, s, "
-		"m or h, then optionally :STATE)", text);
+	return rl_err_set(
+	    err,
+	    "invalid timeout '%.64s' (use seconds, or a number and ms, s, "
+	    "m or h, then optionally :STATE)",
+	    text);
 }

@@ -116,15 +116,15 @@ Test(journal, format_exact)
 	r.author = "bob";
 	s = rl_journal_format(&r);
 	cr_assert_not_null(s);
-	cr_assert_str_eq(s,
-		"{\"time\":\"2026-11-18T11:12:05.123Z\",\"ts\":1795000325123,"
-		"\"node\":\"mon-1\",\"user\":\"alice\",\"pid\":4242,"
-		"\"run\":\"r1\",\"event\":\"step\",\"phase\":\"end\","
-		"\"action\":\"restart\",\"component\":\"fx/pricer\","
-		"\"host\":\"fx-app-01\",\"command\":\"systemctl restart "
-		"pricer\",\"exit\":0,\"signal\":9,\"duration_ms\":1500,"
-		"\"result\":\"ok\",\"message\":\"fine\",\"reason\":\"critical "
-		"hard\",\"author\":\"bob\"}\n");
+	cr_assert_str_eq(
+	    s, "{\"time\":\"2026-11-18T11:12:05.123Z\",\"ts\":1795000325123,"
+	       "\"node\":\"mon-1\",\"user\":\"alice\",\"pid\":4242,"
+	       "\"run\":\"r1\",\"event\":\"step\",\"phase\":\"end\","
+	       "\"action\":\"restart\",\"component\":\"fx/pricer\","
+	       "\"host\":\"fx-app-01\",\"command\":\"systemctl restart "
+	       "pricer\",\"exit\":0,\"signal\":9,\"duration_ms\":1500,"
+	       "\"result\":\"ok\",\"message\":\"fine\",\"reason\":\"critical "
+	       "hard\",\"author\":\"bob\"}\n");
 	free(s);
 }
 
@@ -171,16 +171,16 @@ Test(journal, format_fills_now_and_pid)
 }
 
 static const char *const nasty[] = {
-	"",
-	"plain",
-	"say \"hi\" \\ back\\slash",
-	"two\nlines\r\nand\ttab",
-	"ctl \x01\x02\x1f\x7f\b\f end",
-	"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe4\xb8\xad",
-	"{\"ts\":1}\n{\"fake\":\"record\"}",
-	"\\u0041 is not A",
-	"/slashes/ and </script>",
-	"trailing backslash \\",
+    "",
+    "plain",
+    "say \"hi\" \\ back\\slash",
+    "two\nlines\r\nand\ttab",
+    "ctl \x01\x02\x1f\x7f\b\f end",
+    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe4\xb8\xad",
+    "{\"ts\":1}\n{\"fake\":\"record\"}",
+    "\\u0041 is not A",
+    "/slashes/ and </script>",
+    "trailing backslash \\",
 };
 
 Test(journal, round_trip_nasty_strings)
@@ -227,10 +227,12 @@ Test(journal, parse_escapes)
 	struct rl_journal_rec r;
 	char *store;
 
-	cr_assert_eq(rl_journal_parse_line(
+	cr_assert_eq(
+	    rl_journal_parse_line(
 		"  { \"message\" : \"a\\u00e9\\u20ac\\ud83d\\ude00\\/\\b\\f\\n"
 		"\\r\\t\\\"\\\\\\u0001z\" , \"exit\" : -3 ,\"ts\":0}  \r\n",
-		&r, &store), 0);
+		&r, &store),
+	    0);
 	cr_assert_str_eq(r.message, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80/"
 				    "\b\f\n\r\t\"\\\x01z");
 	cr_assert_eq(r.exit_code, -3);
@@ -245,8 +247,9 @@ Test(journal, parse_skips_unknown_fields)
 	char *store;
 
 	cr_assert_eq(rl_journal_parse_line(
-		"{\"future\":\"x\",\"event\":\"step\",\"count\":12}", &r,
-		&store), 0);
+			 "{\"future\":\"x\",\"event\":\"step\",\"count\":12}",
+			 &r, &store),
+		     0);
 	cr_assert_str_eq(r.event, "step");
 	free(store);
 	cr_assert_eq(rl_journal_parse_line("{}", &r, &store), 0);
@@ -259,9 +262,11 @@ Test(journal, parse_int_limits)
 	struct rl_journal_rec r;
 	char *store;
 
-	cr_assert_eq(rl_journal_parse_line(
+	cr_assert_eq(
+	    rl_journal_parse_line(
 		"{\"ts\":9223372036854775807,\"exit\":-9223372036854775808}",
-		&r, &store), 0);
+		&r, &store),
+	    0);
 	cr_assert_eq(r.ts_ms, INT64_MAX);
 	cr_assert_eq(r.exit_code, INT64_MIN);
 	free(store);
@@ -270,42 +275,42 @@ Test(journal, parse_int_limits)
 Test(journal, parse_refuses)
 {
 	static const char *const bad[] = {
-		"",
-		"\n",
-		"hello",
-		"[1,2]",
-		"{",
-		"{\"event\":\"step\"",
-		"{\"event\":\"step\"}}",
-		"{\"event\":\"step\"} x",
-		"{\"event\":\"step\",}",
-		"{,}",
-		"{\"event\" \"step\"}",
-		"{event:\"step\"}",
-		"{\"event\":\"unterminated}",
-		"{\"event\":\"bad \\x escape\"}",
-		"{\"event\":\"raw\ttab\"}",
-		"{\"event\":\"raw\nnewline\"}",
-		"{\"event\":\"\\u12\"}",
-		"{\"event\":\"\\u00zz\"}",
-		"{\"event\":\"\\u0000\"}",
-		"{\"event\":\"\\ud83d alone\"}",
-		"{\"event\":\"\\ude00 alone\"}",
-		"{\"event\":\"\\ud83d\\u0041\"}",
-		"{\"event\":1}",
-		"{\"exit\":\"1\"}",
-		"{\"exit\":1.5}",
-		"{\"exit\":1e3}",
-		"{\"exit\":01}",
-		"{\"exit\":-}",
-		"{\"exit\":+1}",
-		"{\"exit\":9223372036854775808}",
-		"{\"exit\":-9223372036854775809}",
-		"{\"exit\":true}",
-		"{\"event\":null}",
-		"{\"x\":{}}",
-		"{\"x\":[]}",
-		"{\"x\":1.0}",
+	    "",
+	    "\n",
+	    "hello",
+	    "[1,2]",
+	    "{",
+	    "{\"event\":\"step\"",
+	    "{\"event\":\"step\"}}",
+	    "{\"event\":\"step\"} x",
+	    "{\"event\":\"step\",}",
+	    "{,}",
+	    "{\"event\" \"step\"}",
+	    "{event:\"step\"}",
+	    "{\"event\":\"unterminated}",
+	    "{\"event\":\"bad \\x escape\"}",
+	    "{\"event\":\"raw\ttab\"}",
+	    "{\"event\":\"raw\nnewline\"}",
+	    "{\"event\":\"\\u12\"}",
+	    "{\"event\":\"\\u00zz\"}",
+	    "{\"event\":\"\\u0000\"}",
+	    "{\"event\":\"\\ud83d alone\"}",
+	    "{\"event\":\"\\ude00 alone\"}",
+	    "{\"event\":\"\\ud83d\\u0041\"}",
+	    "{\"event\":1}",
+	    "{\"exit\":\"1\"}",
+	    "{\"exit\":1.5}",
+	    "{\"exit\":1e3}",
+	    "{\"exit\":01}",
+	    "{\"exit\":-}",
+	    "{\"exit\":+1}",
+	    "{\"exit\":9223372036854775808}",
+	    "{\"exit\":-9223372036854775809}",
+	    "{\"exit\":true}",
+	    "{\"event\":null}",
+	    "{\"x\":{}}",
+	    "{\"x\":[]}",
+	    "{\"x\":1.0}",
 	};
 	struct rl_journal_rec r;
 	char *store = (char *)"sentinel";
@@ -340,7 +345,7 @@ static void append_one(const char *path, struct rl_err *err, int *open_rc,
 
 static void expect_error(const char *path, const char *errtext)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	int o, a;
 	char want[512];
 
@@ -372,7 +377,7 @@ Test(journal, unwritable_read_only_file, .init = make_dir, .fini = remove_dir)
 	char *path = path_in_dir("ro.jsonl");
 	struct passwd *pw;
 	int pipefd[2], status;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	char msg[RL_ERR_MAX] = "", want[512];
 	ssize_t n;
 	pid_t pid;
@@ -431,19 +436,19 @@ static int collect(const struct rl_journal_rec *r, void *ctx)
 
 Test(journal, read_missing_is_empty, .init = make_dir, .fini = remove_dir)
 {
-	struct collected c = { 0 };
-	struct rl_err err = { "" };
+	struct collected c = {0};
+	struct rl_err err = {""};
 
-	cr_assert_eq(rl_journal_read(path_in_dir("none.jsonl"), collect, &c,
-				     &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_journal_read(path_in_dir("none.jsonl"), collect, &c, &err), 0,
+	    "%s", err.msg);
 	cr_assert_eq(c.n, 0);
 }
 
-Test(journal, read_unreadable_is_an_error, .init = make_dir,
-     .fini = remove_dir)
+Test(journal, read_unreadable_is_an_error, .init = make_dir, .fini = remove_dir)
 {
-	struct collected c = { 0 };
-	struct rl_err err = { "" };
+	struct collected c = {0};
+	struct rl_err err = {""};
 
 	/* a directory opens but cannot be read */
 	cr_assert_lt(rl_journal_read(dir, collect, &c, &err), 0);
@@ -451,14 +456,14 @@ Test(journal, read_unreadable_is_an_error, .init = make_dir,
 	cr_assert_eq(c.n, 0);
 }
 
-Test(journal, read_skips_torn_last_line, .init = make_dir,
-     .fini = remove_dir)
+Test(journal, read_skips_torn_last_line, .init = make_dir, .fini = remove_dir)
 {
 	char *path = path_in_dir("j.jsonl");
-	struct collected c = { 0 };
-	struct rl_err err = { "" };
+	struct collected c = {0};
+	struct rl_err err = {""};
 
-	write_file(path, "{\"event\":\"a\"}\n{\"event\":\"b\"}\n{\"event\":\"c");
+	write_file(path,
+		   "{\"event\":\"a\"}\n{\"event\":\"b\"}\n{\"event\":\"c");
 	cr_assert_eq(rl_journal_read(path, collect, &c, &err), 0, "%s",
 		     err.msg);
 	cr_assert_eq(c.n, 2);
@@ -477,8 +482,8 @@ Test(journal, read_bad_middle_line, .init = make_dir, .fini = remove_dir)
 {
 	char *path = path_in_dir("j.jsonl");
 	char want[256];
-	struct collected c = { 0 };
-	struct rl_err err = { "" };
+	struct collected c = {0};
+	struct rl_err err = {""};
 
 	write_file(path, "{\"event\":\"a\"}\n{\"event\":\"b\"}\ngarbage\n"
 			 "{\"event\":\"d\"}\n");
@@ -511,10 +516,11 @@ Test(journal, read_bad_middle_line, .init = make_dir, .fini = remove_dir)
 Test(journal, read_callback_stops, .init = make_dir, .fini = remove_dir)
 {
 	char *path = path_in_dir("j.jsonl");
-	struct collected c = { 0 };
-	struct rl_err err = { "" };
+	struct collected c = {0};
+	struct rl_err err = {""};
 
-	write_file(path, "{\"event\":\"a\"}\n{\"event\":\"b\"}\n{\"event\":\"c\"}\n");
+	write_file(path,
+		   "{\"event\":\"a\"}\n{\"event\":\"b\"}\n{\"event\":\"c\"}\n");
 	c.stop_at = 2;
 	cr_assert_eq(rl_journal_read(path, collect, &c, &err), 7);
 	cr_assert_eq(c.n, 2);
@@ -546,8 +552,8 @@ Test(journal, append_and_read_back, .init = make_dir, .fini = remove_dir)
 	char *path = path_in_dir("j.jsonl");
 	struct rl_journal_rec r;
 	struct rl_journal *j;
-	struct rl_err err = { "" };
-	struct check_back c = { 0 };
+	struct rl_err err = {""};
+	struct check_back c = {0};
 	struct stat st;
 	mode_t old = umask(022);
 	char *text, *p;
@@ -592,8 +598,8 @@ Test(journal, append_after_torn_tail, .init = make_dir, .fini = remove_dir)
 	char *path = path_in_dir("j.jsonl");
 	struct rl_journal_rec r;
 	struct rl_journal *j;
-	struct rl_err err = { "" };
-	struct collected c = { 0 };
+	struct rl_err err = {""};
+	struct collected c = {0};
 	char *text;
 
 	write_file(path, "{\"event\":\"a\"}\n{\"event\":\"torn, with a long"
@@ -709,8 +715,7 @@ static int count(const struct rl_journal_rec *r, void *ctx)
 	if (r->run == NULL || strcmp(r->run, run) != 0 || r->message == NULL ||
 	    strcmp(r->message, want) != 0) {
 		snprintf(t->problem, sizeof(t->problem),
-			 "writer %d record %d: content differs", w,
-			 t->next[w]);
+			 "writer %d record %d: content differs", w, t->next[w]);
 		return 1;
 	}
 	t->next[w]++;
@@ -724,7 +729,7 @@ Test(journal, concurrent_writers, .init = make_dir, .fini = remove_dir,
 	pid_t pids[WRITERS];
 	int start[2], w, status, lines = 0, ret;
 	struct tally t;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	char *text, *p;
 
 	cr_assert_eq(pipe(start), 0);

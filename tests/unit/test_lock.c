@@ -63,7 +63,7 @@ static char *slurp(const char *path)
 static struct rl_lock *take(const char *const *names, size_t n,
 			    const char *what)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_lock *l = NULL;
 
 	cr_assert_eq(rl_lock_acquire(dir, names, n, what, &l, &err), 0,
@@ -87,7 +87,7 @@ static char *try_in_child(const char *const *names, size_t n)
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
-		struct rl_err err = { "" };
+		struct rl_err err = {""};
 		struct rl_lock *l = NULL;
 		int rc;
 
@@ -126,8 +126,8 @@ static bool held(const char *file)
 
 Test(lock, file_names_are_escaped, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "fx/pricer", "../up", " a b%", "ok.name_1-x",
-				"\xc3\xa9\n" };
+	const char *names[] = {"fx/pricer", "../up", " a b%", "ok.name_1-x",
+			       "\xc3\xa9\n"};
 	struct rl_lock *l = take(names, 5, "test");
 
 	cr_assert(exists(in_dir("fx%2Fpricer.lock")));
@@ -143,7 +143,7 @@ Test(lock, file_names_are_escaped, .init = make_dir, .fini = remove_dir)
 
 Test(lock, owner_written_then_cleared, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "fx/pricer" };
+	const char *names[] = {"fx/pricer"};
 	struct rl_lock *l;
 	struct utsname un;
 	char want[256];
@@ -160,7 +160,8 @@ Test(lock, owner_written_then_cleared, .init = make_dir, .fini = remove_dir)
 	cr_assert_neq(strstr(text, "\nuser="), NULL, "%s", text);
 	/* a newline in what would cut the record: it becomes a space */
 	cr_assert_neq(strstr(text, "\nwhat=relancectl restart fx/pricer by "
-				   "alice\n"), NULL, "%s", text);
+				   "alice\n"),
+		      NULL, "%s", text);
 	rl_lock_release(l);
 	cr_assert_str_eq(slurp(in_dir("fx%2Fpricer.lock")), "");
 }
@@ -168,7 +169,7 @@ Test(lock, owner_written_then_cleared, .init = make_dir, .fini = remove_dir)
 Test(lock, second_comer_refused_with_holder, .init = make_dir,
      .fini = remove_dir)
 {
-	const char *names[] = { "fx/pricer" };
+	const char *names[] = {"fx/pricer"};
 	struct rl_lock *l;
 	struct utsname un;
 	char want[512];
@@ -191,22 +192,22 @@ Test(lock, second_comer_refused_with_holder, .init = make_dir,
 
 Test(lock, same_process_twice_refused, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "a" };
-	struct rl_err err = { "" };
+	const char *names[] = {"a"};
+	struct rl_err err = {""};
 	struct rl_lock *l = take(names, 1, "first"), *l2 = NULL;
 
 	cr_assert_lt(rl_lock_acquire(dir, names, 1, "second", &l2, &err), 0);
 	cr_assert_null(l2);
 	cr_assert_neq(strstr(err.msg, "a: another action is in progress: "
-				      "first (pid "), NULL, "%s", err.msg);
+				      "first (pid "),
+		      NULL, "%s", err.msg);
 	rl_lock_release(l);
 }
 
 Test(lock, different_components_do_not_conflict, .init = make_dir,
      .fini = remove_dir)
 {
-	const char *a[] = { "fx/a" }, *b[] = { "fx/b" }, *ab[] = { "fx/a",
-								   "fx/b" };
+	const char *a[] = {"fx/a"}, *b[] = {"fx/b"}, *ab[] = {"fx/a", "fx/b"};
 	struct rl_lock *l = take(a, 1, "holder");
 
 	cr_assert_str_eq(try_in_child(b, 1), "");
@@ -217,10 +218,10 @@ Test(lock, different_components_do_not_conflict, .init = make_dir,
 
 Test(lock, dead_holder_releases, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "fx/pricer" };
+	const char *names[] = {"fx/pricer"};
 	int ready[2], status;
 	char c, want[128];
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_lock *l = NULL;
 	pid_t pid;
 
@@ -256,16 +257,19 @@ Test(lock, dead_holder_releases, .init = make_dir, .fini = remove_dir)
 Test(lock, overlapping_sets_release_partial, .init = make_dir,
      .fini = remove_dir)
 {
-	const char *bd[] = { "d", "b" }, *cab[] = { "c", "a", "b" },
-		   *ac[] = { "a", "c" };
-	struct rl_err err = { "" };
+	const char *bd[] = {"d", "b"}, *cab[] = {"c", "a", "b"},
+		   *ac[] = {"a", "c"};
+	struct rl_err err = {""};
 	struct rl_lock *l = take(bd, 2, "holder"), *l2 = NULL;
 
 	/* sorted: takes a, is refused on b, never reaches c */
 	cr_assert_lt(rl_lock_acquire(dir, cab, 3, "second", &l2, &err), 0);
 	cr_assert_null(l2);
-	cr_assert_eq(strncmp(err.msg, "b: another action is in progress: "
-				      "holder (pid ", 34), 0, "%s", err.msg);
+	cr_assert_eq(strncmp(err.msg,
+			     "b: another action is in progress: "
+			     "holder (pid ",
+			     34),
+		     0, "%s", err.msg);
 	cr_assert(exists(in_dir("a.lock")));
 	cr_assert(!exists(in_dir("c.lock")), "c was tried before b");
 	cr_assert(!held("a.lock"), "a was not released");
@@ -279,7 +283,7 @@ Test(lock, overlapping_sets_release_partial, .init = make_dir,
 
 Test(lock, release_then_reacquire, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "x/1", "x/2", "x/1" };
+	const char *names[] = {"x/1", "x/2", "x/1"};
 	struct rl_lock *l;
 	int i;
 
@@ -288,8 +292,8 @@ Test(lock, release_then_reacquire, .init = make_dir, .fini = remove_dir)
 		/* a name given twice is taken once */
 		l = take(names, 3, "loop");
 		cr_assert(held("x%2F1.lock") && held("x%2F2.lock"));
-		cr_assert_eq(strncmp(try_in_child(names, 2), "x/1: another",
-				     12), 0);
+		cr_assert_eq(
+		    strncmp(try_in_child(names, 2), "x/1: another", 12), 0);
 		rl_lock_release(l);
 		cr_assert(!held("x%2F1.lock") && !held("x%2F2.lock"));
 	}
@@ -300,8 +304,8 @@ Test(lock, release_then_reacquire, .init = make_dir, .fini = remove_dir)
 
 Test(lock, lock_dir_created, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "a" };
-	struct rl_err err = { "" };
+	const char *names[] = {"a"};
+	struct rl_err err = {""};
 	struct rl_lock *l = NULL;
 	struct stat st;
 	char sub[256];
@@ -325,8 +329,8 @@ Test(lock, lock_dir_created, .init = make_dir, .fini = remove_dir)
 
 Test(lock, lock_dir_errors, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "a" };
-	struct rl_err err = { "" };
+	const char *names[] = {"a"};
+	struct rl_err err = {""};
 	struct rl_lock *l = NULL;
 	char sub[256], want[512];
 	int fd;
@@ -351,8 +355,8 @@ Test(lock, lock_dir_errors, .init = make_dir, .fini = remove_dir)
 
 Test(lock, empty_name_refused, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "a", "" };
-	struct rl_err err = { "" };
+	const char *names[] = {"a", ""};
+	struct rl_err err = {""};
 	struct rl_lock *l = NULL;
 
 	cr_assert_lt(rl_lock_acquire(dir, names, 2, "t", &l, &err), 0);
@@ -364,7 +368,7 @@ Test(lock, empty_name_refused, .init = make_dir, .fini = remove_dir)
 /* A holder that has the flock but has not written who it is yet. */
 Test(lock, holder_unknown, .init = make_dir, .fini = remove_dir)
 {
-	const char *names[] = { "silent" };
+	const char *names[] = {"silent"};
 	int fd = open(in_dir("silent.lock"), O_RDWR | O_CREAT, 0644);
 	char *msg;
 

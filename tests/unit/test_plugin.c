@@ -17,7 +17,7 @@ Test(plugin, state_names)
 	cr_assert_str_eq(rl_state_name(RL_STATE_CRITICAL), "CRITICAL");
 	cr_assert_str_eq(rl_state_name(RL_STATE_UNKNOWN), "UNKNOWN");
 	cr_assert_str_eq(rl_state_name((enum rl_state)7), "UNKNOWN");
-	cr_assert_str_eq(rl_state_name((enum rl_state)-1), "UNKNOWN");
+	cr_assert_str_eq(rl_state_name((enum rl_state) - 1), "UNKNOWN");
 
 	cr_assert_eq(rl_state_parse("critical", &s), 0);
 	cr_assert_eq(s, RL_STATE_CRITICAL);
@@ -74,7 +74,7 @@ Test(plugin, state_from_exit)
 
 static struct rl_range range(const char *text)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_range r;
 
 	cr_assert_eq(rl_range_parse(text, &r, &err), 0, "'%s' refused: %s",
@@ -99,10 +99,10 @@ static void probes(const char *text, const struct probe *p, size_t n)
 			     "range '%s', value %g: alert should be %d", text,
 			     p[i].v, p[i].alert);
 }
-#define PROBES(text, ...)                                                     \
-	do {                                                                  \
-		const struct probe p_[] = { __VA_ARGS__ };                    \
-		probes(text, p_, sizeof(p_) / sizeof(p_[0]));                 \
+#define PROBES(text, ...)                                                      \
+	do {                                                                   \
+		const struct probe p_[] = {__VA_ARGS__};                       \
+		probes(text, p_, sizeof(p_) / sizeof(p_[0]));                  \
 	} while (0)
 
 Test(plugin, range_plain_end)
@@ -113,12 +113,11 @@ Test(plugin, range_plain_end)
 	cr_assert_eq(r.start, 0);
 	cr_assert_eq(r.end, 10);
 	/* outside 0..10 alerts; both edges are inside */
-	PROBES("10", { -0.001, true }, { 0, false }, { 0.001, false },
-	       { 5, false }, { 9.999, false }, { 10, false }, { 10.001, true },
-	       { -1e9, true }, { 1e9, true });
-	PROBES("0", { -0.1, true }, { 0, false }, { 0.1, true });
-	PROBES("2.5", { -0.1, true }, { 0, false }, { 2.5, false },
-	       { 2.51, true });
+	PROBES("10", {-0.001, true}, {0, false}, {0.001, false}, {5, false},
+	       {9.999, false}, {10, false}, {10.001, true}, {-1e9, true},
+	       {1e9, true});
+	PROBES("0", {-0.1, true}, {0, false}, {0.1, true});
+	PROBES("2.5", {-0.1, true}, {0, false}, {2.5, false}, {2.51, true});
 }
 
 Test(plugin, range_start_only)
@@ -127,10 +126,9 @@ Test(plugin, range_start_only)
 
 	cr_assert(!r.start_infinite && r.end_infinite && !r.alert_inside);
 	cr_assert_eq(r.start, 10);
-	PROBES("10:", { 9.999, true }, { 10, false }, { 10.001, false },
-	       { 1e12, false }, { -5, true });
-	PROBES("-5:", { -5.001, true }, { -5, false }, { -4.999, false },
-	       { 0, false });
+	PROBES("10:", {9.999, true}, {10, false}, {10.001, false},
+	       {1e12, false}, {-5, true});
+	PROBES("-5:", {-5.001, true}, {-5, false}, {-4.999, false}, {0, false});
 }
 
 Test(plugin, range_up_to)
@@ -139,13 +137,12 @@ Test(plugin, range_up_to)
 
 	cr_assert(r.start_infinite && !r.end_infinite && !r.alert_inside);
 	cr_assert_eq(r.end, 10);
-	PROBES("~:10", { -1e12, false }, { -3, false }, { 9.999, false },
-	       { 10, false }, { 10.001, true });
-	PROBES("~:-2.5", { -3, false }, { -2.5, false }, { -2.499, true },
-	       { 0, true });
+	PROBES("~:10", {-1e12, false}, {-3, false}, {9.999, false}, {10, false},
+	       {10.001, true});
+	PROBES("~:-2.5", {-3, false}, {-2.5, false}, {-2.499, true}, {0, true});
 	/* both infinite: never alerts, and with @ always does */
-	PROBES("~:", { -1e300, false }, { 0, false }, { 1e300, false });
-	PROBES("@~:", { -1e300, true }, { 0, true }, { 1e300, true });
+	PROBES("~:", {-1e300, false}, {0, false}, {1e300, false});
+	PROBES("@~:", {-1e300, true}, {0, true}, {1e300, true});
 }
 
 Test(plugin, range_between)
@@ -155,15 +152,14 @@ Test(plugin, range_between)
 	cr_assert(!r.start_infinite && !r.end_infinite && !r.alert_inside);
 	cr_assert_eq(r.start, 10);
 	cr_assert_eq(r.end, 20);
-	PROBES("10:20", { 9.999, true }, { 10, false }, { 10.001, false },
-	       { 15, false }, { 19.999, false }, { 20, false },
-	       { 20.001, true });
-	PROBES("-20:-10", { -20.001, true }, { -20, false }, { -15, false },
-	       { -10, false }, { -9.999, true }, { 0, true });
-	PROBES("-1.5:0.25", { -1.501, true }, { -1.5, false }, { 0, false },
-	       { 0.25, false }, { 0.2501, true });
+	PROBES("10:20", {9.999, true}, {10, false}, {10.001, false},
+	       {15, false}, {19.999, false}, {20, false}, {20.001, true});
+	PROBES("-20:-10", {-20.001, true}, {-20, false}, {-15, false},
+	       {-10, false}, {-9.999, true}, {0, true});
+	PROBES("-1.5:0.25", {-1.501, true}, {-1.5, false}, {0, false},
+	       {0.25, false}, {0.2501, true});
 	/* a single point */
-	PROBES("5:5", { 4.999, true }, { 5, false }, { 5.001, true });
+	PROBES("5:5", {4.999, true}, {5, false}, {5.001, true});
 }
 
 Test(plugin, range_inside)
@@ -174,14 +170,13 @@ Test(plugin, range_inside)
 	cr_assert_eq(r.start, 10);
 	cr_assert_eq(r.end, 20);
 	/* inclusive on both edges */
-	PROBES("@10:20", { 9.999, false }, { 10, true }, { 10.001, true },
-	       { 20, true }, { 20.001, false });
-	PROBES("@10", { -0.001, false }, { 0, true }, { 10, true },
-	       { 10.001, false });
-	PROBES("@10:", { 9.999, false }, { 10, true }, { 1e9, true });
-	PROBES("@~:10", { -1e9, true }, { 10, true }, { 10.001, false });
-	PROBES("@-3:-1", { -3.001, false }, { -3, true }, { -1, true },
-	       { -0.999, false });
+	PROBES("@10:20", {9.999, false}, {10, true}, {10.001, true}, {20, true},
+	       {20.001, false});
+	PROBES("@10", {-0.001, false}, {0, true}, {10, true}, {10.001, false});
+	PROBES("@10:", {9.999, false}, {10, true}, {1e9, true});
+	PROBES("@~:10", {-1e9, true}, {10, true}, {10.001, false});
+	PROBES("@-3:-1", {-3.001, false}, {-3, true}, {-1, true},
+	       {-0.999, false});
 }
 
 Test(plugin, range_nan_alerts)
@@ -208,13 +203,12 @@ Test(plugin, range_number_forms)
 
 static void range_bad(const char *text, const char *why)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_range r;
 	char want[256];
 
 	memset(&r, 0x5a, sizeof(r));
-	cr_assert_lt(rl_range_parse(text, &r, &err), 0, "'%s' accepted",
-		     text);
+	cr_assert_lt(rl_range_parse(text, &r, &err), 0, "'%s' accepted", text);
 	snprintf(want, sizeof(want), "invalid range '%s'", text);
 	cr_assert_neq(strstr(err.msg, want), NULL, "'%s': error '%s'", text,
 		      err.msg);
@@ -264,7 +258,7 @@ Test(plugin, range_refused)
 Test(plugin, range_too_long)
 {
 	char text[200];
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_range r;
 
 	memset(text, '1', sizeof(text) - 1);
@@ -278,7 +272,7 @@ Test(plugin, range_too_long)
 Test(plugin, thresholds)
 {
 	struct rl_thresholds t;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	cr_assert_eq(rl_thresholds_parse("10", "20", &t, &err), 0, "%s",
 		     err.msg);
@@ -308,7 +302,7 @@ Test(plugin, thresholds)
 Test(plugin, thresholds_errors_name_which)
 {
 	struct rl_thresholds t;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	cr_assert_lt(rl_thresholds_parse("10:5", "20", &t, &err), 0);
 	cr_assert_str_eq(err.msg, "warning: invalid range '10:5' (start "
@@ -320,9 +314,9 @@ Test(plugin, thresholds_errors_name_which)
 
 /* --- perfdata ----------------------------------------------------------- */
 
-static void perf_is(const char *label, double v, const char *uom,
-		    const char *w, const char *c, const char *mn,
-		    const char *mx, const char *want)
+static void perf_is(const char *label, double v, const char *uom, const char *w,
+		    const char *c, const char *mn, const char *mx,
+		    const char *want)
 {
 	struct rl_buf b = RL_BUF_INIT;
 
@@ -365,8 +359,8 @@ Test(plugin, perf_numbers)
 
 Test(plugin, perf_number_has_no_exponent)
 {
-	const double vals[] = { 1e300, -1e300, 1e-300, 5e-324,
-				1.7976931348623157e308 };
+	const double vals[] = {1e300, -1e300, 1e-300, 5e-324,
+			       1.7976931348623157e308};
 	struct rl_buf b = RL_BUF_INIT;
 	double back;
 	size_t i;
@@ -381,7 +375,7 @@ Test(plugin, perf_number_has_no_exponent)
 		back = strtod(b.data + 2, NULL);
 		/* the subnormal's relative bound underflows: compare */
 		cr_assert(back == vals[i] ||
-			  fabs(back - vals[i]) < fabs(vals[i]) * 1e-9,
+			      fabs(back - vals[i]) < fabs(vals[i]) * 1e-9,
 			  "%g gave '%s'", vals[i], b.data);
 	}
 	rl_buf_free(&b);
@@ -392,8 +386,7 @@ Test(plugin, perf_labels)
 	perf_is("a b", 1, NULL, NULL, NULL, NULL, NULL, "'a b'=1");
 	perf_is("a=b", 1, NULL, NULL, NULL, NULL, NULL, "'a=b'=1");
 	perf_is("it's", 1, NULL, NULL, NULL, NULL, NULL, "'it''s'=1");
-	perf_is("fx/pricer", 1, "ms", NULL, NULL, NULL, NULL,
-		"fx/pricer=1ms");
+	perf_is("fx/pricer", 1, "ms", NULL, NULL, NULL, NULL, "fx/pricer=1ms");
 	perf_is("", 1, NULL, NULL, NULL, NULL, NULL, "''=1");
 	/* a pipe or a newline would break the plugin output */
 	perf_is("a|b\nc", 1, NULL, NULL, NULL, NULL, NULL, "a_b_c=1");
@@ -441,7 +434,7 @@ Test(plugin, status_line)
 
 static void timeout_ok(const char *text, int64_t want_ms, enum rl_state want)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	enum rl_state st = RL_STATE_OK;
 	int64_t ms = -1;
 
@@ -453,7 +446,7 @@ static void timeout_ok(const char *text, int64_t want_ms, enum rl_state want)
 
 static void timeout_bad(const char *text, const char *needle)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	enum rl_state st = RL_STATE_OK;
 	int64_t ms = -1;
 

@@ -9,18 +9,18 @@
 
 static void dur_ok(const char *text, int64_t unit, int64_t want)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	int64_t ms = -42;
 
 	cr_assert_eq(rl_parse_duration(text, unit, &ms, &err), 0,
 		     "'%s' refused: %s", text, err.msg);
-	cr_assert_eq(ms, want, "'%s' gave %lld, want %lld", text,
-		     (long long)ms, (long long)want);
+	cr_assert_eq(ms, want, "'%s' gave %lld, want %lld", text, (long long)ms,
+		     (long long)want);
 }
 
 static void dur_bad(const char *text, int64_t unit, const char *needle)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	int64_t ms = -42;
 
 	cr_assert_lt(rl_parse_duration(text, unit, &ms, &err), 0,
@@ -123,7 +123,7 @@ Test(util, buf_duration_appends)
 
 static void long_ok(const char *text, long min, long max, long want)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	long v = -42;
 
 	cr_assert_eq(rl_parse_long(text, min, max, &v, &err), 0,
@@ -133,7 +133,7 @@ static void long_ok(const char *text, long min, long max, long want)
 
 static void long_bad(const char *text, long min, long max, const char *needle)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	long v = -42;
 
 	cr_assert_lt(rl_parse_long(text, min, max, &v, &err), 0,
