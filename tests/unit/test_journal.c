@@ -1,4 +1,3 @@
-#include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -12,6 +11,9 @@
 
 #include "journal.h"
 #include "util.h"
+#include "rl_test.h"
+
+TestSuite(journal, .fini = rl_test_fini);
 
 /* A fresh directory per test, removed at the end. */
 static char dir[64];
@@ -29,6 +31,7 @@ static void remove_dir(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		cr_log_warn("cannot remove %s", dir);
+	rl_test_fini();
 }
 
 static char *path_in_dir(const char *name)

@@ -1,4 +1,3 @@
-#include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -12,6 +11,9 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "rl_test.h"
+
+TestSuite(lock, .fini = rl_test_fini);
 
 static char dir[64];
 
@@ -28,6 +30,7 @@ static void remove_dir(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		cr_log_warn("cannot remove %s", dir);
+	rl_test_fini();
 }
 
 static const char *in_dir(const char *name)

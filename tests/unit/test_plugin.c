@@ -1,10 +1,12 @@
-#include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plugin.h"
+#include "rl_test.h"
+
+TestSuite(plugin, .fini = rl_test_fini);
 
 /* --- states ------------------------------------------------------------- */
 

@@ -1,9 +1,11 @@
-#include <criterion/criterion.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "util.h"
+#include "rl_test.h"
+
+TestSuite(util, .fini = rl_test_fini);
 
 /* --- durations ---------------------------------------------------------- */
 
