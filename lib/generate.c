@@ -23,8 +23,8 @@ struct gen {
 	const struct rl_generate_opts *o;
 	enum rl_generate_target target;
 	const char *plugin_dir;
-	char *handler;		/* owned */
-	struct rl_component **reqs;	/* scratch for sorting requires */
+	char *handler;		    /* owned */
+	struct rl_component **reqs; /* scratch for sorting requires */
 	size_t reqs_cap;
 };
 
@@ -53,17 +53,23 @@ static int check_path(const char *what, const char *p, struct rl_err *err)
 	if (p == NULL || *p == '\0')
 		return rl_err_set(err, "%s is not set", what);
 	if (p[0] != '/')
-		return rl_err_set(err, "%s '%.200s': not an absolute path", what, p);
+		return rl_err_set(err, "%s '%.200s': not an absolute path",
+				  what, p);
 	for (s = p; *s != '\0'; s++) {
 		if (path_char_ok(*s))
 			continue;
 		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f)
-			return rl_err_set(err, "%s '%.200s': character '%c' cannot be "
-					  "written into a command line (use "
-					  "[A-Za-z0-9._/+:@%%,=-])", what, p, *s);
-		return rl_err_set(err, "%s '%.200s': byte 0x%02x cannot be written "
-				  "into a command line (use [A-Za-z0-9._/+:@%%,=-])",
-				  what, p, (unsigned char)*s);
+			return rl_err_set(
+			    err,
+			    "%s '%.200s': character '%c' cannot be "
+			    "written into a command line (use "
+			    "[A-Za-z0-9._/+:@%%,=-])",
+			    what, p, *s);
+		return rl_err_set(
+		    err,
+		    "%s '%.200s': byte 0x%02x cannot be written "
+		    "into a command line (use [A-Za-z0-9._/+:@%%,=-])",
+		    what, p, (unsigned char)*s);
 	}
 	return 0;
 }
@@ -78,9 +84,11 @@ static int check_text(const char *kind, const char *name, const char *what,
 		return 0;
 	for (u = (const unsigned char *)s; *u != '\0'; u++)
 		if (*u < 0x20 || *u == 0x7f)
-			return rl_err_set(err, "%s '%s': %s: control character "
+			return rl_err_set(err,
+					  "%s '%s': %s: control character "
 					  "0x%02x cannot be written to a "
-					  "monitoring object", kind, name, what, *u);
+					  "monitoring object",
+					  kind, name, what, *u);
 	return 0;
 }
 
@@ -103,14 +111,16 @@ static int validate(const struct gen *g, struct rl_err *err)
 			return -1;
 		if (g->o->hosts == RL_GENERATE_HOSTS_DEFINE &&
 		    rl_model_host(m, g->o->app_host) == NULL)
-			return rl_err_set(err, "application host '%.200s' is not a "
+			return rl_err_set(err,
+					  "application host '%.200s' is not a "
 					  "host of the configuration",
 					  g->o->app_host);
 	}
 	for (i = 0; i < m->n_hosts; i++) {
 		const struct rl_host *h = m->hosts[i];
 
-		if (check_text("host", h->name, "address", h->address, err) < 0 ||
+		if (check_text("host", h->name, "address", h->address, err) <
+			0 ||
 		    check_text("host", h->name, "zone", h->zone, err) < 0)
 			return -1;
 	}
@@ -118,8 +128,8 @@ static int validate(const struct gen *g, struct rl_err *err)
 		const struct rl_component *c = m->components[i];
 
 		if (c->host == NULL)
-			return rl_err_set(err, "component '%s': model not resolved",
-					  c->name);
+			return rl_err_set(
+			    err, "component '%s': model not resolved", c->name);
 		if (check_text("component", c->name, "description",
 			       c->description, err) < 0)
 			return -1;
@@ -168,8 +178,9 @@ static struct rl_component **sorted_requires(struct gen *g,
 		g->reqs = n;
 		g->reqs_cap = c->n_requires;
 	}
-	if (c->n_requires > 0)
-		memcpy(g->reqs, c->requires, c->n_requires * sizeof(*g->reqs));
+	if (c->n_requires == 0)
+		return g->reqs;
+	memcpy(g->reqs, c->requires, c->n_requires * sizeof(*g->reqs));
 	qsort(g->reqs, c->n_requires, sizeof(*g->reqs), by_name);
 	return g->reqs;
 }
@@ -200,7 +211,8 @@ static const char *app_zone(const struct rl_app *a)
 
 static int attempts(const struct rl_component *c)
 {
-	if (c->heal == RL_HEAL_SOFT && c->heal_soft_attempt + 1 > DEFAULT_ATTEMPTS)
+	if (c->heal == RL_HEAL_SOFT &&
+	    c->heal_soft_attempt + 1 > DEFAULT_ATTEMPTS)
 		return c->heal_soft_attempt + 1;
 	return DEFAULT_ATTEMPTS;
 }
@@ -242,7 +254,7 @@ static void nkv_text(struct rl_buf *b, const char *k, const char *v)
 {
 	rl_buf_printf(b, "    %-31s ", k);
 	for (; *v != '\0'; v++)
-		rl_buf_puts(b, *v == ';' ? "\\;" : (char[2]){ *v, '\0' });
+		rl_buf_puts(b, *v == ';' ? "\\;" : (char[2]){*v, '\0'});
 	rl_buf_puts(b, "\n");
 }
 
@@ -253,17 +265,20 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 
 	rl_buf_puts(b, "define command {\n");
 	nkv(b, "command_name", "relance_check_component");
-	rl_buf_printf(b, "    %-31s %s/check_component -c %s -C "
-		      "$_SERVICERELANCE_COMPONENT$\n", "command_line",
-		      g->plugin_dir, cfg);
+	rl_buf_printf(b,
+		      "    %-31s %s/check_component -c %s -C "
+		      "$_SERVICERELANCE_COMPONENT$\n",
+		      "command_line", g->plugin_dir, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
 	nkv(b, "command_name", "relance_check_application");
-	rl_buf_printf(b, "    %-31s %s/check_application -c %s -A "
-		      "$_SERVICERELANCE_APPLICATION$\n", "command_line",
-		      g->plugin_dir, cfg);
+	rl_buf_printf(b,
+		      "    %-31s %s/check_application -c %s -A "
+		      "$_SERVICERELANCE_APPLICATION$\n",
+		      "command_line", g->plugin_dir, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
 	nkv(b, "command_name", "relance_handle_component");
-	rl_buf_printf(b, "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
+	rl_buf_printf(b,
+		      "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
 		      "--state $SERVICESTATE$ --state-type $SERVICESTATETYPE$ "
 		      "--attempt $SERVICEATTEMPT$ --max-attempts "
 		      "$MAXSERVICEATTEMPTS$ --downtime $SERVICEDOWNTIME$ "
@@ -271,7 +286,8 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 		      "command_line", g->handler, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
 	nkv(b, "command_name", "relance_notify_ack");
-	rl_buf_printf(b, "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
+	rl_buf_printf(b,
+		      "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
 		      "--ack-notification --type $NOTIFICATIONTYPE$ "
 		      "--author \"$NOTIFICATIONAUTHOR$\" "
 		      "--comment \"$NOTIFICATIONCOMMENT$\"\n",
@@ -281,8 +297,9 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "define timeperiod {\n");
 	nkv(b, "timeperiod_name", "relance-24x7");
 	nkv(b, "alias", "always (relance)");
-	static const char *const days[] = { "sunday", "monday", "tuesday",
-		"wednesday", "thursday", "friday", "saturday" };
+	static const char *const days[] = {"sunday",	"monday",   "tuesday",
+					   "wednesday", "thursday", "friday",
+					   "saturday"};
 	for (i = 0; i < 7; i++)
 		nkv(b, days[i], "00:00-24:00");
 	rl_buf_puts(b, "}\n\n");
@@ -307,7 +324,8 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "name", "relance-component");
 	nkv(b, "register", "0");
 	nkv(b, "check_command", "relance_check_component");
-	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts", DEFAULT_ATTEMPTS);
+	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
+		      DEFAULT_ATTEMPTS);
 	nkv(b, "check_interval", "1");
 	nkv(b, "retry_interval", "1");
 	nkv(b, "check_period", "relance-24x7");
@@ -327,7 +345,8 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "name", "relance-application");
 	nkv(b, "register", "0");
 	nkv(b, "check_command", "relance_check_application");
-	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts", DEFAULT_ATTEMPTS);
+	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
+		      DEFAULT_ATTEMPTS);
 	nkv(b, "check_interval", "1");
 	nkv(b, "retry_interval", "1");
 	nkv(b, "check_period", "relance-24x7");
@@ -522,7 +541,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_free(&p);
 
 	rl_buf_puts(b, "object EventCommand \"relance-handle-component\" {\n"
-		    "\tcommand = [ ");
+		       "\tcommand = [ ");
 	istr(b, g->handler);
 	rl_buf_puts(b, " ]\n\targuments = {\n");
 	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
@@ -543,70 +562,68 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
 
-	rl_buf_puts(b, "object NotificationCommand \"relance-ack-notification\" "
+	rl_buf_puts(b,
+		    "object NotificationCommand \"relance-ack-notification\" "
 		    "{\n\tcommand = [ ");
 	istr(b, g->handler);
 	rl_buf_puts(b, " ]\n\targuments = {\n");
 	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
-	iarg(b, "--ack-notification", NULL,
-	     "called as a notification command", false);
+	iarg(b, "--ack-notification", NULL, "called as a notification command",
+	     false);
 	iarg(b, "--type", "$notification.type$",
 	     "the handler acts on ACKNOWLEDGEMENT", true);
-	iarg(b, "--author", "$notification.author$", "who acknowledged",
-	     false);
+	iarg(b, "--author", "$notification.author$", "who acknowledged", false);
 	iarg(b, "--comment", "$notification.comment$", "their comment", false);
 	rl_buf_puts(b, "\t}\n");
 	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
 
-	rl_buf_puts(b,
-		"template Service \"relance-component\" {\n"
-		"\tcheck_command = \"relance-component\"\n"
-		"\tevent_command = \"relance-handle-component\"\n"
-		"\tenable_event_handler = true\n"
-		"\tenable_flapping = false\n");
+	rl_buf_puts(b, "template Service \"relance-component\" {\n"
+		       "\tcheck_command = \"relance-component\"\n"
+		       "\tevent_command = \"relance-handle-component\"\n"
+		       "\tenable_event_handler = true\n"
+		       "\tenable_flapping = false\n");
 	rl_buf_printf(b, "\tmax_check_attempts = %d\n", DEFAULT_ATTEMPTS);
-	rl_buf_puts(b,
-		"\tcheck_interval = 1m\n"
-		"\tretry_interval = 15s\n"
-		"}\n\n"
-		"template Service \"relance-application\" {\n"
-		"\tcheck_command = \"relance-application\"\n"
-		"\tenable_event_handler = false\n"
-		"\tenable_flapping = false\n");
+	rl_buf_puts(b, "\tcheck_interval = 1m\n"
+		       "\tretry_interval = 15s\n"
+		       "}\n\n"
+		       "template Service \"relance-application\" {\n"
+		       "\tcheck_command = \"relance-application\"\n"
+		       "\tenable_event_handler = false\n"
+		       "\tenable_flapping = false\n");
 	rl_buf_printf(b, "\tmax_check_attempts = %d\n", DEFAULT_ATTEMPTS);
-	rl_buf_puts(b,
-		"\tcheck_interval = 1m\n"
-		"\tretry_interval = 15s\n"
-		"}\n\n"
-		"/* The handler learns of acknowledgements made in a HARD "
-		"state from these. */\n"
-		"object User \"relance\" {\n"
-		"\tdisplay_name = \"relance event handler (acknowledgements)\"\n"
-		"\tenable_notifications = true\n"
-		"\ttypes = [ Acknowledgement ]\n"
-		"\tstates = [ OK, Warning, Critical, Unknown ]\n"
-		"}\n\n"
-		"apply Notification \"relance-ack\" to Service {\n"
-		"\tcommand = \"relance-ack-notification\"\n"
-		"\tusers = [ \"relance\" ]\n"
-		"\ttypes = [ Acknowledgement ]\n"
-		"\tinterval = 0\n"
-		"\tassign where service.vars.relance_component\n"
-		"}\n");
+	rl_buf_puts(
+	    b, "\tcheck_interval = 1m\n"
+	       "\tretry_interval = 15s\n"
+	       "}\n\n"
+	       "/* The handler learns of acknowledgements made in a HARD "
+	       "state from these. */\n"
+	       "object User \"relance\" {\n"
+	       "\tdisplay_name = \"relance event handler (acknowledgements)\"\n"
+	       "\tenable_notifications = true\n"
+	       "\ttypes = [ Acknowledgement ]\n"
+	       "\tstates = [ OK, Warning, Critical, Unknown ]\n"
+	       "}\n\n"
+	       "apply Notification \"relance-ack\" to Service {\n"
+	       "\tcommand = \"relance-ack-notification\"\n"
+	       "\tusers = [ \"relance\" ]\n"
+	       "\ttypes = [ Acknowledgement ]\n"
+	       "\tinterval = 0\n"
+	       "\tassign where service.vars.relance_component\n"
+	       "}\n");
 
 	if (g->o->hosts != RL_GENERATE_HOSTS_DEFINE)
 		return;
 	/* dummy comes from the ITL: a generated host is a container. */
-	rl_buf_puts(b,
-		"\ntemplate Host \"relance-host\" {\n"
-		"\tcheck_command = \"dummy\"\n"
-		"\tvars.dummy_state = 0\n"
-		"\tvars.dummy_text = \"no host check (generated by relance)\"\n"
-		"\tmax_check_attempts = 1\n"
-		"\tcheck_interval = 5m\n"
-		"}\n");
+	rl_buf_puts(
+	    b, "\ntemplate Host \"relance-host\" {\n"
+	       "\tcheck_command = \"dummy\"\n"
+	       "\tvars.dummy_state = 0\n"
+	       "\tvars.dummy_text = \"no host check (generated by relance)\"\n"
+	       "\tmax_check_attempts = 1\n"
+	       "\tcheck_interval = 5m\n"
+	       "}\n");
 }
 
 static void icinga_hosts(const struct gen *g, struct rl_buf *b,
@@ -680,9 +697,9 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 			ikv(b, 1, "child_host_name", c->host->name);
 			ikv(b, 1, "child_service_name", c->name);
 			rl_buf_puts(b, "\tstates = [ OK, Warning ]\n"
-				    "\tdisable_checks = true\n"
-				    "\tdisable_notifications = true\n"
-				    "\tignore_soft_states = true\n");
+				       "\tdisable_checks = true\n"
+				       "\tdisable_notifications = true\n"
+				       "\tignore_soft_states = true\n");
 			if (c->host->zone != NULL)
 				ikv(b, 1, "zone", c->host->zone);
 			rl_buf_puts(b, "}\n");
@@ -744,11 +761,11 @@ static void common_part(struct gen *g, struct rl_buf *b, struct rl_host **hs)
 }
 
 int rl_generate(const struct rl_model *m, enum rl_generate_target target,
-		const struct rl_generate_opts *opts, struct rl_generate_out *out,
-		struct rl_err *err)
+		const struct rl_generate_opts *opts,
+		struct rl_generate_out *out, struct rl_err *err)
 {
-	struct gen g = { .m = m, .o = opts, .target = target };
-	struct rl_generate_out res = { NULL, 0 };
+	struct gen g = {.m = m, .o = opts, .target = target};
+	struct rl_generate_out res = {NULL, 0};
 	struct rl_buf b = RL_BUF_INIT, name = RL_BUF_INIT;
 	struct rl_host **hs = NULL;
 	struct rl_component **cs = NULL;
@@ -758,7 +775,8 @@ int rl_generate(const struct rl_model *m, enum rl_generate_target target,
 	out->files = NULL;
 	out->n_files = 0;
 	if (target != RL_GENERATE_NAGIOS && target != RL_GENERATE_ICINGA2)
-		return rl_err_set(err, "unknown generate target %d", (int)target);
+		return rl_err_set(err, "unknown generate target %d",
+				  (int)target);
 	g.plugin_dir = opts->plugin_dir ? opts->plugin_dir : PLUGINDIR;
 	if (opts->handler != NULL) {
 		g.handler = strdup(opts->handler);
@@ -776,8 +794,8 @@ int rl_generate(const struct rl_model *m, enum rl_generate_target target,
 	if (hs == NULL)
 		goto oom;
 
-	header(&g, &b, opts->split ? "commands and templates" :
-		       "every relance object");
+	header(&g, &b,
+	       opts->split ? "commands and templates" : "every relance object");
 	common_part(&g, &b, hs);
 	if (opts->split) {
 		rl_buf_printf(&name, "relance-common.%s", ext(&g));
@@ -808,7 +826,8 @@ int rl_generate(const struct rl_model *m, enum rl_generate_target target,
 			goto oom;
 		if (opts->split) {
 			rl_buf_reset(&name);
-			rl_buf_printf(&name, "relance-app-%s.%s", a->name, ext(&g));
+			rl_buf_printf(&name, "relance-app-%s.%s", a->name,
+				      ext(&g));
 			if (add_file(&res, &cap, rl_buf_str(&name), &b) < 0)
 				goto oom;
 		}
@@ -885,19 +904,21 @@ int rl_generate_write(const struct rl_generate_out *out, const char *dir,
 		rl_buf_reset(&path);
 		rl_buf_reset(&tmp);
 		rl_buf_printf(&path, "%s/%s", dir, f->name);
-		rl_buf_printf(&tmp, "%s/.%s.tmp%ld", dir, f->name, (long)getpid());
+		rl_buf_printf(&tmp, "%s/.%s.tmp%ld", dir, f->name,
+			      (long)getpid());
 		if (path.oom || tmp.oom) {
 			rl_err_set(err, "out of memory");
 			goto out;
 		}
-		fd = open(rl_buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC |
-			  O_CLOEXEC, 0644);
+		fd = open(rl_buf_str(&tmp),
+			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			rl_err_set(err, "%s: open: %s", rl_buf_str(&tmp),
 				   strerror(errno));
 			goto out;
 		}
-		if (fchmod(fd, 0644) < 0 || write_all(fd, f->content, f->len) < 0) {
+		if (fchmod(fd, 0644) < 0 ||
+		    write_all(fd, f->content, f->len) < 0) {
 			rl_err_set(err, "%s: write: %s", rl_buf_str(&tmp),
 				   strerror(errno));
 			goto out_unlink;
@@ -969,8 +990,8 @@ int rl_generate_check(struct rl_generate_out *out, const char *dir,
 		fd = open(rl_buf_str(&path), O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno != ENOENT) {
-				rl_err_set(err, "%s: open: %s", rl_buf_str(&path),
-					   strerror(errno));
+				rl_err_set(err, "%s: open: %s",
+					   rl_buf_str(&path), strerror(errno));
 				goto out;
 			}
 			f->status = RL_GENERATE_MISSING;
@@ -1008,7 +1029,9 @@ int rl_generate_target_parse(const char *name, enum rl_generate_target *t,
 	else if (strcmp(name, "icinga2") == 0)
 		*t = RL_GENERATE_ICINGA2;
 	else
-		return rl_err_set(err, "unknown target '%.100s' (use nagios or "
-				  "icinga2)", name);
+		return rl_err_set(err,
+				  "unknown target '%.100s' (use nagios or "
+				  "icinga2)",
+				  name);
 	return 0;
 }

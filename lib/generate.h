@@ -78,7 +78,7 @@ enum rl_generate_target {
 };
 
 enum rl_generate_hosts {
-	RL_GENERATE_HOSTS_EXISTING = 0,	/* attach to the admin's hosts */
+	RL_GENERATE_HOSTS_EXISTING = 0, /* attach to the admin's hosts */
 	RL_GENERATE_HOSTS_DEFINE,	/* write a host object per host */
 };
 
@@ -86,12 +86,13 @@ enum rl_generate_hosts {
  * borrowed for the duration of the call. */
 struct rl_generate_opts {
 	enum rl_generate_hosts hosts;
-	bool split;		/* one file per application + common file */
+	bool split; /* one file per application + common file */
 	/* Embedded in the commands. Paths must be absolute and made of
-	 * [A-Za-z0-9._/+:@%,=-] (a core would split or expand anything else). */
-	const char *config_path;	/* required: the -c of every program */
-	const char *plugin_dir;		/* NULL: PLUGINDIR */
-	const char *handler;		/* NULL: PLUGIN_DIR/handle_component */
+	 * [A-Za-z0-9._/+:@%,=-] (a core would split or expand anything else).
+	 */
+	const char *config_path; /* required: the -c of every program */
+	const char *plugin_dir;	 /* NULL: PLUGINDIR */
+	const char *handler;	 /* NULL: PLUGIN_DIR/handle_component */
 	/* Host the application services are attached to; NULL: the host of
 	 * the application's first component in topological order. In
 	 * RL_GENERATE_HOSTS_DEFINE mode it must be a host of the model. */
@@ -102,21 +103,21 @@ struct rl_generate_opts {
 };
 
 enum rl_generate_status {
-	RL_GENERATE_SAME = 0,	/* on disk, byte for byte */
-	RL_GENERATE_DIFFERS,	/* on disk, other content */
-	RL_GENERATE_MISSING,	/* not on disk */
+	RL_GENERATE_SAME = 0, /* on disk, byte for byte */
+	RL_GENERATE_DIFFERS,  /* on disk, other content */
+	RL_GENERATE_MISSING,  /* not on disk */
 };
 
 struct rl_generate_file {
-	char *name;		/* file name, no directory part */
-	char *content;		/* NUL-terminated, len bytes */
+	char *name;    /* file name, no directory part */
+	char *content; /* NUL-terminated, len bytes */
 	size_t len;
-	enum rl_generate_status status;	/* set by rl_generate_check() */
+	enum rl_generate_status status; /* set by rl_generate_check() */
 };
 
 /* Plain struct: zero-initialise; rl_generate_out_free() releases it. */
 struct rl_generate_out {
-	struct rl_generate_file *files;	/* sorted by name */
+	struct rl_generate_file *files; /* sorted by name */
 	size_t n_files;
 };
 
@@ -130,8 +131,8 @@ struct rl_generate_out {
  * model's size; no I/O.
  */
 int rl_generate(const struct rl_model *m, enum rl_generate_target target,
-		const struct rl_generate_opts *opts, struct rl_generate_out *out,
-		struct rl_err *err);
+		const struct rl_generate_opts *opts,
+		struct rl_generate_out *out, struct rl_err *err);
 
 void rl_generate_out_free(struct rl_generate_out *out);
 

@@ -38,7 +38,8 @@ static struct rl_model *synthetic(long nc, long nh, long nz, struct rl_err *err)
 		struct rl_host *h;
 
 		snprintf(name, sizeof(name), "host-%04ld", i);
-		h = rl_model_add_host(m, name, (struct rl_where){ file, (int)i }, err);
+		h = rl_model_add_host(m, name, (struct rl_where){file, (int)i},
+				      err);
 		if (h == NULL)
 			goto fail;
 		if (nz > 0) {
@@ -51,8 +52,8 @@ static struct rl_model *synthetic(long nc, long nh, long nz, struct rl_err *err)
 		long k = i % 10;
 
 		snprintf(name, sizeof(name), "app%04ld/c%ld", i / 10, k);
-		c = rl_model_add_component(m, name, (struct rl_where){ file, (int)i },
-					   err);
+		c = rl_model_add_component(
+		    m, name, (struct rl_where){file, (int)i}, err);
 		if (c == NULL)
 			goto fail;
 		snprintf(name, sizeof(name), "host-%04ld", i % nh);
@@ -62,14 +63,16 @@ static struct rl_model *synthetic(long nc, long nh, long nz, struct rl_err *err)
 		c->stop = strdup("true");
 		if (k >= 1) {
 			snprintf(req, sizeof(req), "c%ld", k - 1);
-			if (rl_model_add_require(m, c, req,
-					(struct rl_where){ file, (int)i }, err) < 0)
+			if (rl_model_add_require(
+				m, c, req, (struct rl_where){file, (int)i},
+				err) < 0)
 				goto fail;
 		}
 		if (k >= 3) {
 			snprintf(req, sizeof(req), "c%ld", k - 3);
-			if (rl_model_add_require(m, c, req,
-					(struct rl_where){ file, (int)i }, err) < 0)
+			if (rl_model_add_require(
+				m, c, req, (struct rl_where){file, (int)i},
+				err) < 0)
 				goto fail;
 		}
 	}
@@ -86,22 +89,21 @@ fail:
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "split", no_argument, NULL, 's' },
-		{ "define-hosts", no_argument, NULL, 'D' },
-		{ "check", required_argument, NULL, 'k' },
-		{ "plugin-dir", required_argument, NULL, 'p' },
-		{ "handler", required_argument, NULL, 'H' },
-		{ "app-host", required_argument, NULL, 'a' },
-		{ "config-path", required_argument, NULL, 'c' },
-		{ "synthetic", no_argument, NULL, 'S' },
-		{ "time", no_argument, NULL, 'T' },
-		{ "count-deps", no_argument, NULL, 'E' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct rl_generate_opts o = { 0 };
-	struct rl_generate_out out = { NULL, 0 };
+	    {"split", no_argument, NULL, 's'},
+	    {"define-hosts", no_argument, NULL, 'D'},
+	    {"check", required_argument, NULL, 'k'},
+	    {"plugin-dir", required_argument, NULL, 'p'},
+	    {"handler", required_argument, NULL, 'H'},
+	    {"app-host", required_argument, NULL, 'a'},
+	    {"config-path", required_argument, NULL, 'c'},
+	    {"synthetic", no_argument, NULL, 'S'},
+	    {"time", no_argument, NULL, 'T'},
+	    {"count-deps", no_argument, NULL, 'E'},
+	    {NULL, 0, NULL, 0}};
+	struct rl_generate_opts o = {0};
+	struct rl_generate_out out = {NULL, 0};
 	struct rl_model *m = NULL;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	enum rl_generate_target t;
 	const char *dir = NULL, *check = NULL;
 	int ch, rc = 2, synth = 0, timeit = 0, count = 0;
@@ -110,18 +112,41 @@ int main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		switch (ch) {
-		case 's': o.split = true; break;
-		case 'D': o.hosts = RL_GENERATE_HOSTS_DEFINE; break;
-		case 'o': dir = optarg; break;
-		case 'k': check = optarg; break;
-		case 'p': o.plugin_dir = optarg; break;
-		case 'H': o.handler = optarg; break;
-		case 'a': o.app_host = optarg; break;
-		case 'c': o.config_path = optarg; break;
-		case 'S': synth = 1; break;
-		case 'T': timeit = 1; break;
-		case 'E': count = 1; break;
-		default: return 2;
+		case 's':
+			o.split = true;
+			break;
+		case 'D':
+			o.hosts = RL_GENERATE_HOSTS_DEFINE;
+			break;
+		case 'o':
+			dir = optarg;
+			break;
+		case 'k':
+			check = optarg;
+			break;
+		case 'p':
+			o.plugin_dir = optarg;
+			break;
+		case 'H':
+			o.handler = optarg;
+			break;
+		case 'a':
+			o.app_host = optarg;
+			break;
+		case 'c':
+			o.config_path = optarg;
+			break;
+		case 'S':
+			synth = 1;
+			break;
+		case 'T':
+			timeit = 1;
+			break;
+		case 'E':
+			count = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (synth) {
@@ -130,8 +155,8 @@ int main(int argc, char **argv)
 		if (argc - optind != 4)
 			goto usage;
 		for (i = 0; i < 3; i++)
-			if (rl_parse_long(argv[optind + i], i < 2, 1000000, &v[i],
-					  &err) < 0)
+			if (rl_parse_long(argv[optind + i], i < 2, 1000000,
+					  &v[i], &err) < 0)
 				goto fail;
 		m = synthetic(v[0], v[1], v[2], &err);
 		if (m == NULL)
@@ -164,7 +189,8 @@ int main(int argc, char **argv)
 	if (rl_generate(m, t, &o, &out, &err) < 0)
 		goto fail;
 	if (timeit)
-		fprintf(stderr, "generate: %zu components, %zu hosts: %.1f ms\n",
+		fprintf(stderr,
+			"generate: %zu components, %zu hosts: %.1f ms\n",
 			m->n_components, m->n_hosts,
 			(double)(rl_now_us() - t0) / 1000.0);
 	if (check != NULL) {
@@ -173,8 +199,10 @@ int main(int argc, char **argv)
 		for (i = 0; i < out.n_files; i++)
 			if (out.files[i].status != RL_GENERATE_SAME)
 				printf("%s: %s\n", out.files[i].name,
-				       out.files[i].status == RL_GENERATE_MISSING
-					       ? "missing" : "differs");
+				       out.files[i].status ==
+					       RL_GENERATE_MISSING
+					   ? "missing"
+					   : "differs");
 		rc = n_differ ? 1 : 0;
 	} else if (dir != NULL) {
 		if (rl_generate_write(&out, dir, &err) < 0)
@@ -182,14 +210,16 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else {
 		for (i = 0; i < out.n_files; i++)
-			fwrite(out.files[i].content, 1, out.files[i].len, stdout);
+			fwrite(out.files[i].content, 1, out.files[i].len,
+			       stdout);
 		rc = 0;
 	}
 	goto out;
 usage:
-	fprintf(stderr, "usage: gen_driver [options] nagios|icinga2 CONFIG\n"
-			"       gen_driver [options] --synthetic N_COMP N_HOSTS "
-			"N_ZONES nagios|icinga2\n");
+	fprintf(stderr,
+		"usage: gen_driver [options] nagios|icinga2 CONFIG\n"
+		"       gen_driver [options] --synthetic N_COMP N_HOSTS "
+		"N_ZONES nagios|icinga2\n");
 	rc = 2;
 	goto out;
 fail:

@@ -40,8 +40,8 @@ TestSuite(generate, .init = setup, .fini = teardown);
 
 static struct rl_host *host(const char *name, const char *zone)
 {
-	struct rl_host *h = rl_model_add_host(m, name, (struct rl_where){ file, 1 },
-					      &err);
+	struct rl_host *h =
+	    rl_model_add_host(m, name, (struct rl_where){file, 1}, &err);
 
 	cr_assert_not_null(h, "%s", err.msg);
 	if (zone != NULL)
@@ -55,14 +55,15 @@ static struct rl_component *comp(const char *name, const char *h,
 	struct rl_component *c;
 	char buf[256], *tok, *save = NULL;
 
-	c = rl_model_add_component(m, name, (struct rl_where){ file, 10 }, &err);
+	c = rl_model_add_component(m, name, (struct rl_where){file, 10}, &err);
 	cr_assert_not_null(c, "%s", err.msg);
 	c->host_name = strdup(h);
 	snprintf(buf, sizeof(buf), "%s", reqs);
-	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		cr_assert_eq(rl_model_add_require(m, c, tok,
-				(struct rl_where){ file, 11 }, &err), 0,
-			     "%s", err.msg);
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		cr_assert_eq(rl_model_add_require(
+				 m, c, tok, (struct rl_where){file, 11}, &err),
+			     0, "%s", err.msg);
 	return c;
 }
 
@@ -105,17 +106,19 @@ Test(generate, nagios_objects_and_dependency_count)
 	/* one dependency per requires edge: 1 + 2 + 1 + 0 + 1 */
 	cr_assert_eq(count(s, "define servicedependency {"), 5);
 	cr_assert_eq(count(s, "\n    use                             "
-			      "relance-component\n"), 5);
+			      "relance-component\n"),
+		     5);
 	cr_assert_eq(count(s, "relance-application\n"), 2 /* tmpl + use */);
 	cr_assert(strstr(s, "service_description             fx/pricer\n"));
 	cr_assert(strstr(s, "    dependent_service_description   fx/pricer\n"));
 	cr_assert(strstr(s, "/usr/lib/nagios/plugins/check_component -c "
 			    "/etc/relance/relance.ini -C "
 			    "$_SERVICERELANCE_COMPONENT$\n"));
-	cr_assert(strstr(s, "/usr/lib/nagios/plugins/handle_component -c "
-			    "/etc/relance/relance.ini -C "
-			    "$_SERVICERELANCE_COMPONENT$ --state $SERVICESTATE$ "
-			    "--state-type $SERVICESTATETYPE$"));
+	cr_assert(strstr(s,
+			 "/usr/lib/nagios/plugins/handle_component -c "
+			 "/etc/relance/relance.ini -C "
+			 "$_SERVICERELANCE_COMPONENT$ --state $SERVICESTATE$ "
+			 "--state-type $SERVICESTATETYPE$"));
 	cr_assert(strstr(s, "--ack-notification --type $NOTIFICATIONTYPE$ "
 			    "--author \"$NOTIFICATIONAUTHOR$\" --comment "
 			    "\"$NOTIFICATIONCOMMENT$\"\n"));
@@ -163,36 +166,39 @@ Test(generate, icinga2_objects_zones_and_dependency_count)
 
 Test(generate, same_input_same_bytes_whatever_the_definition_order)
 {
-	struct rl_generate_out out2 = { NULL, 0 };
+	struct rl_generate_out out2 = {NULL, 0};
 	struct rl_model *m2 = rl_model_new();
 	const char *f2 = rl_model_intern_file(m2, "/etc/relance/fx.ini");
 
 	demo();
 	/* the same model defined in another order */
-	cr_assert_not_null(rl_model_add_host(m2, "monitor",
-					     (struct rl_where){ f2, 1 }, &err));
-	struct rl_host *h2 = rl_model_add_host(m2, "fx-app-01",
-					       (struct rl_where){ f2, 1 }, &err);
+	cr_assert_not_null(
+	    rl_model_add_host(m2, "monitor", (struct rl_where){f2, 1}, &err));
+	struct rl_host *h2 =
+	    rl_model_add_host(m2, "fx-app-01", (struct rl_where){f2, 1}, &err);
 	cr_assert_not_null(h2);
 	h2->zone = strdup("paris");
-	const char *names[] = { "fx/marketdata", "fx/reports", "fx/cache",
-				"fx/pricer", "fx/gateway" };
-	const char *hosts[] = { "fx-app-01", "monitor", "fx-app-01",
-				"fx-app-01", "monitor" };
-	const char *reqs[][2] = { { NULL, NULL }, { "fx/cache", NULL },
-				  { "fx/marketdata", NULL },
-				  { "fx/cache", "fx/marketdata" },
-				  { "fx/pricer", NULL } };
+	const char *names[] = {"fx/marketdata", "fx/reports", "fx/cache",
+			       "fx/pricer", "fx/gateway"};
+	const char *hosts[] = {"fx-app-01", "monitor", "fx-app-01", "fx-app-01",
+			       "monitor"};
+	const char *reqs[][2] = {{NULL, NULL},
+				 {"fx/cache", NULL},
+				 {"fx/marketdata", NULL},
+				 {"fx/cache", "fx/marketdata"},
+				 {"fx/pricer", NULL}};
 	for (size_t i = 0; i < 5; i++) {
-		struct rl_component *c = rl_model_add_component(m2, names[i],
-				(struct rl_where){ f2, 3 }, &err);
+		struct rl_component *c = rl_model_add_component(
+		    m2, names[i], (struct rl_where){f2, 3}, &err);
 		cr_assert_not_null(c);
 		c->host_name = strdup(hosts[i]);
 		if (i == 1)
 			c->heal = RL_HEAL_NEVER;
 		for (size_t j = 0; j < 2 && reqs[i][j]; j++)
-			cr_assert_eq(rl_model_add_require(m2, c, reqs[i][j],
-					(struct rl_where){ f2, 4 }, &err), 0);
+			cr_assert_eq(rl_model_add_require(
+					 m2, c, reqs[i][j],
+					 (struct rl_where){f2, 4}, &err),
+				     0);
 	}
 	cr_assert_eq(rl_model_resolve(m2, &err), 0, "%s", err.msg);
 
@@ -206,8 +212,8 @@ Test(generate, same_input_same_bytes_whatever_the_definition_order)
 			cr_assert_eq(out.files[i].len, out2.files[i].len);
 			cr_assert_eq(memcmp(out.files[i].content,
 					    out2.files[i].content,
-					    out.files[i].len), 0, "%s",
-				     out.files[i].name);
+					    out.files[i].len),
+				     0, "%s", out.files[i].name);
 		}
 		rl_generate_out_free(&out);
 		rl_generate_out_free(&out2);
@@ -220,7 +226,7 @@ Test(generate, split_one_file_per_application_plus_common)
 	host("h1", NULL);
 	comp("fx/a", "h1", "");
 	comp("fx/b", "h1", "a");
-	comp("eq/x", "h1", "fx/b");	/* a requirement across applications */
+	comp("eq/x", "h1", "fx/b"); /* a requirement across applications */
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
 	opts.split = true;
 	cr_assert_eq(rl_generate(m, RL_GENERATE_ICINGA2, &opts, &out, &err), 0);
@@ -229,13 +235,14 @@ Test(generate, split_one_file_per_application_plus_common)
 	cr_assert_str_eq(out.files[1].name, "relance-app-fx.conf");
 	cr_assert_str_eq(out.files[2].name, "relance-common.conf");
 	/* the dependency lives with its dependent */
-	cr_assert_eq(count(out.files[0].content, "object Dependency \"fx/b\""), 1);
+	cr_assert_eq(count(out.files[0].content, "object Dependency \"fx/b\""),
+		     1);
 	cr_assert_eq(count(out.files[1].content, "object Dependency"), 1);
 	cr_assert_eq(count(out.files[2].content, "object Service \""), 0);
 	cr_assert(strstr(out.files[2].content, "object EventCommand"));
 	for (size_t i = 0; i < 3; i++)
-		cr_assert(strncmp(out.files[i].content, "# Generated by relance",
-				  22) == 0);
+		cr_assert(strncmp(out.files[i].content,
+				  "# Generated by relance", 22) == 0);
 }
 
 Test(generate, soft_heal_raises_attempts)
@@ -244,7 +251,7 @@ Test(generate, soft_heal_raises_attempts)
 	struct rl_component *c = comp("fx/a", "h1", "");
 	c->heal = RL_HEAL_SOFT;
 	c->heal_soft_attempt = 4;
-	comp("fx/b", "h1", "")->heal = RL_HEAL_SOFT;	/* soft:0 */
+	comp("fx/b", "h1", "")->heal = RL_HEAL_SOFT; /* soft:0 */
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
 	const char *s = gen1(RL_GENERATE_NAGIOS);
 	cr_assert_eq(count(s, "max_check_attempts              5\n"), 1);
@@ -261,7 +268,8 @@ Test(generate, non_ascii_and_special_descriptions_survive)
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
 	const char *s = gen1(RL_GENERATE_NAGIOS);
 	cr_assert(strstr(s, "    display_name                    Prix temps "
-			    "réel\\; « EUR/USD » \"q\" \\ 東京\n"), "%s", s);
+			    "réel\\; « EUR/USD » \"q\" \\ 東京\n"),
+		  "%s", s);
 	rl_generate_out_free(&out);
 	s = gen1(RL_GENERATE_ICINGA2);
 	cr_assert(strstr(s, "\tdisplay_name = \"Prix temps réel; « EUR/USD » "
@@ -293,7 +301,8 @@ Test(generate, unsafe_paths_refused)
 				  "character ' ' cannot be written into a "
 				  "command line (use [A-Za-z0-9._/+:@%,=-])");
 	opts.config_path = "relance.ini";
-	cr_assert_eq(rl_generate(m, RL_GENERATE_ICINGA2, &opts, &out, &err), -1);
+	cr_assert_eq(rl_generate(m, RL_GENERATE_ICINGA2, &opts, &out, &err),
+		     -1);
 	cr_assert_str_eq(err.msg, "config path 'relance.ini': not an absolute "
 				  "path");
 	opts.config_path = "/etc/r.ini";
@@ -325,8 +334,9 @@ Test(generate, define_hosts_mode)
 	cr_assert(strstr(s, "address                         web-1\n"));
 	rl_generate_out_free(&out);
 	s = gen1(RL_GENERATE_ICINGA2);
-	cr_assert(strstr(s, "object Host \"web-2\" {\n\timport \"relance-host\"\n"
-			    "\taddress = \"10.0.0.2\"\n\tzone = \"lyon\"\n}\n"));
+	cr_assert(strstr(s,
+			 "object Host \"web-2\" {\n\timport \"relance-host\"\n"
+			 "\taddress = \"10.0.0.2\"\n\tzone = \"lyon\"\n}\n"));
 	rl_generate_out_free(&out);
 	opts.app_host = "nowhere";
 	cr_assert_eq(rl_generate(m, RL_GENERATE_NAGIOS, &opts, &out, &err), -1);
@@ -417,19 +427,21 @@ Test(generate, target_names)
 	cr_assert_eq(rl_generate_target_parse("zabbix", &t, &err), -1);
 	cr_assert_str_eq(err.msg, "unknown target 'zabbix' (use nagios or "
 				  "icinga2)");
-	cr_assert_str_eq(rl_generate_target_name(RL_GENERATE_ICINGA2), "icinga2");
+	cr_assert_str_eq(rl_generate_target_name(RL_GENERATE_ICINGA2),
+			 "icinga2");
 }
 
 /* Names outside [A-Za-z0-9._-] never reach the generator: the model
  * refuses them with the place. */
 Test(generate, model_refuses_names_cores_would_choke_on)
 {
-	const char *bad[] = { "fx/pri cer", "fx/a/b", "fx/réel", "fx/a!b" };
+	const char *bad[] = {"fx/pri cer", "fx/a/b", "fx/réel", "fx/a!b"};
 
 	for (size_t i = 0; i < 4; i++) {
 		rl_err_clear(&err);
-		cr_assert_null(rl_model_add_component(m, bad[i],
-				(struct rl_where){ file, 7 }, &err), "%s", bad[i]);
+		cr_assert_null(rl_model_add_component(
+				   m, bad[i], (struct rl_where){file, 7}, &err),
+			       "%s", bad[i]);
 		cr_assert_neq(err.msg[0], '\0');
 	}
 }
