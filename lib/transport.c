@@ -18,9 +18,9 @@
 #include "util.h"
 
 struct rl_transport {
-	const struct rl_model *model;	/* borrowed; may be NULL */
-	struct rl_backend *local;	/* created on first use */
-	struct rl_backend *ssh;		/* created on first ssh host */
+	const struct rl_model *model; /* borrowed; may be NULL */
+	struct rl_backend *local;     /* created on first use */
+	struct rl_backend *ssh;	      /* created on first ssh host */
 };
 
 /*
@@ -124,24 +124,21 @@ void rl_cmd_take_output(struct rl_cmd *c, int stream, const char *data,
 }
 
 static const char *const stage_names[] = {
-	[RL_STAGE_RESOLVE] = "resolve",
-	[RL_STAGE_CONNECT] = "connect",
-	[RL_STAGE_HANDSHAKE] = "handshake",
-	[RL_STAGE_HOSTKEY] = "hostkey",
-	[RL_STAGE_AUTH] = "auth",
-	[RL_STAGE_EXEC] = "exec",
-	[RL_STAGE_COMMAND] = "command",
+    [RL_STAGE_RESOLVE] = "resolve",	[RL_STAGE_CONNECT] = "connect",
+    [RL_STAGE_HANDSHAKE] = "handshake", [RL_STAGE_HOSTKEY] = "hostkey",
+    [RL_STAGE_AUTH] = "auth",		[RL_STAGE_EXEC] = "exec",
+    [RL_STAGE_COMMAND] = "command",
 };
 
 /* "timed out after 2.0s while <this>" */
 static const char *const stage_doing[] = {
-	[RL_STAGE_RESOLVE] = "resolving the address",
-	[RL_STAGE_CONNECT] = "connecting",
-	[RL_STAGE_HANDSHAKE] = "in the ssh handshake",
-	[RL_STAGE_HOSTKEY] = "checking the host key",
-	[RL_STAGE_AUTH] = "authenticating",
-	[RL_STAGE_EXEC] = "starting the command",
-	[RL_STAGE_COMMAND] = "running the command",
+    [RL_STAGE_RESOLVE] = "resolving the address",
+    [RL_STAGE_CONNECT] = "connecting",
+    [RL_STAGE_HANDSHAKE] = "in the ssh handshake",
+    [RL_STAGE_HOSTKEY] = "checking the host key",
+    [RL_STAGE_AUTH] = "authenticating",
+    [RL_STAGE_EXEC] = "starting the command",
+    [RL_STAGE_COMMAND] = "running the command",
 };
 
 const char *rl_cmd_stage_name(enum rl_cmd_stage s)
@@ -281,17 +278,20 @@ void rl_cmd_clear(struct rl_cmd *c)
  * must behave as the shell's echo, never as /bin/echo.
  */
 static const char *const shell_words[] = {
-	"!", ".", ":", "[", "[[", "]]", "{", "}", "alias", "bg", "bind",
-	"break", "builtin", "caller", "case", "cd", "chdir", "command",
-	"compgen", "complete", "compopt", "continue", "coproc", "declare",
-	"dirs", "disown", "do", "done", "echo", "elif", "else", "enable",
-	"esac", "eval", "exec", "exit", "export", "false", "fc", "fg", "fi",
-	"for", "function", "getopts", "hash", "help", "history", "if", "in",
-	"jobs", "kill", "let", "local", "logout", "mapfile", "popd", "printf",
-	"pushd", "pwd", "read", "readarray", "readonly", "return", "select",
-	"set", "shift", "shopt", "source", "suspend", "test", "then", "time",
-	"times", "trap", "true", "type", "typeset", "ulimit", "umask",
-	"unalias", "unset", "until", "wait", "while",
+    "!",	 ".",	     ":",	"[",	    "[[",      "]]",
+    "{",	 "}",	     "alias",	"bg",	    "bind",    "break",
+    "builtin",	 "caller",   "case",	"cd",	    "chdir",   "command",
+    "compgen",	 "complete", "compopt", "continue", "coproc",  "declare",
+    "dirs",	 "disown",   "do",	"done",	    "echo",    "elif",
+    "else",	 "enable",   "esac",	"eval",	    "exec",    "exit",
+    "export",	 "false",    "fc",	"fg",	    "fi",      "for",
+    "function",	 "getopts",  "hash",	"help",	    "history", "if",
+    "in",	 "jobs",     "kill",	"let",	    "local",   "logout",
+    "mapfile",	 "popd",     "printf",	"pushd",    "pwd",     "read",
+    "readarray", "readonly", "return",	"select",   "set",     "shift",
+    "shopt",	 "source",   "suspend", "test",	    "then",    "time",
+    "times",	 "trap",     "true",	"type",	    "typeset", "ulimit",
+    "umask",	 "unalias",  "unset",	"until",    "wait",    "while",
 };
 
 static bool is_shell_word(const char *w)
@@ -397,7 +397,7 @@ int rl_command_split(const char *command, char ***argv)
 		n++;
 	}
 	if (n == 0) {
-		r = 0;	/* an empty command: let sh say what it means */
+		r = 0; /* an empty command: let sh say what it means */
 		goto out;
 	}
 	*argv = v;
@@ -486,8 +486,8 @@ int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 			continue;
 		rl_err_clear(&berr);
 		parts[k].b = get_backend(
-			t, k == LOCAL ? RL_TRANSPORT_LOCAL : RL_TRANSPORT_SSH,
-			&berr);
+		    t, k == LOCAL ? RL_TRANSPORT_LOCAL : RL_TRANSPORT_SSH,
+		    &berr);
 		if (parts[k].b == NULL) {
 			/* the backend cannot exist: each command says why */
 			for (i = 0; i < parts[k].n; i++)
@@ -512,8 +512,8 @@ int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 
 		for (k = 0; k < NPARTS; k++)
 			if (parts[k].started)
-				unfinished += parts[k].b->ops->step(parts[k].b,
-								    &ps, now);
+				unfinished +=
+				    parts[k].b->ops->step(parts[k].b, &ps, now);
 		if (unfinished == 0)
 			break;
 		if (now >= deadline_ms)
@@ -554,7 +554,7 @@ expire:
 		if (parts[k].started)
 			parts[k].b->ops->expire(parts[k].b, rl_now_ms());
 	if (failed)
-		goto out;	/* r stays -1 */
+		goto out; /* r stays -1 */
 	r = 0;
 
 finish:

@@ -30,7 +30,8 @@
 #include "transport_impl.h"
 #include "util.h"
 
-#define LOCAL_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define LOCAL_PATH                                                             \
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* after SIGTERM on a timeout, SIGKILL the group this much later */
 #define TERM_GRACE_MS 200
 /* after the child exited, wait this long at most for trailing output:
@@ -52,14 +53,15 @@ enum { FD_EXEC = 0, FD_OUT = 1, FD_ERR = 2, FD_PID = 3, NFD };
 struct lcmd {
 	struct rl_cmd *c;
 	enum lstate state;
-	pid_t pid;		/* > 0 until reaped */
-	int fd[NFD];		/* -1 when closed */
-	int idx[NFD];		/* index in this turn's pollset, or -1 */
-	char *prog;		/* what was exec'd, for messages */
+	pid_t pid;    /* > 0 until reaped */
+	int fd[NFD];  /* -1 when closed */
+	int idx[NFD]; /* index in this turn's pollset, or -1 */
+	char *prog;   /* what was exec'd, for messages */
 	int64_t start_us;
 	int64_t end_us;
-	int64_t deadline_ms;	/* own timeout, or the batch's */
-	int64_t kill_ms;	/* SIGKILL the group then; 0: not scheduled */
+	int64_t deadline_ms; /* own timeout, or the batch's */
+	int64_t kill_ms;     /* after a SIGTERM: SIGKILL the group then */
+	int64_t linger_ms;   /* after exit: stop waiting for output then */
 	int wstatus;
 	int exec_errno;
 	bool timed_out;
@@ -67,14 +69,14 @@ struct lcmd {
 };
 
 struct local_backend {
-	struct rl_backend base;	/* first: the ops see this */
+	struct rl_backend base; /* first: the ops see this */
 	char *env_home;		/* "HOME=...", or NULL */
 	char *env_user;		/* "USER=..." */
 	char *env_logname;	/* "LOGNAME=..." */
 	struct lcmd *cmds;
 	size_t n;
 	int64_t batch_deadline_ms;
-	pid_t *zombies;		/* killed at a deadline, not reaped yet */
+	pid_t *zombies; /* killed at a deadline, not reaped yet */
 	size_t n_zombies;
 	size_t cap_zombies;
 };
@@ -154,7 +156,7 @@ static void reset_reserved_signal(int sig)
 		void (*handler)(int);
 		unsigned long flags;
 		void (*restorer)(void);
-		unsigned long mask[2];	/* >= the kernel's sigset, 64 bits */
+		unsigned long mask[2]; /* >= the kernel's sigset, 64 bits */
 	} ksa;
 
 	memset(&ksa, 0, sizeof(ksa));
@@ -210,7 +212,7 @@ child_exec(int devnull, int out, int err, int exec_fd, const char *path,
 fail:
 	e = errno;
 	if (write(exec_fd, &e, sizeof(e)) < 0)
-		e = 0;	/* nobody to tell */
+		e = 0; /* nobody to tell */
 	_exit(127);
 }
 
@@ -296,8 +298,8 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	lc->start_us = rl_now_us();
 	pid = fork();
 	if (pid == 0)
-		child_exec(devnull, out[1], err[1], ex[1], path, run_argv,
-			   envp, search);
+		child_exec(devnull, out[1], err[1], ex[1], path, run_argv, envp,
+			   search);
 	e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
@@ -333,7 +335,7 @@ static bool fd_ready(const struct lcmd *lc, int s, const struct rl_pollset *ps)
 	int i = lc->idx[s];
 
 	if (i < 0 || (size_t)i >= ps->n || ps->fds[i].fd != lc->fd[s])
-		return true;	/* not polled this turn: just try */
+		return true; /* not polled this turn: just try */
 	return ps->fds[i].revents != 0;
 }
 
@@ -353,7 +355,7 @@ static void read_stream(struct lcmd *lc, int s)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
-		close_fd(&lc->fd[s]);	/* EOF, or an error: no more */
+		close_fd(&lc->fd[s]); /* EOF, or an error: no more */
 	}
 }
 
@@ -430,10 +432,10 @@ static void check_exit(struct lcmd *lc, const struct rl_pollset *ps,
 	/* look without reaping: the zombie keeps the group id ours */
 	r = waitid(P_PID, (id_t)lc->pid, &si, WEXITED | WNOHANG | WNOWAIT);
 	if (r == 0 && si.si_pid == 0)
-		return;		/* still running */
+		return; /* still running */
 	if (r == 0) {
 		if (lc->timed_out)
-			kill(-lc->pid, SIGKILL);	/* what is left of it */
+			kill(-lc->pid, SIGKILL); /* what is left of it */
 		while (waitpid(lc->pid, &lc->wstatus, 0) < 0 && errno == EINTR)
 			;
 	} else if (errno == EINTR) {
@@ -455,7 +457,7 @@ static void check_exit(struct lcmd *lc, const struct rl_pollset *ps,
 		return;
 	}
 	lc->state = L_LINGER;
-	lc->kill_ms = now_ms + LINGER_MS;	/* reused: end of the linger */
+	lc->linger_ms = now_ms + LINGER_MS;
 }
 
 static void reap_zombies(struct local_backend *b)
@@ -509,7 +511,7 @@ static size_t local_step(struct rl_backend *base, const struct rl_pollset *ps,
 			check_exit(lc, ps, now_ms);
 		} else if (lc->state == L_LINGER) {
 			if ((lc->fd[FD_OUT] < 0 && lc->fd[FD_ERR] < 0) ||
-			    now_ms >= lc->kill_ms)
+			    now_ms >= lc->linger_ms)
 				finish(lc);
 		}
 		if (lc->state == L_RUNNING) {
@@ -567,7 +569,7 @@ static int local_pollfds(struct rl_backend *base, struct rl_pollset *ps,
 			if (lc->timed_out && !lc->killed)
 				lower(wake_ms, lc->kill_ms);
 		} else if (lc->state == L_LINGER) {
-			lower(wake_ms, lc->kill_ms);
+			lower(wake_ms, lc->linger_ms);
 		}
 	}
 	return 0;
@@ -630,8 +632,8 @@ static void free_cmds(struct local_backend *b)
 	b->n = 0;
 }
 
-static int local_start(struct rl_backend *base, struct rl_cmd **cmds,
-		       size_t n, int64_t deadline_ms, struct rl_err *err)
+static int local_start(struct rl_backend *base, struct rl_cmd **cmds, size_t n,
+		       int64_t deadline_ms, struct rl_err *err)
 {
 	struct local_backend *b = (struct local_backend *)base;
 
@@ -678,11 +680,11 @@ static void local_free(struct rl_backend *base)
 }
 
 static const struct rl_backend_ops local_ops = {
-	.start = local_start,
-	.pollfds = local_pollfds,
-	.step = local_step,
-	.expire = local_expire,
-	.free = local_free,
+    .start = local_start,
+    .pollfds = local_pollfds,
+    .step = local_step,
+    .expire = local_expire,
+    .free = local_free,
 };
 
 static char *env_pair(const char *name, const char *value)

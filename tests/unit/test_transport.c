@@ -27,8 +27,7 @@ static void setup_host(void)
 	local_host.transport = RL_TRANSPORT_LOCAL;
 }
 
-static void cmd_init(struct rl_cmd *c, const char *command,
-		     int64_t timeout_ms)
+static void cmd_init(struct rl_cmd *c, const char *command, int64_t timeout_ms)
 {
 	memset(c, 0, sizeof(*c));
 	c->host = &local_host;
@@ -128,9 +127,9 @@ Test(split, plain_words)
 				      "pricer", NULL});
 	assert_split("  /usr/bin/env   a\tb  ",
 		     (const char *[]){"/usr/bin/env", "a", "b", NULL});
-	assert_split("cmd -x=1 a:b,c+d@e%f^g ./x_y.z",
-		     (const char *[]){"cmd", "-x=1", "a:b,c+d@e%f^g",
-				      "./x_y.z", NULL});
+	assert_split(
+	    "cmd -x=1 a:b,c+d@e%f^g ./x_y.z",
+	    (const char *[]){"cmd", "-x=1", "a:b,c+d@e%f^g", "./x_y.z", NULL});
 	assert_split("x", (const char *[]){"x", NULL});
 }
 
@@ -148,38 +147,105 @@ Test(split, quotes)
 		     (const char *[]){"grep", "it's", "say \"hi\"", NULL});
 	assert_split("grep 'line1\nline2' f",
 		     (const char *[]){"grep", "line1\nline2", "f", NULL});
-	assert_split("grep \"a*b?[c]{d}~#<>|&;()\" f",
-		     (const char *[]){"grep", "a*b?[c]{d}~#<>|&;()", "f",
-				      NULL});
+	assert_split(
+	    "grep \"a*b?[c]{d}~#<>|&;()\" f",
+	    (const char *[]){"grep", "a*b?[c]{d}~#<>|&;()", "f", NULL});
 }
 
 Test(split, needs_a_shell)
 {
 	static const char *const cases[] = {
-		"", "   ", "\t",
-		/* expansions and substitutions */
-		"echo $HOME", "ls $(pwd)", "ls `pwd`", "ls ${x}", "ls \"$x\"",
-		"ls \"`pwd`\"", "ls \"a\\b\"", "ls a\\ b", "ls \\$x",
-		/* operators */
-		"a | b", "a|b", "a && b", "a & ", "a; b", "a;b", "a > f",
-		"a < f", "a >> f", "a 2>&1", "(a)", "a )", "a\nb", "a\rb",
-		/* globs and braces */
-		"ls *", "ls ?", "ls [ab]", "ls a]", "ls {a,b}", "ls }",
-		/* tilde, comments, history */
-		"ls ~", "ls ~/x", "ls a~", "ls #x", "ls a#b", "!ls", "ls !x",
-		"ls \"a!b\"",
-		/* unbalanced quotes */
-		"ls 'a", "ls \"a", "ls a'", "ls 'a'\"",
-		/* assignments, or what might be one */
-		"A=b cmd", "A=b", "PATH=/tmp ls", "'A=b' cmd", "a=b",
-		/* builtins and reserved words in command position */
-		"exit 3", "cd /tmp", "echo hi", "true", "false", "test -f x",
-		"'exit' 3", "\"cd\" /", "kill 1", "printf x", "exec ls",
-		"eval ls", "set -e", ". file", ": x", "if", "while x",
-		"for x", "case x", "{", "time ls", "source f", "ulimit -n",
-		"umask 0", "wait", "read x", "pwd", "export A", "trap x",
-		/* anything not plain ASCII, control characters */
-		"caf\xc3\xa9", "ls \x01", "ls \x7f", "ls a\vb", "ls a\fb",
+	    "",
+	    "   ",
+	    "\t",
+	    /* expansions and substitutions */
+	    "echo $HOME",
+	    "ls $(pwd)",
+	    "ls `pwd`",
+	    "ls ${x}",
+	    "ls \"$x\"",
+	    "ls \"`pwd`\"",
+	    "ls \"a\\b\"",
+	    "ls a\\ b",
+	    "ls \\$x",
+	    /* operators */
+	    "a | b",
+	    "a|b",
+	    "a && b",
+	    "a & ",
+	    "a; b",
+	    "a;b",
+	    "a > f",
+	    "a < f",
+	    "a >> f",
+	    "a 2>&1",
+	    "(a)",
+	    "a )",
+	    "a\nb",
+	    "a\rb",
+	    /* globs and braces */
+	    "ls *",
+	    "ls ?",
+	    "ls [ab]",
+	    "ls a]",
+	    "ls {a,b}",
+	    "ls }",
+	    /* tilde, comments, history */
+	    "ls ~",
+	    "ls ~/x",
+	    "ls a~",
+	    "ls #x",
+	    "ls a#b",
+	    "!ls",
+	    "ls !x",
+	    "ls \"a!b\"",
+	    /* unbalanced quotes */
+	    "ls 'a",
+	    "ls \"a",
+	    "ls a'",
+	    "ls 'a'\"",
+	    /* assignments, or what might be one */
+	    "A=b cmd",
+	    "A=b",
+	    "PATH=/tmp ls",
+	    "'A=b' cmd",
+	    "a=b",
+	    /* builtins and reserved words in command position */
+	    "exit 3",
+	    "cd /tmp",
+	    "echo hi",
+	    "true",
+	    "false",
+	    "test -f x",
+	    "'exit' 3",
+	    "\"cd\" /",
+	    "kill 1",
+	    "printf x",
+	    "exec ls",
+	    "eval ls",
+	    "set -e",
+	    ". file",
+	    ": x",
+	    "if",
+	    "while x",
+	    "for x",
+	    "case x",
+	    "{",
+	    "time ls",
+	    "source f",
+	    "ulimit -n",
+	    "umask 0",
+	    "wait",
+	    "read x",
+	    "pwd",
+	    "export A",
+	    "trap x",
+	    /* anything not plain ASCII, control characters */
+	    "caf\xc3\xa9",
+	    "ls \x01",
+	    "ls \x7f",
+	    "ls a\vb",
+	    "ls a\fb",
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -188,9 +254,9 @@ Test(split, needs_a_shell)
 
 Test(split, builtins_only_in_command_position)
 {
-	assert_split("systemctl restart echo exit",
-		     (const char *[]){"systemctl", "restart", "echo", "exit",
-				      NULL});
+	assert_split(
+	    "systemctl restart echo exit",
+	    (const char *[]){"systemctl", "restart", "echo", "exit", NULL});
 	assert_split("/bin/echo hi", (const char *[]){"/bin/echo", "hi", NULL});
 	assert_split("env a=b", (const char *[]){"env", "a=b", NULL});
 }
@@ -238,8 +304,8 @@ static void assert_same_as_sh(const char *command)
 	rl_buf_puts(&mine, "[END]");
 	cr_assert_str_eq(argv[0], "cmd");
 	theirs = sh_words(rest);
-	cr_assert_str_eq(rl_buf_str(&mine), theirs, "split and sh differ on: %s",
-			 command);
+	cr_assert_str_eq(rl_buf_str(&mine), theirs,
+			 "split and sh differ on: %s", command);
 	free(theirs);
 	rl_argv_free(argv);
 	rl_buf_free(&mine);
@@ -248,11 +314,11 @@ static void assert_same_as_sh(const char *command)
 Test(split, agrees_with_sh, .timeout = 60)
 {
 	static const char alphabet[] =
-		"ab=-_./:,+@%^ \t'\"'\"$`\\*?[]{}~#!;&|<>()\n";
+	    "ab=-_./:,+@%^ \t'\"'\"$`\\*?[]{}~#!;&|<>()\n";
 	static const char *const fixed[] = {
-		"cmd 'a b' \"c d\" e",  "cmd a'b'c\"d\"e", "cmd '' \"\"",
-		"cmd \"'\" '\"'",       "cmd x=y -a=b",    "cmd 'a\nb'",
-		"cmd \"a b\"'c d'e f ", "cmd ^a %b @c",
+	    "cmd 'a b' \"c d\" e",  "cmd a'b'c\"d\"e", "cmd '' \"\"",
+	    "cmd \"'\" '\"'",	    "cmd x=y -a=b",    "cmd 'a\nb'",
+	    "cmd \"a b\"'c d'e f ", "cmd ^a %b @c",
 	};
 	unsigned seed = 20240611;
 	int accepted = 0;
@@ -267,8 +333,8 @@ Test(split, agrees_with_sh, .timeout = 60)
 		char **argv = NULL;
 
 		for (size_t k = 4; k < len; k++)
-			text[k] = alphabet[rand_r(&seed) %
-					   (sizeof(alphabet) - 1)];
+			text[k] =
+			    alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
 		text[len] = '\0';
 		if (rl_command_split(text, &argv) == 1) {
 			rl_argv_free(argv);
@@ -323,9 +389,8 @@ Test(cmd, describe, .init = setup_host)
 			 "host 'monitor': connect to 10.0.0.1:22: Connection "
 			 "refused");
 	rl_cmd_describe(&c, buf, sizeof(buf));
-	cr_assert_str_eq(buf,
-			 "failed at connect: connect to 10.0.0.1:22: "
-			 "Connection refused");
+	cr_assert_str_eq(buf, "failed at connect: connect to 10.0.0.1:22: "
+			      "Connection refused");
 	/* a short buffer is cut, never overflowed */
 	rl_cmd_describe(&c, buf, 8);
 	cr_assert_str_eq(buf, "failed ");
@@ -418,7 +483,7 @@ Test(local, exit_codes)
 	cmd_init(&c[0], "true", 0);
 	cmd_init(&c[1], "false", 0);
 	cmd_init(&c[2], "exit 3", 0);
-	cmd_init(&c[3], "sh -c 'exit 3'", 0);		/* no shell of ours */
+	cmd_init(&c[3], "sh -c 'exit 3'", 0); /* no shell of ours */
 	cmd_init(&c[4], "/bin/sh -c 'exit 0'", 0);
 	run_batch(c, 5, 10000);
 	for (int i = 0; i < 5; i++) {
@@ -444,7 +509,7 @@ Test(local, output_and_stderr)
 
 	cmd_init(&c[0], "printf 'hello\\nworld'", 0);
 	cmd_init(&c[1], "echo oops >&2; echo fine", 0);
-	cmd_init(&c[2], "cat", 0);	/* stdin is /dev/null: no hang */
+	cmd_init(&c[2], "cat", 0); /* stdin is /dev/null: no hang */
 	run_batch(c, 3, 10000);
 	cr_assert_eq(c[0].status, RL_CMD_EXITED);
 	cr_assert_str_eq(c[0].out, "hello\nworld");
@@ -551,10 +616,10 @@ Test(local, batch_deadline_and_own_timeouts)
 	struct rl_cmd c[4];
 	int64_t ms;
 
-	cmd_init(&c[0], "sleep 30", 200);	/* own timeout first */
-	cmd_init(&c[1], "sleep 30", 0);		/* only the batch's */
-	cmd_init(&c[2], "sleep 30", 10000);	/* the batch's is earlier */
-	cmd_init(&c[3], "sleep 0.1", 0);	/* finishes in time */
+	cmd_init(&c[0], "sleep 30", 200);   /* own timeout first */
+	cmd_init(&c[1], "sleep 30", 0);	    /* only the batch's */
+	cmd_init(&c[2], "sleep 30", 10000); /* the batch's is earlier */
+	cmd_init(&c[3], "sleep 0.1", 0);    /* finishes in time */
 	ms = run_batch(c, 4, 600);
 	cr_assert_geq(ms, 595);
 	cr_assert_lt(ms, 650, "deadline overrun: %lld ms", (long long)ms);
@@ -707,7 +772,7 @@ static size_t count_lines(const char *text)
 Test(local, minimal_environment)
 {
 	struct rl_cmd c[2];
-	size_t want = 2;	/* PATH LANG */
+	size_t want = 2; /* PATH LANG */
 
 	setenv("RELANCE_LEAK_TEST", "1", 1);
 	setenv("LD_PRELOAD_NOT", "x", 1);
@@ -742,12 +807,12 @@ Test(local, other_fds_closed)
 {
 	struct rl_cmd c[2];
 	int p[2];
-	int fd = open("/dev/null", O_RDONLY);	/* no O_CLOEXEC on purpose */
+	int fd = open("/dev/null", O_RDONLY); /* no O_CLOEXEC on purpose */
 
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(pipe(p), 0);
-	cmd_init(&c[0], "ls /proc/self/fd; :", 0);	/* through sh */
-	cmd_init(&c[1], "ls /proc/self/fd", 0);	/* exec'd directly */
+	cmd_init(&c[0], "ls /proc/self/fd; :", 0); /* through sh */
+	cmd_init(&c[1], "ls /proc/self/fd", 0);	   /* exec'd directly */
 	run_batch(c, 2, 10000);
 	/* 0, 1, 2 and the directory ls itself is reading */
 	cr_assert_str_eq(c[0].out, "0\n1\n2\n3\n");
@@ -797,7 +862,7 @@ Test(local, eintr_safe)
 	int64_t ms;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;	/* no SA_RESTART: poll gets EINTR */
+	sa.sa_handler = on_alarm; /* no SA_RESTART: poll gets EINTR */
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
 	cmd_init(&c[0], "sleep 0.2", 0);
@@ -826,15 +891,14 @@ Test(loop, empty_and_reuse, .init = setup_host, .timeout = 30)
 
 	cr_assert_not_null(t);
 	rl_transport_free(NULL);
-	cr_assert_eq(rl_transport_run(t, NULL, 0, rl_now_ms() + 1000, &err),
-		     0);
+	cr_assert_eq(rl_transport_run(t, NULL, 0, rl_now_ms() + 1000, &err), 0);
 	cmd_init(&c[0], "echo one", 0);
 	cmd_init(&c[1], "sh -c 'echo two >&2; exit 4'", 0);
 	for (int round = 0; round < 3; round++) {
 		/* outputs of the last round are cleared, not leaked */
-		cr_assert_eq(rl_transport_run(t, c, 2, rl_now_ms() + 5000,
-					      &err),
-			     0, "%s", err.msg);
+		cr_assert_eq(
+		    rl_transport_run(t, c, 2, rl_now_ms() + 5000, &err), 0,
+		    "%s", err.msg);
 		cr_assert_str_eq(c[0].out, "one\n");
 		cr_assert_str_eq(c[1].err, "two\n");
 		cr_assert_str_eq(c[1].out, "");
@@ -870,7 +934,7 @@ Test(loop, ssh_host_beside_local, .init = setup_host, .timeout = 30)
 	ssh_host.name = (char *)"far";
 	ssh_host.transport = RL_TRANSPORT_SSH;
 	ssh_host.address = (char *)"127.0.0.1";
-	ssh_host.port = 1;	/* nothing listens there */
+	ssh_host.port = 1; /* nothing listens there */
 	cmd_init(&c[0], "true", 0);
 	c[0].host = &ssh_host;
 	cmd_init(&c[1], "echo local", 0);
