@@ -6,11 +6,16 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -879,6 +884,56 @@ Test(local, eintr_safe)
 	for (int i = 0; i < 3; i++)
 		rl_cmd_clear(&c[i]);
 }
+
+#ifdef SYS_pidfd_open
+/* A kernel without pidfd_open: make it fail with ENOSYS in this test's
+ * process only (Criterion runs each test in its own process). */
+static void deny_pidfd_open(void)
+{
+	struct sock_filter f[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_open, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+
+	cr_assert_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	cr_assert_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0,
+		     "seccomp: %s", strerror(errno));
+	cr_assert_eq(syscall(SYS_pidfd_open, getpid(), 0), -1);
+	cr_assert_eq(errno, ENOSYS);
+}
+
+Test(local, without_pidfd)
+{
+	struct rl_cmd c[4];
+	int64_t ms;
+	int pid = 0;
+
+	deny_pidfd_open();
+	cmd_init(&c[0], "exit 3", 0);
+	cmd_init(&c[1], "sleep 0.2", 0);
+	cmd_init(&c[2], "sleep 30", 300);
+	cmd_init(&c[3], "sleep 30 & echo $!", 0);
+	ms = run_batch(c, 4, 10000);
+	cr_assert_eq(c[0].exit_code, 3);
+	cr_assert_eq(c[1].status, RL_CMD_EXITED);
+	cr_assert_geq(c[1].duration_us, 195000);
+	cr_assert_lt(c[1].duration_us, 300000);
+	cr_assert_eq(c[2].status, RL_CMD_TIMEOUT);
+	cr_assert_lt(ms, 700);
+	cr_assert_eq(c[3].status, RL_CMD_EXITED);
+	/* no pipe EOF tells of this exit: only the periodic waitpid does */
+	cr_assert_lt(c[3].duration_us, 100000, "%lld us",
+		     (long long)c[3].duration_us);
+	cr_assert_eq(sscanf(c[3].out, "%d", &pid), 1);
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	for (int i = 0; i < 4; i++)
+		rl_cmd_clear(&c[i]);
+}
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* the loop */
