@@ -56,13 +56,16 @@ struct rl_cmd {
 	enum rl_cmd_stage stage;
 	int exit_code;
 	int signal;
-	char *out;			/* NUL-terminated, owned: rl_cmd_clear */
+	char *out;			/* NUL-terminated, owned: rl_cmd_clear;
+					   never NULL after rl_transport_run
+					   returned 0 */
 	size_t out_len;
 	bool out_cut;			/* more than RL_CMD_OUTPUT_MAX came */
 	char *err;
 	size_t err_len;
 	bool err_cut;
-	int64_t duration_us;		/* from start of exec to its end */
+	int64_t duration_us;		/* from start of exec to its end; for
+					   TIMEOUT, to the moment it timed out */
 	char error[256];		/* FAILED/TIMEOUT: one line, names the
 					   host and the stage */
 };
@@ -84,6 +87,14 @@ void rl_transport_free(struct rl_transport *t);
  * Per-command failures are in the commands, not the return value: returns
  * 0 when every command has a result, -1 only if the batch itself could not
  * be run (no memory), with err set.
+ * Each command's outputs are cleared first (rl_cmd_clear), so a command may
+ * be run again. The ssh backend is created on the first batch that has an
+ * ssh host: a local-only program never needs it.
+ * A local command that started a daemon which keeps its stdout/stderr is
+ * reported when the command itself exits (at most ~20 ms later), without
+ * waiting for EOF. A command's own timeout sends SIGTERM to its process
+ * group, SIGKILL 200 ms later (or at the batch deadline if sooner); at the
+ * batch deadline the group gets SIGKILL at once.
  */
 int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 		     int64_t deadline_ms, struct rl_err *err);
@@ -91,14 +102,17 @@ int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 /* Frees a command's outputs and resets its outputs to zero. */
 void rl_cmd_clear(struct rl_cmd *c);
 
-/* "exit 3", "killed by SIGKILL", "timed out while connecting", ... */
+/* "exit 3", "killed by signal 9 (SIGKILL)", "timed out after 2.0s while
+ * running the command", "failed at exec: cannot run 'foo': No such file or
+ * directory" (the error without its "host 'H': " prefix), "not run". */
 void rl_cmd_describe(const struct rl_cmd *c, char *buf, size_t len);
 const char *rl_cmd_stage_name(enum rl_cmd_stage s);	/* "connect" ... */
 
 /*
  * Splits a command into an argv when it is plain words (letters, digits,
  * and -_./=:,+@%^ ; single or double quotes with no $ ` \ inside double
- * quotes). Returns 1 and a NULL-terminated argv (caller frees with
+ * quotes; not a builtin, keyword or `NAME=value` in first place, since sh
+ * would give those another meaning). Returns 1 and a NULL-terminated argv (caller frees with
  * rl_argv_free) for plain words, 0 when the command needs a shell, -1 on
  * allocation failure. Exposed for tests.
  */

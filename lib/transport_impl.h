@@ -56,10 +56,17 @@ struct rl_backend *rl_backend_local_new(const struct rl_model *m,
 struct rl_backend *rl_backend_ssh_new(const struct rl_model *m,
 				      struct rl_err *err);
 
-/* Helpers for backends: fill a command's result fields. */
+/* Helpers for backends: fill a command's result fields. rl_cmd_fail sets
+ * RL_CMD_FAILED at STAGE and error to "host 'H': MESSAGE". */
 void rl_cmd_fail(struct rl_cmd *c, enum rl_cmd_stage stage, const char *fmt,
 		 ...) __attribute__((format(printf, 3, 4)));
-/* Appends output to c->out / c->err, bounded by RL_CMD_OUTPUT_MAX. */
+/* Marks a command RL_CMD_TIMEOUT at STAGE after DURATION_US, with an error
+ * line "host 'H': timed out after 2.0s while running the command". */
+void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
+		    int64_t duration_us);
+/* Appends output to c->out (stream 1) / c->err (stream 2), bounded by
+ * RL_CMD_OUTPUT_MAX: beyond it the data is dropped and out_cut/err_cut set.
+ * Keep reading and passing the rest, so that the command never blocks. */
 void rl_cmd_take_output(struct rl_cmd *c, int stream, const char *data,
 			size_t n);
 
