@@ -1,6 +1,5 @@
 #include "build.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,11 +62,13 @@ static int judge_check(const struct rl_component *c, const struct rl_cmd *cmd,
 
 	r->duration_us = cmd->duration_us;
 	r->transport_failed = false;
+	r->timed_out = false;
 	if (cmd->status == RL_CMD_TIMEOUT || cmd->status == RL_CMD_FAILED ||
 	    cmd->status == RL_CMD_PENDING) {
 		rl_cmd_describe(cmd, desc, sizeof(desc));
 		r->state = RL_STATE_UNKNOWN;
 		r->transport_failed = true;
+		r->timed_out = cmd->status == RL_CMD_TIMEOUT;
 		r->output = strdup(desc);
 		return r->output != NULL ? 0 : -1;
 	}
