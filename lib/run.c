@@ -203,6 +203,9 @@ struct step_run {
 	int action_exit;	/* -1: none */
 	int action_signal;	/* -1: none */
 	struct rl_cmd *cmd;	/* its command in the current round */
+	/* the last check that had its full time: near the deadline a check
+	   is cut short, and "timed out" would hide what it said before */
+	char last_check[320];
 };
 
 struct run_ctx {
@@ -381,6 +384,10 @@ static int step_result(struct run_ctx *x, struct step_run *s)
 		return -1;
 	}
 	remember(x, c, &r);
+	if (!r.timed_out || s->cmd->timeout_ms >= c->check_timeout_ms ||
+	    s->last_check[0] == '\0')
+		snprintf(s->last_check, sizeof(s->last_check), "%s %.300s",
+			 rl_state_name(r.state), r.output ? r.output : "");
 	if (s->phase == PH_PRECHECK) {
 		if (st->kind == RL_STEP_START && wanted(st, &r))
 			finish(x, s, RL_OUTCOME_SKIPPED, "already up");
@@ -396,9 +403,9 @@ static int step_result(struct run_ctx *x, struct step_run *s)
 		       done_verb(st->kind), took);
 	} else if (now + x->m->site.check_interval_ms >= s->deadline_ms) {
 		duration_text(took, sizeof(took), now - s->started_ms);
-		finish(x, s, RL_OUTCOME_FAILED, "still %s after %s: %s %.300s",
+		finish(x, s, RL_OUTCOME_FAILED, "still %s after %s: %s",
 		       st->kind == RL_STEP_STOP ? "up" : "down", took,
-		       rl_state_name(r.state), r.output ? r.output : "");
+		       s->last_check);
 	} else {
 		s->due_ms = now + x->m->site.check_interval_ms;
 	}
