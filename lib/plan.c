@@ -321,10 +321,15 @@ out:
 	return ret;
 }
 
-/* "10s" for whole seconds under a minute, else rl_buf_duration's form. */
+/* Whole units as written in a config ("10s", "5m", "1h"), else
+   rl_buf_duration's form. */
 static void put_duration(struct rl_buf *b, int64_t ms)
 {
-	if (ms >= 1000 && ms < 60 * 1000 && ms % 1000 == 0)
+	if (ms >= 3600000 && ms % 3600000 == 0)
+		rl_buf_printf(b, "%lldh", (long long)(ms / 3600000));
+	else if (ms >= 60000 && ms % 60000 == 0)
+		rl_buf_printf(b, "%lldm", (long long)(ms / 60000));
+	else if (ms >= 1000 && ms % 1000 == 0)
 		rl_buf_printf(b, "%llds", (long long)(ms / 1000));
 	else
 		rl_buf_duration(b, ms);

@@ -218,6 +218,7 @@ struct run_ctx {
 	unsigned char *known;	/* enum known, by component index */
 	bool journal_failed;
 	struct rl_err jerr;	/* the journal's error */
+	char hostname[256];	/* the node when neither opts nor site say */
 };
 
 static const char *host_name(const struct rl_component *c)
@@ -715,6 +716,11 @@ int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 	x.opts = opts;
 	x.rep = rep;
 	x.node = opts->node != NULL ? opts->node : m->site.node;
+	if (x.node == NULL) {
+		if (gethostname(x.hostname, sizeof(x.hostname) - 1) < 0)
+			snprintf(x.hostname, sizeof(x.hostname), "unknown");
+		x.node = x.hostname;
+	}
 
 	plan_record(&x, "begin", -1);
 	for (l = 0; l < plan->n_levels && !x.journal_failed; l++) {

@@ -26,7 +26,7 @@ static struct rl_component *add_comp(struct rl_model *m, const char *name,
 	c->stop = strdup("true");
 	cr_assert(c->host_name && c->check && c->start && c->stop);
 	c->start_timeout_ms = 10000;
-	c->stop_timeout_ms = 20000;
+	c->stop_timeout_ms = 120000;
 	if (requires != NULL) {
 		snprintf(buf, sizeof(buf), "%s", requires);
 		for (tok = strtok_r(buf, " ", &save); tok != NULL;
@@ -343,9 +343,9 @@ Test(plan, print_reads_well)
 		"plan: restart demo/pricer \xe2\x80\x94 4 steps on 1 host, "
 		"touches 2 of 5 components\n"
 		" 1. stop    demo/gateway  on localhost  then check until "
-		"down, at most 20s  (requires demo/pricer)\n"
+		"down, at most 2m  (requires demo/pricer)\n"
 		" 2. stop    demo/pricer   on localhost  then check until "
-		"down, at most 20s\n"
+		"down, at most 2m\n"
 		" 3. start   demo/pricer   on localhost  then check until "
 		"OK, at most 10s\n"
 		" 4. start   demo/gateway  on localhost  then check until "
@@ -385,10 +385,10 @@ Test(plan, json)
 		"\"steps\":["
 		"{\"n\":1,\"level\":1,\"kind\":\"stop\",\"component\":"
 		"\"demo/gateway\",\"host\":\"localhost\",\"because\":"
-		"\"demo/pricer\",\"timeout_ms\":20000},"
+		"\"demo/pricer\",\"timeout_ms\":120000},"
 		"{\"n\":2,\"level\":2,\"kind\":\"stop\",\"component\":"
 		"\"demo/pricer\",\"host\":\"localhost\",\"because\":null,"
-		"\"timeout_ms\":20000},"
+		"\"timeout_ms\":120000},"
 		"{\"n\":3,\"level\":3,\"kind\":\"start\",\"component\":"
 		"\"demo/pricer\",\"host\":\"localhost\",\"because\":null,"
 		"\"timeout_ms\":10000},"
