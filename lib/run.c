@@ -239,10 +239,26 @@ static const char *action_command(const struct rl_step *s)
 	return NULL;
 }
 
+/*
+ * What a stop waits for: a check that ran and says the component is not
+ * there. A plugin's WARNING (or its own UNKNOWN) is a component that still
+ * answers, so only CRITICAL is down in plugin mode; a check that could not
+ * run says nothing.
+ */
+static bool is_down(const struct rl_component *c,
+		    const struct rl_check_result *r)
+{
+	if (r->transport_failed)
+		return false;
+	if (c->check_mode == RL_CHECK_PLUGIN)
+		return r->state == RL_STATE_CRITICAL;
+	return r->state != RL_STATE_OK;
+}
+
 static bool wanted(const struct rl_step *s, const struct rl_check_result *r)
 {
 	if (s->kind == RL_STEP_STOP)
-		return r->state != RL_STATE_OK && !r->transport_failed;
+		return is_down(s->comp, r);
 	return r->state == RL_STATE_OK;
 }
 
