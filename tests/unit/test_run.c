@@ -29,6 +29,7 @@ static char dir[64];
  *   NAME.failstart   start exits 1 ("cannot bind port")
  *   NAME.nostart     start exits 0 but starts nothing
  *   NAME.startsleep  start sleeps that long first (while NAME is in active/)
+ *   NAME.warn        check says WARNING (exit 1) while it runs
  * Each start appends the journal's line count at that moment to
  * NAME.jlines and the number of starts running at once to NAME.together.
  */
@@ -44,7 +45,10 @@ static const char ctl_script[] =
 	"  case $st in *') Z '*) return 1;; esac\n"
 	"}\n"
 	"case $1 in\n"
-	"check) alive && { echo \"$n up\"; exit 0; }; echo \"$n down\"; exit 2;;\n"
+	"check)\n"
+	"  alive || { echo \"$n down\"; exit 2; }\n"
+	"  [ -f \"$d/$n.warn\" ] && { echo \"$n slow\"; exit 1; }\n"
+	"  echo \"$n up\"; exit 0;;\n"
 	"start)\n"
 	"  wc -l < \"$d/journal.jsonl\" >> \"$d/$n.jlines\"\n"
 	"  [ -f \"$d/$n.failstart\" ] && { echo 'cannot bind port' >&2; exit 1; }\n"
@@ -58,6 +62,7 @@ static const char ctl_script[] =
 	"stop)\n"
 	"  alive && kill \"$pid\"\n"
 	"  rm -f \"$p\"; exit 0;;\n"
+	"restart) /bin/sh \"$0\" stop \"$n\"; exec /bin/sh \"$0\" start \"$n\";;\n"
 	"esac\n"
 	"exit 3\n";
 
@@ -660,6 +665,77 @@ Test(run, unwritable_journal_stops_before_any_command)
 	cr_expect_eq(pid_of("marketdata"), 0);
 	rl_run_report_free(r);
 	rl_plan_free(p);
+	env_close(&e);
+	rl_model_free(m);
+}
+
+Test(run, own_restart_command_is_one_verified_step)
+{
+	struct rl_model *m = new_model();
+	struct rl_component *c;
+	struct rl_run_report *r;
+	struct env e;
+	char buf[256];
+	long before;
+
+	c = add_comp(m, "x/a", NULL);
+	snprintf(buf, sizeof(buf), "/bin/sh %s/ctl restart a", dir);
+	c->restart = strdup(buf);
+	cr_assert_not_null(c->restart);
+	resolve(m);
+	env_open(&e, m, NULL);
+	r = run(&e, m, RL_ACTION_START, "x/a", 0);
+	cr_assert(r->ok);
+	rl_run_report_free(r);
+	before = pid_of("a");
+	cr_assert(alive(before));
+
+	r = run(&e, m, RL_ACTION_RESTART, "x/a", 0);
+	cr_assert(r->ok);
+	cr_assert_eq(r->n_steps, 1);
+	cr_expect_eq(e.plan->levels[0].steps[0].kind, RL_STEP_RESTART);
+	cr_expect_eq(r->steps[0].outcome, RL_OUTCOME_DONE);
+	cr_expect(strstr(r->steps[0].message, "restarted and verified in") ==
+			  r->steps[0].message,
+		  "%s", r->steps[0].message);
+	rl_run_report_free(r);
+	cr_expect_not(alive(before));
+	cr_expect(alive(pid_of("a")));
+	env_close(&e);
+	rl_model_free(m);
+}
+
+Test(run, plugin_warning_is_up_for_a_stop)
+{
+	struct rl_model *m = new_model();
+	struct rl_component *c;
+	struct rl_run_report *r;
+	struct env e;
+	long pid;
+
+	c = add_comp(m, "x/a", NULL);
+	c->check_mode = RL_CHECK_PLUGIN;
+	resolve(m);
+	env_open(&e, m, NULL);
+	r = run(&e, m, RL_ACTION_START, "x/a", 0);
+	cr_assert(r->ok);
+	rl_run_report_free(r);
+	pid = pid_of("a");
+	cr_assert(alive(pid));
+	write_file("a.warn", "");
+
+	/* WARNING: not OK, so a start would not skip it... */
+	r = run(&e, m, RL_ACTION_START, "x/a", 0);
+	cr_expect_neq(r->steps[0].outcome, RL_OUTCOME_SKIPPED);
+	rl_run_report_free(r);
+	/* ...but it answers, so a stop stops it */
+	r = run(&e, m, RL_ACTION_STOP, "x/a", 0);
+	cr_assert(r->ok);
+	cr_expect_eq(r->steps[0].outcome, RL_OUTCOME_DONE, "%s",
+		     r->steps[0].message);
+	cr_expect_eq(pid_of("a"), 0);
+	cr_assert_eq(r->n_down, 1);
+	rl_run_report_free(r);
 	env_close(&e);
 	rl_model_free(m);
 }
