@@ -21,8 +21,8 @@ const char *rl_action_name(enum rl_action a)
 
 int rl_action_parse(const char *s, enum rl_action *out)
 {
-	static const enum rl_action all[] = { RL_ACTION_START, RL_ACTION_STOP,
-					      RL_ACTION_RESTART };
+	static const enum rl_action all[] = {RL_ACTION_START, RL_ACTION_STOP,
+					     RL_ACTION_RESTART};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -107,8 +107,9 @@ static int unknown_target(const struct rl_model *m, const char *target,
 	}
 	if (n == 1)
 		return rl_err_set(err,
-			"unknown component or application '%.200s'; did you mean '%.200s'?",
-			target, found->name);
+				  "unknown component or application '%.200s'; "
+				  "did you mean '%.200s'?",
+				  target, found->name);
 	return rl_err_set(err, "unknown component or application '%.200s'",
 			  target);
 }
@@ -134,8 +135,8 @@ static size_t collect(const struct rl_model *m, bool up,
 	}
 	for (head = 0; head < n; head++) {
 		const struct rl_component *c = set[head];
-		struct rl_component *const *next = up ? c->requires
-						      : c->dependents;
+		struct rl_component *const *next =
+		    up ? c->requires : c->dependents;
 		size_t n_next = up ? c->n_requires : c->n_dependents;
 
 		for (i = 0; i < n_next; i++) {
@@ -246,8 +247,8 @@ int rl_plan_build(const struct rl_model *m, enum rl_action action,
 	p->target = strdup(target);
 	if (p->target == NULL)
 		goto oom;
-	p->parallel = app != NULL && app->parallel > 0 ? app->parallel
-						       : m->site.parallel;
+	p->parallel =
+	    app != NULL && app->parallel > 0 ? app->parallel : m->site.parallel;
 	if (p->parallel < 1)
 		p->parallel = 1;
 	p->n_model_components = m->n_components;
@@ -265,7 +266,8 @@ int rl_plan_build(const struct rl_model *m, enum rl_action action,
 	for (i = 0; i < n; i++) {
 		const struct rl_host *h = set[i]->host;
 
-		if (h != NULL && h->index < m->n_hosts && !host_seen[h->index]) {
+		if (h != NULL && h->index < m->n_hosts &&
+		    !host_seen[h->index]) {
 			host_seen[h->index] = 1;
 			p->n_hosts++;
 		}
@@ -296,7 +298,7 @@ int rl_plan_build(const struct rl_model *m, enum rl_action action,
 				       because) < 0)
 				goto oom;
 		} else if (add_levels(p, set, n, true, RL_STEP_STOP, because) <
-				   0 ||
+			       0 ||
 			   add_levels(p, set, n, false, RL_STEP_START,
 				      because) < 0) {
 			goto oom;
@@ -384,12 +386,13 @@ void rl_plan_print(const struct rl_plan *p, struct rl_buf *out)
 			if (lv->n_steps > 1) {
 				mark = i == 0 ? "\xe2\x94\x8c " /* ┌ */
 				       : i + 1 == lv->n_steps
-					       ? "\xe2\x94\x94 " /* └ */
-					       : "\xe2\x94\x82 "; /* │ */
+					   ? "\xe2\x94\x94 "  /* └ */
+					   : "\xe2\x94\x82 "; /* │ */
 			}
-			rl_buf_printf(out, "%*zu. %s%-7s %-*s  on %-*s", (int)wnum,
-				      s->number, mark, rl_step_kind_name(s->kind),
-				      (int)wname, s->comp->name, (int)whost,
+			rl_buf_printf(out, "%*zu. %s%-7s %-*s  on %-*s",
+				      (int)wnum, s->number, mark,
+				      rl_step_kind_name(s->kind), (int)wname,
+				      s->comp->name, (int)whost,
 				      host_name(s->comp));
 			rl_buf_printf(out, "  then check until %s, at most ",
 				      s->kind == RL_STEP_STOP ? "down" : "OK");
@@ -400,17 +403,18 @@ void rl_plan_print(const struct rl_plan *p, struct rl_buf *out)
 			      s->kind == RL_STEP_START))
 				rl_buf_printf(out, "  (%s %s)",
 					      p->action == RL_ACTION_START
-						      ? "required by"
-						      : "requires",
+						  ? "required by"
+						  : "requires",
 					      s->because->name);
 			rl_buf_puts(out, "\n");
 		}
 	}
 	if (grouped)
-		rl_buf_printf(out,
-			      "steps joined by \xe2\x94\x8c\xe2\x94\x82\xe2\x94\x94"
-			      " run together, at most %d at once\n",
-			      p->parallel);
+		rl_buf_printf(
+		    out,
+		    "steps joined by \xe2\x94\x8c\xe2\x94\x82\xe2\x94\x94"
+		    " run together, at most %d at once\n",
+		    p->parallel);
 }
 
 void rl_plan_json(const struct rl_plan *p, struct rl_buf *out)

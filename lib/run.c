@@ -92,8 +92,8 @@ static int judge_check(const struct rl_component *c, const struct rl_cmd *cmd,
 	snprintf(code, sizeof(code), "exit %d", cmd->exit_code);
 	if (c->check_mode == RL_CHECK_PLUGIN) {
 		r->state = cmd->exit_code >= 0 && cmd->exit_code <= 3
-				   ? (enum rl_state)cmd->exit_code
-				   : RL_STATE_UNKNOWN;
+			       ? (enum rl_state)cmd->exit_code
+			       : RL_STATE_UNKNOWN;
 		if (line != NULL)
 			r->output = line, line = NULL;
 		else if (join(&r->output, code, "no output") < 0)
@@ -106,8 +106,8 @@ static int judge_check(const struct rl_component *c, const struct rl_cmd *cmd,
 	} else {
 		/* TODO(issue 7): RL_CHECK_XML judges the output by XPath;
 		   until then its exit status decides, as in exit mode */
-		r->state = cmd->exit_code == 0 ? RL_STATE_OK
-					       : RL_STATE_CRITICAL;
+		r->state =
+		    cmd->exit_code == 0 ? RL_STATE_OK : RL_STATE_CRITICAL;
 		if (join(&r->output, code, line) < 0)
 			goto out;
 	}
@@ -163,7 +163,8 @@ int rl_run_checks(struct rl_transport *t,
 	for (i = 0; i < n; i++) {
 		res[i].comp = comps[i];
 		if (judge_check(comps[i], &cmds[i], &res[i]) < 0) {
-			rl_err_set(err, "out of memory judging the check of '%s'",
+			rl_err_set(err,
+				   "out of memory judging the check of '%s'",
 				   comps[i]->name);
 			goto out;
 		}
@@ -183,7 +184,7 @@ out:
 /* ---- running a plan ---------------------------------------------------- */
 
 enum phase {
-	PH_WAITING = 0,	/* not admitted yet */
+	PH_WAITING = 0, /* not admitted yet */
 	PH_PRECHECK,	/* is it already in the wanted state? */
 	PH_ACTION,	/* the action command is due (begin not journaled) */
 	PH_VERIFY,	/* the action ran; checks until wanted or timeout */
@@ -197,12 +198,12 @@ struct step_run {
 	const struct rl_step *step;
 	struct rl_step_report *rep;
 	enum phase phase;
-	int64_t started_ms;	/* monotonic */
-	int64_t deadline_ms;	/* started + the step's timeout */
-	int64_t due_ms;		/* when its next command may run */
-	int action_exit;	/* -1: none */
-	int action_signal;	/* -1: none */
-	struct rl_cmd *cmd;	/* its command in the current round */
+	int64_t started_ms;  /* monotonic */
+	int64_t deadline_ms; /* started + the step's timeout */
+	int64_t due_ms;	     /* when its next command may run */
+	int action_exit;     /* -1: none */
+	int action_signal;   /* -1: none */
+	struct rl_cmd *cmd;  /* its command in the current round */
 	/* the last check that had its full time: near the deadline a check
 	   is cut short, and "timed out" would hide what it said before */
 	char last_check[320];
@@ -215,10 +216,10 @@ struct run_ctx {
 	const struct rl_run_opts *opts;
 	struct rl_run_report *rep;
 	const char *node;
-	unsigned char *known;	/* enum known, by component index */
+	unsigned char *known; /* enum known, by component index */
 	bool journal_failed;
-	struct rl_err jerr;	/* the journal's error */
-	char hostname[256];	/* the node when neither opts nor site say */
+	struct rl_err jerr; /* the journal's error */
+	char hostname[256]; /* the node when neither opts nor site say */
 };
 
 static const char *host_name(const struct rl_component *c)
@@ -266,8 +267,8 @@ static void remember(struct run_ctx *x, const struct rl_component *c,
 		     const struct rl_check_result *r)
 {
 	if (c->index < x->m->n_components)
-		x->known[c->index] = r->state == RL_STATE_OK ? KNOWN_UP
-							     : KNOWN_DOWN;
+		x->known[c->index] =
+		    r->state == RL_STATE_OK ? KNOWN_UP : KNOWN_DOWN;
 }
 
 static void journal(struct run_ctx *x, struct rl_journal_rec *r)
@@ -317,7 +318,7 @@ static void journal_step(struct run_ctx *x, struct step_run *s,
 /* Ends a step with OUTCOME and a message, journals it, reports progress. */
 static void finish(struct run_ctx *x, struct step_run *s,
 		   enum rl_step_outcome outcome, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void finish(struct run_ctx *x, struct step_run *s,
 		   enum rl_step_outcome outcome, const char *fmt, ...)
@@ -379,8 +380,8 @@ static int step_result(struct run_ctx *x, struct step_run *s)
 				return 0;
 			}
 			line = first_line(s->cmd->err != NULL && *s->cmd->err
-						  ? s->cmd->err
-						  : s->cmd->out,
+					      ? s->cmd->err
+					      : s->cmd->out,
 					  NULL);
 			finish(x, s, RL_OUTCOME_FAILED, "%s exited %d%s%.400s",
 			       verb, s->cmd->exit_code, line ? ": " : "",
@@ -506,8 +507,8 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 			struct step_run *a = &s[next++];
 
 			a->phase = a->step->kind == RL_STEP_RESTART
-					   ? PH_ACTION
-					   : PH_PRECHECK;
+				       ? PH_ACTION
+				       : PH_PRECHECK;
 			a->started_ms = now;
 			a->deadline_ms = now + rl_step_timeout_ms(a->step);
 			a->due_ms = now;
@@ -546,8 +547,8 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 			} else {
 				fill_check_cmd(cmd, c,
 					       c->check_timeout_ms < left
-						       ? c->check_timeout_ms
-						       : left);
+						   ? c->check_timeout_ms
+						   : left);
 			}
 			if (now + cmd->timeout_ms > batch_end)
 				batch_end = now + cmd->timeout_ms;
@@ -561,8 +562,8 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 			sleep_until(next_due);
 			continue;
 		}
-		if (rl_transport_run(x->t, cmds, nc,
-				     batch_end + BATCH_SLACK_MS, err) < 0)
+		if (rl_transport_run(x->t, cmds, nc, batch_end + BATCH_SLACK_MS,
+				     err) < 0)
 			goto out;
 		for (i = 0; i < n; i++) {
 			struct step_run *a = &s[i];
@@ -707,7 +708,8 @@ int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 	memset(&x, 0, sizeof(x));
 	*out = NULL;
 	if (opts == NULL || opts->journal == NULL)
-		return rl_err_set(err, "running '%s': no journal", plan->target);
+		return rl_err_set(err, "running '%s': no journal",
+				  plan->target);
 	rep = calloc(1, sizeof(*rep));
 	x.known = calloc(m->n_components + 1, 1);
 	if (rep == NULL || x.known == NULL)
@@ -754,9 +756,9 @@ int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 			snprintf(rep->steps[i].message,
 				 sizeof(rep->steps[i].message), "%s",
 				 x.journal_failed
-					 ? "not run: the journal could not be "
-					   "written"
-					 : "not run: an earlier step failed");
+				     ? "not run: the journal could not be "
+				       "written"
+				     : "not run: an earlier step failed");
 	rep->ok = !stopped && !x.journal_failed;
 	/* after a failure, who is down now; no command once the journal
 	   has failed */

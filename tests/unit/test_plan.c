@@ -9,12 +9,12 @@
 
 TestSuite(plan, .fini = rl_test_fini);
 
-static const struct rl_where nowhere = { NULL, 0 };
+static const struct rl_where nowhere = {NULL, 0};
 
 static struct rl_component *add_comp(struct rl_model *m, const char *name,
 				     const char *host, const char *requires)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_component *c;
 	char buf[256], *tok, *save = NULL;
 
@@ -31,15 +31,16 @@ static struct rl_component *add_comp(struct rl_model *m, const char *name,
 		snprintf(buf, sizeof(buf), "%s", requires);
 		for (tok = strtok_r(buf, " ", &save); tok != NULL;
 		     tok = strtok_r(NULL, " ", &save))
-			cr_assert_eq(rl_model_add_require(m, c, tok, nowhere, &err), 0,
-				     "%s", err.msg);
+			cr_assert_eq(
+			    rl_model_add_require(m, c, tok, nowhere, &err), 0,
+			    "%s", err.msg);
 	}
 	return c;
 }
 
 static void add_host(struct rl_model *m, const char *name)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_host *h = rl_model_add_host(m, name, nowhere, &err);
 
 	cr_assert_not_null(h, "%s", err.msg);
@@ -48,7 +49,7 @@ static void add_host(struct rl_model *m, const char *name)
 
 static void resolve(struct rl_model *m)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "resolve: %s", err.msg);
 }
@@ -71,11 +72,11 @@ static struct rl_model *demo(void)
 static struct rl_plan *build(const struct rl_model *m, enum rl_action a,
 			     const char *target)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_plan *p = NULL;
 
-	cr_assert_eq(rl_plan_build(m, a, target, &p, &err), 0, "%s: %s",
-		     target, err.msg);
+	cr_assert_eq(rl_plan_build(m, a, target, &p, &err), 0, "%s: %s", target,
+		     err.msg);
 	cr_assert_not_null(p);
 	return p;
 }
@@ -101,7 +102,8 @@ static char *shape(const struct rl_plan *p)
 				rl_buf_printf(&b, "%s ",
 					      rl_step_kind_name(s->kind));
 			else
-				cr_assert_eq(s->kind, p->levels[l].steps[0].kind);
+				cr_assert_eq(s->kind,
+					     p->levels[l].steps[0].kind);
 			rl_buf_printf(&b, "%s%s", i > 0 ? "+" : "",
 				      s->comp->name);
 		}
@@ -246,7 +248,7 @@ Test(plan, whole_application)
 Test(plan, parallel_from_app_else_site)
 {
 	struct rl_model *m = demo();
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_app *a;
 	struct rl_plan *p;
 
@@ -307,7 +309,7 @@ Test(plan, cross_application_requirements)
 Test(plan, unknown_target)
 {
 	struct rl_model *m = demo();
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_plan *p = NULL;
 
 	add_comp(m, "other/cache", "localhost", NULL);
@@ -325,7 +327,8 @@ Test(plan, unknown_target)
 	/* a full name is never guessed at */
 	cr_assert_eq(rl_plan_build(m, RL_ACTION_STOP, "x/pricer", &p, &err),
 		     -1);
-	cr_assert_str_eq(err.msg, "unknown component or application 'x/pricer'");
+	cr_assert_str_eq(err.msg,
+			 "unknown component or application 'x/pricer'");
 	rl_model_free(m);
 }
 
@@ -339,30 +342,35 @@ Test(plan, print_reads_well)
 	p = build(m, RL_ACTION_RESTART, "demo/pricer");
 	rl_plan_print(p, &b);
 	cr_assert_str_eq(
-		rl_buf_str(&b),
-		"plan: restart demo/pricer \xe2\x80\x94 4 steps on 1 host, "
-		"touches 2 of 5 components\n"
-		" 1. stop    demo/gateway  on localhost  then check until "
-		"down, at most 2m  (requires demo/pricer)\n"
-		" 2. stop    demo/pricer   on localhost  then check until "
-		"down, at most 2m\n"
-		" 3. start   demo/pricer   on localhost  then check until "
-		"OK, at most 10s\n"
-		" 4. start   demo/gateway  on localhost  then check until "
-		"OK, at most 10s\n");
+	    rl_buf_str(&b),
+	    "plan: restart demo/pricer \xe2\x80\x94 4 steps on 1 host, "
+	    "touches 2 of 5 components\n"
+	    " 1. stop    demo/gateway  on localhost  then check until "
+	    "down, at most 2m  (requires demo/pricer)\n"
+	    " 2. stop    demo/pricer   on localhost  then check until "
+	    "down, at most 2m\n"
+	    " 3. start   demo/pricer   on localhost  then check until "
+	    "OK, at most 10s\n"
+	    " 4. start   demo/gateway  on localhost  then check until "
+	    "OK, at most 10s\n");
 	rl_plan_free(p);
 	rl_buf_reset(&b);
 
 	p = build(m, RL_ACTION_STOP, "demo/cache");
 	rl_plan_print(p, &b);
-	cr_assert(strstr(rl_buf_str(&b),
-			 " 2. \xe2\x94\x8c stop    demo/pricer   on localhost") !=
-		  NULL, "%s", rl_buf_str(&b));
-	cr_assert(strstr(rl_buf_str(&b),
-			 " 3. \xe2\x94\x94 stop    demo/reports  on localhost") !=
-		  NULL, "%s", rl_buf_str(&b));
+	cr_assert(
+	    strstr(rl_buf_str(&b),
+		   " 2. \xe2\x94\x8c stop    demo/pricer   on localhost") !=
+		NULL,
+	    "%s", rl_buf_str(&b));
+	cr_assert(
+	    strstr(rl_buf_str(&b),
+		   " 3. \xe2\x94\x94 stop    demo/reports  on localhost") !=
+		NULL,
+	    "%s", rl_buf_str(&b));
 	cr_assert(strstr(rl_buf_str(&b), "run together, at most 4 at once\n") !=
-		  NULL, "%s", rl_buf_str(&b));
+		      NULL,
+		  "%s", rl_buf_str(&b));
 	rl_plan_free(p);
 	rl_buf_free(&b);
 	rl_model_free(m);
@@ -378,23 +386,23 @@ Test(plan, json)
 	p = build(m, RL_ACTION_RESTART, "demo/pricer");
 	rl_plan_json(p, &b);
 	cr_assert_str_eq(
-		rl_buf_str(&b),
-		"{\"action\":\"restart\",\"target\":\"demo/pricer\","
-		"\"target_is_app\":false,\"parallel\":4,\"levels\":4,"
-		"\"hosts\":1,\"touched\":[\"demo/pricer\",\"demo/gateway\"],"
-		"\"steps\":["
-		"{\"n\":1,\"level\":1,\"kind\":\"stop\",\"component\":"
-		"\"demo/gateway\",\"host\":\"localhost\",\"because\":"
-		"\"demo/pricer\",\"timeout_ms\":120000},"
-		"{\"n\":2,\"level\":2,\"kind\":\"stop\",\"component\":"
-		"\"demo/pricer\",\"host\":\"localhost\",\"because\":null,"
-		"\"timeout_ms\":120000},"
-		"{\"n\":3,\"level\":3,\"kind\":\"start\",\"component\":"
-		"\"demo/pricer\",\"host\":\"localhost\",\"because\":null,"
-		"\"timeout_ms\":10000},"
-		"{\"n\":4,\"level\":4,\"kind\":\"start\",\"component\":"
-		"\"demo/gateway\",\"host\":\"localhost\",\"because\":"
-		"\"demo/pricer\",\"timeout_ms\":10000}]}");
+	    rl_buf_str(&b),
+	    "{\"action\":\"restart\",\"target\":\"demo/pricer\","
+	    "\"target_is_app\":false,\"parallel\":4,\"levels\":4,"
+	    "\"hosts\":1,\"touched\":[\"demo/pricer\",\"demo/gateway\"],"
+	    "\"steps\":["
+	    "{\"n\":1,\"level\":1,\"kind\":\"stop\",\"component\":"
+	    "\"demo/gateway\",\"host\":\"localhost\",\"because\":"
+	    "\"demo/pricer\",\"timeout_ms\":120000},"
+	    "{\"n\":2,\"level\":2,\"kind\":\"stop\",\"component\":"
+	    "\"demo/pricer\",\"host\":\"localhost\",\"because\":null,"
+	    "\"timeout_ms\":120000},"
+	    "{\"n\":3,\"level\":3,\"kind\":\"start\",\"component\":"
+	    "\"demo/pricer\",\"host\":\"localhost\",\"because\":null,"
+	    "\"timeout_ms\":10000},"
+	    "{\"n\":4,\"level\":4,\"kind\":\"start\",\"component\":"
+	    "\"demo/gateway\",\"host\":\"localhost\",\"because\":"
+	    "\"demo/pricer\",\"timeout_ms\":10000}]}");
 	rl_plan_free(p);
 	rl_buf_free(&b);
 	rl_model_free(m);
@@ -458,10 +466,11 @@ static struct rl_model *big_model(int req[BIG_N][3], int nreq[BIG_N])
 		k = 1 + (int)(next_rand(&seed) % 3);
 		for (j = 0; j < k; j++) {
 			/* mostly near, sometimes far: long chains and fans */
-			size_t r = next_rand(&seed) % 4 == 0
-					   ? next_rand(&seed) % i
-					   : i - 1 - next_rand(&seed) % (i < 20 ? i : 20);
-			struct rl_err err = { "" };
+			size_t r =
+			    next_rand(&seed) % 4 == 0
+				? next_rand(&seed) % i
+				: i - 1 - next_rand(&seed) % (i < 20 ? i : 20);
+			struct rl_err err = {""};
 			int dup = 0, q;
 
 			for (q = 0; q < nreq[i]; q++)
@@ -471,8 +480,9 @@ static struct rl_model *big_model(int req[BIG_N][3], int nreq[BIG_N])
 			req[i][nreq[i]++] = (int)r;
 			snprintf(name, sizeof(name), "a%zu/c%zu",
 				 r / BIG_PER_APP, r);
-			cr_assert_eq(rl_model_add_require(m, c, name, nowhere, &err), 0,
-				     "%s", err.msg);
+			cr_assert_eq(
+			    rl_model_add_require(m, c, name, nowhere, &err), 0,
+			    "%s", err.msg);
 		}
 	}
 	return m;
@@ -533,10 +543,10 @@ static void check_big_restart(const struct rl_model *m, int req[BIG_N][3],
 				pos_start[k] = (long)l;
 			}
 			if (s > 0)
-				cr_assert_lt(strcmp(p->levels[l].steps[s - 1]
-							    .comp->name,
-						    st->comp->name),
-					     0, "level not sorted by name");
+				cr_assert_lt(
+				    strcmp(p->levels[l].steps[s - 1].comp->name,
+					   st->comp->name),
+				    0, "level not sorted by name");
 		}
 	for (i = 0; i < BIG_N; i++) {
 		if (!inset[i])
@@ -588,7 +598,7 @@ Test(plan, ten_thousand_components, .timeout = 60)
 	static int req[BIG_N][3], nreq[BIG_N];
 	struct rl_model *m;
 	struct rl_plan *p = NULL;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	int64_t t0, t1;
 	int limit_ms = 200;
 

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "run.h"
 #include "rl_test.h"
+#include "run.h"
 #include "util.h"
 
 static char dir[64];
@@ -34,37 +34,37 @@ static char dir[64];
  * NAME.jlines and the number of starts running at once to NAME.together.
  */
 static const char ctl_script[] =
-	"#!/bin/sh\n"
-	"PATH=/usr/bin:/bin; export PATH\n"
-	"d=$(dirname \"$0\"); n=$2; p=$d/$n.pid\n"
-	"alive() {\n"
-	"  [ -f \"$p\" ] || return 1\n"
-	"  read -r pid < \"$p\" || return 1\n"
-	"  kill -0 \"$pid\" 2>/dev/null || return 1\n"
-	"  read -r st < /proc/$pid/stat || return 1\n"
-	"  case $st in *') Z '*) return 1;; esac\n"
-	"}\n"
-	"case $1 in\n"
-	"check)\n"
-	"  alive || { echo \"$n down\"; exit 2; }\n"
-	"  [ -f \"$d/$n.warn\" ] && { echo \"$n slow\"; exit 1; }\n"
-	"  echo \"$n up\"; exit 0;;\n"
-	"start)\n"
-	"  wc -l < \"$d/journal.jsonl\" >> \"$d/$n.jlines\"\n"
-	"  [ -f \"$d/$n.failstart\" ] && { echo 'cannot bind port' >&2; exit 1; }\n"
-	"  : > \"$d/active/$n\"\n"
-	"  [ -f \"$d/$n.startsleep\" ] && sleep \"$(cat \"$d/$n.startsleep\")\"\n"
-	"  ls \"$d/active\" | wc -l >> \"$d/$n.together\"\n"
-	"  rm -f \"$d/active/$n\"\n"
-	"  [ -f \"$d/$n.nostart\" ] && exit 0\n"
-	"  sleep 300 </dev/null >/dev/null 2>&1 &\n"
-	"  echo $! > \"$p\"; exit 0;;\n"
-	"stop)\n"
-	"  alive && kill \"$pid\"\n"
-	"  rm -f \"$p\"; exit 0;;\n"
-	"restart) /bin/sh \"$0\" stop \"$n\"; exec /bin/sh \"$0\" start \"$n\";;\n"
-	"esac\n"
-	"exit 3\n";
+    "#!/bin/sh\n"
+    "PATH=/usr/bin:/bin; export PATH\n"
+    "d=$(dirname \"$0\"); n=$2; p=$d/$n.pid\n"
+    "alive() {\n"
+    "  [ -f \"$p\" ] || return 1\n"
+    "  read -r pid < \"$p\" || return 1\n"
+    "  kill -0 \"$pid\" 2>/dev/null || return 1\n"
+    "  read -r st < /proc/$pid/stat || return 1\n"
+    "  case $st in *') Z '*) return 1;; esac\n"
+    "}\n"
+    "case $1 in\n"
+    "check)\n"
+    "  alive || { echo \"$n down\"; exit 2; }\n"
+    "  [ -f \"$d/$n.warn\" ] && { echo \"$n slow\"; exit 1; }\n"
+    "  echo \"$n up\"; exit 0;;\n"
+    "start)\n"
+    "  wc -l < \"$d/journal.jsonl\" >> \"$d/$n.jlines\"\n"
+    "  [ -f \"$d/$n.failstart\" ] && { echo 'cannot bind port' >&2; exit 1; }\n"
+    "  : > \"$d/active/$n\"\n"
+    "  [ -f \"$d/$n.startsleep\" ] && sleep \"$(cat \"$d/$n.startsleep\")\"\n"
+    "  ls \"$d/active\" | wc -l >> \"$d/$n.together\"\n"
+    "  rm -f \"$d/active/$n\"\n"
+    "  [ -f \"$d/$n.nostart\" ] && exit 0\n"
+    "  sleep 300 </dev/null >/dev/null 2>&1 &\n"
+    "  echo $! > \"$p\"; exit 0;;\n"
+    "stop)\n"
+    "  alive && kill \"$pid\"\n"
+    "  rm -f \"$p\"; exit 0;;\n"
+    "restart) /bin/sh \"$0\" stop \"$n\"; exec /bin/sh \"$0\" start \"$n\";;\n"
+    "esac\n"
+    "exit 3\n";
 
 static void write_file(const char *name, const char *text)
 {
@@ -165,9 +165,9 @@ static void setup(void)
 /* Ends the sleeps the components started (by their pid files), cleans up. */
 static void teardown(void)
 {
-	static const char *names[] = { "marketdata", "cache", "pricer",
-				       "gateway", "reports", "a", "b",
-				       "c", "d", "broken" };
+	static const char *names[] = {
+	    "marketdata", "cache", "pricer", "gateway", "reports",
+	    "a",	  "b",	   "c",	     "d",	"broken"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -186,8 +186,8 @@ TestSuite(run, .init = setup, .fini = teardown, .timeout = 60);
 static struct rl_component *add_comp(struct rl_model *m, const char *name,
 				     const char *requires)
 {
-	static const struct rl_where nowhere = { NULL, 0 };
-	struct rl_err err = { "" };
+	static const struct rl_where nowhere = {NULL, 0};
+	struct rl_err err = {""};
 	struct rl_component *c;
 	const char *shortname = strchr(name, '/') + 1;
 	char buf[512], *tok, *save = NULL;
@@ -209,17 +209,17 @@ static struct rl_component *add_comp(struct rl_model *m, const char *name,
 		snprintf(buf, sizeof(buf), "%s", requires);
 		for (tok = strtok_r(buf, " ", &save); tok != NULL;
 		     tok = strtok_r(NULL, " ", &save))
-			cr_assert_eq(rl_model_add_require(m, c, tok, nowhere,
-							  &err),
-				     0, "%s", err.msg);
+			cr_assert_eq(
+			    rl_model_add_require(m, c, tok, nowhere, &err), 0,
+			    "%s", err.msg);
 	}
 	return c;
 }
 
 static struct rl_model *new_model(void)
 {
-	static const struct rl_where nowhere = { NULL, 0 };
-	struct rl_err err = { "" };
+	static const struct rl_where nowhere = {NULL, 0};
+	struct rl_err err = {""};
 	struct rl_model *m = rl_model_new();
 	struct rl_host *h;
 
@@ -233,7 +233,7 @@ static struct rl_model *new_model(void)
 
 static void resolve(struct rl_model *m)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
 }
@@ -256,13 +256,13 @@ struct env {
 	struct rl_transport *t;
 	struct rl_journal *j;
 	struct rl_run_opts opts;
-	struct rl_plan *plan;	/* of the last run: its report borrows it */
+	struct rl_plan *plan; /* of the last run: its report borrows it */
 };
 
 static void env_open(struct env *e, const struct rl_model *m,
 		     const char *journal)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	char path[256];
 
 	memset(e, 0, sizeof(*e));
@@ -291,7 +291,7 @@ static struct rl_run_report *run(struct env *e, const struct rl_model *m,
 				 enum rl_action a, const char *target,
 				 int want_ret)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_plan *p = NULL;
 	struct rl_run_report *rep = NULL;
 	int ret;
@@ -313,7 +313,7 @@ Test(run, checks_exit_plugin_and_timeout)
 	struct rl_component *c[5];
 	struct rl_check_result *r = NULL;
 	struct env e;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	c[0] = add_comp(m, "chk/exitok", NULL);
 	c[1] = add_comp(m, "chk/exitbad", NULL);
@@ -325,8 +325,9 @@ Test(run, checks_exit_plugin_and_timeout)
 	free(c[1]->check);
 	c[1]->check = strdup("echo inactive; echo more; exit 3");
 	free(c[2]->check);
-	c[2]->check = strdup("printf 'DISK WARNING - 91%%\\nline 2\\nline 3\\n'; "
-			     "exit 1");
+	c[2]->check =
+	    strdup("printf 'DISK WARNING - 91%%\\nline 2\\nline 3\\n'; "
+		   "exit 1");
 	c[2]->check_mode = RL_CHECK_PLUGIN;
 	free(c[3]->check);
 	c[3]->check = strdup("echo strange >&2; exit 7");
@@ -363,14 +364,13 @@ Test(run, checks_exit_plugin_and_timeout)
 	rl_model_free(m);
 }
 
-static void expect_all(const struct rl_run_report *r,
-		       enum rl_step_outcome want)
+static void expect_all(const struct rl_run_report *r, enum rl_step_outcome want)
 {
 	size_t i;
 
 	for (i = 0; i < r->n_steps; i++)
-		cr_expect_eq(r->steps[i].outcome, want, "step %zu: %d %s", i + 1,
-			     r->steps[i].outcome, r->steps[i].message);
+		cr_expect_eq(r->steps[i].outcome, want, "step %zu: %d %s",
+			     i + 1, r->steps[i].outcome, r->steps[i].message);
 }
 
 Test(run, restart_middle_component_keeps_the_others)
@@ -407,7 +407,7 @@ Test(run, restart_middle_component_keeps_the_others)
 	cr_assert_eq(r->n_steps, 4);
 	expect_all(r, RL_OUTCOME_DONE);
 	cr_expect(strstr(r->steps[3].message, "started and verified in") ==
-			  r->steps[3].message,
+		      r->steps[3].message,
 		  "%s", r->steps[3].message);
 	rl_run_report_free(r);
 	cr_expect_eq(pid_of("marketdata"), md);
@@ -490,10 +490,10 @@ Test(run, start_never_verified_fails_at_its_timeout)
 	cr_assert_not(r->ok);
 	cr_expect_eq(r->steps[0].outcome, RL_OUTCOME_FAILED);
 	cr_expect(strstr(r->steps[0].message, "still down after") ==
-			  r->steps[0].message,
+		      r->steps[0].message,
 		  "%s", r->steps[0].message);
 	cr_expect(strstr(r->steps[0].message, "CRITICAL exit 2: broken down") !=
-			  NULL,
+		      NULL,
 		  "%s", r->steps[0].message);
 	cr_expect_geq(r->steps[0].duration_ms, 850);
 	cr_expect_leq(r->steps[0].duration_ms, 1300);
@@ -507,7 +507,7 @@ Test(run, start_never_verified_fails_at_its_timeout)
 /* Four independent components whose start takes 0.5 s, PAR at once. */
 static void parallel_level(int par, int64_t min_ms, int64_t max_ms)
 {
-	static const char *names[] = { "a", "b", "c", "d" };
+	static const char *names[] = {"a", "b", "c", "d"};
 	struct rl_model *m = new_model();
 	struct rl_run_report *r;
 	struct env e;
@@ -556,7 +556,7 @@ Test(run, at_most_parallel_steps_at_once)
 
 struct jlog {
 	int n;
-	char kind[64][16];	/* "plan/begin", "step/end" */
+	char kind[64][16]; /* "plan/begin", "step/end" */
 	char comp[64][64];
 	char result[64][16];
 	char run[64][40];
@@ -581,20 +581,15 @@ static int collect(const struct rl_journal_rec *r, void *ctx)
 Test(run, journal_frames_every_step_before_it_runs)
 {
 	static const char *want[][2] = {
-		{ "plan/begin", "demo/pricer" },
-		{ "step/begin", "demo/gateway" },
-		{ "step/end", "demo/gateway" },
-		{ "step/begin", "demo/pricer" },
-		{ "step/end", "demo/pricer" },
-		{ "step/begin", "demo/pricer" },
-		{ "step/end", "demo/pricer" },
-		{ "step/begin", "demo/gateway" },
-		{ "step/end", "demo/gateway" },
-		{ "plan/end", "demo/pricer" },
+	    {"plan/begin", "demo/pricer"}, {"step/begin", "demo/gateway"},
+	    {"step/end", "demo/gateway"},  {"step/begin", "demo/pricer"},
+	    {"step/end", "demo/pricer"},   {"step/begin", "demo/pricer"},
+	    {"step/end", "demo/pricer"},   {"step/begin", "demo/gateway"},
+	    {"step/end", "demo/gateway"},  {"plan/end", "demo/pricer"},
 	};
 	struct rl_model *m = demo();
 	struct rl_run_report *r;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct env e;
 	struct jlog *l = calloc(1, sizeof(*l));
 	char path[256];
@@ -613,14 +608,12 @@ Test(run, journal_frames_every_step_before_it_runs)
 	cr_assert_eq(unlink(path), 0);
 
 	snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
-	cr_assert_eq(rl_journal_read(path, collect, l, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(rl_journal_read(path, collect, l, &err), 0, "%s", err.msg);
 	base = l->n;
 	r = run(&e, m, RL_ACTION_RESTART, "demo/pricer", 0);
 	cr_assert(r->ok);
 	l->n = 0;
-	cr_assert_eq(rl_journal_read(path, collect, l, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(rl_journal_read(path, collect, l, &err), 0, "%s", err.msg);
 	cr_assert_eq(l->n - base, 10);
 	for (i = 0; i < 10; i++) {
 		cr_expect_str_eq(l->kind[base + i], want[i][0], "record %d", i);
@@ -645,7 +638,7 @@ Test(run, journal_frames_every_step_before_it_runs)
 Test(run, unwritable_journal_stops_before_any_command)
 {
 	struct rl_model *m = demo();
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_plan *p = NULL;
 	struct rl_run_report *r = NULL;
 	struct env e;
@@ -696,7 +689,7 @@ Test(run, own_restart_command_is_one_verified_step)
 	cr_expect_eq(e.plan->levels[0].steps[0].kind, RL_STEP_RESTART);
 	cr_expect_eq(r->steps[0].outcome, RL_OUTCOME_DONE);
 	cr_expect(strstr(r->steps[0].message, "restarted and verified in") ==
-			  r->steps[0].message,
+		      r->steps[0].message,
 		  "%s", r->steps[0].message);
 	rl_run_report_free(r);
 	cr_expect_not(alive(before));
