@@ -57,6 +57,7 @@ static const char ctl_script[] =
     "  ls \"$d/active\" | wc -l >> \"$d/$n.together\"\n"
     "  rm -f \"$d/active/$n\"\n"
     "  [ -f \"$d/$n.nostart\" ] && exit 0\n"
+    "  alive && exit 0\n"
     "  sleep 300 </dev/null >/dev/null 2>&1 &\n"
     "  echo $! > \"$p\"; exit 0;;\n"
     "stop)\n"
@@ -712,6 +713,7 @@ Test(run, plugin_warning_is_up_for_a_stop)
 
 	c = add_comp(m, "x/a", NULL);
 	c->check_mode = RL_CHECK_PLUGIN;
+	c->start_timeout_ms = 500; /* a WARNING never verifies a start */
 	resolve(m);
 	env_open(&e, m, NULL);
 	r = run(&e, m, RL_ACTION_START, "x/a", 0);
