@@ -16,6 +16,7 @@
 #define RL_PLAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "model.h"
@@ -60,12 +61,22 @@ struct rl_plan {
 	/* every component the plan touches, in model topological order */
 	const struct rl_component **touched;
 	size_t n_touched;
+	size_t n_hosts;		/* distinct hosts of the touched components */
+	size_t n_model_components; /* components in the whole model */
 };
 
 /*
  * Builds the plan for ACTION on TARGET (a component, or an application).
- * Errors: "unknown component or application 'x'". O(n log n) in the
- * components touched. Caller frees *out with rl_plan_free().
+ * Errors: "unknown component or application 'x'", with "; did you mean
+ * 'app/x'?" when x has no '/' and exactly one component is called x.
+ * The model must be resolved. O(n log n) in the components touched (plus
+ * one zeroed array of the model's size). Caller frees *out with
+ * rl_plan_free().
+ *
+ * Levels are the model's component levels, keeping only those present in
+ * the plan; the steps of a level are sorted by component name. A restart
+ * is its stop levels (descending) followed by its start levels
+ * (ascending). parallel is the target application's, else the site's.
  */
 int rl_plan_build(const struct rl_model *m, enum rl_action action,
 		  const char *target, struct rl_plan **out, struct rl_err *err);
@@ -75,6 +86,13 @@ void rl_plan_free(struct rl_plan *p);
 void rl_plan_print(const struct rl_plan *p, struct rl_buf *out);
 /* Appends the plan as one JSON object. */
 void rl_plan_json(const struct rl_plan *p, struct rl_buf *out);
+
+/*
+ * How long a step may take, action and verification together:
+ * start_timeout_ms, stop_timeout_ms, or for a RESTART step both summed
+ * (the component's own restart stops and starts it).
+ */
+int64_t rl_step_timeout_ms(const struct rl_step *s);
 
 const char *rl_action_name(enum rl_action a);	/* "start", ... */
 int rl_action_parse(const char *s, enum rl_action *out);

@@ -10,6 +10,11 @@
  * report says which components are down now. Every step is journaled
  * before its action command runs and after it is verified; if the journal
  * cannot be written the run stops before the next command.
+ *
+ * Up is a check that says OK. Down, what a stop waits for, is a check that
+ * ran and said CRITICAL (exit mode: anything but OK); a plugin's WARNING
+ * or UNKNOWN still answers, and a check that could not run proves nothing.
+ * A RESTART step (the component's own restart command) has no pre-check.
  */
 #ifndef RL_RUN_H
 #define RL_RUN_H
@@ -69,12 +74,14 @@ struct rl_run_report {
 	bool ok;
 	struct rl_step_report *steps;	/* plan->n_steps entries */
 	size_t n_steps;
-	/* components of the plan whose last check said down (after a
-	   failure: the ones that are down now) */
+	/* components of the plan whose last check was not OK, in the
+	   plan's touched order (after a failure every component of the
+	   plan is checked once more: the ones that are down now) */
 	const struct rl_component **down;
 	size_t n_down;
 	int64_t duration_ms;
-	char run_id[40];
+	char run_id[40];	/* "20261124T031205.123Z-PID-RANDOM", in
+				   every journal record of the run */
 };
 void rl_run_report_free(struct rl_run_report *r);
 
@@ -95,6 +102,16 @@ struct rl_run_opts {
  * succeeded), -1 if it could not start or had to stop because the journal
  * failed (err says why; *out still describes what was done, if anything).
  * Blocks until the plan ends: at most the sum of its levels' timeouts.
+ * The report borrows the plan's steps: free it before the plan.
+ *
+ * Journal records (run = report->run_id, node, user on each):
+ *   event "plan" phase "begin": action, component = target, message
+ *     "N steps, by ORIGIN"; phase "end": result ok/failed, duration_ms,
+ *     message "N of M steps done; down: a, b"
+ *   event "step" phase "begin" (just before the action command): action
+ *     (step kind), component, host, command; phase "end": the same plus
+ *     result ok/failed/skipped, exit and signal of the action (if it
+ *     ran), duration_ms, message. A skipped step has an end record only.
  */
 int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 		const struct rl_plan *plan, const struct rl_run_opts *opts,
