@@ -3,7 +3,7 @@
  * plan, history, config check. A thin main over lib/: parse, one library
  * call per command, print, exit with the documented code.
  */
-#include "config.h"	/* autoconf's: in handlers/ it is found first */
+#include "build.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -16,9 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* the library's config module: "config.h" here is autoconf's */
-#include "lib/config.h"
-
+#include "config.h"
 #include "ctl_history.h"
 #include "err.h"
 #include "journal.h"

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "build.h"
 
 #include <stdint.h>
 #include <stdio.h>
