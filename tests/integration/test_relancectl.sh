@@ -21,6 +21,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+[ -n "$RELANCE_TEST_KEEP" ] && trap - EXIT	# to look around after a failure
 trap 'exit 1' INT TERM
 mkdir "$T/run" "$T/locks"
 cp "$comp_src" "$T/comp.sh"
@@ -52,7 +53,7 @@ start_timeout = 5s
 stop_timeout  = 5s
 EOF
 		case $n in
-		cache) echo "requires = demo/marketdata" >>"$1" ;;
+		cache) printf 'requires = demo/marketdata\ncheck_mode = plugin\n' >>"$1" ;;
 		pricer) echo "requires = demo/marketdata demo/cache" >>"$1" ;;
 		gateway) echo "requires = demo/pricer" >>"$1" ;;
 		esac
@@ -71,7 +72,10 @@ rc() { # rc CMD...: runs relancectl, output in $out (stdout+stderr), status in $
 pid_of() { cat "$T/run/$1.pid" 2>/dev/null || echo none; }
 pids() { for n in marketdata cache pricer gateway batch; do
 	printf '%s=%s ' "$n" "$(pid_of $n)"; done; }
-alive() { [ -f "$T/run/$1.pid" ] && kill -0 "$(cat "$T/run/$1.pid")" 2>/dev/null; }
+alive() { # a zombie (nobody reaps orphans in some containers) is not alive
+	s=$(ps -o stat= -p "$(pid_of "$1")" 2>/dev/null) || return 1
+	case $s in Z*|"") return 1 ;; esac
+}
 
 # --- usage ---------------------------------------------------------------
 rc --help
@@ -176,6 +180,18 @@ unlike "$out" "long output line" "status: long output only with -v"
 rc -c "$cfg" -v status demo
 like "$out" "long output line for cache" "status -v: long output"
 unlike "$out" "other/batch" "status APP: only that application"
+
+# colour only on a terminal, and not with NO_COLOR or --no-color
+if command -v script >/dev/null; then
+	esc=$(printf '\033')
+	out=$(script -qec "'$ctl' -c '$cfg' status" /dev/null)
+	like "$out" "$esc\[32m\[OK\]$esc\[0m" "status on a tty: [OK] in green"
+	out=$(NO_COLOR=1 script -qec "'$ctl' -c '$cfg' status" /dev/null)
+	unlike "$out" "$esc" "status on a tty with NO_COLOR: no colour"
+	out=$(script -qec "'$ctl' -c '$cfg' --no-color status" /dev/null)
+	unlike "$out" "$esc" "status on a tty with --no-color: no colour"
+	like "$out" "\[OK\]" "status on a tty with --no-color: markers"
+fi
 
 out=$("$ctl" -c "$cfg" --json status)
 is "$?" 0 "status --json: exit 0"

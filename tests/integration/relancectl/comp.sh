@@ -6,8 +6,12 @@
 d=$1
 n=$2
 pidf=$d/run/$n.pid
+# A killed daemon may stay a zombie when nobody reaps orphans (pid 1 in
+# some containers): only a live process counts.
 running() {
-	[ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null
+	[ -f "$pidf" ] || return 1
+	s=$(ps -o stat= -p "$(cat "$pidf")" 2>/dev/null) || return 1
+	case $s in Z*|"") return 1 ;; esac
 }
 case $3 in
 start)
