@@ -248,6 +248,12 @@ is "$(pid_of marketdata) $(pid_of batch)" "$md_before $batch_before" \
 	"restart: unrelated PIDs unchanged"
 rc -c "$cfg" status
 is "$st" 0 "status after the restart: exit 0"
+out=$("$ctl" -c "$cfg" --json restart demo/gateway)
+is "$?" 0 "restart --json: exit 0"
+res=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], d["target"], [s["outcome"] for s in d["steps"]], d["down"])')
+is "$res" "True demo/gateway ['ok', 'ok'] []" "restart --json: one object with the steps"
+out=$("$ctl" -c "$cfg" status demo/nope 2>/dev/null)
+is "$out" "" "errors go to stderr, not stdout"
 
 # --- history ------------------------------------------------------------------
 rc -c "$cfg" history
