@@ -8,24 +8,33 @@
 #include "journal.h"
 #include "util.h"
 
-enum { COL_TIME, COL_NODE, COL_USER, COL_ACTION, COL_COMPONENT, COL_RESULT,
-       COL_DURATION, COL_MESSAGE, N_COLS };
+enum {
+	COL_TIME,
+	COL_NODE,
+	COL_USER,
+	COL_ACTION,
+	COL_COMPONENT,
+	COL_RESULT,
+	COL_DURATION,
+	COL_MESSAGE,
+	N_COLS
+};
 
 static const char *const col_names[N_COLS] = {
-	"TIME", "NODE", "USER", "ACTION", "COMPONENT", "RESULT", "DURATION",
-	"MESSAGE",
+    "TIME",	 "NODE",   "USER",     "ACTION",
+    "COMPONENT", "RESULT", "DURATION", "MESSAGE",
 };
 
 struct row {
-	char *col[N_COLS];	/* owned */
-	char *json;		/* owned: the record as a JSON line */
+	char *col[N_COLS]; /* owned */
+	char *json;	   /* owned: the record as a JSON line */
 };
 
 struct collect {
 	const struct ctl_history_opts *o;
 	struct row *rows;
 	size_t n, cap;
-	size_t first;		/* with a limit: rows[first..] are kept */
+	size_t first; /* with a limit: rows[first..] are kept */
 	bool oom;
 };
 
@@ -102,7 +111,7 @@ static char *format_time(int64_t ts_ms)
 static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 {
 	struct collect *c = ctx;
-	struct row row = { { NULL }, NULL };
+	struct row row = {{NULL}, NULL};
 	struct rl_buf dur = RL_BUF_INIT;
 	const char *result;
 	size_t i;
@@ -120,7 +129,7 @@ static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 	}
 	result = r->result;
 	if (!result && r->phase)
-		result = r->phase;	/* a plan's begin record */
+		result = r->phase; /* a plan's begin record */
 	row.col[COL_TIME] = format_time(r->ts_ms);
 	row.col[COL_NODE] = clean(r->node, 40);
 	row.col[COL_USER] = clean(r->user, 40);

@@ -11,12 +11,12 @@
 #include "err.h"
 
 struct ctl_history_opts {
-	const char *journal;	/* path */
-	const char *target;	/* component or application; NULL: all */
-	int64_t since_ms;	/* wall clock ms since the epoch; 0: all */
-	long limit;		/* keep the newest N; 0: all */
-	bool json;		/* JSON Lines of the records */
-	bool all;		/* every record, not only step ends and plans */
+	const char *journal; /* path */
+	const char *target;  /* component or application; NULL: all */
+	int64_t since_ms;    /* wall clock ms since the epoch; 0: all */
+	long limit;	     /* keep the newest N; 0: all */
+	bool json;	     /* JSON Lines of the records */
+	bool all;	     /* every record, not only step ends and plans */
 };
 
 /*

@@ -31,65 +31,65 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,	/* the action failed: components are down */
+	EXIT_FAILED = 1, /* the action failed: components are down */
 	EXIT_CONFIG = 2,
 	EXIT_USAGE = 3,
-	EXIT_LOCKED = 4,	/* another action holds a lock */
-	EXIT_JOURNAL = 5,	/* the journal cannot be written */
+	EXIT_LOCKED = 4,  /* another action holds a lock */
+	EXIT_JOURNAL = 5, /* the journal cannot be written */
 	EXIT_INTERNAL = 6,
 };
 
 struct ctl {
-	const char *config;	/* -c, or NULL for the default */
+	const char *config; /* -c, or NULL for the default */
 	bool json;
 	bool no_color;
 	bool verbose;
-	int64_t timeout_ms;	/* -t; 0: from the components' timeouts */
-	int64_t since_ms;	/* history --since, as a duration */
-	long limit;		/* history --limit */
-	bool all;		/* history --all */
-	bool color;		/* decided once: tty, no NO_COLOR */
+	int64_t timeout_ms; /* -t; 0: from the components' timeouts */
+	int64_t since_ms;   /* history --since, as a duration */
+	long limit;	    /* history --limit */
+	bool all;	    /* history --all */
+	bool color;	    /* decided once: tty, no NO_COLOR */
 	char user[256];
 	struct rl_model *model;
 };
 
 static const char usage_text[] =
-	"usage: relancectl [-c CONFIG] [--json] [--no-color] [-t TIMEOUT] [-v]"
-	" COMMAND ...\n"
-	"\n"
-	"commands:\n"
-	"  status [APP|COMPONENT]       run the checks, show a tree per "
-	"application\n"
-	"  start APP|COMPONENT          start it and what it requires\n"
-	"  stop APP|COMPONENT           stop it and what requires it\n"
-	"  restart APP|COMPONENT        targeted restart (dependents too)\n"
-	"  plan start|stop|restart X    show the steps, run nothing\n"
-	"  history [APP|COMPONENT] [--since DURATION] [--limit N] [--all]\n"
-	"                               the journal, newest last\n"
-	"  config check                 load and validate the configuration\n"
-	"  help                         this text\n"
-	"\n"
-	"options:\n"
-	"  -c, --config FILE   configuration (default: $RELANCE_CONFIG, else\n"
-	"                      " SYSCONFDIR "/relance/relance.ini)\n"
-	"      --json          output for scripts (JSON; history: JSON Lines)\n"
-	"      --no-color      no colours (also: NO_COLOR set, or not a tty)\n"
-	"  -t, --timeout DUR   status: deadline for all checks (10s, 500ms;\n"
-	"                      a bare number is seconds)\n"
-	"  -v, --verbose       more detail (long check output, step messages)\n"
-	"  -h, --help          this text\n"
-	"  -V, --version       the version\n"
-	"\n"
-	"exit status:\n"
-	"  0 success   1 action failed (the components down are named)\n"
-	"  2 configuration error   3 usage error (or unknown component)\n"
-	"  4 refused: another action holds a lock   5 journal not writable\n"
-	"  6 internal error\n"
-	"  status exits as a plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN,\n"
-	"  the worst state wins (CRITICAL > WARNING > UNKNOWN > OK)\n";
+    "usage: relancectl [-c CONFIG] [--json] [--no-color] [-t TIMEOUT] [-v]"
+    " COMMAND ...\n"
+    "\n"
+    "commands:\n"
+    "  status [APP|COMPONENT]       run the checks, show a tree per "
+    "application\n"
+    "  start APP|COMPONENT          start it and what it requires\n"
+    "  stop APP|COMPONENT           stop it and what requires it\n"
+    "  restart APP|COMPONENT        targeted restart (dependents too)\n"
+    "  plan start|stop|restart X    show the steps, run nothing\n"
+    "  history [APP|COMPONENT] [--since DURATION] [--limit N] [--all]\n"
+    "                               the journal, newest last\n"
+    "  config check                 load and validate the configuration\n"
+    "  help                         this text\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   configuration (default: $RELANCE_CONFIG, else\n"
+    "                      " SYSCONFDIR "/relance/relance.ini)\n"
+    "      --json          output for scripts (JSON; history: JSON Lines)\n"
+    "      --no-color      no colours (also: NO_COLOR set, or not a tty)\n"
+    "  -t, --timeout DUR   status: deadline for all checks (10s, 500ms;\n"
+    "                      a bare number is seconds)\n"
+    "  -v, --verbose       more detail (long check output, step messages)\n"
+    "  -h, --help          this text\n"
+    "  -V, --version       the version\n"
+    "\n"
+    "exit status:\n"
+    "  0 success   1 action failed (the components down are named)\n"
+    "  2 configuration error   3 usage error (or unknown component)\n"
+    "  4 refused: another action holds a lock   5 journal not writable\n"
+    "  6 internal error\n"
+    "  status exits as a plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN,\n"
+    "  the worst state wins (CRITICAL > WARNING > UNKNOWN > OK)\n";
 
 static int usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
 {
@@ -132,7 +132,7 @@ static void find_user(char *buf, size_t len)
 
 static int load_config(struct ctl *ctl)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	const char *path = rl_config_default_path(ctl->config);
 
 	if (rl_config_load(path, 0, &ctl->model, &err) < 0)
@@ -168,7 +168,8 @@ static int cmd_config(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		struct rl_buf b = RL_BUF_INIT;
 
-		rl_buf_printf(&b, "{\"ok\":true,\"applications\":%zu,"
+		rl_buf_printf(&b,
+			      "{\"ok\":true,\"applications\":%zu,"
 			      "\"components\":%zu,\"hosts\":%zu,\"files\":[",
 			      m->n_apps, m->n_components, m->n_hosts);
 		for (i = 0; i < m->n_files; i++) {
@@ -195,7 +196,7 @@ static int cmd_config(struct ctl *ctl, int argc, char **argv)
 
 static int cmd_status(struct ctl *ctl, int argc, char **argv)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_buf b = RL_BUF_INIT;
 	const struct rl_component **comps = NULL;
 	struct rl_check_result *res = NULL;
@@ -227,8 +228,7 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 		r = fail(EXIT_INTERNAL, err.msg);
 		goto out;
 	}
-	if (rl_run_checks(t, comps, n, rl_now_ms() + timeout, &res, &err) <
-	    0) {
+	if (rl_run_checks(t, comps, n, rl_now_ms() + timeout, &res, &err) < 0) {
 		r = fail(EXIT_INTERNAL, err.msg);
 		goto out;
 	}
@@ -237,7 +237,7 @@ static int cmd_status(struct ctl *ctl, int argc, char **argv)
 	else
 		rl_status_text(res, n,
 			       (ctl->color ? RL_STATUS_COLOR : 0) |
-				       (ctl->verbose ? RL_STATUS_LONG : 0),
+				   (ctl->verbose ? RL_STATUS_LONG : 0),
 			       &b);
 	r = print_buf(&b);
 	if (!r)
@@ -255,7 +255,7 @@ out:
 
 static int cmd_plan(struct ctl *ctl, int argc, char **argv)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_buf b = RL_BUF_INIT;
 	struct rl_plan *plan = NULL;
 	enum rl_action action;
@@ -266,7 +266,8 @@ static int cmd_plan(struct ctl *ctl, int argc, char **argv)
 				   "a component or application");
 	if (rl_action_parse(argv[0], &action) < 0)
 		return usage_error("plan: unknown action '%.100s' (start, "
-				   "stop or restart)", argv[0]);
+				   "stop or restart)",
+				   argv[0]);
 	r = load_config(ctl);
 	if (r)
 		return r;
@@ -407,7 +408,8 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 	rl_buf_printf(&b, "%s %s: %s in ", rl_action_name(plan->action),
 		      plan->target, rep->ok ? "done" : "FAILED");
 	rl_buf_duration(&b, rep->duration_ms);
-	rl_buf_printf(&b, " (%zu step%s: %zu done, %zu skipped, %zu failed, "
+	rl_buf_printf(&b,
+		      " (%zu step%s: %zu done, %zu skipped, %zu failed, "
 		      "%zu not run; run %s)\n",
 		      rep->n_steps, rep->n_steps == 1 ? "" : "s", done, skipped,
 		      failed, rep->n_steps - done - skipped - failed,
@@ -435,7 +437,7 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 static int take_locks(const struct ctl *ctl, const struct rl_plan *plan,
 		      struct rl_lock **lock)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_buf what = RL_BUF_INIT;
 	const char **names;
 	size_t i;
@@ -462,7 +464,7 @@ static int take_locks(const struct ctl *ctl, const struct rl_plan *plan,
 static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 		      char **argv)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_plan *plan = NULL;
 	struct rl_lock *lock = NULL;
 	struct rl_journal *journal = NULL;
@@ -547,7 +549,7 @@ static int cmd_restart(struct ctl *ctl, int argc, char **argv)
 
 static int cmd_history(struct ctl *ctl, int argc, char **argv)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct ctl_history_opts o;
 	size_t shown = 0;
 	int r;
@@ -569,8 +571,10 @@ static int cmd_history(struct ctl *ctl, int argc, char **argv)
 	/* a typo must not look like a quiet history */
 	if (!shown && o.target && !rl_model_component(ctl->model, o.target) &&
 	    !rl_model_app(ctl->model, o.target)) {
-		fprintf(stderr, "relancectl: unknown component or application "
-			"'%.200s', and no record of it\n", o.target);
+		fprintf(stderr,
+			"relancectl: unknown component or application "
+			"'%.200s', and no record of it\n",
+			o.target);
 		return EXIT_USAGE;
 	}
 	if (!shown && !ctl->json)
@@ -586,27 +590,26 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "status", cmd_status },   { "start", cmd_start },
-	{ "stop", cmd_stop },	    { "restart", cmd_restart },
-	{ "plan", cmd_plan },	    { "history", cmd_history },
-	{ "config", cmd_config },
+    {"status", cmd_status},   {"start", cmd_start}, {"stop", cmd_stop},
+    {"restart", cmd_restart}, {"plan", cmd_plan},   {"history", cmd_history},
+    {"config", cmd_config},
 };
 
 enum { OPT_JSON = 256, OPT_NO_COLOR, OPT_SINCE, OPT_LIMIT, OPT_ALL };
 
 static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "limit", required_argument, NULL, OPT_LIMIT },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ NULL, 0, NULL, 0 },
+    {"config", required_argument, NULL, 'c'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"no-colour", no_argument, NULL, OPT_NO_COLOR},
+    {"timeout", required_argument, NULL, 't'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"all", no_argument, NULL, OPT_ALL},
+    {NULL, 0, NULL, 0},
 };
 
 /*
@@ -616,10 +619,10 @@ static const struct option long_opts[] = {
  */
 static int parse_opts(struct ctl *ctl, int argc, char **argv, bool global)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	int c;
 
-	optind = 0;	/* glibc: start afresh for the second pass */
+	optind = 0; /* glibc: start afresh for the second pass */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, global ? "+:c:t:vhV" : ":c:t:vh",
 				long_opts, NULL)) != -1) {
@@ -637,8 +640,10 @@ static int parse_opts(struct ctl *ctl, int argc, char **argv, bool global)
 			if (rl_parse_duration(optarg, 1000, &ctl->timeout_ms,
 					      &err) < 0 ||
 			    !ctl->timeout_ms)
-				return usage_error("-t: %s", err.msg[0] ? err.msg
-						   : "timeout must not be 0");
+				return usage_error(
+				    "-t: %s", err.msg[0]
+						  ? err.msg
+						  : "timeout must not be 0");
 			break;
 		case 'v':
 			ctl->verbose = true;
@@ -650,8 +655,8 @@ static int parse_opts(struct ctl *ctl, int argc, char **argv, bool global)
 			printf("relancectl (relance) %s\n", PACKAGE_VERSION);
 			return EXIT_OK;
 		case OPT_SINCE:
-			if (rl_parse_duration(optarg, 0, &ctl->since_ms,
-					      &err) < 0)
+			if (rl_parse_duration(optarg, 0, &ctl->since_ms, &err) <
+			    0)
 				return usage_error("--since: %s", err.msg);
 			break;
 		case OPT_LIMIT:
@@ -709,7 +714,8 @@ int main(int argc, char **argv)
 		return r;
 	if ((ctl.since_ms || ctl.limit || ctl.all) &&
 	    strcmp(cmd->name, "history"))
-		return usage_error("--since, --limit and --all are for history");
+		return usage_error(
+		    "--since, --limit and --all are for history");
 	ctl.color = !ctl.no_color && !ctl.json && isatty(STDOUT_FILENO) &&
 		    !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	find_user(ctl.user, sizeof(ctl.user));

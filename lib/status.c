@@ -23,7 +23,8 @@ int rl_status_select(const struct rl_model *m, const char *target,
 		if (!one && !app)
 			return rl_err_set(err,
 					  "unknown component or application "
-					  "'%.200s'", target);
+					  "'%.200s'",
+					  target);
 	}
 	v = calloc(m->n_components ? m->n_components : 1, sizeof(*v));
 	if (!v)
@@ -119,7 +120,7 @@ static void count_states(const struct rl_check_result *r, size_t n,
 		if (r[i].comp->app != app)
 			continue;
 		counts[r[i].state <= RL_STATE_UNKNOWN ? r[i].state
-						       : RL_STATE_UNKNOWN]++;
+						      : RL_STATE_UNKNOWN]++;
 		*worst = rl_state_worst(*worst, r[i].state);
 	}
 }
@@ -177,7 +178,7 @@ static void component_line(struct rl_buf *out, const struct rl_check_result *x,
 	}
 	for (i = 0; i < c->n_requires; i++)
 		rl_buf_printf(out, "%s%s", i ? ", " : "; requires ",
-			      c->requires[i]->name);
+			      c->requires[i] -> name);
 	rl_buf_puts(out, "\n");
 	if ((flags & RL_STATUS_LONG) && x->long_output) {
 		const char *p = x->long_output;
@@ -267,14 +268,15 @@ static void component_json(struct rl_buf *out, const struct rl_check_result *x)
 	json_str_or_null(out, x->output);
 	rl_buf_puts(out, ",\"long_output\":");
 	json_str_or_null(out, x->long_output);
-	rl_buf_printf(out, ",\"duration_ms\":%.1f,\"transport_failed\":%s,"
+	rl_buf_printf(out,
+		      ",\"duration_ms\":%.1f,\"transport_failed\":%s,"
 		      "\"requires\":[",
 		      (double)x->duration_us / 1000.0,
 		      x->transport_failed ? "true" : "false");
 	for (i = 0; i < c->n_requires; i++) {
 		if (i)
 			rl_buf_puts(out, ",");
-		rl_buf_json_str(out, c->requires[i]->name);
+		rl_buf_json_str(out, c->requires[i] -> name);
 	}
 	rl_buf_puts(out, "]}");
 }

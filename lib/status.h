@@ -51,9 +51,9 @@ enum rl_state rl_status_worst(const struct rl_check_result *r, size_t n);
  * rl_status_select gives them) to OUT, one application after the other:
  *   fx: CRITICAL (3 components: 2 OK, 1 CRITICAL)
  *     [OK]       fx/marketdata  on fx-app-01  12ms  active
- *       [CRITICAL] fx/pricer    on fx-app-01  10ms  inactive; requires fx/marketdata
- * Untrusted output is bounded (first line, 200 characters, control
- * characters replaced). FLAGS: RL_STATUS_*.
+ *       [CRITICAL] fx/pricer    on fx-app-01  10ms  inactive; requires
+ * fx/marketdata Untrusted output is bounded (first line, 200 characters,
+ * control characters replaced). FLAGS: RL_STATUS_*.
  */
 void rl_status_text(const struct rl_check_result *r, size_t n, unsigned flags,
 		    struct rl_buf *out);
