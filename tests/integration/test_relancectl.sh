@@ -248,7 +248,7 @@ is "$(pid_of marketdata) $(pid_of batch)" "$md_before $batch_before" \
 	"restart: unrelated PIDs unchanged"
 rc -c "$cfg" status
 is "$st" 0 "status after the restart: exit 0"
-out=$("$ctl" -c "$cfg" --json restart demo/gateway)
+out=$(SUDO_USER=alice "$ctl" -c "$cfg" --json restart demo/gateway)
 is "$?" 0 "restart --json: exit 0"
 res=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], d["target"], [s["outcome"] for s in d["steps"]], d["down"])')
 is "$res" "True demo/gateway ['ok', 'ok'] []" "restart --json: one object with the steps"
@@ -261,6 +261,9 @@ is "$st" 0 "history: exit 0"
 like "$out" "^TIME +NODE +USER +ACTION +COMPONENT +RESULT +DURATION +MESSAGE" \
 	"history: table header"
 like "$out" "testnode +[^ ]+ .*restart.*demo/cache" "history: the restart is there"
+me=$(id -un)
+rc -c "$cfg" history demo/gateway --limit 1
+like "$out" " $me \(sudo by alice\) " "history: the user, and who used sudo"
 rc -c "$cfg" history demo/cache --limit 1
 is "$(printf '%s\n' "$out" | wc -l)" 2 "history --limit 1: one row"
 rc -c "$cfg" history other
