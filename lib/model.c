@@ -694,7 +694,8 @@ int rl_model_resolve(struct rl_model *m, struct rl_err *err)
 	m->topo = malloc((n ? n : 1) * sizeof(*m->topo));
 	if (m->topo == NULL)
 		return rl_err_set(err, "out of memory");
-	memcpy(m->topo, m->components, n * sizeof(*m->topo));
+	if (n > 0)
+		memcpy(m->topo, m->components, n * sizeof(*m->topo));
 	qsort(m->topo, n, sizeof(*m->topo), by_level_then_name);
 	for (i = 0; i < m->n_apps; i++) {
 		struct rl_app *a = m->apps[i];
