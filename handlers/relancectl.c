@@ -1,6 +1,727 @@
+/*
+ * relancectl - the on-call engineer's tool: status, start, stop, restart,
+ * plan, history, config check. A thin main over lib/: parse, one library
+ * call per command, print, exit with the documented code.
+ */
 #include "build.h"
 
-int main(void)
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl_history.h"
+#include "err.h"
+#include "journal.h"
+#include "lock.h"
+#include "model.h"
+#include "plan.h"
+#include "plugin.h"
+#include "run.h"
+#include "status.h"
+#include "transport.h"
+#include "util.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1, /* the action failed: components are down */
+	EXIT_CONFIG = 2,
+	EXIT_USAGE = 3,
+	EXIT_LOCKED = 4,  /* another action holds a lock */
+	EXIT_JOURNAL = 5, /* the journal cannot be written */
+	EXIT_INTERNAL = 6,
+};
+
+struct ctl {
+	const char *config; /* -c, or NULL for the default */
+	bool json;
+	bool no_color;
+	bool verbose;
+	int64_t timeout_ms; /* -t; 0: from the components' timeouts */
+	int64_t since_ms;   /* history --since, as a duration */
+	long limit;	    /* history --limit */
+	bool all;	    /* history --all */
+	bool color;	    /* decided once: tty, no NO_COLOR */
+	char user[256];
+	struct rl_model *model;
+};
+
+static const char usage_text[] =
+    "usage: relancectl [-c CONFIG] [--json] [--no-color] [-t TIMEOUT] [-v]"
+    " COMMAND ...\n"
+    "\n"
+    "commands:\n"
+    "  status [APP|COMPONENT]       run the checks, show a tree per "
+    "application\n"
+    "  start APP|COMPONENT          start it and what it requires\n"
+    "  stop APP|COMPONENT           stop it and what requires it\n"
+    "  restart APP|COMPONENT        targeted restart (dependents too)\n"
+    "  plan start|stop|restart X    show the steps, run nothing\n"
+    "  history [APP|COMPONENT] [--since DURATION] [--limit N] [--all]\n"
+    "                               the journal, newest last\n"
+    "  config check                 load and validate the configuration\n"
+    "  help                         this text\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   configuration (default: $RELANCE_CONFIG, else\n"
+    "                      " SYSCONFDIR "/relance/relance.ini)\n"
+    "      --json          output for scripts (JSON; history: JSON Lines)\n"
+    "      --no-color      no colours (also: NO_COLOR set, or not a tty)\n"
+    "  -t, --timeout DUR   status: deadline for all checks (10s, 500ms;\n"
+    "                      a bare number is seconds)\n"
+    "  -v, --verbose       more detail (long check output, step messages)\n"
+    "  -h, --help          this text\n"
+    "  -V, --version       the version\n"
+    "\n"
+    "exit status:\n"
+    "  0 success   1 action failed (the components down are named)\n"
+    "  2 configuration error   3 usage error (or unknown component)\n"
+    "  4 refused: another action holds a lock   5 journal not writable\n"
+    "  6 internal error\n"
+    "  status exits as a plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN,\n"
+    "  the worst state wins (CRITICAL > WARNING > UNKNOWN > OK)\n";
+
+static int usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
-	return 3;
+	va_list ap;
+
+	fputs("relancectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see relancectl --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int fail(int code, const char *msg)
+{
+	fprintf(stderr, "relancectl: %s\n", msg);
+	return code;
+}
+
+/* Who asks: the account we run as, and the person behind sudo. */
+static void find_user(char *buf, size_t len)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *name = pw ? pw->pw_name : getlogin();
+	const char *sudo = getenv("SUDO_USER");
+	char clean[65];
+	size_t i;
+
+	if (!name)
+		name = "unknown";
+	if (!sudo || !*sudo || !strcmp(sudo, name)) {
+		snprintf(buf, len, "%s", name);
+		return;
+	}
+	for (i = 0; sudo[i] && i + 1 < sizeof(clean); i++)
+		clean[i] = (sudo[i] > 0x20 && sudo[i] < 0x7f) ? sudo[i] : '?';
+	clean[i] = '\0';
+	snprintf(buf, len, "%s (sudo by %s)", name, clean);
+}
+
+static int load_config(struct ctl *ctl)
+{
+	struct rl_err err = {""};
+	const char *path = rl_config_default_path(ctl->config);
+
+	if (rl_config_load(path, 0, &ctl->model, &err) < 0)
+		return fail(EXIT_CONFIG, err.msg);
+	return EXIT_OK;
+}
+
+static int print_buf(struct rl_buf *b)
+{
+	if (b->oom)
+		return fail(EXIT_INTERNAL, "out of memory");
+	fputs(rl_buf_str(b), stdout);
+	return EXIT_OK;
+}
+
+/* ---- config check ------------------------------------------------- */
+
+static int cmd_config(struct ctl *ctl, int argc, char **argv)
+{
+	const struct rl_model *m;
+	size_t i;
+	int r;
+
+	if (argc == 0)
+		return usage_error("config: missing command (check)");
+	if (argc > 1 || strcmp(argv[0], "check"))
+		return usage_error("config: unknown command '%.100s' (check)",
+				   argv[0]);
+	r = load_config(ctl);
+	if (r)
+		return r;
+	m = ctl->model;
+	if (ctl->json) {
+		struct rl_buf b = RL_BUF_INIT;
+
+		rl_buf_printf(&b,
+			      "{\"ok\":true,\"applications\":%zu,"
+			      "\"components\":%zu,\"hosts\":%zu,\"files\":[",
+			      m->n_apps, m->n_components, m->n_hosts);
+		for (i = 0; i < m->n_files; i++) {
+			if (i)
+				rl_buf_puts(&b, ",");
+			rl_buf_json_str(&b, m->files[i]);
+		}
+		rl_buf_puts(&b, "]}\n");
+		r = print_buf(&b);
+		rl_buf_free(&b);
+		return r;
+	}
+	printf("config OK: %zu application%s, %zu component%s on %zu host%s (",
+	       m->n_apps, m->n_apps == 1 ? "" : "s", m->n_components,
+	       m->n_components == 1 ? "" : "s", m->n_hosts,
+	       m->n_hosts == 1 ? "" : "s");
+	for (i = 0; i < m->n_files; i++)
+		printf("%s%s", i ? ", " : "", m->files[i]);
+	printf(")\n");
+	return EXIT_OK;
+}
+
+/* ---- status --------------------------------------------------------- */
+
+static int cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	struct rl_err err = {""};
+	struct rl_buf b = RL_BUF_INIT;
+	const struct rl_component **comps = NULL;
+	struct rl_check_result *res = NULL;
+	struct rl_transport *t = NULL;
+	int64_t timeout = ctl->timeout_ms;
+	size_t n = 0, i;
+	int r;
+
+	if (argc > 1)
+		return usage_error("status: too many arguments");
+	r = load_config(ctl);
+	if (r)
+		return r;
+	if (rl_status_select(ctl->model, argc ? argv[0] : NULL, &comps, &n,
+			     &err) < 0) {
+		r = fail(EXIT_USAGE, err.msg);
+		goto out;
+	}
+	if (!timeout) {
+		/* the slowest check may take its whole time, plus a margin
+		 * for the connections */
+		for (i = 0; i < n; i++)
+			if (comps[i]->check_timeout_ms > timeout)
+				timeout = comps[i]->check_timeout_ms;
+		timeout += 2000;
+	}
+	t = rl_transport_new(ctl->model, &err);
+	if (!t) {
+		r = fail(EXIT_INTERNAL, err.msg);
+		goto out;
+	}
+	if (rl_run_checks(t, comps, n, rl_now_ms() + timeout, &res, &err) < 0) {
+		r = fail(EXIT_INTERNAL, err.msg);
+		goto out;
+	}
+	if (ctl->json)
+		rl_status_json(res, n, &b);
+	else
+		rl_status_text(res, n,
+			       (ctl->color ? RL_STATUS_COLOR : 0) |
+				   (ctl->verbose ? RL_STATUS_LONG : 0),
+			       &b);
+	r = print_buf(&b);
+	if (!r)
+		r = (int)rl_status_worst(res, n);
+out:
+	rl_buf_free(&b);
+	if (res)
+		rl_check_results_free(res, n);
+	rl_transport_free(t);
+	free(comps);
+	return r;
+}
+
+/* ---- plan ------------------------------------------------------------ */
+
+static int cmd_plan(struct ctl *ctl, int argc, char **argv)
+{
+	struct rl_err err = {""};
+	struct rl_buf b = RL_BUF_INIT;
+	struct rl_plan *plan = NULL;
+	enum rl_action action;
+	int r;
+
+	if (argc != 2)
+		return usage_error("plan: expected start|stop|restart and "
+				   "a component or application");
+	if (rl_action_parse(argv[0], &action) < 0)
+		return usage_error("plan: unknown action '%.100s' (start, "
+				   "stop or restart)",
+				   argv[0]);
+	r = load_config(ctl);
+	if (r)
+		return r;
+	if (rl_plan_build(ctl->model, action, argv[1], &plan, &err) < 0)
+		return fail(EXIT_USAGE, err.msg);
+	if (ctl->json) {
+		rl_plan_json(plan, &b);
+		rl_buf_puts(&b, "\n");
+	} else {
+		rl_plan_print(plan, &b);
+	}
+	r = print_buf(&b);
+	rl_buf_free(&b);
+	rl_plan_free(plan);
+	return r;
+}
+
+/* ---- start, stop, restart ----------------------------------------------- */
+
+struct progress {
+	const struct ctl *ctl;
+	size_t total;
+};
+
+static const char *outcome_word(enum rl_step_outcome o)
+{
+	switch (o) {
+	case RL_OUTCOME_DONE:
+		return "ok";
+	case RL_OUTCOME_SKIPPED:
+		return "skipped";
+	case RL_OUTCOME_FAILED:
+		return "FAILED";
+	default:
+		return "not run";
+	}
+}
+
+static void print_step(const struct ctl *ctl, const struct rl_step_report *s,
+		       size_t total)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	const char *colour = NULL;
+
+	if (ctl->color)
+		colour = s->outcome == RL_OUTCOME_FAILED ? "\033[31m"
+			 : s->outcome == RL_OUTCOME_DONE ? "\033[32m"
+							 : NULL;
+	rl_buf_printf(&b, "%s[%s]%s %zu/%zu %s %s (", colour ? colour : "",
+		      outcome_word(s->outcome), colour ? "\033[0m" : "",
+		      s->step->number, total, rl_step_kind_name(s->step->kind),
+		      s->step->comp->name);
+	rl_buf_duration(&b, s->duration_ms);
+	rl_buf_puts(&b, ")");
+	/* a failure always says why; the rest only when asked */
+	if (s->message[0] && (ctl->verbose || s->outcome != RL_OUTCOME_DONE))
+		rl_buf_printf(&b, ": %.400s", s->message);
+	rl_buf_puts(&b, "\n");
+	if (!b.oom)
+		fputs(rl_buf_str(&b), stdout);
+	rl_buf_free(&b);
+	fflush(stdout);
+}
+
+static void on_step(const struct rl_step_report *s, void *vctx)
+{
+	const struct progress *p = vctx;
+
+	print_step(p->ctl, s, p->total);
+}
+
+static void report_json(const struct rl_plan *plan,
+			const struct rl_run_report *rep, struct rl_buf *b)
+{
+	size_t i;
+
+	rl_buf_puts(b, "{\"action\":");
+	rl_buf_json_str(b, rl_action_name(plan->action));
+	rl_buf_puts(b, ",\"target\":");
+	rl_buf_json_str(b, plan->target);
+	rl_buf_printf(b, ",\"ok\":%s,\"run\":", rep->ok ? "true" : "false");
+	rl_buf_json_str(b, rep->run_id);
+	rl_buf_printf(b, ",\"duration_ms\":%lld,\"steps\":[",
+		      (long long)rep->duration_ms);
+	for (i = 0; i < rep->n_steps; i++) {
+		const struct rl_step_report *s = &rep->steps[i];
+
+		rl_buf_printf(b, "%s{\"number\":%zu,\"kind\":", i ? "," : "",
+			      s->step->number);
+		rl_buf_json_str(b, rl_step_kind_name(s->step->kind));
+		rl_buf_puts(b, ",\"component\":");
+		rl_buf_json_str(b, s->step->comp->name);
+		rl_buf_puts(b, ",\"outcome\":");
+		rl_buf_json_str(b, outcome_word(s->outcome));
+		rl_buf_printf(b, ",\"duration_ms\":%lld,\"message\":",
+			      (long long)s->duration_ms);
+		rl_buf_json_str(b, s->message);
+		rl_buf_puts(b, "}");
+	}
+	rl_buf_puts(b, "],\"down\":[");
+	for (i = 0; i < rep->n_down; i++) {
+		if (i)
+			rl_buf_puts(b, ",");
+		rl_buf_json_str(b, rep->down[i]->name);
+	}
+	rl_buf_puts(b, "]}\n");
+}
+
+static void down_list(const struct rl_run_report *rep, struct rl_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n_down; i++)
+		rl_buf_printf(b, "%s%s", i ? ", " : "", rep->down[i]->name);
+	if (!rep->n_down)
+		rl_buf_puts(b, "none");
+}
+
+/* The summary after the progress lines; returns the exit code. */
+static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
+		     const struct rl_run_report *rep)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	size_t i, done = 0, skipped = 0, failed = 0;
+	int r;
+
+	if (ctl->json) {
+		report_json(plan, rep, &b);
+		r = print_buf(&b);
+		rl_buf_free(&b);
+		return r ? r : rep->ok ? EXIT_OK : EXIT_FAILED;
+	}
+	for (i = 0; i < rep->n_steps; i++) {
+		done += rep->steps[i].outcome == RL_OUTCOME_DONE;
+		skipped += rep->steps[i].outcome == RL_OUTCOME_SKIPPED;
+		failed += rep->steps[i].outcome == RL_OUTCOME_FAILED;
+	}
+	rl_buf_printf(&b, "%s %s: %s in ", rl_action_name(plan->action),
+		      plan->target, rep->ok ? "done" : "FAILED");
+	rl_buf_duration(&b, rep->duration_ms);
+	rl_buf_printf(&b,
+		      " (%zu step%s: %zu done, %zu skipped, %zu failed, "
+		      "%zu not run; run %s)\n",
+		      rep->n_steps, rep->n_steps == 1 ? "" : "s", done, skipped,
+		      failed, rep->n_steps - done - skipped - failed,
+		      rep->run_id);
+	if (!rep->ok) {
+		rl_buf_puts(&b, "down now: ");
+		down_list(rep, &b);
+		rl_buf_puts(&b, "\n");
+	}
+	r = print_buf(&b);
+	rl_buf_free(&b);
+	if (r)
+		return r;
+	if (!rep->ok) {
+		rl_buf_printf(&b, "%s %s failed; down now: ",
+			      rl_action_name(plan->action), plan->target);
+		down_list(rep, &b);
+		fail(EXIT_FAILED, b.oom ? "action failed" : rl_buf_str(&b));
+		rl_buf_free(&b);
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+static int take_locks(const struct ctl *ctl, const struct rl_plan *plan,
+		      struct rl_lock **lock)
+{
+	struct rl_err err = {""};
+	struct rl_buf what = RL_BUF_INIT;
+	const char **names;
+	size_t i;
+	int r = EXIT_OK;
+
+	names = calloc(plan->n_touched ? plan->n_touched : 1, sizeof(*names));
+	if (!names)
+		return fail(EXIT_INTERNAL, "out of memory");
+	for (i = 0; i < plan->n_touched; i++)
+		names[i] = plan->touched[i]->name;
+	rl_buf_printf(&what, "relancectl %s %s by %s",
+		      rl_action_name(plan->action), plan->target, ctl->user);
+	if (what.oom)
+		r = fail(EXIT_INTERNAL, "out of memory");
+	else if (rl_lock_acquire(ctl->model->site.lock_dir, names,
+				 plan->n_touched, rl_buf_str(&what), lock,
+				 &err) < 0)
+		r = fail(EXIT_LOCKED, err.msg);
+	rl_buf_free(&what);
+	free(names);
+	return r;
+}
+
+static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
+		      char **argv)
+{
+	struct rl_err err = {""};
+	struct rl_plan *plan = NULL;
+	struct rl_lock *lock = NULL;
+	struct rl_journal *journal = NULL;
+	struct rl_transport *t = NULL;
+	struct rl_run_report *rep = NULL;
+	struct rl_run_opts opts;
+	struct progress prog;
+	int r;
+
+	if (argc != 1)
+		return usage_error("%s: expected one component or application",
+				   rl_action_name(action));
+	r = load_config(ctl);
+	if (r)
+		return r;
+	if (rl_plan_build(ctl->model, action, argv[0], &plan, &err) < 0)
+		return fail(EXIT_USAGE, err.msg);
+	r = take_locks(ctl, plan, &lock);
+	if (r)
+		goto out;
+	journal = rl_journal_open(ctl->model->site.journal, &err);
+	if (!journal) {
+		r = fail(EXIT_JOURNAL, err.msg);
+		goto out;
+	}
+	t = rl_transport_new(ctl->model, &err);
+	if (!t) {
+		r = fail(EXIT_INTERNAL, err.msg);
+		goto out;
+	}
+	memset(&opts, 0, sizeof(opts));
+	prog.ctl = ctl;
+	prog.total = plan->n_steps;
+	opts.journal = journal;
+	opts.user = ctl->user;
+	opts.origin = "relancectl";
+	opts.progress = ctl->json ? NULL : on_step;
+	opts.progress_ctx = &prog;
+	/* a reader that goes away (| head) must not kill us half-way
+	 * through a restart */
+	signal(SIGPIPE, SIG_IGN);
+	if (rl_run_plan(t, ctl->model, plan, &opts, &rep, &err) < 0) {
+		/* the run could not go on: the journal failed */
+		if (rep && !ctl->json) {
+			struct rl_buf b = RL_BUF_INIT;
+
+			rl_buf_puts(&b, "down now: ");
+			down_list(rep, &b);
+			rl_buf_puts(&b, "\n");
+			print_buf(&b);
+			rl_buf_free(&b);
+		}
+		r = fail(EXIT_JOURNAL, err.msg);
+		goto out;
+	}
+	r = summarise(ctl, plan, rep);
+out:
+	rl_run_report_free(rep);
+	rl_transport_free(t);
+	rl_journal_close(journal);
+	rl_lock_release(lock);
+	rl_plan_free(plan);
+	return r;
+}
+
+static int cmd_start(struct ctl *ctl, int argc, char **argv)
+{
+	return cmd_action(ctl, RL_ACTION_START, argc, argv);
+}
+
+static int cmd_stop(struct ctl *ctl, int argc, char **argv)
+{
+	return cmd_action(ctl, RL_ACTION_STOP, argc, argv);
+}
+
+static int cmd_restart(struct ctl *ctl, int argc, char **argv)
+{
+	return cmd_action(ctl, RL_ACTION_RESTART, argc, argv);
+}
+
+/* ---- history ---------------------------------------------------------- */
+
+static int cmd_history(struct ctl *ctl, int argc, char **argv)
+{
+	struct rl_err err = {""};
+	struct ctl_history_opts o;
+	size_t shown = 0;
+	int r;
+
+	if (argc > 1)
+		return usage_error("history: too many arguments");
+	r = load_config(ctl);
+	if (r)
+		return r;
+	memset(&o, 0, sizeof(o));
+	o.journal = ctl->model->site.journal;
+	o.target = argc ? argv[0] : NULL;
+	o.since_ms = ctl->since_ms ? rl_wall_ms() - ctl->since_ms : 0;
+	o.limit = ctl->limit;
+	o.json = ctl->json;
+	o.all = ctl->all;
+	if (ctl_history(&o, stdout, &shown, &err) < 0)
+		return fail(EXIT_INTERNAL, err.msg);
+	/* a typo must not look like a quiet history */
+	if (!shown && o.target && !rl_model_component(ctl->model, o.target) &&
+	    !rl_model_app(ctl->model, o.target)) {
+		fprintf(stderr,
+			"relancectl: unknown component or application "
+			"'%.200s', and no record of it\n",
+			o.target);
+		return EXIT_USAGE;
+	}
+	if (!shown && !ctl->json)
+		fprintf(stderr, "relancectl: no record in '%s'\n", o.journal);
+	return EXIT_OK;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+struct command {
+	const char *name;
+	int (*fn)(struct ctl *ctl, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"status", cmd_status},   {"start", cmd_start}, {"stop", cmd_stop},
+    {"restart", cmd_restart}, {"plan", cmd_plan},   {"history", cmd_history},
+    {"config", cmd_config},
+};
+
+enum { OPT_JSON = 256, OPT_NO_COLOR, OPT_SINCE, OPT_LIMIT, OPT_ALL };
+
+static const struct option long_opts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"no-colour", no_argument, NULL, OPT_NO_COLOR},
+    {"timeout", required_argument, NULL, 't'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"since", required_argument, NULL, OPT_SINCE},
+    {"limit", required_argument, NULL, OPT_LIMIT},
+    {"all", no_argument, NULL, OPT_ALL},
+    {NULL, 0, NULL, 0},
+};
+
+/*
+ * Parses options into ctl; GLOBAL: before the command (stops at the first
+ * word), else the command's own (may follow its arguments). Returns -1 to
+ * go on, else an exit code (help, version, usage error).
+ */
+static int parse_opts(struct ctl *ctl, int argc, char **argv, bool global)
+{
+	struct rl_err err = {""};
+	int c;
+
+	optind = 0; /* glibc: start afresh for the second pass */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, global ? "+:c:t:vhV" : ":c:t:vh",
+				long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			ctl->config = optarg;
+			break;
+		case OPT_JSON:
+			ctl->json = true;
+			break;
+		case OPT_NO_COLOR:
+			ctl->no_color = true;
+			break;
+		case 't':
+			if (rl_parse_duration(optarg, 1000, &ctl->timeout_ms,
+					      &err) < 0 ||
+			    !ctl->timeout_ms)
+				return usage_error(
+				    "-t: %s", err.msg[0]
+						  ? err.msg
+						  : "timeout must not be 0");
+			break;
+		case 'v':
+			ctl->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("relancectl (relance) %s\n", PACKAGE_VERSION);
+			return EXIT_OK;
+		case OPT_SINCE:
+			if (rl_parse_duration(optarg, 0, &ctl->since_ms, &err) <
+			    0)
+				return usage_error("--since: %s", err.msg);
+			break;
+		case OPT_LIMIT:
+			if (rl_parse_long(optarg, 1, 1000000, &ctl->limit,
+					  &err) < 0)
+				return usage_error("--limit: %s", err.msg);
+			break;
+		case OPT_ALL:
+			ctl->all = true;
+			break;
+		case ':':
+			return usage_error("option '%s' needs a value",
+					   argv[optind - 1]);
+		default:
+			if (optopt)
+				return usage_error("unknown option '-%c'",
+						   optopt);
+			return usage_error("unknown option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl;
+	const struct command *cmd = NULL;
+	const char *name;
+	size_t i;
+	int r, sub_argc;
+	char **sub_argv;
+
+	memset(&ctl, 0, sizeof(ctl));
+	r = parse_opts(&ctl, argc, argv, true);
+	if (r >= 0)
+		return r;
+	if (optind >= argc)
+		return usage_error("missing command");
+	name = argv[optind];
+	if (!strcmp(name, "help")) {
+		fputs(usage_text, stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			cmd = &commands[i];
+	if (!cmd)
+		return usage_error("unknown command '%.100s'", name);
+	/* the command's options may follow it: `status fx --json` */
+	sub_argc = argc - optind;
+	sub_argv = argv + optind;
+	r = parse_opts(&ctl, sub_argc, sub_argv, false);
+	if (r >= 0)
+		return r;
+	if ((ctl.since_ms || ctl.limit || ctl.all) &&
+	    strcmp(cmd->name, "history"))
+		return usage_error(
+		    "--since, --limit and --all are for history");
+	ctl.color = !ctl.no_color && !ctl.json && isatty(STDOUT_FILENO) &&
+		    !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	find_user(ctl.user, sizeof(ctl.user));
+	r = cmd->fn(&ctl, sub_argc - optind, sub_argv + optind);
+	rl_model_free(ctl.model);
+	if (fflush(stdout) == EOF && errno != EPIPE && !r)
+		r = fail(EXIT_INTERNAL, "cannot write the output");
+	return r;
 }

@@ -1,0 +1,240 @@
+#include "build.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl_history.h"
+#include "journal.h"
+#include "util.h"
+
+enum {
+	COL_TIME,
+	COL_NODE,
+	COL_USER,
+	COL_ACTION,
+	COL_COMPONENT,
+	COL_RESULT,
+	COL_DURATION,
+	COL_MESSAGE,
+	N_COLS
+};
+
+static const char *const col_names[N_COLS] = {
+    "TIME",	 "NODE",   "USER",     "ACTION",
+    "COMPONENT", "RESULT", "DURATION", "MESSAGE",
+};
+
+struct row {
+	char *col[N_COLS]; /* owned */
+	char *json;	   /* owned: the record as a JSON line */
+};
+
+struct collect {
+	const struct ctl_history_opts *o;
+	struct row *rows;
+	size_t n, cap;
+	size_t first; /* with a limit: rows[first..] are kept */
+	bool oom;
+};
+
+static void row_clear(struct row *r)
+{
+	size_t i;
+
+	for (i = 0; i < N_COLS; i++)
+		free(r->col[i]);
+	free(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+static bool matches(const struct ctl_history_opts *o,
+		    const struct rl_journal_rec *r)
+{
+	size_t tl;
+
+	if (!o->all) {
+		bool step_end = r->event && !strcmp(r->event, "step") &&
+				(!r->phase || !strcmp(r->phase, "end"));
+		bool plan = r->event && !strcmp(r->event, "plan");
+
+		if (!step_end && !plan)
+			return false;
+	}
+	if (o->since_ms && r->ts_ms < o->since_ms)
+		return false;
+	if (!o->target)
+		return true;
+	if (!r->component)
+		return false;
+	tl = strlen(o->target);
+	/* a component, or every component of an application */
+	return !strcmp(r->component, o->target) ||
+	       (!strncmp(r->component, o->target, tl) &&
+		r->component[tl] == '/');
+}
+
+/* Untrusted text (a command's output in a message) on one bounded line. */
+static char *clean(const char *s, size_t max)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	size_t i;
+
+	for (i = 0; s && s[i] && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		rl_buf_append(&b, (ch < 0x20 || ch == 0x7f) ? " " : &s[i], 1);
+	}
+	if (s && s[i])
+		rl_buf_puts(&b, "...");
+	if (b.oom) {
+		rl_buf_free(&b);
+		return NULL;
+	}
+	if (!b.data)
+		return strdup("-");
+	return rl_buf_detach(&b);
+}
+
+static char *format_time(int64_t ts_ms)
+{
+	char buf[64];
+	time_t t = (time_t)(ts_ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) ||
+	    !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm))
+		return strdup("-");
+	return strdup(buf);
+}
+
+static int collect_cb(const struct rl_journal_rec *r, void *ctx)
+{
+	struct collect *c = ctx;
+	struct row row = {{NULL}, NULL};
+	struct rl_buf dur = RL_BUF_INIT;
+	const char *result;
+	size_t i;
+
+	if (!matches(c->o, r))
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		struct row *v = realloc(c->rows, cap * sizeof(*v));
+
+		if (!v)
+			goto oom;
+		c->rows = v;
+		c->cap = cap;
+	}
+	result = r->result;
+	if (!result && r->phase)
+		result = r->phase; /* a plan's begin record */
+	row.col[COL_TIME] = format_time(r->ts_ms);
+	row.col[COL_NODE] = clean(r->node, 40);
+	row.col[COL_USER] = clean(r->user, 40);
+	if (r->event && strcmp(r->event, "step")) {
+		/* "plan restart": the plan records stand apart from steps */
+		struct rl_buf a = RL_BUF_INIT;
+
+		rl_buf_printf(&a, "%s%s%s", r->event, r->action ? " " : "",
+			      r->action ? r->action : "");
+		row.col[COL_ACTION] = a.oom ? NULL : rl_buf_detach(&a);
+		rl_buf_free(&a);
+	} else {
+		row.col[COL_ACTION] = clean(r->action, 40);
+	}
+	row.col[COL_COMPONENT] = clean(r->component, 80);
+	row.col[COL_RESULT] = clean(result, 20);
+	if (r->duration_ms >= 0) {
+		rl_buf_duration(&dur, r->duration_ms);
+		row.col[COL_DURATION] = dur.oom ? NULL : rl_buf_detach(&dur);
+	} else {
+		row.col[COL_DURATION] = strdup("-");
+	}
+	rl_buf_free(&dur);
+	row.col[COL_MESSAGE] = clean(r->message ? r->message : r->reason, 200);
+	if (c->o->json)
+		row.json = rl_journal_format(r);
+	for (i = 0; i < N_COLS; i++)
+		if (!row.col[i])
+			goto oom;
+	if (c->o->json && !row.json)
+		goto oom;
+	c->rows[c->n++] = row;
+	/* with a limit, drop the oldest as we go: a long journal costs
+	 * memory for the rows shown only (amortised compaction) */
+	if (c->o->limit > 0 && c->n - c->first > (size_t)c->o->limit) {
+		row_clear(&c->rows[c->first++]);
+		if (c->first >= (size_t)c->o->limit && c->first >= 64) {
+			memmove(c->rows, c->rows + c->first,
+				(c->n - c->first) * sizeof(*c->rows));
+			c->n -= c->first;
+			c->first = 0;
+		}
+	}
+	return 0;
+oom:
+	row_clear(&row);
+	c->oom = true;
+	return 1;
+}
+
+static void print_row(FILE *out, const char *const *col, const size_t *w)
+{
+	size_t k;
+
+	for (k = 0; k + 1 < N_COLS; k++) {
+		if (k == COL_DURATION)
+			fprintf(out, "%*s  ", (int)w[k], col[k]);
+		else
+			fprintf(out, "%-*s  ", (int)w[k], col[k]);
+	}
+	fprintf(out, "%s\n", col[N_COLS - 1]);
+}
+
+static void print_table(const struct collect *c, FILE *out)
+{
+	size_t w[N_COLS], i, k;
+
+	for (k = 0; k < N_COLS; k++)
+		w[k] = strlen(col_names[k]);
+	for (i = c->first; i < c->n; i++)
+		for (k = 0; k < N_COLS; k++)
+			if (strlen(c->rows[i].col[k]) > w[k])
+				w[k] = strlen(c->rows[i].col[k]);
+	print_row(out, col_names, w);
+	for (i = c->first; i < c->n; i++)
+		print_row(out, (const char *const *)c->rows[i].col, w);
+}
+
+int ctl_history(const struct ctl_history_opts *o, FILE *out, size_t *shown,
+		struct rl_err *err)
+{
+	struct collect c;
+	size_t i;
+	int r;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	r = rl_journal_read(o->journal, collect_cb, &c, err);
+	if (c.oom) {
+		r = rl_err_set(err, "out of memory reading '%s'", o->journal);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = 0;
+	if (o->json) {
+		for (i = c.first; i < c.n; i++)
+			fputs(c.rows[i].json, out);
+	} else if (c.n > c.first) {
+		print_table(&c, out);
+	}
+	*shown = c.n - c.first;
+out:
+	for (i = c.first; i < c.n; i++)
+		row_clear(&c.rows[i]);
+	free(c.rows);
+	return r;
+}

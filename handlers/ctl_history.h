@@ -1,0 +1,30 @@
+/*
+ * ctl_history - `relancectl history`: the journal as a table or JSON Lines.
+ */
+#ifndef CTL_HISTORY_H
+#define CTL_HISTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+struct ctl_history_opts {
+	const char *journal; /* path */
+	const char *target;  /* component or application; NULL: all */
+	int64_t since_ms;    /* wall clock ms since the epoch; 0: all */
+	long limit;	     /* keep the newest N; 0: all */
+	bool json;	     /* JSON Lines of the records */
+	bool all;	     /* every record, not only step ends and plans */
+};
+
+/*
+ * Reads the journal and writes the step-end and plan records that match,
+ * oldest first, to OUT. Writes the number of records shown to *shown.
+ * Returns 0, or -1 with err set (unreadable journal, torn line, memory).
+ */
+int ctl_history(const struct ctl_history_opts *o, FILE *out, size_t *shown,
+		struct rl_err *err);
+
+#endif
