@@ -922,10 +922,9 @@ static void step_hostkey(struct conn *c)
 		return;
 	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
-			  "HOST KEY MISMATCH: the host offered %s %s, which "
-			  "is not the key in '%s'; someone may be "
-			  "intercepting the connection — do not connect "
-			  "until the key is verified",
+			  "HOST KEY MISMATCH: the host offered %s %s, not "
+			  "the key known; someone may be intercepting: "
+			  "verify it before changing '%s'",
 			  hostkey_name(type), fp, path);
 		return;
 	default:
