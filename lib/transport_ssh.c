@@ -487,11 +487,11 @@ static const char *session_error(LIBSSH2_SESSION *s, char *buf, size_t len)
 	return buf;
 }
 
+/* own: the command's own timeout ran out (else the batch's deadline) */
 static void cmd_timeout(struct conn *c, struct rl_cmd *cmd,
-			enum rl_cmd_stage stage, int64_t start_us)
+			enum rl_cmd_stage stage, int64_t start_us, bool own)
 {
-	if (stage == RL_STAGE_COMMAND && cmd->timeout_ms > 0 &&
-	    rl_now_us() - start_us >= cmd->timeout_ms * 1000)
+	if (own)
 		rl_cmd_fail(cmd, stage, "%s: timed out after %lldms while %s",
 			    c->where, (long long)cmd->timeout_ms,
 			    stage_doing(stage));
@@ -615,7 +615,7 @@ static void conn_fail(struct conn *c, enum rl_cmd_status status,
 		if (!ch->cmd)
 			continue;
 		if (status == RL_CMD_TIMEOUT) {
-			cmd_timeout(c, ch->cmd, s, ch->start_us);
+			cmd_timeout(c, ch->cmd, s, ch->start_us, false);
 		} else {
 			rl_cmd_fail(ch->cmd, s, "%s: %s", c->where, why);
 			if (ch->start_us)
@@ -626,7 +626,7 @@ static void conn_fail(struct conn *c, enum rl_cmd_status status,
 	}
 	for (i = c->qhead; i < c->nq; i++) {
 		if (status == RL_CMD_TIMEOUT)
-			cmd_timeout(c, c->queue[i], stage, 0);
+			cmd_timeout(c, c->queue[i], stage, 0, false);
 		else
 			rl_cmd_fail(c->queue[i], stage, "%s: %s", c->where,
 				    why);
@@ -1195,8 +1195,10 @@ static int chan_step(struct conn *c, size_t i, int64_t now)
 			c->refused = false;
 			ch->st = CH_EXEC;
 			ch->start_us = rl_now_us();
+			/* rounded up: the duration is never below it */
 			if (ch->cmd->timeout_ms > 0)
-				ch->deadline_ms = now + ch->cmd->timeout_ms;
+				ch->deadline_ms = (ch->start_us + 999) / 1000 +
+						  ch->cmd->timeout_ms;
 			progress = PROGRESS;
 			break;
 		case CH_EXEC:
@@ -1278,7 +1280,7 @@ static void chan_timeouts(struct conn *c, int64_t now)
 
 		if (!ch->cmd || ch->st < CH_READ || now < ch->deadline_ms)
 			continue;
-		cmd_timeout(c, ch->cmd, RL_STAGE_COMMAND, ch->start_us);
+		cmd_timeout(c, ch->cmd, RL_STAGE_COMMAND, ch->start_us, true);
 		ch->cmd = NULL;
 		if (ch->st == CH_READ)
 			ch->st = CH_CLOSE;

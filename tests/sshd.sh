@@ -115,9 +115,25 @@ sshd_stop() {
 
 # Runs the ssh backend driver (tests/ssh_drive) with the test's files;
 # extra options first, commands on stdin.
+# A run that exits non-zero (a crash, a leak found by ASan) is recorded
+# for sshd_drive_ok.
 sshd_drive() {
+	LSAN_OPTIONS="suppressions=$top_srcdir/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
+	ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
 	"$top_builddir/tests/ssh_drive" -k "$SSHD_DIR/known_hosts" \
-		-u "$SSHD_USER" "$@"
+		-u "$SSHD_USER" "$@" 2>>"$SSHD_DIR/drive.err" ||
+		echo "exit $? of: ssh_drive $*" >>"$SSHD_DIR/drive.fail"
+}
+
+# One test: every sshd_drive run exited 0 (shows their stderr if not).
+sshd_drive_ok() {
+	if [ -s "$SSHD_DIR/drive.fail" ]; then
+		ok 1 "every ssh_drive run exited 0 (no crash, no leak)"
+		sed 's/^/#   /' "$SSHD_DIR/drive.fail" "$SSHD_DIR/drive.err" |
+			head -40
+	else
+		ok 0 "every ssh_drive run exited 0 (no crash, no leak)"
+	fi
 }
 
 # Field F (status, stage, exit, ...) of command I of batch B in output O.

@@ -63,4 +63,5 @@ is "$(field "$out" 1 0 status)" timeout "... in the next batch as well"
 sleep 1.5
 pgrep -u "$SSHD_USER" -f "sleep $marker" >/dev/null
 ok $((! $?)) "a command cut by the batch deadline does not survive"
+sshd_drive_ok
 done_testing

@@ -128,4 +128,5 @@ if command -v ssh-agent >/dev/null; then
 	is "$(field "$out" 0 0 status)" exited \
 		"no identity: the agent's second key is accepted"
 fi
+sshd_drive_ok
 done_testing

@@ -58,4 +58,5 @@ is "$n3" 7 "... that host's commands are FAILED or TIMEOUT"
 like "$out" "host=h3 status=failed stage=(command|exec) .*connection lost" \
 	"... saying the connection was lost"
 [ "$ms" -lt 3000 ]; ok $? "... and nothing hangs ($ms ms after the kill)"
+sshd_drive_ok
 done_testing
