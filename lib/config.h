@@ -8,12 +8,37 @@
  *   [host "NAME"]        one host
  *   [application "APP"]  optional: description, parallel
  *   [component "APP/NAME"] one component
- * Keys are listed in README.md ("Configuration reference"). Unknown keys and
- * sections, duplicates, bad values: errors. Comments stand on their own
- * line: a value containing whitespace then ';' is refused (inih would cut
- * it). Lines over 199 characters, section or key names over 49 are refused
- * (inih would cut them). Indented continuation lines join the value with a
- * space. Every error is one line "FILE:LINE: [section: ]key 'k': problem".
+ * Every key is shown, with its default, in conf/relance.ini.example.
+ *
+ * The dialect, stricter than inih so that nothing is ever cut silently:
+ *  - Unknown sections and keys, a key twice in one section (include
+ *    excepted), bad values: errors. [relance] and [ssh] may appear again
+ *    (in another file); their keys still may be set only once.
+ *  - Comments stand on their own line ('#' or ';' first). A value whose
+ *    line has whitespace then ';' is refused (inih would cut it there).
+ *  - Lines over 199 characters, section headers (the text between the
+ *    brackets) or key names over 49 are refused (inih would cut them).
+ *  - Indented lines continue the value before them, joined with one space;
+ *    an indented line starting with '#' or ';' inside a value is refused
+ *    (inih would drop it as a comment). `key: value` is refused.
+ *  - include = GLOB...: space-separated patterns, relative to the
+ *    including file's directory (to the current directory for a string),
+ *    read in sorted order where the include stands. A pattern without a
+ *    wildcard must name an existing file; one with a wildcard may match
+ *    nothing (an empty conf.d/ is fine). An include cycle is an error.
+ *  - After reading: a component needs host, check, start and stop; an ssh
+ *    host needs known_hosts in [ssh]; an ssh host's address defaults to
+ *    its name; node defaults to this machine's hostname. Then the model is
+ *    resolved (unknown requirements, cycles), its message passed up as is.
+ *
+ * Every error is one line "FILE:LINE: [SECTION: ]problem", SECTION being
+ * "component 'fx/a'", "host 'h'", "application 'fx'" or "section 'ssh'":
+ *   fx.ini:12: component 'fx/pricer': unknown key 'retrys'
+ *   fx.ini:14: component 'fx/pricer': key 'stop': ' ;' would start a
+ *     comment and cut the command; put comments on their own line
+ *   fx.ini:9: line too long (max 199 characters); continue the value on an
+ *     indented next line
+ *   b.ini:3: duplicate component 'fx/a' (first defined at a.ini:7)
  */
 #ifndef RL_CONFIG_H
 #define RL_CONFIG_H
@@ -29,9 +54,12 @@ enum {
 /*
  * Reads PATH and every file it includes, then resolves the model. A file
  * writable by group or others, or owned by someone other than root or the
- * caller, is refused ("PATH: refused: writable by group or others (mode
- * 0664); chmod go-w PATH"). On success *out is a resolved model the caller
- * frees with rl_model_free(); on failure *out is untouched and err says
+ * caller (effective uid), is refused ("PATH: refused: writable by group or
+ * others (mode 0664); chmod go-w PATH", "PATH: refused: owned by uid 1000,
+ * neither root nor the caller (uid 0); chown root PATH"); flags
+ * RL_CONFIG_NO_PERMS skips that check. A file that cannot be opened gives
+ * "cannot open 'PATH': no such file". On success *out is a resolved model the
+ * caller frees with rl_model_free(); on failure *out is untouched and err says
  * where. Blocks only on file I/O.
  */
 int rl_config_load(const char *path, unsigned flags, struct rl_model **out,
@@ -39,7 +67,8 @@ int rl_config_load(const char *path, unsigned flags, struct rl_model **out,
 
 /*
  * The same from a string; NAME stands for the file name in messages and
- * includes are relative to the current directory.
+ * includes are relative to the current directory (included files are
+ * checked as above unless RL_CONFIG_NO_PERMS).
  */
 int rl_config_load_string(const char *text, const char *name, unsigned flags,
 			  struct rl_model **out, struct rl_err *err);

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "build.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,585 @@
-#include "config.h"
+#include "build.h"
 
-/* placeholder: see the module header */
-extern int rl_placeholder_journal;
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "util.h"
+
+struct rl_journal {
+	int fd;
+	char *path;
+};
+
+/* The fields in the order they are written; the offsets say where. */
+enum field_type { F_STR, F_INT };
+
+static const struct field {
+	const char *name;
+	enum field_type type;
+	size_t off;
+} fields[] = {
+    {"ts", F_INT, offsetof(struct rl_journal_rec, ts_ms)},
+    {"node", F_STR, offsetof(struct rl_journal_rec, node)},
+    {"user", F_STR, offsetof(struct rl_journal_rec, user)},
+    {"pid", F_INT, offsetof(struct rl_journal_rec, pid)},
+    {"run", F_STR, offsetof(struct rl_journal_rec, run)},
+    {"event", F_STR, offsetof(struct rl_journal_rec, event)},
+    {"phase", F_STR, offsetof(struct rl_journal_rec, phase)},
+    {"action", F_STR, offsetof(struct rl_journal_rec, action)},
+    {"component", F_STR, offsetof(struct rl_journal_rec, component)},
+    {"host", F_STR, offsetof(struct rl_journal_rec, host)},
+    {"command", F_STR, offsetof(struct rl_journal_rec, command)},
+    {"exit", F_INT, offsetof(struct rl_journal_rec, exit_code)},
+    {"signal", F_INT, offsetof(struct rl_journal_rec, signal)},
+    {"duration_ms", F_INT, offsetof(struct rl_journal_rec, duration_ms)},
+    {"result", F_STR, offsetof(struct rl_journal_rec, result)},
+    {"message", F_STR, offsetof(struct rl_journal_rec, message)},
+    {"reason", F_STR, offsetof(struct rl_journal_rec, reason)},
+    {"author", F_STR, offsetof(struct rl_journal_rec, author)},
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const char **str_field(struct rl_journal_rec *r, const struct field *f)
+{
+	return (const char **)(void *)((char *)r + f->off);
+}
+
+static int64_t *int_field(struct rl_journal_rec *r, const struct field *f)
+{
+	return (int64_t *)(void *)((char *)r + f->off);
+}
+
+void rl_journal_rec_init(struct rl_journal_rec *r)
+{
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++) {
+		if (fields[i].type == F_STR)
+			*str_field(r, &fields[i]) = NULL;
+		else
+			*int_field(r, &fields[i]) = -1;
+	}
+	r->ts_ms = 0;
+	r->pid = 0;
+}
+
+static void put_time(struct rl_buf *b, int64_t ts_ms)
+{
+	time_t secs = (time_t)(ts_ms / 1000);
+	int ms = (int)(ts_ms % 1000);
+	struct tm tm;
+	char tmp[64];
+
+	if (ms < 0) {
+		ms += 1000;
+		secs--;
+	}
+	if (gmtime_r(&secs, &tm) == NULL ||
+	    strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		b->oom = true; /* cannot happen for a sane clock */
+		return;
+	}
+	rl_buf_printf(b, "\"time\":\"%s.%03dZ\",", tmp, ms);
+}
+
+char *rl_journal_format(const struct rl_journal_rec *r)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	struct rl_journal_rec rec = *r;
+	const char *sep = "";
+	size_t i;
+
+	if (rec.ts_ms == 0)
+		rec.ts_ms = rl_wall_ms();
+	if (rec.pid == 0)
+		rec.pid = getpid();
+	rl_buf_puts(&b, "{");
+	if (rec.ts_ms >= 0)
+		put_time(&b, rec.ts_ms);
+	for (i = 0; i < NFIELDS; i++) {
+		const struct field *f = &fields[i];
+
+		if (f->type == F_STR) {
+			const char *s = *str_field(&rec, f);
+
+			if (s == NULL)
+				continue;
+			rl_buf_printf(&b, "%s\"%s\":", sep, f->name);
+			rl_buf_json_str(&b, s);
+		} else {
+			int64_t v = *int_field(&rec, f);
+
+			if (v == -1 ||
+			    (f->off == offsetof(struct rl_journal_rec, ts_ms) &&
+			     v < 0))
+				continue;
+			rl_buf_printf(&b, "%s\"%s\":%lld", sep, f->name,
+				      (long long)v);
+		}
+		sep = ",";
+	}
+	rl_buf_puts(&b, "}\n");
+	return rl_buf_detach(&b);
+}
+
+struct rl_journal *rl_journal_open(const char *path, struct rl_err *err)
+{
+	struct rl_journal *j;
+
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		goto oom;
+	j->fd = -1;
+	j->path = strdup(path);
+	if (j->path == NULL)
+		goto oom;
+	/* read access too: to find and cut a torn tail (see below) */
+	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+		     0640);
+	if (j->fd < 0) {
+		rl_err_set(err, "cannot open journal '%s': %s", path,
+			   strerror(errno));
+		goto fail;
+	}
+	return j;
+oom:
+	rl_err_set(err, "cannot open journal '%s': out of memory", path);
+fail:
+	rl_journal_close(j);
+	return NULL;
+}
+
+void rl_journal_close(struct rl_journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	free(j->path);
+	free(j);
+}
+
+const char *rl_journal_path(const struct rl_journal *j)
+{
+	return j->path;
+}
+
+/*
+ * A writer that died in the middle of a record (power loss before the
+ * data reached the disk) leaves a line without its newline. Appending
+ * after it would glue our record onto that fragment and turn a torn last
+ * line, which readers skip, into a bad line in the middle, which they
+ * refuse. So, holding the lock, cut the file back to its last newline.
+ * Called with the flock held; size is the file's size.
+ */
+static int cut_torn_tail(int fd, off_t size)
+{
+	char chunk[4096];
+	off_t pos = size;
+	ssize_t n, i;
+
+	if (size == 0)
+		return 0;
+	if (pread(fd, chunk, 1, size - 1) != 1)
+		return -1;
+	if (chunk[0] == '\n')
+		return 0;
+	while (pos > 0) {
+		size_t want =
+		    pos > (off_t)sizeof(chunk) ? sizeof(chunk) : (size_t)pos;
+
+		n = pread(fd, chunk, want, pos - (off_t)want);
+		if (n != (ssize_t)want)
+			return -1;
+		for (i = n - 1; i >= 0; i--)
+			if (chunk[i] == '\n')
+				return ftruncate(fd, pos - (off_t)want + i + 1);
+		pos -= (off_t)want;
+	}
+	return ftruncate(fd, 0);
+}
+
+int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
+		      struct rl_err *err)
+{
+	char *line = NULL;
+	size_t len;
+	ssize_t n;
+	struct stat st;
+	int locked = 0, ret = -1, e;
+
+	line = rl_journal_format(r);
+	if (line == NULL) {
+		rl_err_set(err, "cannot write journal '%s': out of memory",
+			   j->path);
+		goto out;
+	}
+	len = strlen(line);
+	while (flock(j->fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			rl_err_set(err, "cannot lock journal '%s': %s", j->path,
+				   strerror(errno));
+			goto out;
+		}
+	}
+	locked = 1;
+	if (fstat(j->fd, &st) < 0) {
+		rl_err_set(err, "cannot stat journal '%s': %s", j->path,
+			   strerror(errno));
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && cut_torn_tail(j->fd, st.st_size) < 0) {
+		rl_err_set(err, "cannot repair torn end of journal '%s': %s",
+			   j->path, strerror(errno));
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && fstat(j->fd, &st) < 0) {
+		rl_err_set(err, "cannot stat journal '%s': %s", j->path,
+			   strerror(errno));
+		goto out;
+	}
+	do
+		n = write(j->fd, line, len);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)len) {
+		if (n < 0)
+			rl_err_set(err, "cannot write journal '%s': %s",
+				   j->path, strerror(errno));
+		else
+			rl_err_set(err,
+				   "cannot write journal '%s': short write "
+				   "(%zd of %zu bytes)",
+				   j->path, n, len);
+		/* take the fragment back so the next record starts clean */
+		if (n > 0 && S_ISREG(st.st_mode) &&
+		    ftruncate(j->fd, st.st_size) < 0)
+			rl_err_prefix(err,
+				      "journal '%s' left with a torn "
+				      "last line",
+				      j->path);
+		goto out;
+	}
+	if (fdatasync(j->fd) < 0) {
+		e = errno;
+		/* a character device (/dev/null) has nothing to sync */
+		if (!(e == EINVAL && !S_ISREG(st.st_mode))) {
+			rl_err_set(err, "cannot sync journal '%s': %s", j->path,
+				   strerror(e));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (locked)
+		flock(j->fd, LOCK_UN);
+	free(line);
+	return ret;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+struct parser {
+	char *p; /* read position, in the caller's store */
+};
+
+static void skip_ws(struct parser *ps)
+{
+	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' ||
+	       *ps->p == '\r')
+		ps->p++;
+}
+
+static int hex4(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static char *put_utf8(char *w, unsigned cp)
+{
+	if (cp < 0x80) {
+		*w++ = (char)cp;
+	} else if (cp < 0x800) {
+		*w++ = (char)(0xc0 | (cp >> 6));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*w++ = (char)(0xe0 | (cp >> 12));
+		*w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*w++ = (char)(0xf0 | (cp >> 18));
+		*w++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return w;
+}
+
+/*
+ * Decodes a JSON string in place: the decoded text is never longer than
+ * its escaped form, so it is written over it, NUL-terminated. Returns the
+ * start of the text, or NULL if the string is malformed.
+ */
+static char *parse_string(struct parser *ps)
+{
+	char *start, *w, *r = ps->p;
+	unsigned cp, lo;
+
+	if (*r != '"')
+		return NULL;
+	start = w = ++r;
+	for (;;) {
+		unsigned char c = (unsigned char)*r;
+
+		if (c == '"')
+			break;
+		if (c < 0x20) /* NUL (end of line) or a raw control char */
+			return NULL;
+		if (c != '\\') {
+			*w++ = *r++;
+			continue;
+		}
+		r++;
+		switch (*r++) {
+		case '"':
+			*w++ = '"';
+			break;
+		case '\\':
+			*w++ = '\\';
+			break;
+		case '/':
+			*w++ = '/';
+			break;
+		case 'b':
+			*w++ = '\b';
+			break;
+		case 'f':
+			*w++ = '\f';
+			break;
+		case 'n':
+			*w++ = '\n';
+			break;
+		case 'r':
+			*w++ = '\r';
+			break;
+		case 't':
+			*w++ = '\t';
+			break;
+		case 'u':
+			if (hex4(r, &cp) < 0)
+				return NULL;
+			r += 4;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return NULL;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (r[0] != '\\' || r[1] != 'u' ||
+				    hex4(r + 2, &lo) < 0 || lo < 0xdc00 ||
+				    lo > 0xdfff)
+					return NULL;
+				r += 6;
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				     (lo - 0xdc00);
+			}
+			if (cp == 0) /* a C string cannot hold it */
+				return NULL;
+			w = put_utf8(w, cp);
+			break;
+		default:
+			return NULL;
+		}
+	}
+	ps->p = r + 1;
+	*w = '\0';
+	return start;
+}
+
+static int parse_int(struct parser *ps, int64_t *out)
+{
+	char *p = ps->p;
+	bool neg = false;
+	uint64_t v = 0, limit;
+
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	if (*p == '0' && p[1] >= '0' && p[1] <= '9')
+		return -1;
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (limit - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (*p == '.' || *p == 'e' || *p == 'E')
+		return -1;
+	if (neg)
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	else
+		*out = (int64_t)v;
+	ps->p = p;
+	return 0;
+}
+
+/* One "key": value pair into r; unknown keys are skipped (a newer
+ * relance may add fields) but must still hold a string or an integer. */
+static int parse_member(struct parser *ps, struct rl_journal_rec *r)
+{
+	const struct field *f = NULL;
+	const char *key, *s;
+	int64_t v;
+	size_t i;
+
+	key = parse_string(ps);
+	if (key == NULL)
+		return -1;
+	skip_ws(ps);
+	if (*ps->p++ != ':')
+		return -1;
+	skip_ws(ps);
+	for (i = 0; i < NFIELDS; i++)
+		if (strcmp(key, fields[i].name) == 0)
+			f = &fields[i];
+	if (*ps->p == '"') {
+		s = parse_string(ps);
+		if (s == NULL)
+			return -1;
+		if (f != NULL && f->type != F_STR)
+			return -1;
+		if (f != NULL)
+			*str_field(r, f) = s;
+	} else {
+		if (parse_int(ps, &v) < 0)
+			return -1;
+		if (f != NULL && f->type != F_INT)
+			return -1;
+		if (f != NULL)
+			*int_field(r, f) = v;
+	}
+	return 0;
+}
+
+int rl_journal_parse_line(const char *line, struct rl_journal_rec *r,
+			  char **store)
+{
+	struct rl_journal_rec rec;
+	struct parser ps;
+	char *copy;
+
+	*store = NULL;
+	copy = strdup(line);
+	if (copy == NULL)
+		return -1;
+	rl_journal_rec_init(&rec);
+	/* a record read back has no "now" to fill: absent stays absent */
+	rec.ts_ms = -1;
+	rec.pid = -1;
+	ps.p = copy;
+	skip_ws(&ps);
+	if (*ps.p++ != '{')
+		goto bad;
+	skip_ws(&ps);
+	if (*ps.p == '}') {
+		ps.p++;
+	} else {
+		for (;;) {
+			if (parse_member(&ps, &rec) < 0)
+				goto bad;
+			skip_ws(&ps);
+			if (*ps.p == '}') {
+				ps.p++;
+				break;
+			}
+			if (*ps.p++ != ',')
+				goto bad;
+			skip_ws(&ps);
+		}
+	}
+	skip_ws(&ps);
+	if (*ps.p != '\0')
+		goto bad;
+	*r = rec;
+	*store = copy;
+	return 0;
+bad:
+	free(copy);
+	return -1;
+}
+
+int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
+		    struct rl_err *err)
+{
+	FILE *f;
+	char *line = NULL, *store = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0, bad_line = 0;
+	struct rl_journal_rec rec;
+	int ret = 0;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return rl_err_set(err, "cannot read journal '%s': %s", path,
+				  strerror(errno));
+	}
+	errno = 0;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (bad_line != 0) {
+			/* something follows the bad line: it was not torn */
+			ret = rl_err_set(err, "%s:%ld: not a journal record",
+					 path, bad_line);
+			goto out;
+		}
+		/* a NUL inside the line (a torn block of zeros) is bad too */
+		if (strlen(line) != (size_t)n ||
+		    rl_journal_parse_line(line, &rec, &store) < 0) {
+			bad_line = lineno;
+			continue;
+		}
+		ret = cb(&rec, ctx);
+		free(store);
+		store = NULL;
+		if (ret != 0)
+			goto out;
+		errno = 0;
+	}
+	if (ferror(f))
+		ret = rl_err_set(err, "cannot read journal '%s': %s", path,
+				 strerror(errno ? errno : EIO));
+	/* a bad last line is a record being written, or torn: skipped */
+out:
+	free(line);
+	fclose(f);
+	return ret;
+}

@@ -9,9 +9,16 @@
  *
  * Fields (absent ones are left out of the line):
  *   time "2026-11-24T03:12:05.123Z", ts (ms since epoch), node, user, pid,
- *   run (id shared by the records of one action), event, action, component,
- *   host, command, exit (int), signal (int), duration_ms (int), result,
- *   message, reason, author
+ *   run (id shared by the records of one action), event, phase, action,
+ *   component, host, command, exit (int), signal (int), duration_ms (int),
+ *   result, message, reason, author
+ * in that order. Strings are escaped as JSON (control characters as \uXXXX)
+ * so a record is always one line.
+ *
+ * A writer that died in the middle of a record leaves a last line without
+ * its newline: rl_journal_append() cuts that fragment off (under the lock)
+ * before it writes, so that its record does not get glued onto it. A short
+ * write is taken back the same way.
  */
 #ifndef RL_JOURNAL_H
 #define RL_JOURNAL_H
@@ -55,7 +62,9 @@ struct rl_journal *rl_journal_open(const char *path, struct rl_err *err);
 void rl_journal_close(struct rl_journal *j);
 const char *rl_journal_path(const struct rl_journal *j);
 
-/* Appends one record, whole and synced, or fails with err set. */
+/* Appends one record, whole and synced, or fails with err set ("cannot
+ * write journal 'PATH': No space left on device"). Blocks while another
+ * process holds the journal's flock (that is, for one write and sync). */
 int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 		      struct rl_err *err);
 
@@ -68,13 +77,20 @@ char *rl_journal_format(const struct rl_journal_rec *r);
  * (strings borrowed for the call only). A torn or foreign line is
  * reported through err only if it is not the last line; CB returning
  * non-zero stops the read and is returned. A missing file reads as empty.
+ * Returns 0, CB's value, or -1 with "PATH:N: not a journal record" (or
+ * "cannot read journal 'PATH': ..."). Takes no lock: a record being
+ * written is at worst an unfinished last line, which is skipped.
  */
 typedef int (*rl_journal_cb)(const struct rl_journal_rec *r, void *ctx);
 int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
 		    struct rl_err *err);
 
 /* Parses one line into R, strings pointing into the copy kept in *store
- * (caller frees *store). Returns 0, or -1 if it is not a record. */
+ * (caller frees *store). Returns 0, or -1 if it is not a record (then
+ * *store is NULL). Absent fields read as NULL or -1 (ts and pid too);
+ * unknown fields holding a string or an integer are skipped; any other
+ * value (float, true, null, object), a raw control character, a lone
+ * surrogate or \u0000 makes the line not a record. */
 int rl_journal_parse_line(const char *line, struct rl_journal_rec *r,
 			  char **store);
 

@@ -1,4 +1,281 @@
-#include "config.h"
+#include "build.h"
 
-/* placeholder: see the module header */
-extern int rl_placeholder_lock;
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "util.h"
+
+struct rl_lock {
+	size_t n;
+	int *fds;
+};
+
+/* How long a refused comer waits for the holder to finish writing who it
+ * is (it takes the lock first, then writes). */
+#define OWNER_WAIT_TRIES 20
+#define OWNER_WAIT_NS (10 * 1000 * 1000)
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "fx/pricer" -> "fx%2Fpricer.lock": only [A-Za-z0-9._-] stay as they are,
+ * so no name can climb out of lock_dir or collide with another. */
+static void lock_path(struct rl_buf *b, const char *dir, const char *name)
+{
+	const unsigned char *p;
+
+	rl_buf_printf(b, "%s/", dir);
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '-')
+			rl_buf_append(b, (const char *)p, 1);
+		else
+			rl_buf_printf(b, "%%%02X", *p);
+	}
+	rl_buf_puts(b, ".lock");
+}
+
+/* mkdir -p with mode 0755 for what is missing. */
+static int make_dir(const char *dir, struct rl_err *err)
+{
+	struct stat st;
+	char *tmp, *p, c;
+	int ret = -1;
+
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		return rl_err_set(
+		    err, "cannot create lock directory '%s': not a directory",
+		    dir);
+	}
+	tmp = strdup(dir);
+	if (tmp == NULL)
+		return rl_err_set(
+		    err, "cannot create lock directory '%s': out of memory",
+		    dir);
+	for (p = tmp + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST) {
+			rl_err_set(err, "cannot create lock directory '%s': %s",
+				   dir, strerror(errno));
+			goto out;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	if (stat(dir, &st) < 0) {
+		rl_err_set(err, "cannot create lock directory '%s': %s", dir,
+			   strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		rl_err_set(err,
+			   "cannot create lock directory '%s': not a directory",
+			   dir);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tmp);
+	return ret;
+}
+
+static void owner_text(struct rl_buf *b, const char *what)
+{
+	struct passwd pw, *pwp = NULL;
+	struct utsname un;
+	char pwbuf[1024], since[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	const char *p;
+
+	rl_buf_printf(b, "pid=%ld\n", (long)getpid());
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
+	    pwp != NULL)
+		rl_buf_printf(b, "user=%s\n", pw.pw_name);
+	else
+		rl_buf_printf(b, "user=%ld\n", (long)geteuid());
+	rl_buf_printf(b, "node=%s\n", uname(&un) == 0 ? un.nodename : "?");
+	if (localtime_r(&now, &tm) != NULL &&
+	    strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm) > 0)
+		rl_buf_printf(b, "since=%s\n", since);
+	/* last, so that a reader sees a whole record when it sees "what" */
+	rl_buf_puts(b, "what=");
+	for (p = what != NULL ? what : "?"; *p != '\0'; p++)
+		rl_buf_append(b, *p == '\n' || *p == '\r' ? " " : p, 1);
+	rl_buf_puts(b, "\n");
+}
+
+struct owner {
+	const char *pid, *node, *since, *what;
+};
+
+/* Splits the owner text (in place) into its fields. */
+static void owner_parse(char *text, struct owner *o)
+{
+	char *line = text, *nl;
+
+	memset(o, 0, sizeof(*o));
+	while (line != NULL && *line != '\0') {
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		if (strncmp(line, "pid=", 4) == 0)
+			o->pid = line + 4;
+		else if (strncmp(line, "node=", 5) == 0)
+			o->node = line + 5;
+		else if (strncmp(line, "since=", 6) == 0)
+			o->since = line + 6;
+		else if (strncmp(line, "what=", 5) == 0)
+			o->what = line + 5;
+		line = nl;
+	}
+}
+
+/* Reads who holds FD's lock; the holder may still be writing it. */
+static int refuse(int fd, const char *name, struct rl_err *err)
+{
+	char text[2048];
+	const struct timespec pause = {0, OWNER_WAIT_NS};
+	struct owner o;
+	ssize_t n = 0;
+	int i;
+
+	for (i = 0; i < OWNER_WAIT_TRIES; i++) {
+		n = pread(fd, text, sizeof(text) - 1, 0);
+		text[n > 0 ? n : 0] = '\0';
+		if (n > 0 && text[n - 1] == '\n' && strstr(text, "what="))
+			break;
+		nanosleep(&pause, NULL);
+	}
+	owner_parse(text, &o);
+	if (o.what == NULL || o.pid == NULL)
+		return rl_err_set(
+		    err, "%s: another action is in progress (holder unknown)",
+		    name);
+	return rl_err_set(
+	    err,
+	    "%s: another action is in progress: %.200s (pid %.20s on "
+	    "%.64s) since %.32s",
+	    name, o.what, o.pid, o.node ? o.node : "?",
+	    o.since ? o.since : "?");
+}
+
+void rl_lock_release(struct rl_lock *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = l->n; i > 0; i--) {
+		/* forget the owner before letting go; ignore failure, the
+		 * next holder rewrites it anyway */
+		if (ftruncate(l->fds[i - 1], 0) < 0) {
+			/* nothing to do */
+		}
+		close(l->fds[i - 1]);
+	}
+	free(l->fds);
+	free(l);
+}
+
+int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
+		    const char *what, struct rl_lock **out, struct rl_err *err)
+{
+	struct rl_buf path = RL_BUF_INIT, owner = RL_BUF_INIT;
+	const char **sorted = NULL;
+	struct rl_lock *l = NULL;
+	size_t i;
+	ssize_t w;
+	int fd;
+
+	for (i = 0; i < n; i++)
+		if (names[i] == NULL || names[i][0] == '\0') {
+			rl_err_set(err, "cannot lock an empty component name");
+			goto fail;
+		}
+	if (make_dir(lock_dir, err) < 0)
+		goto fail;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		goto oom;
+	sorted = calloc(n + 1, sizeof(*sorted));
+	l->fds = calloc(n + 1, sizeof(*l->fds));
+	if (sorted == NULL || l->fds == NULL)
+		goto oom;
+	memcpy(sorted, names, n * sizeof(*sorted));
+	/* one order for everyone, so two overlapping sets cannot each hold
+	 * what the other waits for */
+	qsort(sorted, n, sizeof(*sorted), cmp_names);
+	owner_text(&owner, what);
+	if (owner.oom)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		/* the same name twice would be refused by our own lock */
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		rl_buf_reset(&path);
+		lock_path(&path, lock_dir, sorted[i]);
+		if (path.oom)
+			goto oom;
+		fd = open(path.data,
+			  O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			  0644);
+		if (fd < 0) {
+			rl_err_set(err, "%s: cannot open lock file '%s': %s",
+				   sorted[i], path.data, strerror(errno));
+			goto fail;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno == EWOULDBLOCK)
+				refuse(fd, sorted[i], err);
+			else
+				rl_err_set(err, "%s: cannot lock '%s': %s",
+					   sorted[i], path.data,
+					   strerror(errno));
+			close(fd);
+			goto fail;
+		}
+		l->fds[l->n++] = fd;
+		errno = 0;
+		if (ftruncate(fd, 0) < 0 ||
+		    (w = pwrite(fd, owner.data, owner.len, 0)) < 0 ||
+		    (size_t)w != owner.len) {
+			rl_err_set(err, "%s: cannot write lock file '%s': %s",
+				   sorted[i], path.data,
+				   errno ? strerror(errno) : "short write");
+			goto fail;
+		}
+	}
+	rl_buf_free(&path);
+	rl_buf_free(&owner);
+	free(sorted);
+	*out = l;
+	return 0;
+oom:
+	rl_err_set(err, "cannot take locks: out of memory");
+fail:
+	rl_lock_release(l);
+	rl_buf_free(&path);
+	rl_buf_free(&owner);
+	free(sorted);
+	return -1;
+}

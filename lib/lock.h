@@ -7,6 +7,14 @@
  * writes who it is into the file (pid, user, node, what, since) so a
  * refused second comer can say who holds it. The lock across monitoring
  * nodes (on the component's host) is issue 5.
+ *
+ * File names: every byte of the name outside [A-Za-z0-9._-] becomes %XX,
+ * so "../x" is "..%2Fx.lock", inside lock_dir. The file holds, after the
+ * holder has truncated it and written it in one pwrite():
+ *   pid=4242\n user=alice\n node=mon-1\n since=2026-11-24 03:12:05\n
+ *   what=relancectl restart fx/pricer by alice\n   (no spaces; "what" last,
+ *   newlines in it become spaces; "since" is local time)
+ * and is emptied (not removed: that would race with flock) on release.
  */
 #ifndef RL_LOCK_H
 #define RL_LOCK_H
@@ -25,6 +33,12 @@ struct rl_lock;
  *   "fx/pricer: another action is in progress: relancectl restart
  *    fx/pricer by alice (pid 4242 on mon-1) since 2026-11-24 03:12:05"
  * On success *out is the held set: rl_lock_release() frees it.
+ * A name given twice is taken once; an empty name is refused. The same
+ * process asking again for a component it holds is refused like anyone.
+ * Never blocks on a lock, but a refused comer waits up to ~200 ms for a
+ * holder that has just taken the lock to write who it is; if it never
+ * does, the message says "(holder unknown)". Locks are opened O_CLOEXEC:
+ * commands run by exec do not inherit them.
  */
 int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		    const char *what, struct rl_lock **out, struct rl_err *err);

@@ -101,8 +101,10 @@ struct rl_component {
 	enum rl_check_mode check_mode;
 	char *description;	/* NULL if none */
 
-	/* requirement names as written (full names after resolve) */
+	/* requirement names as written (full names after resolve), and where
+	   each was written */
 	char **requires_names;
+	struct rl_where *requires_where;
 	size_t n_requires;
 	/* set by resolve */
 	struct rl_component **requires;	/* n_requires entries */
@@ -125,6 +127,7 @@ struct rl_component {
 
 struct rl_app {
 	char *name;
+	bool declared;		/* has its own [application] section */
 	char *description;	/* NULL if none */
 	int parallel;		/* 0: site's */
 	struct rl_component **components; /* in topological order */
@@ -164,12 +167,20 @@ struct rl_component *rl_model_add_component(struct rl_model *m,
 					    const char *name,
 					    struct rl_where where,
 					    struct rl_err *err);
+/* An application is created by its first component; rl_model_add_app is
+ * for an [application] section, and returns the existing app if only
+ * components created it so far (a second section is a duplicate). */
 struct rl_app *rl_model_add_app(struct rl_model *m, const char *name,
 				struct rl_where where, struct rl_err *err);
 
-/* Adds one requirement name to c (a full name, or NAME within c's app). */
+/*
+ * Adds one requirement name to c (a full name, or NAME within c's app),
+ * written at WHERE (the `requires` line; cycle errors point there). The
+ * same requirement twice is an error.
+ */
 int rl_model_add_require(struct rl_model *m, struct rl_component *c,
-			 const char *name, struct rl_err *err);
+			 const char *name, struct rl_where where,
+			 struct rl_err *err);
 
 /* Keeps a copy of a file name for rl_where; returns it, NULL on OOM. */
 const char *rl_model_intern_file(struct rl_model *m, const char *file);

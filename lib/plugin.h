@@ -46,10 +46,14 @@ struct rl_range {
 /*
  * Parses a range; refuses empty text, start > end, junk ("1-2 3", "10:5",
  * "@", "~", "abc"), NaN, infinities. Error: "invalid range '10:5' (start
- * greater than end)".
+ * greater than end)". Numbers are [+-]digits[.digits] (no exponent, no
+ * hex); a missing start (":10") is refused, "~" says minus infinity; "~:"
+ * is valid and never alerts (with "@", always). At most 63 characters.
+ * *out is written only on success.
  */
 int rl_range_parse(const char *text, struct rl_range *out, struct rl_err *err);
-/* True when VALUE raises the alert of the range. */
+/* True when VALUE raises the alert of the range. Edges are inside. A NaN
+ * value (nothing measured) always alerts. */
 bool rl_range_alert(const struct rl_range *r, double value);
 
 /* Warning and critical ranges; a missing one never alerts. Plain struct. */
@@ -70,7 +74,10 @@ enum rl_state rl_thresholds_check(const struct rl_thresholds *t, double value);
  * Appends one perfdata item "'label'=value[uom];[warn];[crit];[min];[max]"
  * with a leading space when b is not empty. The label is quoted when it
  * has spaces, '=' or quotes ('' doubles a quote). NULL warn/crit/min/max
- * are left empty; trailing empty fields are dropped.
+ * are left empty; trailing empty fields are dropped. The value is printed
+ * as a plain decimal without needless zeros ("0.028", never "2.8e-02");
+ * a NaN or infinite value is "U". A '|' or control character in the label
+ * (which would break the plugin output) becomes '_'.
  */
 void rl_perf_append(struct rl_buf *b, const char *label, double value,
 		    const char *uom, const char *warn, const char *crit,
@@ -88,8 +95,9 @@ void rl_plugin_status_line(struct rl_buf *b, const char *prefix,
 /*
  * Parses a plugin -t value "SECONDS[:STATE]" (monitoring-plugins style,
  * e.g. "10", "30:CRITICAL"). SECONDS is a whole number 1..86400, or a
- * duration with a unit ("500ms"). Writes the timeout in ms and the state a
- * timeout reports (UNKNOWN by default).
+ * duration with a unit ("500ms"), from 1ms to 86400s. Writes the timeout
+ * in ms and the state a timeout reports (UNKNOWN by default), both only on
+ * success.
  */
 int rl_plugin_parse_timeout(const char *text, int64_t *ms,
 			    enum rl_state *state, struct rl_err *err);

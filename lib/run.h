@@ -33,6 +33,7 @@ struct rl_check_result {
 	char *long_output;	/* lines after the first, or NULL */
 	int64_t duration_us;
 	bool transport_failed;	/* the command could not run / timed out */
+	bool timed_out;		/* of those: it ran out of time */
 };
 
 /*

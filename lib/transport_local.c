@@ -1,4 +1,4 @@
-#include "config.h"
+#include "build.h"
 
 /* placeholder: see the module header */
 extern int rl_placeholder_transport_local;

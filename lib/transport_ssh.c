@@ -15,7 +15,7 @@
  * retried after one of the session's channels finished; on a deadline the
  * socket is dropped and the session freed without a goodbye.
  */
-#include "config.h"
+#include "build.h"
 
 #include <errno.h>
 #include <fcntl.h>

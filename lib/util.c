@@ -1,4 +1,4 @@
-#include "config.h"
+#include "build.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -223,7 +223,9 @@ void rl_buf_duration(struct rl_buf *b, int64_t ms)
 	if (ms < 1000)
 		rl_buf_printf(b, "%lldms", (long long)ms);
 	else if (ms < 60 * 1000)
-		rl_buf_printf(b, "%.1fs", (double)ms / 1000.0);
+		/* truncated, not rounded: 59999ms must not read "60.0s" */
+		rl_buf_printf(b, "%lld.%llds", (long long)(ms / 1000),
+			      (long long)(ms / 100 % 10));
 	else if (ms < 60 * 60 * 1000)
 		rl_buf_printf(b, "%lldm%02llds", (long long)(ms / 60000),
 			      (long long)(ms / 1000 % 60));

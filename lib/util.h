@@ -54,7 +54,7 @@ void rl_buf_free(struct rl_buf *b);
  * unless default_unit_ms is non-zero, in which case it counts in that unit.
  * Refuses signs, spaces, fractions, unknown units and overflow past
  * INT64_MAX ms. On success writes *ms and returns 0; else -1 with err set
- * to e.g. "invalid duration '5x' (use a number and ms, s, m, h or d)".
+ * to e.g. "invalid duration '5x' (use a whole number and ms, s, m, h or d)".
  */
 int rl_parse_duration(const char *text, int64_t default_unit_ms, int64_t *ms,
 		      struct rl_err *err);

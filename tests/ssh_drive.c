@@ -14,7 +14,7 @@
  * with newlines in the outputs shown as \n. The last line is
  * "batch=B wall_ms=N".
  */
-#include "config.h"
+#include "build.h"
 
 #include <poll.h>
 #include <stdarg.h>

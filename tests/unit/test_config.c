@@ -1,8 +1,975 @@
-#include <criterion/criterion.h>
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "rl_test.h"
+#include "util.h"
 
-Test(config, placeholder)
+static struct rl_model *m;
+static struct rl_err err;
+static char dir[256]; /* a temporary directory, "" if none */
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
 {
-	cr_assert(1);
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void teardown(void)
+{
+	rl_model_free(m);
+	m = NULL;
+	if (dir[0] != '\0')
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	dir[0] = '\0';
+	rl_test_fini();
+}
+
+TestSuite(config, .fini = teardown);
+
+/* A site with one ssh host "h1" and one local host "lo". */
+#define SITE                                                                   \
+	"[ssh]\n"                                                              \
+	"known_hosts = /etc/relance/known_hosts\n"                             \
+	"[host \"h1\"]\n"                                                      \
+	"[host \"lo\"]\n"                                                      \
+	"transport = local\n"
+
+/* One complete component; the section line is line 6 after SITE. */
+#define COMP_A                                                                 \
+	"[component \"fx/a\"]\n"                                               \
+	"host = h1\n"                                                          \
+	"check = true\n"                                                       \
+	"start = true\n"                                                       \
+	"stop = true\n"
+
+static int load(const char *text)
+{
+	rl_err_clear(&err);
+	return rl_config_load_string(text, "t.ini", RL_CONFIG_NO_PERMS, &m,
+				     &err);
+}
+
+/* TEXT must fail with exactly MSG. */
+static void refused(const char *text, const char *msg)
+{
+	cr_assert_eq(load(text), -1, "accepted:\n%s", text);
+	cr_assert_null(m);
+	cr_assert_str_eq(err.msg, msg);
+}
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/rl_test_config.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir), "%s", strerror(errno));
+}
+
+/* Writes DIR/NAME with MODE (exactly, whatever the umask); returns path. */
+static const char *write_file(const char *name, mode_t mode, const char *text)
+{
+	static char paths[8][PATH_MAX];
+	static int next;
+	char *path = paths[next++ % 8];
+	FILE *f;
+
+	snprintf(path, PATH_MAX, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(chmod(path, mode), 0);
+	return path;
+}
+
+static int load_file(const char *path, unsigned flags)
+{
+	rl_err_clear(&err);
+	return rl_config_load(path, flags, &m, &err);
+}
+
+static const char *fmt(const char *f, ...)
+    __attribute__((format(printf, 1, 2)));
+static const char *fmt(const char *f, ...)
+{
+	static char buf[2][2048];
+	static int next;
+	char *b = buf[next++ % 2];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(b, sizeof(buf[0]), f, ap);
+	va_end(ap);
+	return b;
+}
+
+/* --- a valid configuration ----------------------------------------------- */
+
+Test(config, every_key)
+{
+	struct rl_component *c, *d;
+	struct rl_host *h;
+	struct rl_app *a;
+
+	cr_assert_eq(load("; a comment\n"
+			  "# another\n"
+			  "[relance]\n"
+			  "journal        = /var/lib/relance/j.jsonl\n"
+			  "lock_dir       = /run/rl\n"
+			  "command_file   = /var/lib/nagios4/rw/nagios.cmd\n"
+			  "node           = mon-1\n"
+			  "parallel       = 6\n"
+			  "check_interval = 500ms\n"
+			  "\n"
+			  "[ssh]\n"
+			  "user            = relance\n"
+			  "identity        = /etc/relance/id_ed25519\n"
+			  "passphrase_file = /etc/relance/pass\n"
+			  "known_hosts     = /etc/relance/known_hosts\n"
+			  "timeout         = 7s\n"
+			  "max_channels    = 6\n"
+			  "max_handshakes  = 3\n"
+			  "\n"
+			  "[host \"fx-app-01\"]\n"
+			  "transport = ssh\n"
+			  "address   = 10.1.2.3\n"
+			  "port      = 2222\n"
+			  "user      = fx\n"
+			  "identity  = /etc/relance/fx_key\n"
+			  "shell     = powershell\n"
+			  "zone      = paris\n"
+			  "\n"
+			  "[host \"monitor\"]\n"
+			  "transport = local\n"
+			  "shell = cmd\n"
+			  "\n"
+			  "[application \"fx\"]\n"
+			  "description = Foreign exchange\n"
+			  "parallel    = 2\n"
+			  "\n"
+			  "[component \"fx/cache\"]\n"
+			  "host  = monitor\n"
+			  "check = true\n"
+			  "start = true\n"
+			  "stop  = true\n"
+			  "\n"
+			  "[component \"fx/pricer\"]\n"
+			  "host          = fx-app-01\n"
+			  "check         = /usr/lib/nagios/plugins/check_procs "
+			  "-C pricer\n"
+			  "check_mode    = plugin\n"
+			  "stop          = systemctl stop pricer\n"
+			  "start         = systemctl start pricer\n"
+			  "restart       = systemctl restart pricer\n"
+			  "requires      = cache\n"
+			  "description   = the pricer\n"
+			  "check_timeout = 3s\n"
+			  "start_timeout = 2m\n"
+			  "stop_timeout  = 45s\n"
+			  "heal          = soft:3\n"
+			  "restart_limit = 5/2h\n"),
+		     0, "%s", err.msg);
+
+	cr_assert_str_eq(m->site.journal, "/var/lib/relance/j.jsonl");
+	cr_assert_str_eq(m->site.lock_dir, "/run/rl");
+	cr_assert_str_eq(m->site.command_file,
+			 "/var/lib/nagios4/rw/nagios.cmd");
+	cr_assert_str_eq(m->site.node, "mon-1");
+	cr_assert_eq(m->site.parallel, 6);
+	cr_assert_eq(m->site.check_interval_ms, 500);
+	cr_assert_str_eq(m->site.ssh.user, "relance");
+	cr_assert_str_eq(m->site.ssh.identity, "/etc/relance/id_ed25519");
+	cr_assert_str_eq(m->site.ssh.passphrase_file, "/etc/relance/pass");
+	cr_assert_str_eq(m->site.ssh.known_hosts, "/etc/relance/known_hosts");
+	cr_assert_eq(m->site.ssh.timeout_ms, 7000);
+	cr_assert_eq(m->site.ssh.max_channels, 6);
+	cr_assert_eq(m->site.ssh.max_handshakes, 3);
+
+	h = rl_model_host(m, "fx-app-01");
+	cr_assert_not_null(h);
+	cr_assert_eq(h->transport, RL_TRANSPORT_SSH);
+	cr_assert_str_eq(h->address, "10.1.2.3");
+	cr_assert_eq(h->port, 2222);
+	cr_assert_str_eq(h->user, "fx");
+	cr_assert_str_eq(h->identity, "/etc/relance/fx_key");
+	cr_assert_eq(h->shell, RL_SHELL_POWERSHELL);
+	cr_assert_str_eq(h->zone, "paris");
+	cr_assert_str_eq(h->where.file, "t.ini");
+	cr_assert_eq(h->where.line, 20);
+	h = rl_model_host(m, "monitor");
+	cr_assert_eq(h->transport, RL_TRANSPORT_LOCAL);
+	cr_assert_eq(h->shell, RL_SHELL_CMD);
+
+	a = rl_model_app(m, "fx");
+	cr_assert_not_null(a);
+	cr_assert_str_eq(a->description, "Foreign exchange");
+	cr_assert_eq(a->parallel, 2);
+	cr_assert_eq(a->n_components, 2);
+
+	c = rl_model_component(m, "fx/pricer");
+	d = rl_model_component(m, "fx/cache");
+	cr_assert_not_null(c);
+	cr_assert_not_null(d);
+	cr_assert_eq(c->host, rl_model_host(m, "fx-app-01"));
+	cr_assert_str_eq(c->check,
+			 "/usr/lib/nagios/plugins/check_procs -C pricer");
+	cr_assert_eq(c->check_mode, RL_CHECK_PLUGIN);
+	cr_assert_str_eq(c->stop, "systemctl stop pricer");
+	cr_assert_str_eq(c->start, "systemctl start pricer");
+	cr_assert_str_eq(c->restart, "systemctl restart pricer");
+	cr_assert_eq(c->n_requires, 1);
+	cr_assert_eq(c->requires[0], d);
+	cr_assert_str_eq(c->description, "the pricer");
+	cr_assert_eq(c->check_timeout_ms, 3000);
+	cr_assert_eq(c->start_timeout_ms, 120000);
+	cr_assert_eq(c->stop_timeout_ms, 45000);
+	cr_assert_eq(c->heal, RL_HEAL_SOFT);
+	cr_assert_eq(c->heal_soft_attempt, 3);
+	cr_assert_eq(c->restart_limit_count, 5);
+	cr_assert_eq(c->restart_limit_window_ms, 2 * 3600 * 1000);
+	cr_assert_eq(c->where.line, 43);
+	cr_assert_eq(c->level, 1);
+	cr_assert_eq(d->level, 0);
+	cr_assert_null(d->restart);
+	cr_assert_eq(d->heal, RL_HEAL_HARD);
+}
+
+Test(config, defaults)
+{
+	char host[256];
+	struct rl_component *c;
+	struct rl_host *h;
+
+	cr_assert_eq(load(SITE COMP_A), 0, "%s", err.msg);
+	cr_assert_eq(gethostname(host, sizeof(host)), 0);
+	cr_assert_str_eq(m->site.node, host);
+	cr_assert_eq(m->site.parallel, 4);
+	cr_assert_eq(m->site.ssh.timeout_ms, 5000);
+	h = rl_model_host(m, "h1");
+	cr_assert_str_eq(h->address, "h1");
+	cr_assert_eq(h->port, 22);
+	cr_assert_eq(h->shell, RL_SHELL_POSIX);
+	cr_assert_null(h->user);
+	c = rl_model_component(m, "fx/a");
+	cr_assert_eq(c->check_mode, RL_CHECK_EXIT);
+	cr_assert_eq(c->heal, RL_HEAL_HARD);
+	cr_assert_eq(c->restart_limit_count, 3);
+	cr_assert_eq(c->where.line, 6);
+}
+
+Test(config, heal_values)
+{
+	cr_assert_eq(load(SITE COMP_A "heal = never\n"), 0, "%s", err.msg);
+	cr_assert_eq(rl_model_component(m, "fx/a")->heal, RL_HEAL_NEVER);
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_eq(load(SITE COMP_A "heal = hard\ncheck_mode = xml\n"), 0,
+		     "%s", err.msg);
+	cr_assert_eq(rl_model_component(m, "fx/a")->heal, RL_HEAL_HARD);
+	cr_assert_eq(rl_model_component(m, "fx/a")->check_mode, RL_CHECK_XML);
+}
+
+Test(config, local_hosts_need_no_known_hosts)
+{
+	cr_assert_eq(load("[host \"lo\"]\ntransport = local\n"
+			  "[component \"x/y\"]\nhost = lo\ncheck = a\n"
+			  "start = b\nstop = c\n"),
+		     0, "%s", err.msg);
+}
+
+Test(config, crlf_and_bom)
+{
+	cr_assert_eq(load("\xEF\xBB\xBF[host \"lo\"]\r\ntransport = local\r\n"
+			  "[component \"x/y\"]\r\nhost = lo\r\ncheck = a b\r\n"
+			  "start = b\r\nstop = c\r\n"),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(rl_model_component(m, "x/y")->check, "a b");
+}
+
+Test(config, semicolon_without_space_is_kept)
+{
+	cr_assert_eq(load(SITE COMP_A "restart = kill $(cat pid);rm pid\n"), 0,
+		     "%s", err.msg);
+	cr_assert_str_eq(rl_model_component(m, "fx/a")->restart,
+			 "kill $(cat pid);rm pid");
+}
+
+/* --- continuation lines ------------------------------------------------------
+ */
+
+Test(config, continuation_in_a_command)
+{
+	cr_assert_eq(load(SITE "[component \"fx/a\"]\n"
+			       "host = h1\n"
+			       "check = /usr/lib/nagios/plugins/check_http\n"
+			       "    -H localhost\n"
+			       "\n"
+			       "# a comment between the lines\n"
+			       "\t-u /health\n"
+			       "start = true\n"
+			       "stop = true\n"),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(
+	    rl_model_component(m, "fx/a")->check,
+	    "/usr/lib/nagios/plugins/check_http -H localhost -u /health");
+}
+
+Test(config, continuation_in_requires)
+{
+	cr_assert_eq(load(SITE "[component \"fx/b\"]\nhost = h1\ncheck = "
+			       "true\nstart = true\nstop = true\n"
+			       "[component \"fx/c\"]\nhost = h1\ncheck = "
+			       "true\nstart = true\nstop = true\n"
+			       "[component \"fx/d\"]\nhost = h1\ncheck = "
+			       "true\nstart = true\nstop = true\n" COMP_A
+			       "requires = b\n"
+			       "  c\n"
+			       "  fx/d\n"),
+		     0, "%s", err.msg);
+	struct rl_component *c = rl_model_component(m, "fx/a");
+
+	cr_assert_eq(c->n_requires, 3);
+	cr_assert_str_eq(c->requires[0] -> name, "fx/b");
+	cr_assert_str_eq(c->requires[1] -> name, "fx/c");
+	cr_assert_str_eq(c->requires[2] -> name, "fx/d");
+	cr_assert_eq(c->level, 1);
+}
+
+Test(config, line_numbers_after_continuations)
+{
+	/* lines 8-10 continue 'check'; the unknown key is on line 12 */
+	refused(SITE "[component \"fx/a\"]\n"
+		     "check = a\n"
+		     "  b\n"
+		     "  c\n"
+		     "  d\n"
+		     "host = h1\n"
+		     "retrys = 3\n",
+		"t.ini:12: component 'fx/a': unknown key 'retrys'");
+}
+
+Test(config, bad_value_continued_points_at_its_key)
+{
+	refused(
+	    SITE COMP_A "check_timeout = 5\n  s\n",
+	    "t.ini:11: component 'fx/a': key 'check_timeout': "
+	    "invalid duration '5 s' (use a whole number and ms, s, m, h or d)");
+}
+
+/* --- syntax ------------------------------------------------------------- */
+
+Test(config, missing_bracket)
+{
+	refused("[relance\njournal = x\n",
+		"t.ini:1: missing ']' in section header");
+}
+
+Test(config, line_without_equals)
+{
+	refused("[relance]\njournal /x\n",
+		"t.ini:2: expected 'key = value' or a [section]");
+}
+
+Test(config, colon_is_not_a_separator)
+{
+	refused("[relance]\njournal: /x\n",
+		"t.ini:2: expected 'key = value' (':' is not a separator)");
+}
+
+Test(config, empty_value)
+{
+	refused("[relance]\njournal =\n",
+		"t.ini:2: section 'relance': key 'journal': empty value");
+}
+
+Test(config, missing_key_name)
+{
+	refused("[relance]\n = x\n", "t.ini:2: missing key name before '='");
+}
+
+Test(config, key_outside_any_section)
+{
+	refused("journal = /x\n",
+		"t.ini:1: key 'journal' outside any section (only include may "
+		"come before the first section)");
+}
+
+Test(config, text_after_section)
+{
+	refused("[relance] ; site\n", "t.ini:1: unexpected text after ']' "
+				      "(comments go on their own line)");
+}
+
+/* --- sections ----------------------------------------------------------- */
+
+Test(config, unknown_section)
+{
+	refused(SITE "[hosts \"x\"]\n",
+		"t.ini:6: unknown section 'hosts' (use relance, ssh, host, "
+		"application or component)");
+}
+
+Test(config, component_without_name)
+{
+	refused("[component]\n", "t.ini:1: section 'component' needs a name: "
+				 "[component \"APP/NAME\"]");
+	refused("[host]\n",
+		"t.ini:1: section 'host' needs a name: [host \"NAME\"]");
+}
+
+Test(config, component_without_app)
+{
+	refused("[component \"a\"]\n",
+		"t.ini:1: component 'a': name must be APP/NAME");
+	refused("[component \"a/b/c\"]\n",
+		"t.ini:1: component 'a/b/c': name must be APP/NAME");
+}
+
+Test(config, bad_section_forms)
+{
+	refused("[ssh \"x\"]\n", "t.ini:1: section 'ssh' takes no name");
+	refused("[host x]\n", "t.ini:1: bad section header '[host x]' "
+			      "(expected [host \"NAME\"])");
+	refused("[host \"x]\n", "t.ini:1: bad section header '[host \"x]' "
+				"(expected [host \"NAME\"])");
+	refused("[host \"a b\"]\n", "t.ini:1: host 'a b': invalid name (use "
+				    "letters, digits, '.', '_' and '-')");
+}
+
+Test(config, section_name_length)
+{
+	/* 49 characters between the brackets: accepted */
+	char ok[256], bad[256];
+
+	snprintf(ok, sizeof(ok), SITE COMP_A "[host \"%s\"]\n",
+		 "h23456789012345678901234567890123456789012");
+	cr_assert_eq(strlen(strrchr(ok, '[')), 49 + 3);
+	cr_assert_eq(load(ok), 0, "%s", err.msg);
+	rl_model_free(m);
+	m = NULL;
+	snprintf(bad, sizeof(bad), SITE COMP_A "[host \"%s\"]\n",
+		 "h234567890123456789012345678901234567890123");
+	refused(bad, "t.ini:11: section name too long (max 49 characters)");
+}
+
+Test(config, duplicate_component)
+{
+	refused(
+	    SITE COMP_A COMP_A,
+	    "t.ini:11: duplicate component 'fx/a' (first defined at t.ini:6)");
+}
+
+Test(config, duplicate_host)
+{
+	refused(SITE "[host \"h1\"]\n",
+		"t.ini:6: duplicate host 'h1' (first defined at t.ini:3)");
+}
+
+Test(config, application_section_after_its_component)
+{
+	cr_assert_eq(
+	    load(SITE COMP_A "[application \"fx\"]\ndescription = FX\n"), 0,
+	    "%s", err.msg);
+	cr_assert_str_eq(rl_model_app(m, "fx")->description, "FX");
+}
+
+/* --- keys --------------------------------------------------------------- */
+
+Test(config, unknown_key)
+{
+	refused(SITE COMP_A "retrys = 3\n",
+		"t.ini:11: component 'fx/a': unknown key 'retrys'");
+}
+
+Test(config, password_is_an_unknown_key)
+{
+	refused("[ssh]\npassword = secret\n",
+		"t.ini:2: section 'ssh': unknown key 'password'");
+	refused("[host \"h\"]\npassword = secret\n",
+		"t.ini:2: host 'h': unknown key 'password'");
+}
+
+Test(config, duplicate_key)
+{
+	refused(SITE COMP_A "stop = false\n",
+		"t.ini:11: component 'fx/a': duplicate key 'stop' (first set "
+		"at t.ini:10)");
+}
+
+Test(config, duplicate_key_in_a_second_ssh_section)
+{
+	refused(SITE "[ssh]\nknown_hosts = /k\n",
+		"t.ini:7: section 'ssh': duplicate key 'known_hosts' (first "
+		"set at t.ini:2)");
+}
+
+Test(config, key_name_length)
+{
+	char text[256];
+	const char *k49 = "k234567890123456789012345678901234567890123456789";
+
+	cr_assert_eq(strlen(k49), 49);
+	snprintf(text, sizeof(text), SITE COMP_A "%s = 1\n", k49);
+	refused(text, fmt("t.ini:11: component 'fx/a': unknown key '%s'", k49));
+	snprintf(text, sizeof(text), SITE COMP_A "%sx = 1\n", k49);
+	refused(text, "t.ini:11: component 'fx/a': key name too long (max 49 "
+		      "characters)");
+}
+
+Test(config, bad_duration)
+{
+	refused(
+	    SITE COMP_A "start_timeout = 5x\n",
+	    "t.ini:11: component 'fx/a': key 'start_timeout': "
+	    "invalid duration '5x' (use a whole number and ms, s, m, h or d)");
+	refused("[ssh]\ntimeout = 0s\n",
+		"t.ini:2: section 'ssh': key 'timeout': duration '0s' is too "
+		"short (at least 1ms)");
+	refused("[relance]\ncheck_interval = 30\n",
+		"t.ini:2: section 'relance': key 'check_interval': duration "
+		"'30' has no unit (use ms, s, m, h or d)");
+}
+
+Test(config, bad_heal)
+{
+	refused(
+	    SITE COMP_A "heal = sometimes\n",
+	    "t.ini:11: component 'fx/a': key 'heal': invalid value 'sometimes' "
+	    "(use hard, soft:N with N from 1 to 100, or never)");
+	refused(
+	    SITE COMP_A "heal = soft:0\n",
+	    "t.ini:11: component 'fx/a': key 'heal': invalid value 'soft:0' "
+	    "(use hard, soft:N with N from 1 to 100, or never)");
+}
+
+Test(config, bad_restart_limit)
+{
+	const char *use =
+	    "(use COUNT/DURATION with COUNT from 1 to 1000, e.g. 3/1h)";
+
+	refused(SITE COMP_A "restart_limit = 3\n",
+		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid "
+		    "value '3' %s",
+		    use));
+	refused(SITE COMP_A "restart_limit = 0/1h\n",
+		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid "
+		    "value '0/1h' %s",
+		    use));
+	refused(SITE COMP_A "restart_limit = 3/0s\n",
+		fmt("t.ini:11: component 'fx/a': key 'restart_limit': invalid "
+		    "value '3/0s' %s",
+		    use));
+	refused(SITE COMP_A "restart_limit = 3/1y\n",
+		"t.ini:11: component 'fx/a': key 'restart_limit': invalid "
+		"duration '1y' (use a whole number and ms, s, m, h or d)");
+}
+
+Test(config, bad_port)
+{
+	refused("[host \"h\"]\nport = 70000\n",
+		"t.ini:2: host 'h': key 'port': 70000 out of range (1..65535)");
+	refused("[host \"h\"]\nport = 22a\n",
+		"t.ini:2: host 'h': key 'port': invalid number '22a'");
+	refused("[host \"h\"]\nport = 0\n",
+		"t.ini:2: host 'h': key 'port': 0 out of range (1..65535)");
+}
+
+Test(config, bad_enums)
+{
+	refused("[host \"h\"]\ntransport = telnet\n",
+		"t.ini:2: host 'h': key 'transport': invalid value 'telnet' "
+		"(use ssh or local)");
+	refused("[host \"h\"]\nshell = bash\n",
+		"t.ini:2: host 'h': key 'shell': invalid value 'bash' (use "
+		"posix, powershell or cmd)");
+	refused(SITE COMP_A "check_mode = nagios\n",
+		"t.ini:11: component 'fx/a': key 'check_mode': invalid value "
+		"'nagios' (use exit, plugin or xml)");
+}
+
+Test(config, missing_required_keys)
+{
+	refused(SITE "[component \"fx/a\"]\nhost = h1\ncheck = x\nstop = y\n",
+		"t.ini:6: component 'fx/a': missing key 'start'");
+	refused(SITE "[component \"fx/a\"]\ncheck = x\nstart = x\nstop = y\n",
+		"t.ini:6: component 'fx/a': missing key 'host'");
+	refused("[host \"h\"]\naddress = 1.2.3.4\n",
+		"t.ini:1: host 'h': transport ssh needs known_hosts in [ssh]");
+}
+
+/* --- what inih would cut ------------------------------------------------ */
+
+Test(config, long_line)
+{
+	char text[1024], cmd[256];
+
+	/* "check = " and 191 characters: 199, accepted */
+	memset(cmd, 'x', 191);
+	cmd[191] = '\0';
+	snprintf(
+	    text, sizeof(text),
+	    SITE
+	    "[component \"fx/a\"]\nhost = h1\nstart = a\n  b\n  c\nstop = b\n"
+	    "check = %s\n",
+	    cmd);
+	cr_assert_eq(strlen("check = ") + strlen(cmd), 199);
+	cr_assert_eq(load(text), 0, "%s", err.msg);
+	cr_assert_str_eq(rl_model_component(m, "fx/a")->check, cmd);
+	rl_model_free(m);
+	m = NULL;
+
+	/* 200 characters on line 12, after two continuation lines */
+	cmd[191] = 'y';
+	cmd[192] = '\0';
+	snprintf(
+	    text, sizeof(text),
+	    SITE
+	    "[component \"fx/a\"]\nhost = h1\nstart = a\n  b\n  c\nstop = b\n"
+	    "check = %s\n",
+	    cmd);
+	refused(text, "t.ini:12: line too long (max 199 characters); continue "
+		      "the value on an indented next line");
+}
+
+Test(config, space_semicolon_in_a_command)
+{
+	refused(SITE COMP_A "restart = kill $(cat pid) ; rm pid\n",
+		"t.ini:11: component 'fx/a': key 'restart': ' ;' would start a "
+		"comment and cut the command; put comments on their own line");
+}
+
+Test(config, tab_semicolon_in_a_command)
+{
+	refused(
+	    SITE COMP_A "restart = kill $(cat pid)\t;rm pid\n",
+	    "t.ini:11: component 'fx/a': key 'restart': '\\t;' would start a "
+	    "comment and cut the command; put comments on their own line");
+}
+
+Test(config, indented_comment_in_a_value)
+{
+	/* inih would drop "; rm pid" as a comment */
+	refused(SITE COMP_A "restart = kill $(cat pid)\n  ; rm pid\n",
+		"t.ini:12: component 'fx/a': key 'restart': an indented line "
+		"starting with ';' is a comment, not a continuation; start "
+		"comments at the beginning of the line");
+	refused(SITE COMP_A "restart = kill $(cat pid)\n\n\t# rm pid\n",
+		"t.ini:13: component 'fx/a': key 'restart': an indented line "
+		"starting with '#' is a comment, not a continuation; start "
+		"comments at the beginning of the line");
+}
+
+Test(config, space_semicolon_after_a_continuation)
+{
+	refused(SITE COMP_A "restart = kill\n  $(cat pid) ;rm pid\n",
+		"t.ini:12: component 'fx/a': key 'restart': ' ;' would start a "
+		"comment and cut the command; put comments on their own line");
+}
+
+Test(config, space_semicolon_in_a_value)
+{
+	refused(
+	    SITE COMP_A "description = a ; b\n",
+	    "t.ini:11: component 'fx/a': key 'description': ' ;' would start "
+	    "a comment and cut the value; put comments on their own line");
+}
+
+Test(config, nul_byte)
+{
+	static const char text[] = "[relance]\njournal = /a\0b\n";
+	char path[PATH_MAX];
+	FILE *f;
+
+	make_dir();
+	snprintf(path, sizeof(path), "%s/nul.ini", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(load_file(path, RL_CONFIG_NO_PERMS), -1);
+	cr_assert_str_eq(err.msg, fmt("%s:2: nul byte in line", path));
+}
+
+/* --- from the model ----------------------------------------------------- */
+
+Test(config, requires_unknown_component)
+{
+	refused(
+	    SITE COMP_A "requires = fx/zz\n",
+	    "t.ini:11: component 'fx/a': requires unknown component 'fx/zz'");
+}
+
+Test(config, unknown_host)
+{
+	refused(
+	    SITE
+	    "[component \"fx/a\"]\nhost = h9\ncheck = a\nstart = a\nstop = a\n",
+	    "t.ini:6: component 'fx/a': unknown host 'h9'");
+}
+
+Test(config, requirement_cycle)
+{
+	refused(SITE COMP_A
+		"requires = b\n"
+		"[component \"fx/b\"]\nhost = h1\ncheck = true\nstart = true\n"
+		"stop = true\nrequires = a\n",
+		"t.ini:17: requirement cycle: fx/a -> fx/b -> fx/a");
+}
+
+Test(config, requires_twice)
+{
+	refused(SITE COMP_A "requires = b\n  fx/b\n",
+		"t.ini:11: component 'fx/a': requires 'fx/b' twice");
+}
+
+/* --- files, includes and permissions ------------------------------------- */
+
+Test(config, load_a_file)
+{
+	const char *p;
+
+	make_dir();
+	p = write_file("relance.ini", 0600, SITE COMP_A);
+	cr_assert_eq(load_file(p, 0), 0, "%s", err.msg);
+	cr_assert_str_eq(rl_model_component(m, "fx/a")->where.file, p);
+}
+
+Test(config, missing_file)
+{
+	make_dir();
+	cr_assert_eq(load_file(fmt("%s/none.ini", dir), 0), -1);
+	cr_assert_str_eq(err.msg,
+			 fmt("cannot open '%s/none.ini': no such file", dir));
+}
+
+Test(config, include_glob)
+{
+	const char *top;
+
+	make_dir();
+	cr_assert_eq(mkdir(fmt("%s/conf.d", dir), 0700), 0);
+	cr_assert_eq(mkdir(fmt("%s/empty.d", dir), 0700), 0);
+	write_file("conf.d/20-b.ini", 0600,
+		   "[component \"fx/b\"]\nhost = h1\ncheck = true\n"
+		   "start = true\nstop = true\nrequires = a\n");
+	write_file("conf.d/10-a.ini", 0644, COMP_A);
+	write_file("conf.d/notes.txt", 0644, "not ini\n");
+	write_file("site.ini", 0600, SITE);
+	top = write_file("relance.ini", 0600,
+			 "include = site.ini\n"
+			 "[relance]\n"
+			 "include = conf.d/*.ini\n"
+			 "  empty.d/*.ini\n"
+			 "  nodir/*.ini\n"
+			 "parallel = 3\n");
+	/* relative to the including file, not to the current directory */
+	cr_assert_eq(chdir("/"), 0);
+	cr_assert_eq(load_file(top, 0), 0, "%s", err.msg);
+	cr_assert_eq(m->site.parallel, 3);
+	cr_assert_eq(m->n_components, 2);
+	/* sorted: 10-a before 20-b */
+	cr_assert_str_eq(m->components[0]->name, "fx/a");
+	cr_assert_str_eq(m->components[0]->where.file,
+			 fmt("%s/conf.d/10-a.ini", dir));
+	cr_assert_eq(m->components[1]->where.line, 1);
+	cr_assert_eq(rl_model_component(m, "fx/b")->requires[0],
+		     rl_model_component(m, "fx/a"));
+	cr_assert_eq(m->n_files, 4);
+}
+
+Test(config, include_from_a_string_is_relative_to_cwd)
+{
+	make_dir();
+	write_file("site.ini", 0600, SITE COMP_A);
+	cr_assert_eq(chdir(dir), 0);
+	cr_assert_eq(load("include = site.ini\n"), 0, "%s", err.msg);
+	cr_assert_not_null(rl_model_component(m, "fx/a"));
+}
+
+Test(config, missing_include)
+{
+	const char *top;
+
+	make_dir();
+	top = write_file("relance.ini", 0600,
+			 "[relance]\njournal = /j\ninclude = nothere.ini\n");
+	cr_assert_eq(load_file(top, 0), -1);
+	cr_assert_str_eq(err.msg,
+			 fmt("%s:3: section 'relance': key 'include': "
+			     "cannot open '%s/nothere.ini': no such file",
+			     top, dir));
+}
+
+Test(config, include_only_in_relance)
+{
+	refused(SITE "include = x.ini\n",
+		"t.ini:6: host 'lo': unknown key 'include'");
+}
+
+Test(config, include_cycle)
+{
+	const char *a;
+
+	make_dir();
+	a = write_file("a.ini", 0600, "include = b.ini\n");
+	write_file("b.ini", 0600, "# b\ninclude = a.ini\n");
+	cr_assert_eq(load_file(a, 0), -1);
+	cr_assert_str_eq(err.msg, fmt("%s/b.ini:2: key 'include': include "
+				      "cycle: %s -> %s/b.ini -> %s/a.ini",
+				      dir, a, dir, dir));
+}
+
+Test(config, include_self)
+{
+	const char *a;
+
+	make_dir();
+	a = write_file("a.ini", 0600, "[relance]\ninclude = *.ini\n");
+	cr_assert_eq(load_file(a, 0), -1);
+	cr_assert_str_eq(err.msg, fmt("%s:2: section 'relance': key 'include': "
+				      "include cycle: %s -> %s",
+				      a, a, a));
+}
+
+Test(config, error_inside_an_included_file)
+{
+	const char *a;
+
+	make_dir();
+	a = write_file("a.ini", 0600, "include = b.ini\n" SITE);
+	write_file("b.ini", 0600, "\n\n[ssh]\nretries = 3\n");
+	cr_assert_eq(load_file(a, 0), -1);
+	cr_assert_str_eq(
+	    err.msg,
+	    fmt("%s/b.ini:4: section 'ssh': unknown key 'retries'", dir));
+}
+
+Test(config, duplicate_component_across_files)
+{
+	const char *a;
+
+	make_dir();
+	a = write_file("a.ini", 0600,
+		       SITE COMP_A "[relance]\ninclude = b.ini\n");
+	write_file("b.ini", 0600, "\n\n" COMP_A);
+	cr_assert_eq(load_file(a, 0), -1);
+	cr_assert_str_eq(err.msg, fmt("%s/b.ini:3: duplicate component 'fx/a' "
+				      "(first defined at %s:6)",
+				      dir, a));
+}
+
+Test(config, group_writable_file)
+{
+	const char *p;
+
+	make_dir();
+	p = write_file("relance.ini", 0664, SITE COMP_A);
+	cr_assert_eq(load_file(p, 0), -1);
+	cr_assert_null(m);
+	cr_assert_str_eq(err.msg, fmt("%s: refused: writable by group or "
+				      "others (mode 0664); chmod go-w %s",
+				      p, p));
+	/* the caller may say it does not care */
+	cr_assert_eq(load_file(p, RL_CONFIG_NO_PERMS), 0, "%s", err.msg);
+}
+
+Test(config, world_writable_file)
+{
+	const char *p;
+
+	make_dir();
+	p = write_file("relance.ini", 0602, SITE COMP_A);
+	cr_assert_eq(load_file(p, 0), -1);
+	cr_assert_str_eq(err.msg, fmt("%s: refused: writable by group or "
+				      "others (mode 0602); chmod go-w %s",
+				      p, p));
+}
+
+Test(config, group_writable_included_file)
+{
+	const char *a, *b;
+
+	make_dir();
+	a = write_file("a.ini", 0600, "include = b.ini\n");
+	b = write_file("b.ini", 0620, SITE COMP_A);
+	cr_assert_eq(load_file(a, 0), -1);
+	cr_assert_str_eq(err.msg, fmt("%s: refused: writable by group or "
+				      "others (mode 0620); chmod go-w %s",
+				      b, b));
+}
+
+Test(config, file_of_another_user)
+{
+	const char *p;
+
+	make_dir();
+	p = write_file("relance.ini", 0644, SITE COMP_A);
+	if (geteuid() != 0)
+		cr_skip_test("chown needs root");
+	cr_assert_eq(chown(p, 12345, 12345), 0, "%s", strerror(errno));
+	cr_assert_eq(load_file(p, 0), -1);
+	cr_assert_str_eq(
+	    err.msg,
+	    fmt("%s: refused: owned by uid 12345, neither root nor the "
+		"caller (uid 0); chown root %s",
+		p, p));
+	cr_assert_eq(load_file(p, RL_CONFIG_NO_PERMS), 0, "%s", err.msg);
+}
+
+Test(config, a_directory_is_not_a_config)
+{
+	make_dir();
+	cr_assert_eq(load_file(dir, 0), -1);
+	cr_assert_str_eq(err.msg,
+			 fmt("cannot read '%s': not a regular file", dir));
+}
+
+/* --- the default path ---------------------------------------------------- */
+
+Test(config, default_path)
+{
+	cr_assert_eq(unsetenv("RELANCE_CONFIG"), 0);
+	cr_assert_str_eq(rl_config_default_path("/x.ini"), "/x.ini");
+	cr_assert_str_eq(rl_config_default_path(NULL),
+			 SYSCONFDIR "/relance/relance.ini");
+	cr_assert_eq(setenv("RELANCE_CONFIG", "/env.ini", 1), 0);
+	cr_assert_str_eq(rl_config_default_path(NULL), "/env.ini");
+	cr_assert_str_eq(rl_config_default_path("/x.ini"), "/x.ini");
+	cr_assert_eq(setenv("RELANCE_CONFIG", "", 1), 0);
+	cr_assert_str_eq(rl_config_default_path(NULL),
+			 SYSCONFDIR "/relance/relance.ini");
+}
+
+/* --- the shipped example ---------------------------------------------------
+ */
+
+Test(config, the_example_is_valid)
+{
+	const char *top = getenv("top_srcdir");
+	char path[PATH_MAX];
+	struct rl_component *c;
+
+	if (top == NULL)
+		cr_skip_test("top_srcdir is not set (run through make check)");
+	snprintf(path, sizeof(path), "%s/conf/relance.ini.example", top);
+	cr_assert_eq(load_file(path, RL_CONFIG_NO_PERMS), 0, "%s", err.msg);
+	cr_assert_eq(m->n_hosts, 2);
+	cr_assert_eq(m->n_components, 2);
+	c = rl_model_component(m, "fx/pricer");
+	cr_assert_not_null(c);
+	cr_assert_str_eq(
+	    c->check, "/usr/lib/nagios/plugins/check_procs -C pricer -c 1:1");
+	cr_assert_eq(c->requires[0], rl_model_component(m, "fx/marketdata"));
+	cr_assert_str_eq(m->site.node, "monitor-1");
 }

@@ -1,8 +1,771 @@
-#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "journal.h"
+#include "util.h"
+#include "rl_test.h"
 
-Test(journal, placeholder)
+TestSuite(journal, .fini = rl_test_fini);
+
+/* A fresh directory per test, removed at the end. */
+static char dir[64];
+
+static void make_dir(void)
 {
-	cr_assert(1);
+	strcpy(dir, "/tmp/rl-journal-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		cr_log_warn("cannot remove %s", dir);
+	rl_test_fini();
+}
+
+static char *path_in_dir(const char *name)
+{
+	static char p[128];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static char *read_all(const char *path)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	cr_assert_not_null(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rl_buf_append(&b, chunk, n);
+	fclose(f);
+	return rl_buf_detach(&b);
+}
+
+/* --- format ------------------------------------------------------------- */
+
+Test(journal, rec_init)
+{
+	struct rl_journal_rec r;
+
+	memset(&r, 0x5a, sizeof(r));
+	rl_journal_rec_init(&r);
+	cr_assert_eq(r.ts_ms, 0);
+	cr_assert_eq(r.pid, 0);
+	cr_assert_eq(r.exit_code, -1);
+	cr_assert_eq(r.signal, -1);
+	cr_assert_eq(r.duration_ms, -1);
+	cr_assert_null(r.node);
+	cr_assert_null(r.user);
+	cr_assert_null(r.run);
+	cr_assert_null(r.event);
+	cr_assert_null(r.phase);
+	cr_assert_null(r.action);
+	cr_assert_null(r.component);
+	cr_assert_null(r.host);
+	cr_assert_null(r.command);
+	cr_assert_null(r.result);
+	cr_assert_null(r.message);
+	cr_assert_null(r.reason);
+	cr_assert_null(r.author);
+}
+
+Test(journal, format_exact)
+{
+	struct rl_journal_rec r;
+	char *s;
+
+	rl_journal_rec_init(&r);
+	r.ts_ms = 1795000325123;
+	r.pid = 4242;
+	r.node = "mon-1";
+	r.user = "alice";
+	r.run = "r1";
+	r.event = "step";
+	r.phase = "end";
+	r.action = "restart";
+	r.component = "fx/pricer";
+	r.host = "fx-app-01";
+	r.command = "systemctl restart pricer";
+	r.exit_code = 0;
+	r.signal = 9;
+	r.duration_ms = 1500;
+	r.result = "ok";
+	r.message = "fine";
+	r.reason = "critical hard";
+	r.author = "bob";
+	s = rl_journal_format(&r);
+	cr_assert_not_null(s);
+	cr_assert_str_eq(
+	    s, "{\"time\":\"2026-11-18T11:12:05.123Z\",\"ts\":1795000325123,"
+	       "\"node\":\"mon-1\",\"user\":\"alice\",\"pid\":4242,"
+	       "\"run\":\"r1\",\"event\":\"step\",\"phase\":\"end\","
+	       "\"action\":\"restart\",\"component\":\"fx/pricer\","
+	       "\"host\":\"fx-app-01\",\"command\":\"systemctl restart "
+	       "pricer\",\"exit\":0,\"signal\":9,\"duration_ms\":1500,"
+	       "\"result\":\"ok\",\"message\":\"fine\",\"reason\":\"critical "
+	       "hard\",\"author\":\"bob\"}\n");
+	free(s);
+}
+
+Test(journal, format_leaves_out_absent)
+{
+	struct rl_journal_rec r;
+	char *s;
+
+	rl_journal_rec_init(&r);
+	r.ts_ms = 5;
+	r.pid = -1;
+	r.event = "hold";
+	s = rl_journal_format(&r);
+	cr_assert_str_eq(s, "{\"time\":\"1970-01-01T00:00:00.005Z\",\"ts\":5,"
+			    "\"event\":\"hold\"}\n");
+	free(s);
+}
+
+Test(journal, format_fills_now_and_pid)
+{
+	struct rl_journal_rec r, back;
+	int64_t before = rl_wall_ms(), after;
+	char *s, *store;
+
+	rl_journal_rec_init(&r);
+	r.event = "plan";
+	s = rl_journal_format(&r);
+	after = rl_wall_ms();
+	cr_assert_not_null(s);
+	cr_assert_eq(s[strlen(s) - 1], '\n');
+	cr_assert_eq(strchr(s, '\n'), s + strlen(s) - 1, "one line: %s", s);
+	cr_assert_eq(rl_journal_parse_line(s, &back, &store), 0, "%s", s);
+	cr_assert_geq(back.ts_ms, before);
+	cr_assert_leq(back.ts_ms, after);
+	cr_assert_eq(back.pid, getpid());
+	cr_assert_str_eq(back.event, "plan");
+	/* "time" is "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+	cr_assert_eq(strncmp(s, "{\"time\":\"20", 11), 0, "%s", s);
+	cr_assert_eq(s[19], 'T', "%s", s);
+	cr_assert_eq(s[28], '.', "%s", s);
+	cr_assert_eq(s[32], 'Z', "%s", s);
+	free(store);
+	free(s);
+}
+
+static const char *const nasty[] = {
+    "",
+    "plain",
+    "say \"hi\" \\ back\\slash",
+    "two\nlines\r\nand\ttab",
+    "ctl \x01\x02\x1f\x7f\b\f end",
+    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe4\xb8\xad",
+    "{\"ts\":1}\n{\"fake\":\"record\"}",
+    "\\u0041 is not A",
+    "/slashes/ and </script>",
+    "trailing backslash \\",
+};
+
+Test(journal, round_trip_nasty_strings)
+{
+	struct rl_journal_rec r, back;
+	size_t i, n = sizeof(nasty) / sizeof(nasty[0]);
+	char *line, *store;
+
+	for (i = 0; i < n; i++) {
+		rl_journal_rec_init(&r);
+		r.ts_ms = 1700000000000 + (int64_t)i;
+		r.pid = 1;
+		r.message = nasty[i];
+		r.command = nasty[(i + 1) % n];
+		r.author = nasty[(i + 2) % n];
+		r.exit_code = (int64_t)i;
+		r.signal = -1;
+		r.duration_ms = INT64_MAX;
+		line = rl_journal_format(&r);
+		cr_assert_not_null(line);
+		cr_assert_eq(strchr(line, '\n'), line + strlen(line) - 1,
+			     "record %zu spans lines: %s", i, line);
+		cr_assert_eq(rl_journal_parse_line(line, &back, &store), 0,
+			     "record %zu does not parse: %s", i, line);
+		cr_assert_str_eq(back.message, r.message);
+		cr_assert_str_eq(back.command, r.command);
+		cr_assert_str_eq(back.author, r.author);
+		cr_assert_eq(back.ts_ms, r.ts_ms);
+		cr_assert_eq(back.pid, 1);
+		cr_assert_eq(back.exit_code, (int64_t)i);
+		cr_assert_eq(back.signal, -1);
+		cr_assert_eq(back.duration_ms, INT64_MAX);
+		cr_assert_null(back.node);
+		cr_assert_null(back.reason);
+		free(store);
+		free(line);
+	}
+}
+
+/* --- parse -------------------------------------------------------------- */
+
+Test(journal, parse_escapes)
+{
+	struct rl_journal_rec r;
+	char *store;
+
+	cr_assert_eq(
+	    rl_journal_parse_line(
+		"  { \"message\" : \"a\\u00e9\\u20ac\\ud83d\\ude00\\/\\b\\f\\n"
+		"\\r\\t\\\"\\\\\\u0001z\" , \"exit\" : -3 ,\"ts\":0}  \r\n",
+		&r, &store),
+	    0);
+	cr_assert_str_eq(r.message, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80/"
+				    "\b\f\n\r\t\"\\\x01z");
+	cr_assert_eq(r.exit_code, -3);
+	cr_assert_eq(r.ts_ms, 0);
+	cr_assert_eq(r.pid, -1, "an absent pid reads as -1");
+	free(store);
+}
+
+Test(journal, parse_skips_unknown_fields)
+{
+	struct rl_journal_rec r;
+	char *store;
+
+	cr_assert_eq(rl_journal_parse_line(
+			 "{\"future\":\"x\",\"event\":\"step\",\"count\":12}",
+			 &r, &store),
+		     0);
+	cr_assert_str_eq(r.event, "step");
+	free(store);
+	cr_assert_eq(rl_journal_parse_line("{}", &r, &store), 0);
+	cr_assert_null(r.event);
+	free(store);
+}
+
+Test(journal, parse_int_limits)
+{
+	struct rl_journal_rec r;
+	char *store;
+
+	cr_assert_eq(
+	    rl_journal_parse_line(
+		"{\"ts\":9223372036854775807,\"exit\":-9223372036854775808}",
+		&r, &store),
+	    0);
+	cr_assert_eq(r.ts_ms, INT64_MAX);
+	cr_assert_eq(r.exit_code, INT64_MIN);
+	free(store);
+}
+
+Test(journal, parse_refuses)
+{
+	static const char *const bad[] = {
+	    "",
+	    "\n",
+	    "hello",
+	    "[1,2]",
+	    "{",
+	    "{\"event\":\"step\"",
+	    "{\"event\":\"step\"}}",
+	    "{\"event\":\"step\"} x",
+	    "{\"event\":\"step\",}",
+	    "{,}",
+	    "{\"event\" \"step\"}",
+	    "{event:\"step\"}",
+	    "{\"event\":\"unterminated}",
+	    "{\"event\":\"bad \\x escape\"}",
+	    "{\"event\":\"raw\ttab\"}",
+	    "{\"event\":\"raw\nnewline\"}",
+	    "{\"event\":\"\\u12\"}",
+	    "{\"event\":\"\\u00zz\"}",
+	    "{\"event\":\"\\u0000\"}",
+	    "{\"event\":\"\\ud83d alone\"}",
+	    "{\"event\":\"\\ude00 alone\"}",
+	    "{\"event\":\"\\ud83d\\u0041\"}",
+	    "{\"event\":1}",
+	    "{\"exit\":\"1\"}",
+	    "{\"exit\":1.5}",
+	    "{\"exit\":1e3}",
+	    "{\"exit\":01}",
+	    "{\"exit\":-}",
+	    "{\"exit\":+1}",
+	    "{\"exit\":9223372036854775808}",
+	    "{\"exit\":-9223372036854775809}",
+	    "{\"exit\":true}",
+	    "{\"event\":null}",
+	    "{\"x\":{}}",
+	    "{\"x\":[]}",
+	    "{\"x\":1.0}",
+	};
+	struct rl_journal_rec r;
+	char *store = (char *)"sentinel";
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_lt(rl_journal_parse_line(bad[i], &r, &store), 0,
+			     "accepted: %s", bad[i]);
+		cr_assert_null(store);
+	}
+}
+
+/* --- open and append errors --------------------------------------------- */
+
+static void append_one(const char *path, struct rl_err *err, int *open_rc,
+		       int *append_rc)
+{
+	struct rl_journal_rec r;
+	struct rl_journal *j;
+
+	*open_rc = *append_rc = 0;
+	j = rl_journal_open(path, err);
+	if (j == NULL) {
+		*open_rc = -1;
+		return;
+	}
+	rl_journal_rec_init(&r);
+	r.event = "test";
+	*append_rc = rl_journal_append(j, &r, err);
+	rl_journal_close(j);
+}
+
+static void expect_error(const char *path, const char *errtext)
+{
+	struct rl_err err = {""};
+	int o, a;
+	char want[512];
+
+	append_one(path, &err, &o, &a);
+	cr_assert(o < 0 || a < 0, "'%s' written without an error", path);
+	snprintf(want, sizeof(want), "'%s': %s", path, errtext);
+	cr_assert_neq(strstr(err.msg, want), NULL, "error '%s' lacks '%s'",
+		      err.msg, want);
+}
+
+Test(journal, unwritable_directory, .init = make_dir, .fini = remove_dir)
+{
+	expect_error(dir, strerror(EISDIR));
+}
+
+Test(journal, unwritable_missing_dir, .init = make_dir, .fini = remove_dir)
+{
+	expect_error(path_in_dir("no/such/journal.jsonl"), strerror(ENOENT));
+}
+
+Test(journal, unwritable_dev_full)
+{
+	expect_error("/dev/full", strerror(ENOSPC));
+}
+
+/* A read-only file: root writes anyway, so the child drops to nobody. */
+Test(journal, unwritable_read_only_file, .init = make_dir, .fini = remove_dir)
+{
+	char *path = path_in_dir("ro.jsonl");
+	struct passwd *pw;
+	int pipefd[2], status;
+	struct rl_err err = {""};
+	char msg[RL_ERR_MAX] = "", want[512];
+	ssize_t n;
+	pid_t pid;
+
+	write_file(path, "");
+	cr_assert_eq(chmod(path, 0444), 0);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	pw = getpwnam("nobody");
+	if (geteuid() == 0)
+		cr_assert_not_null(pw, "no user 'nobody' to drop to");
+	cr_assert_eq(pipe(pipefd), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int o, a;
+
+		close(pipefd[0]);
+		if (geteuid() == 0 &&
+		    (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0))
+			_exit(2);
+		append_one(path, &err, &o, &a);
+		if (write(pipefd[1], err.msg, strlen(err.msg)) < 0)
+			_exit(3);
+		_exit(o < 0 || a < 0 ? 0 : 1);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], msg, sizeof(msg) - 1);
+	close(pipefd[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child status %d, message '%s'", status, msg);
+	snprintf(want, sizeof(want), "cannot open journal '%s': %s", path,
+		 strerror(EACCES));
+	cr_assert_str_eq(msg, want);
+}
+
+/* --- read --------------------------------------------------------------- */
+
+struct collected {
+	int n;
+	char events[16][32];
+	int stop_at;
+};
+
+static int collect(const struct rl_journal_rec *r, void *ctx)
+{
+	struct collected *c = ctx;
+
+	if (c->n < 16)
+		snprintf(c->events[c->n], sizeof(c->events[0]), "%s",
+			 r->event ? r->event : "(null)");
+	c->n++;
+	return c->n == c->stop_at ? 7 : 0;
+}
+
+Test(journal, read_missing_is_empty, .init = make_dir, .fini = remove_dir)
+{
+	struct collected c = {0};
+	struct rl_err err = {""};
+
+	cr_assert_eq(
+	    rl_journal_read(path_in_dir("none.jsonl"), collect, &c, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(c.n, 0);
+}
+
+Test(journal, read_unreadable_is_an_error, .init = make_dir, .fini = remove_dir)
+{
+	struct collected c = {0};
+	struct rl_err err = {""};
+
+	/* a directory opens but cannot be read */
+	cr_assert_lt(rl_journal_read(dir, collect, &c, &err), 0);
+	cr_assert_neq(strstr(err.msg, dir), NULL, "%s", err.msg);
+	cr_assert_eq(c.n, 0);
+}
+
+Test(journal, read_skips_torn_last_line, .init = make_dir, .fini = remove_dir)
+{
+	char *path = path_in_dir("j.jsonl");
+	struct collected c = {0};
+	struct rl_err err = {""};
+
+	write_file(path,
+		   "{\"event\":\"a\"}\n{\"event\":\"b\"}\n{\"event\":\"c");
+	cr_assert_eq(rl_journal_read(path, collect, &c, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(c.n, 2);
+	cr_assert_str_eq(c.events[0], "a");
+	cr_assert_str_eq(c.events[1], "b");
+
+	/* a whole last record without its newline still counts */
+	memset(&c, 0, sizeof(c));
+	write_file(path, "{\"event\":\"a\"}\n{\"event\":\"b\"}");
+	cr_assert_eq(rl_journal_read(path, collect, &c, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(c.n, 2);
+}
+
+Test(journal, read_bad_middle_line, .init = make_dir, .fini = remove_dir)
+{
+	char *path = path_in_dir("j.jsonl");
+	char want[256];
+	struct collected c = {0};
+	struct rl_err err = {""};
+
+	write_file(path, "{\"event\":\"a\"}\n{\"event\":\"b\"}\ngarbage\n"
+			 "{\"event\":\"d\"}\n");
+	cr_assert_lt(rl_journal_read(path, collect, &c, &err), 0);
+	snprintf(want, sizeof(want), "%s:3: not a journal record", path);
+	cr_assert_str_eq(err.msg, want);
+	cr_assert_eq(c.n, 2);
+
+	/* an empty line is not a record either */
+	memset(&c, 0, sizeof(c));
+	write_file(path, "{\"event\":\"a\"}\n\n{\"event\":\"c\"}\n");
+	cr_assert_lt(rl_journal_read(path, collect, &c, &err), 0);
+	snprintf(want, sizeof(want), "%s:2: not a journal record", path);
+	cr_assert_str_eq(err.msg, want);
+
+	/* nor is a line with a NUL in it */
+	memset(&c, 0, sizeof(c));
+	{
+		FILE *f = fopen(path, "w");
+
+		cr_assert_not_null(f);
+		fwrite("{\"event\":\"a\"}\0\n{\"event\":\"b\"}\n", 1, 30, f);
+		fclose(f);
+	}
+	cr_assert_lt(rl_journal_read(path, collect, &c, &err), 0);
+	snprintf(want, sizeof(want), "%s:1: not a journal record", path);
+	cr_assert_str_eq(err.msg, want);
+}
+
+Test(journal, read_callback_stops, .init = make_dir, .fini = remove_dir)
+{
+	char *path = path_in_dir("j.jsonl");
+	struct collected c = {0};
+	struct rl_err err = {""};
+
+	write_file(path,
+		   "{\"event\":\"a\"}\n{\"event\":\"b\"}\n{\"event\":\"c\"}\n");
+	c.stop_at = 2;
+	cr_assert_eq(rl_journal_read(path, collect, &c, &err), 7);
+	cr_assert_eq(c.n, 2);
+}
+
+/* --- append ------------------------------------------------------------- */
+
+struct check_back {
+	int n;
+	struct rl_journal_rec first;
+	char msg[64], component[64];
+};
+
+static int keep_first(const struct rl_journal_rec *r, void *ctx)
+{
+	struct check_back *c = ctx;
+
+	if (c->n++ == 0) {
+		c->first = *r;
+		snprintf(c->msg, sizeof(c->msg), "%s", r->message);
+		snprintf(c->component, sizeof(c->component), "%s",
+			 r->component);
+	}
+	return 0;
+}
+
+Test(journal, append_and_read_back, .init = make_dir, .fini = remove_dir)
+{
+	char *path = path_in_dir("j.jsonl");
+	struct rl_journal_rec r;
+	struct rl_journal *j;
+	struct rl_err err = {""};
+	struct check_back c = {0};
+	struct stat st;
+	mode_t old = umask(022);
+	char *text, *p;
+	int lines = 0;
+
+	j = rl_journal_open(path, &err);
+	umask(old);
+	cr_assert_not_null(j, "%s", err.msg);
+	cr_assert_str_eq(rl_journal_path(j), path);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0640, "mode %o", st.st_mode & 0777);
+	rl_journal_rec_init(&r);
+	r.event = "step";
+	r.component = "fx/pricer";
+	r.message = "line\none";
+	r.exit_code = 3;
+	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	r.message = "two";
+	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	rl_journal_close(j);
+
+	text = read_all(path);
+	for (p = text; *p != '\0'; p++)
+		lines += *p == '\n';
+	cr_assert_eq(lines, 2, "%s", text);
+	cr_assert_eq(p[-1], '\n');
+	free(text);
+	cr_assert_eq(rl_journal_read(path, keep_first, &c, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(c.n, 2);
+	cr_assert_str_eq(c.msg, "line\none");
+	cr_assert_str_eq(c.component, "fx/pricer");
+	cr_assert_eq(c.first.exit_code, 3);
+	cr_assert_eq(c.first.pid, getpid());
+	cr_assert_eq(c.first.signal, -1);
+}
+
+/* A writer that died mid-record leaves a fragment: the next append must
+ * not glue its record onto it. */
+Test(journal, append_after_torn_tail, .init = make_dir, .fini = remove_dir)
+{
+	char *path = path_in_dir("j.jsonl");
+	struct rl_journal_rec r;
+	struct rl_journal *j;
+	struct rl_err err = {""};
+	struct collected c = {0};
+	char *text;
+
+	write_file(path, "{\"event\":\"a\"}\n{\"event\":\"torn, with a long"
+			 " tail that goes on");
+	j = rl_journal_open(path, &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	rl_journal_rec_init(&r);
+	r.event = "b";
+	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	rl_journal_close(j);
+	cr_assert_eq(rl_journal_read(path, collect, &c, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(c.n, 2);
+	cr_assert_str_eq(c.events[0], "a");
+	cr_assert_str_eq(c.events[1], "b");
+	text = read_all(path);
+	cr_assert_null(strstr(text, "torn"));
+	free(text);
+
+	/* a file that is one fragment, no newline at all */
+	write_file(path, "{\"ev");
+	j = rl_journal_open(path, &err);
+	cr_assert_not_null(j);
+	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	rl_journal_close(j);
+	text = read_all(path);
+	cr_assert_eq(strncmp(text, "{\"time\"", 7), 0, "%s", text);
+	free(text);
+}
+
+/* --- many writers at once ----------------------------------------------- */
+
+#define WRITERS 8
+#define RECORDS 500
+
+/* Deterministic length per record; every 7th is well past a page. */
+static size_t msg_len(int w, int i)
+{
+	if (i % 7 == 3)
+		return 4096 + (size_t)((w * 131 + i * 17) % 6000);
+	return 1 + (size_t)((w * 31 + i * 13) % 300);
+}
+
+static void fill_msg(char *buf, int w, int i)
+{
+	size_t n = msg_len(w, i), k;
+
+	for (k = 0; k < n; k++)
+		buf[k] = "abcdefghij\"\\\n\t"[(k + (size_t)w) % 15];
+	buf[n] = '\0';
+}
+
+static void writer(const char *path, int w, int start_fd)
+{
+	struct rl_journal_rec r;
+	struct rl_journal *j;
+	struct rl_err err;
+	char node[16], run[32];
+	static char msg[16384];
+	char go;
+	int i;
+
+	/* wait until every writer is ready, then all go at once */
+	if (read(start_fd, &go, 1) < 0)
+		_exit(10);
+	j = rl_journal_open(path, &err);
+	if (j == NULL)
+		_exit(11);
+	snprintf(node, sizeof(node), "w%d", w);
+	for (i = 0; i < RECORDS; i++) {
+		rl_journal_rec_init(&r);
+		snprintf(run, sizeof(run), "w%d-%d", w, i);
+		fill_msg(msg, w, i);
+		r.node = node;
+		r.run = run;
+		r.exit_code = i;
+		r.message = msg;
+		if (rl_journal_append(j, &r, &err) < 0)
+			_exit(12);
+	}
+	rl_journal_close(j);
+	_exit(0);
+}
+
+struct tally {
+	int total;
+	int next[WRITERS];
+	char problem[256];
+};
+
+static int count(const struct rl_journal_rec *r, void *ctx)
+{
+	struct tally *t = ctx;
+	static char want[16384];
+	char run[32];
+	int w;
+
+	t->total++;
+	if (r->node == NULL || sscanf(r->node, "w%d", &w) != 1 || w < 0 ||
+	    w >= WRITERS) {
+		snprintf(t->problem, sizeof(t->problem), "record %d: node",
+			 t->total);
+		return 1;
+	}
+	if (r->exit_code != t->next[w]) {
+		snprintf(t->problem, sizeof(t->problem),
+			 "writer %d: record %lld after %d", w,
+			 (long long)r->exit_code, t->next[w] - 1);
+		return 1;
+	}
+	snprintf(run, sizeof(run), "w%d-%d", w, t->next[w]);
+	fill_msg(want, w, t->next[w]);
+	if (r->run == NULL || strcmp(r->run, run) != 0 || r->message == NULL ||
+	    strcmp(r->message, want) != 0) {
+		snprintf(t->problem, sizeof(t->problem),
+			 "writer %d record %d: content differs", w, t->next[w]);
+		return 1;
+	}
+	t->next[w]++;
+	return 0;
+}
+
+Test(journal, concurrent_writers, .init = make_dir, .fini = remove_dir,
+     .timeout = 120)
+{
+	char *path = path_in_dir("j.jsonl");
+	pid_t pids[WRITERS];
+	int start[2], w, status, lines = 0, ret;
+	struct tally t;
+	struct rl_err err = {""};
+	char *text, *p;
+
+	cr_assert_eq(pipe(start), 0);
+	for (w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		cr_assert_geq(pids[w], 0);
+		if (pids[w] == 0) {
+			close(start[1]);
+			writer(path, w, start[0]);
+		}
+	}
+	close(start[0]);
+	/* closing the write end wakes every writer at once (read -> 0) */
+	close(start[1]);
+	for (w = 0; w < WRITERS; w++) {
+		cr_assert_eq(waitpid(pids[w], &status, 0), pids[w]);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "writer %d: status %d", w, status);
+	}
+
+	/* every line is one record: count the newlines ourselves */
+	text = read_all(path);
+	for (p = text; *p != '\0'; p++)
+		lines += *p == '\n';
+	cr_assert_eq(p[-1], '\n');
+	free(text);
+	cr_assert_eq(lines, WRITERS * RECORDS);
+
+	memset(&t, 0, sizeof(t));
+	ret = rl_journal_read(path, count, &t, &err);
+	cr_assert_eq(ret, 0, "read: %d %s %s", ret, err.msg, t.problem);
+	cr_assert_eq(t.total, WRITERS * RECORDS);
+	for (w = 0; w < WRITERS; w++)
+		cr_assert_eq(t.next[w], RECORDS, "writer %d: %d records", w,
+			     t.next[w]);
 }

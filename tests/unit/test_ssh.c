@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rl_test.h"
 #include "transport_impl.h"
 #include "transport_ssh.h"
 
@@ -27,6 +28,8 @@ void rl_cmd_take_output(struct rl_cmd *c, int stream, const char *data,
 {
 	(void)c; (void)stream; (void)data; (void)n;
 }
+
+TestSuite(ssh, .fini = rl_test_fini);
 
 static char *compose(enum rl_shell sh, const char *cmd, const char *comp,
 		     int64_t timeout_ms)

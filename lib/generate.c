@@ -1,0 +1,1037 @@
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "generate.h"
+#include "util.h"
+
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/lib/nagios/plugins"
+#endif
+
+/* Nagios numbers intervals in interval_length units (60 s by default). */
+#define DEFAULT_ATTEMPTS 3
+
+struct gen {
+	const struct rl_model *m;
+	const struct rl_generate_opts *o;
+	enum rl_generate_target target;
+	const char *plugin_dir;
+	char *handler;		    /* owned */
+	struct rl_component **reqs; /* scratch for sorting requires */
+	size_t reqs_cap;
+};
+
+static const char *ext(const struct gen *g)
+{
+	return g->target == RL_GENERATE_NAGIOS ? "cfg" : "conf";
+}
+
+/* --- validation ---------------------------------------------------------- */
+
+static bool path_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c != '\0' && strchr("._/+:@%,=-", c));
+}
+
+/*
+ * A path goes verbatim into a Nagios command_line and an Icinga 2 command
+ * array: whitespace would split it, '$' would be a macro, quotes and ';'
+ * would change how the core runs it. Refuse rather than quote.
+ */
+static int check_path(const char *what, const char *p, struct rl_err *err)
+{
+	const char *s;
+
+	if (p == NULL || *p == '\0')
+		return rl_err_set(err, "%s is not set", what);
+	if (p[0] != '/')
+		return rl_err_set(err, "%s '%.200s': not an absolute path",
+				  what, p);
+	for (s = p; *s != '\0'; s++) {
+		if (path_char_ok(*s))
+			continue;
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f)
+			return rl_err_set(
+			    err,
+			    "%s '%.200s': character '%c' cannot be "
+			    "written into a command line (use "
+			    "[A-Za-z0-9._/+:@%%,=-])",
+			    what, p, *s);
+		return rl_err_set(
+		    err,
+		    "%s '%.200s': byte 0x%02x cannot be written "
+		    "into a command line (use [A-Za-z0-9._/+:@%%,=-])",
+		    what, p, (unsigned char)*s);
+	}
+	return 0;
+}
+
+/* Free text (descriptions, addresses, zones): any byte but controls. */
+static int check_text(const char *kind, const char *name, const char *what,
+		      const char *s, struct rl_err *err)
+{
+	const unsigned char *u;
+
+	if (s == NULL)
+		return 0;
+	for (u = (const unsigned char *)s; *u != '\0'; u++)
+		if (*u < 0x20 || *u == 0x7f)
+			return rl_err_set(err,
+					  "%s '%s': %s: control character "
+					  "0x%02x cannot be written to a "
+					  "monitoring object",
+					  kind, name, what, *u);
+	return 0;
+}
+
+static int validate(const struct gen *g, struct rl_err *err)
+{
+	const struct rl_model *m = g->m;
+	size_t i;
+
+	if (check_path("config path", g->o->config_path, err) < 0 ||
+	    check_path("plugin dir", g->plugin_dir, err) < 0 ||
+	    check_path("handler", g->handler, err) < 0)
+		return -1;
+	if (g->o->generator != NULL &&
+	    check_text("generator", g->o->generator, "name", g->o->generator,
+		       err) < 0)
+		return -1;
+	if (g->o->app_host != NULL) {
+		if (check_text("host", g->o->app_host, "name", g->o->app_host,
+			       err) < 0)
+			return -1;
+		if (g->o->hosts == RL_GENERATE_HOSTS_DEFINE &&
+		    rl_model_host(m, g->o->app_host) == NULL)
+			return rl_err_set(err,
+					  "application host '%.200s' is not a "
+					  "host of the configuration",
+					  g->o->app_host);
+	}
+	for (i = 0; i < m->n_hosts; i++) {
+		const struct rl_host *h = m->hosts[i];
+
+		if (check_text("host", h->name, "address", h->address, err) <
+			0 ||
+		    check_text("host", h->name, "zone", h->zone, err) < 0)
+			return -1;
+	}
+	for (i = 0; i < m->n_components; i++) {
+		const struct rl_component *c = m->components[i];
+
+		if (c->host == NULL)
+			return rl_err_set(
+			    err, "component '%s': model not resolved", c->name);
+		if (check_text("component", c->name, "description",
+			       c->description, err) < 0)
+			return -1;
+	}
+	for (i = 0; i < m->n_apps; i++)
+		if (check_text("application", m->apps[i]->name, "description",
+			       m->apps[i]->description, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* --- helpers ------------------------------------------------------------- */
+
+static int by_name(const void *a, const void *b)
+{
+	const struct rl_component *x = *(const struct rl_component *const *)a;
+	const struct rl_component *y = *(const struct rl_component *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* The application's components sorted by name; NULL on OOM. */
+static struct rl_component **sorted_components(const struct rl_app *a)
+{
+	struct rl_component **v;
+
+	v = calloc(a->n_components ? a->n_components : 1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	if (a->n_components > 0)
+		memcpy(v, a->components, a->n_components * sizeof(*v));
+	qsort(v, a->n_components, sizeof(*v), by_name);
+	return v;
+}
+
+/* c's requirements sorted by name, in g's scratch array; NULL on OOM. */
+static struct rl_component **sorted_requires(struct gen *g,
+					     const struct rl_component *c)
+{
+	if (c->n_requires > g->reqs_cap) {
+		struct rl_component **n;
+
+		n = realloc(g->reqs, c->n_requires * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		g->reqs = n;
+		g->reqs_cap = c->n_requires;
+	}
+	if (c->n_requires == 0)
+		return g->reqs;
+	memcpy(g->reqs, c->requires, c->n_requires * sizeof(*g->reqs));
+	qsort(g->reqs, c->n_requires, sizeof(*g->reqs), by_name);
+	return g->reqs;
+}
+
+static const char *app_host(const struct gen *g, const struct rl_app *a)
+{
+	if (g->o->app_host != NULL)
+		return g->o->app_host;
+	return a->components[0]->host->name;
+}
+
+/* The zone shared by every host of the application, else NULL. */
+static const char *app_zone(const struct rl_app *a)
+{
+	const char *z = a->components[0]->host->zone;
+	size_t i;
+
+	if (z == NULL)
+		return NULL;
+	for (i = 1; i < a->n_components; i++) {
+		const char *o = a->components[i]->host->zone;
+
+		if (o == NULL || strcmp(o, z) != 0)
+			return NULL;
+	}
+	return z;
+}
+
+static int attempts(const struct rl_component *c)
+{
+	if (c->heal == RL_HEAL_SOFT &&
+	    c->heal_soft_attempt + 1 > DEFAULT_ATTEMPTS)
+		return c->heal_soft_attempt + 1;
+	return DEFAULT_ATTEMPTS;
+}
+
+/* Comment lines: control bytes of a file name become '?'. */
+static void comment_text(struct rl_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++)
+		rl_buf_append(b, (unsigned char)*s < 0x20 ? "?" : s, 1);
+}
+
+static void header(const struct gen *g, struct rl_buf *b, const char *what)
+{
+	size_t i;
+
+	rl_buf_puts(b, "# Generated by ");
+	comment_text(b, g->o->generator ? g->o->generator : "relance");
+	rl_buf_printf(b, " for %s: %s.\n", rl_generate_target_name(g->target),
+		      what);
+	rl_buf_puts(b, "# Do not edit: generate again after changing");
+	rl_buf_puts(b, g->m->n_files ? ":\n" : " the configuration.\n");
+	for (i = 0; i < g->m->n_files; i++) {
+		rl_buf_puts(b, "#   ");
+		comment_text(b, g->m->files[i]);
+		rl_buf_puts(b, "\n");
+	}
+	rl_buf_puts(b, "\n");
+}
+
+/* --- Nagios -------------------------------------------------------------- */
+
+static void nkv(struct rl_buf *b, const char *k, const char *v)
+{
+	rl_buf_printf(b, "    %-31s %s\n", k, v);
+}
+
+/* A value of free text: ';' starts a comment unless escaped. */
+static void nkv_text(struct rl_buf *b, const char *k, const char *v)
+{
+	rl_buf_printf(b, "    %-31s ", k);
+	for (; *v != '\0'; v++)
+		rl_buf_puts(b, *v == ';' ? "\\;" : (char[2]){*v, '\0'});
+	rl_buf_puts(b, "\n");
+}
+
+static void nagios_common(const struct gen *g, struct rl_buf *b)
+{
+	const char *cfg = g->o->config_path;
+	size_t i;
+
+	rl_buf_puts(b, "define command {\n");
+	nkv(b, "command_name", "relance_check_component");
+	rl_buf_printf(b,
+		      "    %-31s %s/check_component -c %s -C "
+		      "$_SERVICERELANCE_COMPONENT$\n",
+		      "command_line", g->plugin_dir, cfg);
+	rl_buf_puts(b, "}\n\ndefine command {\n");
+	nkv(b, "command_name", "relance_check_application");
+	rl_buf_printf(b,
+		      "    %-31s %s/check_application -c %s -A "
+		      "$_SERVICERELANCE_APPLICATION$\n",
+		      "command_line", g->plugin_dir, cfg);
+	rl_buf_puts(b, "}\n\ndefine command {\n");
+	nkv(b, "command_name", "relance_handle_component");
+	rl_buf_printf(b,
+		      "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
+		      "--state $SERVICESTATE$ --state-type $SERVICESTATETYPE$ "
+		      "--attempt $SERVICEATTEMPT$ --max-attempts "
+		      "$MAXSERVICEATTEMPTS$ --downtime $SERVICEDOWNTIME$ "
+		      "--host \"$HOSTNAME$\" --service \"$SERVICEDESC$\"\n",
+		      "command_line", g->handler, cfg);
+	rl_buf_puts(b, "}\n\ndefine command {\n");
+	nkv(b, "command_name", "relance_notify_ack");
+	rl_buf_printf(b,
+		      "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
+		      "--ack-notification --type $NOTIFICATIONTYPE$ "
+		      "--author \"$NOTIFICATIONAUTHOR$\" "
+		      "--comment \"$NOTIFICATIONCOMMENT$\"\n",
+		      "command_line", g->handler, cfg);
+	rl_buf_puts(b, "}\n\n");
+
+	rl_buf_puts(b, "define timeperiod {\n");
+	nkv(b, "timeperiod_name", "relance-24x7");
+	nkv(b, "alias", "always (relance)");
+	static const char *const days[] = {"sunday",	"monday",   "tuesday",
+					   "wednesday", "thursday", "friday",
+					   "saturday"};
+	for (i = 0; i < 7; i++)
+		nkv(b, days[i], "00:00-24:00");
+	rl_buf_puts(b, "}\n\n");
+
+	/* The handler learns of acknowledgements through this contact: it
+	 * receives every notification of a component service and acts only
+	 * on type ACKNOWLEDGEMENT. */
+	rl_buf_puts(b, "define contact {\n");
+	nkv(b, "contact_name", "relance");
+	nkv(b, "alias", "relance event handler (acknowledgements)");
+	nkv(b, "host_notifications_enabled", "0");
+	nkv(b, "service_notifications_enabled", "1");
+	nkv(b, "host_notification_period", "relance-24x7");
+	nkv(b, "service_notification_period", "relance-24x7");
+	nkv(b, "host_notification_options", "n");
+	nkv(b, "service_notification_options", "w,u,c,r");
+	nkv(b, "host_notification_commands", "relance_notify_ack");
+	nkv(b, "service_notification_commands", "relance_notify_ack");
+	rl_buf_puts(b, "}\n\n");
+
+	rl_buf_puts(b, "define service {\n");
+	nkv(b, "name", "relance-component");
+	nkv(b, "register", "0");
+	nkv(b, "check_command", "relance_check_component");
+	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
+		      DEFAULT_ATTEMPTS);
+	nkv(b, "check_interval", "1");
+	nkv(b, "retry_interval", "1");
+	nkv(b, "check_period", "relance-24x7");
+	nkv(b, "active_checks_enabled", "1");
+	nkv(b, "passive_checks_enabled", "1");
+	nkv(b, "event_handler", "relance_handle_component");
+	nkv(b, "event_handler_enabled", "1");
+	nkv(b, "flap_detection_enabled", "0");
+	nkv(b, "contacts", "relance");
+	nkv(b, "notification_period", "relance-24x7");
+	nkv(b, "notification_options", "w,u,c,r");
+	nkv(b, "notification_interval", "0");
+	nkv(b, "notifications_enabled", "1");
+	rl_buf_puts(b, "}\n\n");
+
+	rl_buf_puts(b, "define service {\n");
+	nkv(b, "name", "relance-application");
+	nkv(b, "register", "0");
+	nkv(b, "check_command", "relance_check_application");
+	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
+		      DEFAULT_ATTEMPTS);
+	nkv(b, "check_interval", "1");
+	nkv(b, "retry_interval", "1");
+	nkv(b, "check_period", "relance-24x7");
+	nkv(b, "active_checks_enabled", "1");
+	nkv(b, "passive_checks_enabled", "1");
+	nkv(b, "event_handler_enabled", "0");
+	nkv(b, "flap_detection_enabled", "0");
+	/* The relance contact has nothing to do with an application: it is
+	 * named only because Nagios warns about a service without contacts.
+	 * Add your contacts here (or in a template of your own) and turn the
+	 * notifications on. */
+	nkv(b, "contacts", "relance");
+	nkv(b, "notification_period", "relance-24x7");
+	nkv(b, "notification_interval", "0");
+	nkv(b, "notifications_enabled", "0");
+	rl_buf_puts(b, "}\n");
+
+	if (g->o->hosts != RL_GENERATE_HOSTS_DEFINE)
+		return;
+	/* No host check: a generated host is a container, always UP. */
+	rl_buf_puts(b, "\ndefine host {\n");
+	nkv(b, "name", "relance-host");
+	nkv(b, "register", "0");
+	nkv(b, "max_check_attempts", "1");
+	nkv(b, "check_period", "relance-24x7");
+	nkv(b, "active_checks_enabled", "0");
+	nkv(b, "contacts", "relance");
+	nkv(b, "notification_period", "relance-24x7");
+	nkv(b, "notifications_enabled", "0");
+	rl_buf_puts(b, "}\n");
+}
+
+static int by_host_name(const void *a, const void *b)
+{
+	const struct rl_host *x = *(const struct rl_host *const *)a;
+	const struct rl_host *y = *(const struct rl_host *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* The model's hosts sorted by name; NULL on OOM. */
+static struct rl_host **sorted_hosts(const struct rl_model *m)
+{
+	struct rl_host **v = calloc(m->n_hosts ? m->n_hosts : 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	if (m->n_hosts > 0)
+		memcpy(v, m->hosts, m->n_hosts * sizeof(*v));
+	qsort(v, m->n_hosts, sizeof(*v), by_host_name);
+	return v;
+}
+
+static void nagios_hosts(const struct gen *g, struct rl_buf *b,
+			 struct rl_host **hs)
+{
+	size_t i;
+
+	for (i = 0; i < g->m->n_hosts; i++) {
+		rl_buf_puts(b, "\ndefine host {\n");
+		nkv(b, "use", "relance-host");
+		nkv(b, "host_name", hs[i]->name);
+		nkv(b, "alias", hs[i]->name);
+		nkv_text(b, "address",
+			 hs[i]->address ? hs[i]->address : hs[i]->name);
+		rl_buf_puts(b, "}\n");
+	}
+}
+
+static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
+		      struct rl_component **cs)
+{
+	size_t i, j;
+
+	rl_buf_printf(b, "# application %s: %zu components\n\n", a->name,
+		      a->n_components);
+	rl_buf_puts(b, "define service {\n");
+	nkv(b, "use", "relance-application");
+	nkv(b, "host_name", app_host(g, a));
+	nkv(b, "service_description", a->name);
+	if (a->description != NULL)
+		nkv_text(b, "display_name", a->description);
+	nkv(b, "_RELANCE_APPLICATION", a->name);
+	rl_buf_puts(b, "}\n");
+
+	for (i = 0; i < a->n_components; i++) {
+		const struct rl_component *c = cs[i];
+
+		rl_buf_puts(b, "\ndefine service {\n");
+		nkv(b, "use", "relance-component");
+		nkv(b, "host_name", c->host->name);
+		nkv(b, "service_description", c->name);
+		if (c->description != NULL)
+			nkv_text(b, "display_name", c->description);
+		nkv(b, "_RELANCE_COMPONENT", c->name);
+		if (attempts(c) != DEFAULT_ATTEMPTS)
+			rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
+				      attempts(c));
+		if (c->heal == RL_HEAL_NEVER)
+			nkv(b, "event_handler_enabled", "0");
+		rl_buf_puts(b, "}\n");
+	}
+
+	for (i = 0; i < a->n_components; i++) {
+		const struct rl_component *c = cs[i];
+		struct rl_component **r = sorted_requires(g, c);
+
+		if (r == NULL && c->n_requires > 0)
+			return -1;
+		for (j = 0; j < c->n_requires; j++) {
+			rl_buf_puts(b, "\ndefine servicedependency {\n");
+			nkv(b, "host_name", r[j]->host->name);
+			nkv(b, "service_description", r[j]->name);
+			nkv(b, "dependent_host_name", c->host->name);
+			nkv(b, "dependent_service_description", c->name);
+			nkv(b, "inherits_parent", "1");
+			nkv(b, "execution_failure_criteria", "u,c");
+			nkv(b, "notification_failure_criteria", "u,c");
+			rl_buf_puts(b, "}\n");
+		}
+	}
+	return 0;
+}
+
+/* --- Icinga 2 ------------------------------------------------------------ */
+
+/* A double-quoted string literal of the Icinga 2 DSL. */
+static void istr(struct rl_buf *b, const char *s)
+{
+	rl_buf_puts(b, "\"");
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			rl_buf_puts(b, "\\");
+		rl_buf_append(b, s, 1);
+	}
+	rl_buf_puts(b, "\"");
+}
+
+/* k = "v" at TABS tabs of indentation. */
+static void ikv(struct rl_buf *b, int tabs, const char *k, const char *v)
+{
+	rl_buf_printf(b, "%.*s%s = ", tabs, "\t\t\t\t", k);
+	istr(b, v);
+	rl_buf_puts(b, "\n");
+}
+
+/* One entry of an `arguments` dictionary. */
+static void iarg(struct rl_buf *b, const char *key, const char *value,
+		 const char *description, bool required)
+{
+	rl_buf_printf(b, "\t\t\"%s\" = {\n", key);
+	if (value != NULL)
+		ikv(b, 3, "value", value);
+	else
+		rl_buf_puts(b, "\t\t\tset_if = true\n");
+	ikv(b, 3, "description", description);
+	if (required)
+		rl_buf_puts(b, "\t\t\trequired = true\n");
+	rl_buf_puts(b, "\t\t}\n");
+}
+
+static void icinga_common(const struct gen *g, struct rl_buf *b)
+{
+	struct rl_buf p = RL_BUF_INIT;
+
+	rl_buf_puts(b, "object CheckCommand \"relance-component\" {\n");
+	rl_buf_printf(&p, "%s/check_component", g->plugin_dir);
+	rl_buf_puts(b, "\tcommand = [ ");
+	istr(b, rl_buf_str(&p));
+	rl_buf_puts(b, " ]\n\targuments = {\n");
+	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
+	iarg(b, "-t", "$relance_timeout$",
+	     "timeout in seconds (default: the component's check_timeout)",
+	     false);
+	rl_buf_puts(b, "\t}\n");
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
+	rl_buf_puts(b, "}\n\n");
+
+	rl_buf_puts(b, "object CheckCommand \"relance-application\" {\n");
+	rl_buf_reset(&p);
+	rl_buf_printf(&p, "%s/check_application", g->plugin_dir);
+	rl_buf_puts(b, "\tcommand = [ ");
+	istr(b, rl_buf_str(&p));
+	rl_buf_puts(b, " ]\n\targuments = {\n");
+	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-A", "$relance_application$", "application", true);
+	iarg(b, "-t", "$relance_timeout$", "timeout in seconds", false);
+	rl_buf_puts(b, "\t}\n");
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
+	rl_buf_puts(b, "}\n\n");
+	rl_buf_free(&p);
+
+	rl_buf_puts(b, "object EventCommand \"relance-handle-component\" {\n"
+		       "\tcommand = [ ");
+	istr(b, g->handler);
+	rl_buf_puts(b, " ]\n\targuments = {\n");
+	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
+	iarg(b, "--state", "$service.state$", "OK, WARNING, CRITICAL, UNKNOWN",
+	     true);
+	iarg(b, "--state-type", "$service.state_type$", "SOFT or HARD", true);
+	iarg(b, "--attempt", "$service.check_attempt$", "check attempt", true);
+	iarg(b, "--max-attempts", "$service.max_check_attempts$",
+	     "max check attempts", false);
+	iarg(b, "--ack", "$service.acknowledgement$",
+	     "0 none, 1 normal, 2 sticky", false);
+	iarg(b, "--downtime", "$service.downtime_depth$", "downtime depth",
+	     false);
+	iarg(b, "--host", "$host.name$", "host object", false);
+	iarg(b, "--service", "$service.name$", "service object", false);
+	rl_buf_puts(b, "\t}\n");
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
+	rl_buf_puts(b, "}\n\n");
+
+	rl_buf_puts(b,
+		    "object NotificationCommand \"relance-ack-notification\" "
+		    "{\n\tcommand = [ ");
+	istr(b, g->handler);
+	rl_buf_puts(b, " ]\n\targuments = {\n");
+	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
+	iarg(b, "--ack-notification", NULL, "called as a notification command",
+	     false);
+	iarg(b, "--type", "$notification.type$",
+	     "the handler acts on ACKNOWLEDGEMENT", true);
+	iarg(b, "--author", "$notification.author$", "who acknowledged", false);
+	iarg(b, "--comment", "$notification.comment$", "their comment", false);
+	rl_buf_puts(b, "\t}\n");
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
+	rl_buf_puts(b, "}\n\n");
+
+	rl_buf_puts(b, "template Service \"relance-component\" {\n"
+		       "\tcheck_command = \"relance-component\"\n"
+		       "\tevent_command = \"relance-handle-component\"\n"
+		       "\tenable_event_handler = true\n"
+		       "\tenable_flapping = false\n");
+	rl_buf_printf(b, "\tmax_check_attempts = %d\n", DEFAULT_ATTEMPTS);
+	rl_buf_puts(b, "\tcheck_interval = 1m\n"
+		       "\tretry_interval = 15s\n"
+		       "}\n\n"
+		       "template Service \"relance-application\" {\n"
+		       "\tcheck_command = \"relance-application\"\n"
+		       "\tenable_event_handler = false\n"
+		       "\tenable_flapping = false\n");
+	rl_buf_printf(b, "\tmax_check_attempts = %d\n", DEFAULT_ATTEMPTS);
+	rl_buf_puts(
+	    b, "\tcheck_interval = 1m\n"
+	       "\tretry_interval = 15s\n"
+	       "}\n\n"
+	       "/* The handler learns of acknowledgements made in a HARD "
+	       "state from these. */\n"
+	       "object User \"relance\" {\n"
+	       "\tdisplay_name = \"relance event handler (acknowledgements)\"\n"
+	       "\tenable_notifications = true\n"
+	       "\ttypes = [ Acknowledgement ]\n"
+	       "\tstates = [ OK, Warning, Critical, Unknown ]\n"
+	       "}\n\n"
+	       "apply Notification \"relance-ack\" to Service {\n"
+	       "\tcommand = \"relance-ack-notification\"\n"
+	       "\tusers = [ \"relance\" ]\n"
+	       "\ttypes = [ Acknowledgement ]\n"
+	       "\tinterval = 0\n"
+	       "\tassign where service.vars.relance_component\n"
+	       "}\n");
+
+	if (g->o->hosts != RL_GENERATE_HOSTS_DEFINE)
+		return;
+	/* dummy comes from the ITL: a generated host is a container. */
+	rl_buf_puts(
+	    b, "\ntemplate Host \"relance-host\" {\n"
+	       "\tcheck_command = \"dummy\"\n"
+	       "\tvars.dummy_state = 0\n"
+	       "\tvars.dummy_text = \"no host check (generated by relance)\"\n"
+	       "\tmax_check_attempts = 1\n"
+	       "\tcheck_interval = 5m\n"
+	       "}\n");
+}
+
+static void icinga_hosts(const struct gen *g, struct rl_buf *b,
+			 struct rl_host **hs)
+{
+	size_t i;
+
+	for (i = 0; i < g->m->n_hosts; i++) {
+		rl_buf_puts(b, "\nobject Host ");
+		istr(b, hs[i]->name);
+		rl_buf_puts(b, " {\n\timport \"relance-host\"\n");
+		ikv(b, 1, "address",
+		    hs[i]->address ? hs[i]->address : hs[i]->name);
+		if (hs[i]->zone != NULL)
+			ikv(b, 1, "zone", hs[i]->zone);
+		rl_buf_puts(b, "}\n");
+	}
+}
+
+static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
+		      struct rl_component **cs)
+{
+	const char *zone = app_zone(a);
+	size_t i, j;
+
+	rl_buf_printf(b, "/* application %s: %zu components */\n\n", a->name,
+		      a->n_components);
+	rl_buf_puts(b, "object Service ");
+	istr(b, a->name);
+	rl_buf_puts(b, " {\n\timport \"relance-application\"\n");
+	ikv(b, 1, "host_name", app_host(g, a));
+	if (a->description != NULL)
+		ikv(b, 1, "display_name", a->description);
+	ikv(b, 1, "vars.relance_application", a->name);
+	if (zone != NULL)
+		ikv(b, 1, "zone", zone);
+	rl_buf_puts(b, "}\n");
+
+	for (i = 0; i < a->n_components; i++) {
+		const struct rl_component *c = cs[i];
+
+		rl_buf_puts(b, "\nobject Service ");
+		istr(b, c->name);
+		rl_buf_puts(b, " {\n\timport \"relance-component\"\n");
+		ikv(b, 1, "host_name", c->host->name);
+		if (c->description != NULL)
+			ikv(b, 1, "display_name", c->description);
+		ikv(b, 1, "vars.relance_component", c->name);
+		if (attempts(c) != DEFAULT_ATTEMPTS)
+			rl_buf_printf(b, "\tmax_check_attempts = %d\n",
+				      attempts(c));
+		if (c->heal == RL_HEAL_NEVER)
+			rl_buf_puts(b, "\tenable_event_handler = false\n");
+		if (c->host->zone != NULL)
+			ikv(b, 1, "zone", c->host->zone);
+		rl_buf_puts(b, "}\n");
+	}
+
+	for (i = 0; i < a->n_components; i++) {
+		const struct rl_component *c = cs[i];
+		struct rl_component **r = sorted_requires(g, c);
+
+		if (r == NULL && c->n_requires > 0)
+			return -1;
+		for (j = 0; j < c->n_requires; j++) {
+			rl_buf_puts(b, "\nobject Dependency ");
+			istr(b, r[j]->name);
+			rl_buf_puts(b, " {\n");
+			ikv(b, 1, "parent_host_name", r[j]->host->name);
+			ikv(b, 1, "parent_service_name", r[j]->name);
+			ikv(b, 1, "child_host_name", c->host->name);
+			ikv(b, 1, "child_service_name", c->name);
+			rl_buf_puts(b, "\tstates = [ OK, Warning ]\n"
+				       "\tdisable_checks = true\n"
+				       "\tdisable_notifications = true\n"
+				       "\tignore_soft_states = true\n");
+			if (c->host->zone != NULL)
+				ikv(b, 1, "zone", c->host->zone);
+			rl_buf_puts(b, "}\n");
+		}
+	}
+	return 0;
+}
+
+/* --- assembling the files ------------------------------------------------ */
+
+static int add_file(struct rl_generate_out *out, size_t *cap, const char *name,
+		    struct rl_buf *b)
+{
+	struct rl_generate_file *f;
+
+	if (b->oom)
+		return -1;
+	if (out->n_files == *cap) {
+		size_t n = *cap ? *cap * 2 : 8;
+
+		f = realloc(out->files, n * sizeof(*f));
+		if (f == NULL)
+			return -1;
+		out->files = f;
+		*cap = n;
+	}
+	f = &out->files[out->n_files];
+	f->name = strdup(name);
+	if (f->name == NULL)
+		return -1;
+	f->len = b->len;
+	f->content = rl_buf_detach(b);
+	if (f->content == NULL) {
+		free(f->name);
+		return -1;
+	}
+	f->status = RL_GENERATE_SAME;
+	out->n_files++;
+	return 0;
+}
+
+static int by_file_name(const void *a, const void *b)
+{
+	return strcmp(((const struct rl_generate_file *)a)->name,
+		      ((const struct rl_generate_file *)b)->name);
+}
+
+static void common_part(struct gen *g, struct rl_buf *b, struct rl_host **hs)
+{
+	if (g->target == RL_GENERATE_NAGIOS) {
+		nagios_common(g, b);
+		if (g->o->hosts == RL_GENERATE_HOSTS_DEFINE)
+			nagios_hosts(g, b, hs);
+	} else {
+		icinga_common(g, b);
+		if (g->o->hosts == RL_GENERATE_HOSTS_DEFINE)
+			icinga_hosts(g, b, hs);
+	}
+}
+
+int rl_generate(const struct rl_model *m, enum rl_generate_target target,
+		const struct rl_generate_opts *opts,
+		struct rl_generate_out *out, struct rl_err *err)
+{
+	struct gen g = {.m = m, .o = opts, .target = target};
+	struct rl_generate_out res = {NULL, 0};
+	struct rl_buf b = RL_BUF_INIT, name = RL_BUF_INIT;
+	struct rl_host **hs = NULL;
+	struct rl_component **cs = NULL;
+	size_t cap = 0, i;
+	int r = -1;
+
+	out->files = NULL;
+	out->n_files = 0;
+	if (target != RL_GENERATE_NAGIOS && target != RL_GENERATE_ICINGA2)
+		return rl_err_set(err, "unknown generate target %d",
+				  (int)target);
+	g.plugin_dir = opts->plugin_dir ? opts->plugin_dir : PLUGINDIR;
+	if (opts->handler != NULL) {
+		g.handler = strdup(opts->handler);
+	} else {
+		rl_buf_printf(&name, "%s/handle_component", g.plugin_dir);
+		g.handler = name.oom ? NULL : rl_buf_detach(&name);
+	}
+	if (g.handler == NULL) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	if (validate(&g, err) < 0)
+		goto out;
+	hs = sorted_hosts(m);
+	if (hs == NULL)
+		goto oom;
+
+	header(&g, &b,
+	       opts->split ? "commands and templates" : "every relance object");
+	common_part(&g, &b, hs);
+	if (opts->split) {
+		rl_buf_printf(&name, "relance-common.%s", ext(&g));
+		if (add_file(&res, &cap, rl_buf_str(&name), &b) < 0)
+			goto oom;
+	}
+	for (i = 0; i < m->n_apps; i++) {
+		const struct rl_app *a = m->apps[i];
+		int rc;
+
+		if (a->n_components == 0)
+			continue;
+		cs = sorted_components(a);
+		if (cs == NULL)
+			goto oom;
+		if (opts->split) {
+			rl_buf_reset(&name);
+			rl_buf_printf(&name, "application %s", a->name);
+			header(&g, &b, rl_buf_str(&name));
+		} else {
+			rl_buf_puts(&b, "\n");
+		}
+		rc = target == RL_GENERATE_NAGIOS ? nagios_app(&g, &b, a, cs)
+						  : icinga_app(&g, &b, a, cs);
+		free(cs);
+		cs = NULL;
+		if (rc < 0)
+			goto oom;
+		if (opts->split) {
+			rl_buf_reset(&name);
+			rl_buf_printf(&name, "relance-app-%s.%s", a->name,
+				      ext(&g));
+			if (add_file(&res, &cap, rl_buf_str(&name), &b) < 0)
+				goto oom;
+		}
+	}
+	if (!opts->split) {
+		rl_buf_printf(&name, "relance.%s", ext(&g));
+		if (add_file(&res, &cap, rl_buf_str(&name), &b) < 0)
+			goto oom;
+	}
+	if (name.oom)
+		goto oom;
+	qsort(res.files, res.n_files, sizeof(*res.files), by_file_name);
+	*out = res;
+	res.files = NULL;
+	res.n_files = 0;
+	r = 0;
+	goto out;
+oom:
+	rl_err_set(err, "out of memory");
+out:
+	rl_generate_out_free(&res);
+	free(cs);
+	free(hs);
+	free(g.reqs);
+	free(g.handler);
+	rl_buf_free(&b);
+	rl_buf_free(&name);
+	return r;
+}
+
+void rl_generate_out_free(struct rl_generate_out *out)
+{
+	size_t i;
+
+	if (out == NULL)
+		return;
+	for (i = 0; i < out->n_files; i++) {
+		free(out->files[i].name);
+		free(out->files[i].content);
+	}
+	free(out->files);
+	out->files = NULL;
+	out->n_files = 0;
+}
+
+/* --- files on disk ------------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int rl_generate_write(const struct rl_generate_out *out, const char *dir,
+		      struct rl_err *err)
+{
+	struct rl_buf path = RL_BUF_INIT, tmp = RL_BUF_INIT;
+	size_t i;
+	int fd = -1, r = -1;
+
+	for (i = 0; i < out->n_files; i++) {
+		const struct rl_generate_file *f = &out->files[i];
+
+		rl_buf_reset(&path);
+		rl_buf_reset(&tmp);
+		rl_buf_printf(&path, "%s/%s", dir, f->name);
+		rl_buf_printf(&tmp, "%s/.%s.tmp%ld", dir, f->name,
+			      (long)getpid());
+		if (path.oom || tmp.oom) {
+			rl_err_set(err, "out of memory");
+			goto out;
+		}
+		fd = open(rl_buf_str(&tmp),
+			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			rl_err_set(err, "%s: open: %s", rl_buf_str(&tmp),
+				   strerror(errno));
+			goto out;
+		}
+		if (fchmod(fd, 0644) < 0 ||
+		    write_all(fd, f->content, f->len) < 0) {
+			rl_err_set(err, "%s: write: %s", rl_buf_str(&tmp),
+				   strerror(errno));
+			goto out_unlink;
+		}
+		if (close(fd) < 0) {
+			fd = -1;
+			rl_err_set(err, "%s: close: %s", rl_buf_str(&tmp),
+				   strerror(errno));
+			goto out_unlink;
+		}
+		fd = -1;
+		if (rename(rl_buf_str(&tmp), rl_buf_str(&path)) < 0) {
+			rl_err_set(err, "%s: rename: %s", rl_buf_str(&path),
+				   strerror(errno));
+			goto out_unlink;
+		}
+	}
+	r = 0;
+	goto out;
+out_unlink:
+	unlink(rl_buf_str(&tmp));
+out:
+	if (fd >= 0)
+		close(fd);
+	rl_buf_free(&path);
+	rl_buf_free(&tmp);
+	return r;
+}
+
+/* Compares FD's content with F; 1 same, 0 different, -1 read error. */
+static int same_content(int fd, const struct rl_generate_file *f)
+{
+	char buf[65536];
+	size_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			return off == f->len;
+		if ((size_t)n > f->len - off ||
+		    memcmp(buf, f->content + off, (size_t)n) != 0)
+			return 0;
+		off += (size_t)n;
+	}
+}
+
+int rl_generate_check(struct rl_generate_out *out, const char *dir,
+		      size_t *n_differ, struct rl_err *err)
+{
+	struct rl_buf path = RL_BUF_INIT;
+	size_t i, n = 0;
+	int r = -1, fd, same;
+
+	for (i = 0; i < out->n_files; i++) {
+		struct rl_generate_file *f = &out->files[i];
+
+		rl_buf_reset(&path);
+		rl_buf_printf(&path, "%s/%s", dir, f->name);
+		if (path.oom) {
+			rl_err_set(err, "out of memory");
+			goto out;
+		}
+		fd = open(rl_buf_str(&path), O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno != ENOENT) {
+				rl_err_set(err, "%s: open: %s",
+					   rl_buf_str(&path), strerror(errno));
+				goto out;
+			}
+			f->status = RL_GENERATE_MISSING;
+			n++;
+			continue;
+		}
+		same = same_content(fd, f);
+		if (same < 0)
+			rl_err_set(err, "%s: read: %s", rl_buf_str(&path),
+				   strerror(errno));
+		close(fd);
+		if (same < 0)
+			goto out;
+		f->status = same ? RL_GENERATE_SAME : RL_GENERATE_DIFFERS;
+		n += !same;
+	}
+	if (n_differ != NULL)
+		*n_differ = n;
+	r = 0;
+out:
+	rl_buf_free(&path);
+	return r;
+}
+
+const char *rl_generate_target_name(enum rl_generate_target t)
+{
+	return t == RL_GENERATE_ICINGA2 ? "icinga2" : "nagios";
+}
+
+int rl_generate_target_parse(const char *name, enum rl_generate_target *t,
+			     struct rl_err *err)
+{
+	if (strcmp(name, "nagios") == 0 || strcmp(name, "nagios4") == 0)
+		*t = RL_GENERATE_NAGIOS;
+	else if (strcmp(name, "icinga2") == 0)
+		*t = RL_GENERATE_ICINGA2;
+	else
+		return rl_err_set(err,
+				  "unknown target '%.100s' (use nagios or "
+				  "icinga2)",
+				  name);
+	return 0;
+}

@@ -1,0 +1,162 @@
+/*
+ * generate - Nagios Core 4 and Icinga 2 objects written from the model.
+ *
+ * One call, rl_generate(), turns a resolved model into a list of
+ * (file name, content) pairs; rl_generate_write() puts them in a
+ * directory, rl_generate_check() compares them with what is there. The
+ * output is a pure function of the model and the options: no time stamp,
+ * objects sorted by name, so the same input gives the same bytes.
+ *
+ * What is generated (both cores):
+ *  - commands: the check_component and check_application plugins, the
+ *    handle_component event handler, and the acknowledgement notification
+ *    command (handle_component --ack-notification);
+ *  - one service per component, named by the component's full name
+ *    ("fx/pricer": both cores accept '/' in a service name), and one per
+ *    application, named by the application's name ("fx"); the component
+ *    services carry the event handler unless heal = never, and
+ *    max_check_attempts is raised to N+1 for heal = soft:N so that the
+ *    N-th SOFT attempt exists;
+ *  - one dependency object per requires edge: the dependent's service
+ *    depends on the required component's service. Failure criteria: the
+ *    required service in a HARD CRITICAL or UNKNOWN state suppresses both
+ *    the checks (execution) and the notifications of the dependent, and
+ *    dependencies are inherited (a chain down the graph is suppressed as
+ *    a whole). WARNING does not count as down. Relance's targeted restart
+ *    restarts the dependents of what it heals, so suppressing their own
+ *    handler while what they require is down avoids a restart storm;
+ *  - in RL_GENERATE_HOSTS_DEFINE mode, a host object per host of the
+ *    model (address from the model, no host check: always UP). In
+ *    RL_GENERATE_HOSTS_EXISTING mode the services name hosts that the
+ *    admin defines elsewhere, under the model's host names.
+ *
+ * Nagios: commands relance_check_component, relance_check_application,
+ * relance_handle_component, relance_notify_ack; templates relance-component,
+ * relance-application (services) and relance-host; timeperiod relance-24x7;
+ * contact relance (receives the notifications of component services; the
+ * handler acts only on type ACKNOWLEDGEMENT). The component name travels as
+ * the custom variable _RELANCE_COMPONENT ($_SERVICERELANCE_COMPONENT$), the
+ * application name as _RELANCE_APPLICATION. Every macro is its own word of
+ * command_line; the author, comment, host and service macros are in double
+ * quotes, which Nagios itself splits (values cleaned by its
+ * illegal_macro_output_chars).
+ *
+ * Icinga 2 (ITL style): CheckCommand "relance-component" and
+ * "relance-application", EventCommand "relance-handle-component",
+ * NotificationCommand "relance-ack-notification", named arguments, the
+ * config path as the default of the custom variable relance_config;
+ * templates "relance-component" / "relance-application" (Service);
+ * objects Service and Dependency (named after the required component);
+ * User "relance" and an apply rule Notification "relance-ack" for the
+ * services that have vars.relance_component. A host with a `zone` puts
+ * its services (and its Host object when generated) in that zone
+ * (zone = "Z"), so that the satellites of Z run the check and the event
+ * handler; the application service goes to the zone shared by all its
+ * components' hosts, or to none. The zones must exist (Zone objects) where
+ * the output is loaded; with the file-based config sync, place the output
+ * in the master's zones.d and the commands file in a global zone.
+ *
+ * Files: with opts.split, one file per application ("relance-app-APP.cfg" /
+ * ".conf") holding its services and the dependencies whose dependent is in
+ * it, plus "relance-common.cfg" / ".conf" holding commands, templates and
+ * generated hosts. Without it, one file "relance.cfg" / "relance.conf".
+ * Every file starts with a header saying it was generated, by what, and
+ * from which configuration files.
+ */
+#ifndef RL_GENERATE_H
+#define RL_GENERATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "model.h"
+
+enum rl_generate_target {
+	RL_GENERATE_NAGIOS = 0,
+	RL_GENERATE_ICINGA2,
+};
+
+enum rl_generate_hosts {
+	RL_GENERATE_HOSTS_EXISTING = 0, /* attach to the admin's hosts */
+	RL_GENERATE_HOSTS_DEFINE,	/* write a host object per host */
+};
+
+/* Plain struct; zero-initialise it, then set what you need. Strings are
+ * borrowed for the duration of the call. */
+struct rl_generate_opts {
+	enum rl_generate_hosts hosts;
+	bool split; /* one file per application + common file */
+	/* Embedded in the commands. Paths must be absolute and made of
+	 * [A-Za-z0-9._/+:@%,=-] (a core would split or expand anything else).
+	 */
+	const char *config_path; /* required: the -c of every program */
+	const char *plugin_dir;	 /* NULL: PLUGINDIR */
+	const char *handler;	 /* NULL: PLUGIN_DIR/handle_component */
+	/* Host the application services are attached to; NULL: the host of
+	 * the application's first component in topological order. In
+	 * RL_GENERATE_HOSTS_DEFINE mode it must be a host of the model. */
+	const char *app_host;
+	/* Says who generated, for the header (e.g. "relancectl generate
+	 * nagios"); NULL: "relance". Must not contain a newline. */
+	const char *generator;
+};
+
+enum rl_generate_status {
+	RL_GENERATE_SAME = 0, /* on disk, byte for byte */
+	RL_GENERATE_DIFFERS,  /* on disk, other content */
+	RL_GENERATE_MISSING,  /* not on disk */
+};
+
+struct rl_generate_file {
+	char *name;    /* file name, no directory part */
+	char *content; /* NUL-terminated, len bytes */
+	size_t len;
+	enum rl_generate_status status; /* set by rl_generate_check() */
+};
+
+/* Plain struct: zero-initialise; rl_generate_out_free() releases it. */
+struct rl_generate_out {
+	struct rl_generate_file *files; /* sorted by name */
+	size_t n_files;
+};
+
+/*
+ * Generates the objects of a resolved model for TARGET. On success fills
+ * *out (which must be zeroed or freed; the caller frees it with
+ * rl_generate_out_free()) and returns 0. On failure returns -1, err says
+ * why ("config path 'a b': character ' ' cannot be used in a command
+ * line", "component 'fx/a': description: a newline cannot be written to a
+ * nagios object"), and *out is left empty. Runs in O(n log n) of the
+ * model's size; no I/O.
+ */
+int rl_generate(const struct rl_model *m, enum rl_generate_target target,
+		const struct rl_generate_opts *opts,
+		struct rl_generate_out *out, struct rl_err *err);
+
+void rl_generate_out_free(struct rl_generate_out *out);
+
+/*
+ * Writes every file into DIR (which must exist), each through a temporary
+ * file renamed into place, mode 0644. Returns 0, or -1 with err naming the
+ * file ("DIR/relance.cfg: write: No space left on device"); files already
+ * written stay.
+ */
+int rl_generate_write(const struct rl_generate_out *out, const char *dir,
+		      struct rl_err *err);
+
+/*
+ * Compares every file with DIR/name and sets its status. *n_differ (may be
+ * NULL) gets the number of files not RL_GENERATE_SAME. Returns 0 when the
+ * comparison could be made (whatever its result), -1 with err set when a
+ * file could not be read for another reason than absence.
+ */
+int rl_generate_check(struct rl_generate_out *out, const char *dir,
+		      size_t *n_differ, struct rl_err *err);
+
+/* "nagios" / "icinga2"; rl_generate_target_parse() returns 0 or -1. */
+const char *rl_generate_target_name(enum rl_generate_target t);
+int rl_generate_target_parse(const char *name, enum rl_generate_target *t,
+			     struct rl_err *err);
+
+#endif

@@ -1,0 +1,237 @@
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "monitor.h"
+
+/* A name (host, service, author) must not split the command's fields. */
+static int check_field(const char *what, const char *s, struct rl_err *err)
+{
+	if (s == NULL || *s == '\0')
+		return rl_err_set(err, "empty %s in an external command", what);
+	if (strpbrk(s, ";\n\r") != NULL)
+		return rl_err_set(err,
+			"%s '%.100s' holds ';' or a line break: refused in an "
+			"external command", what, s);
+	return 0;
+}
+
+/* Free text: line breaks become spaces; '|' becomes '/' when asked. */
+static void put_text(struct rl_buf *b, const char *s, bool no_pipe)
+{
+	for (; *s != '\0'; s++) {
+		char c = *s;
+
+		if (c == '\n' || c == '\r')
+			c = ' ';
+		else if (c == '|' && no_pipe)
+			c = '/';
+		rl_buf_append(b, &c, 1);
+	}
+}
+
+static void stamp(struct rl_buf *b, const char *name)
+{
+	rl_buf_printf(b, "[%lld] %s", (long long)time(NULL), name);
+}
+
+int rl_monitor_cmd_comment(struct rl_buf *b, const char *host,
+			   const char *service, const char *author,
+			   const char *text, struct rl_err *err)
+{
+	if (check_field("host", host, err) < 0 ||
+	    check_field("service", service, err) < 0 ||
+	    check_field("author", author, err) < 0)
+		return -1;
+	stamp(b, "ADD_SVC_COMMENT");
+	/* persistent=1: the comment outlives a restart of the core */
+	rl_buf_printf(b, ";%s;%s;1;%s;", host, service, author);
+	put_text(b, text, false);
+	rl_buf_puts(b, "\n");
+	return 0;
+}
+
+int rl_monitor_cmd_result(struct rl_buf *b, const char *host,
+			  const char *service, enum rl_state state,
+			  const char *output, struct rl_err *err)
+{
+	if (check_field("host", host, err) < 0 ||
+	    check_field("service", service, err) < 0)
+		return -1;
+	if ((int)state < 0 || state > RL_STATE_UNKNOWN)
+		return rl_err_set(err, "invalid state %d", (int)state);
+	stamp(b, "PROCESS_SERVICE_CHECK_RESULT");
+	rl_buf_printf(b, ";%s;%s;%d;", host, service, (int)state);
+	put_text(b, output, true);
+	rl_buf_puts(b, "\n");
+	return 0;
+}
+
+int rl_monitor_cmd_forced_check(struct rl_buf *b, const char *host,
+				const char *service, struct rl_err *err)
+{
+	if (check_field("host", host, err) < 0 ||
+	    check_field("service", service, err) < 0)
+		return -1;
+	stamp(b, "SCHEDULE_FORCED_SVC_CHECK");
+	rl_buf_printf(b, ";%s;%s;%lld\n", host, service,
+		      (long long)time(NULL));
+	return 0;
+}
+
+/* Writes one whole line, waiting for room until the deadline. */
+static int write_line(int fd, const char *path, const char *line, size_t len,
+		      int64_t deadline_ms, struct rl_err *err)
+{
+	for (;;) {
+		struct pollfd pfd = { fd, POLLOUT, 0 };
+		int64_t left;
+		ssize_t w = write(fd, line, len);
+
+		if (w == (ssize_t)len)
+			return 0;
+		if (w >= 0)	/* cannot happen for len <= PIPE_BUF */
+			return rl_err_set(err, "%s: short write to the command pipe",
+					  path);
+		if (errno == EPIPE)
+			return rl_err_set(err,
+				"%s: the core closed the command pipe (is it "
+				"still running?)", path);
+		if (errno != EAGAIN && errno != EINTR)
+			return rl_err_set(err, "%s: %s", path, strerror(errno));
+		left = deadline_ms - rl_now_ms();
+		if (left <= 0)
+			return rl_err_set(err,
+				"%s: the command pipe stayed full until the "
+				"deadline (is the core reading it?)", path);
+		if (poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left) < 0 &&
+		    errno != EINTR)
+			return rl_err_set(err, "%s: poll: %s", path,
+					  strerror(errno));
+	}
+}
+
+int rl_monitor_send(const char *path, const char *text, int64_t deadline_ms,
+		    struct rl_err *err)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct stat st;
+	const char *p = text, *nl;
+	int fd = -1, r = -1;
+
+	sigemptyset(&ign.sa_mask);
+	/* the path must be a FIFO: a regular file there would silently
+	   swallow the commands (RECIPES.md) */
+	if (stat(path, &st) < 0)
+		return rl_err_set(err, "command pipe %s: %s", path,
+				  strerror(errno));
+	if (!S_ISFIFO(st.st_mode))
+		return rl_err_set(err, "command pipe %s is not a FIFO", path);
+	for (nl = p; (nl = strchr(nl, '\n')) != NULL; p = ++nl)
+		if ((size_t)(nl - p + 1) > RL_MONITOR_LINE_MAX)
+			return rl_err_set(err,
+				"%s: command line longer than %d bytes",
+				path, RL_MONITOR_LINE_MAX);
+	if (*p != '\0')
+		return rl_err_set(err, "%s: command line without a newline",
+				  path);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENXIO)
+			return rl_err_set(err,
+				"command pipe %s has no reader (is the core "
+				"running?)", path);
+		return rl_err_set(err, "command pipe %s: %s", path,
+				  strerror(errno));
+	}
+	/* EPIPE as an error, not a signal that kills the caller */
+	sigaction(SIGPIPE, &ign, &old);
+	for (p = text; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (write_line(fd, path, p, (size_t)(nl - p + 1), deadline_ms,
+			       err) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	sigaction(SIGPIPE, &old, NULL);
+	close(fd);
+	return r;
+}
+
+/* status.dat: blocks "NAME {\n\tkey=value\n...\t}\n". */
+int rl_monitor_status_dat(const char *path, const char *host,
+			  const char *service, struct rl_service_status *out,
+			  struct rl_err *err)
+{
+	struct rl_service_status st = { 0 };
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	bool in_service = false, host_ok = false, svc_ok = false;
+	struct rl_service_status cur = { 0 };
+	struct stat sb;
+
+	if (f == NULL)
+		return rl_err_set(err, "status file %s: %s", path,
+				  strerror(errno));
+	while ((len = getline(&line, &cap, f)) > 0) {
+		char *k = line, *v;
+
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		while (*k == '\t' || *k == ' ')
+			k++;
+		if (strcmp(k, "servicestatus {") == 0) {
+			in_service = true;
+			host_ok = svc_ok = false;
+			memset(&cur, 0, sizeof(cur));
+			continue;
+		}
+		if (strcmp(k, "}") == 0) {
+			if (in_service && host_ok && svc_ok) {
+				cur.found = true;
+				st = cur;
+			}
+			in_service = false;
+			continue;
+		}
+		v = strchr(k, '=');
+		if (v == NULL)
+			continue;
+		*v++ = '\0';
+		if (!in_service)
+			continue;
+		if (strcmp(k, "host_name") == 0)
+			host_ok = strcmp(v, host) == 0;
+		else if (strcmp(k, "service_description") == 0)
+			svc_ok = strcmp(v, service) == 0;
+		else if (strcmp(k, "problem_has_been_acknowledged") == 0)
+			cur.acknowledged = atoi(v) != 0;
+		else if (strcmp(k, "scheduled_downtime_depth") == 0)
+			cur.downtime_depth = atoi(v);
+		else if (strcmp(k, "current_state") == 0)
+			cur.current_state = atoi(v);
+	}
+	free(line);
+	if (ferror(f)) {
+		fclose(f);
+		return rl_err_set(err, "status file %s: read error", path);
+	}
+	if (fstat(fileno(f), &sb) == 0)
+		st.updated = sb.st_mtime;
+	fclose(f);
+	*out = st;
+	return 0;
+}

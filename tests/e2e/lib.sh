@@ -1,0 +1,93 @@
+# tests/e2e/lib.sh - validate generated objects with the real cores, each
+# in its own temporary directory (no file outside it is read or written but
+# the cores' own binaries and Icinga 2's ITL).
+#
+#   nagios_verify DIR FILE...   writes DIR/nagios.cfg loading FILE... (plus
+#                               host objects for the hosts the files use but
+#                               do not define), runs `nagios4 -v`; output in
+#                               DIR/verify.out; returns its exit status
+#   icinga_verify DIR FILE...   writes DIR/etc/icinga2.conf including FILE...
+#                               (plus Host objects as above, and a Zone for
+#                               every zone the files name, child of the
+#                               master zone), runs `icinga2 daemon -C`;
+#                               output in DIR/verify.out
+#   have_nagios / have_icinga   true when the core is installed
+
+have_nagios() { command -v nagios4 >/dev/null 2>&1; }
+have_icinga() { command -v icinga2 >/dev/null 2>&1; }
+
+# Hosts used (host_name / parent / child) but not defined by FILE...
+_e2e_used_hosts() { # nagios|icinga2 FILE...
+	kind=$1; shift
+	if [ "$kind" = nagios ]; then
+		used=$(sed -n 's/^    \(dependent_\)\{0,1\}host_name  *\([^ ]*\)$/\2/p' "$@")
+		defd=$(awk '/^define host \{/{h=1} h && /^    host_name /{print $2; h=0} /^\}/{h=0}' "$@")
+	else
+		used=$(sed -n 's/^\t\(host_name\|parent_host_name\|child_host_name\) = "\(.*\)"$/\2/p' "$@")
+		defd=$(sed -n 's/^object Host "\(.*\)" {$/\1/p' "$@")
+	fi
+	{ printf 'D %s\n' $defd; printf 'U %s\n' $used; } |
+		awk '$1 == "D" { d[$2] = 1 } $1 == "U" && $2 != "" && !($2 in d) { d[$2] = 1; print $2 }' | sort
+}
+
+nagios_verify() {
+	d=$1; shift
+	mkdir -p "$d/var" "$d/spool/checkresults"
+	: > "$d/admin-hosts.cfg"
+	_e2e_used_hosts nagios "$@" | while read -r h; do
+		printf 'define host {\n    host_name %s\n    address 127.0.0.1\n    max_check_attempts 1\n    check_period relance-24x7\n    contacts relance\n}\n' "$h"
+	done >> "$d/admin-hosts.cfg"
+	{
+		echo "cfg_file=$d/admin-hosts.cfg"
+		for f in "$@"; do echo "cfg_file=$f"; done
+		cat <<EOF
+log_file=$d/var/nagios.log
+object_cache_file=$d/var/objects.cache
+precached_object_file=$d/var/objects.precache
+status_file=$d/var/status.dat
+state_retention_file=$d/var/retention.dat
+temp_file=$d/var/nagios.tmp
+temp_path=$d/var
+lock_file=$d/var/nagios.lock
+command_file=$d/var/nagios.cmd
+check_result_path=$d/spool/checkresults
+query_socket=$d/var/nagios.qh
+debug_file=$d/var/nagios.debug
+log_archive_path=$d/var
+log_rotation_method=n
+nagios_user=root
+nagios_group=root
+check_for_updates=0
+illegal_object_name_chars=\`~!\$%^&*|'"<>?,()=
+illegal_macro_output_chars=\`~\$&|'"<>
+EOF
+	} > "$d/nagios.cfg"
+	nagios4 -v "$d/nagios.cfg" > "$d/verify.out" 2>&1
+}
+
+icinga_verify() {
+	d=$1; shift
+	mkdir -p "$d/etc" "$d/data" "$d/log" "$d/cache" "$d/spool" "$d/run"
+	{
+		cat <<'EOF'
+/* e2e: a master zone, a child zone per zone the generated files name,
+ * and the admin's hosts the files attach to. */
+include <itl>
+object Endpoint NodeName { }
+object Zone "master" { endpoints = [ NodeName ] }
+EOF
+		sed -n 's/^\tzone = "\(.*\)"$/\1/p' "$@" | sort -u | while read -r z; do
+			printf 'object Endpoint "sat-%s" { }\n' "$z"
+			printf 'object Zone "%s" { parent = "master"; endpoints = [ "sat-%s" ] }\n' "$z" "$z"
+		done
+		_e2e_used_hosts icinga2 "$@" | while read -r h; do
+			printf 'object Host "%s" { check_command = "dummy"; address = "127.0.0.1" }\n' "$h"
+		done
+		for f in "$@"; do printf 'include "%s"\n' "$f"; done
+	} > "$d/etc/icinga2.conf"
+	icinga2 daemon -C -c "$d/etc/icinga2.conf" \
+		-DConfigDir="$d/etc" -DDataDir="$d/data" -DLogDir="$d/log" \
+		-DCacheDir="$d/cache" -DSpoolDir="$d/spool" -DInitRunDir="$d/run" \
+		-DZonesDir="$d/etc/zones.d" -DRunAsUser=root -DRunAsGroup=root \
+		-DNodeName=e2e-master > "$d/verify.out" 2>&1
+}

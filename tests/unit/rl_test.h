@@ -1,0 +1,43 @@
+/*
+ * rl_test.h - what every unit test file shares.
+ *
+ * Criterion runs each test in a worker process that ends with _exit(), so
+ * LeakSanitizer's check at exit never runs, and a test's result is sent
+ * before its suite's .fini runs (an assertion there is ignored). So in a
+ * sanitizer build rl_test_fini() runs the leak check itself at the end of
+ * the worker and, when it finds leaks, appends "suite::test" to the file
+ * named by $RL_LEAK_LOG; tests/criterion-tap then reports that test as
+ * "not ok". Every suite ends its .fini with rl_test_fini(), or uses it as
+ * its .fini: TestSuite(name, .fini = rl_test_fini).
+ */
+#ifndef RL_TEST_H
+#define RL_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <criterion/criterion.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define RL_TEST_LEAKS() __lsan_do_recoverable_leak_check()
+#else
+#define RL_TEST_LEAKS() 0
+#endif
+
+static inline void rl_test_fini(void)
+{
+	const char *log = getenv("RL_LEAK_LOG");
+	FILE *f;
+
+	if (RL_TEST_LEAKS() == 0 || log == NULL || criterion_current_test == NULL)
+		return;
+	f = fopen(log, "a");
+	if (f == NULL)
+		return;
+	fprintf(f, "%s::%s\n", criterion_current_test->category,
+		criterion_current_test->name);
+	fclose(f);
+}
+
+#endif
