@@ -1376,6 +1376,8 @@ static void step_channels(struct conn *c, int64_t now)
 		if (c->blocked) {
 			for (i = 0; i < c->nch && c->chans[i] != c->blocked; i++)
 				;
+			if (i == c->nch)
+				RL_BUG("blocked channel not on its session");
 			r = chan_step(c, i, now);
 			if (r == SESSION_LOST) {
 				session_lost(c, now);

@@ -63,5 +63,20 @@ is "$(field "$out" 1 0 status)" timeout "... in the next batch as well"
 sleep 1.5
 pgrep -u "$SSHD_USER" -f "sleep $marker" >/dev/null
 ok $((! $?)) "a command cut by the batch deadline does not survive"
+# The server closes the kept session between two batches: the second
+# batch connects again instead of failing.
+n0=$(grep -c 'Accepted publickey' "$SSHD_DIR/h1/sshd.log")
+echo 'h1 0 - echo again' | sshd_drive $H -r 2 -w 1500 >"$SSHD_DIR/re.out" &
+drive=$!
+sleep 0.7
+for pid in $(pgrep -P "$(cat "$SSHD_DIR/h1/sshd.pid")"); do
+	sshd_tree "$pid"
+done | xargs -r kill -9
+wait $drive
+out=$(cat "$SSHD_DIR/re.out")
+like "$(line "$out" 1 0)" 'status=exited .*out=\[again\\n\]' \
+	"a session closed by the server between batches: reconnected"
+is "$(( $(grep -c 'Accepted publickey' "$SSHD_DIR/h1/sshd.log") - n0 ))" 2 \
+	"... with a second login"
 sshd_drive_ok
 done_testing
