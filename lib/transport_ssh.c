@@ -37,6 +37,11 @@
 #include "transport_impl.h"
 #include "transport_ssh.h"
 
+/* TODO(issue 4): declared by transport_impl.h once lib/transport.c is
+ * merged; drop this copy then. */
+void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
+		    int64_t duration_us);
+
 #define DEFAULT_TIMEOUT_MS 5000
 #define DEFAULT_MAX_CHANNELS 8
 #define DEFAULT_MAX_HANDSHAKES 8
@@ -93,7 +98,8 @@ struct conn {
 	char *pass;		/* key passphrase during AUTH; zeroed */
 	struct addrinfo *ai_list, *ai;
 	int64_t deadline_ms;	/* connect + handshake + auth */
-	char where[300];	/* "host 'NAME' (ADDR:PORT)" */
+	int64_t began_us;	/* this batch's start, for durations */
+	char where[280];	/* "ADDR:PORT" for messages */
 	char user[256];
 	char last_error[160];	/* connect() error of the last address */
 
@@ -449,20 +455,6 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-static const char *stage_doing(enum rl_cmd_stage s)
-{
-	switch (s) {
-	case RL_STAGE_RESOLVE: return "resolving the address";
-	case RL_STAGE_CONNECT: return "connecting";
-	case RL_STAGE_HANDSHAKE: return "in the SSH handshake";
-	case RL_STAGE_HOSTKEY: return "checking the host key";
-	case RL_STAGE_AUTH: return "authenticating";
-	case RL_STAGE_EXEC: return "starting the command";
-	case RL_STAGE_COMMAND: return "running the command";
-	}
-	return "?";
-}
-
 static enum rl_cmd_stage conn_stage(const struct conn *c)
 {
 	switch (c->st) {
@@ -487,20 +479,12 @@ static const char *session_error(LIBSSH2_SESSION *s, char *buf, size_t len)
 	return buf;
 }
 
-/* own: the command's own timeout ran out (else the batch's deadline) */
-static void cmd_timeout(struct conn *c, struct rl_cmd *cmd,
-			enum rl_cmd_stage stage, int64_t start_us, bool own)
+/* The command's time ran out at STAGE; start_us 0: it never started. */
+static void cmd_timeout(struct rl_cmd *cmd, enum rl_cmd_stage stage,
+			int64_t start_us, int64_t began_us)
 {
-	if (own)
-		rl_cmd_fail(cmd, stage, "%s: timed out after %lldms while %s",
-			    c->where, (long long)cmd->timeout_ms,
-			    stage_doing(stage));
-	else
-		rl_cmd_fail(cmd, stage, "%s: timed out while %s", c->where,
-			    stage_doing(stage));
-	cmd->status = RL_CMD_TIMEOUT;
-	if (start_us)
-		cmd->duration_us = rl_now_us() - start_us;
+	rl_cmd_timeout(cmd, stage, rl_now_us() - (start_us ? start_us
+							    : began_us));
 }
 
 /* ---- I/O callbacks: TCP_QUICKACK after every receive ------------------ */
@@ -615,9 +599,9 @@ static void conn_fail(struct conn *c, enum rl_cmd_status status,
 		if (!ch->cmd)
 			continue;
 		if (status == RL_CMD_TIMEOUT) {
-			cmd_timeout(c, ch->cmd, s, ch->start_us, false);
+			cmd_timeout(ch->cmd, s, ch->start_us, c->began_us);
 		} else {
-			rl_cmd_fail(ch->cmd, s, "%s: %s", c->where, why);
+			rl_cmd_fail(ch->cmd, s, "%s", why);
 			if (ch->start_us)
 				ch->cmd->duration_us =
 					rl_now_us() - ch->start_us;
@@ -626,10 +610,9 @@ static void conn_fail(struct conn *c, enum rl_cmd_status status,
 	}
 	for (i = c->qhead; i < c->nq; i++) {
 		if (status == RL_CMD_TIMEOUT)
-			cmd_timeout(c, c->queue[i], stage, 0, false);
+			cmd_timeout(c->queue[i], stage, 0, c->began_us);
 		else
-			rl_cmd_fail(c->queue[i], stage, "%s: %s", c->where,
-				    why);
+			rl_cmd_fail(c->queue[i], stage, "%s", why);
 	}
 	c->qhead = c->nq = 0;
 	conn_drop(c);
@@ -720,7 +703,8 @@ static void conn_begin(struct conn *c, int64_t now)
 	if (r) {
 		c->ai_list = NULL;
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_RESOLVE,
-			  "cannot resolve the address: %s", gai_strerror(r));
+			  "cannot resolve '%s': %s", c->host->address ?
+			  c->host->address : c->host->name, gai_strerror(r));
 		return;
 	}
 	if (rl_now_ms() >= c->deadline_ms) {
@@ -730,7 +714,8 @@ static void conn_begin(struct conn *c, int64_t now)
 	c->ai = c->ai_list;
 	if (connect_next(c))
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT,
-			  "cannot connect: %s", c->last_error);
+			  "cannot connect to %s: %s", c->where,
+			  c->last_error);
 }
 
 static const struct {
@@ -882,7 +867,8 @@ static void step_connect(struct conn *c, const struct rl_pollset *ps)
 		c->ai = c->ai->ai_next;
 		if (connect_next(c))
 			conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT,
-				  "cannot connect: %s", c->last_error);
+				  "cannot connect to %s: %s", c->where,
+			  c->last_error);
 		return;
 	}
 	conn_start_session(c);
@@ -916,15 +902,15 @@ static void step_hostkey(struct conn *c)
 		return;
 	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
-			  "unknown host key %s %s — compare it and add it "
-			  "with 'relancectl hostkey %s --add'",
-			  hostkey_name(type), fp, c->host->name);
+			  "unknown host key %s %s at %s — compare it and "
+			  "add it with 'relancectl hostkey %s --add'",
+			  hostkey_name(type), fp, c->where, c->host->name);
 		return;
 	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
-			  "HOST KEY MISMATCH: the host offered %s %s, not "
-			  "the key known; someone may be intercepting: "
-			  "verify it before changing '%s'",
+			  "HOST KEY MISMATCH at %s: the host offered %s %s, "
+			  "not the key known; someone may be intercepting: "
+			  "verify it before changing '%s'", c->where,
 			  hostkey_name(type), fp, path);
 		return;
 	default:
@@ -943,7 +929,7 @@ static void step_handshake(struct conn *c)
 		return;
 	if (r) {
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HANDSHAKE,
-			  "SSH handshake failed: %s",
+			  "SSH handshake with %s failed: %s", c->where,
 			  session_error(c->s, e, sizeof(e)));
 		return;
 	}
@@ -1215,8 +1201,8 @@ static int chan_step(struct conn *c, size_t i, int64_t now)
 				    r == LIBSSH2_ERROR_SOCKET_DISCONNECT)
 					return SESSION_LOST;
 				rl_cmd_fail(ch->cmd, RL_STAGE_EXEC,
-					    "%s: the server would not start "
-					    "the command: %s", c->where,
+					    "the server would not start the "
+					    "command: %s",
 					    session_error(c->s, e, sizeof(e)));
 				ch->cmd = NULL;
 				ch->st = CH_CLOSE;
@@ -1280,7 +1266,7 @@ static void chan_timeouts(struct conn *c, int64_t now)
 
 		if (!ch->cmd || ch->st < CH_READ || now < ch->deadline_ms)
 			continue;
-		cmd_timeout(c, ch->cmd, RL_STAGE_COMMAND, ch->start_us, true);
+		cmd_timeout(ch->cmd, RL_STAGE_COMMAND, ch->start_us, 0);
 		ch->cmd = NULL;
 		if (ch->st == CH_READ)
 			ch->st = CH_CLOSE;
@@ -1316,7 +1302,7 @@ static int chan_open(struct conn *c, int64_t now)
 			   cmd->component, remote_ms, &err)) {
 		rl_buf_free(&line);
 		c->qhead++;
-		rl_cmd_fail(cmd, RL_STAGE_EXEC, "%s: %s", c->where, err.msg);
+		rl_cmd_fail(cmd, RL_STAGE_EXEC, "%s", err.msg);
 		return PROGRESS;
 	}
 	if (c->nch == c->capch) {
@@ -1340,7 +1326,7 @@ static int chan_open(struct conn *c, int64_t now)
 oom:
 	rl_buf_free(&line);
 	c->qhead++;
-	rl_cmd_fail(cmd, RL_STAGE_EXEC, "%s: out of memory", c->where);
+	rl_cmd_fail(cmd, RL_STAGE_EXEC, "out of memory");
 	return PROGRESS;
 }
 
@@ -1363,7 +1349,8 @@ static void session_lost(struct conn *c, int64_t now)
 		return;
 	}
 	conn_fail(c, RL_CMD_FAILED, RL_STAGE_COMMAND,
-		  "connection lost: %s", session_error(c->s, e, sizeof(e)));
+		  "connection to %s lost: %s", c->where,
+		  session_error(c->s, e, sizeof(e)));
 }
 
 static void step_channels(struct conn *c, int64_t now)
@@ -1476,8 +1463,8 @@ static struct conn *conn_for(struct ssh_backend *b, const struct rl_host *h)
 	c->host = h;
 	c->fd = -1;
 	snprintf(c->where, sizeof(c->where),
-		 strchr(addr, ':') ? "host '%s' ([%s]:%d)" : "host '%s' (%s:%d)",
-		 h->name, addr, h->port ? h->port : 22);
+		 strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr,
+		 h->port ? h->port : 22);
 	b->conns[b->nconns++] = c;
 	return c;
 }
@@ -1549,6 +1536,7 @@ static int ssh_start(struct rl_backend *base, struct rl_cmd **cmds, size_t n,
 		b->conns[i]->qhead = b->conns[i]->nq = 0;
 		b->conns[i]->reused = b->conns[i]->st == C_READY;
 		b->conns[i]->batch_started = false;
+		b->conns[i]->began_us = rl_now_us();
 	}
 	for (i = 0; i < n; i++) {
 		struct conn *c = conn_for(b, cmds[i]->host);

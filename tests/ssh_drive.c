@@ -48,11 +48,30 @@ void rl_cmd_fail(struct rl_cmd *c, enum rl_cmd_stage stage, const char *fmt,
 {
 	va_list ap;
 
+	int off = snprintf(c->error, sizeof(c->error), "host '%s': ",
+			   c->host->name);
+
 	c->status = RL_CMD_FAILED;
 	c->stage = stage;
 	va_start(ap, fmt);
-	vsnprintf(c->error, sizeof(c->error), fmt, ap);
+	vsnprintf(c->error + off, sizeof(c->error) - (size_t)off, fmt, ap);
 	va_end(ap);
+}
+
+void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
+		    int64_t duration_us);
+void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
+		    int64_t duration_us)
+{
+	static const char *const doing[] = {
+		"resolving the address", "connecting", "in the SSH handshake",
+		"checking the host key", "authenticating",
+		"starting the command", "running the command" };
+
+	rl_cmd_fail(c, stage, "timed out after %.1fs while %s",
+		    (double)duration_us / 1e6, doing[stage]);
+	c->status = RL_CMD_TIMEOUT;
+	c->duration_us = duration_us;
 }
 
 void rl_cmd_take_output(struct rl_cmd *c, int stream, const char *data,

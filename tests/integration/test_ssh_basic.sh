@@ -43,7 +43,7 @@ out=$(printf 'h1 800 - sleep %s; echo never\nh1 0 - echo quick\n' \
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 is "$(field "$out" 0 0 status)/$(field "$out" 0 0 stage)" "timeout/command" \
 	"a hanging command times out at stage command"
-like "$(line "$out" 0 0)" "timed out after 800ms while running the command" \
+like "$(line "$out" 0 0)" "host .h1.: timed out after 0.8s while running the command" \
 	"the timeout says how long and where"
 is "$(field "$out" 0 1 status)" exited "its neighbour on the session is fine"
 [ "$ms" -lt 1800 ]; ok $? "the batch ends soon after the timeout ($ms ms)"

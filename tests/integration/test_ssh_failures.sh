@@ -25,7 +25,7 @@ dead=$(sshd_free_port)
 out=$(one "$dead" -i "$K")
 is "$(field "$out" 0 0 status)/$(field "$out" 0 0 stage)" failed/connect \
 	"sshd down: FAILED at connect"
-like "$(line "$out" 0 0)" "host 'h1' \\(127.0.0.1:$dead\\): cannot connect: Connection refused" \
+like "$(line "$out" 0 0)" "host 'h1': cannot connect to 127.0.0.1:$dead: Connection refused" \
 	"... saying which host and why"
 
 # a port that accepts and never speaks
@@ -55,7 +55,7 @@ fp=$(ssh-keygen -lf "$SSHD_DIR/h1/hostkey.pub" | cut -d' ' -f2)
 out=$(one "$P" -i "$K" -k "$SSHD_DIR/empty_kh")
 is "$(field "$out" 0 0 status)/$(field "$out" 0 0 stage)" failed/hostkey \
 	"unknown host key: FAILED at hostkey"
-has "$(line "$out" 0 0)" "host 'h1' (127.0.0.1:$P): unknown host key ssh-ed25519 $fp — compare it and add it with 'relancectl hostkey h1 --add'" \
+has "$(line "$out" 0 0)" "host 'h1': unknown host key ssh-ed25519 $fp at 127.0.0.1:$P — compare it and add it with 'relancectl hostkey h1 --add'" \
 	"... with the ed25519 fingerprint as ssh-keygen prints it"
 out=$(one "$P" -i "$K" -k "$SSHD_DIR/nonexistent_kh")
 is "$(field "$out" 0 0 stage)" hostkey "a missing known_hosts: unknown key"
@@ -68,7 +68,7 @@ n0=$(grep -c 'Accepted publickey' "$SSHD_DIR/h1/sshd.log")
 out=$(one "$P" -i "$K" -k "$SSHD_DIR/changed_kh")
 is "$(field "$out" 0 0 status)/$(field "$out" 0 0 stage)" failed/hostkey \
 	"changed host key: FAILED at hostkey"
-has "$(line "$out" 0 0)" "HOST KEY MISMATCH: the host offered ssh-ed25519 $fp" \
+has "$(line "$out" 0 0)" "host 'h1': HOST KEY MISMATCH at 127.0.0.1:$P: the host offered ssh-ed25519 $fp" \
 	"... loudly, with the offered fingerprint"
 is "$(grep -c 'Accepted publickey' "$SSHD_DIR/h1/sshd.log")" "$n0" \
 	"... and no authentication was attempted"

@@ -23,6 +23,14 @@ void rl_cmd_fail(struct rl_cmd *c, enum rl_cmd_stage stage, const char *fmt,
 	(void)c; (void)stage; (void)fmt;
 }
 
+void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
+		    int64_t duration_us);
+void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
+		    int64_t duration_us)
+{
+	(void)c; (void)stage; (void)duration_us;
+}
+
 void rl_cmd_take_output(struct rl_cmd *c, int stream, const char *data,
 			size_t n)
 {
