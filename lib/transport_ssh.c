@@ -53,8 +53,8 @@ void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
 #define STREAM_ERR 2
 
 enum conn_state {
-	C_IDLE = 0,	/* no session */
-	C_WAIT,		/* has work, waits for a handshake slot */
+	C_IDLE = 0, /* no session */
+	C_WAIT,	    /* has work, waits for a handshake slot */
 	C_CONNECT,
 	C_HANDSHAKE,
 	C_AUTH,
@@ -62,7 +62,7 @@ enum conn_state {
 };
 
 enum chan_state {
-	CH_OPEN = 0,	/* libssh2_channel_open_session in flight */
+	CH_OPEN = 0, /* libssh2_channel_open_session in flight */
 	CH_EXEC,
 	CH_READ,
 	CH_CLOSE,
@@ -74,13 +74,13 @@ enum chan_state {
 enum { NO_PROGRESS = 0, PROGRESS, BLOCKED_SEND, SESSION_LOST };
 
 struct chan {
-	struct rl_cmd *cmd;	/* NULL once the command has its result
-				   (the channel is still being closed) */
+	struct rl_cmd *cmd; /* NULL once the command has its result
+			       (the channel is still being closed) */
 	LIBSSH2_CHANNEL *ch;
 	enum chan_state st;
-	char *line;		/* the composed exec request */
+	char *line; /* the composed exec request */
 	int64_t start_us;
-	int64_t deadline_ms;	/* the command's own timeout */
+	int64_t deadline_ms; /* the command's own timeout */
 };
 
 struct ssh_backend;
@@ -90,28 +90,28 @@ struct conn {
 	const struct rl_host *host;
 	enum conn_state st;
 	int fd;
-	bool dead;		/* I/O callbacks refuse: freeing, no goodbye */
+	bool dead; /* I/O callbacks refuse: freeing, no goodbye */
 	LIBSSH2_SESSION *s;
 	LIBSSH2_KNOWNHOSTS *kh;
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *agent_key;
-	char *pass;		/* key passphrase during AUTH; zeroed */
+	char *pass; /* key passphrase during AUTH; zeroed */
 	struct addrinfo *ai_list, *ai;
-	int64_t deadline_ms;	/* connect + handshake + auth */
-	int64_t began_us;	/* this batch's start, for durations */
-	char where[280];	/* "ADDR:PORT" for messages */
+	int64_t deadline_ms; /* connect + handshake + auth */
+	int64_t began_us;    /* this batch's start, for durations */
+	char where[280];     /* "ADDR:PORT" for messages */
 	char user[256];
-	char last_error[160];	/* connect() error of the last address */
+	char last_error[160]; /* connect() error of the last address */
 
-	struct rl_cmd **queue;	/* commands without a channel yet */
+	struct rl_cmd **queue; /* commands without a channel yet */
 	size_t qhead, nq, capq;
 	struct chan **chans;
 	size_t nch, capch;
-	struct chan *blocked;	/* repeat its call first (partial send) */
-	bool refused;		/* an open was refused: wait for retry_at */
-	int64_t retry_at;	/* INT64_MAX: until a channel finishes */
-	bool reused;		/* READY before this batch */
-	bool batch_started;	/* a command of this batch was exec'd */
+	struct chan *blocked; /* repeat its call first (partial send) */
+	bool refused;	      /* an open was refused: wait for retry_at */
+	int64_t retry_at;     /* INT64_MAX: until a channel finishes */
+	bool reused;	      /* READY before this batch */
+	bool batch_started;   /* a command of this batch was exec'd */
 };
 
 struct ssh_backend {
@@ -140,7 +140,7 @@ void rl_ssh_sh_quote(struct rl_buf *out, const char *s)
 }
 
 static const char b64chars[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void rl_ssh_base64(struct rl_buf *out, const unsigned char *d, size_t n,
 		   int pad)
@@ -148,21 +148,21 @@ void rl_ssh_base64(struct rl_buf *out, const unsigned char *d, size_t n,
 	size_t i;
 
 	for (i = 0; i + 2 < n; i += 3) {
-		char q[4] = { b64chars[d[i] >> 2],
-			      b64chars[((d[i] & 3) << 4) | (d[i + 1] >> 4)],
-			      b64chars[((d[i + 1] & 15) << 2) | (d[i + 2] >> 6)],
-			      b64chars[d[i + 2] & 63] };
+		char q[4] = {b64chars[d[i] >> 2],
+			     b64chars[((d[i] & 3) << 4) | (d[i + 1] >> 4)],
+			     b64chars[((d[i + 1] & 15) << 2) | (d[i + 2] >> 6)],
+			     b64chars[d[i + 2] & 63]};
 		rl_buf_append(out, q, 4);
 	}
 	if (n - i == 1) {
-		char q[2] = { b64chars[d[i] >> 2], b64chars[(d[i] & 3) << 4] };
+		char q[2] = {b64chars[d[i] >> 2], b64chars[(d[i] & 3) << 4]};
 		rl_buf_append(out, q, 2);
 		if (pad)
 			rl_buf_puts(out, "==");
 	} else if (n - i == 2) {
-		char q[3] = { b64chars[d[i] >> 2],
-			      b64chars[((d[i] & 3) << 4) | (d[i + 1] >> 4)],
-			      b64chars[(d[i + 1] & 15) << 2] };
+		char q[3] = {b64chars[d[i] >> 2],
+			     b64chars[((d[i] & 3) << 4) | (d[i + 1] >> 4)],
+			     b64chars[(d[i + 1] & 15) << 2]};
 		rl_buf_append(out, q, 3);
 		if (pad)
 			rl_buf_puts(out, "=");
@@ -195,8 +195,7 @@ static size_t base64_decode(char *s, size_t n)
 	return o;
 }
 
-void rl_ssh_fingerprint(const unsigned char sha256[32], char *buf,
-			size_t len)
+void rl_ssh_fingerprint(const unsigned char sha256[32], char *buf, size_t len)
 {
 	struct rl_buf b = RL_BUF_INIT;
 
@@ -216,15 +215,20 @@ static void utf16le(struct rl_buf *out, const char *s)
 		int more, k;
 
 		if (*p < 0x80) {
-			cp = *p; more = 0;
+			cp = *p;
+			more = 0;
 		} else if ((*p & 0xe0) == 0xc0) {
-			cp = *p & 0x1f; more = 1;
+			cp = *p & 0x1f;
+			more = 1;
 		} else if ((*p & 0xf0) == 0xe0) {
-			cp = *p & 0x0f; more = 2;
+			cp = *p & 0x0f;
+			more = 2;
 		} else if ((*p & 0xf8) == 0xf0) {
-			cp = *p & 0x07; more = 3;
+			cp = *p & 0x07;
+			more = 3;
 		} else {
-			cp = 0xfffd; more = -1;
+			cp = 0xfffd;
+			more = -1;
 		}
 		p++;
 		for (k = 0; k < more; k++, p++) {
@@ -240,11 +244,11 @@ static void utf16le(struct rl_buf *out, const char *s)
 			unsigned long v = cp - 0x10000;
 			unsigned int hi = 0xd800 + (unsigned int)(v >> 10);
 			unsigned int lo = 0xdc00 + (unsigned int)(v & 0x3ff);
-			char u[4] = { (char)(hi & 0xff), (char)(hi >> 8),
-				      (char)(lo & 0xff), (char)(lo >> 8) };
+			char u[4] = {(char)(hi & 0xff), (char)(hi >> 8),
+				     (char)(lo & 0xff), (char)(lo >> 8)};
 			rl_buf_append(out, u, 4);
 		} else {
-			char u[2] = { (char)(cp & 0xff), (char)(cp >> 8) };
+			char u[2] = {(char)(cp & 0xff), (char)(cp >> 8)};
 			rl_buf_append(out, u, 2);
 		}
 	}
@@ -263,7 +267,8 @@ static bool component_ok(const char *c)
 
 /* The PowerShell lines that turn the last result into an exit status:
  * a native command's code, 1 for a failed cmdlet, else 0. */
-#define PS_EXIT "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; " \
+#define PS_EXIT                                                                \
+	"if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; "           \
 	"exit 1 }; exit $LASTEXITCODE"
 
 static void compose_powershell(struct rl_buf *out, const char *command,
@@ -275,8 +280,8 @@ static void compose_powershell(struct rl_buf *out, const char *command,
 		rl_buf_printf(out, "$env:RELANCE_COMPONENT='%s'; ", component);
 	if (timeout_ms <= 0) {
 		rl_buf_puts(out, "$global:LASTEXITCODE=0; & ([scriptblock]::"
-			    "Create([Text.Encoding]::UTF8.GetString("
-			    "[Convert]::FromBase64String('");
+				 "Create([Text.Encoding]::UTF8.GetString("
+				 "[Convert]::FromBase64String('");
 		rl_ssh_base64(out, (const unsigned char *)command,
 			      strlen(command), 1);
 		rl_buf_puts(out, "')))); " PS_EXIT);
@@ -291,30 +296,34 @@ static void compose_powershell(struct rl_buf *out, const char *command,
 
 		utf16le(&u16, rl_buf_str(&raw));
 		rl_buf_puts(out, "$p = Start-Process -FilePath powershell.exe "
-			    "-ArgumentList '-NoProfile','-NonInteractive',"
-			    "'-EncodedCommand','");
+				 "-ArgumentList '-NoProfile','-NonInteractive',"
+				 "'-EncodedCommand','");
 		rl_ssh_base64(out, (const unsigned char *)rl_buf_str(&u16),
 			      u16.len, 1);
 		if (u16.oom)
 			out->oom = true;
 		rl_buf_free(&u16);
 	}
-	rl_buf_printf(out, "' -NoNewWindow -PassThru; $null = $p.Handle; "
+	rl_buf_printf(out,
+		      "' -NoNewWindow -PassThru; $null = $p.Handle; "
 		      "if (-not $p.WaitForExit(%lld)) { "
 		      "taskkill.exe /T /F /PID $p.Id | Out-Null; exit 124 }; "
-		      "exit $p.ExitCode", (long long)timeout_ms);
+		      "exit $p.ExitCode",
+		      (long long)timeout_ms);
 	if (raw.oom)
 		out->oom = true;
 	rl_buf_free(&raw);
 }
 
-int rl_ssh_compose(struct rl_buf *out, enum rl_shell shell,
-		   const char *command, const char *component,
-		   int64_t timeout_ms, struct rl_err *err)
+int rl_ssh_compose(struct rl_buf *out, enum rl_shell shell, const char *command,
+		   const char *component, int64_t timeout_ms,
+		   struct rl_err *err)
 {
 	if (component && !component_ok(component))
-		return rl_err_set(err, "component name '%.100s' cannot be "
-				  "passed to a remote shell", component);
+		return rl_err_set(err,
+				  "component name '%.100s' cannot be "
+				  "passed to a remote shell",
+				  component);
 	switch (shell) {
 	case RL_SHELL_POSIX:
 		if (component) {
@@ -324,10 +333,12 @@ int rl_ssh_compose(struct rl_buf *out, enum rl_shell shell,
 		}
 		if (timeout_ms > 0) {
 			rl_buf_puts(out, "command -v timeout >/dev/null 2>&1 "
-				    "|| exec sh -c ");
+					 "|| exec sh -c ");
 			rl_ssh_sh_quote(out, command);
-			rl_buf_printf(out, "; exec timeout -k 1 %lld.%03lld "
-				      "sh -c ", (long long)(timeout_ms / 1000),
+			rl_buf_printf(out,
+				      "; exec timeout -k 1 %lld.%03lld "
+				      "sh -c ",
+				      (long long)(timeout_ms / 1000),
 				      (long long)(timeout_ms % 1000));
 		} else {
 			rl_buf_puts(out, "exec sh -c ");
@@ -372,7 +383,7 @@ static int blob_string(const unsigned char **p, const unsigned char *end,
 
 static int openssh_key_type(char *body, size_t n, char *type, size_t len)
 {
-	static const char magic[] = "openssh-key-v1";	/* with its NUL */
+	static const char magic[] = "openssh-key-v1"; /* with its NUL */
 	size_t dn = base64_decode(body, n), sn;
 	const unsigned char *p = (const unsigned char *)body;
 	const unsigned char *end = p + dn, *s, *pub, *pend;
@@ -380,12 +391,12 @@ static int openssh_key_type(char *body, size_t n, char *type, size_t len)
 	if (dn < sizeof(magic) || memcmp(p, magic, sizeof(magic)))
 		return -1;
 	p += sizeof(magic);
-	if (blob_string(&p, end, &s, &sn) ||	/* cipher */
-	    blob_string(&p, end, &s, &sn) ||	/* kdf */
-	    blob_string(&p, end, &s, &sn) ||	/* kdf options */
+	if (blob_string(&p, end, &s, &sn) || /* cipher */
+	    blob_string(&p, end, &s, &sn) || /* kdf */
+	    blob_string(&p, end, &s, &sn) || /* kdf options */
 	    end - p < 4)
 		return -1;
-	p += 4;					/* number of keys */
+	p += 4; /* number of keys */
 	if (blob_string(&p, end, &pub, &sn))
 		return -1;
 	pend = pub + sn;
@@ -402,9 +413,9 @@ int rl_ssh_key_type(const char *path, char *type, size_t len,
 	static const struct {
 		const char *header, *type;
 	} pem[] = {
-		{ "-----BEGIN RSA PRIVATE KEY-----", "ssh-rsa" },
-		{ "-----BEGIN EC PRIVATE KEY-----", "ecdsa-sha2" },
-		{ "-----BEGIN DSA PRIVATE KEY-----", "ssh-dss" },
+	    {"-----BEGIN RSA PRIVATE KEY-----", "ssh-rsa"},
+	    {"-----BEGIN EC PRIVATE KEY-----", "ecdsa-sha2"},
+	    {"-----BEGIN DSA PRIVATE KEY-----", "ssh-dss"},
 	};
 	static const char oh[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
 	char *text = NULL, *body, *stop;
@@ -431,14 +442,13 @@ int rl_ssh_key_type(const char *path, char *type, size_t len,
 	if ((body = strstr(text, oh))) {
 		body += sizeof(oh) - 1;
 		stop = strstr(body, "-----END");
-		if (stop && !openssh_key_type(body, (size_t)(stop - body),
-					      type, len)) {
+		if (stop &&
+		    !openssh_key_type(body, (size_t)(stop - body), type, len)) {
 			r = 0;
 			goto out;
 		}
 	}
-	r = rl_err_set(err, "identity '%s': unknown private key format",
-		       path);
+	r = rl_err_set(err, "identity '%s': unknown private key format", path);
 out:
 	if (text) {
 		memset(text, 0, n);
@@ -461,10 +471,14 @@ static enum rl_cmd_stage conn_stage(const struct conn *c)
 	case C_IDLE:
 	case C_WAIT:
 		return c->ai_list ? RL_STAGE_CONNECT : RL_STAGE_RESOLVE;
-	case C_CONNECT: return RL_STAGE_CONNECT;
-	case C_HANDSHAKE: return RL_STAGE_HANDSHAKE;
-	case C_AUTH: return RL_STAGE_AUTH;
-	case C_READY: return RL_STAGE_EXEC;
+	case C_CONNECT:
+		return RL_STAGE_CONNECT;
+	case C_HANDSHAKE:
+		return RL_STAGE_HANDSHAKE;
+	case C_AUTH:
+		return RL_STAGE_AUTH;
+	case C_READY:
+		return RL_STAGE_EXEC;
 	}
 	return RL_STAGE_CONNECT;
 }
@@ -483,8 +497,8 @@ static const char *session_error(LIBSSH2_SESSION *s, char *buf, size_t len)
 static void cmd_timeout(struct rl_cmd *cmd, enum rl_cmd_stage stage,
 			int64_t start_us, int64_t began_us)
 {
-	rl_cmd_timeout(cmd, stage, rl_now_us() - (start_us ? start_us
-							    : began_us));
+	rl_cmd_timeout(cmd, stage,
+		       rl_now_us() - (start_us ? start_us : began_us));
 }
 
 /* ---- I/O callbacks: TCP_QUICKACK after every receive ------------------ */
@@ -548,7 +562,7 @@ static void conn_drop(struct conn *c)
 		close(c->fd);
 	c->fd = -1;
 	for (i = 0; i < c->nch; i++)
-		chan_free(c->chans[i]);	/* session_free frees theirs */
+		chan_free(c->chans[i]); /* session_free frees theirs */
 	c->nch = 0;
 	c->blocked = NULL;
 	zero_pass(c);
@@ -579,7 +593,7 @@ static void conn_drop(struct conn *c)
  */
 static void conn_fail(struct conn *c, enum rl_cmd_status status,
 		      enum rl_cmd_stage stage, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void conn_fail(struct conn *c, enum rl_cmd_status status,
 		      enum rl_cmd_stage stage, const char *fmt, ...)
 {
@@ -592,9 +606,9 @@ static void conn_fail(struct conn *c, enum rl_cmd_status status,
 	va_end(ap);
 	for (i = 0; i < c->nch; i++) {
 		struct chan *ch = c->chans[i];
-		enum rl_cmd_stage s =
-			ch->st == CH_OPEN || ch->st == CH_EXEC ?
-			RL_STAGE_EXEC : RL_STAGE_COMMAND;
+		enum rl_cmd_stage s = ch->st == CH_OPEN || ch->st == CH_EXEC
+					  ? RL_STAGE_EXEC
+					  : RL_STAGE_COMMAND;
 
 		if (!ch->cmd)
 			continue;
@@ -604,7 +618,7 @@ static void conn_fail(struct conn *c, enum rl_cmd_status status,
 			rl_cmd_fail(ch->cmd, s, "%s", why);
 			if (ch->start_us)
 				ch->cmd->duration_us =
-					rl_now_us() - ch->start_us;
+				    rl_now_us() - ch->start_us;
 		}
 		ch->cmd = NULL;
 	}
@@ -632,8 +646,7 @@ static const char *conn_identity(const struct conn *c)
 /* Fills c->user from the host, the site, or the caller's login name. */
 static int fill_user(struct conn *c)
 {
-	const char *u = c->host->user ? c->host->user
-				      : c->b->m->site.ssh.user;
+	const char *u = c->host->user ? c->host->user : c->b->m->site.ssh.user;
 	struct passwd pw, *res = NULL;
 	char buf[2048];
 
@@ -691,7 +704,8 @@ static void conn_begin(struct conn *c, int64_t now)
 	if (fill_user(c)) {
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
 			  "no ssh user configured and no login name for uid "
-			  "%d", (int)geteuid());
+			  "%d",
+			  (int)geteuid());
 		return;
 	}
 	memset(&hints, 0, sizeof(hints));
@@ -703,8 +717,9 @@ static void conn_begin(struct conn *c, int64_t now)
 	if (r) {
 		c->ai_list = NULL;
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_RESOLVE,
-			  "cannot resolve '%s': %s", c->host->address ?
-			  c->host->address : c->host->name, gai_strerror(r));
+			  "cannot resolve '%s': %s",
+			  c->host->address ? c->host->address : c->host->name,
+			  gai_strerror(r));
 		return;
 	}
 	if (rl_now_ms() >= c->deadline_ms) {
@@ -714,19 +729,18 @@ static void conn_begin(struct conn *c, int64_t now)
 	c->ai = c->ai_list;
 	if (connect_next(c))
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT,
-			  "cannot connect to %s: %s", c->where,
-			  c->last_error);
+			  "cannot connect to %s: %s", c->where, c->last_error);
 }
 
 static const struct {
-	int kh;		/* LIBSSH2_KNOWNHOST_KEY_* */
+	int kh; /* LIBSSH2_KNOWNHOST_KEY_* */
 	const char *name;
 } key_kinds[] = {
-	{ LIBSSH2_KNOWNHOST_KEY_ED25519, "ssh-ed25519" },
-	{ LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256" },
-	{ LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384" },
-	{ LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521" },
-	{ LIBSSH2_KNOWNHOST_KEY_SSHRSA, "ssh-rsa" },
+    {LIBSSH2_KNOWNHOST_KEY_ED25519, "ssh-ed25519"},
+    {LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256"},
+    {LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384"},
+    {LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521"},
+    {LIBSSH2_KNOWNHOST_KEY_SSHRSA, "ssh-rsa"},
 };
 #define N_KEY_KINDS (sizeof(key_kinds) / sizeof(key_kinds[0]))
 
@@ -800,16 +814,16 @@ static int conn_known_hosts(struct conn *c)
 	}
 	for (i = 0; i < N_KEY_KINDS; i++) {
 		int r = libssh2_knownhost_checkp(
-			c->kh, addr, port, "-", 1,
-			LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+		    c->kh, addr, port, "-", 1,
+		    LIBSSH2_KNOWNHOST_TYPE_PLAIN |
 			LIBSSH2_KNOWNHOST_KEYENC_BASE64 | key_kinds[i].kh,
-			NULL);
+		    NULL);
 
 		if (r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
 			rl_buf_printf(&pref, "%s%s", pref.len ? "," : "",
 				      key_kinds[i].name);
 	}
-	if (!pref.len)	/* unknown host: show the key `ssh` would show */
+	if (!pref.len) /* unknown host: show the key `ssh` would show */
 		for (i = 0; i < N_KEY_KINDS; i++)
 			rl_buf_printf(&pref, "%s%s", i ? "," : "",
 				      key_kinds[i].name);
@@ -844,7 +858,7 @@ static void conn_start_session(struct conn *c)
 
 static void step_connect(struct conn *c, const struct rl_pollset *ps)
 {
-	struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+	struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 	int soerr = 0;
 	socklen_t sl = sizeof(soerr);
 	size_t i;
@@ -868,7 +882,7 @@ static void step_connect(struct conn *c, const struct rl_pollset *ps)
 		if (connect_next(c))
 			conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT,
 				  "cannot connect to %s: %s", c->where,
-			  c->last_error);
+				  c->last_error);
 		return;
 	}
 	conn_start_session(c);
@@ -894,8 +908,9 @@ static void step_hostkey(struct conn *c)
 	rl_ssh_fingerprint((const unsigned char *)hash, fp, sizeof(fp));
 	r = libssh2_knownhost_checkp(c->kh, addr, port, key, len,
 				     LIBSSH2_KNOWNHOST_TYPE_PLAIN |
-				     LIBSSH2_KNOWNHOST_KEYENC_RAW |
-				     hostkey_to_kh(type), NULL);
+					 LIBSSH2_KNOWNHOST_KEYENC_RAW |
+					 hostkey_to_kh(type),
+				     NULL);
 	switch (r) {
 	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
 		c->st = C_AUTH;
@@ -910,8 +925,8 @@ static void step_hostkey(struct conn *c)
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
 			  "HOST KEY MISMATCH at %s: the host offered %s %s, "
 			  "not the key known; someone may be intercepting: "
-			  "verify it before changing '%s'", c->where,
-			  hostkey_name(type), fp, path);
+			  "verify it before changing '%s'",
+			  c->where, hostkey_name(type), fp, path);
 		return;
 	default:
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
@@ -965,7 +980,8 @@ static void auth_refused(struct conn *c, const char *identity)
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
 			  "the server refused the RSA key '%s': libssh2 1.10 "
 			  "cannot sign with rsa-sha2; use an ed25519 or ECDSA "
-			  "key", identity);
+			  "key",
+			  identity);
 		return;
 	}
 	conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
@@ -986,8 +1002,7 @@ static void step_auth_agent(struct conn *c)
 				  "and no ssh-agent to ask");
 			return;
 		}
-		if (libssh2_agent_get_identity(c->agent, &c->agent_key,
-					       NULL)) {
+		if (libssh2_agent_get_identity(c->agent, &c->agent_key, NULL)) {
 			conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
 				  "no identity configured and the ssh-agent "
 				  "holds no key");
@@ -1007,7 +1022,8 @@ static void step_auth_agent(struct conn *c)
 					       c->agent_key)) {
 			conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
 				  "the server refused every key of the "
-				  "ssh-agent for user '%s'", conn_user(c));
+				  "ssh-agent for user '%s'",
+				  conn_user(c));
 			return;
 		}
 	}
@@ -1031,8 +1047,8 @@ static void step_auth(struct conn *c)
 		return;
 	}
 	r = libssh2_userauth_publickey_fromfile_ex(
-		c->s, conn_user(c), (unsigned int)strlen(conn_user(c)), NULL,
-		identity, c->pass);
+	    c->s, conn_user(c), (unsigned int)strlen(conn_user(c)), NULL,
+	    identity, c->pass);
 	if (r == LIBSSH2_ERROR_EAGAIN)
 		return;
 	zero_pass(c);
@@ -1048,8 +1064,8 @@ static void step_auth(struct conn *c)
 	if (r == LIBSSH2_ERROR_FILE) {
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
 			  "cannot use identity '%s' (wrong passphrase or "
-			  "unreadable key): %s", identity,
-			  session_error(c->s, e, sizeof(e)));
+			  "unreadable key): %s",
+			  identity, session_error(c->s, e, sizeof(e)));
 		return;
 	}
 	conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
@@ -1085,18 +1101,18 @@ static void chan_result(struct conn *c, struct chan *ch)
 		const char *name;
 		int num;
 	} sigs[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-		{ "ILL", SIGILL }, { "ABRT", SIGABRT }, { "FPE", SIGFPE },
-		{ "KILL", SIGKILL }, { "SEGV", SIGSEGV }, { "PIPE", SIGPIPE },
-		{ "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "USR1", SIGUSR1 },
-		{ "USR2", SIGUSR2 }, { "BUS", SIGBUS }, { "XCPU", SIGXCPU },
+	    {"HUP", SIGHUP},   {"INT", SIGINT},	  {"QUIT", SIGQUIT},
+	    {"ILL", SIGILL},   {"ABRT", SIGABRT}, {"FPE", SIGFPE},
+	    {"KILL", SIGKILL}, {"SEGV", SIGSEGV}, {"PIPE", SIGPIPE},
+	    {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"USR1", SIGUSR1},
+	    {"USR2", SIGUSR2}, {"BUS", SIGBUS},	  {"XCPU", SIGXCPU},
 	};
 
 	if (!cmd)
 		return;
 	cmd->duration_us = rl_now_us() - ch->start_us;
-	libssh2_channel_get_exit_signal(ch->ch, &sig, &siglen, NULL, NULL,
-					NULL, NULL);
+	libssh2_channel_get_exit_signal(ch->ch, &sig, &siglen, NULL, NULL, NULL,
+					NULL);
 	if (sig && siglen) {
 		size_t i;
 
@@ -1128,10 +1144,10 @@ static int chan_read(struct conn *c, struct chan *ch, int *eof)
 							    sizeof(buf));
 			if (n > 0) {
 				if (ch->cmd)
-					rl_cmd_take_output(
-						ch->cmd,
-						stream ? STREAM_ERR : STREAM_OUT,
-						buf, (size_t)n);
+					rl_cmd_take_output(ch->cmd,
+							   stream ? STREAM_ERR
+								  : STREAM_OUT,
+							   buf, (size_t)n);
 				progress = PROGRESS;
 				continue;
 			}
@@ -1171,8 +1187,9 @@ static int chan_step(struct conn *c, size_t i, int64_t now)
 					c->queue[--c->qhead] = ch->cmd;
 					ch->cmd = NULL;
 					c->refused = true;
-					c->retry_at = c->nch > 1 ? INT64_MAX
-						: now + REOPEN_IDLE_MS;
+					c->retry_at =
+					    c->nch > 1 ? INT64_MAX
+						       : now + REOPEN_IDLE_MS;
 					chan_remove(c, i, now);
 					return PROGRESS;
 				}
@@ -1289,7 +1306,7 @@ static int chan_open(struct conn *c, int64_t now)
 		return NO_PROGRESS;
 	for (i = 0; i < c->nch; i++)
 		if (c->chans[i]->st == CH_OPEN)
-			return NO_PROGRESS;	/* one open in flight */
+			return NO_PROGRESS; /* one open in flight */
 	cmd = c->queue[c->qhead];
 	/* the remote side ends the command by itself at its timeout, or at
 	 * the batch deadline, so that nothing hung survives there */
@@ -1298,8 +1315,8 @@ static int chan_open(struct conn *c, int64_t now)
 		remote_ms = min64(remote_ms, c->b->deadline_ms - now);
 	if (remote_ms == INT64_MAX || remote_ms < 1)
 		remote_ms = remote_ms < 1 ? 1 : 0;
-	if (rl_ssh_compose(&line, c->host->shell, cmd->command,
-			   cmd->component, remote_ms, &err)) {
+	if (rl_ssh_compose(&line, c->host->shell, cmd->command, cmd->component,
+			   remote_ms, &err)) {
 		rl_buf_free(&line);
 		c->qhead++;
 		rl_cmd_fail(cmd, RL_STAGE_EXEC, "%s", err.msg);
@@ -1361,7 +1378,8 @@ static void step_channels(struct conn *c, int64_t now)
 
 		chan_timeouts(c, now);
 		if (c->blocked) {
-			for (i = 0; i < c->nch && c->chans[i] != c->blocked; i++)
+			for (i = 0; i < c->nch && c->chans[i] != c->blocked;
+			     i++)
 				;
 			if (i == c->nch)
 				RL_BUG("blocked channel not on its session");
@@ -1405,8 +1423,7 @@ static size_t conn_unfinished(const struct conn *c)
 	return n;
 }
 
-static void conn_step(struct conn *c, const struct rl_pollset *ps,
-		      int64_t now)
+static void conn_step(struct conn *c, const struct rl_pollset *ps, int64_t now)
 {
 	enum conn_state before;
 
@@ -1572,8 +1589,8 @@ static int ssh_pollfds(struct rl_backend *base, struct rl_pollset *ps,
 			*wake_ms = min64(*wake_ms, c->retry_at);
 		for (j = 0; j < c->nch; j++)
 			if (c->chans[j]->cmd)
-				*wake_ms = min64(*wake_ms,
-						 c->chans[j]->deadline_ms);
+				*wake_ms =
+				    min64(*wake_ms, c->chans[j]->deadline_ms);
 	}
 	return 0;
 }
@@ -1612,11 +1629,11 @@ static void ssh_free(struct rl_backend *base)
 }
 
 static const struct rl_backend_ops ssh_ops = {
-	.start = ssh_start,
-	.pollfds = ssh_pollfds,
-	.step = ssh_step,
-	.expire = ssh_expire,
-	.free = ssh_free,
+    .start = ssh_start,
+    .pollfds = ssh_pollfds,
+    .step = ssh_step,
+    .expire = ssh_expire,
+    .free = ssh_free,
 };
 
 struct rl_backend *rl_backend_ssh_new(const struct rl_model *m,
@@ -1633,10 +1650,10 @@ struct rl_backend *rl_backend_ssh_new(const struct rl_model *m,
 	b->m = m;
 	b->deadline_ms = INT64_MAX;
 	b->timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : DEFAULT_TIMEOUT_MS;
-	b->max_channels = s->max_channels > 0 ? s->max_channels
-					      : DEFAULT_MAX_CHANNELS;
-	b->max_handshakes = s->max_handshakes > 0 ? s->max_handshakes
-						  : DEFAULT_MAX_HANDSHAKES;
+	b->max_channels =
+	    s->max_channels > 0 ? s->max_channels : DEFAULT_MAX_CHANNELS;
+	b->max_handshakes =
+	    s->max_handshakes > 0 ? s->max_handshakes : DEFAULT_MAX_HANDSHAKES;
 	if (libssh2_init(0)) {
 		free(b);
 		rl_err_set(err, "cannot initialise libssh2");

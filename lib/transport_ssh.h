@@ -36,9 +36,9 @@
  * A component name with characters outside [A-Za-z0-9._/-] is refused.
  * Returns 0, or -1 with err set (bad component name, no memory).
  */
-int rl_ssh_compose(struct rl_buf *out, enum rl_shell shell,
-		   const char *command, const char *component,
-		   int64_t timeout_ms, struct rl_err *err);
+int rl_ssh_compose(struct rl_buf *out, enum rl_shell shell, const char *command,
+		   const char *component, int64_t timeout_ms,
+		   struct rl_err *err);
 
 /* Appends s to out between single quotes, each ' written as '\''. */
 void rl_ssh_sh_quote(struct rl_buf *out, const char *s);
@@ -51,8 +51,7 @@ void rl_ssh_base64(struct rl_buf *out, const unsigned char *data, size_t n,
  * Writes "SHA256:" and the unpadded base64 of a 32-byte SHA-256 digest,
  * as OpenSSH prints fingerprints, into buf (at least 51 bytes).
  */
-void rl_ssh_fingerprint(const unsigned char sha256[32], char *buf,
-			size_t len);
+void rl_ssh_fingerprint(const unsigned char sha256[32], char *buf, size_t len);
 
 /*
  * Reads the private key file PATH and writes its key type ("ssh-ed25519",

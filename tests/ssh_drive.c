@@ -48,8 +48,8 @@ void rl_cmd_fail(struct rl_cmd *c, enum rl_cmd_stage stage, const char *fmt,
 {
 	va_list ap;
 
-	int off = snprintf(c->error, sizeof(c->error), "host '%s': ",
-			   c->host->name);
+	int off =
+	    snprintf(c->error, sizeof(c->error), "host '%s': ", c->host->name);
 
 	c->status = RL_CMD_FAILED;
 	c->stage = stage;
@@ -64,9 +64,9 @@ void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
 		    int64_t duration_us)
 {
 	static const char *const doing[] = {
-		"resolving the address", "connecting", "in the SSH handshake",
-		"checking the host key", "authenticating",
-		"starting the command", "running the command" };
+	    "resolving the address", "connecting",     "in the SSH handshake",
+	    "checking the host key", "authenticating", "starting the command",
+	    "running the command"};
 
 	rl_cmd_fail(c, stage, "timed out after %.1fs while %s",
 		    (double)duration_us / 1e6, doing[stage]);
@@ -98,15 +98,16 @@ void rl_cmd_take_output(struct rl_cmd *c, int stream, const char *data,
 
 static const char *status_name(enum rl_cmd_status s)
 {
-	static const char *const n[] = { "pending", "exited", "signaled",
-					 "timeout", "failed" };
+	static const char *const n[] = {"pending", "exited", "signaled",
+					"timeout", "failed"};
 	return n[s];
 }
 
 static const char *stage_name(enum rl_cmd_stage s)
 {
-	static const char *const n[] = { "resolve", "connect", "handshake",
-					 "hostkey", "auth", "exec", "command" };
+	static const char *const n[] = {"resolve", "connect", "handshake",
+					"hostkey", "auth",    "exec",
+					"command"};
 	return n[s];
 }
 
@@ -124,8 +125,8 @@ static void show(const char *s)
 static void run(struct rl_backend *b, struct rl_cmd **cmds, size_t n,
 		int64_t deadline)
 {
-	struct rl_pollset ps = { NULL, 0, 0 };
-	struct rl_err err = { "" };
+	struct rl_pollset ps = {NULL, 0, 0};
+	struct rl_err err = {""};
 	size_t left;
 
 	if (b->ops->start(b, cmds, n, deadline, &err)) {
@@ -149,8 +150,8 @@ static void run(struct rl_backend *b, struct rl_cmd **cmds, size_t n,
 		}
 		if (wake < now)
 			wake = now;
-		poll(ps.fds, ps.n, (int)(wake - now > 60000 ? 60000
-							    : wake - now));
+		poll(ps.fds, ps.n,
+		     (int)(wake - now > 60000 ? 60000 : wake - now));
 		now = rl_now_ms();
 		left = b->ops->step(b, &ps, now);
 		if (!left)
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
 	int64_t deadline_ms = 10000;
 	int batches = 1, wait_ms = 0, opt;
 	char line[4096];
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_backend *b;
 
 	if (!hosts || !cmds || !pcmds)
@@ -179,16 +180,36 @@ int main(int argc, char **argv)
 		char *eq, *colon;
 
 		switch (opt) {
-		case 'k': m.site.ssh.known_hosts = optarg; break;
-		case 'i': m.site.ssh.identity = optarg; break;
-		case 'u': m.site.ssh.user = optarg; break;
-		case 'P': m.site.ssh.passphrase_file = optarg; break;
-		case 'T': m.site.ssh.timeout_ms = atoll(optarg); break;
-		case 'C': m.site.ssh.max_channels = atoi(optarg); break;
-		case 'S': m.site.ssh.max_handshakes = atoi(optarg); break;
-		case 'd': deadline_ms = atoll(optarg); break;
-		case 'r': batches = atoi(optarg); break;
-		case 'w': wait_ms = atoi(optarg); break;
+		case 'k':
+			m.site.ssh.known_hosts = optarg;
+			break;
+		case 'i':
+			m.site.ssh.identity = optarg;
+			break;
+		case 'u':
+			m.site.ssh.user = optarg;
+			break;
+		case 'P':
+			m.site.ssh.passphrase_file = optarg;
+			break;
+		case 'T':
+			m.site.ssh.timeout_ms = atoll(optarg);
+			break;
+		case 'C':
+			m.site.ssh.max_channels = atoi(optarg);
+			break;
+		case 'S':
+			m.site.ssh.max_handshakes = atoi(optarg);
+			break;
+		case 'd':
+			deadline_ms = atoll(optarg);
+			break;
+		case 'r':
+			batches = atoi(optarg);
+			break;
+		case 'w':
+			wait_ms = atoi(optarg);
+			break;
 		case 'h':
 			eq = strchr(optarg, '=');
 			colon = strrchr(optarg, ':');
@@ -240,8 +261,8 @@ int main(int argc, char **argv)
 			struct rl_cmd *c = &cmds[i];
 
 			printf("batch=%zu cmd=%zu host=%s status=%s stage=%s "
-			       "exit=%d signal=%d ms=%lld out=[", bi, i,
-			       c->host->name, status_name(c->status),
+			       "exit=%d signal=%d ms=%lld out=[",
+			       bi, i, c->host->name, status_name(c->status),
 			       stage_name(c->stage), c->exit_code, c->signal,
 			       (long long)(c->duration_us / 1000));
 			show(c->out);

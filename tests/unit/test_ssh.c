@@ -13,14 +13,18 @@
  * defined here so that the pure helpers can be linked and tested. */
 int rl_pollset_add(struct rl_pollset *ps, int fd, short events)
 {
-	(void)ps; (void)fd; (void)events;
+	(void)ps;
+	(void)fd;
+	(void)events;
 	return -1;
 }
 
 void rl_cmd_fail(struct rl_cmd *c, enum rl_cmd_stage stage, const char *fmt,
 		 ...)
 {
-	(void)c; (void)stage; (void)fmt;
+	(void)c;
+	(void)stage;
+	(void)fmt;
 }
 
 void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
@@ -28,13 +32,18 @@ void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
 void rl_cmd_timeout(struct rl_cmd *c, enum rl_cmd_stage stage,
 		    int64_t duration_us)
 {
-	(void)c; (void)stage; (void)duration_us;
+	(void)c;
+	(void)stage;
+	(void)duration_us;
 }
 
 void rl_cmd_take_output(struct rl_cmd *c, int stream, const char *data,
 			size_t n)
 {
-	(void)c; (void)stream; (void)data; (void)n;
+	(void)c;
+	(void)stream;
+	(void)data;
+	(void)n;
 }
 
 TestSuite(ssh, .fini = rl_test_fini);
@@ -43,7 +52,7 @@ static char *compose(enum rl_shell sh, const char *cmd, const char *comp,
 		     int64_t timeout_ms)
 {
 	struct rl_buf b = RL_BUF_INIT;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	cr_assert_eq(rl_ssh_compose(&b, sh, cmd, comp, timeout_ms, &err), 0,
 		     "%s", err.msg);
@@ -84,7 +93,7 @@ Test(ssh, compose_posix_plain)
 	char *s = compose(RL_SHELL_POSIX, "echo hi", "fx/pricer", 0);
 
 	cr_assert_str_eq(s, "RELANCE_COMPONENT='fx/pricer'; export "
-			 "RELANCE_COMPONENT; exec sh -c 'echo hi'");
+			    "RELANCE_COMPONENT; exec sh -c 'echo hi'");
 	free(s);
 	s = compose(RL_SHELL_POSIX, "true", NULL, 0);
 	cr_assert_str_eq(s, "exec sh -c 'true'");
@@ -96,8 +105,8 @@ Test(ssh, compose_posix_timeout)
 	char *s = compose(RL_SHELL_POSIX, "sleep 9", NULL, 2500);
 
 	cr_assert_str_eq(s, "command -v timeout >/dev/null 2>&1 || exec sh "
-			 "-c 'sleep 9'; exec timeout -k 1 2.500 sh -c "
-			 "'sleep 9'");
+			    "-c 'sleep 9'; exec timeout -k 1 2.500 sh -c "
+			    "'sleep 9'");
 	free(s);
 }
 
@@ -128,10 +137,10 @@ Test(ssh, compose_posix_timeout_kills)
 Test(ssh, compose_refuses_odd_component)
 {
 	struct rl_buf b = RL_BUF_INIT;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
-	cr_assert_eq(rl_ssh_compose(&b, RL_SHELL_CMD, "x", "a\"&del", 0,
-				    &err), -1);
+	cr_assert_eq(rl_ssh_compose(&b, RL_SHELL_CMD, "x", "a\"&del", 0, &err),
+		     -1);
 	cr_assert(strstr(err.msg, "component name 'a\"&del'"));
 	rl_buf_free(&b);
 }
@@ -142,7 +151,7 @@ Test(ssh, compose_cmd)
 			  "fx/gw", 5000);
 
 	cr_assert_str_eq(s, "set \"RELANCE_COMPONENT=fx/gw\" && sc query "
-			 "\"My Svc\" | find \"RUN\"");
+			    "\"My Svc\" | find \"RUN\"");
 	free(s);
 }
 
@@ -151,12 +160,12 @@ Test(ssh, compose_powershell_plain)
 	/* base64 of "Get-Service 'a b'" */
 	char *s = compose(RL_SHELL_POWERSHELL, "Get-Service 'a b'", "fx/gw", 0);
 
-	cr_assert_str_eq(s,
-		"$env:RELANCE_COMPONENT='fx/gw'; $global:LASTEXITCODE=0; "
-		"& ([scriptblock]::Create([Text.Encoding]::UTF8.GetString("
-		"[Convert]::FromBase64String('R2V0LVNlcnZpY2UgJ2EgYic=')))); "
-		"if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; "
-		"exit 1 }; exit $LASTEXITCODE");
+	cr_assert_str_eq(
+	    s, "$env:RELANCE_COMPONENT='fx/gw'; $global:LASTEXITCODE=0; "
+	       "& ([scriptblock]::Create([Text.Encoding]::UTF8.GetString("
+	       "[Convert]::FromBase64String('R2V0LVNlcnZpY2UgJ2EgYic=')))); "
+	       "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; "
+	       "exit 1 }; exit $LASTEXITCODE");
 	cr_assert_null(strchr(s, '"'), "no double quote for cmd.exe to eat");
 	free(s);
 }
@@ -168,18 +177,21 @@ Test(ssh, compose_powershell_timeout)
 	 * check the frame and that the payload decodes as UTF-16LE */
 	const char *p, *q;
 
-	cr_assert(!strncmp(s, "$p = Start-Process -FilePath powershell.exe "
+	cr_assert(!strncmp(s,
+			   "$p = Start-Process -FilePath powershell.exe "
 			   "-ArgumentList '-NoProfile','-NonInteractive',"
-			   "'-EncodedCommand','", 108));
-	cr_assert(strstr(s, "' -NoNewWindow -PassThru; $null = $p.Handle; "
-			 "if (-not $p.WaitForExit(1500)) { taskkill.exe /T /F "
-			 "/PID $p.Id | Out-Null; exit 124 }; exit $p.ExitCode"));
+			   "'-EncodedCommand','",
+			   108));
+	cr_assert(
+	    strstr(s, "' -NoNewWindow -PassThru; $null = $p.Handle; "
+		      "if (-not $p.WaitForExit(1500)) { taskkill.exe /T /F "
+		      "/PID $p.Id | Out-Null; exit 124 }; exit $p.ExitCode"));
 	p = s + 108;
 	q = strchr(p, '\'');
 	cr_assert_not_null(q);
 	/* "$\0g\0" = JABnA... */
-	cr_assert(!strncmp(p, "JABnAGwAbwBiAGEAbAA6AEwAQQBTAFQARQBYAEkAVABD",
-			   44));
+	cr_assert(
+	    !strncmp(p, "JABnAGwAbwBiAGEAbAA6AEwAQQBTAFQARQBYAEkAVABD", 44));
 	cr_assert_eq((q - p) % 4, 0);
 	free(s);
 }
@@ -207,7 +219,7 @@ Test(ssh, base64_and_fingerprint)
 static void keytype_of(const char *kind, const char *want)
 {
 	char dir[] = "/tmp/rl-sshkt-XXXXXX", cmd[512], path[300], type[64];
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/k", dir);
@@ -231,9 +243,9 @@ Test(ssh, key_type_of_encrypted_openssh_keys)
 Test(ssh, key_type_unreadable)
 {
 	char type[64];
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
-	cr_assert_eq(rl_ssh_key_type("/nonexistent/k", type, sizeof(type),
-				     &err), -1);
+	cr_assert_eq(
+	    rl_ssh_key_type("/nonexistent/k", type, sizeof(type), &err), -1);
 	cr_assert(strstr(err.msg, "cannot open identity '/nonexistent/k'"));
 }
