@@ -116,7 +116,7 @@ struct conn {
 
 struct ssh_backend {
 	struct rl_backend base;
-	const struct rl_model *m;
+	const struct rl_ssh_settings *set; /* the model's, or all defaults */
 	struct conn **conns;
 	size_t nconns, capconns;
 	int64_t deadline_ms;
@@ -640,13 +640,13 @@ static const char *conn_user(const struct conn *c)
 static const char *conn_identity(const struct conn *c)
 {
 	return c->host->identity ? c->host->identity
-				 : c->b->m->site.ssh.identity;
+				 : c->b->set->identity;
 }
 
 /* Fills c->user from the host, the site, or the caller's login name. */
 static int fill_user(struct conn *c)
 {
-	const char *u = c->host->user ? c->host->user : c->b->m->site.ssh.user;
+	const char *u = c->host->user ? c->host->user : c->b->set->user;
 	struct passwd pw, *res = NULL;
 	char buf[2048];
 
@@ -786,7 +786,7 @@ static const char *hostkey_name(int type)
  */
 static int conn_known_hosts(struct conn *c)
 {
-	const char *path = c->b->m->site.ssh.known_hosts;
+	const char *path = c->b->set->known_hosts;
 	const char *addr = c->host->address ? c->host->address : c->host->name;
 	int port = c->host->port ? c->host->port : 22;
 	struct rl_buf pref = RL_BUF_INIT;
@@ -892,7 +892,7 @@ static void step_hostkey(struct conn *c)
 {
 	const char *addr = c->host->address ? c->host->address : c->host->name;
 	int port = c->host->port ? c->host->port : 22;
-	const char *path = c->b->m->site.ssh.known_hosts;
+	const char *path = c->b->set->known_hosts;
 	const char *key, *hash;
 	char fp[64];
 	size_t len;
@@ -1032,7 +1032,7 @@ static void step_auth_agent(struct conn *c)
 static void step_auth(struct conn *c)
 {
 	const char *identity = conn_identity(c);
-	const char *pf = c->b->m->site.ssh.passphrase_file;
+	const char *pf = c->b->set->passphrase_file;
 	char e[200];
 	int r;
 
@@ -1640,14 +1640,15 @@ struct rl_backend *rl_backend_ssh_new(const struct rl_model *m,
 				      struct rl_err *err)
 {
 	struct ssh_backend *b = calloc(1, sizeof(*b));
-	const struct rl_ssh_settings *s = &m->site.ssh;
+	static const struct rl_ssh_settings no_settings;
+	const struct rl_ssh_settings *s = m ? &m->site.ssh : &no_settings;
 
 	if (!b) {
 		rl_err_set(err, "out of memory");
 		return NULL;
 	}
 	b->base.ops = &ssh_ops;
-	b->m = m;
+	b->set = m ? &m->site.ssh : &no_settings;
 	b->deadline_ms = INT64_MAX;
 	b->timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : DEFAULT_TIMEOUT_MS;
 	b->max_channels =
