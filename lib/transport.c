@@ -18,19 +18,6 @@ struct rl_transport {
 	struct rl_backend *ssh;	      /* created on first ssh host */
 };
 
-/*
- * FALLBACK, to be removed by the lead when lib/transport_ssh.c lands: the
- * ssh backend's constructor is not in this branch yet. A strong definition
- * elsewhere overrides this one.
- */
-__attribute__((weak)) struct rl_backend *
-rl_backend_ssh_new(const struct rl_model *m, struct rl_err *err)
-{
-	(void)m;
-	rl_err_set(err, "ssh transport not built");
-	return NULL;
-}
-
 struct rl_transport *rl_transport_new(const struct rl_model *m,
 				      struct rl_err *err)
 {

@@ -1,4 +1,1660 @@
+/*
+ * transport_ssh - the `ssh` backend: libssh2 1.10 in non-blocking mode.
+ *
+ * One session per host, kept for the life of the backend and reused by
+ * every batch. A connection goes IDLE -> WAIT (for a handshake slot) ->
+ * CONNECT (our own non-blocking connect) -> HANDSHAKE (then the host key
+ * is checked against known_hosts, before any authentication) -> AUTH ->
+ * READY, where commands run on channels, at most max_channels at once.
+ *
+ * The facts this relies on are in RECIPES.md ("libssh2 1.10 against
+ * OpenSSH 9.2"): every channel is run until a whole pass makes no
+ * progress before we let the loop poll; a call that returned EAGAIN in
+ * the middle of a send is repeated before any other call on its session;
+ * only one channel open is in flight per session; a refused open (-21) is
+ * retried after one of the session's channels finished; on a deadline the
+ * socket is dropped and the session freed without a goodbye.
+ */
 #include "build.h"
 
-/* placeholder: see the module header */
-extern int rl_placeholder_transport_ssh;
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+
+#include "transport_impl.h"
+#include "transport_ssh.h"
+
+#define DEFAULT_TIMEOUT_MS 5000
+#define DEFAULT_MAX_CHANNELS 8
+#define DEFAULT_MAX_HANDSHAKES 8
+/* After a refused channel open, wait this long past a channel's end. */
+#define REOPEN_DELAY_MS 5
+/* ... or this long when the session had no channel to wait for. */
+#define REOPEN_IDLE_MS 20
+#define STREAM_OUT 1
+#define STREAM_ERR 2
+
+enum conn_state {
+	C_IDLE = 0, /* no session */
+	C_WAIT,	    /* has work, waits for a handshake slot */
+	C_CONNECT,
+	C_HANDSHAKE,
+	C_AUTH,
+	C_READY,
+};
+
+enum chan_state {
+	CH_OPEN = 0, /* libssh2_channel_open_session in flight */
+	CH_EXEC,
+	CH_READ,
+	CH_CLOSE,
+	CH_WAITCLOSE,
+	CH_FREE,
+};
+
+/* What one call on a channel did. */
+enum { NO_PROGRESS = 0, PROGRESS, BLOCKED_SEND, SESSION_LOST };
+
+struct chan {
+	struct rl_cmd *cmd; /* NULL once the command has its result
+			       (the channel is still being closed) */
+	LIBSSH2_CHANNEL *ch;
+	enum chan_state st;
+	char *line; /* the composed exec request */
+	int64_t start_us;
+	int64_t deadline_ms; /* the command's own timeout */
+};
+
+struct ssh_backend;
+
+struct conn {
+	struct ssh_backend *b;
+	const struct rl_host *host;
+	enum conn_state st;
+	int fd;
+	bool dead; /* I/O callbacks refuse: freeing, no goodbye */
+	LIBSSH2_SESSION *s;
+	LIBSSH2_KNOWNHOSTS *kh;
+	LIBSSH2_AGENT *agent;
+	struct libssh2_agent_publickey *agent_key;
+	char *pass; /* key passphrase during AUTH; zeroed */
+	struct addrinfo *ai_list, *ai;
+	int64_t deadline_ms; /* connect + handshake + auth */
+	int64_t began_us;    /* this batch's start, for durations */
+	char where[280];     /* "ADDR:PORT" for messages */
+	char user[256];
+	char last_error[160]; /* connect() error of the last address */
+
+	struct rl_cmd **queue; /* commands without a channel yet */
+	size_t qhead, nq, capq;
+	struct chan **chans;
+	size_t nch, capch;
+	struct chan *blocked; /* repeat its call first (partial send) */
+	bool refused;	      /* an open was refused: wait for retry_at */
+	int64_t retry_at;     /* INT64_MAX: until a channel finishes */
+	bool reused;	      /* READY before this batch */
+	bool batch_started;   /* a command of this batch was exec'd */
+};
+
+struct ssh_backend {
+	struct rl_backend base;
+	const struct rl_ssh_settings *set; /* the model's, or all defaults */
+	struct conn **conns;
+	size_t nconns, capconns;
+	int64_t deadline_ms;
+	int max_channels, max_handshakes;
+	int64_t timeout_ms;
+	bool lib_init;
+};
+
+/* ---- pure helpers (transport_ssh.h) ---------------------------------- */
+
+void rl_ssh_sh_quote(struct rl_buf *out, const char *s)
+{
+	rl_buf_puts(out, "'");
+	for (; *s; s++) {
+		if (*s == '\'')
+			rl_buf_puts(out, "'\\''");
+		else
+			rl_buf_append(out, s, 1);
+	}
+	rl_buf_puts(out, "'");
+}
+
+static const char b64chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void rl_ssh_base64(struct rl_buf *out, const unsigned char *d, size_t n,
+		   int pad)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		char q[4] = {b64chars[d[i] >> 2],
+			     b64chars[((d[i] & 3) << 4) | (d[i + 1] >> 4)],
+			     b64chars[((d[i + 1] & 15) << 2) | (d[i + 2] >> 6)],
+			     b64chars[d[i + 2] & 63]};
+		rl_buf_append(out, q, 4);
+	}
+	if (n - i == 1) {
+		char q[2] = {b64chars[d[i] >> 2], b64chars[(d[i] & 3) << 4]};
+		rl_buf_append(out, q, 2);
+		if (pad)
+			rl_buf_puts(out, "==");
+	} else if (n - i == 2) {
+		char q[3] = {b64chars[d[i] >> 2],
+			     b64chars[((d[i] & 3) << 4) | (d[i + 1] >> 4)],
+			     b64chars[(d[i + 1] & 15) << 2]};
+		rl_buf_append(out, q, 3);
+		if (pad)
+			rl_buf_puts(out, "=");
+	}
+}
+
+/* Decodes base64 in place, skipping whitespace; stops at '=' or any other
+ * character. Returns the decoded length. */
+static size_t base64_decode(char *s, size_t n)
+{
+	unsigned int acc = 0;
+	int bits = 0;
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *p;
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
+			continue;
+		if (ch == '\0' || !(p = strchr(b64chars, ch)))
+			break;
+		acc = (acc << 6) | (unsigned int)(p - b64chars);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			s[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	return o;
+}
+
+void rl_ssh_fingerprint(const unsigned char sha256[32], char *buf, size_t len)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	rl_buf_puts(&b, "SHA256:");
+	rl_ssh_base64(&b, sha256, 32, 0);
+	snprintf(buf, len, "%s", b.oom ? "SHA256:?" : rl_buf_str(&b));
+	rl_buf_free(&b);
+}
+
+/* Appends the UTF-16LE form of the UTF-8 text s (bad bytes: U+FFFD). */
+static void utf16le(struct rl_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned long cp;
+		int more, k;
+
+		if (*p < 0x80) {
+			cp = *p;
+			more = 0;
+		} else if ((*p & 0xe0) == 0xc0) {
+			cp = *p & 0x1f;
+			more = 1;
+		} else if ((*p & 0xf0) == 0xe0) {
+			cp = *p & 0x0f;
+			more = 2;
+		} else if ((*p & 0xf8) == 0xf0) {
+			cp = *p & 0x07;
+			more = 3;
+		} else {
+			cp = 0xfffd;
+			more = -1;
+		}
+		p++;
+		for (k = 0; k < more; k++, p++) {
+			if ((*p & 0xc0) != 0x80) {
+				cp = 0xfffd;
+				break;
+			}
+			cp = (cp << 6) | (*p & 0x3f);
+		}
+		if (cp > 0x10ffff)
+			cp = 0xfffd;
+		if (cp >= 0x10000) {
+			unsigned long v = cp - 0x10000;
+			unsigned int hi = 0xd800 + (unsigned int)(v >> 10);
+			unsigned int lo = 0xdc00 + (unsigned int)(v & 0x3ff);
+			char u[4] = {(char)(hi & 0xff), (char)(hi >> 8),
+				     (char)(lo & 0xff), (char)(lo >> 8)};
+			rl_buf_append(out, u, 4);
+		} else {
+			char u[2] = {(char)(cp & 0xff), (char)(cp >> 8)};
+			rl_buf_append(out, u, 2);
+		}
+	}
+}
+
+static bool component_ok(const char *c)
+{
+	if (!*c)
+		return false;
+	for (; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || strchr("._/-", *c)))
+			return false;
+	return true;
+}
+
+/* The PowerShell lines that turn the last result into an exit status:
+ * a native command's code, 1 for a failed cmdlet, else 0. */
+#define PS_EXIT                                                                \
+	"if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; "           \
+	"exit 1 }; exit $LASTEXITCODE"
+
+static void compose_powershell(struct rl_buf *out, const char *command,
+			       const char *component, int64_t timeout_ms)
+{
+	struct rl_buf raw = RL_BUF_INIT;
+
+	if (component)
+		rl_buf_printf(out, "$env:RELANCE_COMPONENT='%s'; ", component);
+	if (timeout_ms <= 0) {
+		rl_buf_puts(out, "$global:LASTEXITCODE=0; & ([scriptblock]::"
+				 "Create([Text.Encoding]::UTF8.GetString("
+				 "[Convert]::FromBase64String('");
+		rl_ssh_base64(out, (const unsigned char *)command,
+			      strlen(command), 1);
+		rl_buf_puts(out, "')))); " PS_EXIT);
+		return;
+	}
+	/* a child powershell we can kill with its whole tree */
+	rl_buf_puts(&raw, "$global:LASTEXITCODE=0; & {\n");
+	rl_buf_puts(&raw, command);
+	rl_buf_puts(&raw, "\n}; " PS_EXIT);
+	{
+		struct rl_buf u16 = RL_BUF_INIT;
+
+		utf16le(&u16, rl_buf_str(&raw));
+		rl_buf_puts(out, "$p = Start-Process -FilePath powershell.exe "
+				 "-ArgumentList '-NoProfile','-NonInteractive',"
+				 "'-EncodedCommand','");
+		rl_ssh_base64(out, (const unsigned char *)rl_buf_str(&u16),
+			      u16.len, 1);
+		if (u16.oom)
+			out->oom = true;
+		rl_buf_free(&u16);
+	}
+	rl_buf_printf(out,
+		      "' -NoNewWindow -PassThru; $null = $p.Handle; "
+		      "if (-not $p.WaitForExit(%lld)) { "
+		      "taskkill.exe /T /F /PID $p.Id | Out-Null; exit 124 }; "
+		      "exit $p.ExitCode",
+		      (long long)timeout_ms);
+	if (raw.oom)
+		out->oom = true;
+	rl_buf_free(&raw);
+}
+
+int rl_ssh_compose(struct rl_buf *out, enum rl_shell shell, const char *command,
+		   const char *component, int64_t timeout_ms,
+		   struct rl_err *err)
+{
+	if (component && !component_ok(component))
+		return rl_err_set(err,
+				  "component name '%.100s' cannot be "
+				  "passed to a remote shell",
+				  component);
+	switch (shell) {
+	case RL_SHELL_POSIX:
+		if (component) {
+			rl_buf_puts(out, "RELANCE_COMPONENT=");
+			rl_ssh_sh_quote(out, component);
+			rl_buf_puts(out, "; export RELANCE_COMPONENT; ");
+		}
+		if (timeout_ms > 0) {
+			rl_buf_puts(out, "command -v timeout >/dev/null 2>&1 "
+					 "|| exec sh -c ");
+			rl_ssh_sh_quote(out, command);
+			rl_buf_printf(out,
+				      "; exec timeout -k 1 %lld.%03lld "
+				      "sh -c ",
+				      (long long)(timeout_ms / 1000),
+				      (long long)(timeout_ms % 1000));
+		} else {
+			rl_buf_puts(out, "exec sh -c ");
+		}
+		rl_ssh_sh_quote(out, command);
+		break;
+	case RL_SHELL_POWERSHELL:
+		compose_powershell(out, command, component, timeout_ms);
+		break;
+	case RL_SHELL_CMD:
+		if (component)
+			rl_buf_printf(out, "set \"RELANCE_COMPONENT=%s\" && ",
+				      component);
+		rl_buf_puts(out, command);
+		break;
+	default:
+		RL_BUG("unknown shell %d", (int)shell);
+	}
+	if (out->oom)
+		return rl_err_set(err, "out of memory");
+	return 0;
+}
+
+/* Reads the string at *p (uint32 length, then bytes) of an SSH blob. */
+static int blob_string(const unsigned char **p, const unsigned char *end,
+		       const unsigned char **s, size_t *n)
+{
+	size_t len;
+
+	if (end - *p < 4)
+		return -1;
+	len = ((size_t)(*p)[0] << 24) | ((size_t)(*p)[1] << 16) |
+	      ((size_t)(*p)[2] << 8) | (*p)[3];
+	*p += 4;
+	if ((size_t)(end - *p) < len)
+		return -1;
+	*s = *p;
+	*n = len;
+	*p += len;
+	return 0;
+}
+
+static int openssh_key_type(char *body, size_t n, char *type, size_t len)
+{
+	static const char magic[] = "openssh-key-v1"; /* with its NUL */
+	size_t dn = base64_decode(body, n), sn;
+	const unsigned char *p = (const unsigned char *)body;
+	const unsigned char *end = p + dn, *s, *pub, *pend;
+
+	if (dn < sizeof(magic) || memcmp(p, magic, sizeof(magic)))
+		return -1;
+	p += sizeof(magic);
+	if (blob_string(&p, end, &s, &sn) || /* cipher */
+	    blob_string(&p, end, &s, &sn) || /* kdf */
+	    blob_string(&p, end, &s, &sn) || /* kdf options */
+	    end - p < 4)
+		return -1;
+	p += 4; /* number of keys */
+	if (blob_string(&p, end, &pub, &sn))
+		return -1;
+	pend = pub + sn;
+	if (blob_string(&pub, pend, &s, &sn) || sn == 0 || sn >= len)
+		return -1;
+	memcpy(type, s, sn);
+	type[sn] = '\0';
+	return 0;
+}
+
+int rl_ssh_key_type(const char *path, char *type, size_t len,
+		    struct rl_err *err)
+{
+	static const struct {
+		const char *header, *type;
+	} pem[] = {
+	    {"-----BEGIN RSA PRIVATE KEY-----", "ssh-rsa"},
+	    {"-----BEGIN EC PRIVATE KEY-----", "ecdsa-sha2"},
+	    {"-----BEGIN DSA PRIVATE KEY-----", "ssh-dss"},
+	};
+	static const char oh[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
+	char *text = NULL, *body, *stop;
+	size_t n = 0, i;
+	int r = -1;
+	FILE *f;
+
+	if (!(f = fopen(path, "re")))
+		return rl_err_set(err, "cannot open identity '%s': %s", path,
+				  strerror(errno));
+	if (!(text = malloc(65537))) {
+		r = rl_err_set(err, "out of memory");
+		goto out;
+	}
+	n = fread(text, 1, 65536, f);
+	text[n] = '\0';
+	for (i = 0; i < sizeof(pem) / sizeof(pem[0]); i++) {
+		if (strstr(text, pem[i].header)) {
+			snprintf(type, len, "%s", pem[i].type);
+			r = 0;
+			goto out;
+		}
+	}
+	if ((body = strstr(text, oh))) {
+		body += sizeof(oh) - 1;
+		stop = strstr(body, "-----END");
+		if (stop &&
+		    !openssh_key_type(body, (size_t)(stop - body), type, len)) {
+			r = 0;
+			goto out;
+		}
+	}
+	r = rl_err_set(err, "identity '%s': unknown private key format", path);
+out:
+	if (text) {
+		memset(text, 0, n);
+		free(text);
+	}
+	fclose(f);
+	return r;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static enum rl_cmd_stage conn_stage(const struct conn *c)
+{
+	switch (c->st) {
+	case C_IDLE:
+	case C_WAIT:
+		return c->ai_list ? RL_STAGE_CONNECT : RL_STAGE_RESOLVE;
+	case C_CONNECT:
+		return RL_STAGE_CONNECT;
+	case C_HANDSHAKE:
+		return RL_STAGE_HANDSHAKE;
+	case C_AUTH:
+		return RL_STAGE_AUTH;
+	case C_READY:
+		return RL_STAGE_EXEC;
+	}
+	return RL_STAGE_CONNECT;
+}
+
+static const char *session_error(LIBSSH2_SESSION *s, char *buf, size_t len)
+{
+	char *msg = NULL;
+	int code = s ? libssh2_session_last_error(s, &msg, NULL, 0) : 0;
+
+	snprintf(buf, len, "%.120s (libssh2 %d)", msg ? msg : "unknown error",
+		 code);
+	return buf;
+}
+
+/* The command's time ran out at STAGE; start_us 0: it never started. */
+static void cmd_timeout(struct rl_cmd *cmd, enum rl_cmd_stage stage,
+			int64_t start_us, int64_t began_us)
+{
+	rl_cmd_timeout(cmd, stage,
+		       rl_now_us() - (start_us ? start_us : began_us));
+}
+
+/* ---- I/O callbacks: TCP_QUICKACK after every receive ------------------ */
+
+static LIBSSH2_RECV_FUNC(conn_recv)
+{
+	struct conn *c = *abstract;
+	ssize_t r;
+	int one = 1;
+
+	if (c->dead)
+		return -ECONNABORTED;
+	r = recv(socket, buffer, length, flags);
+	if (r < 0)
+		return -errno;
+	/* Linux clears QUICKACK after a while; re-arm it so that our
+	 * acknowledgements never wait for the delayed-ACK timer. */
+	setsockopt(socket, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	return r;
+}
+
+static LIBSSH2_SEND_FUNC(conn_send)
+{
+	struct conn *c = *abstract;
+	ssize_t r;
+
+	if (c->dead)
+		return -ECONNABORTED;
+	r = send(socket, buffer, length, flags | MSG_NOSIGNAL);
+	if (r < 0)
+		return -errno;
+	return r;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void chan_free(struct chan *ch)
+{
+	if (!ch)
+		return;
+	free(ch->line);
+	free(ch);
+}
+
+static void zero_pass(struct conn *c)
+{
+	if (c->pass) {
+		memset(c->pass, 0, strlen(c->pass));
+		free(c->pass);
+		c->pass = NULL;
+	}
+}
+
+/* Drops the session at once: no goodbye, nothing that could block. */
+static void conn_drop(struct conn *c)
+{
+	size_t i;
+
+	c->dead = true;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	for (i = 0; i < c->nch; i++)
+		chan_free(c->chans[i]); /* session_free frees theirs */
+	c->nch = 0;
+	c->blocked = NULL;
+	zero_pass(c);
+	if (c->kh)
+		libssh2_knownhost_free(c->kh);
+	c->kh = NULL;
+	if (c->agent) {
+		libssh2_agent_disconnect(c->agent);
+		libssh2_agent_free(c->agent);
+	}
+	c->agent = NULL;
+	c->agent_key = NULL;
+	if (c->s)
+		libssh2_session_free(c->s);
+	c->s = NULL;
+	if (c->ai_list)
+		freeaddrinfo(c->ai_list);
+	c->ai_list = c->ai = NULL;
+	c->st = C_IDLE;
+	c->dead = false;
+	c->refused = false;
+	c->reused = false;
+}
+
+/*
+ * Every unfinished command of c fails (or times out) at the stage it had
+ * reached, and the session is dropped. fmt describes the cause.
+ */
+static void conn_fail(struct conn *c, enum rl_cmd_status status,
+		      enum rl_cmd_stage stage, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void conn_fail(struct conn *c, enum rl_cmd_status status,
+		      enum rl_cmd_stage stage, const char *fmt, ...)
+{
+	char why[256];
+	size_t i;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < c->nch; i++) {
+		struct chan *ch = c->chans[i];
+		enum rl_cmd_stage s = ch->st == CH_OPEN || ch->st == CH_EXEC
+					  ? RL_STAGE_EXEC
+					  : RL_STAGE_COMMAND;
+
+		if (!ch->cmd)
+			continue;
+		if (status == RL_CMD_TIMEOUT) {
+			cmd_timeout(ch->cmd, s, ch->start_us, c->began_us);
+		} else {
+			rl_cmd_fail(ch->cmd, s, "%s", why);
+			if (ch->start_us)
+				ch->cmd->duration_us =
+				    rl_now_us() - ch->start_us;
+		}
+		ch->cmd = NULL;
+	}
+	for (i = c->qhead; i < c->nq; i++) {
+		if (status == RL_CMD_TIMEOUT)
+			cmd_timeout(c->queue[i], stage, 0, c->began_us);
+		else
+			rl_cmd_fail(c->queue[i], stage, "%s", why);
+	}
+	c->qhead = c->nq = 0;
+	conn_drop(c);
+}
+
+static const char *conn_user(const struct conn *c)
+{
+	return c->user;
+}
+
+static const char *conn_identity(const struct conn *c)
+{
+	return c->host->identity ? c->host->identity
+				 : c->b->set->identity;
+}
+
+/* Fills c->user from the host, the site, or the caller's login name. */
+static int fill_user(struct conn *c)
+{
+	const char *u = c->host->user ? c->host->user : c->b->set->user;
+	struct passwd pw, *res = NULL;
+	char buf[2048];
+
+	if (!u) {
+		if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &res) || !res)
+			return -1;
+		u = res->pw_name;
+	}
+	snprintf(c->user, sizeof(c->user), "%s", u);
+	return 0;
+}
+
+/* Tries the next address; returns 0 while connecting, -1 when none is
+ * left (c->last_error says why the last one failed). */
+static int connect_next(struct conn *c)
+{
+	int one = 1;
+
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	for (; c->ai; c->ai = c->ai->ai_next) {
+		int fd = socket(c->ai->ai_family,
+				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0) {
+			snprintf(c->last_error, sizeof(c->last_error), "%s",
+				 strerror(errno));
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, c->ai->ai_addr, c->ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS) {
+			c->fd = fd;
+			c->st = C_CONNECT;
+			return 0;
+		}
+		snprintf(c->last_error, sizeof(c->last_error), "%s",
+			 strerror(errno));
+		close(fd);
+	}
+	return -1;
+}
+
+/* Resolves (blocking, measured against the deadline) and starts the
+ * non-blocking connect. */
+static void conn_begin(struct conn *c, int64_t now)
+{
+	struct addrinfo hints;
+	char port[16];
+	int r;
+
+	c->deadline_ms = min64(c->b->deadline_ms, now + c->b->timeout_ms);
+	c->last_error[0] = '\0';
+	if (fill_user(c)) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+			  "no ssh user configured and no login name for uid "
+			  "%d",
+			  (int)geteuid());
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	snprintf(port, sizeof(port), "%d", c->host->port ? c->host->port : 22);
+	r = getaddrinfo(c->host->address ? c->host->address : c->host->name,
+			port, &hints, &c->ai_list);
+	if (r) {
+		c->ai_list = NULL;
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_RESOLVE,
+			  "cannot resolve '%s': %s",
+			  c->host->address ? c->host->address : c->host->name,
+			  gai_strerror(r));
+		return;
+	}
+	if (rl_now_ms() >= c->deadline_ms) {
+		conn_fail(c, RL_CMD_TIMEOUT, RL_STAGE_RESOLVE, "timeout");
+		return;
+	}
+	c->ai = c->ai_list;
+	if (connect_next(c))
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT,
+			  "cannot connect to %s: %s", c->where, c->last_error);
+}
+
+static const struct {
+	int kh; /* LIBSSH2_KNOWNHOST_KEY_* */
+	const char *name;
+} key_kinds[] = {
+    {LIBSSH2_KNOWNHOST_KEY_ED25519, "ssh-ed25519"},
+    {LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256"},
+    {LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384"},
+    {LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521"},
+    {LIBSSH2_KNOWNHOST_KEY_SSHRSA, "ssh-rsa"},
+};
+#define N_KEY_KINDS (sizeof(key_kinds) / sizeof(key_kinds[0]))
+
+static int hostkey_to_kh(int type)
+{
+	switch (type) {
+	case LIBSSH2_HOSTKEY_TYPE_ED25519:
+		return LIBSSH2_KNOWNHOST_KEY_ED25519;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+	case LIBSSH2_HOSTKEY_TYPE_RSA:
+		return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+	case LIBSSH2_HOSTKEY_TYPE_DSS:
+		return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+	}
+	return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
+}
+
+static const char *hostkey_name(int type)
+{
+	size_t i;
+	int kh = hostkey_to_kh(type);
+
+	if (kh == LIBSSH2_KNOWNHOST_KEY_SSHDSS)
+		return "ssh-dss";
+	for (i = 0; i < N_KEY_KINDS; i++)
+		if (key_kinds[i].kh == kh)
+			return key_kinds[i].name;
+	return "unknown-key-type";
+}
+
+/*
+ * Reads known_hosts and asks for the key types it holds for this host,
+ * ed25519 first (RECIPES.md: else libssh2 takes ECDSA where `ssh` wrote
+ * ed25519). libssh2 cannot list a hashed entry's name, so each type is
+ * probed with a key that cannot match: a host entry of that type answers
+ * MISMATCH, no entry NOTFOUND. Returns 0, or -1 after failing the
+ * commands.
+ */
+static int conn_known_hosts(struct conn *c)
+{
+	const char *path = c->b->set->known_hosts;
+	const char *addr = c->host->address ? c->host->address : c->host->name;
+	int port = c->host->port ? c->host->port : 22;
+	struct rl_buf pref = RL_BUF_INIT;
+	size_t i;
+
+	if (!path) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
+			  "no known_hosts file configured ([ssh] "
+			  "known_hosts): the host key cannot be checked");
+		return -1;
+	}
+	if (!(c->kh = libssh2_knownhost_init(c->s))) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY, "out of memory");
+		return -1;
+	}
+	if (access(path, F_OK) == 0 &&
+	    libssh2_knownhost_readfile(c->kh, path,
+				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+		char e[200];
+
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
+			  "cannot read known_hosts '%s': %s", path,
+			  session_error(c->s, e, sizeof(e)));
+		return -1;
+	}
+	for (i = 0; i < N_KEY_KINDS; i++) {
+		int r = libssh2_knownhost_checkp(
+		    c->kh, addr, port, "-", 1,
+		    LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+			LIBSSH2_KNOWNHOST_KEYENC_BASE64 | key_kinds[i].kh,
+		    NULL);
+
+		if (r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
+			rl_buf_printf(&pref, "%s%s", pref.len ? "," : "",
+				      key_kinds[i].name);
+	}
+	if (!pref.len) /* unknown host: show the key `ssh` would show */
+		for (i = 0; i < N_KEY_KINDS; i++)
+			rl_buf_printf(&pref, "%s%s", i ? "," : "",
+				      key_kinds[i].name);
+	if (pref.oom) {
+		rl_buf_free(&pref);
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY, "out of memory");
+		return -1;
+	}
+	libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY,
+				    rl_buf_str(&pref));
+	rl_buf_free(&pref);
+	return 0;
+}
+
+static void conn_start_session(struct conn *c)
+{
+	c->s = libssh2_session_init_ex(NULL, NULL, NULL, c);
+	if (!c->s) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HANDSHAKE,
+			  "cannot create an SSH session");
+		return;
+	}
+	libssh2_session_set_blocking(c->s, 0);
+	libssh2_session_callback_set(c->s, LIBSSH2_CALLBACK_RECV,
+				     (void *)conn_recv);
+	libssh2_session_callback_set(c->s, LIBSSH2_CALLBACK_SEND,
+				     (void *)conn_send);
+	if (conn_known_hosts(c))
+		return;
+	c->st = C_HANDSHAKE;
+}
+
+static void step_connect(struct conn *c, const struct rl_pollset *ps)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	size_t i;
+	bool seen = false;
+
+	for (i = 0; ps && i < ps->n; i++)
+		if (ps->fds[i].fd == c->fd) {
+			p.revents = ps->fds[i].revents;
+			seen = true;
+		}
+	if (!seen && poll(&p, 1, 0) <= 0)
+		return;
+	if (!(p.revents & (POLLOUT | POLLERR | POLLHUP)))
+		return;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+		soerr = errno;
+	if (soerr) {
+		snprintf(c->last_error, sizeof(c->last_error), "%s",
+			 strerror(soerr));
+		c->ai = c->ai->ai_next;
+		if (connect_next(c))
+			conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT,
+				  "cannot connect to %s: %s", c->where,
+				  c->last_error);
+		return;
+	}
+	conn_start_session(c);
+}
+
+static void step_hostkey(struct conn *c)
+{
+	const char *addr = c->host->address ? c->host->address : c->host->name;
+	int port = c->host->port ? c->host->port : 22;
+	const char *path = c->b->set->known_hosts;
+	const char *key, *hash;
+	char fp[64];
+	size_t len;
+	int type, r;
+
+	key = libssh2_session_hostkey(c->s, &len, &type);
+	hash = libssh2_hostkey_hash(c->s, LIBSSH2_HOSTKEY_HASH_SHA256);
+	if (!key || !hash) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
+			  "the server sent no host key");
+		return;
+	}
+	rl_ssh_fingerprint((const unsigned char *)hash, fp, sizeof(fp));
+	r = libssh2_knownhost_checkp(c->kh, addr, port, key, len,
+				     LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+					 LIBSSH2_KNOWNHOST_KEYENC_RAW |
+					 hostkey_to_kh(type),
+				     NULL);
+	switch (r) {
+	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+		c->st = C_AUTH;
+		return;
+	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
+			  "unknown host key %s %s at %s — compare it and "
+			  "add it with 'relancectl hostkey %s --add'",
+			  hostkey_name(type), fp, c->where, c->host->name);
+		return;
+	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
+			  "HOST KEY MISMATCH at %s: the host offered %s %s, "
+			  "not the key known; someone may be intercepting: "
+			  "verify it before changing '%s'",
+			  c->where, hostkey_name(type), fp, path);
+		return;
+	default:
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
+			  "cannot check the host key %s %s against '%s'",
+			  hostkey_name(type), fp, path);
+	}
+}
+
+static void step_handshake(struct conn *c)
+{
+	char e[200];
+	int r = libssh2_session_handshake(c->s, c->fd);
+
+	if (r == LIBSSH2_ERROR_EAGAIN)
+		return;
+	if (r) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HANDSHAKE,
+			  "SSH handshake with %s failed: %s", c->where,
+			  session_error(c->s, e, sizeof(e)));
+		return;
+	}
+	step_hostkey(c);
+}
+
+/* Reads the passphrase file into c->pass (newline cut). */
+static int read_passphrase(struct conn *c, const char *path)
+{
+	char buf[1024];
+	size_t n;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	c->pass = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return c->pass ? 0 : -1;
+}
+
+static void auth_refused(struct conn *c, const char *identity)
+{
+	char type[64];
+	struct rl_err err;
+
+	if (!rl_ssh_key_type(identity, type, sizeof(type), &err) &&
+	    !strcmp(type, "ssh-rsa")) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+			  "the server refused the RSA key '%s': libssh2 1.10 "
+			  "cannot sign with rsa-sha2; use an ed25519 or ECDSA "
+			  "key",
+			  identity);
+		return;
+	}
+	conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+		  "the server refused the key '%s' for user '%s'", identity,
+		  conn_user(c));
+}
+
+static void step_auth_agent(struct conn *c)
+{
+	int r;
+
+	if (!c->agent) {
+		if (!(c->agent = libssh2_agent_init(c->s)) ||
+		    libssh2_agent_connect(c->agent) ||
+		    libssh2_agent_list_identities(c->agent)) {
+			conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+				  "no identity configured ([ssh] identity) "
+				  "and no ssh-agent to ask");
+			return;
+		}
+		if (libssh2_agent_get_identity(c->agent, &c->agent_key, NULL)) {
+			conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+				  "no identity configured and the ssh-agent "
+				  "holds no key");
+			return;
+		}
+	}
+	for (;;) {
+		r = libssh2_agent_userauth(c->agent, conn_user(c),
+					   c->agent_key);
+		if (r == LIBSSH2_ERROR_EAGAIN)
+			return;
+		if (r == 0) {
+			c->st = C_READY;
+			return;
+		}
+		if (libssh2_agent_get_identity(c->agent, &c->agent_key,
+					       c->agent_key)) {
+			conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+				  "the server refused every key of the "
+				  "ssh-agent for user '%s'",
+				  conn_user(c));
+			return;
+		}
+	}
+}
+
+static void step_auth(struct conn *c)
+{
+	const char *identity = conn_identity(c);
+	const char *pf = c->b->set->passphrase_file;
+	char e[200];
+	int r;
+
+	if (!identity) {
+		step_auth_agent(c);
+		return;
+	}
+	if (pf && !c->pass && read_passphrase(c, pf)) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+			  "cannot read passphrase file '%s': %s", pf,
+			  strerror(errno));
+		return;
+	}
+	r = libssh2_userauth_publickey_fromfile_ex(
+	    c->s, conn_user(c), (unsigned int)strlen(conn_user(c)), NULL,
+	    identity, c->pass);
+	if (r == LIBSSH2_ERROR_EAGAIN)
+		return;
+	zero_pass(c);
+	if (r == 0) {
+		c->st = C_READY;
+		return;
+	}
+	if (r == LIBSSH2_ERROR_AUTHENTICATION_FAILED ||
+	    r == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED) {
+		auth_refused(c, identity);
+		return;
+	}
+	if (r == LIBSSH2_ERROR_FILE) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+			  "cannot use identity '%s' (wrong passphrase or "
+			  "unreadable key): %s",
+			  identity, session_error(c->s, e, sizeof(e)));
+		return;
+	}
+	conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
+		  "authentication as '%s' failed: %s", conn_user(c),
+		  session_error(c->s, e, sizeof(e)));
+}
+
+/* ---- channels --------------------------------------------------------- */
+
+static bool sending(const struct conn *c)
+{
+	return libssh2_session_block_directions(c->s) &
+	       LIBSSH2_SESSION_BLOCK_OUTBOUND;
+}
+
+static void chan_remove(struct conn *c, size_t i, int64_t now)
+{
+	if (c->blocked == c->chans[i])
+		c->blocked = NULL;
+	chan_free(c->chans[i]);
+	c->chans[i] = c->chans[--c->nch];
+	/* a slot freed: a refused open may try again shortly */
+	if (c->refused && c->retry_at == INT64_MAX)
+		c->retry_at = now + REOPEN_DELAY_MS;
+}
+
+static void chan_result(struct conn *c, struct chan *ch)
+{
+	struct rl_cmd *cmd = ch->cmd;
+	char *sig = NULL;
+	size_t siglen = 0;
+	static const struct {
+		const char *name;
+		int num;
+	} sigs[] = {
+	    {"HUP", SIGHUP},   {"INT", SIGINT},	  {"QUIT", SIGQUIT},
+	    {"ILL", SIGILL},   {"ABRT", SIGABRT}, {"FPE", SIGFPE},
+	    {"KILL", SIGKILL}, {"SEGV", SIGSEGV}, {"PIPE", SIGPIPE},
+	    {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"USR1", SIGUSR1},
+	    {"USR2", SIGUSR2}, {"BUS", SIGBUS},	  {"XCPU", SIGXCPU},
+	};
+
+	if (!cmd)
+		return;
+	cmd->duration_us = rl_now_us() - ch->start_us;
+	libssh2_channel_get_exit_signal(ch->ch, &sig, &siglen, NULL, NULL, NULL,
+					NULL);
+	if (sig && siglen) {
+		size_t i;
+
+		cmd->status = RL_CMD_SIGNALED;
+		cmd->signal = 0;
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			if (!strcmp(sig, sigs[i].name))
+				cmd->signal = sigs[i].num;
+	} else {
+		cmd->status = RL_CMD_EXITED;
+		cmd->exit_code = libssh2_channel_get_exit_status(ch->ch);
+	}
+	cmd->stage = RL_STAGE_COMMAND;
+	if (sig)
+		libssh2_free(c->s, sig);
+	ch->cmd = NULL;
+	(void)c;
+}
+
+/* Reads what is there on both streams. */
+static int chan_read(struct conn *c, struct chan *ch, int *eof)
+{
+	char buf[16384];
+	int progress = NO_PROGRESS, stream, ends = 0;
+
+	for (stream = 0; stream < 2; stream++) {
+		for (;;) {
+			ssize_t n = libssh2_channel_read_ex(ch->ch, stream, buf,
+							    sizeof(buf));
+			if (n > 0) {
+				if (ch->cmd)
+					rl_cmd_take_output(ch->cmd,
+							   stream ? STREAM_ERR
+								  : STREAM_OUT,
+							   buf, (size_t)n);
+				progress = PROGRESS;
+				continue;
+			}
+			if (n == 0) {
+				ends++;
+				break;
+			}
+			if (n == LIBSSH2_ERROR_EAGAIN) {
+				if (sending(c))
+					return BLOCKED_SEND;
+				break;
+			}
+			return SESSION_LOST;
+		}
+	}
+	*eof = ends == 2 && libssh2_channel_eof(ch->ch);
+	return progress;
+}
+
+/* Does what one channel can do now; see the enum for the result. */
+static int chan_step(struct conn *c, size_t i, int64_t now)
+{
+	struct chan *ch = c->chans[i];
+	int r, eof = 0, progress = NO_PROGRESS;
+
+	for (;;) {
+		switch (ch->st) {
+		case CH_OPEN:
+			ch->ch = libssh2_channel_open_session(c->s);
+			if (!ch->ch) {
+				r = libssh2_session_last_errno(c->s);
+				if (r == LIBSSH2_ERROR_EAGAIN)
+					return sending(c) ? BLOCKED_SEND
+							  : progress;
+				if (r == LIBSSH2_ERROR_CHANNEL_FAILURE) {
+					/* sshd's MaxSessions: put it back */
+					c->queue[--c->qhead] = ch->cmd;
+					ch->cmd = NULL;
+					c->refused = true;
+					c->retry_at =
+					    c->nch > 1 ? INT64_MAX
+						       : now + REOPEN_IDLE_MS;
+					chan_remove(c, i, now);
+					return PROGRESS;
+				}
+				return SESSION_LOST;
+			}
+			c->refused = false;
+			ch->st = CH_EXEC;
+			ch->start_us = rl_now_us();
+			/* rounded up: the duration is never below it */
+			if (ch->cmd->timeout_ms > 0)
+				ch->deadline_ms = (ch->start_us + 999) / 1000 +
+						  ch->cmd->timeout_ms;
+			progress = PROGRESS;
+			break;
+		case CH_EXEC:
+			r = libssh2_channel_exec(ch->ch, ch->line);
+			if (r == LIBSSH2_ERROR_EAGAIN)
+				return sending(c) ? BLOCKED_SEND : progress;
+			/* -1 "Failed waiting for channel success" came with
+			 * commands that had started: read on (RECIPES.md) */
+			if (r < 0 && r != LIBSSH2_ERROR_SOCKET_NONE) {
+				char e[200];
+
+				if (r == LIBSSH2_ERROR_SOCKET_SEND ||
+				    r == LIBSSH2_ERROR_SOCKET_RECV ||
+				    r == LIBSSH2_ERROR_SOCKET_DISCONNECT)
+					return SESSION_LOST;
+				rl_cmd_fail(ch->cmd, RL_STAGE_EXEC,
+					    "the server would not start the "
+					    "command: %s",
+					    session_error(c->s, e, sizeof(e)));
+				ch->cmd = NULL;
+				ch->st = CH_CLOSE;
+				return PROGRESS;
+			}
+			c->batch_started = true;
+			ch->st = CH_READ;
+			progress = PROGRESS;
+			break;
+		case CH_READ:
+			r = chan_read(c, ch, &eof);
+			if (r == BLOCKED_SEND || r == SESSION_LOST)
+				return r;
+			if (r == PROGRESS)
+				progress = PROGRESS;
+			if (!eof)
+				return progress;
+			ch->st = CH_CLOSE;
+			progress = PROGRESS;
+			break;
+		case CH_CLOSE:
+			r = libssh2_channel_close(ch->ch);
+			if (r == LIBSSH2_ERROR_EAGAIN)
+				return sending(c) ? BLOCKED_SEND : progress;
+			if (r)
+				return SESSION_LOST;
+			ch->st = CH_WAITCLOSE;
+			progress = PROGRESS;
+			break;
+		case CH_WAITCLOSE:
+			r = libssh2_channel_wait_closed(ch->ch);
+			if (r == LIBSSH2_ERROR_EAGAIN)
+				return sending(c) ? BLOCKED_SEND : progress;
+			if (r)
+				return SESSION_LOST;
+			chan_result(c, ch);
+			ch->st = CH_FREE;
+			progress = PROGRESS;
+			break;
+		case CH_FREE:
+			r = libssh2_channel_free(ch->ch);
+			if (r == LIBSSH2_ERROR_EAGAIN)
+				return sending(c) ? BLOCKED_SEND : progress;
+			if (r)
+				return SESSION_LOST;
+			ch->ch = NULL;
+			chan_remove(c, i, now);
+			return PROGRESS;
+		}
+	}
+}
+
+/* Commands past their own timeout end now; their channels are closed
+ * (the remote wrapper kills what runs there). */
+static void chan_timeouts(struct conn *c, int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < c->nch; i++) {
+		struct chan *ch = c->chans[i];
+
+		if (!ch->cmd || ch->st < CH_READ || now < ch->deadline_ms)
+			continue;
+		cmd_timeout(ch->cmd, RL_STAGE_COMMAND, ch->start_us, 0);
+		ch->cmd = NULL;
+		if (ch->st == CH_READ)
+			ch->st = CH_CLOSE;
+	}
+}
+
+/* Starts a channel for the next queued command, if a slot is free. */
+static int chan_open(struct conn *c, int64_t now)
+{
+	struct chan *ch;
+	struct rl_cmd *cmd;
+	struct rl_buf line = RL_BUF_INIT;
+	struct rl_err err;
+	size_t i;
+	int64_t remote_ms;
+
+	if (c->qhead == c->nq || c->nch >= (size_t)c->b->max_channels)
+		return NO_PROGRESS;
+	if (c->refused && now < c->retry_at)
+		return NO_PROGRESS;
+	for (i = 0; i < c->nch; i++)
+		if (c->chans[i]->st == CH_OPEN)
+			return NO_PROGRESS; /* one open in flight */
+	cmd = c->queue[c->qhead];
+	/* the remote side ends the command by itself at its timeout, or at
+	 * the batch deadline, so that nothing hung survives there */
+	remote_ms = cmd->timeout_ms > 0 ? cmd->timeout_ms : INT64_MAX;
+	if (c->b->deadline_ms != INT64_MAX)
+		remote_ms = min64(remote_ms, c->b->deadline_ms - now);
+	if (remote_ms == INT64_MAX || remote_ms < 1)
+		remote_ms = remote_ms < 1 ? 1 : 0;
+	if (rl_ssh_compose(&line, c->host->shell, cmd->command, cmd->component,
+			   remote_ms, &err)) {
+		rl_buf_free(&line);
+		c->qhead++;
+		rl_cmd_fail(cmd, RL_STAGE_EXEC, "%s", err.msg);
+		return PROGRESS;
+	}
+	if (c->nch == c->capch) {
+		size_t cap = c->capch ? 2 * c->capch : 8;
+		struct chan **v = realloc(c->chans, cap * sizeof(*v));
+
+		if (!v)
+			goto oom;
+		c->chans = v;
+		c->capch = cap;
+	}
+	if (!(ch = calloc(1, sizeof(*ch))))
+		goto oom;
+	ch->cmd = cmd;
+	ch->line = rl_buf_detach(&line);
+	ch->deadline_ms = INT64_MAX;
+	ch->st = CH_OPEN;
+	c->chans[c->nch++] = ch;
+	c->qhead++;
+	return PROGRESS;
+oom:
+	rl_buf_free(&line);
+	c->qhead++;
+	rl_cmd_fail(cmd, RL_STAGE_EXEC, "out of memory");
+	return PROGRESS;
+}
+
+static void session_lost(struct conn *c, int64_t now)
+{
+	char e[200];
+	size_t i;
+
+	/* A session kept from an earlier batch may have been closed by the
+	 * server meanwhile: connect again once, before anything ran. */
+	if (c->reused && !c->batch_started) {
+		for (i = 0; i < c->nch; i++) {
+			if (c->chans[i]->cmd)
+				c->queue[--c->qhead] = c->chans[i]->cmd;
+			c->chans[i]->cmd = NULL;
+		}
+		conn_drop(c);
+		c->st = C_WAIT;
+		(void)now;
+		return;
+	}
+	conn_fail(c, RL_CMD_FAILED, RL_STAGE_COMMAND,
+		  "connection to %s lost: %s", c->where,
+		  session_error(c->s, e, sizeof(e)));
+}
+
+static void step_channels(struct conn *c, int64_t now)
+{
+	for (;;) {
+		int progress = NO_PROGRESS, r;
+		size_t i;
+
+		chan_timeouts(c, now);
+		if (c->blocked) {
+			for (i = 0; i < c->nch && c->chans[i] != c->blocked;
+			     i++)
+				;
+			if (i == c->nch)
+				RL_BUG("blocked channel not on its session");
+			r = chan_step(c, i, now);
+			if (r == SESSION_LOST) {
+				session_lost(c, now);
+				return;
+			}
+			if (r == BLOCKED_SEND)
+				return;
+			c->blocked = NULL;
+			progress |= r;
+		}
+		progress |= chan_open(c, now);
+		for (i = 0; i < c->nch; i++) {
+			struct chan *ch = c->chans[i];
+
+			r = chan_step(c, i, now);
+			if (r == SESSION_LOST) {
+				session_lost(c, now);
+				return;
+			}
+			if (r == BLOCKED_SEND) {
+				c->blocked = ch;
+				return;
+			}
+			progress |= r;
+		}
+		if (!progress)
+			return;
+	}
+}
+
+static size_t conn_unfinished(const struct conn *c)
+{
+	size_t i, n = c->nq - c->qhead;
+
+	for (i = 0; i < c->nch; i++)
+		if (c->chans[i]->cmd)
+			n++;
+	return n;
+}
+
+static void conn_step(struct conn *c, const struct rl_pollset *ps, int64_t now)
+{
+	enum conn_state before;
+
+	do {
+		before = c->st;
+		if (c->st >= C_CONNECT && c->st < C_READY &&
+		    now >= c->deadline_ms) {
+			conn_fail(c, RL_CMD_TIMEOUT, conn_stage(c), "timeout");
+			return;
+		}
+		switch (c->st) {
+		case C_IDLE:
+		case C_WAIT:
+			return;
+		case C_CONNECT:
+			step_connect(c, ps);
+			break;
+		case C_HANDSHAKE:
+			step_handshake(c);
+			break;
+		case C_AUTH:
+			step_auth(c);
+			break;
+		case C_READY:
+			step_channels(c, now);
+			return;
+		}
+	} while (c->st != before);
+}
+
+/* ---- the backend ------------------------------------------------------ */
+
+static struct conn *conn_for(struct ssh_backend *b, const struct rl_host *h)
+{
+	struct conn *c;
+	size_t i;
+	const char *addr = h->address ? h->address : h->name;
+
+	for (i = 0; i < b->nconns; i++)
+		if (b->conns[i]->host == h)
+			return b->conns[i];
+	if (b->nconns == b->capconns) {
+		size_t cap = b->capconns ? 2 * b->capconns : 8;
+		struct conn **v = realloc(b->conns, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		b->conns = v;
+		b->capconns = cap;
+	}
+	if (!(c = calloc(1, sizeof(*c))))
+		return NULL;
+	c->b = b;
+	c->host = h;
+	c->fd = -1;
+	snprintf(c->where, sizeof(c->where),
+		 strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr,
+		 h->port ? h->port : 22);
+	b->conns[b->nconns++] = c;
+	return c;
+}
+
+static int queue_push(struct conn *c, struct rl_cmd *cmd)
+{
+	if (c->nq == c->capq) {
+		size_t cap = c->capq ? 2 * c->capq : 16;
+		struct rl_cmd **v = realloc(c->queue, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		c->queue = v;
+		c->capq = cap;
+	}
+	c->queue[c->nq++] = cmd;
+	return 0;
+}
+
+/* Starts handshakes for waiting connections while slots are free. */
+static void kick(struct ssh_backend *b, int64_t now)
+{
+	size_t i;
+	int busy = 0;
+
+	for (i = 0; i < b->nconns; i++)
+		if (b->conns[i]->st >= C_CONNECT && b->conns[i]->st < C_READY)
+			busy++;
+	for (i = 0; i < b->nconns && busy < b->max_handshakes; i++) {
+		struct conn *c = b->conns[i];
+
+		if (c->st == C_IDLE && c->qhead < c->nq)
+			c->st = C_WAIT;
+		if (c->st != C_WAIT)
+			continue;
+		conn_begin(c, now);
+		if (c->st == C_CONNECT)
+			busy++;
+	}
+}
+
+static size_t ssh_step(struct rl_backend *base, const struct rl_pollset *ps,
+		       int64_t now)
+{
+	struct ssh_backend *b = (struct ssh_backend *)base;
+	size_t i, n = 0;
+	int rounds;
+
+	/* a connection that became READY or failed frees a handshake slot:
+	 * start the next ones and step them in the same turn */
+	for (rounds = 0; rounds < 3; rounds++) {
+		kick(b, now);
+		for (i = 0; i < b->nconns; i++)
+			conn_step(b->conns[i], rounds ? NULL : ps, now);
+	}
+	for (i = 0; i < b->nconns; i++)
+		n += conn_unfinished(b->conns[i]);
+	return n;
+}
+
+static int ssh_start(struct rl_backend *base, struct rl_cmd **cmds, size_t n,
+		     int64_t deadline_ms, struct rl_err *err)
+{
+	struct ssh_backend *b = (struct ssh_backend *)base;
+	size_t i;
+
+	b->deadline_ms = deadline_ms;
+	for (i = 0; i < b->nconns; i++) {
+		b->conns[i]->qhead = b->conns[i]->nq = 0;
+		b->conns[i]->reused = b->conns[i]->st == C_READY;
+		b->conns[i]->batch_started = false;
+		b->conns[i]->began_us = rl_now_us();
+	}
+	for (i = 0; i < n; i++) {
+		struct conn *c = conn_for(b, cmds[i]->host);
+
+		if (!c || queue_push(c, cmds[i]))
+			return rl_err_set(err, "out of memory");
+	}
+	ssh_step(base, NULL, rl_now_ms());
+	return 0;
+}
+
+static int ssh_pollfds(struct rl_backend *base, struct rl_pollset *ps,
+		       int64_t *wake_ms)
+{
+	struct ssh_backend *b = (struct ssh_backend *)base;
+	size_t i, j;
+
+	for (i = 0; i < b->nconns; i++) {
+		struct conn *c = b->conns[i];
+		short ev = POLLIN;
+
+		if (c->fd < 0 || (!conn_unfinished(c) && !c->nch))
+			continue;
+		if (c->st == C_CONNECT)
+			ev = POLLOUT;
+		else if (c->s && sending(c))
+			ev |= POLLOUT;
+		if (rl_pollset_add(ps, c->fd, ev) < 0)
+			return -1;
+		if (c->st < C_READY)
+			*wake_ms = min64(*wake_ms, c->deadline_ms);
+		if (c->refused && c->qhead < c->nq)
+			*wake_ms = min64(*wake_ms, c->retry_at);
+		for (j = 0; j < c->nch; j++)
+			if (c->chans[j]->cmd)
+				*wake_ms =
+				    min64(*wake_ms, c->chans[j]->deadline_ms);
+	}
+	return 0;
+}
+
+static void ssh_expire(struct rl_backend *base, int64_t now)
+{
+	struct ssh_backend *b = (struct ssh_backend *)base;
+	size_t i;
+
+	(void)now;
+	for (i = 0; i < b->nconns; i++) {
+		struct conn *c = b->conns[i];
+
+		if (conn_unfinished(c) || (c->st > C_IDLE && c->st < C_READY))
+			conn_fail(c, RL_CMD_TIMEOUT, conn_stage(c), "timeout");
+	}
+}
+
+static void ssh_free(struct rl_backend *base)
+{
+	struct ssh_backend *b = (struct ssh_backend *)base;
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->nconns; i++) {
+		conn_drop(b->conns[i]);
+		free(b->conns[i]->chans);
+		free(b->conns[i]->queue);
+		free(b->conns[i]);
+	}
+	free(b->conns);
+	if (b->lib_init)
+		libssh2_exit();
+	free(b);
+}
+
+static const struct rl_backend_ops ssh_ops = {
+    .start = ssh_start,
+    .pollfds = ssh_pollfds,
+    .step = ssh_step,
+    .expire = ssh_expire,
+    .free = ssh_free,
+};
+
+struct rl_backend *rl_backend_ssh_new(const struct rl_model *m,
+				      struct rl_err *err)
+{
+	struct ssh_backend *b = calloc(1, sizeof(*b));
+	static const struct rl_ssh_settings no_settings;
+	const struct rl_ssh_settings *s = m ? &m->site.ssh : &no_settings;
+
+	if (!b) {
+		rl_err_set(err, "out of memory");
+		return NULL;
+	}
+	b->base.ops = &ssh_ops;
+	b->set = m ? &m->site.ssh : &no_settings;
+	b->deadline_ms = INT64_MAX;
+	b->timeout_ms = s->timeout_ms > 0 ? s->timeout_ms : DEFAULT_TIMEOUT_MS;
+	b->max_channels =
+	    s->max_channels > 0 ? s->max_channels : DEFAULT_MAX_CHANNELS;
+	b->max_handshakes =
+	    s->max_handshakes > 0 ? s->max_handshakes : DEFAULT_MAX_HANDSHAKES;
+	if (libssh2_init(0)) {
+		free(b);
+		rl_err_set(err, "cannot initialise libssh2");
+		return NULL;
+	}
+	b->lib_init = true;
+	return &b->base;
+}
