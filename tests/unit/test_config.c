@@ -966,13 +966,19 @@ Test(config, the_example_is_valid)
 	snprintf(path, sizeof(path), "%s/conf/relance.ini.example", top);
 	cr_assert_eq(load_file(path, RL_CONFIG_NO_PERMS), 0, "%s", err.msg);
 	cr_assert_eq(m->n_hosts, 2);
-	cr_assert_eq(m->n_components, 2);
+	cr_assert_eq(m->n_components, 3);
 	c = rl_model_component(m, "fx/pricer");
 	cr_assert_not_null(c);
 	cr_assert_str_eq(
 	    c->check, "/usr/lib/nagios/plugins/check_procs -C pricer -c 1:1");
 	cr_assert_eq(c->requires[0], rl_model_component(m, "fx/marketdata"));
 	cr_assert_str_eq(m->site.node, "monitor-1");
+	c = rl_model_component(m, "fx/gateway");
+	cr_assert_not_null(c);
+	cr_assert_eq(c->check_mode, RL_CHECK_XML);
+	cr_assert_eq(c->n_xml_checks, 4);
+	cr_assert_str_eq(c->xml_checks[1].uom, "MB");
+	cr_assert_str_eq(c->xml_checks[3].expect, "RUNNING");
 }
 
 /* --- check_mode xml: xpath.NAME keys ----------------------------------- */
