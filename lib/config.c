@@ -167,9 +167,9 @@ static int set_duration(struct file_state *fs, const struct key *k,
 	if (rl_parse_duration(value, 0, &ms, err) < 0)
 		return ERR_NEEDS_PLACE;
 	if (ms < k->min)
-		return rl_err_set(err,
-				  "duration '%.64s' is too short (at least %ldms)",
-				  value, k->min);
+		return rl_err_set(
+		    err, "duration '%.64s' is too short (at least %ldms)",
+		    value, k->min);
 	*(int64_t *)field(fs, k) = ms;
 	return 0;
 }
@@ -309,9 +309,12 @@ static int set_include(struct file_state *fs, const struct key *k,
 /* --- xpath.NAME[.SUB] (check_mode xml) -------------------------------- */
 
 static const char *const xml_subkeys[RL_XML_KEY_COUNT] = {
-    [RL_XML_KEY_EXPR] = "",	       [RL_XML_KEY_WARNING] = "warning",
-    [RL_XML_KEY_CRITICAL] = "critical", [RL_XML_KEY_LABEL] = "label",
-    [RL_XML_KEY_UOM] = "uom",	       [RL_XML_KEY_EXPECT] = "expect",
+    [RL_XML_KEY_EXPR] = "",
+    [RL_XML_KEY_WARNING] = "warning",
+    [RL_XML_KEY_CRITICAL] = "critical",
+    [RL_XML_KEY_LABEL] = "label",
+    [RL_XML_KEY_UOM] = "uom",
+    [RL_XML_KEY_EXPECT] = "expect",
 };
 
 static bool valid_xml_name(const char *s, size_t n)
@@ -369,18 +372,19 @@ static int check_xml_value(enum rl_xml_key sub, const char *value,
 	case RL_XML_KEY_WARNING:
 	case RL_XML_KEY_CRITICAL:
 		return rl_range_parse(value, &range, err) < 0 ? ERR_NEEDS_PLACE
-							       : 0;
+							      : 0;
 	case RL_XML_KEY_LABEL:
 		if (strlen(value) > MAX_XML_LABEL)
-			return rl_err_set(err, "label too long (max %d "
-					       "characters)",
+			return rl_err_set(err,
+					  "label too long (max %d "
+					  "characters)",
 					  MAX_XML_LABEL);
 		for (p = value; *p != '\0'; p++)
-			if ((unsigned char)*p < 0x20 || *p == '|' ||
-			    *p == '=')
+			if ((unsigned char)*p < 0x20 || *p == '|' || *p == '=')
 				return rl_err_set(
-				    err, "invalid label '%.64s' (no '|', "
-					 "'=' or control characters)",
+				    err,
+				    "invalid label '%.64s' (no '|', "
+				    "'=' or control characters)",
 				    value);
 		return 0;
 	case RL_XML_KEY_UOM:
@@ -437,7 +441,8 @@ static int set_xpath(struct file_state *fs, const struct key *k,
 	if (x == NULL)
 		return ERR_NEEDS_PLACE;
 	if (x->lines[sub] != 0) {
-		rl_err_set(err, "%s:%d: %sduplicate key '%s' (first set at %s:%d)",
+		rl_err_set(err,
+			   "%s:%d: %sduplicate key '%s' (first set at %s:%d)",
 			   fs->name, fs->pending_line, fs->label, k->name,
 			   fs->name, x->lines[sub]);
 		return ERR_COMPLETE;
@@ -1205,8 +1210,8 @@ static int check_xml(const struct rl_component *c, struct rl_err *err)
 		for (j = 0; j < i; j++) {
 			const struct rl_xml_check *y = &c->xml_checks[j];
 
-			if (strcmp(label, y->label != NULL ? y->label
-							   : y->name) == 0)
+			if (strcmp(label,
+				   y->label != NULL ? y->label : y->name) == 0)
 				return rl_err_set(
 				    err,
 				    "%s:%d: component '%s': label '%s' of "

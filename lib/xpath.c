@@ -317,8 +317,8 @@ static void judge_one(const struct rl_xml_check *x, xmlXPathContextPtr xctx,
 					       "expect do not apply to a "
 					       "boolean)");
 		else
-			it->state = res->boolval ? RL_STATE_OK
-						 : RL_STATE_CRITICAL;
+			it->state =
+			    res->boolval ? RL_STATE_OK : RL_STATE_CRITICAL;
 		break;
 	case XPATH_NUMBER:
 		if (x->expect != NULL) {
@@ -330,11 +330,10 @@ static void judge_one(const struct rl_xml_check *x, xmlXPathContextPtr xctx,
 		judge_number(x, label, &t, res->floatval, it, perf);
 		break;
 	case XPATH_STRING:
-		judge_string(x, label, &t,
-			     res->stringval != NULL
-				 ? (const char *)res->stringval
-				 : "",
-			     false, it, perf);
+		judge_string(
+		    x, label, &t,
+		    res->stringval != NULL ? (const char *)res->stringval : "",
+		    false, it, perf);
 		break;
 	default:
 		rl_buf_puts(&it->line, "? (unsupported result type)");
@@ -470,9 +469,9 @@ int rl_xpath_validate(const char *expr, struct rl_err *err)
 
 	handlers_on(&saved, &col);
 	doc = xmlNewDoc((const xmlChar *)"1.0");
-	root = doc != NULL ? xmlNewDocNode(doc, NULL,
-					   (const xmlChar *)"status", NULL)
-			   : NULL;
+	root = doc != NULL
+		   ? xmlNewDocNode(doc, NULL, (const xmlChar *)"status", NULL)
+		   : NULL;
 	if (root == NULL) {
 		rl_err_set(err, "out of memory");
 		goto out;
@@ -548,8 +547,7 @@ int rl_xpath_judge(const struct rl_component *c, const char *doc, size_t len,
 	for (i = 0; i < c->n_xml_checks; i++) {
 		judge_one(&c->xml_checks[i], xctx, &col, &items[i], &perf);
 		worst = rl_state_worst(worst, items[i].state);
-		rl_buf_printf(&lines, "%s: %s\n",
-			      rl_state_name(items[i].state),
+		rl_buf_printf(&lines, "%s: %s\n", rl_state_name(items[i].state),
 			      rl_buf_str(&items[i].line));
 		oom |= items[i].line.oom;
 	}

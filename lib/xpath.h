@@ -37,10 +37,10 @@
  * rl_xpath_verdict_free(); never NULL after a successful judge. */
 struct rl_xpath_verdict {
 	enum rl_state state;
-	char *text;	/* one line, for the status line */
+	char *text;	 /* one line, for the status line */
 	char *long_text; /* one line per expression, '\n'-separated, with a
 			    final newline; "" when the document was refused */
-	char *perfdata;	/* rl_perf_append items, "" when none */
+	char *perfdata;	 /* rl_perf_append items, "" when none */
 };
 
 /* Releases the strings and zeroes them; v may be NULL. */

@@ -275,8 +275,8 @@ Test(config, heal_values)
 	rl_model_free(m);
 	m = NULL;
 	cr_assert_eq(load(SITE COMP_A "heal = hard\ncheck_mode = xml\n"
-			  "xpath.up = true()\n"), 0,
-		     "%s", err.msg);
+				      "xpath.up = true()\n"),
+		     0, "%s", err.msg);
 	cr_assert_eq(rl_model_component(m, "fx/a")->heal, RL_HEAL_HARD);
 	cr_assert_eq(rl_model_component(m, "fx/a")->check_mode, RL_CHECK_XML);
 }
@@ -984,8 +984,7 @@ Test(config, the_example_is_valid)
 /* --- check_mode xml: xpath.NAME keys ----------------------------------- */
 
 /* A component in check_mode xml; its section is line 6, keys from 12. */
-#define COMP_XML                                                               \
-	COMP_A "check_mode = xml\n"
+#define COMP_XML COMP_A "check_mode = xml\n"
 
 Test(config, xpath_keys)
 {
@@ -1009,8 +1008,8 @@ Test(config, xpath_keys)
 	cr_assert_eq(c->n_xml_checks, 3);
 	x = &c->xml_checks[0];
 	cr_assert_str_eq(x->name, "busy");
-	cr_assert_str_eq(x->expr,
-			 "sum(/status/connector/threadInfo/@currentThreadsBusy)");
+	cr_assert_str_eq(
+	    x->expr, "sum(/status/connector/threadInfo/@currentThreadsBusy)");
 	cr_assert_str_eq(x->warning, "150");
 	cr_assert_str_eq(x->critical, "@190:200");
 	cr_assert_str_eq(x->label, "busy threads");
@@ -1024,7 +1023,8 @@ Test(config, xpath_keys)
 	cr_assert_str_eq(x->expect, "RUNNING");
 	cr_assert_null(x->warning);
 	x = &c->xml_checks[2];
-	cr_assert_str_eq(x->expr, "count(/status/connector [@name = 'http']) = 1");
+	cr_assert_str_eq(x->expr,
+			 "count(/status/connector [@name = 'http']) = 1");
 	cr_assert_eq(x->lines[RL_XML_KEY_EXPR], 19);
 }
 

@@ -9,9 +9,9 @@
 #include <libxml/xmlerror.h>
 
 #include "rl_test.h"
-#include <criterion/redirect.h>
 #include "util.h"
 #include "xpath.h"
+#include <criterion/redirect.h>
 
 TestSuite(xpath, .fini = rl_test_fini);
 
@@ -123,10 +123,9 @@ Test(xpath, each_range_form_on_each_side)
 
 Test(xpath, critical_wins_over_warning_and_perfdata)
 {
-	struct rl_xml_check x = chk(
-	    "busy",
-	    "sum(/status/connector/threadInfo/@currentThreadsBusy)", "150",
-	    "190");
+	struct rl_xml_check x =
+	    chk("busy", "sum(/status/connector/threadInfo/@currentThreadsBusy)",
+		"150", "190");
 	struct rl_xpath_verdict v = {0};
 
 	x.uom = (char *)"";
@@ -141,8 +140,7 @@ Test(xpath, critical_wins_over_warning_and_perfdata)
 	x.critical = (char *)"170";
 	judge_str(&x, 1, tomcat, &v);
 	cr_assert_eq(v.state, RL_STATE_CRITICAL);
-	cr_assert_str_eq(v.text,
-			 "CRITICAL: busy = 180 (critical range '170')");
+	cr_assert_str_eq(v.text, "CRITICAL: busy = 180 (critical range '170')");
 	rl_xpath_verdict_free(&v);
 }
 
@@ -163,8 +161,8 @@ Test(xpath, numbers_with_label_and_uom)
 
 Test(xpath, a_number_without_ranges_is_ok_and_perfdata)
 {
-	struct rl_xml_check x = chk("connectors", "count(//connector)", NULL,
-				    NULL);
+	struct rl_xml_check x =
+	    chk("connectors", "count(//connector)", NULL, NULL);
 	struct rl_xpath_verdict v = {0};
 
 	judge_str(&x, 1, tomcat, &v);
@@ -196,8 +194,8 @@ Test(xpath, nan_with_ranges_is_unknown)
 
 Test(xpath, booleans)
 {
-	struct rl_xml_check x = chk("running", "/status/@state = 'RUNNING'",
-				    NULL, NULL);
+	struct rl_xml_check x =
+	    chk("running", "/status/@state = 'RUNNING'", NULL, NULL);
 	struct rl_xpath_verdict v = {0};
 
 	judge_str(&x, 1, tomcat, &v);
@@ -222,8 +220,8 @@ Test(xpath, booleans)
 
 Test(xpath, strings_with_expect)
 {
-	struct rl_xml_check x = chk("state", "string(/status/@state)", NULL,
-				    NULL);
+	struct rl_xml_check x =
+	    chk("state", "string(/status/@state)", NULL, NULL);
 	struct rl_xpath_verdict v = {0};
 
 	x.expect = (char *)"RUNNING";
@@ -235,8 +233,8 @@ Test(xpath, strings_with_expect)
 	x.expect = (char *)"running"; /* case matters */
 	judge_str(&x, 1, tomcat, &v);
 	cr_assert_eq(v.state, RL_STATE_CRITICAL);
-	cr_assert_str_eq(
-	    v.text, "CRITICAL: state = 'RUNNING' (expected 'running')");
+	cr_assert_str_eq(v.text,
+			 "CRITICAL: state = 'RUNNING' (expected 'running')");
 	rl_xpath_verdict_free(&v);
 
 	/* a string without expect is shown, OK */
@@ -548,22 +546,38 @@ Test(xpath, external_entities_are_never_read, .timeout = 10)
 	rmdir(dir);
 }
 
-Test(xpath, billion_laughs_is_refused_quickly_in_bounded_memory,
-     .timeout = 10)
+Test(xpath, billion_laughs_is_refused_quickly_in_bounded_memory, .timeout = 10)
 {
 	static const char doc[] =
 	    "<?xml version=\"1.0\"?>\n"
 	    "<!DOCTYPE lolz [\n"
 	    " <!ENTITY lol \"lol\">\n"
-	    " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-	    " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-	    " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-	    " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
-	    " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
-	    " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
-	    " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
-	    " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
-	    " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+	    " <!ENTITY lol1 "
+	    "\"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+	    " <!ENTITY lol2 "
+	    "\"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">"
+	    "\n"
+	    " <!ENTITY lol3 "
+	    "\"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+	    "\n"
+	    " <!ENTITY lol4 "
+	    "\"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+	    "\n"
+	    " <!ENTITY lol5 "
+	    "\"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">"
+	    "\n"
+	    " <!ENTITY lol6 "
+	    "\"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">"
+	    "\n"
+	    " <!ENTITY lol7 "
+	    "\"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">"
+	    "\n"
+	    " <!ENTITY lol8 "
+	    "\"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">"
+	    "\n"
+	    " <!ENTITY lol9 "
+	    "\"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">"
+	    "\n"
 	    "]>\n"
 	    "<lolz><a>&lol9;</a><b a=\"&lol9;\"/></lolz>\n";
 	struct rl_xml_check x[3] = {
@@ -602,9 +616,9 @@ Test(xpath, validate)
 	cr_assert_str_eq(err.msg, "invalid XPath expression 'count(/status': "
 				  "invalid expression at column 14");
 	cr_assert_eq(rl_xpath_validate("/status/[", &err), -1);
-	cr_assert(strncmp(err.msg, "invalid XPath expression '/status/[': ",
-			  37) == 0,
-		  "%s", err.msg);
+	cr_assert(
+	    strncmp(err.msg, "invalid XPath expression '/status/[': ", 37) == 0,
+	    "%s", err.msg);
 	cr_assert_eq(rl_xpath_validate("nosuch(/a)", &err), -1);
 	cr_assert_str_eq(err.msg, "invalid XPath expression 'nosuch(/a)': "
 				  "unknown function at column 1");
