@@ -31,7 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plugin.h"
 #include "util.h"
+#include "xpath.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -42,6 +44,8 @@
 #define MAX_KEYS 16
 #define MAX_DEPTH 16 /* nested includes */
 #define MAX_FILE_SIZE (16 * 1024 * 1024)
+#define MAX_XML_CHECKS 64 /* xpath.NAME per component */
+#define MAX_XML_LABEL 48
 
 /* rl_err_prefix() is told whether a setter's message still needs a place. */
 #define ERR_NEEDS_PLACE (-1)
@@ -114,6 +118,10 @@ struct file_state {
 	struct rl_where seen_local[MAX_KEYS];
 	struct rl_where *seen;
 
+	/* an xpath.NAME[.SUB] key: a copy of xpath_key with its full name */
+	struct key dyn_key;
+	char dyn_name[MAX_NAME + 1];
+
 	/* the key whose value is being read */
 	const struct key *pending;
 	int pending_line;
@@ -159,9 +167,9 @@ static int set_duration(struct file_state *fs, const struct key *k,
 	if (rl_parse_duration(value, 0, &ms, err) < 0)
 		return ERR_NEEDS_PLACE;
 	if (ms < k->min)
-		return rl_err_set(err,
-				  "duration '%.64s' is too short (at least %ldms)",
-				  value, k->min);
+		return rl_err_set(
+		    err, "duration '%.64s' is too short (at least %ldms)",
+		    value, k->min);
 	*(int64_t *)field(fs, k) = ms;
 	return 0;
 }
@@ -297,6 +305,163 @@ static int set_requires(struct file_state *fs, const struct key *k,
 
 static int set_include(struct file_state *fs, const struct key *k,
 		       const char *value, struct rl_err *err);
+
+/* --- xpath.NAME[.SUB] (check_mode xml) -------------------------------- */
+
+static const char *const xml_subkeys[RL_XML_KEY_COUNT] = {
+    [RL_XML_KEY_EXPR] = "",
+    [RL_XML_KEY_WARNING] = "warning",
+    [RL_XML_KEY_CRITICAL] = "critical",
+    [RL_XML_KEY_LABEL] = "label",
+    [RL_XML_KEY_UOM] = "uom",
+    [RL_XML_KEY_EXPECT] = "expect",
+};
+
+static bool valid_xml_name(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return n > 0;
+}
+
+/* The check named NAME (N bytes) of c, added if new; NULL on error. */
+static struct rl_xml_check *xml_check(struct rl_component *c, const char *name,
+				      size_t n, struct rl_err *err)
+{
+	struct rl_xml_check *x;
+	size_t i;
+
+	for (i = 0; i < c->n_xml_checks; i++)
+		if (strlen(c->xml_checks[i].name) == n &&
+		    memcmp(c->xml_checks[i].name, name, n) == 0)
+			return &c->xml_checks[i];
+	if (c->n_xml_checks == MAX_XML_CHECKS) {
+		rl_err_set(err, "too many xpath expressions (max %d)",
+			   MAX_XML_CHECKS);
+		return NULL;
+	}
+	x = realloc(c->xml_checks, (c->n_xml_checks + 1) * sizeof(*x));
+	if (x == NULL) {
+		rl_err_set(err, "out of memory");
+		return NULL;
+	}
+	c->xml_checks = x;
+	x = &c->xml_checks[c->n_xml_checks];
+	memset(x, 0, sizeof(*x));
+	x->name = strndup(name, n);
+	if (x->name == NULL) {
+		rl_err_set(err, "out of memory");
+		return NULL;
+	}
+	c->n_xml_checks++;
+	return x;
+}
+
+static int check_xml_value(enum rl_xml_key sub, const char *value,
+			   struct rl_err *err)
+{
+	struct rl_range range;
+	const char *p;
+
+	switch (sub) {
+	case RL_XML_KEY_EXPR:
+		return rl_xpath_validate(value, err) < 0 ? ERR_NEEDS_PLACE : 0;
+	case RL_XML_KEY_WARNING:
+	case RL_XML_KEY_CRITICAL:
+		return rl_range_parse(value, &range, err) < 0 ? ERR_NEEDS_PLACE
+							      : 0;
+	case RL_XML_KEY_LABEL:
+		if (strlen(value) > MAX_XML_LABEL)
+			return rl_err_set(err,
+					  "label too long (max %d "
+					  "characters)",
+					  MAX_XML_LABEL);
+		for (p = value; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == '|' || *p == '=')
+				return rl_err_set(
+				    err,
+				    "invalid label '%.64s' (no '|', "
+				    "'=' or control characters)",
+				    value);
+		return 0;
+	case RL_XML_KEY_UOM:
+		for (p = value; *p != '\0'; p++)
+			if (!isalpha((unsigned char)*p) && *p != '%')
+				break;
+		if (*p != '\0' || strlen(value) > 8)
+			return rl_err_set(err,
+					  "invalid unit '%.64s' (up to 8 "
+					  "letters or '%%': s, ms, %%, B, "
+					  "KB, MB, c...)",
+					  value);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * xpath.NAME = XPATH, xpath.NAME.warning = RANGE, .critical, .label, .uom,
+ * .expect: k->name is the whole key. Values are checked here, so that an
+ * XPath that does not compile is reported at its line.
+ */
+static int set_xpath(struct file_state *fs, const struct key *k,
+		     const char *value, struct rl_err *err)
+{
+	struct rl_component *c = fs->target;
+	const char *name = k->name + strlen("xpath."), *dot = strchr(name, '.');
+	size_t n = dot != NULL ? (size_t)(dot - name) : strlen(name);
+	enum rl_xml_key sub = RL_XML_KEY_EXPR;
+	struct rl_xml_check *x;
+	char **field[RL_XML_KEY_COUNT];
+	char *copy;
+	int r;
+
+	if (!valid_xml_name(name, n))
+		return rl_err_set(err, "invalid expression name (use "
+				       "xpath.NAME with letters, digits, '_' "
+				       "and '-')");
+	if (dot != NULL) {
+		for (sub = RL_XML_KEY_WARNING; sub < RL_XML_KEY_COUNT; sub++)
+			if (strcmp(dot + 1, xml_subkeys[sub]) == 0)
+				break;
+		if (sub == RL_XML_KEY_COUNT)
+			return rl_err_set(
+			    err, "unknown key (use xpath.NAME, or "
+				 "xpath.NAME. followed by warning, critical, "
+				 "label, uom or expect)");
+	}
+	r = check_xml_value(sub, value, err);
+	if (r < 0)
+		return r;
+	x = xml_check(c, name, n, err);
+	if (x == NULL)
+		return ERR_NEEDS_PLACE;
+	if (x->lines[sub] != 0) {
+		rl_err_set(err,
+			   "%s:%d: %sduplicate key '%s' (first set at %s:%d)",
+			   fs->name, fs->pending_line, fs->label, k->name,
+			   fs->name, x->lines[sub]);
+		return ERR_COMPLETE;
+	}
+	copy = strdup(value);
+	if (copy == NULL)
+		return rl_err_set(err, "out of memory");
+	field[RL_XML_KEY_EXPR] = &x->expr;
+	field[RL_XML_KEY_WARNING] = &x->warning;
+	field[RL_XML_KEY_CRITICAL] = &x->critical;
+	field[RL_XML_KEY_LABEL] = &x->label;
+	field[RL_XML_KEY_UOM] = &x->uom;
+	field[RL_XML_KEY_EXPECT] = &x->expect;
+	*field[sub] = copy;
+	x->lines[sub] = fs->pending_line;
+	return 0;
+}
+
+static const struct key xpath_key = {"xpath", set_xpath, 0, 0, 0, false, true};
 
 /* --- the sections ----------------------------------------------------- */
 
@@ -832,6 +997,19 @@ static int parse_key(struct file_state *fs, const char *s)
 	for (k = section_keys[fs->sect]; k->name != NULL; k++)
 		if (strcmp(k->name, name) == 0)
 			break;
+	if (k->name == NULL && fs->sect == SECT_COMPONENT &&
+	    strncmp(name, "xpath.", 6) == 0) {
+		/* set_xpath checks the rest and duplicates */
+		memcpy(fs->dyn_name, name, n + 1);
+		fs->dyn_key = xpath_key;
+		fs->dyn_key.name = fs->dyn_name;
+		if (cut != NULL)
+			return fail_comment(fs, cut, &fs->dyn_key);
+		fs->pending = &fs->dyn_key;
+		fs->pending_line = fs->lineno;
+		rl_buf_reset(&fs->value);
+		return 0;
+	}
 	if (k->name == NULL) {
 		if (fs->sect == SECT_NONE)
 			return fail_line(
@@ -982,6 +1160,69 @@ static int parse_text(struct cfg *cfg, const char *name, const char *text,
 
 /* --- the whole load --------------------------------------------------- */
 
+/* The first line where a key of x was set. */
+static int xml_first_line(const struct rl_xml_check *x)
+{
+	int i, line = 0;
+
+	for (i = 0; i < RL_XML_KEY_COUNT; i++)
+		if (x->lines[i] != 0 && (line == 0 || x->lines[i] < line))
+			line = x->lines[i];
+	return line;
+}
+
+/* check_mode xml and the xpath keys go together; labels are unique. */
+static int check_xml(const struct rl_component *c, struct rl_err *err)
+{
+	const char *file = c->where.file;
+	size_t i, j;
+
+	if (c->check_mode == RL_CHECK_XML && c->n_xml_checks == 0)
+		return rl_err_set(err,
+				  "%s:%d: component '%s': check_mode xml needs "
+				  "at least one xpath.NAME = EXPRESSION",
+				  file, c->where.line, c->name);
+	for (i = 0; i < c->n_xml_checks; i++) {
+		const struct rl_xml_check *x = &c->xml_checks[i];
+		const char *label = x->label != NULL ? x->label : x->name;
+
+		if (c->check_mode != RL_CHECK_XML)
+			return rl_err_set(err,
+					  "%s:%d: component '%s': xpath keys "
+					  "need check_mode = xml",
+					  file, xml_first_line(x), c->name);
+		if (x->expr == NULL)
+			return rl_err_set(err,
+					  "%s:%d: component '%s': no "
+					  "expression for 'xpath.%s' (add "
+					  "xpath.%s = EXPRESSION)",
+					  file, xml_first_line(x), c->name,
+					  x->name, x->name);
+		if (x->expect != NULL &&
+		    (x->warning != NULL || x->critical != NULL))
+			return rl_err_set(err,
+					  "%s:%d: component '%s': key "
+					  "'xpath.%s.expect': expect compares "
+					  "strings, warning and critical "
+					  "numbers; use one or the other",
+					  file, x->lines[RL_XML_KEY_EXPECT],
+					  c->name, x->name);
+		for (j = 0; j < i; j++) {
+			const struct rl_xml_check *y = &c->xml_checks[j];
+
+			if (strcmp(label,
+				   y->label != NULL ? y->label : y->name) == 0)
+				return rl_err_set(
+				    err,
+				    "%s:%d: component '%s': label '%s' of "
+				    "'xpath.%s' is already that of 'xpath.%s'",
+				    file, xml_first_line(x), c->name, label,
+				    x->name, y->name);
+		}
+	}
+	return 0;
+}
+
 static int check_model(struct rl_model *m, struct rl_err *err)
 {
 	static const struct {
@@ -1007,6 +1248,8 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 				    "%s:%d: component '%s': missing key '%s'",
 				    c->where.file, c->where.line, c->name,
 				    needed[j].key);
+		if (check_xml(c, err) < 0)
+			return -1;
 	}
 	for (i = 0; i < m->n_hosts; i++) {
 		struct rl_host *h = m->hosts[i];

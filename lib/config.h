@@ -26,6 +26,14 @@
  *    read in sorted order where the include stands. A pattern without a
  *    wildcard must name an existing file; one with a wildcard may match
  *    nothing (an empty conf.d/ is fine). An include cycle is an error.
+ *  - check_mode xml (issue 7): in a component, xpath.NAME = EXPRESSION
+ *    and, optionally, xpath.NAME.warning / .critical (ranges), .label,
+ *    .uom and .expect, in any order; NAME is [A-Za-z0-9_-]+; at most 64
+ *    per component, kept in first-named order in c->xml_checks. The
+ *    expression must compile (rl_xpath_validate) and the ranges parse, at
+ *    their own line; a component in check_mode xml needs at least one,
+ *    and xpath keys need check_mode xml; expect and ranges exclude each
+ *    other; labels (default NAME) are unique within the component.
  *  - After reading: a component needs host, check, start and stop; an ssh
  *    host needs known_hosts in [ssh]; an ssh host's address defaults to
  *    its name; node defaults to this machine's hostname. Then the model is

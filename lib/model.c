@@ -165,6 +165,18 @@ static void free_component(struct rl_component *c)
 	free(c->requires_where);
 	free(c->requires);
 	free(c->dependents);
+	for (i = 0; i < c->n_xml_checks; i++) {
+		struct rl_xml_check *x = &c->xml_checks[i];
+
+		free(x->name);
+		free(x->expr);
+		free(x->warning);
+		free(x->critical);
+		free(x->label);
+		free(x->uom);
+		free(x->expect);
+	}
+	free(c->xml_checks);
 	free(c);
 }
 

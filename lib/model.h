@@ -87,6 +87,34 @@ struct rl_host {
 
 struct rl_app;
 
+/*
+ * One XPath expression of a component in check_mode xml (issue 7), from
+ * the keys xpath.NAME, xpath.NAME.warning, .critical, .label, .uom and
+ * .expect. Strings are as written (NULL when the key is absent); config
+ * has already checked that the expression compiles and the ranges parse.
+ */
+enum rl_xml_key {
+	RL_XML_KEY_EXPR = 0,
+	RL_XML_KEY_WARNING,
+	RL_XML_KEY_CRITICAL,
+	RL_XML_KEY_LABEL,
+	RL_XML_KEY_UOM,
+	RL_XML_KEY_EXPECT,
+	RL_XML_KEY_COUNT,
+};
+
+struct rl_xml_check {
+	char *name;		/* NAME in xpath.NAME */
+	char *expr;		/* the XPath expression */
+	char *warning;		/* range text, or NULL */
+	char *critical;		/* range text, or NULL */
+	char *label;		/* for output and perfdata; NULL: NAME */
+	char *uom;		/* perfdata unit, or NULL */
+	char *expect;		/* a string result must equal this, or NULL */
+	int lines[RL_XML_KEY_COUNT]; /* line of each key (0: absent), in
+					the component's file */
+};
+
 struct rl_component {
 	char *name;		/* full name "APP/NAME" */
 	char *short_name;	/* NAME */
@@ -120,6 +148,11 @@ struct rl_component {
 	int heal_soft_attempt;		/* for RL_HEAL_SOFT */
 	int restart_limit_count;	/* default 3 */
 	int64_t restart_limit_window_ms; /* default 1h */
+
+	/* check_mode xml: the expressions, in the order they were first
+	   named; an array owned by the model */
+	struct rl_xml_check *xml_checks;
+	size_t n_xml_checks;
 
 	struct rl_where where;
 	size_t index;		/* position in model->components */

@@ -274,8 +274,9 @@ Test(config, heal_values)
 	cr_assert_eq(rl_model_component(m, "fx/a")->heal, RL_HEAL_NEVER);
 	rl_model_free(m);
 	m = NULL;
-	cr_assert_eq(load(SITE COMP_A "heal = hard\ncheck_mode = xml\n"), 0,
-		     "%s", err.msg);
+	cr_assert_eq(load(SITE COMP_A "heal = hard\ncheck_mode = xml\n"
+				      "xpath.up = true()\n"),
+		     0, "%s", err.msg);
 	cr_assert_eq(rl_model_component(m, "fx/a")->heal, RL_HEAL_HARD);
 	cr_assert_eq(rl_model_component(m, "fx/a")->check_mode, RL_CHECK_XML);
 }
@@ -965,11 +966,162 @@ Test(config, the_example_is_valid)
 	snprintf(path, sizeof(path), "%s/conf/relance.ini.example", top);
 	cr_assert_eq(load_file(path, RL_CONFIG_NO_PERMS), 0, "%s", err.msg);
 	cr_assert_eq(m->n_hosts, 2);
-	cr_assert_eq(m->n_components, 2);
+	cr_assert_eq(m->n_components, 3);
 	c = rl_model_component(m, "fx/pricer");
 	cr_assert_not_null(c);
 	cr_assert_str_eq(
 	    c->check, "/usr/lib/nagios/plugins/check_procs -C pricer -c 1:1");
 	cr_assert_eq(c->requires[0], rl_model_component(m, "fx/marketdata"));
 	cr_assert_str_eq(m->site.node, "monitor-1");
+	c = rl_model_component(m, "fx/gateway");
+	cr_assert_not_null(c);
+	cr_assert_eq(c->check_mode, RL_CHECK_XML);
+	cr_assert_eq(c->n_xml_checks, 4);
+	cr_assert_str_eq(c->xml_checks[1].uom, "MB");
+	cr_assert_str_eq(c->xml_checks[3].expect, "RUNNING");
+}
+
+/* --- check_mode xml: xpath.NAME keys ----------------------------------- */
+
+/* A component in check_mode xml; its section is line 6, keys from 12. */
+#define COMP_XML COMP_A "check_mode = xml\n"
+
+Test(config, xpath_keys)
+{
+	const struct rl_component *c;
+	const struct rl_xml_check *x;
+
+	cr_assert_eq(load(SITE COMP_XML
+			  "xpath.busy.warning = 150\n"
+			  "xpath.busy = sum(/status/connector/threadInfo/"
+			  "@currentThreadsBusy)\n"
+			  "xpath.busy.critical = @190:200\n"
+			  "xpath.busy.label = busy threads\n"
+			  "xpath.busy.uom = c\n"
+			  "xpath.state = string(/status/@state)\n"
+			  "xpath.state.expect = RUNNING\n"
+			  "xpath.up = count(/status/connector\n"
+			  "   [@name = 'http']) = 1\n"),
+		     0, "%s", err.msg);
+	c = rl_model_component(m, "fx/a");
+	cr_assert_eq(c->check_mode, RL_CHECK_XML);
+	cr_assert_eq(c->n_xml_checks, 3);
+	x = &c->xml_checks[0];
+	cr_assert_str_eq(x->name, "busy");
+	cr_assert_str_eq(
+	    x->expr, "sum(/status/connector/threadInfo/@currentThreadsBusy)");
+	cr_assert_str_eq(x->warning, "150");
+	cr_assert_str_eq(x->critical, "@190:200");
+	cr_assert_str_eq(x->label, "busy threads");
+	cr_assert_str_eq(x->uom, "c");
+	cr_assert_null(x->expect);
+	cr_assert_eq(x->lines[RL_XML_KEY_WARNING], 12);
+	cr_assert_eq(x->lines[RL_XML_KEY_EXPR], 13);
+	cr_assert_eq(x->lines[RL_XML_KEY_EXPECT], 0);
+	x = &c->xml_checks[1];
+	cr_assert_str_eq(x->name, "state");
+	cr_assert_str_eq(x->expect, "RUNNING");
+	cr_assert_null(x->warning);
+	x = &c->xml_checks[2];
+	cr_assert_str_eq(x->expr,
+			 "count(/status/connector [@name = 'http']) = 1");
+	cr_assert_eq(x->lines[RL_XML_KEY_EXPR], 19);
+}
+
+Test(config, xpath_that_does_not_compile_is_refused_at_its_line)
+{
+	refused(SITE COMP_XML "xpath.threads = count(/status/connector\n",
+		"t.ini:12: component 'fx/a': key 'xpath.threads': invalid "
+		"XPath expression 'count(/status/connector': invalid "
+		"expression at column 24");
+	refused(SITE COMP_XML "xpath.x = nosuch(1)\n",
+		"t.ini:12: component 'fx/a': key 'xpath.x': invalid XPath "
+		"expression 'nosuch(1)': unknown function at column 1");
+}
+
+Test(config, xpath_bad_values)
+{
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.x.warning = 10:5\n",
+		"t.ini:13: component 'fx/a': key 'xpath.x.warning': invalid "
+		"range '10:5' (start greater than end)");
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.x.critical = abc\n",
+		"t.ini:13: component 'fx/a': key 'xpath.x.critical': invalid "
+		"range 'abc' (not a number)");
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.x.uom = m/s\n",
+		"t.ini:13: component 'fx/a': key 'xpath.x.uom': invalid unit "
+		"'m/s' (up to 8 letters or '%': s, ms, %, B, KB, MB, c...)");
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.x.label = a|b\n",
+		"t.ini:13: component 'fx/a': key 'xpath.x.label': invalid "
+		"label 'a|b' (no '|', '=' or control characters)");
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.x.colour = red\n",
+		"t.ini:13: component 'fx/a': key 'xpath.x.colour': unknown "
+		"key (use xpath.NAME, or xpath.NAME. followed by warning, "
+		"critical, label, uom or expect)");
+	refused(SITE COMP_XML "xpath.a.b.c = 1\n",
+		"t.ini:12: component 'fx/a': key 'xpath.a.b.c': unknown key "
+		"(use xpath.NAME, or xpath.NAME. followed by warning, "
+		"critical, label, uom or expect)");
+	refused(SITE COMP_XML "xpath.x! = 1\n",
+		"t.ini:12: component 'fx/a': key 'xpath.x!': invalid "
+		"expression name (use xpath.NAME with letters, digits, '_' "
+		"and '-')");
+	refused(SITE COMP_XML "xpath. = 1\n",
+		"t.ini:12: component 'fx/a': key 'xpath.': invalid "
+		"expression name (use xpath.NAME with letters, digits, '_' "
+		"and '-')");
+	refused(SITE COMP_XML "xpath.x =\n",
+		"t.ini:12: component 'fx/a': key 'xpath.x': empty value");
+	refused(SITE COMP_XML "xpath.x = count(//a) ; comment\n",
+		"t.ini:12: component 'fx/a': key 'xpath.x': ' ;' would start "
+		"a comment and cut the value; put comments on their own line");
+	/* xpath keys belong to components only */
+	refused(SITE "[application \"fx\"]\nxpath.x = 1\n",
+		"t.ini:7: application 'fx': unknown key 'xpath.x'");
+}
+
+Test(config, xpath_duplicates)
+{
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.x.warning = 1\n"
+			      "xpath.x.warning = 2\n",
+		"t.ini:14: component 'fx/a': duplicate key 'xpath.x.warning' "
+		"(first set at t.ini:13)");
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.x = 2\n",
+		"t.ini:13: component 'fx/a': duplicate key 'xpath.x' (first "
+		"set at t.ini:12)");
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.y = 2\nxpath.y.label = x\n",
+		"t.ini:13: component 'fx/a': label 'x' of 'xpath.y' is "
+		"already that of 'xpath.x'");
+}
+
+Test(config, xpath_needs_check_mode_xml_and_back)
+{
+	refused(SITE COMP_A "xpath.x = 1\n",
+		"t.ini:11: component 'fx/a': xpath keys need check_mode = "
+		"xml");
+	refused(SITE COMP_XML,
+		"t.ini:6: component 'fx/a': check_mode xml needs at least one "
+		"xpath.NAME = EXPRESSION");
+	refused(SITE COMP_XML "xpath.x.warning = 10\n",
+		"t.ini:12: component 'fx/a': no expression for 'xpath.x' (add "
+		"xpath.x = EXPRESSION)");
+	refused(SITE COMP_XML "xpath.x = 1\nxpath.x.expect = a\n"
+			      "xpath.x.critical = 1\n",
+		"t.ini:13: component 'fx/a': key 'xpath.x.expect': expect "
+		"compares strings, warning and critical numbers; use one or "
+		"the other");
+}
+
+Test(config, xpath_at_most_64_per_component)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	int i;
+
+	rl_buf_puts(&b, SITE COMP_XML);
+	for (i = 0; i < 65; i++)
+		rl_buf_printf(&b, "xpath.e%d = %d\n", i, i);
+	cr_assert_eq(load(rl_buf_str(&b)), -1);
+	cr_assert_str_eq(err.msg, "t.ini:76: component 'fx/a': key "
+				  "'xpath.e64': too many xpath expressions "
+				  "(max 64)");
+	rl_buf_free(&b);
 }
