@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "xpath.h"
 #include "util.h"
 
 /* Room the transport gets past the last command's own timeout. */
@@ -46,6 +47,52 @@ static int join(char **dst, const char *a, const char *b)
 		rl_buf_printf(&buf, ": %s", b);
 	*dst = rl_buf_detach(&buf);
 	return *dst != NULL ? 0 : -1;
+}
+
+/*
+ * XML mode: the document on stdout is judged by the component's XPath
+ * expressions. The output reads like a plugin's first line, "text |
+ * perfdata", so that the plugins pass the perfdata on as for plugin mode.
+ */
+static int judge_xml(const struct rl_component *c, const struct rl_cmd *cmd,
+		     struct rl_check_result *r)
+{
+	struct rl_xpath_verdict v = { 0 };
+	struct rl_err err = { "" };
+	struct rl_buf buf = RL_BUF_INIT;
+
+	if (cmd->out_cut) {
+		/* judging half a document would be a guess */
+		r->state = RL_STATE_UNKNOWN;
+		rl_buf_printf(&buf, "XML document larger than %d KiB, not judged",
+			      RL_CMD_OUTPUT_MAX / 1024);
+		r->output = rl_buf_detach(&buf);
+		return r->output != NULL ? 0 : -1;
+	}
+	if (rl_xpath_judge(c, cmd->out != NULL ? cmd->out : "",
+			   cmd->out_len, &v, &err) < 0) {
+		r->state = RL_STATE_UNKNOWN;
+		r->output = strdup(err.msg);
+		return r->output != NULL ? 0 : -1;
+	}
+	r->state = v.state;
+	rl_buf_puts(&buf, v.text != NULL ? v.text : "");
+	if (v.perfdata != NULL && v.perfdata[0] != '\0')
+		rl_buf_printf(&buf, " | %s", v.perfdata);
+	r->output = rl_buf_detach(&buf);
+	if (r->output != NULL && v.long_text != NULL && v.long_text[0] != '\0') {
+		size_t n = strlen(v.long_text);
+
+		r->long_output = strdup(v.long_text);
+		if (r->long_output == NULL) {
+			rl_xpath_verdict_free(&v);
+			return -1;
+		}
+		if (r->long_output[n - 1] == '\n')
+			r->long_output[n - 1] = '\0';
+	}
+	rl_xpath_verdict_free(&v);
+	return r->output != NULL ? 0 : -1;
 }
 
 /*
@@ -103,9 +150,11 @@ static int judge_check(const struct rl_component *c, const struct rl_cmd *cmd,
 			if (r->long_output == NULL)
 				goto out;
 		}
+	} else if (c->check_mode == RL_CHECK_XML && cmd->exit_code == 0) {
+		if (judge_xml(c, cmd, r) < 0)
+			goto out;
 	} else {
-		/* TODO(issue 7): RL_CHECK_XML judges the output by XPath;
-		   until then its exit status decides, as in exit mode */
+		/* exit mode, or an XML fetch that failed */
 		r->state =
 		    cmd->exit_code == 0 ? RL_STATE_OK : RL_STATE_CRITICAL;
 		if (join(&r->output, code, line) < 0)
