@@ -47,7 +47,8 @@ like "$want" "^SHA256:" "ssh-keygen gives the host key's fingerprint"
 conf "$T/known_hosts"
 out=$($C hostkey h1 2> "$T/err"); rc=$?
 is $rc 0 "hostkey on an unknown host exits 0"
-like "$out" "^h1 \\(\\[127.0.0.1\\]:$port\\): ssh-ed25519 $want\$" \
+# (a fingerprint holds '+' and '/': compare it as a fixed string)
+is "$(printf '%s\n' "$out" | head -1)" "h1 ([127.0.0.1]:$port): ssh-ed25519 $want" \
 	"shows the ed25519 key with ssh-keygen's fingerprint"
 like "$out" "known_hosts $T/known_hosts: unknown" "says it is unknown"
 [ ! -e "$T/known_hosts" ]; ok $? "without --add, known_hosts is not written"
@@ -73,8 +74,8 @@ like "$out" "known_hosts .*: known" "afterwards the key is known"
 $C hostkey h1 --add > /dev/null 2>&1
 is "$(wc -l < "$T/known_hosts")" 1 "a second --add adds nothing"
 out=$($C --json hostkey h1)
-like "$out" "\"fingerprint\":\"$want\".*\"known_hosts\":\"known\"" \
-	"--json gives the fingerprint and the state"
+printf '%s\n' "$out" | grep -qF "\"fingerprint\":\"$want\",\"known_hosts\":\"known\"}"
+ok $? "--json gives the fingerprint and the state"
 
 $C status app/echo > "$T/st" 2>&1
 is $? 0 "status after --add: OK"
@@ -86,7 +87,8 @@ conf "$T/kh_bad"
 out=$($C hostkey h1 2> "$T/err"); rc=$?
 is $rc 1 "a mismatch exits 1"
 like "$out" "MISMATCH" "and says MISMATCH"
-like "$out" "ssh-ed25519 $want" "still showing the key offered"
+printf '%s\n' "$out" | grep -qF "ssh-ed25519 $want"
+ok $? "still showing the key offered"
 like "$(cat "$T/err")" "resolve it by hand" "and says to resolve it by hand"
 cp "$T/kh_bad" "$T/kh_bad.before"
 $C hostkey h1 --add > /dev/null 2> "$T/err"
