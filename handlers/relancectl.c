@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ctl_history.h"
 #include "err.h"
+#include "generate.h"
 #include "journal.h"
 #include "lock.h"
 #include "model.h"
@@ -27,6 +28,7 @@
 #include "run.h"
 #include "status.h"
 #include "transport.h"
+#include "transport_ssh.h"
 #include "util.h"
 
 enum {
@@ -48,6 +50,11 @@ struct ctl {
 	int64_t since_ms;   /* history --since, as a duration */
 	long limit;	    /* history --limit */
 	bool all;	    /* history --all */
+	const char *out_dir;  /* generate -o */
+	bool check;	      /* generate --check */
+	bool define_hosts;    /* generate --define-hosts */
+	const char *app_host; /* generate --app-host */
+	bool add;	      /* hostkey --add */
 	bool color;	    /* decided once: tty, no NO_COLOR */
 	char user[256];
 	struct rl_model *model;
@@ -67,6 +74,16 @@ static const char usage_text[] =
     "  history [APP|COMPONENT] [--since DURATION] [--limit N] [--all]\n"
     "                               the journal, newest last\n"
     "  config check                 load and validate the configuration\n"
+    "  generate nagios|icinga2 [-o DIR [--check]] [--define-hosts]\n"
+    "           [--app-host HOST]   the monitoring objects: one file on\n"
+    "                               stdout, or with -o one file per\n"
+    "                               application in DIR; --check compares\n"
+    "                               DIR with them (exit 1 on a difference)\n"
+    "  hostkey HOST [--add]         the SSH host key HOST offers and whether\n"
+    "                               known_hosts has it (known, unknown,\n"
+    "                               MISMATCH); --add appends an unknown key\n"
+    "                               as a plain [addr]:port line, never\n"
+    "                               replaces a mismatching one\n"
     "  help                         this text\n"
     "\n"
     "options:\n"
@@ -75,7 +92,8 @@ static const char usage_text[] =
     "      --json          output for scripts (JSON; history: JSON Lines)\n"
     "      --no-color      no colours (also: NO_COLOR set, or not a tty)\n"
     "  -t, --timeout DUR   status: deadline for all checks (10s, 500ms;\n"
-    "                      a bare number is seconds)\n"
+    "                      a bare number is seconds); hostkey: deadline\n"
+    "                      of the key exchange (default 10s)\n"
     "  -v, --verbose       more detail (long check output, step messages)\n"
     "  -h, --help          this text\n"
     "  -V, --version       the version\n"
@@ -582,6 +600,180 @@ static int cmd_history(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- generate ---------------------------------------------------------- */
+
+static int cmd_generate(struct ctl *ctl, int argc, char **argv)
+{
+	struct rl_err err = {""};
+	struct rl_generate_opts o;
+	struct rl_generate_out out = {NULL, 0};
+	enum rl_generate_target target;
+	char *abs = NULL;
+	size_t i, n_differ = 0;
+	int r;
+
+	if (argc != 1)
+		return usage_error("generate: expected nagios or icinga2");
+	if (rl_generate_target_parse(argv[0], &target, &err) < 0)
+		return usage_error("generate: %s", err.msg);
+	if (ctl->check && !ctl->out_dir)
+		return usage_error("generate: --check needs -o DIR");
+	r = load_config(ctl);
+	if (r)
+		return r;
+	/* the cores run the programs from anywhere: embed an absolute path */
+	abs = realpath(rl_config_default_path(ctl->config), NULL);
+	if (!abs)
+		return fail(EXIT_CONFIG, "cannot resolve the configuration "
+					 "path");
+	memset(&o, 0, sizeof(o));
+	o.hosts = ctl->define_hosts ? RL_GENERATE_HOSTS_DEFINE
+				    : RL_GENERATE_HOSTS_EXISTING;
+	o.split = ctl->out_dir != NULL;
+	o.config_path = abs;
+	o.app_host = ctl->app_host;
+	o.generator = "relancectl generate";
+	if (ctl->app_host && !rl_model_host(ctl->model, ctl->app_host) &&
+	    ctl->define_hosts) {
+		r = usage_error("generate: --app-host: unknown host '%.100s'",
+				ctl->app_host);
+		goto out;
+	}
+	if (rl_generate(ctl->model, target, &o, &out, &err) < 0) {
+		r = fail(EXIT_CONFIG, err.msg);
+		goto out;
+	}
+	if (ctl->check) {
+		if (rl_generate_check(&out, ctl->out_dir, &n_differ, &err) <
+		    0) {
+			r = fail(EXIT_INTERNAL, err.msg);
+			goto out;
+		}
+		for (i = 0; i < out.n_files; i++)
+			if (out.files[i].status != RL_GENERATE_SAME)
+				printf("%s/%s: %s\n", ctl->out_dir,
+				       out.files[i].name,
+				       out.files[i].status ==
+					       RL_GENERATE_MISSING
+					   ? "missing"
+					   : "differs");
+		if (n_differ)
+			fprintf(stderr,
+				"relancectl: %zu of %zu file%s in '%s' not "
+				"up to date\n",
+				n_differ, out.n_files,
+				out.n_files == 1 ? "" : "s", ctl->out_dir);
+		r = n_differ ? EXIT_FAILED : EXIT_OK;
+	} else if (ctl->out_dir) {
+		if (rl_generate_write(&out, ctl->out_dir, &err) < 0) {
+			r = fail(EXIT_FAILED, err.msg);
+			goto out;
+		}
+		for (i = 0; i < out.n_files; i++)
+			printf("%s/%s\n", ctl->out_dir, out.files[i].name);
+		r = EXIT_OK;
+	} else {
+		for (i = 0; i < out.n_files; i++)
+			fwrite(out.files[i].content, 1, out.files[i].len,
+			       stdout);
+		r = EXIT_OK;
+	}
+out:
+	rl_generate_out_free(&out);
+	free(abs);
+	return r;
+}
+
+/* ---- hostkey ------------------------------------------------------------ */
+
+static const char *hostkey_state_word(enum rl_ssh_hostkey_state st)
+{
+	switch (st) {
+	case RL_SSH_HOSTKEY_KNOWN:
+		return "known";
+	case RL_SSH_HOSTKEY_MISMATCH:
+		return "MISMATCH";
+	default:
+		return "unknown";
+	}
+}
+
+static int cmd_hostkey(struct ctl *ctl, int argc, char **argv)
+{
+	struct rl_err err = {""};
+	struct rl_ssh_hostkey k;
+	const struct rl_host *h;
+	const char *kh;
+	int r;
+
+	if (argc != 1)
+		return usage_error("hostkey: expected one host");
+	r = load_config(ctl);
+	if (r)
+		return r;
+	h = rl_model_host(ctl->model, argv[0]);
+	if (!h || h->transport != RL_TRANSPORT_SSH) {
+		fprintf(stderr, "relancectl: hostkey: %s '%.200s'\n",
+			h ? "not an ssh host" : "unknown host", argv[0]);
+		return EXIT_USAGE;
+	}
+	kh = ctl->model->site.ssh.known_hosts;
+	memset(&k, 0, sizeof(k));
+	if (rl_ssh_hostkey_probe(ctl->model, h,
+				 rl_now_ms() + (ctl->timeout_ms
+						    ? ctl->timeout_ms
+						    : 10000),
+				 &k, &err) < 0)
+		return fail(EXIT_FAILED, err.msg);
+	if (ctl->json) {
+		struct rl_buf b = RL_BUF_INIT;
+
+		rl_buf_puts(&b, "{\"host\":");
+		rl_buf_json_str(&b, h->name);
+		rl_buf_puts(&b, ",\"name\":");
+		rl_buf_json_str(&b, k.name);
+		rl_buf_puts(&b, ",\"type\":");
+		rl_buf_json_str(&b, k.type);
+		rl_buf_puts(&b, ",\"fingerprint\":");
+		rl_buf_json_str(&b, k.fingerprint);
+		rl_buf_puts(&b, ",\"known_hosts\":");
+		rl_buf_json_str(&b, hostkey_state_word(k.state));
+		rl_buf_puts(&b, "}\n");
+		r = print_buf(&b);
+		rl_buf_free(&b);
+	} else {
+		printf("%s (%s): %s %s\n", h->name, k.name, k.type,
+		       k.fingerprint);
+		printf("known_hosts %s: %s\n", kh,
+		       hostkey_state_word(k.state));
+	}
+	if (r)
+		goto out;
+	if (k.state == RL_SSH_HOSTKEY_MISMATCH) {
+		fprintf(stderr,
+			"relancectl: HOST KEY MISMATCH for %s: '%s' holds "
+			"another %s key; someone may be intercepting. Verify "
+			"the key on the host itself (ssh-keygen -lf on its "
+			"host key) and resolve it by hand in '%s'%s\n",
+			k.name, kh, k.type, kh,
+			ctl->add ? "; nothing added" : "");
+		r = EXIT_FAILED;
+		goto out;
+	}
+	if (ctl->add && k.state == RL_SSH_HOSTKEY_UNKNOWN) {
+		if (rl_ssh_hostkey_add(ctl->model, h, &k, &err) < 0) {
+			r = fail(EXIT_FAILED, err.msg);
+			goto out;
+		}
+		if (!ctl->json)
+			printf("added to %s\n", kh);
+	}
+	r = EXIT_OK;
+out:
+	rl_ssh_hostkey_free(&k);
+	return r;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 struct command {
@@ -592,10 +784,21 @@ struct command {
 static const struct command commands[] = {
     {"status", cmd_status},   {"start", cmd_start}, {"stop", cmd_stop},
     {"restart", cmd_restart}, {"plan", cmd_plan},   {"history", cmd_history},
-    {"config", cmd_config},
+    {"config", cmd_config},   {"generate", cmd_generate},
+    {"hostkey", cmd_hostkey},
 };
 
-enum { OPT_JSON = 256, OPT_NO_COLOR, OPT_SINCE, OPT_LIMIT, OPT_ALL };
+enum {
+	OPT_JSON = 256,
+	OPT_NO_COLOR,
+	OPT_SINCE,
+	OPT_LIMIT,
+	OPT_ALL,
+	OPT_CHECK,
+	OPT_DEFINE_HOSTS,
+	OPT_APP_HOST,
+	OPT_ADD,
+};
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'c'},
@@ -609,6 +812,11 @@ static const struct option long_opts[] = {
     {"since", required_argument, NULL, OPT_SINCE},
     {"limit", required_argument, NULL, OPT_LIMIT},
     {"all", no_argument, NULL, OPT_ALL},
+    {"output", required_argument, NULL, 'o'},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"define-hosts", no_argument, NULL, OPT_DEFINE_HOSTS},
+    {"app-host", required_argument, NULL, OPT_APP_HOST},
+    {"add", no_argument, NULL, OPT_ADD},
     {NULL, 0, NULL, 0},
 };
 
@@ -624,7 +832,7 @@ static int parse_opts(struct ctl *ctl, int argc, char **argv, bool global)
 
 	optind = 0; /* glibc: start afresh for the second pass */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, global ? "+:c:t:vhV" : ":c:t:vh",
+	while ((c = getopt_long(argc, argv, global ? "+:c:t:vhV" : ":c:t:o:vh",
 				long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -666,6 +874,21 @@ static int parse_opts(struct ctl *ctl, int argc, char **argv, bool global)
 			break;
 		case OPT_ALL:
 			ctl->all = true;
+			break;
+		case 'o':
+			ctl->out_dir = optarg;
+			break;
+		case OPT_CHECK:
+			ctl->check = true;
+			break;
+		case OPT_DEFINE_HOSTS:
+			ctl->define_hosts = true;
+			break;
+		case OPT_APP_HOST:
+			ctl->app_host = optarg;
+			break;
+		case OPT_ADD:
+			ctl->add = true;
 			break;
 		case ':':
 			return usage_error("option '%s' needs a value",
@@ -716,6 +939,12 @@ int main(int argc, char **argv)
 	    strcmp(cmd->name, "history"))
 		return usage_error(
 		    "--since, --limit and --all are for history");
+	if ((ctl.out_dir || ctl.check || ctl.define_hosts || ctl.app_host) &&
+	    strcmp(cmd->name, "generate"))
+		return usage_error("-o, --check, --define-hosts and --app-host "
+				   "are for generate");
+	if (ctl.add && strcmp(cmd->name, "hostkey"))
+		return usage_error("--add is for hostkey");
 	ctl.color = !ctl.no_color && !ctl.json && isatty(STDOUT_FILENO) &&
 		    !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
 	find_user(ctl.user, sizeof(ctl.user));

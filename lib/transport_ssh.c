@@ -1658,3 +1658,348 @@ struct rl_backend *rl_backend_ssh_new(const struct rl_model *m,
 	b->lib_init = true;
 	return &b->base;
 }
+
+/* ---- host key probe (relancectl hostkey) ------------------------------- */
+
+/* Waits for FD in EVENTS until DEADLINE; returns 1 ready, 0 timeout. */
+static int wait_fd(int fd, short events, int64_t deadline_ms)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	int64_t left;
+	int r;
+
+	for (;;) {
+		left = deadline_ms - rl_now_ms();
+		if (left <= 0)
+			return 0;
+		r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return 1; /* let the caller's next call report it */
+	}
+}
+
+/* A connected non-blocking socket to ADDR:PORT, or -1 with err set. */
+static int probe_connect(const char *addr, int port, const char *where,
+			 int64_t deadline_ms, struct rl_err *err)
+{
+	struct addrinfo hints, *list = NULL, *ai;
+	char sport[16], last[128] = "no address";
+	int fd = -1, r, one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	snprintf(sport, sizeof(sport), "%d", port);
+	r = getaddrinfo(addr, sport, &hints, &list);
+	if (r)
+		return rl_err_set(err, "cannot resolve '%s': %s", addr,
+				  gai_strerror(r));
+	for (ai = list; ai; ai = ai->ai_next) {
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		fd = socket(ai->ai_family,
+			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			snprintf(last, sizeof(last), "%s", strerror(errno));
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
+		    errno != EINPROGRESS) {
+			snprintf(last, sizeof(last), "%s", strerror(errno));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		if (!wait_fd(fd, POLLOUT, deadline_ms)) {
+			close(fd);
+			freeaddrinfo(list);
+			return rl_err_set(err, "timeout while connecting to %s",
+					  where);
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
+			soerr = errno;
+		if (!soerr)
+			break;
+		snprintf(last, sizeof(last), "%s", strerror(soerr));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(list);
+	if (fd < 0)
+		return rl_err_set(err, "cannot connect to %s: %s", where, last);
+	return fd;
+}
+
+/* Reads known_hosts (absent: empty) into a new collection of S. */
+static LIBSSH2_KNOWNHOSTS *probe_known_hosts(LIBSSH2_SESSION *s,
+					     const char *path,
+					     struct rl_err *err)
+{
+	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(s);
+	char e[200];
+
+	if (!kh) {
+		rl_err_set(err, "out of memory");
+		return NULL;
+	}
+	if (access(path, F_OK) == 0 &&
+	    libssh2_knownhost_readfile(kh, path,
+				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
+		rl_err_set(err, "cannot read known_hosts '%s': %s", path,
+			   session_error(s, e, sizeof(e)));
+		libssh2_knownhost_free(kh);
+		return NULL;
+	}
+	return kh;
+}
+
+static const char *host_addr(const struct rl_host *h)
+{
+	return h->address ? h->address : h->name;
+}
+
+static int host_port(const struct rl_host *h)
+{
+	return h->port ? h->port : 22;
+}
+
+static enum rl_ssh_hostkey_state judge(LIBSSH2_KNOWNHOSTS *kh,
+				       const struct rl_host *h,
+				       const unsigned char *key, size_t len,
+				       int kh_type)
+{
+	int r = libssh2_knownhost_checkp(
+	    kh, host_addr(h), host_port(h), (const char *)key, len,
+	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
+		kh_type,
+	    NULL);
+
+	return r == LIBSSH2_KNOWNHOST_CHECK_MATCH      ? RL_SSH_HOSTKEY_KNOWN
+	       : r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ? RL_SSH_HOSTKEY_MISMATCH
+						       : RL_SSH_HOSTKEY_UNKNOWN;
+}
+
+static int kh_type_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEY_KINDS; i++)
+		if (!strcmp(key_kinds[i].name, name))
+			return key_kinds[i].kh;
+	return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
+}
+
+int rl_ssh_hostkey_probe(const struct rl_model *m, const struct rl_host *h,
+			 int64_t deadline_ms, struct rl_ssh_hostkey *out,
+			 struct rl_err *err)
+{
+	const char *path = m->site.ssh.known_hosts;
+	LIBSSH2_SESSION *s = NULL;
+	LIBSSH2_KNOWNHOSTS *kh = NULL;
+	struct rl_buf pref = RL_BUF_INIT;
+	struct rl_ssh_hostkey k;
+	const char *key, *hash;
+	char where[300], e[200];
+	size_t i, len;
+	int fd = -1, r = -1, type, inited = 0;
+
+	memset(&k, 0, sizeof(k));
+	if (h->transport != RL_TRANSPORT_SSH) {
+		rl_err_set(err, "host '%s' is not reached over ssh", h->name);
+		goto out;
+	}
+	if (!path) {
+		rl_err_set(err, "no known_hosts file configured ([ssh] "
+				"known_hosts)");
+		goto out;
+	}
+	snprintf(where, sizeof(where), "%s:%d", host_addr(h), host_port(h));
+	if (host_port(h) == 22)
+		snprintf(k.name, sizeof(k.name), "%s", host_addr(h));
+	else
+		snprintf(k.name, sizeof(k.name), "[%s]:%d", host_addr(h),
+			 host_port(h));
+	if (libssh2_init(0)) {
+		rl_err_set(err, "cannot initialise libssh2");
+		goto out;
+	}
+	inited = 1;
+	fd = probe_connect(host_addr(h), host_port(h), where, deadline_ms,
+			   err);
+	if (fd < 0)
+		goto out;
+	if (!(s = libssh2_session_init())) {
+		rl_err_set(err, "cannot create an SSH session");
+		goto out;
+	}
+	libssh2_session_set_blocking(s, 0);
+	if (!(kh = probe_known_hosts(s, path, err)))
+		goto out;
+	/* the key types known_hosts holds for the host, as the backend */
+	for (i = 0; i < N_KEY_KINDS; i++)
+		if (libssh2_knownhost_checkp(
+			kh, host_addr(h), host_port(h), "-", 1,
+			LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+			    LIBSSH2_KNOWNHOST_KEYENC_BASE64 | key_kinds[i].kh,
+			NULL) == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
+			rl_buf_printf(&pref, "%s%s", pref.len ? "," : "",
+				      key_kinds[i].name);
+	if (!pref.len)
+		for (i = 0; i < N_KEY_KINDS; i++)
+			rl_buf_printf(&pref, "%s%s", i ? "," : "",
+				      key_kinds[i].name);
+	if (pref.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY,
+				    rl_buf_str(&pref));
+	while ((r = libssh2_session_handshake(s, fd)) == LIBSSH2_ERROR_EAGAIN) {
+		int dir = libssh2_session_block_directions(s);
+		short ev = (dir & LIBSSH2_SESSION_BLOCK_INBOUND ? POLLIN : 0) |
+			   (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND ? POLLOUT : 0);
+
+		if (!wait_fd(fd, ev ? ev : POLLIN, deadline_ms)) {
+			r = rl_err_set(err,
+				       "timeout during the SSH handshake with "
+				       "%s",
+				       where);
+			goto out;
+		}
+	}
+	if (r) {
+		r = rl_err_set(err, "SSH handshake with %s failed: %s", where,
+			       session_error(s, e, sizeof(e)));
+		goto out;
+	}
+	r = -1;
+	key = libssh2_session_hostkey(s, &len, &type);
+	hash = libssh2_hostkey_hash(s, LIBSSH2_HOSTKEY_HASH_SHA256);
+	if (!key || !hash || !len) {
+		rl_err_set(err, "%s sent no host key", where);
+		goto out;
+	}
+	snprintf(k.type, sizeof(k.type), "%s", hostkey_name(type));
+	rl_ssh_fingerprint((const unsigned char *)hash, k.fingerprint,
+			   sizeof(k.fingerprint));
+	k.state = judge(kh, h, (const unsigned char *)key, len,
+			hostkey_to_kh(type));
+	if (!(k.key = malloc(len))) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	memcpy(k.key, key, len);
+	k.key_len = len;
+	*out = k;
+	r = 0;
+out:
+	rl_buf_free(&pref);
+	if (kh)
+		libssh2_knownhost_free(kh);
+	/* no goodbye: nothing that could block past the deadline */
+	if (fd >= 0)
+		close(fd);
+	if (s)
+		libssh2_session_free(s);
+	if (inited)
+		libssh2_exit();
+	return r;
+}
+
+int rl_ssh_hostkey_add(const struct rl_model *m, const struct rl_host *h,
+		       const struct rl_ssh_hostkey *k, struct rl_err *err)
+{
+	const char *path = m->site.ssh.known_hosts;
+	LIBSSH2_SESSION *s = NULL;
+	LIBSSH2_KNOWNHOSTS *kh = NULL;
+	struct rl_buf line = RL_BUF_INIT;
+	int fd = -1, r = -1, inited = 0, kt = kh_type_of(k->type);
+	ssize_t w;
+
+	if (!path) {
+		rl_err_set(err, "no known_hosts file configured ([ssh] "
+				"known_hosts)");
+		goto out;
+	}
+	if (kt == LIBSSH2_KNOWNHOST_KEY_UNKNOWN) {
+		rl_err_set(err, "key type '%s' cannot be used", k->type);
+		goto out;
+	}
+	if (libssh2_init(0)) {
+		rl_err_set(err, "cannot initialise libssh2");
+		goto out;
+	}
+	inited = 1;
+	if (!(s = libssh2_session_init())) {
+		rl_err_set(err, "cannot create an SSH session");
+		goto out;
+	}
+	if (!(kh = probe_known_hosts(s, path, err)))
+		goto out;
+	/* known_hosts may have changed since the probe: judge again */
+	switch (judge(kh, h, k->key, k->key_len, kt)) {
+	case RL_SSH_HOSTKEY_KNOWN:
+		r = 0;
+		goto out;
+	case RL_SSH_HOSTKEY_MISMATCH:
+		rl_err_set(err,
+			   "known_hosts '%s' holds another %s key for %s: "
+			   "resolve the mismatch by hand",
+			   path, k->type, k->name);
+		goto out;
+	case RL_SSH_HOSTKEY_UNKNOWN:
+		break;
+	}
+	rl_buf_printf(&line, "%s %s ", k->name, k->type);
+	rl_ssh_base64(&line, k->key, k->key_len, 1);
+	rl_buf_puts(&line, "\n");
+	if (line.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rl_err_set(err, "cannot open known_hosts '%s': %s", path,
+			   strerror(errno));
+		goto out;
+	}
+	/* one write: O_APPEND keeps the line whole beside another writer */
+	w = write(fd, rl_buf_str(&line), line.len);
+	if (w < 0 || (size_t)w != line.len) {
+		rl_err_set(err, "cannot write known_hosts '%s': %s", path,
+			   w < 0 ? strerror(errno) : "short write");
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rl_err_set(err, "cannot write known_hosts '%s': %s", path,
+			   strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	rl_buf_free(&line);
+	if (kh)
+		libssh2_knownhost_free(kh);
+	if (s)
+		libssh2_session_free(s);
+	if (inited)
+		libssh2_exit();
+	return r;
+}
+
+void rl_ssh_hostkey_free(struct rl_ssh_hostkey *k)
+{
+	if (!k)
+		return;
+	free(k->key);
+	k->key = NULL;
+	k->key_len = 0;
+}

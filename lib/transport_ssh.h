@@ -64,4 +64,50 @@ void rl_ssh_fingerprint(const unsigned char sha256[32], char *buf, size_t len);
 int rl_ssh_key_type(const char *path, char *type, size_t len,
 		    struct rl_err *err);
 
+/* ---- host keys for relancectl hostkey (issue 4) ----------------------- */
+
+enum rl_ssh_hostkey_state {
+	RL_SSH_HOSTKEY_UNKNOWN = 0, /* known_hosts has no key for the host */
+	RL_SSH_HOSTKEY_KNOWN,	    /* it has this very key */
+	RL_SSH_HOSTKEY_MISMATCH,    /* it has another key of this type */
+};
+
+/* Plain struct filled by rl_ssh_hostkey_probe(); release the blob with
+ * rl_ssh_hostkey_free(). */
+struct rl_ssh_hostkey {
+	char type[32];	      /* "ssh-ed25519", as in known_hosts */
+	char fingerprint[64]; /* "SHA256:...", as ssh-keygen -l prints it */
+	char name[300];	      /* known_hosts name: "ADDR" or "[ADDR]:PORT" */
+	enum rl_ssh_hostkey_state state;
+	unsigned char *key; /* the raw public key blob (caller frees) */
+	size_t key_len;
+};
+
+/*
+ * Connects to host H (an ssh host of M: its address and port), does the
+ * SSH key exchange only - never authenticates - and reports the host key
+ * offered and how the [ssh] known_hosts of M judges it. The key types
+ * asked for are those the backend asks for (the types known_hosts holds
+ * for the host, else ed25519 first), so the key shown is the key a check
+ * would see. A missing known_hosts file counts as empty. Blocks until
+ * DEADLINE_MS (rl_now_ms() clock) at most. Returns 0 and fills *out, or
+ * -1 with err naming the stage ("cannot connect to 127.0.0.1:2222:
+ * Connection refused", "timeout during the handshake with ...").
+ */
+int rl_ssh_hostkey_probe(const struct rl_model *m, const struct rl_host *h,
+			 int64_t deadline_ms, struct rl_ssh_hostkey *out,
+			 struct rl_err *err);
+
+/*
+ * Appends K (from rl_ssh_hostkey_probe) to known_hosts of M as one plain
+ * OpenSSH line "NAME TYPE BASE64" (the file is created mode 0644 when
+ * absent). Reads known_hosts again first and refuses (-1) when it now
+ * holds another key of that type for the host, or does nothing (0) when
+ * it holds this one. Returns 0, or -1 with err set. Does no network I/O.
+ */
+int rl_ssh_hostkey_add(const struct rl_model *m, const struct rl_host *h,
+		       const struct rl_ssh_hostkey *k, struct rl_err *err);
+
+void rl_ssh_hostkey_free(struct rl_ssh_hostkey *k);
+
 #endif

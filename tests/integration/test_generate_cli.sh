@@ -1,0 +1,97 @@
+#!/bin/sh
+# relancectl generate (issue 6) on the demo configuration: the output goes
+# through the real `nagios4 -v` and `icinga2 daemon -C`, is the same bytes
+# twice, and --check tells an edited directory from an up-to-date one.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/e2e/lib.sh"
+
+ctl="$top_builddir/handlers/relancectl"
+[ -x "$ctl" ] || skip_all "relancectl not built"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/rl-gencli.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+demo=$(cd "$top_srcdir/conf/demo" && pwd -P)
+sed "s|@DEMO_DIR@|$demo|g; s|@RUN_DIR@|$T/run|g" \
+	"$top_srcdir/conf/demo/demo.ini.in" > "$T/demo.ini"
+chmod 600 "$T/demo.ini"
+unset RELANCE_CONFIG
+
+# verify KIND DIR FILE...: the core accepts the files
+verify() {
+	kind=$1 d=$2; shift 2
+	if [ "$kind" = nagios ]; then nagios_verify "$d" "$@"
+	else icinga_verify "$d" "$@"; fi
+	rc=$?
+	[ $rc = 0 ] || sed 's/^/#   /' "$d/verify.out" | grep -iE 'error|warn' | head -20
+	return $rc
+}
+
+for kind in nagios icinga2; do
+	ext=cfg; [ $kind = icinga2 ] && ext=conf
+
+	# stdout: one file
+	"$ctl" -c "$T/demo.ini" generate $kind > "$T/$kind-1.$ext" 2> "$T/err"
+	ok $? "$kind: generate to stdout"
+	"$ctl" -c "$T/demo.ini" generate $kind > "$T/$kind-2.$ext"
+	cmp -s "$T/$kind-1.$ext" "$T/$kind-2.$ext"
+	ok $? "$kind: the same bytes twice"
+	like "$(head -5 "$T/$kind-1.$ext")" "relancectl generate" \
+		"$kind: the header names relancectl"
+	like "$(cat "$T/$kind-1.$ext")" "$T/demo.ini" \
+		"$kind: the commands carry the absolute config path"
+
+	# -o DIR: one file per application plus the common one
+	mkdir "$T/$kind-dir"
+	out=$("$ctl" -c "$T/demo.ini" generate $kind -o "$T/$kind-dir")
+	ok $? "$kind: generate -o DIR"
+	is "$(cd "$T/$kind-dir" && ls | tr '\n' ' ')" \
+		"relance-app-demo.$ext relance-common.$ext " \
+		"$kind: split into relance-common and relance-app-demo"
+	like "$out" "relance-app-demo.$ext" "$kind: the files written are listed"
+
+	have=1
+	if [ $kind = nagios ]; then have_nagios || have=0
+	else have_icinga || have=0; fi
+	if [ $have = 1 ]; then
+		verify $kind "$T/$kind-v1" "$T/$kind-1.$ext"
+		ok $? "$kind: the core accepts the single file"
+		verify $kind "$T/$kind-v2" "$T/$kind-dir"/*.$ext
+		ok $? "$kind: the core accepts the split files"
+		"$ctl" -c "$T/demo.ini" generate $kind --define-hosts \
+			--app-host localhost > "$T/$kind-h.$ext"
+		ok $? "$kind: generate --define-hosts --app-host localhost"
+		verify $kind "$T/$kind-v3" "$T/$kind-h.$ext"
+		ok $? "$kind: the core accepts it with its own hosts"
+	else
+		diag "skip: $kind not installed"
+	fi
+
+	# --check
+	out=$("$ctl" -c "$T/demo.ini" generate $kind -o "$T/$kind-dir" --check)
+	ok $? "$kind: --check on an up-to-date directory exits 0"
+	is "$out" "" "$kind: and lists nothing"
+	echo "# edited" >> "$T/$kind-dir/relance-app-demo.$ext"
+	rm "$T/$kind-dir/relance-common.$ext"
+	out=$("$ctl" -c "$T/demo.ini" generate $kind -o "$T/$kind-dir" \
+		--check 2> "$T/err")
+	is $? 1 "$kind: --check after an edit exits 1"
+	like "$out" "relance-app-demo.$ext: differs" "$kind: names the edited file"
+	like "$out" "relance-common.$ext: missing" "$kind: names the missing file"
+	like "$(cat "$T/err")" "2 of 2 files" "$kind: and counts them on stderr"
+done
+
+"$ctl" -c "$T/demo.ini" generate nagioz > "$T/out" 2> "$T/err"
+is $? 3 "a bad target is a usage error (3)"
+like "$(cat "$T/err")" "unknown target 'nagioz'" "and says which target"
+is "$(wc -c < "$T/out")" 0 "and writes nothing on stdout"
+"$ctl" -c "$T/demo.ini" generate nagios --check > /dev/null 2>&1
+is $? 3 "--check without -o is a usage error"
+"$ctl" -c "$T/demo.ini" status --define-hosts > /dev/null 2>&1
+is $? 3 "generate's options on another command are a usage error"
+"$ctl" -c "$T/demo.ini" generate nagios -o "$T/nonexistent" > /dev/null 2>&1
+is $? 1 "-o into a missing directory fails"
+"$ctl" -c "$T/nope.ini" generate nagios > /dev/null 2>&1
+is $? 2 "a missing configuration is a configuration error (2)"
+
+done_testing
