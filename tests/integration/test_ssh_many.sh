@@ -40,12 +40,21 @@ ms=$(printf '%s\n' "$out" | sed -n 's/^batch=0 wall_ms=//p')
 [ "$ms" -lt 3000 ]; ok $? "... in $ms ms"
 
 # sshd of h3 killed (with its sessions) while the batch runs
-cmds 20 h1 h3 h4 | sed 's/sleep 0.05/sleep 1/' >"$SSHD_DIR/cmds"
+# h3's commands sleep 1.5 s, a time no other command uses, so that the test
+# can see them all running on the target before it kills h3's sshd: killed
+# earlier, under load, a session not yet forked escaped the kill and its
+# commands finished normally.
+cmds 20 h1 h3 h4 | sed 's/sleep 0.05/sleep 1/; /^h3 /s/sleep 1$/sleep 1.5/' \
+	>"$SSHD_DIR/cmds"
 # shellcheck disable=SC2046
-sshd_drive $K -d 4000 $(hosts h1 h3 h4) <"$SSHD_DIR/cmds" \
+sshd_drive $K -d 6000 $(hosts h1 h3 h4) <"$SSHD_DIR/cmds" \
 	>"$SSHD_DIR/out" &
 drive=$!
-sleep 0.5
+i=0
+while [ "$(pgrep -u "$SSHD_USER" -fc '^sleep 1\.5$')" -lt 7 ] && [ $i -lt 100 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
 sshd_stop h3
 t0=$(date +%s%N)
 wait $drive
