@@ -109,7 +109,10 @@ static int parse_args(int argc, char **argv, struct rl_pm_opts *o,
 	return -1;
 }
 
-/* ", 2 unknown: fx/a, fx/b" for the results in state S. */
+/*
+ * "2 of 5 components critical: fx/a, fx/b" for the first state listed,
+ * "; 1 warning: fx/c" for the next ones.
+ */
 static void list_state(struct rl_buf *b, const struct rl_check_result *r,
 		       size_t n, const size_t *count, enum rl_state s)
 {
@@ -119,8 +122,11 @@ static void list_state(struct rl_buf *b, const struct rl_check_result *r,
 
 	if (count[s] == 0)
 		return;
-	rl_buf_printf(b, "%s%zu %s: ", b->len > 0 ? ", " : "", count[s],
-		      lower[s]);
+	if (b->len == 0)
+		rl_buf_printf(b, "%zu of %zu components %s: ", count[s], n,
+			      lower[s]);
+	else
+		rl_buf_printf(b, "; %zu %s: ", count[s], lower[s]);
 	for (i = 0; i < n; i++) {
 		if (r[i].state != s)
 			continue;
@@ -154,8 +160,7 @@ static int report(const struct rl_pm_opts *o, const char *app,
 		rl_buf_printf(&text, "%s: %zu of %zu components ok", app,
 			      count[RL_STATE_OK], n);
 	else
-		rl_buf_printf(&text, "%s: %zu of %zu components %s", app,
-			      n - count[RL_STATE_OK], n, rl_buf_str(&list));
+		rl_buf_printf(&text, "%s: %s", app, rl_buf_str(&list));
 
 	for (i = 0; i < 4; i++) {
 		static const char *const label[] = { "ok", "warning",
@@ -166,7 +171,7 @@ static int report(const struct rl_pm_opts *o, const char *app,
 	}
 	for (i = 0; i < n; i++)
 		rl_perf_append(&perf, r[i].comp->name,
-			       (double)r[i].duration_us / 1e6, "s", NULL, NULL,
+			       rl_pm_seconds(r[i].duration_us), "s", NULL, NULL,
 			       "0", NULL);
 
 	rl_plugin_status_line(&line, PREFIX, worst, rl_buf_str(&text),

@@ -54,8 +54,9 @@ static void help(void)
 " -s, --service=NAME       with -H: the component's name on that host\n"
 "                          (APP/NAME or NAME)\n"
 " -t, --timeout=SECONDS[:STATE]\n"
-"                          give up after SECONDS (default 10; a duration\n"
-"                          such as 500ms works too) and report STATE\n"
+"                          give up after SECONDS (default: the component's\n"
+"                          check_timeout; a duration such as 500ms works\n"
+"                          too) and report STATE\n"
 "                          (default UNKNOWN)\n"
 " -T, --transport-critical a failure to reach the host (connect, host key,\n"
 "                          authentication...) is CRITICAL, not UNKNOWN\n"
@@ -178,7 +179,7 @@ static int report(const struct opts *o, const struct rl_component *c,
 	int code;
 
 	snprintf(secs, sizeof(secs), "%.3f", (double)r->duration_us / 1e6);
-	rl_perf_append(&perf, "time", (double)r->duration_us / 1e6, "s", NULL,
+	rl_perf_append(&perf, "time", rl_pm_seconds(r->duration_us), "s", NULL,
 		       NULL, "0", NULL);
 	if (r->transport_failed) {
 		state = rl_pm_state(&o->pm, r);
@@ -241,6 +242,11 @@ int main(int argc, char **argv)
 	c = find(m, &o, &code);
 	if (c == NULL)
 		goto out;
+	if (!o.pm.timeout_given) {
+		/* without -t, the component's check_timeout */
+		o.pm.timeout_ms = c->check_timeout_ms;
+		deadline = rl_pm_arm(&o.pm, start);
+	}
 	t = rl_transport_new(m, &err);
 	if (t == NULL) {
 		code = rl_pm_fail(&o.pm, RL_STATE_UNKNOWN, "%s", err.msg);

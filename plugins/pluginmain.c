@@ -55,6 +55,7 @@ int rl_pm_option(struct rl_pm_opts *o, int c, const char *arg)
 					    &o->timeout_state, &err) < 0)
 			return rl_pm_fail(o, RL_STATE_UNKNOWN, "-t: %s",
 					  err.msg);
+		o->timeout_given = true;
 		return RL_PM_NEXT;
 	case 'T':
 		o->transport_state = RL_STATE_CRITICAL;
@@ -137,4 +138,9 @@ enum rl_state rl_pm_state(const struct rl_pm_opts *o,
 	if (r->transport_failed)
 		return o->transport_state;
 	return r->state;
+}
+
+double rl_pm_seconds(int64_t us)
+{
+	return (double)((us + 500) / 1000) / 1000.0;
 }

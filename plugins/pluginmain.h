@@ -9,6 +9,7 @@
 #ifndef RL_PLUGINMAIN_H
 #define RL_PLUGINMAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -20,6 +21,7 @@ struct rl_pm_opts {
 	const char *prefix;		/* "COMPONENT" */
 	const char *config;		/* -c, NULL: the default path */
 	int64_t timeout_ms;		/* -t, default 10s */
+	bool timeout_given;		/* -t was given */
 	enum rl_state timeout_state;	/* -t N:STATE, default UNKNOWN */
 	enum rl_state transport_state;	/* -T: CRITICAL, default UNKNOWN */
 	int verbose;			/* -v, repeatable */
@@ -52,6 +54,7 @@ int rl_pm_bad_option(const struct rl_pm_opts *o, int argc, char **argv);
  * prints "PREFIX STATE - plugin timed out after Nms" and _exits with the
  * timeout state. Returns the deadline (ms, rl_now_ms clock) to hand to
  * the transport: START + timeout, less 50ms for printing and cleaning up.
+ * Calling it again re-arms with the current timeout.
  */
 int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start);
 
@@ -64,5 +67,8 @@ struct rl_model *rl_pm_load(const struct rl_pm_opts *o, int *code);
  */
 enum rl_state rl_pm_state(const struct rl_pm_opts *o,
 			  const struct rl_check_result *r);
+
+/* A duration in seconds rounded to the millisecond, for perfdata. */
+double rl_pm_seconds(int64_t us);
 
 #endif
