@@ -1,6 +1,266 @@
+/*
+ * check_component - the state of one component, as a monitoring plugin.
+ *
+ *   check_component -c CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]
+ *   check_component -c CONFIG -H HOST -s NAME ...
+ *
+ * Prints "COMPONENT STATE - text | time=...s;;;0" and exits 0..3.
+ */
 #include "build.h"
 
-int main(void)
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "pluginmain.h"
+#include "plugin.h"
+#include "run.h"
+#include "transport.h"
+#include "util.h"
+#include "xpath.h"
+
+#define PROG "check_component"
+#define PREFIX "COMPONENT"
+
+struct opts {
+	struct rl_pm_opts pm;
+	const char *component;
+	const char *host;
+	const char *name;
+};
+
+static void usage(FILE *f)
 {
-	return 3;
+	fprintf(f,
+"Usage: " PROG " -c CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]\n"
+"       " PROG " -c CONFIG -H HOST -s NAME [-t SECONDS[:STATE]] [-v]\n");
+}
+
+static void help(void)
+{
+	printf(PROG " " PACKAGE_VERSION " (relance)\n"
+"Checks one component of an application described in relance's config, on\n"
+"its host (over SSH, or locally), and reports its state as a monitoring\n"
+"plugin.\n\n");
+	usage(stdout);
+	printf(
+"\nOptions:\n"
+" -c, --config=FILE        relance config (default $RELANCE_CONFIG, else\n"
+"                          " SYSCONFDIR "/relance/relance.ini)\n"
+" -C, --component=APP/NAME the component to check\n"
+" -H, --host=HOST          with -s: the host the component runs on\n"
+" -s, --service=NAME       with -H: the component's name on that host\n"
+"                          (APP/NAME or NAME)\n"
+" -t, --timeout=SECONDS[:STATE]\n"
+"                          give up after SECONDS (default: the component's\n"
+"                          check_timeout; a duration such as 500ms works\n"
+"                          too) and report STATE\n"
+"                          (default UNKNOWN)\n"
+" -T, --transport-critical a failure to reach the host (connect, host key,\n"
+"                          authentication...) is CRITICAL, not UNKNOWN\n"
+" -v, --verbose            more detail after the status line (repeatable)\n"
+" -h, --help               this help\n"
+" -V, --version            the version\n"
+"\nCheck modes (the component's check_mode):\n"
+"  exit    exit status 0 is OK, anything else CRITICAL\n"
+"  plugin  the check is itself a plugin: 0..3 and its output pass through\n"
+"  xml     the check prints XML, judged by the XPath expressions\n"
+"\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage and\n"
+"config errors).\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "component", required_argument, NULL, 'C' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "service", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "transport-critical", no_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r;
+
+	rl_pm_opts_init(&o->pm, PROG, PREFIX);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, RL_PM_SHORTOPTS "C:H:s:",
+				longopts, NULL)) != -1) {
+		r = rl_pm_option(&o->pm, c, optarg);
+		if (r == RL_PM_NEXT)
+			continue;
+		if (r != RL_PM_OTHER)
+			return r;
+		switch (c) {
+		case 'C':
+			o->component = optarg;
+			break;
+		case 'H':
+			o->host = optarg;
+			break;
+		case 's':
+			o->name = optarg;
+			break;
+		case 'h':
+			help();
+			return 0;
+		default:
+			return rl_pm_bad_option(&o->pm, argc, argv);
+		}
+	}
+	if (optind < argc)
+		return rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
+				  "unexpected argument '%.100s'", argv[optind]);
+	if (o->component != NULL ? o->host != NULL || o->name != NULL
+				 : o->host == NULL || o->name == NULL)
+		return rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
+				  "give either -C APP/NAME, or -H HOST and "
+				  "-s NAME (see " PROG " -h)");
+	return -1;
+}
+
+/* The component named by the options; NULL after printing the failure. */
+static const struct rl_component *find(const struct rl_model *m,
+				       const struct opts *o, int *code)
+{
+	const struct rl_component *c = NULL;
+	size_t i;
+
+	if (o->component != NULL) {
+		c = rl_model_component(m, o->component);
+		if (c == NULL)
+			*code = rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
+				     "unknown component '%.100s'", o->component);
+		return c;
+	}
+	if (rl_model_host(m, o->host) == NULL) {
+		*code = rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
+				   "unknown host '%.100s'", o->host);
+		return NULL;
+	}
+	for (i = 0; i < m->n_components; i++) {
+		const struct rl_component *x = m->components[i];
+
+		if (strcmp(x->host_name, o->host) != 0)
+			continue;
+		if (strcmp(x->name, o->name) != 0 &&
+		    strcmp(x->short_name, o->name) != 0)
+			continue;
+		if (c != NULL) {
+			*code = rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
+				     "'%.100s' names more than one component on "
+				     "host '%.100s' (%s, %s): use APP/NAME",
+				     o->name, o->host, c->name, x->name);
+			return NULL;
+		}
+		c = x;
+	}
+	if (c == NULL)
+		*code = rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
+			     "no component '%.100s' on host '%.100s'", o->name,
+			     o->host);
+	return c;
+}
+
+static int report(const struct opts *o, const struct rl_component *c,
+		  const struct rl_check_result *r)
+{
+	struct rl_buf text = RL_BUF_INIT, perf = RL_BUF_INIT;
+	struct rl_buf line = RL_BUF_INIT;
+	enum rl_state state = r->state;
+	char secs[32];
+	const char *out = r->output != NULL ? r->output : "";
+	const char *bar;
+	int code;
+
+	snprintf(secs, sizeof(secs), "%.3f", (double)r->duration_us / 1e6);
+	rl_perf_append(&perf, "time", rl_pm_seconds(r->duration_us), "s", NULL,
+		       NULL, "0", NULL);
+	if (r->transport_failed) {
+		state = rl_pm_state(&o->pm, r);
+		rl_buf_printf(&text, "%s on %s: %s", c->name, c->host_name,
+			      out);
+	} else if (c->check_mode != RL_CHECK_EXIT) {
+		/* the check's own perfdata follows ours */
+		bar = strchr(out, '|');
+		rl_buf_printf(&text, "%s on %s: %.*s", c->name, c->host_name,
+			      (int)(bar != NULL ? (size_t)(bar - out)
+						: strlen(out)), out);
+		while (text.len > 0 && text.data[text.len - 1] == ' ')
+			text.data[--text.len] = '\0';
+		if (bar != NULL && bar[1] != '\0')
+			rl_buf_printf(&perf, " %s", bar + 1 + (bar[1] == ' '));
+	} else if (state == RL_STATE_OK) {
+		rl_buf_printf(&text, "%s on %s is up", c->name, c->host_name);
+	} else {
+		rl_buf_printf(&text, "%s on %s is down: %s", c->name,
+			      c->host_name, out);
+	}
+	rl_plugin_status_line(&line, PREFIX, state, rl_buf_str(&text),
+			      rl_buf_str(&perf));
+	fputs(rl_buf_str(&line), stdout);
+	if (r->long_output != NULL && r->long_output[0] != '\0')
+		printf("%s\n", r->long_output);
+	if (o->pm.verbose > 0)
+		printf("check: %s\nhost: %s (%s)\nmode: %s\ntook: %ss\n",
+		       c->check, c->host_name,
+		       rl_transport_name(c->host->transport),
+		       c->check_mode == RL_CHECK_PLUGIN ? "plugin" :
+		       c->check_mode == RL_CHECK_XML ? "xml" : "exit",
+		       secs);
+	code = text.oom || perf.oom || line.oom ? RL_STATE_UNKNOWN : (int)state;
+	rl_buf_free(&text);
+	rl_buf_free(&perf);
+	rl_buf_free(&line);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct rl_err err = { "" };
+	struct rl_model *m = NULL;
+	struct rl_transport *t = NULL;
+	struct rl_check_result *res = NULL;
+	const struct rl_component *c;
+	int64_t start = rl_now_ms(), deadline;
+	int code;
+
+	rl_xpath_init();
+	code = parse_args(argc, argv, &o);
+	if (code >= 0)
+		return code;
+	deadline = rl_pm_arm(&o.pm, start);
+	m = rl_pm_load(&o.pm, &code);
+	if (m == NULL)
+		goto out;
+	c = find(m, &o, &code);
+	if (c == NULL)
+		goto out;
+	if (!o.pm.timeout_given) {
+		/* without -t, the component's check_timeout */
+		o.pm.timeout_ms = c->check_timeout_ms;
+		deadline = rl_pm_arm(&o.pm, start);
+	}
+	t = rl_transport_new(m, &err);
+	if (t == NULL) {
+		code = rl_pm_fail(&o.pm, RL_STATE_UNKNOWN, "%s", err.msg);
+		goto out;
+	}
+	if (rl_run_checks(t, &c, 1, deadline, &res, &err) < 0) {
+		code = rl_pm_fail(&o.pm, RL_STATE_UNKNOWN, "%s", err.msg);
+		goto out;
+	}
+	code = report(&o, c, &res[0]);
+out:
+	fflush(stdout);
+	rl_check_results_free(res, res != NULL ? 1 : 0);
+	rl_transport_free(t);
+	rl_model_free(m);
+	return code;
 }

@@ -1,0 +1,74 @@
+/*
+ * pluginmain - what check_component and check_application share: the
+ * common options (-c -t -T -v), the one-line failure, the SIGALRM
+ * backstop, loading the config, and the state a transport failure reports.
+ *
+ * This lives with the plugins, not in lib/: it prints, exits from a signal
+ * handler and keeps the alarm's line in a static, none of which lib/ may do.
+ */
+#ifndef RL_PLUGINMAIN_H
+#define RL_PLUGINMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "plugin.h"
+#include "run.h"
+
+struct rl_pm_opts {
+	const char *prog;		/* "check_component" */
+	const char *prefix;		/* "COMPONENT" */
+	const char *config;		/* -c, NULL: the default path */
+	int64_t timeout_ms;		/* -t, default 10s */
+	bool timeout_given;		/* -t was given */
+	enum rl_state timeout_state;	/* -t N:STATE, default UNKNOWN */
+	enum rl_state transport_state;	/* -T: CRITICAL, default UNKNOWN */
+	int verbose;			/* -v, repeatable */
+};
+
+/* The short options every plugin takes, for getopt: "c:t:TvhV". */
+#define RL_PM_SHORTOPTS "c:t:TvhV"
+
+void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog,
+		     const char *prefix);
+
+/*
+ * Handles option C (from getopt) when it is a common one. Returns
+ * RL_PM_NEXT (handled, go on), RL_PM_OTHER (not a common option), or an
+ * exit code >= 0 (-V printed, or a bad -t reported as UNKNOWN). -h is
+ * left to the caller (RL_PM_OTHER).
+ */
+enum { RL_PM_NEXT = -1, RL_PM_OTHER = -2 };
+int rl_pm_option(struct rl_pm_opts *o, int c, const char *arg);
+
+/* Prints "PREFIX STATE - text" and returns STATE as the exit code. */
+int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state,
+	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* An unknown option or stray argument: a failure line, UNKNOWN. */
+int rl_pm_bad_option(const struct rl_pm_opts *o, int argc, char **argv);
+
+/*
+ * Arms the backstop: one second after the timeout, rounded up, SIGALRM
+ * prints "PREFIX STATE - plugin timed out after Nms" and _exits with the
+ * timeout state. Returns the deadline (ms, rl_now_ms clock) to hand to
+ * the transport: START + timeout, less 50ms for printing and cleaning up.
+ * Calling it again re-arms with the current timeout.
+ */
+int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start);
+
+/* Loads the config; on failure prints the line, sets *code, NULL. */
+struct rl_model *rl_pm_load(const struct rl_pm_opts *o, int *code);
+
+/*
+ * The state R reports under the options: a timeout gives -t's state, any
+ * other transport failure -T's, else the check's own state.
+ */
+enum rl_state rl_pm_state(const struct rl_pm_opts *o,
+			  const struct rl_check_result *r);
+
+/* A duration in seconds rounded to the millisecond, for perfdata. */
+double rl_pm_seconds(int64_t us);
+
+#endif

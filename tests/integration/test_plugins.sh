@@ -1,0 +1,282 @@
+#!/bin/sh
+# check_component and check_application against real processes on this
+# machine (transport = local); components are relancectl/comp.sh daemons.
+# Also: conf/nagios and conf/icinga2 equal the generator's commands and load
+# in the real cores.
+. "$top_srcdir/tests/lib.sh"
+
+cc="$top_builddir/plugins/check_component"
+ca="$top_builddir/plugins/check_application"
+comp_src="$top_srcdir/tests/integration/relancectl/comp.sh"
+[ -x "$cc" ] && [ -x "$ca" ] || skip_all "plugins not built"
+command -v setsid >/dev/null || skip_all "setsid needed"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/plugins.XXXXXX") || exit 1
+cleanup() {
+	for f in "$T"/run/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+mkdir "$T/run"
+cp "$comp_src" "$T/comp.sh"
+chmod 755 "$T/comp.sh"
+unset RELANCE_CONFIG
+
+cat >"$T/disk.sh" <<'EOS'
+#!/bin/sh
+echo "WARNING - disk 91% | disk=91%;90;95"
+echo "second line of disk"
+exit 1
+EOS
+cat >"$T/hang.sh" <<'EOS'
+#!/bin/sh
+exec sleep 30
+EOS
+chmod 755 "$T/disk.sh" "$T/hang.sh"
+
+cfg=$T/relance.ini
+{
+	printf '[relance]\nnode = testnode\n\n[host "here"]\ntransport = local\n\n'
+	for c in fx/marketdata fx/cache fx/pricer fx/gateway other/batch; do
+		n=${c#*/}
+		printf '[component "%s"]\nhost = here\n' "$c"
+		printf 'check = %s/comp.sh %s %s check\n' "$T" "$T" "$n"
+		printf 'start = %s/comp.sh %s %s start\n' "$T" "$T" "$n"
+		printf 'stop = %s/comp.sh %s %s stop\n' "$T" "$T" "$n"
+		case $n in
+		cache) printf 'requires = fx/marketdata\n' ;;
+		pricer) printf 'requires = fx/marketdata fx/cache\n' ;;
+		gateway) printf 'requires = fx/pricer\n' ;;
+		esac
+		echo
+	done
+	printf '[component "fx/disk"]\nhost = here\ncheck = %s/disk.sh\n' "$T"
+	printf 'check_mode = plugin\nstart = true\nstop = true\n'
+	printf 'requires = fx/gateway\n\n'
+	printf '[component "slow/hang"]\nhost = here\ncheck = %s/hang.sh\n' "$T"
+	printf 'start = true\nstop = true\n\n'
+} >"$cfg"
+chmod 600 "$cfg"
+
+run() { # run PROG ARGS...: output in $out, status in $st
+	out=$("$@" 2>&1)
+	st=$?
+}
+status_line() { printf '%s\n' "$out" | head -n 1; }
+
+"$T/comp.sh" "$T" marketdata start
+"$T/comp.sh" "$T" pricer start
+
+# --- check_component -------------------------------------------------------
+run "$cc" -c "$cfg" -C fx/marketdata
+is "$st" 0 "component up: exit 0"
+like "$(status_line)" '^COMPONENT OK - fx/marketdata on here is up \| time=[0-9.]+s;;;0$' \
+	"component up: the status line"
+
+run "$cc" -c "$cfg" -C fx/cache
+is "$st" 2 "component down (exit mode): exit 2"
+like "$(status_line)" '^COMPONENT CRITICAL - fx/cache on here is down: .*cache not running \| time=' \
+	"component down: says why"
+
+run "$cc" -c "$cfg" -C fx/disk
+is "$st" 1 "plugin mode: the check's WARNING passes through"
+like "$(status_line)" '^COMPONENT WARNING - fx/disk on here: WARNING - disk 91% \| time=[0-9.]+s;;;0 disk=91%;90;95$' \
+	"plugin mode: its perfdata after ours"
+like "$out" 'second line of disk' "plugin mode: its long output"
+
+t0=$(date +%s%N)
+run "$cc" -c "$cfg" -C slow/hang -t 1
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+is "$st" 3 "hanging check, -t 1: UNKNOWN"
+like "$(status_line)" '^COMPONENT UNKNOWN - slow/hang on here: .*tim' "hanging check: says it timed out"
+ok $([ "$ms" -lt 1300 ]; echo $?) "hanging check: ends within 1.3 s (took ${ms}ms)"
+
+run "$cc" -c "$cfg" -C slow/hang -t 1:CRITICAL
+is "$st" 2 "hanging check, -t 1:CRITICAL: CRITICAL"
+like "$(status_line)" '^COMPONENT CRITICAL - ' "-t 1:CRITICAL: the status line"
+
+run "$cc" -c "$cfg" -H here -s pricer
+is "$st" 0 "-H/-s: finds fx/pricer by its short name"
+like "$(status_line)" '^COMPONENT OK - fx/pricer on here is up' "-H/-s: the status line"
+run "$cc" -c "$cfg" -H here -s fx/cache
+is "$st" 2 "-H/-s with APP/NAME"
+run "$cc" -c "$cfg" -H nowhere -s pricer
+is "$st" 3 "-H unknown host: UNKNOWN"
+like "$out" "^COMPONENT UNKNOWN - unknown host 'nowhere'$" "-H unknown host: one line"
+
+one_line_unknown() { # DESC PATTERN
+	is "$st" 3 "$1: exit 3"
+	is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 1 "$1: one line"
+	like "$out" "^COMPONENT UNKNOWN - $2" "$1: the message"
+}
+run "$cc" -c "$cfg" -C fx/nothing
+one_line_unknown "unknown component" "unknown component 'fx/nothing'"
+printf '[component "x/y"]\nhost = nowhere\n' >"$T/bad.ini"
+chmod 600 "$T/bad.ini"
+run "$cc" -c "$T/bad.ini" -C x/y
+one_line_unknown "bad config" "config: .*bad.ini"
+run "$cc" -c "$T/missing.ini" -C x/y
+one_line_unknown "missing config" "config: "
+run "$cc" -c "$cfg" -C fx/pricer -t 0
+one_line_unknown "-t 0" "-t: "
+run "$cc" -c "$cfg" -C fx/pricer -t abc
+one_line_unknown "-t abc" "-t: "
+run "$cc" -c "$cfg" -C fx/pricer -t 5:SOMETIMES
+one_line_unknown "-t 5:SOMETIMES" "-t: "
+run "$cc"
+one_line_unknown "no arguments" "give either -C"
+run "$cc" -c "$cfg" -C fx/pricer --frobnicate
+one_line_unknown "unknown option" "invalid option"
+run "$cc" -c "$cfg" -C fx/pricer stray
+one_line_unknown "stray argument" "unexpected argument 'stray'"
+run "$cc" -h
+is "$st" 0 "-h: exit 0"
+like "$out" '^Usage: check_component -c CONFIG -C APP/NAME' "-h: usage"
+run "$cc" -V
+is "$st" 0 "-V: exit 0"
+like "$out" '^check_component [0-9]' "-V: the version"
+run "$cc" -c "$cfg" -C fx/pricer -v
+like "$out" 'check: .*comp.sh' "-v: shows the check"
+
+# --- check_application ----------------------------------------------------
+run "$ca" -c "$cfg" -A fx
+is "$st" 2 "application with a critical component: exit 2"
+like "$(status_line)" '^APPLICATION CRITICAL - fx: 2 of 5 components critical: fx/cache, fx/gateway; 1 warning: fx/disk \| ok=2;;;0 warning=1;;;0 critical=2;;;0 unknown=0;;;0 ' \
+	"application: the status line and counts"
+like "$(status_line)" " fx/marketdata=[0-9.]+s;;;0 fx/cache=[0-9.]+s;;;0 fx/pricer=[0-9.]+s;;;0 fx/gateway=[0-9.]+s;;;0 fx/disk=[0-9.]+s;;;0$" \
+	"application: one time perfdata per component, in dependency order"
+markers=$(printf '%s\n' "$out" | sed -n '2,$p' | sed -n 's/^ *\[\([A-Z]*\)\] *\([^ ]*\).*/\1 \2/p' | tr '\n' ',')
+is "$markers" "OK fx/marketdata,CRITICAL fx/cache,OK fx/pricer,CRITICAL fx/gateway,WARNING fx/disk," \
+	"application: the tree in topological order with its markers"
+unlike "$out" '^fx: ' "application: no header line in the tree"
+
+"$T/comp.sh" "$T" cache start
+"$T/comp.sh" "$T" gateway start
+run "$ca" -c "$cfg" -A other -t 5
+is "$st" 2 "application other: batch down"
+"$T/comp.sh" "$T" batch start
+run "$ca" -c "$cfg" -A other
+is "$st" 0 "application all up: exit 0"
+like "$(status_line)" '^APPLICATION OK - other: 1 of 1 components ok \| ok=1;;;0 warning=0;;;0 critical=0;;;0 unknown=0;;;0 other/batch=' \
+	"application all up: the status line"
+
+t0=$(date +%s%N)
+run "$ca" -c "$cfg" -A slow -t 1
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+is "$st" 3 "application with a hanging check, -t 1: UNKNOWN"
+ok $([ "$ms" -lt 1300 ]; echo $?) "application timeout: ends within 1.3 s (took ${ms}ms)"
+run "$ca" -c "$cfg" -A slow -t 1:CRITICAL
+is "$st" 2 "application -t 1:CRITICAL: CRITICAL"
+
+run "$ca" -c "$cfg" -A nothing
+is "$st" 3 "unknown application: exit 3"
+like "$out" "^APPLICATION UNKNOWN - unknown application 'nothing'$" "unknown application: one line"
+run "$ca" -c "$cfg" -A fx/cache
+is "$st" 3 "-A with a component name: UNKNOWN"
+run "$ca" -c "$cfg"
+is "$st" 3 "no -A: exit 3"
+like "$out" '^APPLICATION UNKNOWN - give the application' "no -A: says so"
+run "$ca" -c "$cfg" -A fx -t x
+is "$st" 3 "check_application bad -t: exit 3"
+run "$ca" -h
+is "$st" 0 "check_application -h: exit 0"
+run "$ca" -V
+like "$out" '^check_application [0-9]' "check_application -V"
+
+# --- command definitions --------------------------------------------------
+gen="$top_builddir/tests/e2e/gen_driver"
+if [ -x "$gen" ]; then
+	ga="--plugin-dir /usr/lib/nagios/plugins --config-path /etc/relance/relance.ini"
+	# shellcheck disable=SC2086
+	"$gen" $ga nagios "$cfg" | awk '/^define command \{/{b=""; keep=1}
+		keep{b=b $0 "\n"}
+		/^\}/{ if (keep && b ~ /relance_check_(component|application)\n/) printf "%s\n", b; keep=0}' \
+		>"$T/gen.cfg"
+	# shellcheck disable=SC2086
+	"$gen" $ga icinga2 "$cfg" | awk '/^object CheckCommand "relance-/{keep=1}
+		keep{print} keep && /^\}/{keep=0; print ""}' >"$T/gen.conf"
+	is "$(grep -v '^#' "$top_srcdir/conf/nagios/relance-commands.cfg" | sed '/./,$!d')" \
+		"$(cat "$T/gen.cfg")" "conf/nagios: the generator's command definitions"
+	is "$(grep -v '^//' "$top_srcdir/conf/icinga2/relance-commands.conf" | sed '/./,$!d')" \
+		"$(cat "$T/gen.conf")" "conf/icinga2: the generator's CheckCommands"
+else
+	ok 0 "# SKIP gen_driver not built"
+	ok 0 "# SKIP gen_driver not built"
+fi
+. "$top_srcdir/tests/e2e/lib.sh"
+if have_nagios; then
+	mkdir "$T/nagios"
+	# a host, a contact and two services that use both commands
+	cat >"$T/nagios/use.cfg" <<'EON'
+define timeperiod {
+    timeperiod_name     always
+    alias               always
+    sunday              00:00-24:00
+}
+define command {
+    command_name        notify_nothing
+    command_line        /bin/true
+}
+define contact {
+    contact_name                    tester
+    host_notification_period        always
+    service_notification_period     always
+    host_notification_options       n
+    service_notification_options    n
+    host_notification_commands      notify_nothing
+    service_notification_commands   notify_nothing
+}
+define host {
+    host_name           fx-app-01
+    address             127.0.0.1
+    max_check_attempts  1
+    check_period        always
+    contacts            tester
+}
+define service {
+    host_name           fx-app-01
+    service_description fx/pricer
+    check_command       relance_check_component
+    _RELANCE_COMPONENT  fx/pricer
+    max_check_attempts  1
+    check_interval      5
+    retry_interval      1
+    check_period        always
+    notification_period always
+    contacts            tester
+}
+define service {
+    host_name           fx-app-01
+    service_description fx
+    check_command       relance_check_application
+    _RELANCE_APPLICATION fx
+    max_check_attempts  1
+    check_interval      5
+    retry_interval      1
+    check_period        always
+    notification_period always
+    contacts            tester
+}
+EON
+	nagios_verify "$T/nagios" "$top_srcdir/conf/nagios/relance-commands.cfg" \
+		"$T/nagios/use.cfg"
+	st=$?
+	ok $st "conf/nagios loads in nagios4 -v"
+	[ $st = 0 ] || grep -i 'error\|warning' "$T/nagios/verify.out" | sed 's/^/#  /'
+else
+	ok 0 "# SKIP nagios4 not installed"
+fi
+if have_icinga; then
+	mkdir "$T/icinga"
+	icinga_verify "$T/icinga" "$top_srcdir/conf/icinga2/relance-commands.conf"
+	ok $? "conf/icinga2 loads in icinga2 daemon -C"
+else
+	ok 0 "# SKIP icinga2 not installed"
+fi
+
+done_testing
