@@ -58,7 +58,13 @@ cfg=$T/relance.ini
 	printf 'requires = fx/gateway\n\n'
 	printf '[component "slow/hang"]\nhost = here\ncheck = %s/hang.sh\n' "$T"
 	printf 'start = true\nstop = true\n\n'
+	printf '[component "web/tomcat"]\nhost = here\ncheck = cat %s/status.xml\n' "$T"
+	printf 'check_mode = xml\nstart = true\nstop = true\n'
+	printf 'xpath.busy = sum(/status/connector/threadInfo/@currentThreadsBusy)\n'
+	printf 'xpath.busy.warning = 150\nxpath.busy.critical = 190\n'
+	printf 'xpath.state = string(/status/@state)\nxpath.state.expect = RUNNING\n\n'
 } >"$cfg"
+printf '%s\n' '<status state="RUNNING"><connector><threadInfo currentThreadsBusy="180"/></connector></status>' >"$T/status.xml"
 chmod 600 "$cfg"
 
 run() { # run PROG ARGS...: output in $out, status in $st
@@ -278,5 +284,19 @@ if have_icinga; then
 else
 	ok 0 "# SKIP icinga2 not installed"
 fi
+
+# --- check_mode = xml ------------------------------------------------------
+run "$cc" -c "$cfg" -C web/tomcat
+is "$st" 1 "xml: 180 busy threads beyond the warning range: WARNING"
+like "$(status_line)" '^COMPONENT WARNING - web/tomcat on here: .*busy = 180.*\| time=[0-9.]+s;;;0 busy=180;150;190$' \
+	"xml: the expressions' perfdata follow ours"
+like "$out" "state = 'RUNNING'" "xml: long output, one line per expression"
+printf '%s\n' '<status state="STOPPED"><connector><threadInfo currentThreadsBusy="3"/></connector></status>' >"$T/status.xml"
+run "$cc" -c "$cfg" -C web/tomcat
+is "$st" 2 "xml: state STOPPED instead of RUNNING: CRITICAL"
+printf '<status><a></status>\n' >"$T/status.xml"
+run "$cc" -c "$cfg" -C web/tomcat
+is "$st" 3 "xml: a malformed document is UNKNOWN"
+like "$(status_line)" 'line 1' "xml: ... with libxml2's line"
 
 done_testing
