@@ -162,7 +162,7 @@ awk -v ccw="$cc_w" -v cbsw="$cbs_w" -v ccc="$cc_cpu" -v cbsc="$cbs_cpu" \
 	r = ccw / cbsw
 	printf f, "check_component wall / check_by_ssh wall", sprintf("%.3f", r), "<= 0.25", (r <= 0.25 ? "yes" : "NO")
 	r = ccc / cbsc
-	printf f, "check_component CPU / check_by_ssh CPU (mean)", sprintf("%.3f", r), "<= 0.10", (r <= 0.10 ? "yes" : "NO")
+	printf f, "check_component CPU / check_by_ssh CPU, mean", sprintf("%.3f", r), "<= 0.10", (r <= 0.10 ? "yes" : "NO")
 	r = ccm / 1024
 	printf f, "check_component peak RSS (MiB)", sprintf("%.1f", r), "<= 8", (r <= 8 ? "yes" : "NO")
 	r = c30w / caw
