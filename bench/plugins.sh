@@ -1,0 +1,170 @@
+#!/bin/sh
+# bench/plugins.sh - the plugins against check_by_ssh, over loopback sshds
+# (tests/sshd.sh), every check running `true` with the same key:
+#   one check: check_component (the real plugin, a config) vs check_by_ssh
+#              vs the ssh client: wall, user+sys CPU, peak RSS
+#   30 components on 5 hosts: check_application once vs check_by_ssh run
+#              once per component (30 runs, one after the other)
+# Not a test: prints a table and the ratios against issue 4's targets.
+#   bench/plugins.sh [RUNS [APP-RUNS]]   (from the source tree, after a
+#                                         build; BUILD=_build/plain; root)
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+top_srcdir=$top
+top_builddir=${BUILD:-$top/_build/plain}
+case $top_builddir in /*) ;; *) top_builddir=$top/$top_builddir ;; esac
+runs=${1:-30}
+app_runs=${2:-5}
+. "$top/tests/lib.sh"
+. "$top/tests/sshd.sh"
+CC=$top_builddir/plugins/check_component
+CA=$top_builddir/plugins/check_application
+CBS=/usr/lib/nagios/plugins/check_by_ssh
+TIME=/usr/bin/time
+[ -x "$CC" ] && [ -x "$CA" ] ||
+	{ echo "build first: tools/build $top_builddir" >&2; exit 1; }
+[ -x "$CBS" ] || { echo "no $CBS (monitoring-plugins-standard)" >&2; exit 1; }
+[ -x "$TIME" ] || { echo "no $TIME (Debian package time)" >&2; exit 1; }
+unset RELANCE_CONFIG
+
+sshd_setup
+for h in h1 h2 h3 h4 h5; do sshd_start $h; done
+KEY=$SSHD_DIR/id_ed25519
+KH=$SSHD_DIR/known_hosts
+P=$SSHD_PORT_h1
+SSHOPT="-o BatchMode=yes -o UserKnownHostsFile=$KH -o StrictHostKeyChecking=yes -o ControlMaster=no -o ControlPath=none"
+
+cfg=$SSHD_DIR/relance.ini
+{
+	printf '[ssh]\nuser = %s\nidentity = %s\nknown_hosts = %s\n' \
+		"$SSHD_USER" "$KEY" "$KH"
+	printf 'timeout = 10s\n\n'
+	for h in h1 h2 h3 h4 h5; do
+		eval "p=\$SSHD_PORT_$h"
+		printf '[host "%s"]\naddress = 127.0.0.1\nport = %s\n\n' "$h" "$p"
+	done
+	printf '[component "one/c"]\nhost = h1\ncheck = true\n'
+	printf 'start = true\nstop = true\n\n'
+	i=0
+	while [ $i -lt 30 ]; do
+		printf '[component "thirty/c%02d"]\nhost = h%d\ncheck = true\n' \
+			$i $((i % 5 + 1))
+		printf 'start = true\nstop = true\n\n'
+		i=$((i + 1))
+	done
+} >"$cfg"
+chmod 600 "$cfg"
+
+# the commands, as sh -c scripts for /usr/bin/time (variables from the
+# environment)
+export CC CA CBS KEY KH P SSHD_USER SSHOPT cfg
+for h in h1 h2 h3 h4 h5; do eval "export SSHD_PORT_$h"; done
+cbs_fn='cbs_one() {
+	"$CBS" -H 127.0.0.1 -p "$1" -l "$SSHD_USER" -i "$KEY" \
+		-o UserKnownHostsFile="$KH" -o StrictHostKeyChecking=yes \
+		-o BatchMode=yes -t 10 -C true
+}'
+cc_cmd='exec "$CC" -c "$cfg" -C one/c -t 10'
+ssh_cmd='exec ssh $SSHOPT -i "$KEY" -p "$P" "$SSHD_USER@127.0.0.1" true'
+cbs_cmd="$cbs_fn"'
+cbs_one "$P"'
+ca_cmd='exec "$CA" -c "$cfg" -A thirty -t 30'
+cbs30_cmd="$cbs_fn"'
+i=0
+while [ $i -lt 30 ]; do
+	eval "p=\$SSHD_PORT_h$((i % 5 + 1))"
+	cbs_one "$p" || exit 1
+	i=$((i + 1))
+done'
+
+# measure N CMD...: N runs under /usr/bin/time; prints the medians of
+# wall (ms), user+sys CPU (ms) and peak RSS (KiB), then the mean CPU (ms)
+# of one run from the total of all N runs measured at once (time's
+# figures are in 10 ms steps: one plugin run is often below that)
+measure() {
+	n=$1; shift
+	out=$SSHD_DIR/time.out
+	: >"$out"
+	i=0
+	while [ $i -lt "$n" ]; do
+		t0=$(date +%s%N)
+		"$TIME" -a -o "$out" -f '%e %U %S %M' "$@" >/dev/null 2>&1 ||
+			{ echo "failed: $*" >&2; return 1; }
+		# time's %e is in 10 ms steps: the wall time from date(1)
+		echo "wall $(( ($(date +%s%N) - t0) / 1000 ))" >>"$out"
+		i=$((i + 1))
+	done
+	med=$(awk '
+		function median(a, n,   i, j, t) {
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+					t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+				}
+			return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		/^[0-9]/ { k++; c[k] = ($2 + $3) * 1000; m[k] = $4 }
+		/^wall / { w[k] = $2 / 1000 }
+		END { printf "%.1f %.0f %d", median(w, k), median(c, k), median(m, k) }' \
+		"$out")
+	"$TIME" -o "$out" -f '%U %S' sh -c '
+		n=$1; shift; i=0
+		while [ $i -lt "$n" ]; do "$@" >/dev/null 2>&1; i=$((i + 1)); done
+	' sh "$n" "$@"
+	mean=$(awk -v n="$n" '/^[0-9]/ { printf "%.2f", ($1 + $2) * 1000 / n }' "$out")
+	echo "$med $mean"
+}
+
+# check that each works once before measuring
+for c in "$cc_cmd" "$ssh_cmd" "$cbs_cmd" "$ca_cmd" "$cbs30_cmd"; do
+	sh -c "$c" >/dev/null 2>&1 ||
+		{ echo "does not work: $c" >&2; sh -c "$c"; exit 1; }
+done
+
+r_cc=$(measure "$runs" sh -c "$cc_cmd")
+r_cbs=$(measure "$runs" sh -c "$cbs_cmd")
+r_ssh=$(measure "$runs" sh -c "$ssh_cmd")
+r_ca=$(measure "$app_runs" sh -c "$ca_cmd")
+r_cbs30=$(measure "$app_runs" sh -c "$cbs30_cmd")
+
+row() { # row LABEL "WALL CPU RSS MEAN"
+	# shellcheck disable=SC2086
+	set -- "$1" $2
+	printf '| %-44s | %9s | %11s | %12s | %12.1f |\n' "$1" "$2" "$3" "$5" \
+		"$(awk -v k="$4" 'BEGIN { print k / 1024 }')"
+}
+printf '# `true` on loopback sshds (user %s, shell /bin/sh), a fresh\n' "$SSHD_USER"
+printf '# connection each run; medians of %s runs (%s for 30 components);\n' \
+	"$runs" "$app_runs"
+printf '# CPU = user + sys of the process and its children\n\n'
+printf '| %-44s | %9s | %11s | %12s | %12s |\n' measure "wall ms" \
+	"CPU ms med" "CPU ms mean" "peak RSS MiB"
+printf '|%s|%s|%s|%s|%s|\n' ---------------------------------------------- \
+	----------- ------------- -------------- --------------
+row "check_component (relance, libssh2)" "$r_cc"
+row "check_by_ssh" "$r_cbs"
+row "ssh (OpenSSH client)" "$r_ssh"
+row "check_application, 30 components / 5 hosts" "$r_ca"
+row "check_by_ssh x 30, one after the other" "$r_cbs30"
+
+# shellcheck disable=SC2086
+set -- $r_cc; cc_w=$1; cc_m=$3; cc_cpu=$4
+# shellcheck disable=SC2086
+set -- $r_cbs; cbs_w=$1; cbs_cpu=$4
+# shellcheck disable=SC2086
+set -- $r_ca; ca_w=$1
+# shellcheck disable=SC2086
+set -- $r_cbs30; cbs30_w=$1
+awk -v ccw="$cc_w" -v cbsw="$cbs_w" -v ccc="$cc_cpu" -v cbsc="$cbs_cpu" \
+	-v ccm="$cc_m" -v caw="$ca_w" -v c30w="$cbs30_w" 'BEGIN {
+	printf "\n| %-44s | %10s | %10s | %4s |\n", "target (issue 4)", "measured", "goal", ""
+	printf "|----------------------------------------------|------------|------------|------|\n"
+	f = "| %-44s | %10s | %10s | %4s |\n"
+	r = ccw / cbsw
+	printf f, "check_component wall / check_by_ssh wall", sprintf("%.3f", r), "<= 0.25", (r <= 0.25 ? "yes" : "NO")
+	r = ccc / cbsc
+	printf f, "check_component CPU / check_by_ssh CPU, mean", sprintf("%.3f", r), "<= 0.10", (r <= 0.10 ? "yes" : "NO")
+	r = ccm / 1024
+	printf f, "check_component peak RSS (MiB)", sprintf("%.1f", r), "<= 8", (r <= 8 ? "yes" : "NO")
+	r = c30w / caw
+	printf f, "check_by_ssh x 30 wall / check_application", sprintf("%.1fx", r), ">= 20x", (r >= 20 ? "yes" : "NO")
+}'
