@@ -15,6 +15,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -24,6 +25,23 @@
 #else
 #define RL_TEST_LEAKS() 0
 #endif
+
+/* Makes a fresh directory "/tmp/rl-NAME-XXXXXX" into DIR (LEN >= 64). */
+static inline void rl_test_tmpdir(char *dir, size_t len, const char *name)
+{
+	snprintf(dir, len, "/tmp/rl-%s-XXXXXX", name);
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
+}
+
+/* Removes a directory rl_test_tmpdir() made, and all in it. */
+static inline void rl_test_rmtree(const char *dir)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		cr_log_warn("cannot remove %s", dir);
+}
 
 static inline void rl_test_fini(void)
 {

@@ -27,8 +27,7 @@ static void setup(void)
 		"[component \"fx/pricer\"]\nhost = here\n"
 		"check = true\nstart = true\nstop = true\n";
 
-	snprintf(dir, sizeof(dir), "/tmp/rl-hostlock.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	rl_test_tmpdir(dir, sizeof(dir), "hostlock");
 	cr_assert_eq(rl_config_load_string(ini, "t.ini", RL_CONFIG_NO_PERMS, &m, &err), 0,
 		     "%s", err.msg);
 	c = rl_model_component(m, "fx/pricer");
@@ -38,12 +37,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	rl_transport_free(t);
 	rl_model_free(m);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	rl_test_rmtree(dir);
 	rl_test_fini();
 }
 

@@ -20,17 +20,12 @@ static char dir[64];
 
 static void make_dir(void)
 {
-	strcpy(dir, "/tmp/rl-journal-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	rl_test_tmpdir(dir, sizeof(dir), "journal");
 }
 
 static void remove_dir(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", dir);
+	rl_test_rmtree(dir);
 	rl_test_fini();
 }
 

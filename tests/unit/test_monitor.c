@@ -16,18 +16,14 @@ static struct rl_err err;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/rl-monitor.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	rl_test_tmpdir(dir, sizeof(dir), "monitor");
 	snprintf(fifo, sizeof(fifo), "%s/cmd", dir);
 	cr_assert_eq(mkfifo(fifo, 0600), 0);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	rl_test_rmtree(dir);
 	rl_test_fini();
 }
 
