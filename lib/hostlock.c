@@ -81,23 +81,37 @@ static int prologue(struct rl_buf *out, const char *dir, const char *name,
 	return 0;
 }
 
-int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
-				const char *component, const char *owner,
-				int64_t ttl_s, struct rl_buf *out,
-				struct rl_err *err)
+/*
+ * The start of every lock command: checks the shell and the names, then
+ * sets d, l and o. Returns 0 or -1 with err set.
+ */
+static int begin(enum rl_shell shell, const char *dir, const char *component,
+		 const char *owner, struct rl_buf *out, struct rl_err *err)
 {
 	struct rl_buf name = RL_BUF_INIT, who = RL_BUF_INIT;
 	int r = -1;
 
 	if (posix_only(shell, err) < 0)
 		return -1;
-	if (ttl_s <= 0)
-		return rl_err_set(err, "host lock: ttl must be positive");
 	if (lock_name(component, &name, err) < 0)
 		goto out;
 	owner_text(owner, &who);
-	if (prologue(out, dir, rl_buf_str(&name), rl_buf_str(&who), err) < 0)
-		goto out;
+	r = prologue(out, dir, rl_buf_str(&name), rl_buf_str(&who), err);
+out:
+	rl_buf_free(&name);
+	rl_buf_free(&who);
+	return r;
+}
+
+int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
+				const char *component, const char *owner,
+				int64_t ttl_s, struct rl_buf *out,
+				struct rl_err *err)
+{
+	if (ttl_s <= 0 && posix_only(shell, err) == 0)
+		return rl_err_set(err, "host lock: ttl must be positive");
+	if (begin(shell, dir, component, owner, out, err) < 0)
+		return -1;
 	/*
 	 * take: mkdir is the atomic step; the owner file follows. A lock
 	 * without its owner file yet is being taken right now: held.
@@ -122,36 +136,20 @@ int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
 		"fi; fi; "
 		"echo \"" ANSWER "held ${h:-(being taken)}\"; exit 1",
 		(long long)ttl_s);
-	r = out->oom ? rl_err_set(err, "out of memory") : 0;
-out:
-	rl_buf_free(&name);
-	rl_buf_free(&who);
-	return r;
+	return out->oom ? rl_err_set(err, "out of memory") : 0;
 }
 
 int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
 				const char *component, const char *owner,
 				struct rl_buf *out, struct rl_err *err)
 {
-	struct rl_buf name = RL_BUF_INIT, who = RL_BUF_INIT;
-	int r = -1;
-
-	if (posix_only(shell, err) < 0)
+	if (begin(shell, dir, component, owner, out, err) < 0)
 		return -1;
-	if (lock_name(component, &name, err) < 0)
-		goto out;
-	owner_text(owner, &who);
-	if (prologue(out, dir, rl_buf_str(&name), rl_buf_str(&who), err) < 0)
-		goto out;
 	rl_buf_puts(out,
 		"if [ \"$(sed -n 1p \"$l/owner\" 2>/dev/null)\" = \"$o\" ]; then "
 		"rm -rf \"$l\"; echo '" ANSWER "released'; "
 		"else echo '" ANSWER "not ours'; fi");
-	r = out->oom ? rl_err_set(err, "out of memory") : 0;
-out:
-	rl_buf_free(&name);
-	rl_buf_free(&who);
-	return r;
+	return out->oom ? rl_err_set(err, "out of memory") : 0;
 }
 
 /* Runs one lock command on c's host; *cmd holds the result. */
