@@ -127,27 +127,6 @@ static int fail(int code, const char *msg)
 	return code;
 }
 
-/* Who asks: the account we run as, and the person behind sudo. */
-static void find_user(char *buf, size_t len)
-{
-	const struct passwd *pw = getpwuid(getuid());
-	const char *name = pw ? pw->pw_name : getlogin();
-	const char *sudo = getenv("SUDO_USER");
-	char clean[65];
-	size_t i;
-
-	if (!name)
-		name = "unknown";
-	if (!sudo || !*sudo || !strcmp(sudo, name)) {
-		snprintf(buf, len, "%s", name);
-		return;
-	}
-	for (i = 0; sudo[i] && i + 1 < sizeof(clean); i++)
-		clean[i] = (sudo[i] > 0x20 && sudo[i] < 0x7f) ? sudo[i] : '?';
-	clean[i] = '\0';
-	snprintf(buf, len, "%s (sudo by %s)", name, clean);
-}
-
 static int load_config(struct ctl *ctl)
 {
 	struct rl_err err = {""};
@@ -947,7 +926,7 @@ int main(int argc, char **argv)
 		return usage_error("--add is for hostkey");
 	ctl.color = !ctl.no_color && !ctl.json && isatty(STDOUT_FILENO) &&
 		    !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-	find_user(ctl.user, sizeof(ctl.user));
+	rl_user_describe(ctl.user, sizeof(ctl.user));
 	r = cmd->fn(&ctl, sub_argc - optind, sub_argv + optind);
 	rl_model_free(ctl.model);
 	if (fflush(stdout) == EOF && errno != EPIPE && !r)
