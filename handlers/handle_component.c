@@ -468,7 +468,8 @@ static int ack_notification(struct hc *hc)
 		/* journaled first: a hold nobody can trace is worse than
 		 * none */
 		r = hold_changed(hc, "set", &h,
-				 "acknowledged: held until it recovers");
+				 "acknowledged in the core: held until it "
+				 "recovers");
 		if (r)
 			return r;
 		if (rl_hold_set(s->hold_dir, hc->comp->name, RL_HOLD_ACK,
