@@ -57,8 +57,12 @@ static bool matches(const struct ctl_history_opts *o,
 		bool step_end = r->event && !strcmp(r->event, "step") &&
 				(!r->phase || !strcmp(r->phase, "end"));
 		bool plan = r->event && !strcmp(r->event, "plan");
+		/* the handler's decisions, but not its "nothing to do" */
+		bool decision = r->event && !strcmp(r->event, "decision") &&
+				!(r->result && !strcmp(r->result, "ignore"));
+		bool hold = r->event && !strcmp(r->event, "hold");
 
-		if (!step_end && !plan)
+		if (!step_end && !plan && !decision && !hold)
 			return false;
 	}
 	if (o->since_ms && r->ts_ms < o->since_ms)
@@ -132,8 +136,12 @@ static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 		result = r->phase; /* a plan's begin record */
 	row.col[COL_TIME] = format_time(r->ts_ms);
 	row.col[COL_NODE] = clean(r->node, 40);
-	row.col[COL_USER] = clean(r->user, 40);
-	if (r->event && strcmp(r->event, "step")) {
+	/* who decided: the one who acknowledged or held, else the account */
+	row.col[COL_USER] = clean(r->author && *r->author ? r->author : r->user,
+				  40);
+	if (r->event && !strcmp(r->event, "decision")) {
+		row.col[COL_ACTION] = strdup("handler");
+	} else if (r->event && strcmp(r->event, "step")) {
 		/* "plan restart": the plan records stand apart from steps */
 		struct rl_buf a = RL_BUF_INIT;
 
@@ -153,7 +161,20 @@ static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 		row.col[COL_DURATION] = strdup("-");
 	}
 	rl_buf_free(&dur);
-	row.col[COL_MESSAGE] = clean(r->message ? r->message : r->reason, 200);
+	if (r->reason && r->message) {
+		struct rl_buf m = RL_BUF_INIT;
+
+		/* a hold: what happened first, then the reason given */
+		if (r->event && !strcmp(r->event, "hold"))
+			rl_buf_printf(&m, "%s: %s", r->message, r->reason);
+		else
+			rl_buf_printf(&m, "%s: %s", r->reason, r->message);
+		row.col[COL_MESSAGE] = m.oom ? NULL : clean(rl_buf_str(&m), 300);
+		rl_buf_free(&m);
+	} else {
+		row.col[COL_MESSAGE] =
+		    clean(r->message ? r->message : r->reason, 300);
+	}
 	if (c->o->json)
 		row.json = rl_journal_format(r);
 	for (i = 0; i < N_COLS; i++)

@@ -20,7 +20,9 @@ struct ctl_history_opts {
 };
 
 /*
- * Reads the journal and writes the step-end and plan records that match,
+ * Reads the journal and writes the step-end, plan, hold and handler
+ * decision records that match (not the handler's "ignore" decisions
+ * unless all),
  * oldest first, to OUT. Writes the number of records shown to *shown.
  * Returns 0, or -1 with err set (unreadable journal, torn line, memory).
  */

@@ -20,6 +20,7 @@
 #include "ctl_history.h"
 #include "err.h"
 #include "generate.h"
+#include "hold.h"
 #include "journal.h"
 #include "lock.h"
 #include "model.h"
@@ -55,6 +56,7 @@ struct ctl {
 	bool define_hosts;    /* generate --define-hosts */
 	const char *app_host; /* generate --app-host */
 	bool add;	      /* hostkey --add */
+	const char *reason;   /* hold --reason */
 	bool color;	    /* decided once: tty, no NO_COLOR */
 	char user[256];
 	struct rl_model *model;
@@ -84,6 +86,12 @@ static const char usage_text[] =
     "                               MISMATCH); --add appends an unknown key\n"
     "                               as a plain [addr]:port line, never\n"
     "                               replaces a mismatching one\n"
+    "  hold [COMPONENT --reason TEXT]\n"
+    "                               keep the event handler away from\n"
+    "                               COMPONENT until released; without\n"
+    "                               arguments: list the holds\n"
+    "  release COMPONENT            remove its hold (set by hand or by\n"
+    "                               an acknowledgement)\n"
     "  help                         this text\n"
     "\n"
     "options:\n"
@@ -125,27 +133,6 @@ static int fail(int code, const char *msg)
 {
 	fprintf(stderr, "relancectl: %s\n", msg);
 	return code;
-}
-
-/* Who asks: the account we run as, and the person behind sudo. */
-static void find_user(char *buf, size_t len)
-{
-	const struct passwd *pw = getpwuid(getuid());
-	const char *name = pw ? pw->pw_name : getlogin();
-	const char *sudo = getenv("SUDO_USER");
-	char clean[65];
-	size_t i;
-
-	if (!name)
-		name = "unknown";
-	if (!sudo || !*sudo || !strcmp(sudo, name)) {
-		snprintf(buf, len, "%s", name);
-		return;
-	}
-	for (i = 0; sudo[i] && i + 1 < sizeof(clean); i++)
-		clean[i] = (sudo[i] > 0x20 && sudo[i] < 0x7f) ? sudo[i] : '?';
-	clean[i] = '\0';
-	snprintf(buf, len, "%s (sudo by %s)", name, clean);
 }
 
 static int load_config(struct ctl *ctl)
@@ -600,6 +587,129 @@ static int cmd_history(struct ctl *ctl, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- hold / release --------------------------------------------------- */
+
+static int journal_hold(const struct ctl *ctl, const char *comp,
+			const char *result, const struct rl_hold *h)
+{
+	struct rl_err err = {""};
+	struct rl_journal *j;
+	struct rl_journal_rec r;
+	int ret = EXIT_OK;
+
+	j = rl_journal_open(ctl->model->site.journal, &err);
+	if (j == NULL)
+		return fail(EXIT_JOURNAL, err.msg);
+	rl_journal_rec_init(&r);
+	r.node = ctl->model->site.node;
+	r.user = ctl->user;
+	r.event = "hold";
+	r.action = rl_hold_kind_name(h->kind);
+	r.component = comp;
+	r.result = result;
+	r.author = h->author[0] ? h->author : NULL;
+	r.reason = h->reason[0] ? h->reason : NULL;
+	r.message = !strcmp(result, "set") ? "set by hand (relancectl)"
+					    : "released by hand (relancectl)";
+	if (rl_journal_append(j, &r, &err) < 0)
+		ret = fail(EXIT_JOURNAL, err.msg);
+	rl_journal_close(j);
+	return ret;
+}
+
+static int list_holds(const struct ctl *ctl)
+{
+	struct rl_err err = {""};
+	struct rl_hold h;
+	char what[700];
+	size_t i, n = 0;
+
+	for (i = 0; i < ctl->model->n_components; i++) {
+		const char *name = ctl->model->components[i]->name;
+
+		if (rl_hold_get(ctl->model->site.hold_dir, name, &h, &err) < 0)
+			return fail(EXIT_INTERNAL, err.msg);
+		if (!h.set)
+			continue;
+		rl_hold_describe(&h, what, sizeof(what));
+		printf("%-24s %s\n", name, what);
+		n++;
+	}
+	if (n == 0)
+		fprintf(stderr, "relancectl: no holds\n");
+	return EXIT_OK;
+}
+
+static int cmd_hold(struct ctl *ctl, int argc, char **argv)
+{
+	struct rl_err err = {""};
+	const struct rl_component *c;
+	struct rl_hold h;
+	int r;
+
+	if (argc > 1)
+		return usage_error("hold: expected one component");
+	if (argc == 1 && (ctl->reason == NULL || !*ctl->reason))
+		return usage_error("hold: --reason TEXT is required: say why, "
+				   "for the next engineer");
+	r = load_config(ctl);
+	if (r)
+		return r;
+	if (argc == 0)
+		return list_holds(ctl);
+	c = rl_model_component(ctl->model, argv[0]);
+	if (c == NULL)
+		return usage_error("hold: unknown component '%.100s'", argv[0]);
+	memset(&h, 0, sizeof(h));
+	h.kind = RL_HOLD_MANUAL;
+	snprintf(h.author, sizeof(h.author), "%.127s", ctl->user);
+	snprintf(h.reason, sizeof(h.reason), "%s", ctl->reason);
+	r = journal_hold(ctl, c->name, "set", &h);
+	if (r)
+		return r;
+	if (rl_hold_set(ctl->model->site.hold_dir, c->name, RL_HOLD_MANUAL,
+			ctl->user, ctl->model->site.node, ctl->reason,
+			&err) < 0)
+		return fail(EXIT_INTERNAL, err.msg);
+	printf("%s: held: the event handler will not restart it until "
+	       "`relancectl release %s`\n",
+	       c->name, c->name);
+	return EXIT_OK;
+}
+
+static int cmd_release(struct ctl *ctl, int argc, char **argv)
+{
+	struct rl_err err = {""};
+	const struct rl_component *c;
+	struct rl_hold old;
+	bool removed;
+	int r;
+
+	if (argc != 1)
+		return usage_error("release: expected one component");
+	r = load_config(ctl);
+	if (r)
+		return r;
+	c = rl_model_component(ctl->model, argv[0]);
+	if (c == NULL)
+		return usage_error("release: unknown component '%.100s'",
+				   argv[0]);
+	if (rl_hold_clear(ctl->model->site.hold_dir, c->name, true,
+			  RL_HOLD_MANUAL, &removed, &old, &err) < 0)
+		return fail(EXIT_INTERNAL, err.msg);
+	if (!removed) {
+		fprintf(stderr, "relancectl: %s has no hold\n", c->name);
+		return EXIT_OK;
+	}
+	snprintf(old.author, sizeof(old.author), "%.127s", ctl->user);
+	r = journal_hold(ctl, c->name, "cleared", &old);
+	if (r)
+		return r;
+	printf("%s: released: the event handler may restart it again\n",
+	       c->name);
+	return EXIT_OK;
+}
+
 /* ---- generate ---------------------------------------------------------- */
 
 static int cmd_generate(struct ctl *ctl, int argc, char **argv)
@@ -785,7 +895,7 @@ static const struct command commands[] = {
     {"status", cmd_status},   {"start", cmd_start}, {"stop", cmd_stop},
     {"restart", cmd_restart}, {"plan", cmd_plan},   {"history", cmd_history},
     {"config", cmd_config},   {"generate", cmd_generate},
-    {"hostkey", cmd_hostkey},
+    {"hostkey", cmd_hostkey}, {"hold", cmd_hold}, {"release", cmd_release},
 };
 
 enum {
@@ -798,6 +908,7 @@ enum {
 	OPT_DEFINE_HOSTS,
 	OPT_APP_HOST,
 	OPT_ADD,
+	OPT_REASON,
 };
 
 static const struct option long_opts[] = {
@@ -817,6 +928,7 @@ static const struct option long_opts[] = {
     {"define-hosts", no_argument, NULL, OPT_DEFINE_HOSTS},
     {"app-host", required_argument, NULL, OPT_APP_HOST},
     {"add", no_argument, NULL, OPT_ADD},
+    {"reason", required_argument, NULL, OPT_REASON},
     {NULL, 0, NULL, 0},
 };
 
@@ -890,6 +1002,9 @@ static int parse_opts(struct ctl *ctl, int argc, char **argv, bool global)
 		case OPT_ADD:
 			ctl->add = true;
 			break;
+		case OPT_REASON:
+			ctl->reason = optarg;
+			break;
 		case ':':
 			return usage_error("option '%s' needs a value",
 					   argv[optind - 1]);
@@ -945,9 +1060,11 @@ int main(int argc, char **argv)
 				   "are for generate");
 	if (ctl.add && strcmp(cmd->name, "hostkey"))
 		return usage_error("--add is for hostkey");
+	if (ctl.reason && strcmp(cmd->name, "hold"))
+		return usage_error("--reason is for hold");
 	ctl.color = !ctl.no_color && !ctl.json && isatty(STDOUT_FILENO) &&
 		    !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
-	find_user(ctl.user, sizeof(ctl.user));
+	rl_user_describe(ctl.user, sizeof(ctl.user));
 	r = cmd->fn(&ctl, sub_argc - optind, sub_argv + optind);
 	rl_model_free(ctl.model);
 	if (fflush(stdout) == EOF && errno != EPIPE && !r)

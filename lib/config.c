@@ -479,6 +479,8 @@ static const struct key keys_relance[] = {
     {"journal", STR(struct rl_site, journal)},
     {"lock_dir", STR(struct rl_site, lock_dir)},
     {"command_file", STR(struct rl_site, command_file)},
+    {"status_file", STR(struct rl_site, status_file)},
+    {"hold_dir", STR(struct rl_site, hold_dir)},
     {"node", STR(struct rl_site, node)},
     {"parallel", INT(struct rl_site, parallel, 1, 1000)},
     {"check_interval", DUR(struct rl_site, check_interval_ms)},
@@ -1264,6 +1266,22 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 					  h->name);
 		if (h->address == NULL &&
 		    (h->address = strdup(h->name)) == NULL)
+			return rl_err_set(err, "out of memory");
+	}
+	if (m->site.hold_dir == NULL) {
+		const char *slash = strrchr(m->site.journal, '/');
+		struct rl_buf b = RL_BUF_INIT;
+
+		if (slash == NULL)
+			rl_buf_puts(&b, "holds");
+		else if (slash == m->site.journal)
+			rl_buf_puts(&b, "/holds");
+		else
+			rl_buf_printf(&b, "%.*s/holds",
+				      (int)(slash - m->site.journal),
+				      m->site.journal);
+		m->site.hold_dir = rl_buf_detach(&b);
+		if (m->site.hold_dir == NULL)
 			return rl_err_set(err, "out of memory");
 	}
 	if (m->site.node == NULL) {

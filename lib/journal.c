@@ -534,14 +534,64 @@ bad:
 	return -1;
 }
 
-int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
-		    struct rl_err *err)
+/* The ts of the first whole line at or after byte OFF of F (OFF > 0: the
+ * line OFF falls in is skipped), or -1 if there is none that parses. */
+static int64_t first_ts_after(FILE *f, long off, char **line, size_t *cap)
+{
+	struct rl_journal_rec rec;
+	char *store = NULL;
+	ssize_t n;
+	int64_t ts = -1;
+
+	if (fseek(f, off, SEEK_SET) < 0)
+		return -1;
+	if (off > 0 && getline(line, cap, f) < 0)
+		return -1;
+	while ((n = getline(line, cap, f)) >= 0) {
+		if (strlen(*line) == (size_t)n &&
+		    rl_journal_parse_line(*line, &rec, &store) == 0) {
+			ts = rec.ts_ms;
+			free(store);
+			break;
+		}
+	}
+	return ts;
+}
+
+/*
+ * Where to start reading for the records of SINCE_MS and later: going
+ * back from the end in growing steps until a record older than SINCE_MS
+ * minus a minute (writers stamp a record before they take the file's
+ * lock, so neighbours may be out of order by the time one write takes).
+ */
+static long start_for(FILE *f, int64_t since_ms, char **line, size_t *cap)
+{
+	long size, off, step = 64 * 1024;
+	int64_t ts;
+
+	if (since_ms <= 0 || fseek(f, 0, SEEK_END) < 0 ||
+	    (size = ftell(f)) <= 0)
+		return 0;
+	off = size;
+	while (off > 0) {
+		off = off > step ? off - step : 0;
+		ts = first_ts_after(f, off, line, cap);
+		if (ts >= 0 && ts < since_ms - 60 * 1000)
+			break;
+		if (step < (1L << 30))
+			step *= 2;
+	}
+	return off;
+}
+
+static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
+			void *ctx, struct rl_err *err)
 {
 	FILE *f;
 	char *line = NULL, *store = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	long lineno = 0, bad_line = 0;
+	long lineno = 0, bad_line = 0, off;
 	struct rl_journal_rec rec;
 	int ret = 0;
 
@@ -552,13 +602,29 @@ int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
 		return rl_err_set(err, "cannot read journal '%s': %s", path,
 				  strerror(errno));
 	}
+	off = start_for(f, since_ms, &line, &cap);
+	if (fseek(f, off, SEEK_SET) < 0) {
+		ret = rl_err_set(err, "cannot read journal '%s': %s", path,
+				 strerror(errno));
+		goto out;
+	}
+	/* from the middle: the line OFF falls in is someone's tail */
+	if (off > 0 && getline(&line, &cap, f) < 0)
+		goto out;
 	errno = 0;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (bad_line != 0) {
 			/* something follows the bad line: it was not torn */
-			ret = rl_err_set(err, "%s:%ld: not a journal record",
-					 path, bad_line);
+			if (off == 0)
+				ret = rl_err_set(err,
+						 "%s:%ld: not a journal record",
+						 path, bad_line);
+			else
+				ret = rl_err_set(err,
+						 "%s: not a journal record "
+						 "(line %ld after byte %ld)",
+						 path, bad_line, off);
 			goto out;
 		}
 		/* a NUL inside the line (a torn block of zeros) is bad too */
@@ -567,7 +633,7 @@ int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
 			bad_line = lineno;
 			continue;
 		}
-		ret = cb(&rec, ctx);
+		ret = since_ms <= 0 || rec.ts_ms >= since_ms ? cb(&rec, ctx) : 0;
 		free(store);
 		store = NULL;
 		if (ret != 0)
@@ -582,4 +648,16 @@ out:
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
+		    struct rl_err *err)
+{
+	return read_journal(path, 0, cb, ctx, err);
+}
+
+int rl_journal_read_since(const char *path, int64_t since_ms,
+			  rl_journal_cb cb, void *ctx, struct rl_err *err)
+{
+	return read_journal(path, since_ms, cb, ctx, err);
 }

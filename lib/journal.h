@@ -85,6 +85,16 @@ typedef int (*rl_journal_cb)(const struct rl_journal_rec *r, void *ctx);
 int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
 		    struct rl_err *err);
 
+/*
+ * The same for the records stamped SINCE_MS (wall clock) or later only,
+ * without reading the whole file: it starts from the end and goes back
+ * until it meets a record a minute older than SINCE_MS. A file whose
+ * stamps jump back by more than that may lose records to this reader.
+ * Errors in the part read only.
+ */
+int rl_journal_read_since(const char *path, int64_t since_ms,
+			  rl_journal_cb cb, void *ctx, struct rl_err *err);
+
 /* Parses one line into R, strings pointing into the copy kept in *store
  * (caller frees *store). Returns 0, or -1 if it is not a record (then
  * *store is NULL). Absent fields read as NULL or -1 (ts and pid too);

@@ -30,74 +30,6 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* "fx/pricer" -> "fx%2Fpricer.lock": only [A-Za-z0-9._-] stay as they are,
- * so no name can climb out of lock_dir or collide with another. */
-static void lock_path(struct rl_buf *b, const char *dir, const char *name)
-{
-	const unsigned char *p;
-
-	rl_buf_printf(b, "%s/", dir);
-	for (p = (const unsigned char *)name; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
-		    *p == '-')
-			rl_buf_append(b, (const char *)p, 1);
-		else
-			rl_buf_printf(b, "%%%02X", *p);
-	}
-	rl_buf_puts(b, ".lock");
-}
-
-/* mkdir -p with mode 0755 for what is missing. */
-static int make_dir(const char *dir, struct rl_err *err)
-{
-	struct stat st;
-	char *tmp, *p, c;
-	int ret = -1;
-
-	if (stat(dir, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
-		return rl_err_set(
-		    err, "cannot create lock directory '%s': not a directory",
-		    dir);
-	}
-	tmp = strdup(dir);
-	if (tmp == NULL)
-		return rl_err_set(
-		    err, "cannot create lock directory '%s': out of memory",
-		    dir);
-	for (p = tmp + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST) {
-			rl_err_set(err, "cannot create lock directory '%s': %s",
-				   dir, strerror(errno));
-			goto out;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	if (stat(dir, &st) < 0) {
-		rl_err_set(err, "cannot create lock directory '%s': %s", dir,
-			   strerror(errno));
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		rl_err_set(err,
-			   "cannot create lock directory '%s': not a directory",
-			   dir);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(tmp);
-	return ret;
-}
-
 static void owner_text(struct rl_buf *b, const char *what)
 {
 	struct passwd pw, *pwp = NULL;
@@ -197,6 +129,18 @@ void rl_lock_release(struct rl_lock *l)
 	free(l);
 }
 
+void rl_lock_drop(struct rl_lock *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		close(l->fds[i]);
+	free(l->fds);
+	free(l);
+}
+
 int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		    const char *what, struct rl_lock **out, struct rl_err *err)
 {
@@ -212,7 +156,7 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 			rl_err_set(err, "cannot lock an empty component name");
 			goto fail;
 		}
-	if (make_dir(lock_dir, err) < 0)
+	if (rl_mkdir_p(lock_dir, "lock directory", err) < 0)
 		goto fail;
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
@@ -233,7 +177,7 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
 			continue;
 		rl_buf_reset(&path);
-		lock_path(&path, lock_dir, sorted[i]);
+		rl_buf_name_path(&path, lock_dir, sorted[i], ".lock");
 		if (path.oom)
 			goto oom;
 		fd = open(path.data,

@@ -44,5 +44,12 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		    const char *what, struct rl_lock **out, struct rl_err *err);
 /* Releases and frees; NULL is a no-op. */
 void rl_lock_release(struct rl_lock *l);
+/*
+ * Closes this process's descriptors and frees, without releasing: a flock
+ * belongs to the open file, so a child forked while the locks were held
+ * keeps them until it releases them or exits (the event handler hands its
+ * locks to its detached worker this way). NULL is a no-op.
+ */
+void rl_lock_drop(struct rl_lock *l);
 
 #endif

@@ -192,6 +192,8 @@ void rl_model_free(struct rl_model *m)
 	free(s->journal);
 	free(s->lock_dir);
 	free(s->command_file);
+	free(s->status_file);
+	free(s->hold_dir);
 	free(s->node);
 	free(s->ssh.user);
 	free(s->ssh.identity);

@@ -647,8 +647,7 @@ out:
 	return ret;
 }
 
-/* A unique id: UTC time, pid and random bits. */
-static void make_run_id(char *buf, size_t len)
+void rl_run_new_id(char *buf, size_t len)
 {
 	int64_t ms = rl_wall_ms();
 	time_t sec = (time_t)(ms / 1000);
@@ -776,7 +775,10 @@ int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 				       plan->n_steps);
 			rep->steps[s->number - 1].step = s;
 		}
-	make_run_id(rep->run_id, sizeof(rep->run_id));
+	if (opts->run_id != NULL)
+		snprintf(rep->run_id, sizeof(rep->run_id), "%s", opts->run_id);
+	else
+		rl_run_new_id(rep->run_id, sizeof(rep->run_id));
 	x.t = t;
 	x.m = m;
 	x.plan = plan;

@@ -85,6 +85,9 @@ struct rl_run_report {
 };
 void rl_run_report_free(struct rl_run_report *r);
 
+/* A new run id: UTC time, pid and random bits (LEN >= 40). */
+void rl_run_new_id(char *buf, size_t len);
+
 /* Called after each step ends (for progress output). */
 typedef void (*rl_run_progress_cb)(const struct rl_step_report *s, void *ctx);
 
@@ -93,6 +96,8 @@ struct rl_run_opts {
 	const char *user;		/* who asked */
 	const char *node;		/* this node; NULL: model site node */
 	const char *origin;		/* "relancectl", "handle_component" */
+	const char *run_id;		/* NULL: a new one; else this (< 40
+					   chars), e.g. the handler's decision's */
 	rl_run_progress_cb progress;	/* may be NULL */
 	void *progress_ctx;
 };

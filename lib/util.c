@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -257,4 +260,87 @@ int rl_parse_long(const char *text, long min, long max, long *out,
 char *rl_strdup0(const char *s)
 {
 	return s != NULL ? strdup(s) : NULL;
+}
+
+void rl_buf_name_path(struct rl_buf *b, const char *dir, const char *name,
+		      const char *suffix)
+{
+	const unsigned char *p;
+
+	rl_buf_printf(b, "%s/", dir);
+	for (p = (const unsigned char *)name; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
+		    *p == '-')
+			rl_buf_append(b, (const char *)p, 1);
+		else
+			rl_buf_printf(b, "%%%02X", *p);
+	}
+	rl_buf_puts(b, suffix);
+}
+
+int rl_mkdir_p(const char *dir, const char *what, struct rl_err *err)
+{
+	struct stat st;
+	char *tmp, *p, c;
+	int ret = -1;
+
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	tmp = strdup(dir);
+	if (tmp == NULL)
+		return rl_err_set(err, "cannot create %s '%s': out of memory",
+				  what, dir);
+	for (p = tmp + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST) {
+			rl_err_set(err, "cannot create %s '%s': %s", what, dir,
+				   strerror(errno));
+			goto out;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	if (stat(dir, &st) < 0) {
+		rl_err_set(err, "cannot create %s '%s': %s", what, dir,
+			   strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		rl_err_set(err, "cannot create %s '%s': not a directory", what,
+			   dir);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tmp);
+	return ret;
+}
+
+void rl_user_describe(char *buf, size_t len)
+{
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[1024], clean[65], uid[32];
+	const char *name, *sudo = getenv("SUDO_USER");
+	size_t i;
+
+	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
+	    pwp != NULL) {
+		name = pw.pw_name;
+	} else {
+		snprintf(uid, sizeof(uid), "uid %ld", (long)getuid());
+		name = uid;
+	}
+	if (sudo == NULL || *sudo == '\0' || !strcmp(sudo, name)) {
+		snprintf(buf, len, "%s", name);
+		return;
+	}
+	for (i = 0; sudo[i] != '\0' && i + 1 < sizeof(clean); i++)
+		clean[i] = (sudo[i] > 0x20 && sudo[i] < 0x7f) ? sudo[i] : '?';
+	clean[i] = '\0';
+	snprintf(buf, len, "%s (sudo by %s)", name, clean);
 }

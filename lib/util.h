@@ -70,6 +70,22 @@ void rl_buf_duration(struct rl_buf *b, int64_t ms);
 int rl_parse_long(const char *text, long min, long max, long *out,
 		  struct rl_err *err);
 
+/*
+ * Appends DIR/NAME-ESCAPED SUFFIX: every byte of NAME outside
+ * [A-Za-z0-9._-] becomes %XX ("fx/pricer" -> "fx%2Fpricer"), so that no
+ * name climbs out of DIR or collides with another.
+ */
+void rl_buf_name_path(struct rl_buf *b, const char *dir, const char *name,
+		      const char *suffix);
+
+/* mkdir -p DIR with mode 0755 for what is missing; errors say
+ * "cannot create WHAT 'DIR': ...". */
+int rl_mkdir_p(const char *dir, const char *what, struct rl_err *err);
+
+/* Who asks, for the journal: the account we run as, and the person
+ * behind sudo ("root (sudo by alice)"). */
+void rl_user_describe(char *buf, size_t len);
+
 /* strdup that returns NULL for NULL. */
 char *rl_strdup0(const char *s);
 

@@ -1,0 +1,349 @@
+#include "build.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "heal.h"
+#include "journal.h"
+
+#define AUTHOR "relance"
+
+int rl_heal_parse_state_type(const char *s, bool *hard)
+{
+	if (!strcasecmp(s, "HARD") || !strcmp(s, "1"))
+		*hard = true;
+	else if (!strcasecmp(s, "SOFT") || !strcmp(s, "0"))
+		*hard = false;
+	else
+		return -1;
+	return 0;
+}
+
+const char *rl_heal_verdict_name(enum rl_heal_verdict v)
+{
+	switch (v) {
+	case RL_VERDICT_RECOVERED:
+		return "recovered";
+	case RL_VERDICT_STAND_DOWN:
+		return "stand-down";
+	case RL_VERDICT_HEAL:
+		return "heal";
+	case RL_VERDICT_IGNORE:
+		break;
+	}
+	return "ignore";
+}
+
+static void verdict(struct rl_heal_decision *d, enum rl_heal_verdict v,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void verdict(struct rl_heal_decision *d, enum rl_heal_verdict v,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	d->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* The policy: does this CRITICAL event call for a heal? */
+static bool policy_acts(const struct rl_component *c,
+			const struct rl_heal_event *ev,
+			struct rl_heal_decision *d)
+{
+	switch (c->heal) {
+	case RL_HEAL_NEVER:
+		verdict(d, RL_VERDICT_IGNORE, "policy: heal = never");
+		return false;
+	case RL_HEAL_HARD:
+		if (ev->hard)
+			return true;
+		verdict(d, RL_VERDICT_IGNORE,
+			"policy: heal = hard, waiting for the HARD state "
+			"(SOFT attempt %d)",
+			ev->attempt);
+		return false;
+	case RL_HEAL_SOFT:
+		if (ev->hard || ev->attempt == c->heal_soft_attempt)
+			return true;
+		if (ev->attempt < c->heal_soft_attempt)
+			verdict(d, RL_VERDICT_IGNORE,
+				"policy: heal = soft:%d, SOFT attempt %d",
+				c->heal_soft_attempt, ev->attempt);
+		else
+			verdict(d, RL_VERDICT_IGNORE,
+				"policy: heal = soft:%d acted at attempt %d "
+				"(SOFT attempt %d)",
+				c->heal_soft_attempt, c->heal_soft_attempt,
+				ev->attempt);
+		return false;
+	}
+	return false;
+}
+
+void rl_heal_decide(const struct rl_component *c,
+		    const struct rl_heal_event *ev,
+		    const struct rl_heal_facts *f,
+		    struct rl_heal_decision *out)
+{
+	const struct rl_service_status *st = f->status;
+	struct rl_buf w = RL_BUF_INIT;
+
+	memset(out, 0, sizeof(*out));
+	if (ev->state == RL_STATE_OK) {
+		verdict(out, RL_VERDICT_RECOVERED, "state: OK");
+		return;
+	}
+	if (ev->state != RL_STATE_CRITICAL) {
+		verdict(out, RL_VERDICT_IGNORE,
+			"state: %s (relance heals CRITICAL only)",
+			rl_state_name(ev->state));
+		return;
+	}
+	if (!policy_acts(c, ev, out))
+		return;
+	if (ev->ack > 0) {
+		verdict(out, RL_VERDICT_STAND_DOWN,
+			"acknowledged in the core (%s)",
+			ev->ack == 2 ? "sticky" : "normal");
+		return;
+	}
+	if (st != NULL && st->found && st->acknowledged) {
+		verdict(out, RL_VERDICT_STAND_DOWN,
+			"acknowledged in the core (status file)");
+		return;
+	}
+	if (ev->downtime > 0 || (st != NULL && st->found &&
+				 st->downtime_depth > 0)) {
+		verdict(out, RL_VERDICT_STAND_DOWN,
+			"downtime: the service is in scheduled downtime");
+		return;
+	}
+	if (f->hold != NULL && f->hold->set) {
+		char what[sizeof(out->reason) - 16];
+
+		rl_hold_describe(f->hold, what, sizeof(what));
+		verdict(out, RL_VERDICT_STAND_DOWN, "%s", what);
+		snprintf(out->author, sizeof(out->author), "%s",
+			 f->hold->author);
+		return;
+	}
+	if (f->heals >= c->restart_limit_count) {
+		rl_buf_duration(&w, c->restart_limit_window_ms);
+		verdict(out, RL_VERDICT_STAND_DOWN,
+			"restart limit: %d restart%s in %s, a human is needed",
+			f->heals, f->heals == 1 ? "" : "s",
+			w.oom ? "the window" : rl_buf_str(&w));
+		rl_buf_free(&w);
+		return;
+	}
+	verdict(out, RL_VERDICT_HEAL, "%s %s", ev->hard ? "HARD" : "SOFT",
+		rl_state_name(ev->state));
+	if (!ev->hard)
+		snprintf(out->reason + strlen(out->reason),
+			 sizeof(out->reason) - strlen(out->reason),
+			 " (attempt %d, heal = soft:%d)", ev->attempt,
+			 c->heal_soft_attempt);
+}
+
+struct count_ctx {
+	const char *component;
+	int n;
+};
+
+static int count_one(const struct rl_journal_rec *r, void *vctx)
+{
+	struct count_ctx *x = vctx;
+
+	if (r->event != NULL && !strcmp(r->event, "decision") &&
+	    r->result != NULL && !strcmp(r->result, "heal") &&
+	    r->component != NULL && !strcmp(r->component, x->component))
+		x->n++;
+	return 0;
+}
+
+int rl_heal_count(const char *journal, const char *component,
+		  int64_t since_ms, int *count, struct rl_err *err)
+{
+	struct count_ctx x = {component, 0};
+
+	*count = 0;
+	if (rl_journal_read_since(journal, since_ms, count_one, &x, err) < 0)
+		return -1;
+	*count = x.n;
+	return 0;
+}
+
+int rl_heal_comment(struct rl_buf *b, const char *host, const char *service,
+		    const char *node, const char *text, struct rl_err *err)
+{
+	struct rl_buf t = RL_BUF_INIT;
+	int r;
+
+	rl_buf_printf(&t, "relance: %s (node %s)", text, node);
+	if (t.oom) {
+		rl_buf_free(&t);
+		return rl_err_set(err, "out of memory");
+	}
+	r = rl_monitor_cmd_comment(b, host, service, AUTHOR, rl_buf_str(&t),
+				   err);
+	rl_buf_free(&t);
+	return r;
+}
+
+/* "a", "a and b", "a, b and c" */
+static void name_list(struct rl_buf *b, const struct rl_component *const *cs,
+		      size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		rl_buf_printf(b, "%s%s",
+			      i == 0	     ? ""
+			      : i + 1 == n ? " and "
+					   : ", ",
+			      cs[i]->name);
+}
+
+/* The distinct hosts of CS, in order, as "h1" or "h1, h2". */
+static void host_list(struct rl_buf *b, const struct rl_component *const *cs,
+		      size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (!strcmp(cs[j]->host_name, cs[i]->host_name))
+				break;
+		if (j == i)
+			rl_buf_printf(b, "%s%s", i ? ", " : "",
+				      cs[i]->host_name);
+	}
+}
+
+static int writeback_ok(struct rl_buf *b, const char *host,
+			const char *service, const struct rl_component *c,
+			const struct rl_plan *plan,
+			const struct rl_run_report *rep, const char *node,
+			struct rl_err *err)
+{
+	struct rl_buf text = RL_BUF_INIT;
+	const struct rl_component **done;
+	size_t i, j, n = 0;
+	int r = -1;
+
+	done = calloc(plan->n_touched ? plan->n_touched : 1, sizeof(*done));
+	if (done == NULL)
+		return rl_err_set(err, "out of memory");
+	/* the components started (or restarted) by the run, in the plan's
+	 * touched order; a start step that was skipped was already up */
+	for (i = 0; i < plan->n_touched; i++)
+		for (j = 0; j < rep->n_steps; j++)
+			if (rep->steps[j].step->comp == plan->touched[i] &&
+			    rep->steps[j].step->kind != RL_STEP_STOP &&
+			    rep->steps[j].outcome == RL_OUTCOME_DONE) {
+				done[n++] = plan->touched[i];
+				break;
+			}
+	if (n == 0)
+		rl_buf_printf(&text, "%s was up, nothing restarted", c->name);
+	else {
+		rl_buf_puts(&text, "restarted ");
+		name_list(&text, done, n);
+		rl_buf_puts(&text, " on ");
+		host_list(&text, done, n);
+	}
+	rl_buf_puts(&text, " in ");
+	rl_buf_duration(&text, rep->duration_ms);
+	if (text.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	if (rl_heal_comment(b, host, service, node, rl_buf_str(&text), err) <
+	    0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		bool self = done[i] == c;
+
+		rl_buf_reset(&text);
+		rl_buf_printf(&text,
+			      "COMPONENT OK - %s on %s is up (restarted by "
+			      "relance, node %s)",
+			      done[i]->name, done[i]->host_name, node);
+		if (text.oom) {
+			rl_err_set(err, "out of memory");
+			goto out;
+		}
+		if (rl_monitor_cmd_result(b, self ? host : done[i]->host_name,
+					  self ? service : done[i]->name,
+					  RL_STATE_OK, rl_buf_str(&text),
+					  err) < 0)
+			goto out;
+	}
+	r = rl_monitor_cmd_forced_check(b, host, service, err);
+out:
+	rl_buf_free(&text);
+	free(done);
+	return r;
+}
+
+static int writeback_failed(struct rl_buf *b, const char *host,
+			    const char *service, const struct rl_component *c,
+			    const struct rl_run_report *rep, const char *node,
+			    struct rl_err *err)
+{
+	struct rl_buf down = RL_BUF_INIT, text = RL_BUF_INIT;
+	const char *why = "";
+	size_t i;
+	int r = -1;
+
+	for (i = 0; i < rep->n_down; i++)
+		rl_buf_printf(&down, "%s%s", i ? ", " : "", rep->down[i]->name);
+	if (rep->n_down == 0)
+		rl_buf_puts(&down, "none");
+	for (i = 0; i < rep->n_steps; i++)
+		if (rep->steps[i].outcome == RL_OUTCOME_FAILED) {
+			why = rep->steps[i].message;
+			break;
+		}
+	rl_buf_printf(&text,
+		      "COMPONENT CRITICAL - relance: restart of %s failed: "
+		      "down now: %s",
+		      c->name, rl_buf_str(&down));
+	if (text.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	if (rl_monitor_cmd_result(b, host, service, RL_STATE_CRITICAL,
+				  rl_buf_str(&text), err) < 0)
+		goto out;
+	rl_buf_reset(&text);
+	rl_buf_printf(&text, "restart of %s FAILED after ", c->name);
+	rl_buf_duration(&text, rep->duration_ms);
+	rl_buf_printf(&text, "%s%s; down now: %s", *why ? ": " : "", why,
+		      rl_buf_str(&down));
+	if (text.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	r = rl_heal_comment(b, host, service, node, rl_buf_str(&text), err);
+out:
+	rl_buf_free(&down);
+	rl_buf_free(&text);
+	return r;
+}
+
+int rl_heal_writeback(struct rl_buf *b, const char *host, const char *service,
+		      const struct rl_component *c, const struct rl_plan *plan,
+		      const struct rl_run_report *rep, const char *node,
+		      struct rl_err *err)
+{
+	if (rep->ok)
+		return writeback_ok(b, host, service, c, plan, rep, node, err);
+	return writeback_failed(b, host, service, c, rep, node, err);
+}

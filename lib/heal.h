@@ -1,0 +1,112 @@
+/*
+ * heal - what the event handler decides, and what it tells the core.
+ *
+ * The cores call a handler on every SOFT state change, on SOFT->HARD and
+ * on recovery (RECIPES.md); relance decides here, from the macros the
+ * core passed (struct rl_heal_event) and what relance itself knows
+ * (struct rl_heal_facts: a hold, what status.dat says, how many heals
+ * the journal has in the restart_limit window). Deciding is a pure
+ * function, so each rule has a unit test.
+ *
+ * The rules, in order:
+ *   OK                          -> RECOVERED (the caller clears an ack hold)
+ *   WARNING, UNKNOWN            -> IGNORE ("state": relance heals CRITICAL)
+ *   heal = never                -> IGNORE ("policy")
+ *   hard, SOFT                  -> IGNORE ("policy": waits for HARD)
+ *   soft:N, SOFT attempt < N    -> IGNORE ("policy")
+ *   soft:N, SOFT attempt > N    -> IGNORE ("policy": acted at N)
+ *   acknowledged (macro, status.dat)   -> STAND_DOWN "acknowledged ..."
+ *   in downtime (macro, status.dat)    -> STAND_DOWN "downtime ..."
+ *   a hold                             -> STAND_DOWN "held ..." / the ack
+ *   heals in the window >= limit       -> STAND_DOWN "restart limit ..."
+ *   otherwise                          -> HEAL
+ * Every STAND_DOWN is said in the core as a comment; IGNORE is not.
+ *
+ * The reason of a decision starts with one of the words in quotes above,
+ * so that tests and people can grep the journal.
+ */
+#ifndef RL_HEAL_H
+#define RL_HEAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "hold.h"
+#include "model.h"
+#include "monitor.h"
+#include "plan.h"
+#include "plugin.h"
+#include "run.h"
+#include "util.h"
+
+/* What the core passed. Plain struct. */
+struct rl_heal_event {
+	enum rl_state state;
+	bool hard;
+	int attempt;		/* 1.. */
+	int max_attempts;	/* 0: not passed */
+	int ack;		/* 0 none, 1 normal, 2 sticky; -1 not passed */
+	int downtime;		/* depth; -1 not passed */
+};
+
+/* Parses the core's words: "SOFT"/"HARD" (or 0/1, Icinga's numbers). */
+int rl_heal_parse_state_type(const char *s, bool *hard);
+
+/* What relance knows beside the event. Plain struct; NULL: not known. */
+struct rl_heal_facts {
+	const struct rl_hold *hold;
+	const struct rl_service_status *status;	/* status.dat */
+	int heals;		/* heals of the component in the window */
+};
+
+enum rl_heal_verdict {
+	RL_VERDICT_IGNORE = 0,
+	RL_VERDICT_RECOVERED,
+	RL_VERDICT_STAND_DOWN,
+	RL_VERDICT_HEAL,
+};
+
+struct rl_heal_decision {
+	enum rl_heal_verdict verdict;
+	char reason[640];
+	char author[128];	/* who acknowledged or held, if known */
+};
+
+void rl_heal_decide(const struct rl_component *c,
+		    const struct rl_heal_event *ev,
+		    const struct rl_heal_facts *f,
+		    struct rl_heal_decision *out);
+
+/* "ignore", "recovered", "stand-down", "heal": the journal's result. */
+const char *rl_heal_verdict_name(enum rl_heal_verdict v);
+
+/*
+ * Counts the heals of COMPONENT (journal records event "decision",
+ * result "heal") stamped SINCE_MS or later. Reads only the journal's tail.
+ */
+int rl_heal_count(const char *journal, const char *component,
+		  int64_t since_ms, int *count, struct rl_err *err);
+
+/*
+ * The write-back after a restart of PLAN reported by REP, as external
+ * command lines appended to B (rl_monitor_send them). HOST and SERVICE
+ * are the core's objects for the handled component (its --host and
+ * --service). On success: a comment on it ("relance: restarted fx/pricer
+ * and fx/gateway on fx-app-01 in 4.2s (node mon-1)"), a passive OK for
+ * every component restarted (on its own host and service, named as
+ * `relancectl generate` names them; the handled one on HOST/SERVICE),
+ * and a forced check of HOST/SERVICE. On failure: a passive CRITICAL on
+ * HOST/SERVICE naming the components down now, and a comment. Returns
+ * -1 with err set when a name cannot travel in a command.
+ */
+int rl_heal_writeback(struct rl_buf *b, const char *host, const char *service,
+		      const struct rl_component *c, const struct rl_plan *plan,
+		      const struct rl_run_report *rep, const char *node,
+		      struct rl_err *err);
+
+/* A comment "relance: TEXT (node NODE)" on HOST/SERVICE. */
+int rl_heal_comment(struct rl_buf *b, const char *host, const char *service,
+		    const char *node, const char *text, struct rl_err *err);
+
+#endif

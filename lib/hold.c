@@ -1,0 +1,252 @@
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hold.h"
+#include "util.h"
+
+#define HOLD_FILE_MAX 4096
+
+const char *rl_hold_kind_name(enum rl_hold_kind k)
+{
+	return k == RL_HOLD_MANUAL ? "manual" : "ack";
+}
+
+/* key=VALUE\n with VALUE on one line, cut to fit what a reader keeps. */
+static void put_field(struct rl_buf *b, const char *key, const char *v,
+		      size_t max)
+{
+	size_t i;
+
+	rl_buf_printf(b, "%s=", key);
+	for (i = 0; v != NULL && v[i] != '\0' && i < max; i++)
+		rl_buf_append(b, (unsigned char)v[i] < 0x20 || v[i] == 0x7f
+				     ? " "
+				     : &v[i],
+			      1);
+	rl_buf_puts(b, "\n");
+}
+
+int rl_hold_set(const char *dir, const char *component,
+		enum rl_hold_kind kind, const char *author, const char *node,
+		const char *reason, struct rl_err *err)
+{
+	struct rl_buf path = RL_BUF_INIT, tmp = RL_BUF_INIT, text = RL_BUF_INIT;
+	struct rl_hold h;
+	ssize_t w;
+	int fd = -1, ret = -1;
+
+	if (rl_mkdir_p(dir, "hold directory", err) < 0)
+		return -1;
+	rl_buf_name_path(&path, dir, component, ".hold");
+	rl_buf_name_path(&tmp, dir, component, "");
+	rl_buf_printf(&tmp, ".tmp.%ld", (long)getpid());
+	rl_buf_printf(&text, "kind=%s\n", rl_hold_kind_name(kind));
+	put_field(&text, "author", author, sizeof(h.author) - 1);
+	put_field(&text, "node", node, sizeof(h.node) - 1);
+	rl_buf_printf(&text, "since=%lld\n", (long long)time(NULL));
+	put_field(&text, "reason", reason, sizeof(h.reason) - 1);
+	if (path.oom || tmp.oom || text.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	fd = open(rl_buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  0644);
+	if (fd < 0) {
+		rl_err_set(err, "cannot write hold '%s': %s",
+			   rl_buf_str(&tmp), strerror(errno));
+		goto out;
+	}
+	w = write(fd, rl_buf_str(&text), text.len);
+	if (w != (ssize_t)text.len || fsync(fd) < 0) {
+		rl_err_set(err, "cannot write hold '%s': %s",
+			   rl_buf_str(&tmp),
+			   w < 0 || w == (ssize_t)text.len ? strerror(errno)
+							    : "short write");
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		rl_err_set(err, "cannot write hold '%s': %s",
+			   rl_buf_str(&tmp), strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(rl_buf_str(&tmp), rl_buf_str(&path)) < 0) {
+		rl_err_set(err, "cannot write hold '%s': %s",
+			   rl_buf_str(&path), strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0 && tmp.len)
+		unlink(rl_buf_str(&tmp));
+	rl_buf_free(&path);
+	rl_buf_free(&tmp);
+	rl_buf_free(&text);
+	return ret;
+}
+
+static void copy_value(char *dst, size_t len, const char *v)
+{
+	snprintf(dst, len, "%s", v);
+}
+
+/* Parses TEXT (modified) into *h; -1 if it is not a hold. */
+static int parse_hold(char *text, struct rl_hold *h)
+{
+	char *line = text, *nl, *eq;
+	bool have_kind = false, have_since = false;
+
+	memset(h, 0, sizeof(*h));
+	while (*line != '\0') {
+		nl = strchr(line, '\n');
+		if (nl == NULL)
+			return -1;	/* a hold is written whole */
+		*nl = '\0';
+		eq = strchr(line, '=');
+		if (eq == NULL)
+			return -1;
+		*eq++ = '\0';
+		if (!strcmp(line, "kind")) {
+			if (!strcmp(eq, "ack"))
+				h->kind = RL_HOLD_ACK;
+			else if (!strcmp(eq, "manual"))
+				h->kind = RL_HOLD_MANUAL;
+			else
+				return -1;
+			have_kind = true;
+		} else if (!strcmp(line, "since")) {
+			char *end;
+
+			errno = 0;
+			h->since = strtoll(eq, &end, 10);
+			if (errno || end == eq || *end != '\0')
+				return -1;
+			have_since = true;
+		} else if (!strcmp(line, "author")) {
+			copy_value(h->author, sizeof(h->author), eq);
+		} else if (!strcmp(line, "node")) {
+			copy_value(h->node, sizeof(h->node), eq);
+		} else if (!strcmp(line, "reason")) {
+			copy_value(h->reason, sizeof(h->reason), eq);
+		}
+		/* other keys: written by a later relance, ignored */
+		line = nl + 1;
+	}
+	if (!have_kind || !have_since)
+		return -1;
+	h->set = true;
+	return 0;
+}
+
+int rl_hold_get(const char *dir, const char *component, struct rl_hold *out,
+		struct rl_err *err)
+{
+	struct rl_buf path = RL_BUF_INIT;
+	char text[HOLD_FILE_MAX + 1];
+	ssize_t n;
+	size_t len = 0;
+	int fd, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	rl_buf_name_path(&path, dir, component, ".hold");
+	if (path.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	fd = open(rl_buf_str(&path), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			ret = 0;
+			goto out;
+		}
+		rl_err_set(err, "cannot read hold '%s': %s", rl_buf_str(&path),
+			   strerror(errno));
+		goto out;
+	}
+	while (len < HOLD_FILE_MAX &&
+	       (n = read(fd, text + len, HOLD_FILE_MAX - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rl_err_set(err, "cannot read hold '%s': %s",
+				   rl_buf_str(&path), strerror(errno));
+			close(fd);
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	text[len] = '\0';
+	if (len == HOLD_FILE_MAX || strlen(text) != len ||
+	    parse_hold(text, out) < 0) {
+		memset(out, 0, sizeof(*out));
+		rl_err_set(err, "'%s': not a hold file", rl_buf_str(&path));
+		goto out;
+	}
+	ret = 0;
+out:
+	rl_buf_free(&path);
+	return ret;
+}
+
+int rl_hold_clear(const char *dir, const char *component, bool any,
+		  enum rl_hold_kind only, bool *removed, struct rl_hold *old,
+		  struct rl_err *err)
+{
+	struct rl_buf path = RL_BUF_INIT;
+	struct rl_hold h;
+	int ret = -1;
+
+	*removed = false;
+	if (old != NULL)
+		memset(old, 0, sizeof(*old));
+	if (rl_hold_get(dir, component, &h, err) < 0)
+		return -1;
+	if (!h.set || (!any && h.kind != only))
+		return 0;
+	rl_buf_name_path(&path, dir, component, ".hold");
+	if (path.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	if (unlink(rl_buf_str(&path)) < 0 && errno != ENOENT) {
+		rl_err_set(err, "cannot remove hold '%s': %s",
+			   rl_buf_str(&path), strerror(errno));
+		goto out;
+	}
+	*removed = true;
+	if (old != NULL)
+		*old = h;
+	ret = 0;
+out:
+	rl_buf_free(&path);
+	return ret;
+}
+
+void rl_hold_describe(const struct rl_hold *h, char *buf, size_t len)
+{
+	const char *who = h->author[0] != '\0' ? h->author : "someone";
+	const char *sep = h->reason[0] != '\0' ? ": " : "";
+	time_t t = (time_t)h->since;
+	char since[32] = "?";
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M", &tm);
+	if (h->kind == RL_HOLD_ACK)
+		snprintf(buf, len, "acknowledged by %s since %s%s%s", who,
+			 since, sep, h->reason);
+	else
+		snprintf(buf, len, "held by %s since %s%s%s", who, since, sep,
+			 h->reason);
+}
