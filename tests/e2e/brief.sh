@@ -4,7 +4,8 @@
 #   brief.sh start|status|stop NAME RUNDIR LIFE
 # start launches a detached `sleep LIFE` (its pid in RUNDIR/NAME.pid) and
 # appends a line to RUNDIR/NAME.starts; RUNDIR/NAME.life, when it exists,
-# holds LIFE instead (so a test can change it between starts); status:
+# holds LIFE instead (so a test can change it between starts), and
+# RUNDIR/NAME.slow makes start take that many seconds first; status:
 # exit 0 while it lives, else 2; stop kills it.
 set -u
 [ $# -ge 3 ] || { echo "usage: brief.sh start|status|stop NAME RUNDIR [LIFE]" >&2; exit 3; }
@@ -17,6 +18,7 @@ alive() {
 case $1 in
 start)
 	alive && { echo "$2 is already running"; exit 0; }
+	[ -f "$3/$2.slow" ] && sleep "$(cat "$3/$2.slow")"
 	life=${4:-1}
 	[ -f "$3/$2.life" ] && life=$(cat "$3/$2.life")
 	setsid sleep "$life" </dev/null >/dev/null 2>&1 &
