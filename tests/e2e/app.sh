@@ -19,6 +19,7 @@
 #   app_pid NAME          pid of component NAME (from its pid file)
 #   app_pids              "marketdata=P cache=P pricer=P gateway=P reports=P"
 #   app_starts NAME       how many times NAME's process was started
+#   app_kill NAME         SIGKILL to its process, if it runs
 #   app_stop_all          stops what the components started (cleanup hook)
 
 APP_NAMES="marketdata cache pricer gateway reports"
@@ -90,4 +91,11 @@ app_stop_all() {
 		p=$(cat "$f")
 		pid_alive "$p" && kill -KILL "$p" 2>/dev/null
 	done
+}
+
+# app_kill NAME: SIGKILL to component NAME's process, if it runs
+app_kill() {
+	_p=$(app_pid "$1")
+	[ "$_p" != none ] || { echo "# app_kill: $1 is not running"; return 1; }
+	kill -KILL "$_p"
 }

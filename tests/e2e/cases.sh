@@ -247,7 +247,7 @@ diag "(a) $CORE timings: kill -> handler decision $((t_dec - t_kill)) ms (detect
 # the same (its handler is not called again while it stays CRITICAL HARD).
 c_retry "$P" 3 > /dev/null
 t_kill=$(now_ms)
-kill -KILL "$(app_pid pricer)"
+app_kill pricer
 wait_for 20 jhas ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill"
 first=$(jrn ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill" | head -1 | jq -r .component)
 is "$first" "$G" "(a2) $CORE: the gateway's handler acts first"
@@ -301,7 +301,7 @@ touch "$APP_DIR/run/pricer.fail"
 chmod 666 "$APP_DIR/run/pricer.fail"
 n_starts_p=$(app_starts pricer)
 t_kill=$(now_ms)
-kill -KILL "$(app_pid pricer)"
+app_kill pricer
 wait_for 20 jhas ".event == \"decision\" and .component == \"$P\" and .result == \"heal\" and .ts >= $t_kill"
 ok $? "(d) $CORE: the handler heals $P ($WAITED_MS ms)"
 run=$(jrn ".event == \"decision\" and .component == \"$P\" and .result == \"heal\" and .ts >= $t_kill" | head -1 | jq -r .run)
@@ -342,7 +342,7 @@ fi
 sed "s|^journal = .*|journal = $BADJ|" "$CFG.good" > "$CFG"
 n_starts_r=$(app_starts reports)
 t_kill=$(now_ms)
-kill -KILL "$(app_pid reports)"
+app_kill reports
 wait_for 20 eval 'c_comments "$R" | grep -q "journal"'
 ok $? "(e) $CORE: a comment in the core says the journal cannot be written ($WAITED_MS ms)"
 cm=$(c_comments "$R" | grep "journal" | tail -1)
@@ -371,7 +371,7 @@ B=${APP}b/brief
 echo 1 > "$APP_DIR/run/brief.life"
 n_starts_b=$(app_starts brief)
 t_kill=$(now_ms)
-kill -KILL "$(app_pid brief)"
+app_kill brief
 wait_for 60 jhas ".event == \"decision\" and .component == \"$B\" and .result == \"stand-down\" and (.reason | startswith(\"restart limit\")) and .ts >= $t_kill"
 ok $? "(c) $CORE: relance gave up ($WAITED_MS ms after the first death)"
 jrn ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t_kill" |

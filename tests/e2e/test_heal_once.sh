@@ -119,7 +119,7 @@ ok $? "(g) both see $B OK ($WAITED_MS ms)"
 echo 3 > "$APP_DIR/run/brief.slow"
 n_b=$(app_starts brief) others=$(app_pids)
 t0=$(now_ms)
-kill -KILL "$(app_pid brief)"
+app_kill brief
 wait_for 20 eval 'jhas "$JN" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0" &&
 	jhas "$JI" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0"'
 ok $? "(g) both cores called their handler on HARD ($WAITED_MS ms)"
@@ -198,7 +198,7 @@ is "$hs" "one${nl}[0] PROCESS_SERVICE_CHECK_RESULT;h1;$R;2;forged" \
 nagios_stop "$N"   # the other node would heal what Icinga's holds back
 "$ctl" -c "$CI" hold "$R" --reason "e2e (h)" > /dev/null
 t0=$(now_ms)
-kill -KILL "$(app_pid reports)"
+app_kill reports
 wait_for 15 eval '[ "$(icinga_state "$I" h1 "$R")" = "CRITICAL HARD" ]'
 ok $? "(h) icinga: reports held and CRITICAL HARD"
 evil_a="\$(touch $CAN.a)\`touch $CAN.b\`"
