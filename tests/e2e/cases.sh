@@ -33,6 +33,7 @@ unset RELANCE_CONFIG NO_COLOR
 sshd_setup
 sshd_start h1
 e2e_setup
+e2e_sanitizers
 E2E_CLEANUP_HOOKS=sshd_cleanup
 app_setup
 have_handler=yes
@@ -392,4 +393,5 @@ is "$(( $(app_starts brief) - n_starts_b ))" 2 "(c) $CORE: and no start since (t
 wait_for 5 c_hard "$B"
 ok $? "(c) $CORE: brief stays CRITICAL HARD"
 
+e2e_sanitizer_ok
 done_testing

@@ -407,3 +407,22 @@ icinga_comments() {
 		author text entry_time |
 		jq -r '.results | sort_by(.attrs.entry_time)[] | .attrs.author + ": " + .attrs.text'
 }
+
+# --- sanitizers ---------------------------------------------------------------
+# e2e_sanitizers: every relance program started from here on (by the test
+# or by a core, which passes its environment on) writes any ASan, LSan or
+# UBSan report to $E2E_ROOT/sanitizer.PID instead of a stderr that the
+# cores drop; e2e_sanitizer_ok then fails if one was written. No effect on
+# a build without sanitizers.
+e2e_sanitizers() {
+	ASAN_OPTIONS="log_path=$E2E_ROOT/sanitizer:fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+	LSAN_OPTIONS="suppressions=$top_srcdir/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+	UBSAN_OPTIONS="log_path=$E2E_ROOT/sanitizer:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+	export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+}
+e2e_sanitizer_ok() {
+	_sr=$(ls "$E2E_ROOT"/sanitizer.* 2>/dev/null)
+	is "$_sr" "" "no sanitizer report from any relance program"
+	# shellcheck disable=SC2086
+	[ -z "$_sr" ] || head -n 25 $_sr | sed 's/^/#   /'
+}

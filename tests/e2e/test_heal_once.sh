@@ -26,6 +26,7 @@ unset RELANCE_CONFIG NO_COLOR
 sshd_setup
 sshd_start h1
 e2e_setup
+e2e_sanitizers
 E2E_CLEANUP_HOOKS=sshd_cleanup
 app_setup
 echo 3600 > "$APP_DIR/run/brief.life"
@@ -215,4 +216,5 @@ is "$(echo "$h" | jq -r .reason)" "$evil_c" "(h) icinga: the comment journaled v
 is "$(ls "$H" | grep -c canary)" 0 "(h) icinga: no canary file was created"
 [ -f "$H/victim/keep" ]; ok $? "(h) icinga: nothing was removed"
 
+e2e_sanitizer_ok
 done_testing
