@@ -79,7 +79,7 @@ else
 	}
 fi
 # passive_lines SVC TEXT: the passive results for SVC holding TEXT the core
-# received (Nagios logs every external command; Icinga 2 at notice level)
+# received (both cores log every external command)
 passive_lines() {
 	grep -F "PROCESS_SERVICE_CHECK_RESULT;h1;$1;" "$CORELOG" | grep -F "$2"; }
 c_passive_logged() { passive_lines "$@" > /dev/null; }
@@ -206,7 +206,11 @@ n_starts_p=$(app_starts pricer)
 t_kill=$(now_ms)
 kill -KILL "$old_p"
 wait_for 20 jhas ".event == \"decision\" and .component == \"$P\" and .result == \"heal\" and .ts >= $t_kill"
-ok $? "(a) $CORE: the core called the handler, which decided to heal $P ($WAITED_MS ms after the kill)"
+st=$?
+ok $st "(a) $CORE: the core called the handler, which decided to heal $P ($WAITED_MS ms after the kill)"
+[ $st = 0 ] || jrn ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill" |
+	jq -r '"#   decision \(.component) \(.result): \(.reason)"'
+
 run=$(jrn ".event == \"decision\" and .component == \"$P\" and .result == \"heal\" and .ts >= $t_kill" | head -1 | jq -r .run)
 wait_for 30 jhas ".event == \"writeback\" and .run == \"$run\""
 ok $? "(a) $CORE: the heal ran and wrote back (run $run)"
@@ -308,7 +312,11 @@ n_starts_p=$(app_starts pricer)
 t_kill=$(now_ms)
 app_kill pricer
 wait_for 20 jhas ".event == \"decision\" and .component == \"$P\" and .result == \"heal\" and .ts >= $t_kill"
-ok $? "(d) $CORE: the handler heals $P ($WAITED_MS ms)"
+st=$?
+ok $st "(d) $CORE: the handler heals $P ($WAITED_MS ms)"
+[ $st = 0 ] || jrn ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill" |
+	jq -r '"#   decision \(.component) \(.result): \(.reason)"'
+
 run=$(jrn ".event == \"decision\" and .component == \"$P\" and .result == \"heal\" and .ts >= $t_kill" | head -1 | jq -r .run)
 wait_for 30 jhas ".event == \"writeback\" and .run == \"$run\""
 ok $? "(d) $CORE: the failed restart is written back"
@@ -363,6 +371,14 @@ if [ "$CORE" = nagios ]; then
 	wait_for 5 grep -Eq "stderr line 01: .*cannot (write|open) journal '$BADJ'" "$CORELOG"
 	ok $? "(e) nagios: the handler's stderr reached the core's log"
 	grep -m1 "stderr line 01: .*journal" "$CORELOG" | sed 's/^/#   /'
+else
+	# Icinga 2 logs the output of an event command that exits non-zero
+	eh_logged() {
+		grep -F "warning/PluginEventTask: Event command for object 'h1!$R'" "$CORELOG" |
+			grep -Eq "exit code 5, output: .*cannot (write|open) journal '$BADJ'"
+	}
+	wait_for 5 eh_logged
+	ok $? "(e) icinga: the handler's stderr reached the core's log"
 fi
 err=$(timeout 20 "$hc" -c "$CFG" -C "$R" --state CRITICAL --state-type HARD --attempt 3 2>&1 >/dev/null)
 is "$?" 5 "(e) $CORE: run by hand: exit 5"

@@ -38,7 +38,6 @@
 E2E_NAGIOS_DIRS=
 E2E_ICINGA_DIRS=
 E2E_CLEANUP_HOOKS=
-E2E_STATES="OK WARNING CRITICAL UNKNOWN"
 
 now_ms() { date +%s%3N; }
 
@@ -97,15 +96,6 @@ stop_pid() {
 pipe_write() {
 	[ -p "$1" ] || { echo "# pipe_write: $1 is not a FIFO" >&2; return 1; }
 	timeout 2 sh -c 'printf "[%s] %s\n" "$(date +%s)" "$2" > "$1"' _ "$1" "$2"
-}
-
-# state_name N: 0..3 -> OK..UNKNOWN
-state_name() {
-	set -- "${1%%.*}" $E2E_STATES
-	_sn=$1; shift
-	[ "$_sn" -ge 0 ] 2>/dev/null && [ "$_sn" -le 3 ] || { echo "?$_sn"; return; }
-	shift "$_sn"
-	echo "$1"
 }
 
 # --- Nagios Core 4 ----------------------------------------------------------
@@ -309,7 +299,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 const ZoneName = NodeName
 include <itl>
 object FileLogger "main-log" {
-	severity = "notice"
+	severity = "information"
 	path = LogDir + "/icinga2.log"
 }
 object CheckerComponent "checker" { }

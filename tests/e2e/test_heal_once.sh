@@ -181,7 +181,7 @@ done
 	--comment "one${nl}[0] PROCESS_SERVICE_CHECK_RESULT;h1;$R;2;forged" > /dev/null 2>> "$H/err"
 echo "ack-nl $?" >> "$H/rcs"
 "$ctl" -c "$CI" release "$R" > /dev/null 2>&1
-is "$(ls "$H" | grep -c canary)" 0 "(h) by hand: no canary file was created"
+is "$(find "$H" -name 'canary*' | wc -l)" 0 "(h) by hand: no canary file was created"
 [ -f "$H/victim/keep" ]; ok $? "(h) by hand: nothing was removed"
 is "$(app_pids)" "$before" "(h) by hand: no component touched"
 bad=$(sort "$H/rcs" | uniq -c | awk '$3 != 0 && $3 != 3 { print }')
@@ -213,7 +213,7 @@ ok $? "(h) icinga: the acknowledgement notification reached the handler"
 h=$(jrn "$JI" ".event == \"hold\" and .result == \"set\" and .ts >= $t0" | tail -1)
 is "$(echo "$h" | jq -r .author)" "$evil_a" "(h) icinga: the author journaled verbatim"
 is "$(echo "$h" | jq -r .reason)" "$evil_c" "(h) icinga: the comment journaled verbatim"
-is "$(ls "$H" | grep -c canary)" 0 "(h) icinga: no canary file was created"
+is "$(find "$H" -name 'canary*' | wc -l)" 0 "(h) icinga: no canary file was created"
 [ -f "$H/victim/keep" ]; ok $? "(h) icinga: nothing was removed"
 
 e2e_sanitizer_ok
