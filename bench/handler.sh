@@ -19,7 +19,8 @@
 #   write-back  plan end -> write-back journaled (comment, passive results,
 #               forced check written to the pipe)
 #   to OK       write-back -> OK in the core's state (Icinga 2: the service's
-#               last_state_change; Nagios: status.dat polled every 50 ms,
+#               last_state_change, before the write-back when the core's own
+#               check came first; Nagios: status.dat polled every 50 ms,
 #               which Nagios rewrites every second)
 # And the handler's own return time, handle_component run DIRECT-RUNS times
 # by hand with a HARD CRITICAL for a component that is up (it decides,
@@ -155,4 +156,5 @@ done
 echo
 echo "ms; detection depends on the cores' intervals (Nagios: check 1 s, retry 1 s,"
 echo "3 attempts; Icinga 2: check 1 s, retry 0.5 s, 3 attempts); restart - own"
-echo "is relance's overhead in the restart (plan, locks' bookkeeping, journal)."
+echo "is relance's overhead in the restart (plan, locks' bookkeeping, journal);"
+echo "to-OK below 0: the core's own check saw the component OK before the write-back."

@@ -259,10 +259,11 @@ _icinga_defines() { # DIR
 }
 
 # The API certificates, made once with `icinga2 pki` (about 3 s) into
-# $ICINGA_PKI (default: $top_builddir/tests/e2e/icinga-pki) and reused by
-# every instance and every later run.
+# $ICINGA_PKI (default: ${TMPDIR:-/tmp}/relance-e2e-icinga-pki, outside the
+# build tree so that distclean has nothing to remove) and reused by every
+# instance and every later run; a lock orders tests made at the same time.
 icinga_pki() {
-	ICINGA_PKI=${ICINGA_PKI:-${top_builddir:-.}/tests/e2e/icinga-pki}
+	ICINGA_PKI=${ICINGA_PKI:-${TMPDIR:-/tmp}/relance-e2e-icinga-pki}
 	[ -s "$ICINGA_PKI/certs/$ICINGA_NODE.crt" ] && return 0
 	mkdir -p "$ICINGA_PKI" || return 1
 	(
