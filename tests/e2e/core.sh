@@ -61,7 +61,8 @@ e2e_setup() {
 	E2E_ROOT=$(mktemp -d /tmp/rl-e2e-XXXXXX) || exit 1
 	chmod 755 "$E2E_ROOT"
 	trap e2e_cleanup EXIT
-	trap 'exit 130' INT TERM
+	# a reader that goes away (| head) must not leave the cores running
+	trap 'exit 130' INT TERM HUP PIPE
 }
 
 e2e_cleanup() {
