@@ -593,6 +593,7 @@ static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
 	ssize_t n;
 	long lineno = 0, bad_line = 0, off;
 	struct rl_journal_rec rec;
+	struct stat st;
 	int ret = 0;
 
 	f = fopen(path, "re");
@@ -601,6 +602,14 @@ static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
 			return 0;
 		return rl_err_set(err, "cannot read journal '%s': %s", path,
 				  strerror(errno));
+	}
+	errno = 0;
+	/* a device or a FIFO would be read forever (/dev/full, /dev/zero) */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		ret = rl_err_set(err, "cannot read journal '%s': %s", path,
+				 errno ? strerror(errno)
+				       : "not a regular file");
+		goto out;
 	}
 	off = start_for(f, since_ms, &line, &cap);
 	if (fseek(f, off, SEEK_SET) < 0) {
