@@ -159,10 +159,10 @@ wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 : >"$T/cmd.log"
 setsid -w sh -c 'echo $$ > "$1/hsid"; exec "$2" -c "$1/slow.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 >/dev/null' x "$T" "$hc"
 hsid=$(cat "$T/hsid")
+wait_for 5 pgrep -f "$T/slow.sh" >/dev/null
+ok $? "the handler returned while the worker is still starting the gateway"
 w=$(ps -eo pid=,sid=,args= | awk -v s="$hsid" '$2 == s && /slow.sh|handle_component/' | wc -l)
-is "$w" 0 "nothing of the restart runs in the handler's session once it returned"
-pgrep -f "$T/slow.sh" >/dev/null
-ok $? "while the worker is still starting the gateway"
+is "$w" 0 "nothing of the restart runs in the handler's session"
 wait_for 10 grep -q 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0' "$T/cmd.log"
 ok $? "the detached worker healed the gateway after the handler returned"
 
@@ -293,6 +293,37 @@ wait_for 20 worker_done "$run"
 ok $? "its restart finishes"
 is "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' | grep -c '"action":"start"')" 2 \
 	"pricer and gateway started once each"
+
+# --- the dependent's handler comes first ----------------------------------
+# the cores may call the gateway's handler before the pricer's: both go
+# CRITICAL within one check interval
+kill "$(pid_of pricer)"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+pm=$(pid_of marketdata) pc=$(pid_of cache)
+out=$(handle fx/gateway CRITICAL HARD 2 --foreground 2>&1)
+ok $? "the gateway's handler, the pricer being down"
+like "$(journal | grep '"event":"decision"' | tail -n 1)" \
+	'"component":"fx/pricer".*"result":"heal","message":"the down component that the handled one requires","reason":"requires: fx/gateway requires fx/pricer, which is down"' \
+	"heals the pricer it requires, journaled as the pricer's heal"
+"$daemon" status pricer "$T/run" >/dev/null &&
+	"$daemon" status gateway "$T/run" >/dev/null
+ok $? "pricer and gateway run again"
+is "$(pid_of marketdata) $(pid_of cache)" "$pm $pc" \
+	"what the pricer requires is untouched"
+"$ctl" -c "$cfg" hold fx/pricer --reason 'pricer under repair' >/dev/null
+write_config "$T/esc.ini"	# the gateway has had its 3 restarts
+sed -i 's|^restart_limit = 3/1h$|restart_limit = 10/1h|' "$T/esc.ini"
+kill "$(pid_of pricer)"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+out=$("$hc" -c "$T/esc.ini" -C fx/gateway --state CRITICAL --state-type HARD \
+	--attempt 2 --foreground 2>&1)
+like "$(journal | grep '"event":"decision"' | tail -n 1)" \
+	'"component":"fx/gateway".*"stand-down".*"reason":"requires fx/pricer, which is down and held by root.*pricer under repair"' \
+	"but not when the pricer has a hold"
+"$daemon" status pricer "$T/run" >/dev/null
+is $? 2 "the held pricer stays down"
+"$ctl" -c "$cfg" release fx/pricer >/dev/null
+"$ctl" -c "$cfg" start fx >/dev/null 2>&1
 
 # --- bad input ------------------------------------------------------------
 bad() { # bad EXIT PATTERN DESCRIPTION ARGS...
