@@ -592,12 +592,12 @@ out:
    (everything else is compiled with -fvisibility=hidden). */
 #include "xpath_impl.h"
 
-__attribute__((visibility("default"))) const struct rl_xpath_module
-    rl_xpath_module = {
-	.version = PACKAGE_VERSION,
-	.sizes = RL_XPATH_MODULE_SIZES,
-	.init = rl_xpath_init,
-	.validate = rl_xpath_validate,
-	.judge = rl_xpath_judge,
+__attribute__((visibility("default")))
+const struct rl_xpath_module rl_xpath_module = {
+    .version = PACKAGE_VERSION,
+    .sizes = RL_XPATH_MODULE_SIZES,
+    .init = rl_xpath_init,
+    .validate = rl_xpath_validate,
+    .judge = rl_xpath_judge,
 };
 #endif

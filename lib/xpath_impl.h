@@ -19,13 +19,12 @@
 #define RL_XPATH_MODULE_SYMBOL "rl_xpath_module"
 
 struct rl_xpath_module {
-	const char *version;	/* PACKAGE_VERSION of the module's build */
-	size_t sizes[4];	/* RL_XPATH_MODULE_SIZES */
-	void (*init)(void);	/* xmlInitParser(), thread-safe in libxml2 */
+	const char *version; /* PACKAGE_VERSION of the module's build */
+	size_t sizes[4];     /* RL_XPATH_MODULE_SIZES */
+	void (*init)(void);  /* xmlInitParser(), thread-safe in libxml2 */
 	int (*validate)(const char *expr, struct rl_err *err);
-	int (*judge)(const struct rl_component *c, const char *doc,
-		     size_t len, struct rl_xpath_verdict *out,
-		     struct rl_err *err);
+	int (*judge)(const struct rl_component *c, const char *doc, size_t len,
+		     struct rl_xpath_verdict *out, struct rl_err *err);
 };
 
 #define RL_XPATH_MODULE_SIZES                                                  \

@@ -57,7 +57,8 @@ static const struct rl_xpath_module *load(struct rl_err *err)
 		if (why == NULL)
 			why = "unknown error";
 		/* glibc's message starts with the path: say it once */
-		if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+		if (strncmp(why, path, n) == 0 &&
+		    strncmp(why + n, ": ", 2) == 0)
 			why += n + 2;
 		rl_err_set(err, UNAVAILABLE "cannot load '%s': %s", path, why);
 		return NULL;
