@@ -567,15 +567,21 @@ static int64_t first_ts_after(FILE *f, long off, char **line, size_t *cap)
 static long start_for(FILE *f, int64_t since_ms, char **line, size_t *cap)
 {
 	long size, off, step = 64 * 1024;
+	struct stat st;
 	int64_t ts;
 
-	if (since_ms <= 0 || fseek(f, 0, SEEK_END) < 0 ||
+	/* only a regular file has an end to start from: a directory may
+	 * seek to a huge "end" and then fail every read */
+	if (since_ms <= 0 || fstat(fileno(f), &st) < 0 ||
+	    !S_ISREG(st.st_mode) || fseek(f, 0, SEEK_END) < 0 ||
 	    (size = ftell(f)) <= 0)
 		return 0;
 	off = size;
 	while (off > 0) {
 		off = off > step ? off - step : 0;
 		ts = first_ts_after(f, off, line, cap);
+		if (ferror(f))
+			return 0;	/* the read from the start says why */
 		if (ts >= 0 && ts < since_ms - 60 * 1000)
 			break;
 		if (step < (1L << 30))
