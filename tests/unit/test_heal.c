@@ -275,7 +275,7 @@ Test(heal, restart_limit)
 	d = decide(&c, &ev, &f);
 	cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN, "at the limit");
 	assert_word(&d, "restart limit");
-	cr_assert_str_eq(d.reason, "restart limit: 3 restarts in 1h00m, "
+	cr_assert_str_eq(d.reason, "restart limit: 3 restarts in 1h, "
 				   "a human is needed");
 	f.heals = 7;
 	cr_assert_eq(decide(&c, &ev, &f).verdict, RL_VERDICT_STAND_DOWN);
