@@ -284,7 +284,7 @@ Test(heal, restart_limit)
 	c.restart_limit_window_ms = 10 * 60 * 1000;
 	f.heals = 1;
 	d = decide(&c, &ev, &f);
-	cr_assert_str_eq(d.reason, "restart limit: 1 restart in 10m00s, "
+	cr_assert_str_eq(d.reason, "restart limit: 1 restart in 10m, "
 				   "a human is needed");
 	f.heals = 0;
 	cr_assert_eq(decide(&c, &ev, &f).verdict, RL_VERDICT_HEAL);
