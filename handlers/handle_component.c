@@ -998,7 +998,8 @@ static int decide(struct hc *hc, struct rl_hold *hold,
 	memset(st, 0, sizeof(*st));
 	memset(hold, 0, sizeof(*hold));
 	rl_heal_decide(hc->comp, &hc->ev, &f, d);
-	if (d->verdict != RL_VERDICT_HEAL)
+	if (d->verdict == RL_VERDICT_IGNORE ||
+	    d->verdict == RL_VERDICT_RECOVERED)
 		return 0;	/* the event alone says no */
 
 	/* the facts cost a few reads: only for a CRITICAL that may heal */
