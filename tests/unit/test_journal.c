@@ -904,8 +904,7 @@ Test(journal, read_since_at_or_after, .init = make_dir, .fini = remove_dir)
  * tail: a bad line near the start, which makes the full read fail, is
  * never met.
  */
-Test(journal, read_since_reads_the_tail, .init = make_dir, .fini = remove_dir,
-     .timeout = 120)
+Test(journal, read_since_reads_the_tail, .init = make_dir, .fini = remove_dir)
 {
 	char *path = path_in_dir("big.jsonl");
 	const int64_t t0 = 1795489925000;
@@ -1001,7 +1000,7 @@ Test(journal, read_since_skips_a_torn_last_line, .init = make_dir,
  * found, in file order.
  */
 Test(journal, read_since_stamps_out_of_order, .init = make_dir,
-     .fini = remove_dir, .timeout = 120)
+     .fini = remove_dir)
 {
 	char *path = path_in_dir("j.jsonl");
 	const int64_t since = 1795489925000;
@@ -1043,7 +1042,7 @@ Test(journal, read_since_stamps_out_of_order, .init = make_dir,
 }
 
 Test(journal, read_since_directory_is_an_error, .init = make_dir,
-     .fini = remove_dir, .timeout = 20)
+     .fini = remove_dir)
 {
 	struct seen got = {0};
 	struct rl_err err = {""};
