@@ -5,6 +5,9 @@
 #              vs the ssh client: wall, user+sys CPU, peak RSS
 #   30 components on 5 hosts: check_application once vs check_by_ssh run
 #              once per component (30 runs, one after the other)
+#   XML: check_component on the same component in a config that also has
+#              an xml component (its xpath keys are validated, so libxml2
+#              is loaded), and on that xml component
 # Not a test: prints a table and the ratios against issue 4's targets.
 #   bench/plugins.sh [RUNS [APP-RUNS]]   (from the source tree, after a
 #                                         build; BUILD=_build/plain; root)
@@ -26,6 +29,9 @@ TIME=/usr/bin/time
 [ -x "$CBS" ] || { echo "no $CBS (monitoring-plugins-standard)" >&2; exit 1; }
 [ -x "$TIME" ] || { echo "no $TIME (Debian package time)" >&2; exit 1; }
 unset RELANCE_CONFIG
+# the build tree's XML module (lib/xpath_load.c), as make check does
+RELANCE_XPATH_MODULE=${RELANCE_XPATH_MODULE:-$top_builddir/lib/xpath.so}
+export RELANCE_XPATH_MODULE
 
 sshd_setup
 for h in h1 h2 h3 h4 h5; do sshd_start $h; done
@@ -54,10 +60,21 @@ cfg=$SSHD_DIR/relance.ini
 	done
 } >"$cfg"
 chmod 600 "$cfg"
+# the same, and one component in check_mode xml (a Tomcat-like status)
+cfgx=$SSHD_DIR/relance-xml.ini
+{
+	cat "$cfg"
+	printf '[component "xml/status"]\nhost = h1\n'
+	printf 'check = printf %s\n' "'<status state=\"RUNNING\"><c busy=\"3\"/></status>'"
+	printf 'check_mode = xml\nstart = true\nstop = true\n'
+	printf 'xpath.state = string(/status/@state)\nxpath.state.expect = RUNNING\n'
+	printf 'xpath.busy = sum(//c/@busy)\nxpath.busy.warning = 150\n\n'
+} >"$cfgx"
+chmod 600 "$cfgx"
 
 # the commands, as sh -c scripts for /usr/bin/time (variables from the
 # environment)
-export CC CA CBS KEY KH P SSHD_USER SSHOPT cfg
+export CC CA CBS KEY KH P SSHD_USER SSHOPT cfg cfgx
 for h in h1 h2 h3 h4 h5; do eval "export SSHD_PORT_$h"; done
 cbs_fn='cbs_one() {
 	"$CBS" -H 127.0.0.1 -p "$1" -l "$SSHD_USER" -i "$KEY" \
@@ -65,6 +82,8 @@ cbs_fn='cbs_one() {
 		-o BatchMode=yes -t 10 -C true
 }'
 cc_cmd='exec "$CC" -c "$cfg" -C one/c -t 10'
+ccx_cmd='exec "$CC" -c "$cfgx" -C one/c -t 10'
+ccxml_cmd='exec "$CC" -c "$cfgx" -C xml/status -t 10'
 ssh_cmd='exec ssh $SSHOPT -i "$KEY" -p "$P" "$SSHD_USER@127.0.0.1" true'
 cbs_cmd="$cbs_fn"'
 cbs_one "$P"'
@@ -115,12 +134,14 @@ measure() {
 }
 
 # check that each works once before measuring
-for c in "$cc_cmd" "$ssh_cmd" "$cbs_cmd" "$ca_cmd" "$cbs30_cmd"; do
+for c in "$cc_cmd" "$ccx_cmd" "$ccxml_cmd" "$ssh_cmd" "$cbs_cmd" "$ca_cmd" "$cbs30_cmd"; do
 	sh -c "$c" >/dev/null 2>&1 ||
 		{ echo "does not work: $c" >&2; sh -c "$c"; exit 1; }
 done
 
 r_cc=$(measure "$runs" sh -c "$cc_cmd")
+r_ccx=$(measure "$runs" sh -c "$ccx_cmd")
+r_ccxml=$(measure "$runs" sh -c "$ccxml_cmd")
 r_cbs=$(measure "$runs" sh -c "$cbs_cmd")
 r_ssh=$(measure "$runs" sh -c "$ssh_cmd")
 r_ca=$(measure "$app_runs" sh -c "$ca_cmd")
@@ -145,6 +166,8 @@ row "check_by_ssh" "$r_cbs"
 row "ssh (OpenSSH client)" "$r_ssh"
 row "check_application, 30 components / 5 hosts" "$r_ca"
 row "check_by_ssh x 30, one after the other" "$r_cbs30"
+row "check_component, config with xpath keys" "$r_ccx"
+row "check_component, xml component" "$r_ccxml"
 
 # shellcheck disable=SC2086
 set -- $r_cc; cc_w=$1; cc_m=$3; cc_cpu=$4

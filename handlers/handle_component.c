@@ -565,106 +565,305 @@ static void close_inherited(void)
 		close(fd);
 }
 
-/* The worker's half: host lock, recheck, restart, write back. */
-static int heal(struct hc *hc, const struct rl_plan *plan)
+/* The longest a plan's levels may take together: for the host lock. */
+static int64_t plan_ttl_ms(const struct rl_plan *plan)
+{
+	int64_t ttl = 0;
+	size_t i, j;
+
+	for (i = 0; i < plan->n_levels; i++) {
+		int64_t lmax = 0;
+
+		for (j = 0; j < plan->levels[i].n_steps; j++) {
+			int64_t st =
+			    rl_step_timeout_ms(&plan->levels[i].steps[j]);
+
+			lmax = st > lmax ? st : lmax;
+		}
+		ttl += lmax;
+	}
+	return ttl;
+}
+
+/* What the worker holds and runs. */
+struct work {
+	struct rl_transport *t;
+	struct rl_buf owner;	/* the host lock's owner line */
+	/* components whose host lock we hold */
+	const struct rl_component *hostlocked[64];
+	size_t n_hostlocked;
+	/* what to restart: the target, or the down components it requires */
+	const struct rl_component *roots[64];
+	struct rl_plan *plans[64];
+	size_t n_roots;
+	struct rl_lock *extra_lock;	/* local locks beyond the target's */
+};
+
+static void stand_down(struct hc *hc, const char *reason, bool tell)
+{
+	struct rl_heal_decision d;
+	struct rl_buf b = RL_BUF_INIT;
+
+	memset(&d, 0, sizeof(d));
+	d.verdict = RL_VERDICT_STAND_DOWN;
+	snprintf(d.reason, sizeof(d.reason), "%.600s", reason);
+	if (journal_decision(hc, &d, NULL) == 0 && tell) {
+		rl_buf_printf(&b, "not restarting %s: %s", hc->comp->name,
+			      reason);
+		comment(hc, b.oom ? reason : rl_buf_str(&b));
+	}
+	rl_buf_free(&b);
+}
+
+/* Takes the host lock of C; 1 when another node holds it (*reason says
+ * who), -1 on failure (err). */
+static int lock_host(struct hc *hc, struct work *w,
+		     const struct rl_component *c, const struct rl_plan *plan,
+		     char *reason, size_t len, struct rl_err *err)
 {
 	const struct rl_site *s = &hc->model->site;
-	struct rl_err err = {""};
-	struct rl_transport *t = NULL;
 	struct rl_hostlock_result held;
+
+	if (w->n_hostlocked == sizeof(w->hostlocked) / sizeof(w->hostlocked[0]))
+		return rl_err_set(err, "too many host locks");
+	if (rl_hostlock_acquire(w->t, c, NULL, rl_buf_str(&w->owner),
+				plan_ttl_ms(plan) / 1000 + HOSTLOCK_SPARE_S,
+				rl_now_ms() + s->ssh.timeout_ms +
+				    c->check_timeout_ms,
+				&held, err) < 0)
+		return -1;
+	if (!held.acquired) {
+		snprintf(reason, len, "in progress: host lock of %s on %s held "
+				      "by %s",
+			 c->name, c->host_name, held.holder);
+		return 1;
+	}
+	w->hostlocked[w->n_hostlocked++] = c;
+	return 0;
+}
+
+static void unlock_hosts(struct hc *hc, struct work *w)
+{
+	struct rl_err err = {""};
+	struct rl_journal_rec r;
+	size_t i;
+
+	for (i = 0; i < w->n_hostlocked; i++) {
+		const struct rl_component *c = w->hostlocked[i];
+
+		if (rl_hostlock_release(w->t, c, NULL, rl_buf_str(&w->owner),
+					rl_now_ms() +
+					    hc->model->site.ssh.timeout_ms,
+					&err) < 0) {
+			/* it expires by itself; worth a line */
+			rec_init(hc, &r, "hostlock");
+			r.component = c->name;
+			r.result = "failed";
+			r.message = err.msg;
+			journal(hc, &r, false);
+		}
+	}
+	w->n_hostlocked = 0;
+}
+
+/*
+ * The target's requirements, transitively, checked with the target: when
+ * a component it requires is down, the heal belongs to that one (its
+ * restart restarts the target too). The cores may call the dependent's
+ * handler first: both go CRITICAL within a check interval. Fills w->roots
+ * with the down requirements whose own requirements are up, or with the
+ * target alone. Returns 1 with REASON when it must stand down, 0 to go
+ * on, -1 on failure.
+ */
+static int find_roots(struct hc *hc, struct work *w, char *reason,
+		      size_t len, struct rl_err *err)
+{
+	const struct rl_component *target = hc->comp;
+	const struct rl_component **set = NULL;
 	struct rl_check_result *chk = NULL;
+	size_t n = 0, i, j, k, max = hc->model->n_components;
+	int64_t deadline = 0;
+	int ret = -1;
+
+	set = calloc(max, sizeof(*set));
+	if (set == NULL)
+		return rl_err_set(err, "out of memory");
+	set[n++] = target;
+	for (i = 0; i < n; i++)		/* breadth first over requires */
+		for (j = 0; j < set[i]->n_requires; j++) {
+			for (k = 0; k < n; k++)
+				if (set[k] == set[i]->requires[j])
+					break;
+			if (k == n)
+				set[n++] = set[i]->requires[j];
+		}
+	for (i = 0; i < n; i++)
+		if (set[i]->check_timeout_ms > deadline)
+			deadline = set[i]->check_timeout_ms;
+	if (rl_run_checks(w->t, set, n, rl_now_ms() + deadline, &chk, err) <
+	    0)
+		goto out;
+	if (chk[0].state == RL_STATE_OK) {
+		snprintf(reason, len, "already up: %s",
+			 chk[0].output ? chk[0].output : "check OK");
+		ret = 1;
+		goto out;
+	}
+	w->n_roots = 0;
+	for (i = 1; i < n; i++) {
+		bool down = chk[i].state == RL_STATE_CRITICAL &&
+			    !chk[i].transport_failed, reqs_up = true;
+
+		if (!down)
+			continue;
+		for (j = 0; j < set[i]->n_requires && reqs_up; j++)
+			for (k = 0; k < n; k++)
+				if (set[k] == set[i]->requires[j] &&
+				    chk[k].state == RL_STATE_CRITICAL)
+					reqs_up = false;
+		if (!reqs_up)
+			continue;
+		if (w->n_roots == sizeof(w->roots) / sizeof(w->roots[0]))
+			break;
+		w->roots[w->n_roots++] = set[i];
+	}
+	if (w->n_roots == 0)
+		w->roots[w->n_roots++] = target;
+	ret = 0;
+out:
+	if (chk != NULL)
+		rl_check_results_free(chk, n);
+	free(set);
+	return ret;
+}
+
+/*
+ * The target requires components that are down: heal those instead, if
+ * nothing forbids it (a hold, heal = never), with the local locks of what
+ * their restarts touch beyond the target's own plan. 1 + REASON: stand
+ * down.
+ */
+static int escalate(struct hc *hc, struct work *w, const struct rl_plan *own,
+		    char *reason, size_t len, struct rl_err *err)
+{
+	const struct rl_site *s = &hc->model->site;
+	struct rl_hold h;
+	struct rl_buf what = RL_BUF_INIT;
+	const char **names = NULL;
+	size_t i, j, k, n = 0, cap = 0;
+	int ret = -1;
+
+	for (i = 0; i < w->n_roots; i++) {
+		const struct rl_component *r = w->roots[i];
+		char held[600];
+
+		if (r->heal == RL_HEAL_NEVER) {
+			snprintf(reason, len,
+				 "requires %s, which is down (heal = never "
+				 "there)",
+				 r->name);
+			return 1;
+		}
+		if (rl_hold_get(s->hold_dir, r->name, &h, err) < 0)
+			return -1;
+		if (h.set) {
+			rl_hold_describe(&h, held, sizeof(held));
+			snprintf(reason, len,
+				 "requires %s, which is down and %.500s", r->name,
+				 held);
+			return 1;
+		}
+		if (rl_plan_build(hc->model, RL_ACTION_RESTART, r->name,
+				  &w->plans[i], err) < 0)
+			return -1;
+		cap += w->plans[i]->n_touched;
+	}
+	names = calloc(cap ? cap : 1, sizeof(*names));
+	if (names == NULL)
+		return rl_err_set(err, "out of memory");
+	for (i = 0; i < w->n_roots; i++)
+		for (j = 0; j < w->plans[i]->n_touched; j++) {
+			const char *nm = w->plans[i]->touched[j]->name;
+
+			for (k = 0; k < own->n_touched; k++)
+				if (own->touched[k]->name == nm)
+					break;
+			if (k < own->n_touched)
+				continue;	/* held since the handler */
+			for (k = 0; k < n; k++)
+				if (names[k] == nm)
+					break;
+			if (k == n)
+				names[n++] = nm;
+		}
+	rl_buf_printf(&what, "handle_component restart %s (for %s)",
+		      w->roots[0]->name, hc->comp->name);
+	if (what.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	if (rl_lock_acquire(s->lock_dir, names, n, rl_buf_str(&what),
+			    &w->extra_lock, err) < 0) {
+		snprintf(reason, len, "in progress: %s", err->msg);
+		ret = 1;
+		goto out;
+	}
+	ret = 0;
+out:
+	rl_buf_free(&what);
+	free(names);
+	return ret;
+}
+
+/* Runs the plan of root I and writes back; EXIT_OK or EXIT_FAILED. */
+static int restart_root(struct hc *hc, struct work *w, size_t i,
+			const char *reason)
+{
+	const struct rl_site *s = &hc->model->site;
+	const struct rl_component *c = w->roots[i];
+	bool self = c == hc->comp;
+	struct rl_err err = {""};
 	struct rl_run_report *rep = NULL;
 	struct rl_run_opts opts;
 	struct rl_journal_rec r;
 	struct rl_heal_decision d;
-	struct rl_buf owner = RL_BUF_INIT, text = RL_BUF_INIT;
-	const struct rl_component *target = hc->comp;
-	int64_t ttl_ms = 0, deadline;
-	bool locked = false;
-	size_t i;
-	int ret = EXIT_FAILED;
+	struct rl_buf text = RL_BUF_INIT;
+	char run_id[40];
+	int ret;
 
-	memset(&d, 0, sizeof(d));
-	for (i = 0; i < plan->n_levels; i++) {
-		int64_t lmax = 0;
-		size_t j;
-
-		for (j = 0; j < plan->levels[i].n_steps; j++) {
-			int64_t st = rl_step_timeout_ms(&plan->levels[i].steps[j]);
-
-			lmax = st > lmax ? st : lmax;
-		}
-		ttl_ms += lmax;
+	if (!self) {
+		/* the heal is the required component's: journaled as its
+		 * own, so that its restart_limit counts it */
+		memset(&d, 0, sizeof(d));
+		d.verdict = RL_VERDICT_HEAL;
+		snprintf(d.reason, sizeof(d.reason), "%.600s", reason);
+		rl_run_new_id(run_id, sizeof(run_id));
+		rec_init(hc, &r, "decision");
+		r.component = c->name;
+		r.host = c->host_name;
+		r.run = run_id;
+		r.action = "restart";
+		r.result = "heal";
+		r.reason = d.reason;
+		r.message = "the down component that the handled one requires";
+		if (journal(hc, &r, true))
+			return EXIT_JOURNAL;
 	}
-	t = rl_transport_new(hc->model, &err);
-	if (t == NULL)
-		goto failed;
-
-	/* exactly once across monitoring nodes: the lock on the host */
-	rl_buf_printf(&owner, "%s pid %ld handle_component restart %s",
-		      s->node, (long)getpid(), target->name);
-	deadline = rl_now_ms() + s->ssh.timeout_ms + target->check_timeout_ms;
-	if (owner.oom) {
-		rl_err_set(&err, "out of memory");
-		goto failed;
-	}
-	if (rl_hostlock_acquire(t, target, NULL, rl_buf_str(&owner),
-				ttl_ms / 1000 + HOSTLOCK_SPARE_S, deadline,
-				&held, &err) < 0)
-		goto failed;
-	if (!held.acquired) {
-		d.verdict = RL_VERDICT_STAND_DOWN;
-		snprintf(d.reason, sizeof(d.reason),
-			 "in progress: host lock on %s held by %s",
-			 target->host_name, held.holder);
-		ret = journal_decision(hc, &d, NULL) ? EXIT_JOURNAL : EXIT_OK;
-		goto out;
-	}
-	locked = true;
-
-	/* another node may have healed it while we waited */
-	if (rl_run_checks(t, &target, 1,
-			  rl_now_ms() + target->check_timeout_ms, &chk,
-			  &err) < 0)
-		goto failed;
-	if (chk[0].state == RL_STATE_OK) {
-		struct rl_buf b = RL_BUF_INIT;
-
-		d.verdict = RL_VERDICT_STAND_DOWN;
-		snprintf(d.reason, sizeof(d.reason), "already up: %s",
-			 chk[0].output ? chk[0].output : "check OK");
-		ret = journal_decision(hc, &d, NULL) ? EXIT_JOURNAL : EXIT_OK;
-		/* let the core see it */
-		if (rl_monitor_cmd_forced_check(&b, hc->host, hc->service,
-						&err) == 0)
-			send_to_core(hc, &b, &err);
-		rl_buf_free(&b);
-		goto out;
-	}
-
 	memset(&opts, 0, sizeof(opts));
 	opts.journal = hc->journal;
 	opts.user = hc->user;
 	opts.origin = PROG;
-	opts.run_id = hc->run_id;
-	if (rl_run_plan(t, hc->model, plan, &opts, &rep, &err) < 0) {
-		/* the journal failed half-way: say what is down */
+	opts.run_id = self ? hc->run_id : run_id;
+	if (rl_run_plan(w->t, hc->model, w->plans[i], &opts, &rep, &err) <
+	    0) {
 		journal_failed(hc, err.msg, true);
-		ret = EXIT_JOURNAL;
-		goto out;
+		rl_run_report_free(rep);
+		return EXIT_JOURNAL;
 	}
 	ret = rep->ok ? EXIT_OK : EXIT_FAILED;
-	if (rl_hostlock_release(t, target, NULL, rl_buf_str(&owner),
-				rl_now_ms() + s->ssh.timeout_ms, &err) < 0) {
-		/* it expires by itself; worth a line in the journal */
-		rec_init(hc, &r, "hostlock");
-		r.result = "failed";
-		r.message = err.msg;
-		journal(hc, &r, false);
-	}
-	locked = false;
-	if (rl_heal_writeback(&text, hc->host, hc->service, target, plan, rep,
-			      s->node, &err) < 0 ||
+	if (rl_heal_writeback(&text, self ? hc->host : c->host_name,
+			      self ? hc->service : c->name, c, w->plans[i],
+			      rep, s->node, &err) < 0 ||
 	    send_to_core(hc, &text, &err) < 0) {
 		rec_init(hc, &r, "writeback");
 		r.result = "failed";
@@ -672,10 +871,92 @@ static int heal(struct hc *hc, const struct rl_plan *plan)
 		journal(hc, &r, false);
 	} else if (s->command_file != NULL) {
 		rec_init(hc, &r, "writeback");
+		r.component = c->name;
 		r.result = "ok";
 		r.message = rep->ok ? "comment, passive OK, forced check"
 				    : "passive CRITICAL, comment";
 		journal(hc, &r, false);
+	}
+	rl_run_report_free(rep);
+	rl_buf_free(&text);
+	return ret;
+}
+
+/* The worker's half: host lock, recheck, restart, write back. */
+static int heal(struct hc *hc, struct rl_plan *plan)
+{
+	struct rl_err err = {""};
+	struct rl_journal_rec r;
+	struct rl_buf text = RL_BUF_INIT;
+	struct work w;
+	char reason[600], why[600];
+	size_t i;
+	int ret = EXIT_FAILED, k;
+
+	memset(&w, 0, sizeof(w));
+	w.t = rl_transport_new(hc->model, &err);
+	if (w.t == NULL)
+		goto failed;
+
+	/* exactly once across monitoring nodes: the lock on the host */
+	rl_buf_printf(&w.owner, "%s pid %ld handle_component restart %s",
+		      hc->model->site.node, (long)getpid(), hc->comp->name);
+	if (w.owner.oom) {
+		rl_err_set(&err, "out of memory");
+		goto failed;
+	}
+	k = lock_host(hc, &w, hc->comp, plan, reason, sizeof(reason), &err);
+	if (k < 0)
+		goto failed;
+	if (k > 0) {
+		stand_down(hc, reason, false);
+		ret = EXIT_OK;
+		goto out;
+	}
+	/* another node may have healed it while we waited; or what it
+	 * requires is down */
+	k = find_roots(hc, &w, reason, sizeof(reason), &err);
+	if (k < 0)
+		goto failed;
+	if (k > 0) {
+		struct rl_buf b = RL_BUF_INIT;
+
+		stand_down(hc, reason, false);
+		/* let the core see it up */
+		if (rl_monitor_cmd_forced_check(&b, hc->host, hc->service,
+						&err) == 0)
+			send_to_core(hc, &b, &err);
+		rl_buf_free(&b);
+		ret = EXIT_OK;
+		goto out;
+	}
+	if (w.roots[0] == hc->comp) {
+		w.plans[0] = plan;
+	} else {
+		k = escalate(hc, &w, plan, reason, sizeof(reason), &err);
+		if (k < 0)
+			goto failed;
+		for (i = 0; k == 0 && i < w.n_roots; i++)
+			k = lock_host(hc, &w, w.roots[i], w.plans[i], reason,
+				      sizeof(reason), &err);
+		if (k < 0)
+			goto failed;
+		if (k > 0) {
+			stand_down(hc, reason, true);
+			ret = EXIT_OK;
+			goto out;
+		}
+	}
+	ret = EXIT_OK;
+	for (i = 0; i < w.n_roots; i++) {
+		snprintf(why, sizeof(why),
+			 "requires: %s requires %s, which is down",
+			 hc->comp->name, w.roots[i]->name);
+		k = restart_root(hc, &w, i, why);
+		if (k != EXIT_OK)
+			ret = k;
+		if (k == EXIT_JOURNAL)
+			break;
 	}
 	goto out;
 
@@ -687,21 +968,20 @@ failed:
 	r.result = "failed";
 	r.message = err.msg;
 	if (journal(hc, &r, true) == 0) {
-		rl_buf_reset(&text);
-		rl_buf_printf(&text, "cannot restart %s: %s", target->name,
+		rl_buf_printf(&text, "cannot restart %s: %s", hc->comp->name,
 			      err.msg);
 		comment(hc, text.oom ? err.msg : rl_buf_str(&text));
 	}
 	ret = EXIT_FAILED;
 out:
-	if (locked)
-		rl_hostlock_release(t, target, NULL, rl_buf_str(&owner),
-				    rl_now_ms() + s->ssh.timeout_ms, &err);
-	if (chk != NULL)
-		rl_check_results_free(chk, 1);
-	rl_run_report_free(rep);
-	rl_transport_free(t);
-	rl_buf_free(&owner);
+	if (w.t != NULL)
+		unlock_hosts(hc, &w);
+	for (i = 0; i < w.n_roots; i++)
+		if (w.plans[i] != plan)
+			rl_plan_free(w.plans[i]);
+	rl_lock_release(w.extra_lock);
+	rl_transport_free(w.t);
+	rl_buf_free(&w.owner);
 	rl_buf_free(&text);
 	return ret;
 }
@@ -718,7 +998,8 @@ static int decide(struct hc *hc, struct rl_hold *hold,
 	memset(st, 0, sizeof(*st));
 	memset(hold, 0, sizeof(*hold));
 	rl_heal_decide(hc->comp, &hc->ev, &f, d);
-	if (d->verdict != RL_VERDICT_HEAL)
+	if (d->verdict == RL_VERDICT_IGNORE ||
+	    d->verdict == RL_VERDICT_RECOVERED)
 		return 0;	/* the event alone says no */
 
 	/* the facts cost a few reads: only for a CRITICAL that may heal */

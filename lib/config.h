@@ -57,6 +57,11 @@
 enum {
 	/* Skip the ownership/permission check (tests that parse strings). */
 	RL_CONFIG_NO_PERMS = 1 << 0,
+	/* Do not compile xpath.NAME expressions (that loads libxml2, 3 MiB
+	 * for every plugin run of a site that has one XML check): the
+	 * plugins, which judge one component, take it; `relancectl config
+	 * check` and the handler do not. The ranges are still parsed. */
+	RL_CONFIG_LAZY_XPATH = 1 << 1,
 };
 
 /*

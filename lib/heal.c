@@ -108,9 +108,22 @@ void rl_heal_decide(const struct rl_component *c,
 	if (!policy_acts(c, ev, out))
 		return;
 	if (ev->ack > 0) {
-		verdict(out, RL_VERDICT_STAND_DOWN,
-			"acknowledged in the core (%s)",
-			ev->ack == 2 ? "sticky" : "normal");
+		const struct rl_hold *h = f->hold;
+
+		/* the ACKNOWLEDGEMENT notification may have told us who */
+		if (h != NULL && h->set && h->kind == RL_HOLD_ACK &&
+		    h->author[0] != '\0') {
+			verdict(out, RL_VERDICT_STAND_DOWN,
+				"acknowledged in the core (%s) by %s%s%.400s",
+				ev->ack == 2 ? "sticky" : "normal", h->author,
+				h->reason[0] != '\0' ? ": " : "", h->reason);
+			snprintf(out->author, sizeof(out->author), "%s",
+				 h->author);
+		} else {
+			verdict(out, RL_VERDICT_STAND_DOWN,
+				"acknowledged in the core (%s)",
+				ev->ack == 2 ? "sticky" : "normal");
+		}
 		return;
 	}
 	if (st != NULL && st->found && st->acknowledged) {
@@ -134,7 +147,15 @@ void rl_heal_decide(const struct rl_component *c,
 		return;
 	}
 	if (f->heals >= c->restart_limit_count) {
-		rl_buf_duration(&w, c->restart_limit_window_ms);
+		int64_t win = c->restart_limit_window_ms;
+
+		/* as it is written in the config: 1h, 30m, 90s */
+		if (win % 3600000 == 0)
+			rl_buf_printf(&w, "%lldh", (long long)(win / 3600000));
+		else if (win % 60000 == 0)
+			rl_buf_printf(&w, "%lldm", (long long)(win / 60000));
+		else
+			rl_buf_duration(&w, win);
 		verdict(out, RL_VERDICT_STAND_DOWN,
 			"restart limit: %d restart%s in %s, a human is needed",
 			f->heals, f->heals == 1 ? "" : "s",

@@ -244,8 +244,8 @@ void rl_hold_describe(const struct rl_hold *h, char *buf, size_t len)
 	if (localtime_r(&t, &tm) != NULL)
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M", &tm);
 	if (h->kind == RL_HOLD_ACK)
-		snprintf(buf, len, "acknowledged by %s since %s%s%s", who,
-			 since, sep, h->reason);
+		snprintf(buf, len, "acknowledged by %s%s%s", who, sep,
+			 h->reason);
 	else
 		snprintf(buf, len, "held by %s since %s%s%s", who, since, sep,
 			 h->reason);

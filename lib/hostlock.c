@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hostlock.h"
+#include "transport_ssh.h"
 
 #define ANSWER "relance-lock: "
 
@@ -48,42 +49,91 @@ static void owner_text(const char *owner, struct rl_buf *b)
 	}
 }
 
-static int posix_only(enum rl_shell shell, struct rl_err *err)
+static bool windows(enum rl_shell shell)
 {
-	if (shell == RL_SHELL_POSIX)
-		return 0;
-	/* TODO(issue 5): the same lock for cmd and powershell hosts */
-	return rl_err_set(err, "host lock not available for shell '%s' yet",
-			  rl_shell_name(shell));
+	return shell == RL_SHELL_POWERSHELL || shell == RL_SHELL_CMD;
+}
+
+static bool dir_char(char c, bool win)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || strchr("._/-", c) ||
+	       (win && c == '\\');
+}
+
+/* DIR as the lock directory of SHELL: [A-Za-z0-9._/-], absolute; on
+ * Windows also '\' and a drive ("C:/relance/locks"). */
+static int check_dir(enum rl_shell shell, const char *dir, struct rl_err *err)
+{
+	bool win = windows(shell);
+	const char *p = dir;
+
+	if (win && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) &&
+	    p[1] == ':')
+		p += 2;
+	if (*p != '/' && !(win && *p == '\\'))
+		return rl_err_set(err,
+			"host lock directory '%.100s' is not absolute", dir);
+	for (; *p != '\0'; p++)
+		if (!dir_char(*p, win))
+			return rl_err_set(err,
+				"host lock directory '%.100s': use letters, "
+				"digits, '.', '_', '-' and '/'", dir);
+	return 0;
+}
+
+/* S between single quotes for PowerShell, where a quote is doubled. Only
+ * ASCII reaches here (PowerShell also takes the typographic quotes as
+ * quotes: none can be among the safe characters). */
+static void ps_quote(struct rl_buf *out, const char *s)
+{
+	rl_buf_puts(out, "'");
+	for (; *s != '\0'; s++)
+		rl_buf_append(out, *s == '\'' ? "''" : s, *s == '\'' ? 2 : 1);
+	rl_buf_puts(out, "'");
 }
 
 /* d, l and o: the lock directory, this lock, and our owner line. */
-static int prologue(struct rl_buf *out, const char *dir, const char *name,
-		    const char *owner, struct rl_err *err)
+static int prologue(struct rl_buf *out, enum rl_shell shell, const char *dir,
+		    const char *name, const char *owner, struct rl_err *err)
 {
-	const char *p;
-
+	if (dir != NULL && check_dir(shell, dir, err) < 0)
+		return -1;
+	if (windows(shell)) {
+		rl_buf_puts(out, "$ErrorActionPreference = 'Stop'; "
+				 "$ProgressPreference = 'SilentlyContinue'; ");
+		if (dir == NULL)
+			rl_buf_puts(out,
+				"$d = $env:USERPROFILE; "
+				"if (-not $d) { $d = [IO.Path]::GetTempPath() }; "
+				"$d = [IO.Path]::Combine($d, '.relance', 'locks'); ");
+		else {
+			rl_buf_puts(out, "$d = ");
+			ps_quote(out, dir);
+			rl_buf_puts(out, "; ");
+		}
+		rl_buf_printf(out, "$l = [IO.Path]::Combine($d, '%s.lock'); $o = ",
+			      name);
+		ps_quote(out, owner);
+		rl_buf_puts(out, "; ");
+		return 0;
+	}
 	if (dir == NULL) {
 		rl_buf_puts(out, "umask 077; d=\"${HOME:-/tmp}/.relance/locks\"; ");
 	} else {
-		for (p = dir; *p != '\0'; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			      (*p >= '0' && *p <= '9') || strchr("._/-", *p)))
-				return rl_err_set(err,
-					"host lock directory '%.100s': use letters, "
-					"digits, '.', '_', '-' and '/'", dir);
-		if (dir[0] != '/')
-			return rl_err_set(err,
-				"host lock directory '%.100s' is not absolute", dir);
-		rl_buf_printf(out, "umask 077; d='%s'; ", dir);
+		rl_buf_puts(out, "umask 077; d=");
+		rl_ssh_sh_quote(out, dir);
+		rl_buf_puts(out, "; ");
 	}
-	rl_buf_printf(out, "l=\"$d/%s.lock\"; o='%s'; ", name, owner);
+	rl_buf_printf(out, "l=\"$d/%s.lock\"; o=", name);
+	rl_ssh_sh_quote(out, owner);
+	rl_buf_puts(out, "; ");
 	return 0;
 }
 
 /*
- * The start of every lock command: checks the shell and the names, then
- * sets d, l and o. Returns 0 or -1 with err set.
+ * The start of every lock command: checks the names, then sets d, l and o.
+ * Returns 0 or -1 with err set.
  */
 static int begin(enum rl_shell shell, const char *dir, const char *component,
 		 const char *owner, struct rl_buf *out, struct rl_err *err)
@@ -91,16 +141,93 @@ static int begin(enum rl_shell shell, const char *dir, const char *component,
 	struct rl_buf name = RL_BUF_INIT, who = RL_BUF_INIT;
 	int r = -1;
 
-	if (posix_only(shell, err) < 0)
-		return -1;
 	if (lock_name(component, &name, err) < 0)
 		goto out;
 	owner_text(owner, &who);
-	r = prologue(out, dir, rl_buf_str(&name), rl_buf_str(&who), err);
+	r = prologue(out, shell, dir, rl_buf_str(&name), rl_buf_str(&who), err);
 out:
 	rl_buf_free(&name);
 	rl_buf_free(&who);
 	return r;
+}
+
+/*
+ * cmd hosts run the PowerShell script SCRIPT, handed over as
+ * -EncodedCommand (base64 of its UTF-16LE text): nothing in it meets
+ * cmd's quoting or its %VAR% expansion. Every Windows relance supports
+ * has powershell.exe. Appends the cmd line to OUT; frees SCRIPT.
+ */
+static int wrap_for_cmd(struct rl_buf *script, struct rl_buf *out,
+			struct rl_err *err)
+{
+	struct rl_buf u16 = RL_BUF_INIT;
+	const char *p;
+
+	for (p = rl_buf_str(script); *p != '\0'; p++) {
+		char two[2] = {*p, 0};
+
+		if ((unsigned char)*p >= 0x80)
+			RL_BUG("host lock script holds a non-ASCII byte");
+		rl_buf_append(&u16, two, 2);
+	}
+	rl_buf_puts(out, "powershell.exe -NoProfile -NonInteractive "
+			 "-EncodedCommand ");
+	rl_ssh_base64(out, (const unsigned char *)rl_buf_str(&u16), u16.len,
+		      1);
+	if (u16.oom || script->oom)
+		out->oom = true;
+	rl_buf_free(&u16);
+	rl_buf_free(script);
+	return out->oom ? rl_err_set(err, "out of memory") : 0;
+}
+
+/*
+ * PowerShell (5.1 and later): the lock is a file, NAME.lock, made with
+ * FileMode CreateNew (CreateFile CREATE_NEW: atomic, fails if it exists;
+ * New-Item -ItemType Directory is not: it looks, then creates, and its
+ * create succeeds on an existing directory). The owner and expiry lines
+ * are written through the handle that created it; a lock file that is
+ * still empty or unreadable is being taken: held. An expired lock is
+ * moved aside (MoveFile: one mover wins), checked to be the one read,
+ * deleted and taken; if it was not, it is put back.
+ */
+static void ps_acquire(struct rl_buf *out, int64_t ttl_s)
+{
+	rl_buf_printf(out,
+		"try { $null = [IO.Directory]::CreateDirectory($d) } catch { "
+		"[Console]::Error.WriteLine('cannot create ' + $d + ': ' + "
+		"$_.Exception.Message); exit 3 }; "
+		"$now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds(); "
+		"$take = { try { $f = [IO.File]::Open($l, "
+		"[IO.FileMode]::CreateNew, [IO.FileAccess]::Write, "
+		"[IO.FileShare]::None) } catch { return $false }; "
+		"try { $b = [Text.Encoding]::ASCII.GetBytes($o + \"`n\" + "
+		"($now + %lld) + \"`n\"); $f.Write($b, 0, $b.Length) } "
+		"finally { $f.Close() }; return $true }; "
+		"if (& $take) { '" ANSWER "acquired'; exit 0 }; "
+		"$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
+		"$h = ''; $e = ''; "
+		"if ($x.Count -ge 1) { $h = $x[0] }; "
+		"if ($x.Count -ge 2 -and $x[1] -cmatch '^[0-9]+$') { $e = $x[1] }; "
+		"if ($e -ne '' -and [int64]$e -lt $now) { "
+		"$s = $l + '.stale.' + $PID; "
+		"$m = $true; try { [IO.File]::Move($l, $s) } catch { $m = $false }; "
+		"if ($m) { "
+		"$y = @(); try { $y = @([IO.File]::ReadAllLines($s)) } catch { }; "
+		"if ($y.Count -ge 2 -and $y[1] -ceq $e) { [IO.File]::Delete($s); "
+		"if (& $take) { '" ANSWER "acquired'; exit 0 } } "
+		"else { try { [IO.File]::Move($s, $l) } catch { } } } }; "
+		"if ($h -eq '') { $h = '(being taken)' }; "
+		"'" ANSWER "held ' + $h; exit 1",
+		(long long)ttl_s);
+}
+
+static void ps_release(struct rl_buf *out)
+{
+	rl_buf_puts(out,
+		"$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
+		"if ($x.Count -ge 1 -and $x[0] -ceq $o) { [IO.File]::Delete($l); "
+		"'" ANSWER "released' } else { '" ANSWER "not ours' }");
 }
 
 int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
@@ -108,10 +235,24 @@ int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
 				int64_t ttl_s, struct rl_buf *out,
 				struct rl_err *err)
 {
-	if (ttl_s <= 0 && posix_only(shell, err) == 0)
+	struct rl_buf script = RL_BUF_INIT;
+
+	if (ttl_s <= 0)
 		return rl_err_set(err, "host lock: ttl must be positive");
+	if (shell == RL_SHELL_CMD) {
+		if (begin(shell, dir, component, owner, &script, err) < 0) {
+			rl_buf_free(&script);
+			return -1;
+		}
+		ps_acquire(&script, ttl_s);
+		return wrap_for_cmd(&script, out, err);
+	}
 	if (begin(shell, dir, component, owner, out, err) < 0)
 		return -1;
+	if (shell == RL_SHELL_POWERSHELL) {
+		ps_acquire(out, ttl_s);
+		return out->oom ? rl_err_set(err, "out of memory") : 0;
+	}
 	/*
 	 * take: mkdir is the atomic step; the owner file follows. A lock
 	 * without its owner file yet is being taken right now: held.
@@ -143,8 +284,22 @@ int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
 				const char *component, const char *owner,
 				struct rl_buf *out, struct rl_err *err)
 {
+	struct rl_buf script = RL_BUF_INIT;
+
+	if (shell == RL_SHELL_CMD) {
+		if (begin(shell, dir, component, owner, &script, err) < 0) {
+			rl_buf_free(&script);
+			return -1;
+		}
+		ps_release(&script);
+		return wrap_for_cmd(&script, out, err);
+	}
 	if (begin(shell, dir, component, owner, out, err) < 0)
 		return -1;
+	if (shell == RL_SHELL_POWERSHELL) {
+		ps_release(out);
+		return out->oom ? rl_err_set(err, "out of memory") : 0;
+	}
 	rl_buf_puts(out,
 		"if [ \"$(sed -n 1p \"$l/owner\" 2>/dev/null)\" = \"$o\" ]; then "
 		"rm -rf \"$l\"; echo '" ANSWER "released'; "
@@ -198,7 +353,7 @@ int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 	if (strncmp(answer, "acquired", 8) == 0) {
 		res->acquired = true;
 	} else if (strncmp(answer, "held ", 5) == 0) {
-		n = strcspn(answer + 5, "\n");
+		n = strcspn(answer + 5, "\r\n");	/* Windows: CRLF */
 		snprintf(res->holder, sizeof(res->holder), "%.*s", (int)n,
 			 answer + 5);
 	} else {

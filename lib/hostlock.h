@@ -12,8 +12,25 @@
  * The commands are composed here and run through the transport like any
  * other; only values relance made itself (a component name the model has
  * validated, an owner line reduced to safe characters) reach them, each
- * single-quoted. POSIX shells only for now: hosts with shell = cmd or
- * powershell get an error (TODO(issue 5)).
+ * single-quoted for its shell all the same.
+ *
+ * Windows hosts (OpenSSH for Windows). shell = powershell: a Windows
+ * PowerShell 5.1 script (PowerShell 7 runs it too). The lock there is a
+ * file, NAME.lock in %USERPROFILE%\.relance\locks (or DIR), created
+ * with FileMode CreateNew, which is atomic and fails if the file exists
+ * (New-Item -ItemType Directory is not atomic: it looks first, then
+ * creates, and the create succeeds on an existing directory). The file
+ * holds the same two lines; expiry compares with
+ * [DateTimeOffset]::UtcNow.ToUnixTimeSeconds(); an expired lock is
+ * moved aside with MoveFile (atomic, one mover wins) and taken over as
+ * on POSIX. shell = cmd: cmd has no arithmetic on the clock nor a safe
+ * quoting, so a cmd host runs the same PowerShell script through
+ * "powershell.exe -NoProfile -NonInteractive -EncodedCommand BASE64"
+ * (base64 of its UTF-16LE text: no quote or %VAR% for cmd to read);
+ * every Windows relance supports has powershell.exe. The answers are the
+ * same lines, ended with CRLF. No Windows host nor pwsh package exists
+ * where relance is built and tested: the Windows commands are checked as
+ * exact strings, never run.
  */
 #ifndef RL_HOSTLOCK_H
 #define RL_HOSTLOCK_H
@@ -33,12 +50,14 @@ struct rl_hostlock_result {
 };
 
 /*
- * DIR is the lock directory on the target: NULL for ~/.relance/locks, else
- * an absolute path of [A-Za-z0-9._/-] (refused otherwise).
+ * DIR is the lock directory on the target: NULL for ~/.relance/locks
+ * (Windows: %USERPROFILE%\.relance\locks), else an absolute path of
+ * [A-Za-z0-9._/-] (refused otherwise); on Windows shells '\' and a
+ * drive ("D:/relance/locks") are allowed too.
  * Appends the shell command that takes the lock of COMPONENT for OWNER
  * until now + TTL_S on the target. Its output is one line:
  * "relance-lock: acquired" or "relance-lock: held OWNER-LINE".
- * Errors: shell not supported, ttl not positive.
+ * Errors: invalid component name or directory, ttl not positive.
  */
 int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
 				const char *component, const char *owner,

@@ -567,15 +567,21 @@ static int64_t first_ts_after(FILE *f, long off, char **line, size_t *cap)
 static long start_for(FILE *f, int64_t since_ms, char **line, size_t *cap)
 {
 	long size, off, step = 64 * 1024;
+	struct stat st;
 	int64_t ts;
 
-	if (since_ms <= 0 || fseek(f, 0, SEEK_END) < 0 ||
+	/* only a regular file has an end to start from: a directory may
+	 * seek to a huge "end" and then fail every read */
+	if (since_ms <= 0 || fstat(fileno(f), &st) < 0 ||
+	    !S_ISREG(st.st_mode) || fseek(f, 0, SEEK_END) < 0 ||
 	    (size = ftell(f)) <= 0)
 		return 0;
 	off = size;
 	while (off > 0) {
 		off = off > step ? off - step : 0;
 		ts = first_ts_after(f, off, line, cap);
+		if (ferror(f))
+			return 0;	/* the read from the start says why */
 		if (ts >= 0 && ts < since_ms - 60 * 1000)
 			break;
 		if (step < (1L << 30))
@@ -593,6 +599,7 @@ static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
 	ssize_t n;
 	long lineno = 0, bad_line = 0, off;
 	struct rl_journal_rec rec;
+	struct stat st;
 	int ret = 0;
 
 	f = fopen(path, "re");
@@ -601,6 +608,14 @@ static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
 			return 0;
 		return rl_err_set(err, "cannot read journal '%s': %s", path,
 				  strerror(errno));
+	}
+	errno = 0;
+	/* a device or a FIFO would be read forever (/dev/full, /dev/zero) */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		ret = rl_err_set(err, "cannot read journal '%s': %s", path,
+				 errno ? strerror(errno)
+				       : "not a regular file");
+		goto out;
 	}
 	off = start_for(f, since_ms, &line, &cap);
 	if (fseek(f, off, SEEK_SET) < 0) {

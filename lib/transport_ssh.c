@@ -76,6 +76,7 @@ struct chan {
 	char *line; /* the composed exec request */
 	int64_t start_us;
 	int64_t deadline_ms; /* the command's own timeout */
+	int64_t remote_ms;   /* the remote `timeout` it runs under; 0: none */
 };
 
 struct ssh_backend;
@@ -1121,6 +1122,15 @@ static void chan_result(struct conn *c, struct chan *ch)
 		cmd->exit_code = libssh2_channel_get_exit_status(ch->ch);
 	}
 	cmd->stage = RL_STAGE_COMMAND;
+	/* the remote `timeout` may end the command a moment before our own
+	 * deadline does: its 124 (or the KILL of -k) is a timeout, not the
+	 * command's answer */
+	if (ch->remote_ms > 0 &&
+	    cmd->duration_us >= (ch->remote_ms - 50) * 1000 &&
+	    ((cmd->status == RL_CMD_EXITED &&
+	      (cmd->exit_code == 124 || cmd->exit_code == 137)) ||
+	     (cmd->status == RL_CMD_SIGNALED && cmd->signal == SIGKILL)))
+		rl_cmd_timeout(cmd, RL_STAGE_COMMAND, cmd->duration_us);
 	if (sig)
 		libssh2_free(c->s, sig);
 	ch->cmd = NULL;
@@ -1331,6 +1341,7 @@ static int chan_open(struct conn *c, int64_t now)
 	ch->cmd = cmd;
 	ch->line = rl_buf_detach(&line);
 	ch->deadline_ms = INT64_MAX;
+	ch->remote_ms = c->host->shell == RL_SHELL_POSIX ? remote_ms : 0;
 	ch->st = CH_OPEN;
 	c->chans[c->nch++] = ch;
 	c->qhead++;

@@ -5,6 +5,12 @@
  * a collector on our stack for the length of one call and put the old ones
  * back before returning, so nothing reaches stderr and nothing of ours
  * outlives the call.
+ *
+ * This file is the XML module: it alone is linked with libxml2, built with
+ * lib/util.c, lib/plugin.c and lib/err.c as lib/xpath.so (-DRL_XPATH_MODULE,
+ * which adds the loader's table at the end), and reached by the programs
+ * through lib/xpath_load.c. tests/fuzz builds it directly, without the
+ * loader.
  */
 #include "build.h"
 
@@ -580,3 +586,18 @@ out:
 	rl_buf_free(&perf);
 	return r;
 }
+
+#ifdef RL_XPATH_MODULE
+/* Built as the XML module: the loader's table, the only symbol exported
+   (everything else is compiled with -fvisibility=hidden). */
+#include "xpath_impl.h"
+
+__attribute__((visibility("default")))
+const struct rl_xpath_module rl_xpath_module = {
+    .version = PACKAGE_VERSION,
+    .sizes = RL_XPATH_MODULE_SIZES,
+    .init = rl_xpath_init,
+    .validate = rl_xpath_validate,
+    .judge = rl_xpath_judge,
+};
+#endif

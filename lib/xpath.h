@@ -21,6 +21,16 @@
  *    value of its first node in document order, then as a string above
  *    (read as a number when it has ranges or looks like one).
  *  Ranges or expect on a boolean: UNKNOWN (the configuration is wrong).
+ *
+ * libxml2 is loaded only when needed: the programs link lib/xpath_load.c,
+ * which dlopen()s the XML module (lib/xpath.c built with libxml2 as
+ * $(pkglibdir)/xpath.so; $RELANCE_XPATH_MODULE, an absolute path, replaces
+ * that path, and only `make check` sets it) on the first validate or judge
+ * of the process. A program that meets no XPath expression never maps
+ * libxml2 nor what it brings (ICU, libstdc++). A module that cannot be
+ * loaded, or is of another build, gives "XML checks unavailable: cannot
+ * load 'PATH': REASON": an error from validate, an UNKNOWN verdict from
+ * judge. See lib/xpath_load.c.
  */
 #ifndef RL_XPATH_H
 #define RL_XPATH_H
@@ -47,17 +57,25 @@ struct rl_xpath_verdict {
 void rl_xpath_verdict_free(struct rl_xpath_verdict *v);
 
 /*
- * Initialises libxml2. Call once from main before any thread is started
- * (libxml2's own advice); harmless to call again.
+ * Does nothing now: libxml2 is initialised when the XML module is loaded
+ * (xmlInitParser is thread-safe in libxml2 2.9 and later). Kept for its
+ * callers; harmless to call.
  */
 void rl_xpath_init(void);
+
+/*
+ * Loads the XML module now (it is otherwise loaded on first use). 0, or
+ * -1 with err "XML checks unavailable: cannot load 'PATH': REASON".
+ */
+int rl_xpath_load(struct rl_err *err);
 
 /*
  * Config time: checks that EXPR compiles and evaluates on an empty
  * document without error (this catches unknown functions and variables,
  * which libxml2 resolves only when evaluating). Error: "invalid XPath
  * expression 'count(/a': Missing closing parenthesis at column 8"; no
- * place (the caller adds it).
+ * place (the caller adds it). Loads the XML module: -1 with its error when
+ * it cannot be loaded.
  */
 int rl_xpath_validate(const char *expr, struct rl_err *err);
 
@@ -67,7 +85,8 @@ int rl_xpath_validate(const char *expr, struct rl_err *err);
  * too large or refused document is UNKNOWN with the reason, for a
  * malformed one libxml2's message, line and column). Returns -1 with err
  * set only when out of memory or when c has no expression; *out is then
- * untouched. Blocks on nothing; time is linear in the document for the
+ * untouched. When the XML module cannot be loaded, the verdict is UNKNOWN
+ * with its error as text (the caller names the component). Blocks on nothing; time is linear in the document for the
  * usual expressions.
  */
 int rl_xpath_judge(const struct rl_component *c, const char *doc, size_t len,

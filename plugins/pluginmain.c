@@ -122,7 +122,8 @@ struct rl_model *rl_pm_load(const struct rl_pm_opts *o, int *code)
 	struct rl_err err = { "" };
 	struct rl_model *m = NULL;
 
-	if (rl_config_load(rl_config_default_path(o->config), 0, &m,
+	if (rl_config_load(rl_config_default_path(o->config),
+			   RL_CONFIG_LAZY_XPATH, &m,
 			   &err) < 0) {
 		*code = rl_pm_fail(o, RL_STATE_UNKNOWN, "config: %s", err.msg);
 		return NULL;

@@ -201,15 +201,15 @@ if [ -x "$gen" ]; then
 	# shellcheck disable=SC2086
 	"$gen" $ga nagios "$cfg" | awk '/^define command \{/{b=""; keep=1}
 		keep{b=b $0 "\n"}
-		/^\}/{ if (keep && b ~ /relance_check_(component|application)\n/) printf "%s\n", b; keep=0}' \
+		/^\}/{ if (keep && b ~ /relance_(check_component|check_application|handle_component|notify_ack)\n/) printf "%s\n", b; keep=0}' \
 		>"$T/gen.cfg"
 	# shellcheck disable=SC2086
-	"$gen" $ga icinga2 "$cfg" | awk '/^object CheckCommand "relance-/{keep=1}
+	"$gen" $ga icinga2 "$cfg" | awk '/^object (CheckCommand|EventCommand|NotificationCommand) "relance-/{keep=1}
 		keep{print} keep && /^\}/{keep=0; print ""}' >"$T/gen.conf"
 	is "$(grep -v '^#' "$top_srcdir/conf/nagios/relance-commands.cfg" | sed '/./,$!d')" \
 		"$(cat "$T/gen.cfg")" "conf/nagios: the generator's command definitions"
 	is "$(grep -v '^//' "$top_srcdir/conf/icinga2/relance-commands.conf" | sed '/./,$!d')" \
-		"$(cat "$T/gen.conf")" "conf/icinga2: the generator's CheckCommands"
+		"$(cat "$T/gen.conf")" "conf/icinga2: the generator's commands"
 else
 	ok 0 "# SKIP gen_driver not built"
 	ok 0 "# SKIP gen_driver not built"

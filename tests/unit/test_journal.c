@@ -764,3 +764,292 @@ Test(journal, concurrent_writers, .init = make_dir, .fini = remove_dir,
 		cr_assert_eq(t.next[w], RECORDS, "writer %d: %d records", w,
 			     t.next[w]);
 }
+
+/* --- read_since --------------------------------------------------------- */
+
+/* What a read saw: each record's ts and message, in order. */
+struct seen {
+	int64_t *ts;
+	char **msg;
+	size_t n, cap;
+	int64_t keep_since;	/* for the full read: keep ts >= this only */
+};
+
+static int see(const struct rl_journal_rec *r, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (r->ts_ms < s->keep_since)
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->ts = realloc(s->ts, s->cap * sizeof(*s->ts));
+		s->msg = realloc(s->msg, s->cap * sizeof(*s->msg));
+		if (s->ts == NULL || s->msg == NULL)
+			return -2;
+	}
+	s->ts[s->n] = r->ts_ms;
+	s->msg[s->n] = strdup(r->message ? r->message : "(null)");
+	if (s->msg[s->n] == NULL)
+		return -2;
+	s->n++;
+	return 0;
+}
+
+static void seen_free(struct seen *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->msg[i]);
+	free(s->ts);
+	free(s->msg);
+	memset(s, 0, sizeof(*s));
+}
+
+static void assert_same(const struct seen *a, const struct seen *b)
+{
+	cr_assert_eq(a->n, b->n, "%zu records, expected %zu", a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		cr_assert_eq(a->ts[i], b->ts[i], "record %zu", i);
+		cr_assert_str_eq(a->msg[i], b->msg[i], "record %zu", i);
+	}
+}
+
+/* One formatted record stamped TS into F. */
+static void put_rec(FILE *f, int64_t ts, const char *event, const char *msg)
+{
+	struct rl_journal_rec r;
+	char *line;
+
+	rl_journal_rec_init(&r);
+	r.ts_ms = ts;
+	r.pid = 4242;
+	r.node = "mon-1";
+	r.event = event;
+	r.component = "fx/pricer";
+	r.message = msg;
+	line = rl_journal_format(&r);
+	cr_assert_not_null(line);
+	cr_assert_geq(fputs(line, f), 0);
+	free(line);
+}
+
+/* The full read, filtered: what read_since must give. */
+static void full_read_since(const char *path, int64_t since, struct seen *out)
+{
+	struct rl_err err = {""};
+
+	memset(out, 0, sizeof(*out));
+	out->keep_since = since;
+	cr_assert_eq(rl_journal_read(path, see, out, &err), 0, "%s", err.msg);
+	out->keep_since = INT64_MIN;
+}
+
+static void read_since(const char *path, int64_t since, struct seen *out)
+{
+	struct rl_err err = {""};
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	out->keep_since = INT64_MIN;
+	r = rl_journal_read_since(path, since, see, out, &err);
+	cr_assert_eq(r, 0, "read_since: %d %s", r, err.msg);
+}
+
+Test(journal, read_since_at_or_after, .init = make_dir, .fini = remove_dir)
+{
+	char *path = path_in_dir("j.jsonl");
+	int64_t since = 1795489925000;
+	struct seen got, want;
+	struct rl_journal *j;
+	struct rl_journal_rec r;
+	struct rl_err err = {""};
+	const int64_t stamps[] = {since - 3600000, since - 2, since - 1, since,
+				  since + 1, since + 60000};
+
+	j = rl_journal_open(path, &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	for (size_t i = 0; i < sizeof(stamps) / sizeof(stamps[0]); i++) {
+		rl_journal_rec_init(&r);
+		r.ts_ms = stamps[i];
+		r.event = "decision";
+		r.message = "m";
+		cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	}
+	rl_journal_close(j);
+	read_since(path, since, &got);
+	cr_assert_eq(got.n, 3);
+	cr_assert_eq(got.ts[0], since);
+	cr_assert_eq(got.ts[1], since + 1);
+	cr_assert_eq(got.ts[2], since + 60000);
+	full_read_since(path, since, &want);
+	assert_same(&got, &want);
+	seen_free(&got);
+	seen_free(&want);
+	/* since 0: everything */
+	read_since(path, 0, &got);
+	cr_assert_eq(got.n, 6);
+	seen_free(&got);
+	/* since after the last: nothing */
+	read_since(path, since + 60001, &got);
+	cr_assert_eq(got.n, 0);
+	seen_free(&got);
+	/* a missing journal is empty */
+	read_since(path_in_dir("none.jsonl"), since, &got);
+	cr_assert_eq(got.n, 0);
+}
+
+/*
+ * 200,000 records, one every 100 ms (five and a half hours): reading the
+ * last minute gives what the full read filtered gives, and reads only the
+ * tail: a bad line near the start, which makes the full read fail, is
+ * never met.
+ */
+Test(journal, read_since_reads_the_tail, .init = make_dir, .fini = remove_dir)
+{
+	char *path = path_in_dir("big.jsonl");
+	const int64_t t0 = 1795489925000;
+	const int n = 200000;
+	int64_t last = t0 + (int64_t)(n - 1) * 100, since = last - 60000;
+	struct seen got, want;
+	struct rl_err err = {""};
+	char msg[64];
+	int64_t us;
+	FILE *f;
+
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (int i = 0; i < n; i++) {
+		snprintf(msg, sizeof(msg), "record %d", i);
+		put_rec(f, t0 + (int64_t)i * 100, i % 3 ? "step" : "decision",
+			msg);
+	}
+	cr_assert_eq(fclose(f), 0);
+
+	us = rl_now_us();
+	full_read_since(path, since, &want);
+	cr_log_info("full read of %d records: %lld us", n,
+		    (long long)(rl_now_us() - us));
+	us = rl_now_us();
+	read_since(path, since, &got);
+	cr_log_info("read_since of the last minute: %lld us",
+		    (long long)(rl_now_us() - us));
+	cr_assert_eq(want.n, 601, "the last minute holds 601 records");
+	assert_same(&got, &want);
+	cr_assert_str_eq(got.msg[0], "record 199399");
+	cr_assert_str_eq(got.msg[600], "record 199999");
+	seen_free(&got);
+
+	/* a bad line at record 1000: read_since never goes there */
+	{
+		char *text = read_all(path), *p = text;
+		for (int i = 0; i < 1000; i++)
+			p = strchr(p, '\n') + 1;
+		p[0] = 'X';	/* "{" -> "X": not a record */
+		write_file(path, text);
+		free(text);
+	}
+	seen_free(&want);
+	memset(&want, 0, sizeof(want));
+	cr_assert_eq(rl_journal_read(path, see, &want, &err), -1);
+	cr_assert(strstr(err.msg, ":1001: not a journal record") != NULL,
+		  "%s", err.msg);
+	seen_free(&want);
+	read_since(path, since, &got);
+	cr_assert_eq(got.n, 601);
+	seen_free(&got);
+	/* an hour back still does not reach it (record 1000 is 5h old) */
+	read_since(path, last - 3600000, &got);
+	cr_assert_eq(got.n, 36001);
+	seen_free(&got);
+	/* everything since the start does, and says where */
+	memset(&got, 0, sizeof(got));
+	cr_assert_eq(rl_journal_read_since(path, t0 + 1, see, &got, &err), -1);
+	cr_assert(strstr(err.msg, "not a journal record") != NULL, "%s",
+		  err.msg);
+	seen_free(&got);
+}
+
+Test(journal, read_since_skips_a_torn_last_line, .init = make_dir,
+     .fini = remove_dir)
+{
+	char *path = path_in_dir("j.jsonl");
+	const int64_t t0 = 1795489925000;
+	struct seen got;
+	FILE *f;
+
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (int i = 0; i < 5000; i++)	/* ~ 1 MB: read_since seeks */
+		put_rec(f, t0 + (int64_t)i * 1000, "step", "old enough");
+	put_rec(f, t0 + 5000000, "decision", "last whole");
+	fputs("{\"ts\":1795494925000,\"event\":\"decis", f);
+	cr_assert_eq(fclose(f), 0);
+	read_since(path, t0 + 4999000, &got);
+	cr_assert_eq(got.n, 2);
+	cr_assert_str_eq(got.msg[0], "old enough");
+	cr_assert_str_eq(got.msg[1], "last whole");
+	seen_free(&got);
+}
+
+/*
+ * Writers stamp before they take the lock: neighbours may be out of order
+ * by up to a minute. A tail of ~150 KiB whose stamps go from a minute and
+ * a half before SINCE to a minute after, each jittered by up to 20 s
+ * either way; wherever the 64 KiB steps of the backward search fall in it
+ * (the messages' length moves them), every record at or after SINCE is
+ * found, in file order.
+ */
+Test(journal, read_since_stamps_out_of_order, .init = make_dir,
+     .fini = remove_dir)
+{
+	char *path = path_in_dir("j.jsonl");
+	const int64_t since = 1795489925000;
+	const int tail = 1000;
+	struct seen got, want;
+	char msg[256];
+	size_t before = 0;
+	FILE *f;
+
+	for (int shift = 0; shift < 40; shift++) {
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		for (int i = 0; i < 2000; i++)
+			put_rec(f, since - 7200000 + i * 1000, "step",
+				"old enough");
+		for (int i = 0; i < tail; i++) {
+			int64_t base = since - 90000 + (int64_t)i * 150000 / tail;
+			int64_t jitter = (int64_t)((i * 7919) % 40001) - 20000;
+
+			snprintf(msg, sizeof(msg), "tail %d %.*s", i,
+				 (shift * 13 + i) % 40, "pppppppppppppppppppp"
+							"pppppppppppppppppppp");
+			put_rec(f, since + (i % 2 ? jitter : -jitter) + base -
+					   since,
+				"decision", msg);
+		}
+		cr_assert_eq(fclose(f), 0);
+		read_since(path, since, &got);
+		full_read_since(path, since, &want);
+		cr_assert_gt(want.n, 300);
+		cr_assert_lt(want.n, 700);
+		if (before)
+			cr_assert_eq(want.n, before);
+		before = want.n;
+		assert_same(&got, &want);
+		seen_free(&got);
+		seen_free(&want);
+	}
+}
+
+Test(journal, read_since_directory_is_an_error, .init = make_dir,
+     .fini = remove_dir)
+{
+	struct seen got = {0};
+	struct rl_err err = {""};
+
+	/* it used to walk back from a directory's huge "end" for ever */
+	cr_assert_eq(rl_journal_read_since(dir, 1795489925000, see, &got, &err),
+		     -1);
+	cr_assert(strstr(err.msg, dir) != NULL, "%s", err.msg);
+	cr_assert_eq(got.n, 0);
+}

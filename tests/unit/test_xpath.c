@@ -1,3 +1,6 @@
+#include "build.h"
+
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
 #include "rl_test.h"
@@ -639,4 +643,93 @@ Test(xpath, no_expression_is_an_error)
 	cr_assert_str_eq(err.msg, "component 'web/tomcat': check_mode xml "
 				  "without any xpath expression");
 	cr_assert_null(v.text);
+}
+
+/* --- the XML module (lib/xpath_load.c) -------------------------------- */
+
+/* make check points $RELANCE_XPATH_MODULE at the build tree's module: the
+   tests above ran the real lib/xpath.so through the loader. */
+Test(xpath, the_module_of_the_build_tree_loads)
+{
+	const char *path = getenv("RELANCE_XPATH_MODULE");
+	struct rl_err err = {{0}};
+
+	cr_assert_not_null(path, "run by make check");
+	cr_assert(strstr(path, "/lib/xpath.so") != NULL, "%s", path);
+	cr_assert_eq(rl_xpath_load(&err), 0, "%s", err.msg);
+	cr_assert_eq(rl_xpath_load(&err), 0, "%s", err.msg);
+}
+
+/* With the module at PATH: validate fails and judge is UNKNOWN, both with
+   "XML checks unavailable: cannot load 'PATH': " and WHY. */
+static void unavailable(const char *path, const char *why)
+{
+	struct rl_xml_check x = chk("n", "count(/*)", NULL, NULL);
+	struct rl_xpath_verdict v = {0};
+	struct rl_err err = {{0}};
+	char want[300];
+
+	cr_assert_eq(setenv("RELANCE_XPATH_MODULE", path, 1), 0);
+	snprintf(want, sizeof(want),
+		 "XML checks unavailable: cannot load '%s': %s", path, why);
+	cr_assert_eq(rl_xpath_load(&err), -1);
+	cr_assert(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
+	cr_assert_eq(rl_xpath_validate("count(/*)", &err), -1);
+	cr_assert(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
+	cr_assert_null(strchr(err.msg, '\n'), "%s", err.msg);
+
+	judge_str(&x, 1, "<a/>", &v);
+	cr_assert_eq(v.state, RL_STATE_UNKNOWN);
+	cr_assert(strncmp(v.text, want, strlen(want)) == 0, "%s", v.text);
+	cr_assert_null(strchr(v.text, '\n'), "%s", v.text);
+	cr_assert_str_eq(v.long_text, "");
+	cr_assert_str_eq(v.perfdata, "");
+	rl_xpath_verdict_free(&v);
+}
+
+Test(xpath, a_missing_module_is_unknown_and_says_where)
+{
+	unavailable("/nonexistent/relance/xpath.so",
+		    "cannot open shared object file: No such file or "
+		    "directory");
+}
+
+Test(xpath, a_file_that_is_not_a_library_is_refused)
+{
+	char dir[64], path[96];
+	FILE *f;
+
+	rl_test_tmpdir(dir, sizeof(dir), "xpathmod");
+	snprintf(path, sizeof(path), "%s/xpath.so", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("not a shared object, but long enough to be read as one, "
+	      "which it is not: an ELF header starts with 0x7f 'E' 'L' 'F'\n",
+	      f);
+	fclose(f);
+	unavailable(path, "invalid ELF header");
+	rl_test_rmtree(dir);
+}
+
+Test(xpath, a_library_that_is_not_the_module_is_refused)
+{
+	Dl_info info;
+
+	/* libxml2 itself: a real library, without our table */
+	cr_assert(dladdr((void *)xmlInitParser, &info) != 0);
+	cr_assert_not_null(info.dli_fname);
+	cr_assert_eq(info.dli_fname[0], '/', "%s", info.dli_fname);
+	unavailable(info.dli_fname,
+		    "not relance's XML module (no rl_xpath_module)");
+}
+
+Test(xpath, a_relative_module_path_is_ignored)
+{
+	struct rl_err err = {{0}};
+
+	/* the installed path instead: loads if installed, else names it */
+	cr_assert_eq(setenv("RELANCE_XPATH_MODULE", "lib/xpath.so", 1), 0);
+	if (rl_xpath_load(&err) < 0)
+		cr_assert(strstr(err.msg, "'" XPATHMODULE "'") != NULL, "%s",
+			  err.msg);
 }

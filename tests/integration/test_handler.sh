@@ -1,0 +1,387 @@
+#!/bin/sh
+# handle_component against real processes on this machine (transport =
+# local, the demo's conf/demo/daemon components) and a command pipe read by
+# a plain reader, without a monitoring core: the decisions, the holds, the
+# detached restart and what is written back, bad macros, the journal that
+# cannot be written, ten handlers at once, shell metacharacters.
+# The end-to-end tests (tests/e2e/) do the same with a real Nagios and
+# Icinga 2.
+. "$top_srcdir/tests/lib.sh"
+
+hc="$top_builddir/handlers/handle_component"
+ctl="$top_builddir/handlers/relancectl"
+daemon="$top_srcdir/conf/demo/daemon"
+[ -x "$hc" ] || skip_all "handle_component not built"
+[ -x "$ctl" ] || skip_all "relancectl not built"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/rl-handler.XXXXXX") || exit 1
+reader=
+cleanup() {
+	[ -n "$reader" ] && kill "$reader" 2>/dev/null
+	for f in "$T"/run/*.pid; do
+		[ -f "$f" ] && kill "$(head -n 1 "$f")" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+[ -n "$RELANCE_TEST_KEEP" ] && trap - EXIT
+trap 'exit 1' INT TERM
+mkdir "$T/run"
+unset RELANCE_CONFIG
+
+# write_config FILE [EXTRA-RELANCE-LINES]
+write_config() {
+	{
+		printf '[relance]\njournal = %s/journal.jsonl\n' "$T"
+		printf 'lock_dir = %s/locks\nnode = testnode\n' "$T"
+		printf 'command_file = %s/cmd\n%s\n' "$T" "${2:-}"
+		printf '[host "here"]\ntransport = local\n\n'
+		for n in marketdata cache pricer gateway reports; do
+			req=
+			case $n in
+			cache) req=marketdata ;;
+			pricer) req="marketdata cache" ;;
+			gateway) req=pricer ;;
+			reports) req=cache ;;
+			esac
+			printf '[component "fx/%s"]\nhost = here\n' "$n"
+			[ -n "$req" ] && printf 'requires = %s\n' "$req"
+			for a in check start stop; do
+				v=$a; [ $a = check ] && v=status
+				printf '%s = %s %s %s %s %s\n' "$a" "$daemon" \
+					"$v" "$n" "$T/run" "$req"
+			done
+			printf 'start_timeout = 10s\nstop_timeout = 10s\n'
+			printf 'restart_limit = 3/1h\n'
+			case $n in
+			reports) printf 'heal = never\n' ;;
+			cache) printf 'heal = soft:2\n' ;;
+			esac
+			echo
+		done
+	} >"$1"
+	chmod 600 "$1"
+}
+cfg=$T/relance.ini
+write_config "$cfg"
+
+# a reader that never sees EOF: it holds the pipe open for writing too
+mkfifo "$T/cmd"
+: >"$T/cmd.log"
+(exec 3<>"$T/cmd"; exec cat <&3 >>"$T/cmd.log") &
+reader=$!
+
+pid_of() { head -n 1 "$T/run/$1.pid" 2>/dev/null; }
+alive() { # alive PID: running, not a zombie
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
+		! sed 's/.*) //' "/proc/$1/stat" | grep -q '^Z'
+}
+# wait_for SECONDS COMMAND...: polls every 0.1 s
+wait_for() {
+	_n=$(($1 * 10)); shift
+	while [ $_n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1; _n=$((_n - 1))
+	done
+	return 1
+}
+journal() { cat "$T/journal.jsonl" 2>/dev/null; }
+decisions() { # decisions COMPONENT RESULT: how many
+	journal | grep '"event":"decision"' | grep "\"component\":\"$1\"" |
+		grep -c "\"result\":\"$2\""
+}
+handle() { # handle COMPONENT STATE TYPE ATTEMPT [more options]
+	_c=$1 _s=$2 _t=$3 _a=$4; shift 4
+	"$hc" -c "$cfg" -C "$_c" --state "$_s" --state-type "$_t" \
+		--attempt "$_a" "$@"
+}
+worker_done() { # the run with that id has its plan end record
+	journal | grep '"event":"plan"' | grep '"phase":"end"' | grep -q "$1"
+}
+
+"$ctl" -c "$cfg" start fx >/dev/null 2>&1
+ok $? "the application starts"
+for n in marketdata cache pricer gateway reports; do
+	eval "pid_$n=\$(pid_of $n)"
+done
+
+# --- the detached heal ----------------------------------------------------
+kill "$pid_pricer"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+ok $? "the pricer killed, the gateway goes down with it"
+t0=$(date +%s%N)
+out=$(handle fx/pricer CRITICAL HARD 2 --host app-01 --service 'FX pricer' 2>&1)
+rc=$?
+t1=$(date +%s%N)
+is "$rc" 0 "the handler exits 0 on a heal"
+like "$out" '^relance: fx/pricer: heal: restart of 2 components on 1 host$' \
+	"it says what it starts"
+diag "handler returned to the caller in $(((t1 - t0) / 1000000)) ms"
+run=$(journal | grep '"event":"decision"' | grep '"result":"heal"' |
+	sed -n 's/.*"run":"\([^"]*\)".*/\1/p' | tail -n 1)
+[ -n "$run" ]; ok $? "the decision is journaled with a run id"
+wait_for 20 worker_done "$run"
+ok $? "the detached worker finishes the restart"
+"$daemon" status pricer "$T/run" >/dev/null &&
+	"$daemon" status gateway "$T/run" >/dev/null
+ok $? "pricer and gateway run again"
+is "$(pid_of marketdata) $(pid_of cache) $(pid_of reports)" \
+	"$pid_marketdata $pid_cache $pid_reports" \
+	"the components that did not fail keep their processes"
+like "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' |
+	sed -n 's/.*"action":"\([^"]*\)".*"component":"\([^"]*\)".*"result":"\([^"]*\)".*/\1 \2 \3/p' | tr '\n' ,)" \
+	'^stop fx/gateway skipped,stop fx/pricer skipped,start fx/pricer ok,start fx/gateway ok,$' \
+	"the journal has every step of the targeted restart"
+wait_for 5 grep -q 'SCHEDULE_FORCED_SVC_CHECK;app-01;FX pricer' "$T/cmd.log"
+ok $? "the core is asked for a forced check of the handled service"
+log=$(cat "$T/cmd.log")
+like "$log" '^\[[0-9]+\] ADD_SVC_COMMENT;app-01;FX pricer;1;relance;relance: restarted fx/pricer and fx/gateway on here in [0-9.]+m?s \(node testnode\)$' \
+	"a comment says what was restarted, where, how fast, by which node"
+like "$log" '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;app-01;FX pricer;0;COMPONENT OK - fx/pricer on here is up' \
+	"a passive OK for the handled service, on the core's names"
+like "$log" '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0;COMPONENT OK' \
+	"a passive OK for the dependent, on its generated names"
+like "$(journal | grep '"event":"writeback"')" '"result":"ok"' \
+	"the write-back is journaled"
+
+# --- the worker left the handler's process group ---------------------------
+# a slow start: the worker is still running when the handler has returned
+cat >"$T/slow.sh" <<EOF
+#!/bin/sh
+sleep 1.5
+exec "$daemon" start "\$@"
+EOF
+chmod 755 "$T/slow.sh"
+sed "s|^start = $daemon start gateway|start = $T/slow.sh gateway|" "$cfg" >"$T/slow.ini"
+chmod 600 "$T/slow.ini"
+kill "$(pid_of gateway)"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+: >"$T/cmd.log"
+setsid -w sh -c 'echo $$ > "$1/hsid"; exec "$2" -c "$1/slow.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 >/dev/null' x "$T" "$hc"
+hsid=$(cat "$T/hsid")
+wait_for 5 pgrep -f "$T/slow.sh" >/dev/null
+ok $? "the handler returned while the worker is still starting the gateway"
+w=$(ps -eo pid=,sid=,args= | awk -v s="$hsid" '$2 == s && /slow.sh|handle_component/' | wc -l)
+is "$w" 0 "nothing of the restart runs in the handler's session"
+wait_for 10 grep -q 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0' "$T/cmd.log"
+ok $? "the detached worker healed the gateway after the handler returned"
+
+# --- decisions that do nothing --------------------------------------------
+n0=$(decisions fx/pricer heal)
+out=$(handle fx/pricer CRITICAL SOFT 1 -v 2>&1)
+like "$out" 'ignore: policy: heal = hard, waiting for the HARD state' \
+	"heal = hard: a SOFT CRITICAL waits"
+out=$(handle fx/reports CRITICAL HARD 2 -v 2>&1)
+like "$out" 'ignore: policy: heal = never' "heal = never only reports"
+out=$(handle fx/pricer WARNING HARD 2 -v 2>&1)
+like "$out" 'ignore: state: WARNING' "WARNING is not healed"
+out=$(handle fx/cache CRITICAL SOFT 1 -v 2>&1)
+like "$out" 'ignore: policy: heal = soft:2, SOFT attempt 1' \
+	"soft:2 waits at attempt 1"
+is "$(decisions fx/pricer heal)" "$n0" "none of those healed"
+is "$(decisions fx/pricer ignore)" 2 "each is journaled as ignore"
+
+: >"$T/cmd.log"
+out=$(handle fx/pricer CRITICAL HARD 2 --ack 2 2>&1)
+like "$out" 'stand-down: acknowledged in the core \(sticky\)' \
+	"an acknowledged problem is left to the human"
+out=$(handle fx/pricer CRITICAL HARD 2 --downtime 1 2>&1)
+like "$out" 'stand-down: downtime' "a service in downtime is left alone"
+wait_for 3 grep -q 'not restarting fx/pricer: downtime' "$T/cmd.log"
+ok $? "a stand-down is said in the core"
+like "$(cat "$T/cmd.log")" 'ADD_SVC_COMMENT;here;fx/pricer;1;relance;relance: not restarting fx/pricer: acknowledged' \
+	"the acknowledged stand-down too, on the component's generated names"
+
+# --- holds: acknowledgement notifications and relancectl -------------------
+"$hc" -c "$cfg" -C fx/pricer --ack-notification --type ACKNOWLEDGEMENT \
+	--author alice --comment 'looking at it' >/dev/null
+ok $? "an ACKNOWLEDGEMENT notification sets a hold"
+out=$(handle fx/pricer CRITICAL HARD 2 2>&1)
+like "$out" 'stand-down: acknowledged by alice.*: looking at it' \
+	"the handler stands down on it (Nagios gives no ack macro)"
+like "$(journal | grep '"event":"decision"' | tail -n 1)" '"author":"alice"' \
+	"the decision names who acknowledged"
+"$hc" -c "$cfg" -C fx/pricer --ack-notification --type PROBLEM \
+	--author x --comment y >/dev/null
+like "$("$ctl" -c "$cfg" hold 2>&1)" 'fx/pricer +acknowledged by alice' \
+	"a PROBLEM notification changes nothing"
+handle fx/pricer OK HARD 1 >/dev/null
+ok $? "on OK the handler"
+like "$("$ctl" -c "$cfg" hold 2>&1)" '^relancectl: no holds$' \
+	"clears the acknowledgement hold"
+"$ctl" -c "$cfg" hold fx/pricer --reason 'disk swap at 22:00' >/dev/null
+ok $? "relancectl hold sets a hold by hand"
+handle fx/pricer OK HARD 1 >/dev/null
+out=$(handle fx/pricer CRITICAL HARD 2 2>&1)
+like "$out" 'stand-down: held by root .*disk swap at 22:00' \
+	"a hand-set hold survives a recovery and stops the handler"
+"$ctl" -c "$cfg" hold fx/pricer >/dev/null 2>&1
+is $? 3 "hold without --reason is a usage error"
+"$ctl" -c "$cfg" release fx/pricer >/dev/null
+ok $? "relancectl release clears it"
+hist=$("$ctl" -c "$cfg" history fx/pricer)
+like "$hist" 'alice +handler +fx/pricer +stand-down .*acknowledged by alice' \
+	"history shows the decision with the ack author and the reason"
+like "$hist" 'hold manual +fx/pricer +cleared' "history shows the holds"
+
+# --- the restart limit ----------------------------------------------------
+write_config "$T/limit.ini"
+sed -i 's|^restart_limit = 3/1h$|restart_limit = 2/1h|' "$T/limit.ini"
+lim() { "$hc" -c "$T/limit.ini" -C fx/marketdata --state CRITICAL \
+	--state-type HARD --attempt 2 --foreground "$@"; }
+for i in 1 2; do
+	kill "$(pid_of marketdata)"
+	wait_for 5 sh -c "! '$daemon' status marketdata '$T/run' >/dev/null"
+	lim >/dev/null
+	ok $? "restart $i of 2 within the limit (--foreground)"
+done
+: >"$T/cmd.log"
+out=$(lim 2>&1)
+like "$out" 'stand-down: restart limit: 2 restarts in 1h, a human is needed' \
+	"the third time, relance gives up"
+wait_for 3 grep -q 'a human is needed' "$T/cmd.log"
+ok $? "and says so in the core"
+"$ctl" -c "$cfg" restart fx/marketdata >/dev/null 2>&1
+
+# --- a start that fails ---------------------------------------------------
+kill "$(pid_of gateway)"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+touch "$T/run/gateway.fail"
+: >"$T/cmd.log"
+handle fx/gateway CRITICAL HARD 2 --foreground >/dev/null 2>&1
+is $? 1 "a failed restart exits 1 in the foreground"
+like "$(cat "$T/cmd.log")" 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;2;COMPONENT CRITICAL - relance: restart of fx/gateway failed: down now: fx/gateway$' \
+	"a passive CRITICAL names who is down now"
+like "$(cat "$T/cmd.log")" 'relance: restart of fx/gateway FAILED after .*: .*down now: fx/gateway' \
+	"a comment says it failed"
+rm -f "$T/run/gateway.fail"
+
+# --- the journal cannot be written ----------------------------------------
+write_config "$T/full.ini"
+sed -i "s|^journal = .*|journal = /dev/full|" "$T/full.ini"
+: >"$T/cmd.log"
+"$ctl" -c "$cfg" start fx >/dev/null 2>&1
+kill "$(pid_of gateway)"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+out=$("$hc" -c "$T/full.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 2>&1 >/dev/null)
+is $? 5 "a journal that cannot be written: exit 5"
+like "$out" "^handle_component: fx/gateway: cannot write journal '/dev/full': No space left on device; nothing done$" \
+	"one line on stderr says why"
+like "$(cat "$T/cmd.log")" "ADD_SVC_COMMENT;here;fx/gateway;1;relance;relance: fx/gateway: cannot write journal '/dev/full'" \
+	"and the core is told"
+"$daemon" status gateway "$T/run" >/dev/null
+is $? 2 "the gateway was not touched: still down"
+"$ctl" -c "$cfg" start fx >/dev/null 2>&1
+
+# --- ten handlers at once -------------------------------------------------
+kill "$(pid_of pricer)"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+n0=$(decisions fx/pricer heal)
+i=0 pids=
+while [ $i -lt 10 ]; do
+	handle fx/pricer CRITICAL HARD 2 >"$T/ten.$i" 2>&1 &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+wait $pids
+is "$(cat "$T"/ten.* | grep -c ': heal: ')" 1 "ten handlers at once: one heals"
+is "$(cat "$T"/ten.* | grep -c 'stand-down: in progress')" 9 \
+	"the nine others stand down: in progress"
+is "$(($(decisions fx/pricer heal) - n0))" 1 "one heal in the journal"
+run=$(journal | grep '"result":"heal"' | sed -n 's/.*"run":"\([^"]*\)".*/\1/p' | tail -n 1)
+wait_for 20 worker_done "$run"
+ok $? "its restart finishes"
+is "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' | grep -c '"action":"start"')" 2 \
+	"pricer and gateway started once each"
+
+# --- the dependent's handler comes first ----------------------------------
+# the cores may call the gateway's handler before the pricer's: both go
+# CRITICAL within one check interval
+kill "$(pid_of pricer)"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+pm=$(pid_of marketdata) pc=$(pid_of cache)
+out=$(handle fx/gateway CRITICAL HARD 2 --foreground 2>&1)
+ok $? "the gateway's handler, the pricer being down"
+like "$(journal | grep '"event":"decision"' | tail -n 1)" \
+	'"component":"fx/pricer".*"result":"heal","message":"the down component that the handled one requires","reason":"requires: fx/gateway requires fx/pricer, which is down"' \
+	"heals the pricer it requires, journaled as the pricer's heal"
+"$daemon" status pricer "$T/run" >/dev/null &&
+	"$daemon" status gateway "$T/run" >/dev/null
+ok $? "pricer and gateway run again"
+is "$(pid_of marketdata) $(pid_of cache)" "$pm $pc" \
+	"what the pricer requires is untouched"
+"$ctl" -c "$cfg" hold fx/pricer --reason 'pricer under repair' >/dev/null
+write_config "$T/esc.ini"	# the gateway has had its 3 restarts
+sed -i 's|^restart_limit = 3/1h$|restart_limit = 10/1h|' "$T/esc.ini"
+kill "$(pid_of pricer)"
+wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+out=$("$hc" -c "$T/esc.ini" -C fx/gateway --state CRITICAL --state-type HARD \
+	--attempt 2 --foreground 2>&1)
+like "$(journal | grep '"event":"decision"' | tail -n 1)" \
+	'"component":"fx/gateway".*"stand-down".*"reason":"requires fx/pricer, which is down and held by root.*pricer under repair"' \
+	"but not when the pricer has a hold"
+"$daemon" status pricer "$T/run" >/dev/null
+is $? 2 "the held pricer stays down"
+"$ctl" -c "$cfg" release fx/pricer >/dev/null
+"$ctl" -c "$cfg" start fx >/dev/null 2>&1
+
+# --- bad input ------------------------------------------------------------
+bad() { # bad EXIT PATTERN DESCRIPTION ARGS...
+	_e=$1 _p=$2 _d=$3; shift 3
+	_o=$("$hc" "$@" 2>&1 >/dev/null)
+	_r=$?
+	is "$_r" "$_e" "$_d: exit $_e"
+	like "$_o" "$_p" "$_d: the message"
+	is "$(printf '%s\n' "$_o" | wc -l)" 1 "$_d: one line"
+}
+A="-c $cfg -C fx/pricer --state-type HARD --attempt 2"
+bad 3 "^handle_component: --state: invalid value 'BROKEN' \\(OK, WARNING, CRITICAL or UNKNOWN\\)$" \
+	"a bad state" $A --state BROKEN
+bad 3 "--state-type: invalid value 'MEDIUM'" "a bad state type" \
+	-c "$cfg" -C fx/pricer --state CRITICAL --state-type MEDIUM --attempt 1
+bad 3 "--attempt: invalid value '-1'" "a negative attempt" \
+	-c "$cfg" -C fx/pricer --state CRITICAL --state-type HARD --attempt -1
+bad 3 "--attempt: invalid value '\\\$SERVICEATTEMPT\\\$'" "an unexpanded macro" \
+	-c "$cfg" -C fx/pricer --state CRITICAL --state-type HARD --attempt '$SERVICEATTEMPT$'
+bad 3 "--ack: invalid value '3'" "an ack out of range" $A --state CRITICAL --ack 3
+bad 3 "--host: invalid value 'h;x'" "a host with ';'" $A --state CRITICAL --host 'h;x'
+bad 3 "--service: invalid value 'a\\?b'" "a service with a newline" $A --state CRITICAL --service 'a
+b'
+bad 3 "-C: unknown component 'fx/nope'" "an unknown component" \
+	-c "$cfg" -C fx/nope --state CRITICAL --state-type HARD --attempt 2
+bad 3 "--state, --state-type and --attempt are required" "missing macros" \
+	-c "$cfg" -C fx/pricer --state CRITICAL
+bad 3 "unknown option '--bogus'" "an unknown option" $A --state CRITICAL --bogus
+bad 3 "--ack-notification needs --type" "ack mode without --type" \
+	-c "$cfg" -C fx/pricer --ack-notification
+bad 2 "$T/missing.ini" "a missing config" \
+	-c "$T/missing.ini" -C fx/pricer --state CRITICAL --state-type HARD --attempt 2
+cp "$cfg" "$T/open.ini"; chmod 666 "$T/open.ini"
+bad 2 "writable by group or others" "a config others can write" \
+	-c "$T/open.ini" -C fx/pricer --state CRITICAL --state-type HARD --attempt 2
+"$hc" -c "$cfg" -C fx/pricer --state CRITICAL --state-type HARD --attempt 1.000000 --max-attempts 2.0 --ack 0 --downtime 0 --foreground -v >/dev/null 2>&1
+ok $? "Icinga 2's numbers (1.000000) are accepted"
+
+# --- shell metacharacters -------------------------------------------------
+: >"$T/cmd.log"
+marker=$T/pwned
+evil="\$(touch $marker) \`touch $marker\` '\"; touch $marker; #"
+evil_name="\$(touch $marker) \`touch $marker\` '\" && touch $marker #"
+"$hc" -c "$cfg" -C fx/pricer --ack-notification --type ACKNOWLEDGEMENT \
+	--author "$evil" --comment "$evil
+rm -rf $T" >/dev/null
+ok $? "an acknowledgement with metacharacters is taken as text"
+handle fx/pricer CRITICAL HARD 2 --service "$evil_name" --host "x\$(id)" >/dev/null 2>&1
+ok $? "a handler call with metacharacters in its names"
+handle fx/pricer OK HARD 1 --service "$evil_name" >/dev/null 2>&1
+sleep 0.3
+[ ! -e "$marker" ] && [ -d "$T/run" ]
+ok $? "nothing they carry ran"
+like "$(grep 'not restarting' "$T/cmd.log")" "ADD_SVC_COMMENT;x\\\$\\(id\\);\\\$\\(touch" \
+	"they reach the core as the text they are"
+like "$(journal | grep '"event":"hold"' | tail -n 2 | head -n 1)" '"reason":"\$\(touch [^"]*\\"; touch [^"]*; #\\nrm -rf' \
+	"the journal keeps them as text, on one line"
+
+"$ctl" -c "$cfg" stop fx >/dev/null 2>&1
+ok $? "the application stops"
+done_testing
