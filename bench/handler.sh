@@ -115,20 +115,24 @@ for core in nagios icinga; do
 	while [ $r -le "$runs" ]; do
 		t_kill=$(now_ms)
 		kill -KILL "$(app_pid pricer)"
-		heal=".event == \"decision\" and .component == \"$APP/pricer\" and .result == \"heal\" and .ts >= $t_kill"
-		if wait_for 20 eval '[ -n "$(jrn "$J" "$heal")" ]' &&
-			run=$(jrn "$J" "$heal" | head -1 | jq -r .run) &&
-			wait_for 20 eval '[ -n "$(jrn "$J" ".event == \"writeback\" and .run == \"$run\"")" ]' &&
+		# the run that starts the pricer, whichever handler made it (the
+		# gateway's may heal the pricer it requires); its write-back
+		start=".event == \"step\" and .phase == \"begin\" and .action == \"start\" and .component == \"$APP/pricer\" and .ts >= $t_kill"
+		wb=".event == \"writeback\" and .ts >= $t_kill"
+		if wait_for 20 eval '[ -n "$(jrn "$J" "$start")" ]' &&
+			run=$(jrn "$J" "$start" | head -1 | jq -r .run) &&
+			wait_for 20 eval '[ -n "$(jrn "$J" "$wb")" ]' &&
 			wait_for 20 eval 'up "$APP/pricer" && up "$APP/gateway"'; then
 			t_ok=$(now_ms)
 			if [ $core = icinga ]; then
 				t_ok=$(icinga_field "$C" h1 "$APP/pricer" last_state_change |
 					awk '{ printf "%.0f", $1 * 1000 }')
 			fi
-			t_dec=$(jts "$J" ".event == \"decision\" and .run == \"$run\"")
+			# the first heal decision: the handler the core called
+			t_dec=$(jts "$J" ".event == \"decision\" and .result == \"heal\" and .ts >= $t_kill")
 			t_pb=$(jts "$J" ".event == \"plan\" and .phase == \"begin\" and .run == \"$run\"")
 			t_pe=$(jts "$J" ".event == \"plan\" and .phase == \"end\" and .run == \"$run\"")
-			t_wb=$(jts "$J" ".event == \"writeback\" and .run == \"$run\"")
+			t_wb=$(jts "$J" ".event == \"writeback\" and .ts >= $t_pe")
 			own=$(jrn "$J" ".event == \"step\" and .phase == \"end\" and .run == \"$run\"" |
 				jq -s 'map(.duration_ms // 0) | add')
 			printf '%-8s %4s %9s %9s %9s %9s %9s %9s %9s\n' $core $r \
