@@ -599,20 +599,31 @@ struct work {
 	struct rl_lock *extra_lock;	/* local locks beyond the target's */
 };
 
-static void stand_down(struct hc *hc, const char *reason, bool tell)
+/* Journals a stand-down and, when TELL, says it in the core. */
+static int stand_down(struct hc *hc, const struct rl_heal_decision *d,
+		      bool tell)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	int r = journal_decision(hc, d, NULL);
+
+	if (r == 0 && tell) {
+		rl_buf_printf(&b, "not restarting %s: %s", hc->comp->name,
+			      d->reason);
+		comment(hc, b.oom ? d->reason : rl_buf_str(&b));
+	}
+	rl_buf_free(&b);
+	return r;
+}
+
+/* The same for a reason the worker found. */
+static void stand_down_because(struct hc *hc, const char *reason, bool tell)
 {
 	struct rl_heal_decision d;
-	struct rl_buf b = RL_BUF_INIT;
 
 	memset(&d, 0, sizeof(d));
 	d.verdict = RL_VERDICT_STAND_DOWN;
 	snprintf(d.reason, sizeof(d.reason), "%.600s", reason);
-	if (journal_decision(hc, &d, NULL) == 0 && tell) {
-		rl_buf_printf(&b, "not restarting %s: %s", hc->comp->name,
-			      reason);
-		comment(hc, b.oom ? reason : rl_buf_str(&b));
-	}
-	rl_buf_free(&b);
+	stand_down(hc, &d, tell);
 }
 
 /* Takes the host lock of C; 1 when another node holds it (*reason says
@@ -826,7 +837,6 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 	struct rl_run_report *rep = NULL;
 	struct rl_run_opts opts;
 	struct rl_journal_rec r;
-	struct rl_heal_decision d;
 	struct rl_buf text = RL_BUF_INIT;
 	char run_id[40];
 	int ret;
@@ -834,9 +844,6 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 	if (!self) {
 		/* the heal is the required component's: journaled as its
 		 * own, so that its restart_limit counts it */
-		memset(&d, 0, sizeof(d));
-		d.verdict = RL_VERDICT_HEAL;
-		snprintf(d.reason, sizeof(d.reason), "%.600s", reason);
 		rl_run_new_id(run_id, sizeof(run_id));
 		rec_init(hc, &r, "decision");
 		r.component = c->name;
@@ -844,7 +851,7 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 		r.run = run_id;
 		r.action = "restart";
 		r.result = "heal";
-		r.reason = d.reason;
+		r.reason = reason;
 		r.message = "the down component that the handled one requires";
 		if (journal(hc, &r, true))
 			return EXIT_JOURNAL;
@@ -909,7 +916,7 @@ static int heal(struct hc *hc, struct rl_plan *plan)
 	if (k < 0)
 		goto failed;
 	if (k > 0) {
-		stand_down(hc, reason, false);
+		stand_down_because(hc, reason, false);
 		ret = EXIT_OK;
 		goto out;
 	}
@@ -921,7 +928,7 @@ static int heal(struct hc *hc, struct rl_plan *plan)
 	if (k > 0) {
 		struct rl_buf b = RL_BUF_INIT;
 
-		stand_down(hc, reason, false);
+		stand_down_because(hc, reason, false);
 		/* let the core see it up */
 		if (rl_monitor_cmd_forced_check(&b, hc->host, hc->service,
 						&err) == 0)
@@ -942,7 +949,7 @@ static int heal(struct hc *hc, struct rl_plan *plan)
 		if (k < 0)
 			goto failed;
 		if (k > 0) {
-			stand_down(hc, reason, true);
+			stand_down_because(hc, reason, true);
 			ret = EXIT_OK;
 			goto out;
 		}
@@ -987,8 +994,8 @@ out:
 }
 
 /* Gathers what relance knows and decides; *d says what. */
-static int decide(struct hc *hc, struct rl_hold *hold,
-		  struct rl_service_status *st, struct rl_heal_decision *d)
+static void decide(struct hc *hc, struct rl_hold *hold,
+		   struct rl_service_status *st, struct rl_heal_decision *d)
 {
 	const struct rl_site *s = &hc->model->site;
 	struct rl_heal_facts f;
@@ -1000,13 +1007,13 @@ static int decide(struct hc *hc, struct rl_hold *hold,
 	rl_heal_decide(hc->comp, &hc->ev, &f, d);
 	if (d->verdict == RL_VERDICT_IGNORE ||
 	    d->verdict == RL_VERDICT_RECOVERED)
-		return 0;	/* the event alone says no */
+		return;	/* the event alone says no */
 
 	/* the facts cost a few reads: only for a CRITICAL that may heal */
 	if (rl_hold_get(s->hold_dir, hc->comp->name, hold, &err) < 0) {
 		d->verdict = RL_VERDICT_STAND_DOWN;
 		snprintf(d->reason, sizeof(d->reason), "held: %s", err.msg);
-		return 0;
+		return;
 	}
 	f.hold = hold;
 	if (s->status_file != NULL && hc->ev.ack < 0) {
@@ -1024,10 +1031,9 @@ static int decide(struct hc *hc, struct rl_hold *hold,
 		snprintf(d->reason, sizeof(d->reason),
 			 "restart limit: cannot count the restarts: %s",
 			 err.msg);
-		return 0;
+		return;
 	}
 	rl_heal_decide(hc->comp, &hc->ev, &f, d);
-	return 0;
 }
 
 static int handle(struct hc *hc)
@@ -1060,15 +1066,10 @@ static int handle(struct hc *hc)
 			say(hc, "ignore", d.reason);
 		return journal_decision(hc, &d, NULL);
 	case RL_VERDICT_STAND_DOWN:
-		r = journal_decision(hc, &d, NULL);
-		if (r)
-			return r;
-		say(hc, "stand-down", d.reason);
-		rl_buf_printf(&what, "not restarting %s: %s", hc->comp->name,
-			      d.reason);
-		comment(hc, what.oom ? d.reason : rl_buf_str(&what));
-		rl_buf_free(&what);
-		return EXIT_OK;
+		r = stand_down(hc, &d, true);
+		if (!r)
+			say(hc, "stand-down", d.reason);
+		return r;
 	case RL_VERDICT_HEAL:
 		break;
 	}
@@ -1095,7 +1096,7 @@ static int handle(struct hc *hc)
 		snprintf(d.reason, sizeof(d.reason), "in progress: %s",
 			 err.msg);
 		/* no comment: the action in progress will say what it did */
-		r = journal_decision(hc, &d, NULL);
+		r = stand_down(hc, &d, false);
 		if (!r)
 			say(hc, "stand-down", d.reason);
 		goto out;
