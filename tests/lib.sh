@@ -2,13 +2,15 @@
 # Source it; call plan N (or done_testing at the end), ok/not_ok/is/like.
 _t_n=0
 _t_fail=0
-ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION: use as `cmd; ok $? "desc"`
+ok() { # ok CONDITION-EXIT-STATUS DESCRIPTION: use as `cmd; ok $? "desc"`;
+	# returns the condition's truth, so `ok $? "desc" || diag ...`
 	_t_n=$((_t_n + 1))
 	if [ "$1" = 0 ]; then
 		echo "ok $_t_n - $2"
 	else
 		echo "not ok $_t_n - $2"
 		_t_fail=$((_t_fail + 1))
+		return 1
 	fi
 }
 is() { # is GOT WANT DESCRIPTION

@@ -64,7 +64,7 @@ app_config() { # FILE NODE STATEDIR [KEY=VALUE...]
 			printf '%s = %s/brief.sh %s brief %s %s\n' "${a%%:*}" "$APP_DIR" \
 				"${a#*:}" "$_r" "${BRIEF_LIFE:-1.5}"
 		done
-		printf 'heal = hard\nrestart_limit = 2/1h\n\n'
+		printf 'start_timeout = 150s\nheal = hard\nrestart_limit = 2/1h\n\n'
 	} > "$_f"
 	chmod 600 "$_f"
 }

@@ -4,9 +4,10 @@
 #   brief.sh start|status|stop NAME RUNDIR LIFE
 # start launches a detached `sleep LIFE` (its pid in RUNDIR/NAME.pid) and
 # appends a line to RUNDIR/NAME.starts; RUNDIR/NAME.life, when it exists,
-# holds LIFE instead (so a test can change it between starts), and
-# RUNDIR/NAME.slow makes start take that many seconds first; status:
-# exit 0 while it lives, else 2; stop kills it.
+# holds LIFE instead (so a test can change it between starts), and while
+# RUNDIR/NAME.gate exists start waits (up to 120 s) before it launches
+# anything, so a test decides when a start ends; status: exit 0 while it
+# lives, else 2; stop kills it.
 set -u
 [ $# -ge 3 ] || { echo "usage: brief.sh start|status|stop NAME RUNDIR [LIFE]" >&2; exit 3; }
 pidf=$3/$2.pid
@@ -18,7 +19,11 @@ alive() {
 case $1 in
 start)
 	alive && { echo "$2 is already running"; exit 0; }
-	[ -f "$3/$2.slow" ] && sleep "$(cat "$3/$2.slow")"
+	i=0
+	while [ -e "$3/$2.gate" ] && [ $i -lt 1200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	life=${4:-1}
 	[ -f "$3/$2.life" ] && life=$(cat "$3/$2.life")
 	setsid sleep "$life" </dev/null >/dev/null 2>&1 &

@@ -103,7 +103,9 @@ JN=$E2E_ROOT/gn/journal.jsonl JI=$E2E_ROOT/gi/journal.jsonl
 ok $? "(g) generate for both cores, each from its own config"
 sed -i -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \
 	-e 's/^\tretry_interval = 15s$/\tretry_interval = 500ms/' "$I/objs/relance.conf"
-"$ctl" -c "$E2E_ROOT/gn/relance.ini" start "$APP" "${APP}b" > /dev/null 2>&1
+"$ctl" -c "$E2E_ROOT/gn/relance.ini" start "$APP" > /dev/null 2>&1 &&
+"$ctl" -c "$E2E_ROOT/gn/relance.ini" start "${APP}b" > /dev/null 2>&1
+ok $? "(g) $APP and ${APP}b run before the cores start"
 nagios_start "$N" "$N/objs/relance.cfg" && icinga_start "$I" "$I/objs/relance.conf"
 ok $? "(g) a Nagios and an Icinga 2 running"
 both_ok() { # SVC
@@ -113,18 +115,32 @@ both_ok() { # SVC
 		icinga_field "$I" h1 "$1" last_check_result.output | grep -q '^COMPONENT OK'
 }
 # the component on which the two meet: brief (see brief.sh), whose start
-# takes 6 s, so that both cores reach HARD while the first restart runs
-# (3 s was too short under ASan: the Nagios side saw it up again first)
+# waits at a gate the test opens once both cores have called their
+# handler on HARD: whichever core is first, its restart is still running
+# when the other one acts (a fixed slow start was not enough: under ASan
+# and load, Nagios's checks came 4-5 s apart and it saw brief up again
+# before its third attempt)
 B=${APP}b/brief
 wait_for 20 both_ok "$B"
 ok $? "(g) both see $B OK ($WAITED_MS ms)"
-echo 6 > "$APP_DIR/run/brief.slow"
 n_b=$(app_starts brief) others=$(app_pids)
+touch "$APP_DIR/run/brief.gate"
 t0=$(now_ms)
 app_kill brief
-wait_for 20 eval 'jhas "$JN" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0" &&
+wait_for 60 eval 'jhas "$JN" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0" &&
 	jhas "$JI" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0"'
-ok $? "(g) both cores called their handler on HARD ($WAITED_MS ms)"
+ok $? "(g) both cores called their handler on HARD ($WAITED_MS ms)" || {
+	diag "(g) kill at $t0; every record of $B in both journals:"
+	for j in "$JN" "$JI"; do
+		jrn "$j" ".component == \"$B\"" |
+			jq -r '"#   \(.ts) \(.node) \(.event) \(.phase // "") \(.result // ""): \(.reason // .message // "")"'
+	done
+	diag "(g) nagios log and status of $B:"
+	grep -F "$B" "$N/var/nagios.log" | tail -20 | sed 's/^/#   /'
+	_nagios_block "$N" servicestatus h1 "$B" |
+		grep -E 'state|attempt|next_check|last_check|should_be|is_being|plugin_output' | sed 's/^/#   /'
+}
+rm -f "$APP_DIR/run/brief.gate"
 wait_for 30 both_ok "$B"
 ok $? "(g) both cores see $B OK again ($WAITED_MS ms)"
 plans=$(( $(jcount "$JN" ".event == \"plan\" and .phase == \"begin\" and .component == \"$B\" and .ts >= $t0") +
@@ -136,7 +152,6 @@ for j in "$JN" "$JI"; do
 	jrn "$j" ".component == \"$B\" and .ts >= $t0 and (.event == \"decision\" and .result != \"ignore\" or .event == \"plan\" or .event == \"writeback\")" |
 		jq -r '"#   \(.ts) \(.node) \(.event) \(.phase // "") \(.result // ""): \(.reason // .message // "")"'
 done
-rm -f "$APP_DIR/run/brief.slow"
 
 # --- (h) shell metacharacters in the macros -----------------------------------------------
 H=$E2E_ROOT/h
