@@ -36,9 +36,7 @@ top_builddir=$build
 export top_srcdir top_builddir
 hc=$build/handlers/handle_component
 ctl=$build/handlers/relancectl
-gen=$build/tests/e2e/gen_driver
 [ -x "$hc" ] && [ -x "$ctl" ] || { echo "build first: tools/build $build" >&2; exit 1; }
-[ -x "$gen" ] || make -s -C "$build" tests/e2e/gen_driver >/dev/null || exit 1
 . "$top/tests/lib.sh"
 . "$top/tests/sshd.sh"
 . "$top/tests/e2e/lib.sh"
@@ -92,16 +90,17 @@ for core in nagios icinga; do
 	app_config "$C/relance.ini" "bench-$core" "$C/state" "command_file=$cmdf"
 	sed -i 's/^restart_limit = .*/restart_limit = 1000\/1h/' "$C/relance.ini"
 	J=$C/state/journal.jsonl
-	"$ctl" -c "$C/relance.ini" start "$APP" "${APP}b" > /dev/null 2>&1
+	"$ctl" -c "$C/relance.ini" start "$APP" > /dev/null 2>&1 &&
+		"$ctl" -c "$C/relance.ini" start "${APP}b" > /dev/null 2>&1 || exit 1
 	if [ $core = nagios ]; then
-		"$gen" --define-hosts --plugin-dir "$build/plugins" --handler "$hc" \
-			-o "$C/objs" nagios "$C/relance.ini"
+		"$ctl" -c "$C/relance.ini" generate nagios --define-hosts \
+			--plugin-dir "$build/plugins" --handler "$hc" > "$C/objs/relance.cfg"
 		nagios_start "$C" "$C/objs/relance.cfg" || exit 1
 		st() { nagios_state "$C" h1 "$1"; }
 		out() { nagios_field "$C" h1 "$1" plugin_output; }
 	else
-		"$gen" --define-hosts --plugin-dir "$build/plugins" --handler "$hc" \
-			-o "$C/objs" icinga2 "$C/relance.ini"
+		"$ctl" -c "$C/relance.ini" generate icinga2 --define-hosts \
+			--plugin-dir "$build/plugins" --handler "$hc" > "$C/objs/relance.conf"
 		sed -i -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \
 			-e 's/^\tretry_interval = 15s$/\tretry_interval = 500ms/' "$C/objs/relance.conf"
 		icinga_start "$C" "$C/objs/relance.conf" || exit 1

@@ -873,12 +873,17 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 			      rep, s->node, &err) < 0 ||
 	    send_to_core(hc, &text, &err) < 0) {
 		rec_init(hc, &r, "writeback");
+		r.component = c->name;
+		r.host = c->host_name;
+		r.run = opts.run_id;
 		r.result = "failed";
 		r.message = err.msg;
 		journal(hc, &r, false);
 	} else if (s->command_file != NULL) {
 		rec_init(hc, &r, "writeback");
 		r.component = c->name;
+		r.host = c->host_name;
+		r.run = opts.run_id;
 		r.result = "ok";
 		r.message = rep->ok ? "comment, passive OK, forced check"
 				    : "passive CRITICAL, comment";

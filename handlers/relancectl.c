@@ -55,6 +55,8 @@ struct ctl {
 	bool check;	      /* generate --check */
 	bool define_hosts;    /* generate --define-hosts */
 	const char *app_host; /* generate --app-host */
+	const char *plugin_dir; /* generate --plugin-dir */
+	const char *handler;	/* generate --handler */
 	bool add;	      /* hostkey --add */
 	const char *reason;   /* hold --reason */
 	bool color;	    /* decided once: tty, no NO_COLOR */
@@ -77,10 +79,13 @@ static const char usage_text[] =
     "                               the journal, newest last\n"
     "  config check                 load and validate the configuration\n"
     "  generate nagios|icinga2 [-o DIR [--check]] [--define-hosts]\n"
-    "           [--app-host HOST]   the monitoring objects: one file on\n"
+    "           [--app-host HOST] [--plugin-dir DIR] [--handler PATH]\n"
+    "                               the monitoring objects: one file on\n"
     "                               stdout, or with -o one file per\n"
     "                               application in DIR; --check compares\n"
-    "                               DIR with them (exit 1 on a difference)\n"
+    "                               DIR with them (exit 1 on a difference);\n"
+    "                               --plugin-dir: where the core finds the\n"
+    "                               plugins (default " PLUGINDIR ")\n"
     "  hostkey HOST [--add]         the SSH host key HOST offers and whether\n"
     "                               known_hosts has it (known, unknown,\n"
     "                               MISMATCH); --add appends an unknown key\n"
@@ -728,6 +733,14 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 		return usage_error("generate: %s", err.msg);
 	if (ctl->check && !ctl->out_dir)
 		return usage_error("generate: --check needs -o DIR");
+	if (ctl->plugin_dir && ctl->plugin_dir[0] != '/')
+		return usage_error("generate: --plugin-dir '%.200s': not an "
+				   "absolute path",
+				   ctl->plugin_dir);
+	if (ctl->handler && ctl->handler[0] != '/')
+		return usage_error("generate: --handler '%.200s': not an "
+				   "absolute path",
+				   ctl->handler);
 	r = load_config(ctl);
 	if (r)
 		return r;
@@ -742,6 +755,8 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 	o.split = ctl->out_dir != NULL;
 	o.config_path = abs;
 	o.app_host = ctl->app_host;
+	o.plugin_dir = ctl->plugin_dir;
+	o.handler = ctl->handler;
 	o.generator = "relancectl generate";
 	if (ctl->app_host && !rl_model_host(ctl->model, ctl->app_host) &&
 	    ctl->define_hosts) {
@@ -907,6 +922,8 @@ enum {
 	OPT_CHECK,
 	OPT_DEFINE_HOSTS,
 	OPT_APP_HOST,
+	OPT_PLUGIN_DIR,
+	OPT_HANDLER,
 	OPT_ADD,
 	OPT_REASON,
 };
@@ -927,6 +944,8 @@ static const struct option long_opts[] = {
     {"check", no_argument, NULL, OPT_CHECK},
     {"define-hosts", no_argument, NULL, OPT_DEFINE_HOSTS},
     {"app-host", required_argument, NULL, OPT_APP_HOST},
+    {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+    {"handler", required_argument, NULL, OPT_HANDLER},
     {"add", no_argument, NULL, OPT_ADD},
     {"reason", required_argument, NULL, OPT_REASON},
     {NULL, 0, NULL, 0},
@@ -999,6 +1018,12 @@ static int parse_opts(struct ctl *ctl, int argc, char **argv, bool global)
 		case OPT_APP_HOST:
 			ctl->app_host = optarg;
 			break;
+		case OPT_PLUGIN_DIR:
+			ctl->plugin_dir = optarg;
+			break;
+		case OPT_HANDLER:
+			ctl->handler = optarg;
+			break;
 		case OPT_ADD:
 			ctl->add = true;
 			break;
@@ -1054,10 +1079,12 @@ int main(int argc, char **argv)
 	    strcmp(cmd->name, "history"))
 		return usage_error(
 		    "--since, --limit and --all are for history");
-	if ((ctl.out_dir || ctl.check || ctl.define_hosts || ctl.app_host) &&
+	if ((ctl.out_dir || ctl.check || ctl.define_hosts || ctl.app_host ||
+	     ctl.plugin_dir || ctl.handler) &&
 	    strcmp(cmd->name, "generate"))
-		return usage_error("-o, --check, --define-hosts and --app-host "
-				   "are for generate");
+		return usage_error("-o, --check, --define-hosts, --app-host, "
+				   "--plugin-dir and --handler are for "
+				   "generate");
 	if (ctl.add && strcmp(cmd->name, "hostkey"))
 		return usage_error("--add is for hostkey");
 	if (ctl.reason && strcmp(cmd->name, "hold"))

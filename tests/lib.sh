@@ -31,3 +31,23 @@ unlike() {
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 done_testing() { echo "1..$_t_n"; [ $_t_fail = 0 ]; }
 diag() { printf '# %s\n' "$*"; }
+
+now_ms() { date +%s%3N; }
+
+# wait_for SECONDS CMD...: runs CMD every 50 ms until it succeeds (0) or
+# SECONDS pass (1); $WAITED_MS: how long it took
+wait_for() {
+	_wf_t0=$(now_ms)
+	_wf_lim=$(( _wf_t0 + $1 * 1000 ))
+	shift
+	while :; do
+		if "$@"; then
+			WAITED_MS=$(( $(now_ms) - _wf_t0 ))
+			return 0
+		fi
+		[ "$(now_ms)" -lt "$_wf_lim" ] || break
+		sleep 0.05
+	done
+	WAITED_MS=$(( $(now_ms) - _wf_t0 ))
+	return 1
+}

@@ -20,9 +20,8 @@
 
 ctl=$top_builddir/handlers/relancectl
 hc=$top_builddir/handlers/handle_component
-gen=$top_builddir/tests/e2e/gen_driver
-[ -x "$ctl" ] && [ -x "$gen" ] && [ -x "$top_builddir/plugins/check_component" ] ||
-	skip_all "relancectl, gen_driver or check_component not built"
+[ -x "$ctl" ] && [ -x "$top_builddir/plugins/check_component" ] ||
+	skip_all "relancectl or check_component not built"
 if [ "$CORE" = nagios ]; then have_nagios || skip_all "nagios4 not installed"
 else have_icinga || skip_all "icinga2 not installed"; fi
 command -v jq >/dev/null || skip_all "jq needed"
@@ -106,9 +105,11 @@ ok $? "relancectl starts $APP over ssh"
 "$ctl" -c "$CFG" start "${APP}b" >> "$E2E_ROOT/start.out" 2>&1
 ok $? "relancectl starts ${APP}b/brief over ssh"
 
-"$gen" --define-hosts --plugin-dir "$top_builddir/plugins" --handler "$hc" \
-	-o "$CD/objs" "$([ "$CORE" = nagios ] && echo nagios || echo icinga2)" "$CFG"
-ok $? "generate the $CORE objects, handler $hc"
+mkdir -p "$CD/objs"
+"$ctl" -c "$CFG" generate "$([ "$CORE" = nagios ] && echo nagios || echo icinga2)" \
+	--define-hosts --plugin-dir "$top_builddir/plugins" --handler "$hc" \
+	> "$CD/objs/relance.$([ "$CORE" = nagios ] && echo cfg || echo conf)"
+ok $? "relancectl generates the $CORE objects, handler $hc"
 if [ "$CORE" = nagios ]; then
 	# the generated template already checks every 1 (s) with 3 attempts
 	OBJS=$CD/objs/relance.cfg

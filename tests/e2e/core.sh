@@ -4,9 +4,7 @@
 #
 #   e2e_setup                  makes $E2E_ROOT, sets the exit trap (which
 #                              also runs $E2E_CLEANUP_HOOKS, e.g. sshd_cleanup)
-#   now_ms                     milliseconds since the epoch
-#   wait_for SECONDS CMD...    runs CMD every 50 ms until it succeeds (0) or
-#                              SECONDS pass (1); $WAITED_MS: how long it took
+#   (now_ms and wait_for SECONDS CMD... are in tests/lib.sh)
 #
 # Nagios (interval_length = 1: every interval in seconds):
 #   nagios_start DIR CFG...    writes DIR/nagios.cfg loading CFG..., checks it
@@ -38,24 +36,6 @@
 E2E_NAGIOS_DIRS=
 E2E_ICINGA_DIRS=
 E2E_CLEANUP_HOOKS=
-
-now_ms() { date +%s%3N; }
-
-wait_for() { # SECONDS CMD...
-	_wf_lim=$(( $(now_ms) + $1 * 1000 ))
-	_wf_t0=$(now_ms)
-	shift
-	while :; do
-		if "$@"; then
-			WAITED_MS=$(( $(now_ms) - _wf_t0 ))
-			return 0
-		fi
-		[ "$(now_ms)" -lt "$_wf_lim" ] || break
-		sleep 0.05
-	done
-	WAITED_MS=$(( $(now_ms) - _wf_t0 ))
-	return 1
-}
 
 e2e_setup() {
 	E2E_ROOT=$(mktemp -d /tmp/rl-e2e-XXXXXX) || exit 1

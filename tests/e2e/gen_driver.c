@@ -1,6 +1,7 @@
 /*
- * gen_driver - drives rl_generate() from the tests, until relancectl has
- * its generate subcommand (and for timing, beside it).
+ * gen_driver - drives rl_generate() where relancectl generate cannot: a
+ * synthetic model of any size, its timing, the count of requires edges,
+ * an embedded config path other than the file read.
  *
  *   gen_driver [options] nagios|icinga2 CONFIG
  *   gen_driver [options] --synthetic COMPONENTS HOSTS ZONES nagios|icinga2

@@ -16,9 +16,8 @@
 
 ctl=$top_builddir/handlers/relancectl
 hc=$top_builddir/handlers/handle_component
-gen=$top_builddir/tests/e2e/gen_driver
-[ -x "$ctl" ] && [ -x "$hc" ] && [ -x "$gen" ] ||
-	skip_all "relancectl, handle_component or gen_driver not built"
+[ -x "$ctl" ] && [ -x "$hc" ] ||
+	skip_all "relancectl or handle_component not built"
 command -v jq >/dev/null || skip_all "jq needed"
 command -v curl >/dev/null || skip_all "curl needed"
 unset RELANCE_CONFIG NO_COLOR
@@ -96,10 +95,10 @@ mkdir -p "$N/objs" "$I/objs" "$E2E_ROOT/gn" "$E2E_ROOT/gi"
 app_config "$E2E_ROOT/gn/relance.ini" mon-n "$E2E_ROOT/gn" "command_file=$N/var/nagios.cmd"
 app_config "$E2E_ROOT/gi/relance.ini" mon-i "$E2E_ROOT/gi" "command_file=$I/run/cmd/icinga2.cmd"
 JN=$E2E_ROOT/gn/journal.jsonl JI=$E2E_ROOT/gi/journal.jsonl
-"$gen" --define-hosts --plugin-dir "$top_builddir/plugins" --handler "$hc" \
-	-o "$N/objs" nagios "$E2E_ROOT/gn/relance.ini" &&
-"$gen" --define-hosts --plugin-dir "$top_builddir/plugins" --handler "$hc" \
-	-o "$I/objs" icinga2 "$E2E_ROOT/gi/relance.ini"
+"$ctl" -c "$E2E_ROOT/gn/relance.ini" generate nagios --define-hosts \
+	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$N/objs/relance.cfg" &&
+"$ctl" -c "$E2E_ROOT/gi/relance.ini" generate icinga2 --define-hosts \
+	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$I/objs/relance.conf"
 ok $? "(g) generate for both cores, each from its own config"
 sed -i -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \
 	-e 's/^\tretry_interval = 15s$/\tretry_interval = 500ms/' "$I/objs/relance.conf"

@@ -94,4 +94,30 @@ is $? 1 "-o into a missing directory fails"
 "$ctl" -c "$T/nope.ini" generate nagios > /dev/null 2>&1
 is $? 2 "a missing configuration is a configuration error (2)"
 
+# --plugin-dir and --handler: where the core will find the programs
+for kind in nagios icinga2; do
+	out=$("$ctl" -c "$T/demo.ini" generate $kind --plugin-dir /opt/rl/plugins \
+		--handler /opt/rl/bin/handle_component)
+	ok $? "$kind: --plugin-dir and --handler"
+	like "$out" "/opt/rl/plugins/check_component" "$kind: check_component from --plugin-dir"
+	like "$out" "/opt/rl/plugins/check_application" "$kind: check_application from --plugin-dir"
+	like "$out" "/opt/rl/bin/handle_component" "$kind: the handler from --handler"
+	unlike "$out" "/opt/rl/plugins/handle_component" "$kind: and nowhere else"
+	out=$("$ctl" -c "$T/demo.ini" generate $kind --plugin-dir /opt/rl/plugins)
+	like "$out" "/opt/rl/plugins/handle_component" \
+		"$kind: without --handler, the handler is in --plugin-dir"
+done
+"$ctl" -c "$T/demo.ini" generate nagios --plugin-dir plugins > "$T/out" 2> "$T/err"
+is $? 3 "a relative --plugin-dir is a usage error (3)"
+like "$(cat "$T/err")" "^relancectl: generate: --plugin-dir 'plugins': not an absolute path" \
+	"and says so"
+"$ctl" -c "$T/demo.ini" generate nagios --handler 'x y' > "$T/out" 2> "$T/err"
+is $? 3 "a relative --handler is a usage error (3)"
+"$ctl" -c "$T/demo.ini" generate icinga2 --handler '/opt/a b' > "$T/out" 2> "$T/err"
+is $? 2 "a --handler a core would split is refused"
+like "$(cat "$T/err")" "handler '/opt/a b': character ' ' cannot be written into a command line" \
+	"and says which character"
+"$ctl" -c "$T/demo.ini" status --plugin-dir /x > /dev/null 2>&1
+is $? 3 "--plugin-dir on another command is a usage error"
+
 done_testing

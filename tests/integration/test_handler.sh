@@ -76,15 +76,6 @@ alive() { # alive PID: running, not a zombie
 	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
 		! sed 's/.*) //' "/proc/$1/stat" | grep -q '^Z'
 }
-# wait_for SECONDS COMMAND...: polls every 0.1 s
-wait_for() {
-	_n=$(($1 * 10)); shift
-	while [ $_n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1; _n=$((_n - 1))
-	done
-	return 1
-}
 journal() { cat "$T/journal.jsonl" 2>/dev/null; }
 decisions() { # decisions COMPONENT RESULT: how many
 	journal | grep '"event":"decision"' | grep "\"component\":\"$1\"" |
@@ -310,6 +301,11 @@ like "$(journal | grep '"event":"decision"' | tail -n 1)" \
 ok $? "pricer and gateway run again"
 is "$(pid_of marketdata) $(pid_of cache)" "$pm $pc" \
 	"what the pricer requires is untouched"
+erun=$(journal | grep '"event":"decision"' | tail -n 1 | sed -n 's/.*"run":"\([^"]*\)".*/\1/p')
+is "$(journal | grep "\"run\":\"$erun\"" | sed -n 's/.*"event":"\([a-z]*\)".*/\1/p' | sort -u | tr '\n' ' ')" \
+	"decision plan step writeback " "its plan, steps and write-back carry its run id"
+is "$(journal | grep '"event":"writeback"' | tail -n 1 | sed -n 's/.*"component":"\([^"]*\)".*/\1/p')" \
+	fx/pricer "the write-back is journaled as the pricer's"
 "$ctl" -c "$cfg" hold fx/pricer --reason 'pricer under repair' >/dev/null
 write_config "$T/esc.ini"	# the gateway has had its 3 restarts
 sed -i 's|^restart_limit = 3/1h$|restart_limit = 10/1h|' "$T/esc.ini"

@@ -63,10 +63,12 @@ cfg=$T/relance.ini
 		[ -n "$r" ] && printf 'requires = xapp/%s\n' "$r"
 		echo
 	done
-	# checks that take a second on h1, immediate ones on h2
+	# checks that take 3 s on h1 (each says when it runs), immediate
+	# ones on h2
 	for i in 1 2 3; do
 		printf '[component "slow/a%d"]\nhost = h1\n' $i
-		printf 'check = sleep 1; echo a%d fine\nstart = true\nstop = true\n\n' $i
+		printf 'check = touch %s/slow.a%d; sleep 3; echo a%d fine\nstart = true\nstop = true\n\n' \
+			"$T/run" $i $i
 		printf '[component "slow/b%d"]\nhost = h2\n' $i
 		printf 'check = echo b%d fine\nstart = true\nstop = true\n\n' $i
 	done
@@ -85,7 +87,6 @@ live() {
 	[ -n "$s" ] && [ "$s" != Z ]
 }
 owner() { stat -c %U "/proc/$1" 2>/dev/null; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # --- start: all four, in order, on the target side --------------------------
 rc start xapp
@@ -179,11 +180,14 @@ is "$left" "" "check that hangs: no 'sleep 30' left as $SSHD_USER"
 [ -n "$left" ] && diag "$(ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)")"
 
 # --- check_application: h1's sshd killed during the checks ------------------------
-# h1's checks take 1 s; its sshd (and the sessions it started) goes at 0.3 s
+# h1's checks take 3 s; its sshd (and the sessions it started) goes once
+# the three run (an earlier status ran them too)
+rm -f "$T"/run/slow.a?
 t0=$(now_ms)
 "$ca" -c "$cfg" -A slow -t 5 >"$T/ca.out" 2>&1 &
 bg_pid=$!
-sleep 0.3
+wait_for 4 test -e "$T/run/slow.a1" -a -e "$T/run/slow.a2" -a -e "$T/run/slow.a3"
+ok $? "h1's three checks running ($WAITED_MS ms)"
 sshd_stop h1
 wait "$bg_pid"; st=$?
 bg_pid=
