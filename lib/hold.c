@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +13,55 @@
 #include "util.h"
 
 #define HOLD_FILE_MAX 4096
+#define HOLD_LOCK_WAIT_MS 5000
+
+/*
+ * Setting and clearing a hold are serialised by an flock on DIR/.lock, so
+ * that a clear that read an acknowledgement hold never removes a manual
+ * hold set in the meantime. Readers need no lock: a hold file is replaced
+ * whole, by rename. Waits up to HOLD_LOCK_WAIT_MS (the holder only writes
+ * a small file). Returns the locked fd, or -1 with err set.
+ */
+static int hold_dir_lock(const char *dir, struct rl_err *err)
+{
+	struct rl_buf path = RL_BUF_INIT;
+	int64_t until = rl_now_ms() + HOLD_LOCK_WAIT_MS;
+	int fd;
+
+	rl_buf_printf(&path, "%s/.lock", dir);
+	if (path.oom) {
+		rl_err_set(err, "out of memory");
+		return -1;
+	}
+	fd = open(rl_buf_str(&path), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0) {
+		rl_err_set(err, "cannot open '%s': %s", rl_buf_str(&path),
+			   strerror(errno));
+		rl_buf_free(&path);
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rl_err_set(err, "cannot lock '%s': %s",
+				   rl_buf_str(&path), strerror(errno));
+			close(fd);
+			fd = -1;
+			break;
+		}
+		if (rl_now_ms() >= until) {
+			rl_err_set(err, "'%s': still locked after %d ms by "
+					"another hold or release",
+				   rl_buf_str(&path), HOLD_LOCK_WAIT_MS);
+			close(fd);
+			fd = -1;
+			break;
+		}
+		usleep(2000);
+	}
+	rl_buf_free(&path);
+	return fd;
+}
 
 const char *rl_hold_kind_name(enum rl_hold_kind k)
 {
@@ -40,9 +90,12 @@ int rl_hold_set(const char *dir, const char *component,
 	struct rl_buf path = RL_BUF_INIT, tmp = RL_BUF_INIT, text = RL_BUF_INIT;
 	struct rl_hold h;
 	ssize_t w;
-	int fd = -1, ret = -1;
+	int fd = -1, lock, ret = -1;
 
 	if (rl_mkdir_p(dir, "hold directory", err) < 0)
+		return -1;
+	lock = hold_dir_lock(dir, err);
+	if (lock < 0)
 		return -1;
 	rl_buf_name_path(&path, dir, component, ".hold");
 	rl_buf_name_path(&tmp, dir, component, "");
@@ -89,6 +142,7 @@ out:
 		close(fd);
 	if (ret < 0 && tmp.len)
 		unlink(rl_buf_str(&tmp));
+	close(lock);
 	rl_buf_free(&path);
 	rl_buf_free(&tmp);
 	rl_buf_free(&text);
@@ -205,15 +259,25 @@ int rl_hold_clear(const char *dir, const char *component, bool any,
 {
 	struct rl_buf path = RL_BUF_INIT;
 	struct rl_hold h;
-	int ret = -1;
+	int lock, ret = -1;
 
 	*removed = false;
 	if (old != NULL)
 		memset(old, 0, sizeof(*old));
 	if (rl_hold_get(dir, component, &h, err) < 0)
 		return -1;
-	if (!h.set || (!any && h.kind != only))
+	if (!h.set)
 		return 0;
+	lock = hold_dir_lock(dir, err);
+	if (lock < 0)
+		return -1;
+	/* again, under the lock: what is removed is what was read */
+	if (rl_hold_get(dir, component, &h, err) < 0)
+		goto out;
+	if (!h.set || (!any && h.kind != only)) {
+		ret = 0;
+		goto out;
+	}
 	rl_buf_name_path(&path, dir, component, ".hold");
 	if (path.oom) {
 		rl_err_set(err, "out of memory");
@@ -229,6 +293,7 @@ int rl_hold_clear(const char *dir, const char *component, bool any,
 		*old = h;
 	ret = 0;
 out:
+	close(lock);
 	rl_buf_free(&path);
 	return ret;
 }

@@ -61,7 +61,9 @@ int rl_hold_get(const char *dir, const char *component, struct rl_hold *out,
 /*
  * Removes the hold of COMPONENT if it is of kind ONLY (or any kind when
  * ANY is true). *removed tells whether one was removed; *old (may be NULL)
- * gets what it was. No hold is not an error.
+ * gets what it was. No hold is not an error. Set and clear take an flock
+ * on DIR/.lock (up to 5 s), so a clear never removes a hold set after it
+ * read the old one; readers take none.
  */
 int rl_hold_clear(const char *dir, const char *component, bool any,
 		  enum rl_hold_kind only, bool *removed, struct rl_hold *old,

@@ -2,10 +2,13 @@
  * hold: one file per component in a temporary hold_dir.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,7 +73,9 @@ static char *listing(const char *d)
 	cr_assert_geq(n, 0, "%s", d);
 	out[0] = '\0';
 	for (int i = 0; i < n; i++) {
-		if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, "..")) {
+		/* .lock serialises set and clear: not a hold */
+		if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, "..") &&
+		    strcmp(ents[i]->d_name, ".lock")) {
 			if (out[0])
 				strcat(out, " ");
 			strncat(out, ents[i]->d_name, sizeof(out) - strlen(out) - 2);
@@ -176,6 +181,60 @@ Test(hold, clear_only_ack_leaves_a_manual_hold)
 				   &removed, NULL, &err), 0, "%s", err.msg);
 	cr_assert(removed);
 	cr_assert_str_eq(listing(dir), "");
+}
+
+/*
+ * The recovery clears an acknowledgement hold while an engineer sets a
+ * manual one: the clear read "ack", then the manual hold replaced it
+ * before the clear removed anything. It must stay.
+ */
+Test(hold, clear_never_removes_a_hold_set_after_it_read)
+{
+	struct rl_hold h;
+	bool removed = true;
+	int go[2];
+	char c;
+	pid_t pid;
+	int st;
+
+	cr_assert_eq(rl_hold_set(dir, "fx/pricer", RL_HOLD_ACK, "alice", "n",
+				 "disk", &err), 0, "%s", err.msg);
+	cr_assert_eq(pipe(go), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		/* a "relancectl hold" in the middle of its set */
+		int fd = open(in_dir(".lock"), O_RDONLY);
+		char tmp[256];
+		FILE *f;
+
+		if (fd < 0 || flock(fd, LOCK_EX) < 0)
+			_exit(1);
+		if (write(go[1], "x", 1) != 1)
+			_exit(1);
+		usleep(300000); /* the clear reads "ack", then waits */
+		snprintf(tmp, sizeof(tmp), "%s", in_dir("new"));
+		f = fopen(tmp, "w");
+		if (f == NULL)
+			_exit(1);
+		fprintf(f, "kind=manual\nauthor=bob\nsince=1\nreason=r\n");
+		if (fclose(f) != 0 ||
+		    rename(tmp, in_dir("fx%2Fpricer.hold")) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(go[1]);
+	cr_assert_eq(read(go[0], &c, 1), 1, "the child took the lock");
+	close(go[0]);
+	cr_assert_eq(rl_hold_clear(dir, "fx/pricer", false, RL_HOLD_ACK,
+				   &removed, NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cr_assert_not(removed, "the manual hold set meanwhile was removed");
+	cr_assert_eq(rl_hold_get(dir, "fx/pricer", &h, &err), 0, "%s", err.msg);
+	cr_assert(h.set);
+	cr_assert_eq(h.kind, RL_HOLD_MANUAL);
+	cr_assert_str_eq(h.author, "bob");
 }
 
 Test(hold, clear_any_clears_both_kinds)
