@@ -442,10 +442,7 @@ static int hold_changed(struct hc *hc, const char *result,
 	struct rl_journal_rec r;
 
 	rec_init(hc, &r, "hold");
-	r.result = result;
-	r.action = rl_hold_kind_name(h->kind);
-	r.author = h->author[0] != '\0' ? h->author : NULL;
-	r.reason = h->reason[0] != '\0' ? h->reason : NULL;
+	rl_hold_journal_rec(&r, h, result);
 	r.message = why;
 	return journal(hc, &r, false);
 }

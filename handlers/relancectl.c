@@ -608,12 +608,8 @@ static int journal_hold(const struct ctl *ctl, const char *comp,
 	rl_journal_rec_init(&r);
 	r.node = ctl->model->site.node;
 	r.user = ctl->user;
-	r.event = "hold";
-	r.action = rl_hold_kind_name(h->kind);
 	r.component = comp;
-	r.result = result;
-	r.author = h->author[0] ? h->author : NULL;
-	r.reason = h->reason[0] ? h->reason : NULL;
+	rl_hold_journal_rec(&r, h, result);
 	r.message = !strcmp(result, "set") ? "set by hand (relancectl)"
 					    : "released by hand (relancectl)";
 	if (rl_journal_append(j, &r, &err) < 0)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hold.h"
+#include "journal.h"
 #include "util.h"
 
 #define HOLD_FILE_MAX 4096
@@ -296,6 +297,16 @@ out:
 	close(lock);
 	rl_buf_free(&path);
 	return ret;
+}
+
+void rl_hold_journal_rec(struct rl_journal_rec *r, const struct rl_hold *h,
+			 const char *result)
+{
+	r->event = "hold";
+	r->result = result;
+	r->action = rl_hold_kind_name(h->kind);
+	r->author = h->author[0] != '\0' ? h->author : NULL;
+	r->reason = h->reason[0] != '\0' ? h->reason : NULL;
 }
 
 void rl_hold_describe(const struct rl_hold *h, char *buf, size_t len)

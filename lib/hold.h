@@ -71,6 +71,15 @@ int rl_hold_clear(const char *dir, const char *component, bool any,
 
 const char *rl_hold_kind_name(enum rl_hold_kind k); /* "ack", "manual" */
 
+/*
+ * Fills the hold fields of journal record R (already initialised, node,
+ * user and component the caller's): event "hold", RESULT ("set",
+ * "cleared"), the kind as action, H's author and reason.
+ */
+struct rl_journal_rec;
+void rl_hold_journal_rec(struct rl_journal_rec *r, const struct rl_hold *h,
+			 const char *result);
+
 /* "acknowledged by alice: disk full on fx-app-01" /
  * "held by bob since 2026-11-24 03:12: maintenance" (local time). */
 void rl_hold_describe(const struct rl_hold *h, char *buf, size_t len);
