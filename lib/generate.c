@@ -258,6 +258,26 @@ static void nkv_text(struct rl_buf *b, const char *k, const char *v)
 	rl_buf_puts(b, "\n");
 }
 
+
+/* The head of a Nagios service template: checks every interval_length
+ * (a minute by default), DEFAULT_ATTEMPTS attempts, passive results
+ * accepted (the handler's write-back). */
+static void service_template(struct rl_buf *b, const char *name,
+			     const char *command)
+{
+	rl_buf_puts(b, "define service {\n");
+	nkv(b, "name", name);
+	nkv(b, "register", "0");
+	nkv(b, "check_command", command);
+	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
+		      DEFAULT_ATTEMPTS);
+	nkv(b, "check_interval", "1");
+	nkv(b, "retry_interval", "1");
+	nkv(b, "check_period", "relance-24x7");
+	nkv(b, "active_checks_enabled", "1");
+	nkv(b, "passive_checks_enabled", "1");
+}
+
 static void nagios_common(const struct gen *g, struct rl_buf *b)
 {
 	const char *cfg = g->o->config_path;
@@ -320,17 +340,7 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "service_notification_commands", "relance_notify_ack");
 	rl_buf_puts(b, "}\n\n");
 
-	rl_buf_puts(b, "define service {\n");
-	nkv(b, "name", "relance-component");
-	nkv(b, "register", "0");
-	nkv(b, "check_command", "relance_check_component");
-	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
-		      DEFAULT_ATTEMPTS);
-	nkv(b, "check_interval", "1");
-	nkv(b, "retry_interval", "1");
-	nkv(b, "check_period", "relance-24x7");
-	nkv(b, "active_checks_enabled", "1");
-	nkv(b, "passive_checks_enabled", "1");
+	service_template(b, "relance-component", "relance_check_component");
 	nkv(b, "event_handler", "relance_handle_component");
 	nkv(b, "event_handler_enabled", "1");
 	nkv(b, "flap_detection_enabled", "0");
@@ -341,17 +351,7 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "notifications_enabled", "1");
 	rl_buf_puts(b, "}\n\n");
 
-	rl_buf_puts(b, "define service {\n");
-	nkv(b, "name", "relance-application");
-	nkv(b, "register", "0");
-	nkv(b, "check_command", "relance_check_application");
-	rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
-		      DEFAULT_ATTEMPTS);
-	nkv(b, "check_interval", "1");
-	nkv(b, "retry_interval", "1");
-	nkv(b, "check_period", "relance-24x7");
-	nkv(b, "active_checks_enabled", "1");
-	nkv(b, "passive_checks_enabled", "1");
+	service_template(b, "relance-application", "relance_check_application");
 	nkv(b, "event_handler_enabled", "0");
 	nkv(b, "flap_detection_enabled", "0");
 	/* The relance contact has nothing to do with an application: it is
