@@ -89,24 +89,9 @@ nagios_start() {
 	printf '$USER1$=/usr/lib/nagios/plugins\n' > "$_nd/resource.cfg"
 	{
 		for f in "$@"; do echo "cfg_file=$f"; done
+		nagios_paths "$_nd"
 		cat <<EOF
 resource_file=$_nd/resource.cfg
-log_file=$_nd/var/nagios.log
-object_cache_file=$_nd/var/objects.cache
-precached_object_file=$_nd/var/objects.precache
-status_file=$_nd/var/status.dat
-state_retention_file=$_nd/var/retention.dat
-temp_file=$_nd/var/nagios.tmp
-temp_path=$_nd/var
-lock_file=$_nd/var/nagios.lock
-command_file=$_nd/var/nagios.cmd
-check_result_path=$_nd/spool/checkresults
-query_socket=$_nd/var/nagios.qh
-debug_file=$_nd/var/nagios.debug
-log_archive_path=$_nd/var
-log_rotation_method=n
-nagios_user=root
-nagios_group=root
 interval_length=1
 status_update_interval=1
 check_result_reaper_frequency=1

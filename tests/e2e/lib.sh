@@ -12,6 +12,8 @@
 #                               master zone), runs `icinga2 daemon -C`;
 #                               output in DIR/verify.out
 #   have_nagios / have_icinga   true when the core is installed
+#   nagios_paths DIR            the nagios.cfg lines that keep every file a
+#                               Nagios writes inside DIR
 
 have_nagios() { command -v nagios4 >/dev/null 2>&1; }
 have_icinga() { command -v icinga2 >/dev/null 2>&1; }
@@ -30,6 +32,28 @@ _e2e_used_hosts() { # nagios|icinga2 FILE...
 		awk '$1 == "D" { d[$2] = 1 } $1 == "U" && $2 != "" && !($2 in d) { d[$2] = 1; print $2 }' | sort
 }
 
+# Every file a Nagios in DIR writes, inside DIR (nagios.cfg lines)
+nagios_paths() { # DIR
+	cat <<EOF
+log_file=$1/var/nagios.log
+object_cache_file=$1/var/objects.cache
+precached_object_file=$1/var/objects.precache
+status_file=$1/var/status.dat
+state_retention_file=$1/var/retention.dat
+temp_file=$1/var/nagios.tmp
+temp_path=$1/var
+lock_file=$1/var/nagios.lock
+command_file=$1/var/nagios.cmd
+check_result_path=$1/spool/checkresults
+query_socket=$1/var/nagios.qh
+debug_file=$1/var/nagios.debug
+log_archive_path=$1/var
+log_rotation_method=n
+nagios_user=root
+nagios_group=root
+EOF
+}
+
 nagios_verify() {
 	d=$1; shift
 	mkdir -p "$d/var" "$d/spool/checkresults"
@@ -40,23 +64,8 @@ nagios_verify() {
 	{
 		echo "cfg_file=$d/admin-hosts.cfg"
 		for f in "$@"; do echo "cfg_file=$f"; done
+		nagios_paths "$d"
 		cat <<EOF
-log_file=$d/var/nagios.log
-object_cache_file=$d/var/objects.cache
-precached_object_file=$d/var/objects.precache
-status_file=$d/var/status.dat
-state_retention_file=$d/var/retention.dat
-temp_file=$d/var/nagios.tmp
-temp_path=$d/var
-lock_file=$d/var/nagios.lock
-command_file=$d/var/nagios.cmd
-check_result_path=$d/spool/checkresults
-query_socket=$d/var/nagios.qh
-debug_file=$d/var/nagios.debug
-log_archive_path=$d/var
-log_rotation_method=n
-nagios_user=root
-nagios_group=root
 check_for_updates=0
 illegal_object_name_chars=\`~!\$%^&*|'"<>?,()=
 illegal_macro_output_chars=\`~\$&|'"<>
