@@ -23,6 +23,7 @@
 #include "hold.h"
 #include "journal.h"
 #include "lock.h"
+#include "monitor.h"
 #include "model.h"
 #include "plan.h"
 #include "plugin.h"
@@ -396,6 +397,56 @@ static void down_list(const struct rl_run_report *rep, struct rl_buf *b)
 		rl_buf_puts(b, "none");
 }
 
+/*
+ * After a start or a restart by hand, when the config names the core's
+ * command pipe: a forced check of every component the plan touched, so
+ * the core sees them up now instead of at its next interval (and Nagios
+ * 4.4.6, which may have stopped scheduling a dependent after a dependency
+ * skip, checks it again). Never after a stop, nor after a failure: the
+ * core's handler would hear at once of components an engineer meant to be
+ * down or is looking at. Journaled; a pipe that
+ * cannot be written is a warning, the action's outcome stands.
+ */
+static void tell_core(const struct ctl *ctl, struct rl_journal *j,
+		      const struct rl_plan *plan,
+		      const struct rl_run_report *rep)
+{
+	const char *pipe = ctl->model->site.command_file;
+	struct rl_err err = {""};
+	struct rl_buf b = RL_BUF_INIT, msg = RL_BUF_INIT;
+	struct rl_journal_rec r;
+	size_t i;
+	int bad = 0;
+
+	if (pipe == NULL || plan->action == RL_ACTION_STOP || !rep->ok)
+		return;
+	for (i = 0; i < plan->n_touched && !bad; i++)
+		bad = rl_monitor_cmd_forced_check(&b, plan->touched[i]->host_name,
+						  plan->touched[i]->name, &err);
+	if (!bad && b.oom)
+		bad = rl_err_set(&err, "out of memory");
+	if (!bad)
+		bad = rl_monitor_send(pipe, rl_buf_str(&b), rl_now_ms() + 2000,
+				      &err);
+	rl_buf_printf(&msg, "forced check of %zu component%s",
+		      plan->n_touched, plan->n_touched == 1 ? "" : "s");
+	rl_journal_rec_init(&r);
+	r.node = ctl->model->site.node;
+	r.user = ctl->user;
+	r.event = "writeback";
+	r.component = plan->target;
+	r.run = rep->run_id;
+	r.result = bad ? "failed" : "ok";
+	r.message = bad ? err.msg : msg.oom ? NULL : rl_buf_str(&msg);
+	rl_journal_append(j, &r, NULL);
+	if (bad)
+		fprintf(stderr, "relancectl: warning: the core was not told: "
+				"%s\n",
+			err.msg);
+	rl_buf_free(&b);
+	rl_buf_free(&msg);
+}
+
 /* The summary after the progress lines; returns the exit code. */
 static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 		     const struct rl_run_report *rep)
@@ -531,6 +582,7 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 		goto out;
 	}
 	r = summarise(ctl, plan, rep);
+	tell_core(ctl, journal, plan, rep);
 out:
 	rl_run_report_free(rep);
 	rl_transport_free(t);

@@ -194,12 +194,10 @@ no_heal_since() { [ "$(jcount ".event == \"decision\" and .component == \"$1\" a
 rewind() { # the application as it was: every component started, all OK
 	"$ctl" -c "$CFG" start "$APP" > "$E2E_ROOT/rewind.out" 2>&1 ||
 		sed 's/^/#   /' "$E2E_ROOT/rewind.out"
-	# as an admin would after a restart by hand: Nagios 4.4.6 may have
-	# stopped scheduling a dependent (should_be_scheduled=0 after a
-	# dependency skip and a passive CRITICAL), so force a check of each
-	for n in $APP_NAMES; do
-		c_cmd "SCHEDULE_FORCED_SVC_CHECK;h1;$APP/$n;$(date +%s)"
-	done
+	# relancectl's start forces a check of each component it touched
+	# (Nagios 4.4.6 may have stopped scheduling a dependent:
+	# should_be_scheduled=0 after a dependency skip and a passive
+	# CRITICAL), so the core sees them all OK without any help here
 	restored
 	_st=$?
 	ok $_st "$1 $CORE: the application is OK again in the core ($WAITED_MS ms)"

@@ -336,4 +336,36 @@ rc -c "$cfg" start demo
 is "$st" 0 "start demo again: exit 0"
 like "$out" "\[skipped\] 1/4 start demo/marketdata" "what runs already is skipped"
 
+# --- telling the core (command_file) ------------------------------------------
+# a FIFO with a reader that logs what reaches it, as a core would
+ccfg=$T/core.ini
+write_config "$ccfg" "$journal"
+sed -i "s|^node     = testnode$|node     = testnode\ncommand_file = $T/cmd|" "$ccfg"
+mkfifo "$T/cmd"
+: > "$T/cmd.log"
+# shellcheck disable=SC2094
+sh -c 'exec 3<>"$1"; exec cat <&3 >> "$2"' _ "$T/cmd" "$T/cmd.log" &
+bg_pid=$!
+rc -c "$ccfg" restart demo/pricer
+is "$st" 0 "core: restart demo/pricer: exit 0"
+wait_for 5 eval '[ "$(grep -c SCHEDULE_FORCED_SVC_CHECK "$T/cmd.log")" -ge 2 ]'
+is "$(sed -n 's/^\[[0-9]*\] SCHEDULE_FORCED_SVC_CHECK;here;\([^;]*\);[0-9]*$/\1/p' "$T/cmd.log" | sort | tr '\n' ' ')" \
+	"demo/gateway demo/pricer " "core: a forced check of each restarted component, nothing else"
+like "$(tail -n 1 "$journal")" '"event":"writeback".*"component":"demo/pricer".*"result":"ok","message":"forced check of 2 components"' \
+	"core: journaled"
+: > "$T/cmd.log"
+rc -c "$ccfg" stop demo/gateway
+is "$st" 0 "core: stop demo/gateway: exit 0"
+is "$(grep -c . "$T/cmd.log")" 0 "core: a stop tells the core nothing"
+rc -c "$ccfg" start demo/gateway
+wait_for 5 eval '[ "$(grep -c . "$T/cmd.log")" -ge 4 ]'
+is "$(grep -c . "$T/cmd.log")" 4 "core: a start, one check of each component it touched (the gateway and what it requires)"
+kill "$bg_pid"; wait "$bg_pid" 2>/dev/null; bg_pid=
+# nobody reads the pipe: a warning, the restart stands
+rc -c "$ccfg" restart demo/gateway
+is "$st" 0 "core gone: the restart still exits 0"
+like "$out" "^relancectl: warning: the core was not told: .*$T/cmd" "core gone: a warning naming the pipe"
+like "$(tail -n 1 "$journal")" '"event":"writeback".*"result":"failed"' "core gone: journaled as failed"
+alive gateway; ok $? "core gone: the gateway runs"
+
 done_testing
