@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -127,15 +128,42 @@ static const char usage_text[] =
 static int fail(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * One line to syslog (facility daemon, tag handle_component[PID]): where
+ * a detached worker's errors still reach an admin when neither the journal
+ * nor the core can be written. Control characters, which values from the
+ * core may carry, become spaces: one message, one line.
+ */
+static void log_line(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void log_line(int prio, const char *fmt, ...)
+{
+	char line[1200];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (i = 0; line[i] != '\0'; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	syslog(prio, "%s", line);
+}
+
+/* An error on stderr (the core may log it; /dev/null in the worker) and
+ * in syslog; returns CODE. */
 static int fail(int code, const char *fmt, ...)
 {
+	char msg[1200];
 	va_list ap;
 
-	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, PROG ": %s\n", msg);
+	log_line(LOG_ERR, "%s", msg);
 	return code;
 }
 
@@ -424,6 +452,12 @@ static int journal_decision(struct hc *hc, const struct rl_heal_decision *d,
 	r.reason = d->reason;
 	r.message = message;
 	r.author = d->author[0] != '\0' ? d->author : NULL;
+	if (d->verdict == RL_VERDICT_HEAL || d->verdict == RL_VERDICT_STAND_DOWN)
+		log_line(LOG_NOTICE, "%s: %s: %s (%s %s attempt %d, node %s)",
+			 hc->comp->name, r.result, d->reason,
+			 rl_state_name(hc->ev.state),
+			 hc->ev.hard ? "HARD" : "SOFT", hc->ev.attempt,
+			 hc->model->site.node);
 	return journal(hc, &r, d->verdict == RL_VERDICT_HEAL ||
 				   d->verdict == RL_VERDICT_STAND_DOWN);
 }
@@ -850,6 +884,8 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 		r.result = "heal";
 		r.reason = reason;
 		r.message = "the down component that the handled one requires";
+		log_line(LOG_NOTICE, "%s: heal: %s (for %s, node %s)", c->name,
+			 reason, hc->comp->name, s->node);
 		if (journal(hc, &r, true))
 			return EXIT_JOURNAL;
 	}
@@ -865,6 +901,11 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 		return EXIT_JOURNAL;
 	}
 	ret = rep->ok ? EXIT_OK : EXIT_FAILED;
+	rl_buf_reset(&text);
+	if (rl_heal_outcome(&text, c, w->plans[i], rep) == 0)
+		log_line(rep->ok ? LOG_NOTICE : LOG_ERR, "%s (node %s)",
+			 rl_buf_str(&text), s->node);
+	rl_buf_reset(&text);
 	if (rl_heal_writeback(&text, self ? hc->host : c->host_name,
 			      self ? hc->service : c->name, c, w->plans[i],
 			      rep, s->node, &err) < 0 ||
@@ -1143,6 +1184,7 @@ int main(int argc, char **argv)
 	int r;
 
 	close_inherited();
+	openlog(PROG, LOG_PID, LOG_DAEMON);
 	memset(&hc, 0, sizeof(hc));
 	hc.ev.ack = -1;
 	hc.ev.downtime = -1;

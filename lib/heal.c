@@ -247,6 +247,79 @@ static void host_list(struct rl_buf *b, const struct rl_component *const *cs,
 	}
 }
 
+/* The components the run started (or restarted), in the plan's touched
+ * order; a start step that was skipped was already up. *n gets how many;
+ * NULL when out of memory. */
+static const struct rl_component **started(const struct rl_plan *plan,
+					   const struct rl_run_report *rep,
+					   size_t *n)
+{
+	const struct rl_component **done;
+	size_t i, j;
+
+	*n = 0;
+	done = calloc(plan->n_touched ? plan->n_touched : 1, sizeof(*done));
+	if (done == NULL)
+		return NULL;
+	for (i = 0; i < plan->n_touched; i++)
+		for (j = 0; j < rep->n_steps; j++)
+			if (rep->steps[j].step->comp == plan->touched[i] &&
+			    rep->steps[j].step->kind != RL_STEP_STOP &&
+			    rep->steps[j].outcome == RL_OUTCOME_DONE) {
+				done[(*n)++] = plan->touched[i];
+				break;
+			}
+	return done;
+}
+
+/* "fx/pricer, fx/gateway" or "none" */
+static void down_list(struct rl_buf *b, const struct rl_run_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n_down; i++)
+		rl_buf_printf(b, "%s%s", i ? ", " : "", rep->down[i]->name);
+	if (rep->n_down == 0)
+		rl_buf_puts(b, "none");
+}
+
+int rl_heal_outcome(struct rl_buf *b, const struct rl_component *c,
+		    const struct rl_plan *plan,
+		    const struct rl_run_report *rep)
+{
+	const struct rl_component **done;
+	const char *why = "";
+	size_t i, n;
+
+	if (!rep->ok) {
+		for (i = 0; i < rep->n_steps; i++)
+			if (rep->steps[i].outcome == RL_OUTCOME_FAILED) {
+				why = rep->steps[i].message;
+				break;
+			}
+		rl_buf_printf(b, "restart of %s FAILED after ", c->name);
+		rl_buf_duration(b, rep->duration_ms);
+		rl_buf_printf(b, "%s%s; down now: ", *why ? ": " : "", why);
+		down_list(b, rep);
+		return b->oom ? -1 : 0;
+	}
+	done = started(plan, rep, &n);
+	if (done == NULL)
+		return -1;
+	if (n == 0)
+		rl_buf_printf(b, "%s was up, nothing restarted", c->name);
+	else {
+		rl_buf_puts(b, "restarted ");
+		name_list(b, done, n);
+		rl_buf_puts(b, " on ");
+		host_list(b, done, n);
+	}
+	rl_buf_puts(b, " in ");
+	rl_buf_duration(b, rep->duration_ms);
+	free(done);
+	return b->oom ? -1 : 0;
+}
+
 static int writeback_ok(struct rl_buf *b, const char *host,
 			const char *service, const struct rl_component *c,
 			const struct rl_plan *plan,
@@ -254,34 +327,12 @@ static int writeback_ok(struct rl_buf *b, const char *host,
 			struct rl_err *err)
 {
 	struct rl_buf text = RL_BUF_INIT;
-	const struct rl_component **done;
-	size_t i, j, n = 0;
+	const struct rl_component **done = NULL;
+	size_t i, n = 0;
 	int r = -1;
 
-	done = calloc(plan->n_touched ? plan->n_touched : 1, sizeof(*done));
-	if (done == NULL)
-		return rl_err_set(err, "out of memory");
-	/* the components started (or restarted) by the run, in the plan's
-	 * touched order; a start step that was skipped was already up */
-	for (i = 0; i < plan->n_touched; i++)
-		for (j = 0; j < rep->n_steps; j++)
-			if (rep->steps[j].step->comp == plan->touched[i] &&
-			    rep->steps[j].step->kind != RL_STEP_STOP &&
-			    rep->steps[j].outcome == RL_OUTCOME_DONE) {
-				done[n++] = plan->touched[i];
-				break;
-			}
-	if (n == 0)
-		rl_buf_printf(&text, "%s was up, nothing restarted", c->name);
-	else {
-		rl_buf_puts(&text, "restarted ");
-		name_list(&text, done, n);
-		rl_buf_puts(&text, " on ");
-		host_list(&text, done, n);
-	}
-	rl_buf_puts(&text, " in ");
-	rl_buf_duration(&text, rep->duration_ms);
-	if (text.oom) {
+	if (rl_heal_outcome(&text, c, plan, rep) < 0 ||
+	    (done = started(plan, rep, &n)) == NULL) {
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
@@ -315,27 +366,18 @@ out:
 
 static int writeback_failed(struct rl_buf *b, const char *host,
 			    const char *service, const struct rl_component *c,
+			    const struct rl_plan *plan,
 			    const struct rl_run_report *rep, const char *node,
 			    struct rl_err *err)
 {
-	struct rl_buf down = RL_BUF_INIT, text = RL_BUF_INIT;
-	const char *why = "";
-	size_t i;
+	struct rl_buf text = RL_BUF_INIT;
 	int r = -1;
 
-	for (i = 0; i < rep->n_down; i++)
-		rl_buf_printf(&down, "%s%s", i ? ", " : "", rep->down[i]->name);
-	if (rep->n_down == 0)
-		rl_buf_puts(&down, "none");
-	for (i = 0; i < rep->n_steps; i++)
-		if (rep->steps[i].outcome == RL_OUTCOME_FAILED) {
-			why = rep->steps[i].message;
-			break;
-		}
 	rl_buf_printf(&text,
 		      "COMPONENT CRITICAL - relance: restart of %s failed: "
-		      "down now: %s",
-		      c->name, rl_buf_str(&down));
+		      "down now: ",
+		      c->name);
+	down_list(&text, rep);
 	if (text.oom) {
 		rl_err_set(err, "out of memory");
 		goto out;
@@ -344,17 +386,12 @@ static int writeback_failed(struct rl_buf *b, const char *host,
 				  rl_buf_str(&text), err) < 0)
 		goto out;
 	rl_buf_reset(&text);
-	rl_buf_printf(&text, "restart of %s FAILED after ", c->name);
-	rl_buf_duration(&text, rep->duration_ms);
-	rl_buf_printf(&text, "%s%s; down now: %s", *why ? ": " : "", why,
-		      rl_buf_str(&down));
-	if (text.oom) {
+	if (rl_heal_outcome(&text, c, plan, rep) < 0) {
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
 	r = rl_heal_comment(b, host, service, node, rl_buf_str(&text), err);
 out:
-	rl_buf_free(&down);
 	rl_buf_free(&text);
 	return r;
 }
@@ -366,5 +403,5 @@ int rl_heal_writeback(struct rl_buf *b, const char *host, const char *service,
 {
 	if (rep->ok)
 		return writeback_ok(b, host, service, c, plan, rep, node, err);
-	return writeback_failed(b, host, service, c, rep, node, err);
+	return writeback_failed(b, host, service, c, plan, rep, node, err);
 }

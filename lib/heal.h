@@ -105,6 +105,16 @@ int rl_heal_writeback(struct rl_buf *b, const char *host, const char *service,
 		      const struct rl_run_report *rep, const char *node,
 		      struct rl_err *err);
 
+/*
+ * What the restart of C (PLAN, run as REP) did, in one line, appended to
+ * B: "restarted fx/pricer and fx/gateway on fx-app-01 in 4.2s", "fx/pricer
+ * was up, nothing restarted in 80ms", "restart of fx/pricer FAILED after
+ * 3.1s: WHY; down now: fx/pricer, fx/gateway". -1 when out of memory.
+ */
+int rl_heal_outcome(struct rl_buf *b, const struct rl_component *c,
+		    const struct rl_plan *plan,
+		    const struct rl_run_report *rep);
+
 /* A comment "relance: TEXT (node NODE)" on HOST/SERVICE. */
 int rl_heal_comment(struct rl_buf *b, const char *host, const char *service,
 		    const char *node, const char *text, struct rl_err *err);

@@ -378,6 +378,43 @@ like "$(grep 'not restarting' "$T/cmd.log")" "ADD_SVC_COMMENT;x\\\$\\(id\\);\\\$
 like "$(journal | grep '"event":"hold"' | tail -n 2 | head -n 1)" '"reason":"\$\(touch [^"]*\\"; touch [^"]*; #\\nrm -rf' \
 	"the journal keeps them as text, on one line"
 
+# --- syslog ----------------------------------------------------------------
+# Decisions, outcomes and errors also go to syslog (/dev/log), where a
+# detached worker's failure reaches an admin when neither the journal nor
+# the core can be written. In a mount namespace of our own, /dev is a
+# tmpfs with null and a log socket that tests/integration/syslog_sink.py
+# reads; the machine's /dev is never touched.
+sink=$top_srcdir/tests/integration/syslog_sink.py
+if [ "$(id -u)" = 0 ] && unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs none /dev' 2>/dev/null; then
+	write_config "$T/sys.ini"	# the pricer has had its 3 restarts
+	sed -i 's|^restart_limit = 3/1h$|restart_limit = 100/1h|' "$T/sys.ini"
+	"$ctl" -c "$cfg" start fx >/dev/null 2>&1
+	kill "$(pid_of pricer)"
+	wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+	unshare -m sh -c '
+		mount --make-rprivate / && mount -t tmpfs none /dev &&
+			mknod -m 666 /dev/null c 1 3 || exit 1
+		python3 "$1" /dev/log "$2/syslog.out" "restarted " &
+		sp=$!
+		i=0; while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		"$3" -c "$4" -C fx/pricer --state "CRIT
+ICAL" --state-type HARD --attempt 2 2>/dev/null
+		"$3" -c "$4" -C fx/pricer --state CRITICAL --state-type HARD --attempt 2 >/dev/null
+		wait $sp' _ "$sink" "$T" "$hc" "$T/sys.ini"
+	ok $? "syslog: a heal and a bad macro, in a mount namespace with a /dev/log of its own"
+	log=$(cat "$T/syslog.out" 2>/dev/null)
+	like "$log" '^<29>.* handle_component\[[0-9]+\]: fx/pricer: heal: HARD CRITICAL \(CRITICAL HARD attempt 2, node testnode\)$' \
+		"syslog: the decision, at daemon.notice"
+	like "$log" '^<29>.* handle_component\[[0-9]+\]: restarted fx/pricer and fx/gateway on here in [0-9.]+m?s \(node testnode\)$' \
+		"syslog: the detached worker's outcome"
+	like "$log" "^<27>.* handle_component\\[[0-9]+\\]: --state: invalid value 'CRIT\\?ICAL'" \
+		"syslog: a bad macro, at daemon.err, on one line"
+	is "$(printf '%s\n' "$log" | grep -vc '^<')" 0 "syslog: every message on one line"
+	printf '%s\n' "$log" | sed 's/^/#   /'
+else
+	diag "skip syslog: needs root and unshare -m with a tmpfs mount"
+fi
+
 "$ctl" -c "$cfg" stop fx >/dev/null 2>&1
 ok $? "the application stops"
 done_testing
