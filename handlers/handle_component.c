@@ -901,7 +901,6 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 		return EXIT_JOURNAL;
 	}
 	ret = rep->ok ? EXIT_OK : EXIT_FAILED;
-	rl_buf_reset(&text);
 	if (rl_heal_outcome(&text, c, w->plans[i], rep) == 0)
 		log_line(rep->ok ? LOG_NOTICE : LOG_ERR, "%s (node %s)",
 			 rl_buf_str(&text), s->node);

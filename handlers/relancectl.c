@@ -387,16 +387,6 @@ static void report_json(const struct rl_plan *plan,
 	rl_buf_puts(b, "]}\n");
 }
 
-static void down_list(const struct rl_run_report *rep, struct rl_buf *b)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n_down; i++)
-		rl_buf_printf(b, "%s%s", i ? ", " : "", rep->down[i]->name);
-	if (!rep->n_down)
-		rl_buf_puts(b, "none");
-}
-
 /*
  * After a start or a restart by hand, when the config names the core's
  * command pipe: a forced check of every component the plan touched, so
@@ -477,7 +467,7 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 		      rep->run_id);
 	if (!rep->ok) {
 		rl_buf_puts(&b, "down now: ");
-		down_list(rep, &b);
+		rl_run_report_down(rep, &b);
 		rl_buf_puts(&b, "\n");
 	}
 	r = print_buf(&b);
@@ -487,7 +477,7 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 	if (!rep->ok) {
 		rl_buf_printf(&b, "%s %s failed; down now: ",
 			      rl_action_name(plan->action), plan->target);
-		down_list(rep, &b);
+		rl_run_report_down(rep, &b);
 		fail(EXIT_FAILED, b.oom ? "action failed" : rl_buf_str(&b));
 		rl_buf_free(&b);
 		return EXIT_FAILED;
@@ -573,7 +563,7 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 			struct rl_buf b = RL_BUF_INIT;
 
 			rl_buf_puts(&b, "down now: ");
-			down_list(rep, &b);
+			rl_run_report_down(rep, &b);
 			rl_buf_puts(&b, "\n");
 			print_buf(&b);
 			rl_buf_free(&b);

@@ -258,7 +258,6 @@ static void nkv_text(struct rl_buf *b, const char *k, const char *v)
 	rl_buf_puts(b, "\n");
 }
 
-
 /* The head of a Nagios service template: checks every interval_length
  * (a minute by default), DEFAULT_ATTEMPTS attempts, passive results
  * accepted (the handler's write-back). */

@@ -272,17 +272,6 @@ static const struct rl_component **started(const struct rl_plan *plan,
 	return done;
 }
 
-/* "fx/pricer, fx/gateway" or "none" */
-static void down_list(struct rl_buf *b, const struct rl_run_report *rep)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n_down; i++)
-		rl_buf_printf(b, "%s%s", i ? ", " : "", rep->down[i]->name);
-	if (rep->n_down == 0)
-		rl_buf_puts(b, "none");
-}
-
 int rl_heal_outcome(struct rl_buf *b, const struct rl_component *c,
 		    const struct rl_plan *plan,
 		    const struct rl_run_report *rep)
@@ -300,7 +289,7 @@ int rl_heal_outcome(struct rl_buf *b, const struct rl_component *c,
 		rl_buf_printf(b, "restart of %s FAILED after ", c->name);
 		rl_buf_duration(b, rep->duration_ms);
 		rl_buf_printf(b, "%s%s; down now: ", *why ? ": " : "", why);
-		down_list(b, rep);
+		rl_run_report_down(rep, b);
 		return b->oom ? -1 : 0;
 	}
 	done = started(plan, rep, &n);
@@ -377,7 +366,7 @@ static int writeback_failed(struct rl_buf *b, const char *host,
 		      "COMPONENT CRITICAL - relance: restart of %s failed: "
 		      "down now: ",
 		      c->name);
-	down_list(&text, rep);
+	rl_run_report_down(rep, &text);
 	if (text.oom) {
 		rl_err_set(err, "out of memory");
 		goto out;

@@ -663,6 +663,16 @@ void rl_run_new_id(char *buf, size_t len)
 		 (long)getpid(), rnd);
 }
 
+void rl_run_report_down(const struct rl_run_report *rep, struct rl_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n_down; i++)
+		rl_buf_printf(b, "%s%s", i ? ", " : "", rep->down[i]->name);
+	if (rep->n_down == 0)
+		rl_buf_puts(b, "none");
+}
+
 void rl_run_report_free(struct rl_run_report *r)
 {
 	if (r == NULL)

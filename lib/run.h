@@ -85,6 +85,10 @@ struct rl_run_report {
 };
 void rl_run_report_free(struct rl_run_report *r);
 
+/* Appends the names of the components down now ("fx/pricer, fx/gateway"),
+ * or "none", to B. */
+void rl_run_report_down(const struct rl_run_report *rep, struct rl_buf *b);
+
 /* A new run id: UTC time, pid and random bits (LEN >= 40). */
 void rl_run_new_id(char *buf, size_t len);
 

@@ -163,12 +163,17 @@ EOF
 	wait_for 10 test -s "$_nd/var/status.dat"
 }
 
-nagios_pid() { # DIR: the daemon's pid, if it is our nagios4 on DIR's config
-	_np=$(cat "$1/var/nagios.lock" 2>/dev/null) || return 1
-	case $_np in '' | *[!0-9]*) return 1 ;; esac
-	tr '\0' ' ' < "/proc/$_np/cmdline" 2>/dev/null | grep -q "$1/nagios.cfg" || return 1
-	echo "$_np"
+# own_pid PIDFILE CONFIG: the pid PIDFILE holds, if that process runs with
+# CONFIG on its command line (ours, not a stale file's reused pid)
+own_pid() {
+	_op=$(cat "$1" 2>/dev/null) || return 1
+	case $_op in '' | *[!0-9]*) return 1 ;; esac
+	tr '\0' ' ' < "/proc/$_op/cmdline" 2>/dev/null | grep -q "$2" || return 1
+	echo "$_op"
 }
+
+# DIR: the daemon's pid, if it is our nagios4 on DIR's config
+nagios_pid() { own_pid "$1/var/nagios.lock" "$1/nagios.cfg"; }
 
 nagios_stop() {
 	_np=$(nagios_pid "$1") || return 0
@@ -310,12 +315,8 @@ _icinga_ready() {
 			"https://127.0.0.1:$(cat "$1/api_port")/v1/status")" = 200 ]
 }
 
-icinga_pid() { # DIR: the umbrella process, if it runs DIR's config
-	_ip=$(cat "$1/run/icinga2.pid" 2>/dev/null) || return 1
-	case $_ip in '' | *[!0-9]*) return 1 ;; esac
-	tr '\0' ' ' < "/proc/$_ip/cmdline" 2>/dev/null | grep -q "$1/etc/icinga2.conf" || return 1
-	echo "$_ip"
-}
+# DIR: the umbrella process, if it runs DIR's config
+icinga_pid() { own_pid "$1/run/icinga2.pid" "$1/etc/icinga2.conf"; }
 
 icinga_stop() {
 	_ip=$(icinga_pid "$1") || return 0

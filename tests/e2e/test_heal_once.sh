@@ -34,6 +34,13 @@ echo 3600 > "$APP_DIR/run/brief.life"
 jrn() { jq -c "select($2)" "$1" 2>/dev/null; }
 jcount() { jrn "$@" | wc -l; }
 jhas() { [ "$(jcount "$@")" -gt 0 ]; }
+# jshow COND JOURNAL...: those records of each journal, one diagnostic line each
+jshow() {
+	_c=$1; shift
+	for _j in "$@"; do
+		jrn "$_j" "$_c" | jq -r '"#   \(.ts) \(.node) \(.event) \(.phase // "") \(.result // ""): \(.reason // .message // "")"'
+	done
+}
 pids_but() {
 	for n in $APP_NAMES; do
 		case " $* " in *" $n "*) continue ;; esac
@@ -130,10 +137,7 @@ wait_for 60 eval 'jhas "$JN" ".event == \"decision\" and .component == \"$B\" an
 	jhas "$JI" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0"'
 ok $? "(g) both cores called their handler on HARD ($WAITED_MS ms)" || {
 	diag "(g) kill at $t0; every record of $B in both journals:"
-	for j in "$JN" "$JI"; do
-		jrn "$j" ".component == \"$B\"" |
-			jq -r '"#   \(.ts) \(.node) \(.event) \(.phase // "") \(.result // ""): \(.reason // .message // "")"'
-	done
+	jshow ".component == \"$B\"" "$JN" "$JI"
 	diag "(g) nagios log and status of $B:"
 	grep -F "$B" "$N/var/nagios.log" | tail -20 | sed 's/^/#   /'
 	_nagios_block "$N" servicestatus h1 "$B" |
@@ -147,10 +151,8 @@ plans=$(( $(jcount "$JN" ".event == \"plan\" and .phase == \"begin\" and .compon
 is "$plans" 1 "(g) one restart plan over the two nodes"
 is "$(( $(app_starts brief) - n_b ))" 1 "(g) brief started once"
 is "$(app_pids)" "$others" "(g) the application untouched"
-for j in "$JN" "$JI"; do
-	jrn "$j" ".component == \"$B\" and .ts >= $t0 and (.event == \"decision\" and .result != \"ignore\" or .event == \"plan\" or .event == \"writeback\")" |
-		jq -r '"#   \(.ts) \(.node) \(.event) \(.phase // "") \(.result // ""): \(.reason // .message // "")"'
-done
+jshow ".component == \"$B\" and .ts >= $t0 and (.event == \"decision\" and .result != \"ignore\" or .event == \"plan\" or .event == \"writeback\")" \
+	"$JN" "$JI"
 
 # --- (h) shell metacharacters in the macros -----------------------------------------------
 H=$E2E_ROOT/h
