@@ -137,8 +137,8 @@ static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 	row.col[COL_TIME] = format_time(r->ts_ms);
 	row.col[COL_NODE] = clean(r->node, 40);
 	/* who decided: the one who acknowledged or held, else the account */
-	row.col[COL_USER] = clean(r->author && *r->author ? r->author : r->user,
-				  40);
+	row.col[COL_USER] =
+	    clean(r->author && *r->author ? r->author : r->user, 40);
 	if (r->event && !strcmp(r->event, "decision")) {
 		row.col[COL_ACTION] = strdup("handler");
 	} else if (r->event && strcmp(r->event, "step")) {
@@ -169,7 +169,8 @@ static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 			rl_buf_printf(&m, "%s: %s", r->message, r->reason);
 		else
 			rl_buf_printf(&m, "%s: %s", r->reason, r->message);
-		row.col[COL_MESSAGE] = m.oom ? NULL : clean(rl_buf_str(&m), 300);
+		row.col[COL_MESSAGE] =
+		    m.oom ? NULL : clean(rl_buf_str(&m), 300);
 		rl_buf_free(&m);
 	} else {
 		row.col[COL_MESSAGE] =

@@ -45,7 +45,7 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,  /* --foreground: the restart failed */
+	EXIT_FAILED = 1, /* --foreground: the restart failed */
 	EXIT_CONFIG = 2,
 	EXIT_USAGE = 3,	  /* bad option or macro, unknown component */
 	EXIT_JOURNAL = 5, /* the journal cannot be written: nothing done */
@@ -61,10 +61,10 @@ struct hc {
 	/* options */
 	const char *config;
 	const char *component;
-	const char *host;	/* the core's objects; default from the model */
+	const char *host; /* the core's objects; default from the model */
 	const char *service;
 	bool ack_mode;
-	const char *type;	/* --type, ack mode */
+	const char *type; /* --type, ack mode */
 	const char *author;
 	const char *comment;
 	bool foreground;
@@ -200,8 +200,8 @@ static int parse_count(const char *opt, const char *v, long min, long max,
 	long l;
 
 	if (n == 0 || n >= sizeof(digits) ||
-	    (v[n] != '\0' && (v[n] != '.' || v[n + 1 + strspn(v + n + 1,
-							       "0")] != '\0')))
+	    (v[n] != '\0' &&
+	     (v[n] != '.' || v[n + 1 + strspn(v + n + 1, "0")] != '\0')))
 		return bad_value(opt, v, "a whole number");
 	memcpy(digits, v, n);
 	digits[n] = '\0';
@@ -452,14 +452,16 @@ static int journal_decision(struct hc *hc, const struct rl_heal_decision *d,
 	r.reason = d->reason;
 	r.message = message;
 	r.author = d->author[0] != '\0' ? d->author : NULL;
-	if (d->verdict == RL_VERDICT_HEAL || d->verdict == RL_VERDICT_STAND_DOWN)
+	if (d->verdict == RL_VERDICT_HEAL ||
+	    d->verdict == RL_VERDICT_STAND_DOWN)
 		log_line(LOG_NOTICE, "%s: %s: %s (%s %s attempt %d, node %s)",
 			 hc->comp->name, r.result, d->reason,
 			 rl_state_name(hc->ev.state),
 			 hc->ev.hard ? "HARD" : "SOFT", hc->ev.attempt,
 			 hc->model->site.node);
-	return journal(hc, &r, d->verdict == RL_VERDICT_HEAL ||
-				   d->verdict == RL_VERDICT_STAND_DOWN);
+	return journal(hc, &r,
+		       d->verdict == RL_VERDICT_HEAL ||
+			   d->verdict == RL_VERDICT_STAND_DOWN);
 }
 
 static void say(const struct hc *hc, const char *verdict, const char *reason)
@@ -619,7 +621,7 @@ static int64_t plan_ttl_ms(const struct rl_plan *plan)
 /* What the worker holds and runs. */
 struct work {
 	struct rl_transport *t;
-	struct rl_buf owner;	/* the host lock's owner line */
+	struct rl_buf owner; /* the host lock's owner line */
 	/* components whose host lock we hold */
 	const struct rl_component *hostlocked[64];
 	size_t n_hostlocked;
@@ -627,7 +629,7 @@ struct work {
 	const struct rl_component *roots[64];
 	struct rl_plan *plans[64];
 	size_t n_roots;
-	struct rl_lock *extra_lock;	/* local locks beyond the target's */
+	struct rl_lock *extra_lock; /* local locks beyond the target's */
 };
 
 /* Journals a stand-down and, when TELL, says it in the core. */
@@ -675,8 +677,9 @@ static int lock_host(struct hc *hc, struct work *w,
 				&held, err) < 0)
 		return -1;
 	if (!held.acquired) {
-		snprintf(reason, len, "in progress: host lock of %s on %s held "
-				      "by %s",
+		snprintf(reason, len,
+			 "in progress: host lock of %s on %s held "
+			 "by %s",
 			 c->name, c->host_name, held.holder);
 		return 1;
 	}
@@ -717,8 +720,8 @@ static void unlock_hosts(struct hc *hc, struct work *w)
  * target alone. Returns 1 with REASON when it must stand down, 0 to go
  * on, -1 on failure.
  */
-static int find_roots(struct hc *hc, struct work *w, char *reason,
-		      size_t len, struct rl_err *err)
+static int find_roots(struct hc *hc, struct work *w, char *reason, size_t len,
+		      struct rl_err *err)
 {
 	const struct rl_component *target = hc->comp;
 	const struct rl_component **set = NULL;
@@ -731,19 +734,18 @@ static int find_roots(struct hc *hc, struct work *w, char *reason,
 	if (set == NULL)
 		return rl_err_set(err, "out of memory");
 	set[n++] = target;
-	for (i = 0; i < n; i++)		/* breadth first over requires */
+	for (i = 0; i < n; i++) /* breadth first over requires */
 		for (j = 0; j < set[i]->n_requires; j++) {
 			for (k = 0; k < n; k++)
 				if (set[k] == set[i]->requires[j])
 					break;
 			if (k == n)
-				set[n++] = set[i]->requires[j];
+			set[n++] = set[i]->requires[j];
 		}
 	for (i = 0; i < n; i++)
 		if (set[i]->check_timeout_ms > deadline)
 			deadline = set[i]->check_timeout_ms;
-	if (rl_run_checks(w->t, set, n, rl_now_ms() + deadline, &chk, err) <
-	    0)
+	if (rl_run_checks(w->t, set, n, rl_now_ms() + deadline, &chk, err) < 0)
 		goto out;
 	if (chk[0].state == RL_STATE_OK) {
 		snprintf(reason, len, "already up: %s",
@@ -754,7 +756,8 @@ static int find_roots(struct hc *hc, struct work *w, char *reason,
 	w->n_roots = 0;
 	for (i = 1; i < n; i++) {
 		bool down = chk[i].state == RL_STATE_CRITICAL &&
-			    !chk[i].transport_failed, reqs_up = true;
+			    !chk[i].transport_failed,
+		     reqs_up = true;
 
 		if (!down)
 			continue;
@@ -811,8 +814,8 @@ static int escalate(struct hc *hc, struct work *w, const struct rl_plan *own,
 		if (h.set) {
 			rl_hold_describe(&h, held, sizeof(held));
 			snprintf(reason, len,
-				 "requires %s, which is down and %.500s", r->name,
-				 held);
+				 "requires %s, which is down and %.500s",
+				 r->name, held);
 			return 1;
 		}
 		if (rl_plan_build(hc->model, RL_ACTION_RESTART, r->name,
@@ -831,7 +834,7 @@ static int escalate(struct hc *hc, struct work *w, const struct rl_plan *own,
 				if (own->touched[k]->name == nm)
 					break;
 			if (k < own->n_touched)
-				continue;	/* held since the handler */
+				continue; /* held since the handler */
 			for (k = 0; k < n; k++)
 				if (names[k] == nm)
 					break;
@@ -894,8 +897,7 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 	opts.user = hc->user;
 	opts.origin = PROG;
 	opts.run_id = self ? hc->run_id : run_id;
-	if (rl_run_plan(w->t, hc->model, w->plans[i], &opts, &rep, &err) <
-	    0) {
+	if (rl_run_plan(w->t, hc->model, w->plans[i], &opts, &rep, &err) < 0) {
 		journal_failed(hc, err.msg, true);
 		rl_run_report_free(rep);
 		return EXIT_JOURNAL;
@@ -906,8 +908,8 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 			 rl_buf_str(&text), s->node);
 	rl_buf_reset(&text);
 	if (rl_heal_writeback(&text, self ? hc->host : c->host_name,
-			      self ? hc->service : c->name, c, w->plans[i],
-			      rep, s->node, &err) < 0 ||
+			      self ? hc->service : c->name, c, w->plans[i], rep,
+			      s->node, &err) < 0 ||
 	    send_to_core(hc, &text, &err) < 0) {
 		rec_init(hc, &r, "writeback");
 		r.component = c->name;
@@ -1049,7 +1051,7 @@ static void decide(struct hc *hc, struct rl_hold *hold,
 	rl_heal_decide(hc->comp, &hc->ev, &f, d);
 	if (d->verdict == RL_VERDICT_IGNORE ||
 	    d->verdict == RL_VERDICT_RECOVERED)
-		return;	/* the event alone says no */
+		return; /* the event alone says no */
 
 	/* the facts cost a few reads: only for a CRITICAL that may heal */
 	if (rl_hold_get(s->hold_dir, hc->comp->name, hold, &err) < 0) {
@@ -1059,8 +1061,8 @@ static void decide(struct hc *hc, struct rl_hold *hold,
 	}
 	f.hold = hold;
 	if (s->status_file != NULL && hc->ev.ack < 0) {
-		if (rl_monitor_status_dat(s->status_file, hc->host,
-					  hc->service, st, &err) < 0)
+		if (rl_monitor_status_dat(s->status_file, hc->host, hc->service,
+					  st, &err) < 0)
 			fail(0, "%s: %s (acknowledgements not read from it)",
 			     hc->comp->name, err.msg);
 		else
@@ -1160,7 +1162,7 @@ static int handle(struct hc *hc)
 				 err.msg);
 			goto out;
 		}
-		if (dr == 1) {	/* back to the core; the worker goes on */
+		if (dr == 1) { /* back to the core; the worker goes on */
 			rl_lock_drop(lock);
 			lock = NULL;
 			r = EXIT_OK;

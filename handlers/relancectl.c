@@ -23,8 +23,8 @@
 #include "hold.h"
 #include "journal.h"
 #include "lock.h"
-#include "monitor.h"
 #include "model.h"
+#include "monitor.h"
 #include "plan.h"
 #include "plugin.h"
 #include "run.h"
@@ -48,19 +48,19 @@ struct ctl {
 	bool json;
 	bool no_color;
 	bool verbose;
-	int64_t timeout_ms; /* -t; 0: from the components' timeouts */
-	int64_t since_ms;   /* history --since, as a duration */
-	long limit;	    /* history --limit */
-	bool all;	    /* history --all */
-	const char *out_dir;  /* generate -o */
-	bool check;	      /* generate --check */
-	bool define_hosts;    /* generate --define-hosts */
-	const char *app_host; /* generate --app-host */
+	int64_t timeout_ms;	/* -t; 0: from the components' timeouts */
+	int64_t since_ms;	/* history --since, as a duration */
+	long limit;		/* history --limit */
+	bool all;		/* history --all */
+	const char *out_dir;	/* generate -o */
+	bool check;		/* generate --check */
+	bool define_hosts;	/* generate --define-hosts */
+	const char *app_host;	/* generate --app-host */
 	const char *plugin_dir; /* generate --plugin-dir */
 	const char *handler;	/* generate --handler */
-	bool add;	      /* hostkey --add */
-	const char *reason;   /* hold --reason */
-	bool color;	    /* decided once: tty, no NO_COLOR */
+	bool add;		/* hostkey --add */
+	const char *reason;	/* hold --reason */
+	bool color;		/* decided once: tty, no NO_COLOR */
 	char user[256];
 	struct rl_model *model;
 };
@@ -411,15 +411,16 @@ static void tell_core(const struct ctl *ctl, struct rl_journal *j,
 	if (pipe == NULL || plan->action == RL_ACTION_STOP || !rep->ok)
 		return;
 	for (i = 0; i < plan->n_touched && !bad; i++)
-		bad = rl_monitor_cmd_forced_check(&b, plan->touched[i]->host_name,
-						  plan->touched[i]->name, &err);
+		bad =
+		    rl_monitor_cmd_forced_check(&b, plan->touched[i]->host_name,
+						plan->touched[i]->name, &err);
 	if (!bad && b.oom)
 		bad = rl_err_set(&err, "out of memory");
 	if (!bad)
 		bad = rl_monitor_send(pipe, rl_buf_str(&b), rl_now_ms() + 2000,
 				      &err);
-	rl_buf_printf(&msg, "forced check of %zu component%s",
-		      plan->n_touched, plan->n_touched == 1 ? "" : "s");
+	rl_buf_printf(&msg, "forced check of %zu component%s", plan->n_touched,
+		      plan->n_touched == 1 ? "" : "s");
 	rl_journal_rec_init(&r);
 	r.node = ctl->model->site.node;
 	r.user = ctl->user;
@@ -430,8 +431,9 @@ static void tell_core(const struct ctl *ctl, struct rl_journal *j,
 	r.message = bad ? err.msg : msg.oom ? NULL : rl_buf_str(&msg);
 	rl_journal_append(j, &r, NULL);
 	if (bad)
-		fprintf(stderr, "relancectl: warning: the core was not told: "
-				"%s\n",
+		fprintf(stderr,
+			"relancectl: warning: the core was not told: "
+			"%s\n",
 			err.msg);
 	rl_buf_free(&b);
 	rl_buf_free(&msg);
@@ -653,7 +655,7 @@ static int journal_hold(const struct ctl *ctl, const char *comp,
 	r.component = comp;
 	rl_hold_journal_rec(&r, h, result);
 	r.message = !strcmp(result, "set") ? "set by hand (relancectl)"
-					    : "released by hand (relancectl)";
+					   : "released by hand (relancectl)";
 	if (rl_journal_append(j, &r, &err) < 0)
 		ret = fail(EXIT_JOURNAL, err.msg);
 	rl_journal_close(j);
@@ -882,11 +884,10 @@ static int cmd_hostkey(struct ctl *ctl, int argc, char **argv)
 	}
 	kh = ctl->model->site.ssh.known_hosts;
 	memset(&k, 0, sizeof(k));
-	if (rl_ssh_hostkey_probe(ctl->model, h,
-				 rl_now_ms() + (ctl->timeout_ms
-						    ? ctl->timeout_ms
-						    : 10000),
-				 &k, &err) < 0)
+	if (rl_ssh_hostkey_probe(
+		ctl->model, h,
+		rl_now_ms() + (ctl->timeout_ms ? ctl->timeout_ms : 10000), &k,
+		&err) < 0)
 		return fail(EXIT_FAILED, err.msg);
 	if (ctl->json) {
 		struct rl_buf b = RL_BUF_INIT;
@@ -907,8 +908,7 @@ static int cmd_hostkey(struct ctl *ctl, int argc, char **argv)
 	} else {
 		printf("%s (%s): %s %s\n", h->name, k.name, k.type,
 		       k.fingerprint);
-		printf("known_hosts %s: %s\n", kh,
-		       hostkey_state_word(k.state));
+		printf("known_hosts %s: %s\n", kh, hostkey_state_word(k.state));
 	}
 	if (r)
 		goto out;
@@ -945,10 +945,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"status", cmd_status},   {"start", cmd_start}, {"stop", cmd_stop},
-    {"restart", cmd_restart}, {"plan", cmd_plan},   {"history", cmd_history},
+    {"status", cmd_status},   {"start", cmd_start},
+    {"stop", cmd_stop},	      {"restart", cmd_restart},
+    {"plan", cmd_plan},	      {"history", cmd_history},
     {"config", cmd_config},   {"generate", cmd_generate},
-    {"hostkey", cmd_hostkey}, {"hold", cmd_hold}, {"release", cmd_release},
+    {"hostkey", cmd_hostkey}, {"hold", cmd_hold},
+    {"release", cmd_release},
 };
 
 enum {

@@ -24,14 +24,14 @@ struct rl_err {
  * `return rl_err_set(err, "...", ...);`. err may be NULL.
  */
 int rl_err_set(struct rl_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Puts "PREFIX: " in front of the message already set, to add context as
  * the error travels up. Returns -1. err may be NULL.
  */
 int rl_err_prefix(struct rl_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Clears the message. */
 void rl_err_clear(struct rl_err *err);
@@ -39,6 +39,6 @@ void rl_err_clear(struct rl_err *err);
 /* A broken invariant: a bug in relance, not a user error. Aborts. */
 #define RL_BUG(...) rl_bug(__FILE__, __LINE__, __VA_ARGS__)
 void rl_bug(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4), noreturn));
+    __attribute__((format(printf, 3, 4), noreturn));
 
 #endif

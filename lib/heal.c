@@ -88,8 +88,7 @@ static bool policy_acts(const struct rl_component *c,
 
 void rl_heal_decide(const struct rl_component *c,
 		    const struct rl_heal_event *ev,
-		    const struct rl_heal_facts *f,
-		    struct rl_heal_decision *out)
+		    const struct rl_heal_facts *f, struct rl_heal_decision *out)
 {
 	const struct rl_service_status *st = f->status;
 	struct rl_buf w = RL_BUF_INIT;
@@ -131,8 +130,8 @@ void rl_heal_decide(const struct rl_component *c,
 			"acknowledged in the core (status file)");
 		return;
 	}
-	if (ev->downtime > 0 || (st != NULL && st->found &&
-				 st->downtime_depth > 0)) {
+	if (ev->downtime > 0 ||
+	    (st != NULL && st->found && st->downtime_depth > 0)) {
 		verdict(out, RL_VERDICT_STAND_DOWN,
 			"downtime: the service is in scheduled downtime");
 		return;
@@ -188,8 +187,8 @@ static int count_one(const struct rl_journal_rec *r, void *vctx)
 	return 0;
 }
 
-int rl_heal_count(const char *journal, const char *component,
-		  int64_t since_ms, int *count, struct rl_err *err)
+int rl_heal_count(const char *journal, const char *component, int64_t since_ms,
+		  int *count, struct rl_err *err)
 {
 	struct count_ctx x = {component, 0};
 
@@ -225,7 +224,7 @@ static void name_list(struct rl_buf *b, const struct rl_component *const *cs,
 
 	for (i = 0; i < n; i++)
 		rl_buf_printf(b, "%s%s",
-			      i == 0	     ? ""
+			      i == 0	   ? ""
 			      : i + 1 == n ? " and "
 					   : ", ",
 			      cs[i]->name);
@@ -250,9 +249,8 @@ static void host_list(struct rl_buf *b, const struct rl_component *const *cs,
 /* The components the run started (or restarted), in the plan's touched
  * order; a start step that was skipped was already up. *n gets how many;
  * NULL when out of memory. */
-static const struct rl_component **started(const struct rl_plan *plan,
-					   const struct rl_run_report *rep,
-					   size_t *n)
+static const struct rl_component **
+started(const struct rl_plan *plan, const struct rl_run_report *rep, size_t *n)
 {
 	const struct rl_component **done;
 	size_t i, j;
@@ -273,8 +271,7 @@ static const struct rl_component **started(const struct rl_plan *plan,
 }
 
 int rl_heal_outcome(struct rl_buf *b, const struct rl_component *c,
-		    const struct rl_plan *plan,
-		    const struct rl_run_report *rep)
+		    const struct rl_plan *plan, const struct rl_run_report *rep)
 {
 	const struct rl_component **done;
 	const char *why = "";
@@ -309,8 +306,8 @@ int rl_heal_outcome(struct rl_buf *b, const struct rl_component *c,
 	return b->oom ? -1 : 0;
 }
 
-static int writeback_ok(struct rl_buf *b, const char *host,
-			const char *service, const struct rl_component *c,
+static int writeback_ok(struct rl_buf *b, const char *host, const char *service,
+			const struct rl_component *c,
 			const struct rl_plan *plan,
 			const struct rl_run_report *rep, const char *node,
 			struct rl_err *err)
@@ -325,8 +322,7 @@ static int writeback_ok(struct rl_buf *b, const char *host,
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
-	if (rl_heal_comment(b, host, service, node, rl_buf_str(&text), err) <
-	    0)
+	if (rl_heal_comment(b, host, service, node, rl_buf_str(&text), err) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		bool self = done[i] == c;

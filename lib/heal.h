@@ -44,10 +44,10 @@
 struct rl_heal_event {
 	enum rl_state state;
 	bool hard;
-	int attempt;		/* 1.. */
-	int max_attempts;	/* 0: not passed */
-	int ack;		/* 0 none, 1 normal, 2 sticky; -1 not passed */
-	int downtime;		/* depth; -1 not passed */
+	int attempt;	  /* 1.. */
+	int max_attempts; /* 0: not passed */
+	int ack;	  /* 0 none, 1 normal, 2 sticky; -1 not passed */
+	int downtime;	  /* depth; -1 not passed */
 };
 
 /* Parses the core's words: "SOFT"/"HARD" (or 0/1, Icinga's numbers). */
@@ -56,8 +56,8 @@ int rl_heal_parse_state_type(const char *s, bool *hard);
 /* What relance knows beside the event. Plain struct; NULL: not known. */
 struct rl_heal_facts {
 	const struct rl_hold *hold;
-	const struct rl_service_status *status;	/* status.dat */
-	int heals;		/* heals of the component in the window */
+	const struct rl_service_status *status; /* status.dat */
+	int heals; /* heals of the component in the window */
 };
 
 enum rl_heal_verdict {
@@ -70,7 +70,7 @@ enum rl_heal_verdict {
 struct rl_heal_decision {
 	enum rl_heal_verdict verdict;
 	char reason[640];
-	char author[128];	/* who acknowledged or held, if known */
+	char author[128]; /* who acknowledged or held, if known */
 };
 
 void rl_heal_decide(const struct rl_component *c,
@@ -85,8 +85,8 @@ const char *rl_heal_verdict_name(enum rl_heal_verdict v);
  * Counts the heals of COMPONENT (journal records event "decision",
  * result "heal") stamped SINCE_MS or later. Reads only the journal's tail.
  */
-int rl_heal_count(const char *journal, const char *component,
-		  int64_t since_ms, int *count, struct rl_err *err);
+int rl_heal_count(const char *journal, const char *component, int64_t since_ms,
+		  int *count, struct rl_err *err);
 
 /*
  * The write-back after a restart of PLAN reported by REP, as external

@@ -34,8 +34,8 @@ static int hold_dir_lock(const char *dir, struct rl_err *err)
 		rl_err_set(err, "out of memory");
 		return -1;
 	}
-	fd = open(rl_buf_str(&path), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
+	fd = open(rl_buf_str(&path),
+		  O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		rl_err_set(err, "cannot open '%s': %s", rl_buf_str(&path),
 			   strerror(errno));
@@ -51,8 +51,9 @@ static int hold_dir_lock(const char *dir, struct rl_err *err)
 			break;
 		}
 		if (rl_now_ms() >= until) {
-			rl_err_set(err, "'%s': still locked after %d ms by "
-					"another hold or release",
+			rl_err_set(err,
+				   "'%s': still locked after %d ms by "
+				   "another hold or release",
 				   rl_buf_str(&path), HOLD_LOCK_WAIT_MS);
 			close(fd);
 			fd = -1;
@@ -77,16 +78,15 @@ static void put_field(struct rl_buf *b, const char *key, const char *v,
 
 	rl_buf_printf(b, "%s=", key);
 	for (i = 0; v != NULL && v[i] != '\0' && i < max; i++)
-		rl_buf_append(b, (unsigned char)v[i] < 0x20 || v[i] == 0x7f
-				     ? " "
-				     : &v[i],
-			      1);
+		rl_buf_append(
+		    b, (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? " " : &v[i],
+		    1);
 	rl_buf_puts(b, "\n");
 }
 
-int rl_hold_set(const char *dir, const char *component,
-		enum rl_hold_kind kind, const char *author, const char *node,
-		const char *reason, struct rl_err *err)
+int rl_hold_set(const char *dir, const char *component, enum rl_hold_kind kind,
+		const char *author, const char *node, const char *reason,
+		struct rl_err *err)
 {
 	struct rl_buf path = RL_BUF_INIT, tmp = RL_BUF_INIT, text = RL_BUF_INIT;
 	struct rl_hold h;
@@ -113,28 +113,27 @@ int rl_hold_set(const char *dir, const char *component,
 	fd = open(rl_buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		  0644);
 	if (fd < 0) {
-		rl_err_set(err, "cannot write hold '%s': %s",
-			   rl_buf_str(&tmp), strerror(errno));
+		rl_err_set(err, "cannot write hold '%s': %s", rl_buf_str(&tmp),
+			   strerror(errno));
 		goto out;
 	}
 	w = write(fd, rl_buf_str(&text), text.len);
 	if (w != (ssize_t)text.len || fsync(fd) < 0) {
-		rl_err_set(err, "cannot write hold '%s': %s",
-			   rl_buf_str(&tmp),
+		rl_err_set(err, "cannot write hold '%s': %s", rl_buf_str(&tmp),
 			   w < 0 || w == (ssize_t)text.len ? strerror(errno)
-							    : "short write");
+							   : "short write");
 		goto out;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		rl_err_set(err, "cannot write hold '%s': %s",
-			   rl_buf_str(&tmp), strerror(errno));
+		rl_err_set(err, "cannot write hold '%s': %s", rl_buf_str(&tmp),
+			   strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(rl_buf_str(&tmp), rl_buf_str(&path)) < 0) {
-		rl_err_set(err, "cannot write hold '%s': %s",
-			   rl_buf_str(&path), strerror(errno));
+		rl_err_set(err, "cannot write hold '%s': %s", rl_buf_str(&path),
+			   strerror(errno));
 		goto out;
 	}
 	ret = 0;
@@ -165,7 +164,7 @@ static int parse_hold(char *text, struct rl_hold *h)
 	while (*line != '\0') {
 		nl = strchr(line, '\n');
 		if (nl == NULL)
-			return -1;	/* a hold is written whole */
+			return -1; /* a hold is written whole */
 		*nl = '\0';
 		eq = strchr(line, '=');
 		if (eq == NULL)

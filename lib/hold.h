@@ -27,8 +27,8 @@
 #include "err.h"
 
 enum rl_hold_kind {
-	RL_HOLD_ACK = 0,	/* until the component recovers */
-	RL_HOLD_MANUAL,		/* until released by hand */
+	RL_HOLD_ACK = 0, /* until the component recovers */
+	RL_HOLD_MANUAL,	 /* until released by hand */
 };
 
 /* Plain struct; strings are cut to fit. */
@@ -38,16 +38,16 @@ struct rl_hold {
 	char author[128];
 	char node[128];
 	char reason[512];
-	int64_t since;		/* seconds since the epoch */
+	int64_t since; /* seconds since the epoch */
 };
 
 /*
  * Sets the hold of COMPONENT (replacing any), creating DIR (0755) if
  * missing. AUTHOR, NODE and REASON may be NULL. Errors name the file.
  */
-int rl_hold_set(const char *dir, const char *component,
-		enum rl_hold_kind kind, const char *author, const char *node,
-		const char *reason, struct rl_err *err);
+int rl_hold_set(const char *dir, const char *component, enum rl_hold_kind kind,
+		const char *author, const char *node, const char *reason,
+		struct rl_err *err);
 
 /*
  * Reads the hold of COMPONENT into *out (out->set false when there is

@@ -27,9 +27,10 @@ static int lock_name(const char *component, struct rl_buf *b,
 			 c == '-')
 			rl_buf_append(b, &c, 1);
 		else
-			return rl_err_set(err,
-				"component '%.100s': invalid name for a host lock",
-				component);
+			return rl_err_set(
+			    err,
+			    "component '%.100s': invalid name for a host lock",
+			    component);
 	}
 	return 0;
 }
@@ -72,13 +73,15 @@ static int check_dir(enum rl_shell shell, const char *dir, struct rl_err *err)
 	    p[1] == ':')
 		p += 2;
 	if (*p != '/' && !(win && *p == '\\'))
-		return rl_err_set(err,
-			"host lock directory '%.100s' is not absolute", dir);
+		return rl_err_set(
+		    err, "host lock directory '%.100s' is not absolute", dir);
 	for (; *p != '\0'; p++)
 		if (!dir_char(*p, win))
-			return rl_err_set(err,
-				"host lock directory '%.100s': use letters, "
-				"digits, '.', '_', '-' and '/'", dir);
+			return rl_err_set(
+			    err,
+			    "host lock directory '%.100s': use letters, "
+			    "digits, '.', '_', '-' and '/'",
+			    dir);
 	return 0;
 }
 
@@ -103,23 +106,26 @@ static int prologue(struct rl_buf *out, enum rl_shell shell, const char *dir,
 		rl_buf_puts(out, "$ErrorActionPreference = 'Stop'; "
 				 "$ProgressPreference = 'SilentlyContinue'; ");
 		if (dir == NULL)
-			rl_buf_puts(out,
-				"$d = $env:USERPROFILE; "
-				"if (-not $d) { $d = [IO.Path]::GetTempPath() }; "
-				"$d = [IO.Path]::Combine($d, '.relance', 'locks'); ");
+			rl_buf_puts(
+			    out,
+			    "$d = $env:USERPROFILE; "
+			    "if (-not $d) { $d = [IO.Path]::GetTempPath() }; "
+			    "$d = [IO.Path]::Combine($d, '.relance', "
+			    "'locks'); ");
 		else {
 			rl_buf_puts(out, "$d = ");
 			ps_quote(out, dir);
 			rl_buf_puts(out, "; ");
 		}
-		rl_buf_printf(out, "$l = [IO.Path]::Combine($d, '%s.lock'); $o = ",
-			      name);
+		rl_buf_printf(
+		    out, "$l = [IO.Path]::Combine($d, '%s.lock'); $o = ", name);
 		ps_quote(out, owner);
 		rl_buf_puts(out, "; ");
 		return 0;
 	}
 	if (dir == NULL) {
-		rl_buf_puts(out, "umask 077; d=\"${HOME:-/tmp}/.relance/locks\"; ");
+		rl_buf_puts(out,
+			    "umask 077; d=\"${HOME:-/tmp}/.relance/locks\"; ");
 	} else {
 		rl_buf_puts(out, "umask 077; d=");
 		rl_ssh_sh_quote(out, dir);
@@ -172,8 +178,7 @@ static int wrap_for_cmd(struct rl_buf *script, struct rl_buf *out,
 	}
 	rl_buf_puts(out, "powershell.exe -NoProfile -NonInteractive "
 			 "-EncodedCommand ");
-	rl_ssh_base64(out, (const unsigned char *)rl_buf_str(&u16), u16.len,
-		      1);
+	rl_ssh_base64(out, (const unsigned char *)rl_buf_str(&u16), u16.len, 1);
 	if (u16.oom || script->oom)
 		out->oom = true;
 	rl_buf_free(&u16);
@@ -193,41 +198,44 @@ static int wrap_for_cmd(struct rl_buf *script, struct rl_buf *out,
  */
 static void ps_acquire(struct rl_buf *out, int64_t ttl_s)
 {
-	rl_buf_printf(out,
-		"try { $null = [IO.Directory]::CreateDirectory($d) } catch { "
-		"[Console]::Error.WriteLine('cannot create ' + $d + ': ' + "
-		"$_.Exception.Message); exit 3 }; "
-		"$now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds(); "
-		"$take = { try { $f = [IO.File]::Open($l, "
-		"[IO.FileMode]::CreateNew, [IO.FileAccess]::Write, "
-		"[IO.FileShare]::None) } catch { return $false }; "
-		"try { $b = [Text.Encoding]::ASCII.GetBytes($o + \"`n\" + "
-		"($now + %lld) + \"`n\"); $f.Write($b, 0, $b.Length) } "
-		"finally { $f.Close() }; return $true }; "
-		"if (& $take) { '" ANSWER "acquired'; exit 0 }; "
-		"$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
-		"$h = ''; $e = ''; "
-		"if ($x.Count -ge 1) { $h = $x[0] }; "
-		"if ($x.Count -ge 2 -and $x[1] -cmatch '^[0-9]+$') { $e = $x[1] }; "
-		"if ($e -ne '' -and [int64]$e -lt $now) { "
-		"$s = $l + '.stale.' + $PID; "
-		"$m = $true; try { [IO.File]::Move($l, $s) } catch { $m = $false }; "
-		"if ($m) { "
-		"$y = @(); try { $y = @([IO.File]::ReadAllLines($s)) } catch { }; "
-		"if ($y.Count -ge 2 -and $y[1] -ceq $e) { [IO.File]::Delete($s); "
-		"if (& $take) { '" ANSWER "acquired'; exit 0 } } "
-		"else { try { [IO.File]::Move($s, $l) } catch { } } } }; "
-		"if ($h -eq '') { $h = '(being taken)' }; "
-		"'" ANSWER "held ' + $h; exit 1",
-		(long long)ttl_s);
+	rl_buf_printf(
+	    out,
+	    "try { $null = [IO.Directory]::CreateDirectory($d) } catch { "
+	    "[Console]::Error.WriteLine('cannot create ' + $d + ': ' + "
+	    "$_.Exception.Message); exit 3 }; "
+	    "$now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds(); "
+	    "$take = { try { $f = [IO.File]::Open($l, "
+	    "[IO.FileMode]::CreateNew, [IO.FileAccess]::Write, "
+	    "[IO.FileShare]::None) } catch { return $false }; "
+	    "try { $b = [Text.Encoding]::ASCII.GetBytes($o + \"`n\" + "
+	    "($now + %lld) + \"`n\"); $f.Write($b, 0, $b.Length) } "
+	    "finally { $f.Close() }; return $true }; "
+	    "if (& $take) { '" ANSWER "acquired'; exit 0 }; "
+	    "$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
+	    "$h = ''; $e = ''; "
+	    "if ($x.Count -ge 1) { $h = $x[0] }; "
+	    "if ($x.Count -ge 2 -and $x[1] -cmatch '^[0-9]+$') { $e = $x[1] }; "
+	    "if ($e -ne '' -and [int64]$e -lt $now) { "
+	    "$s = $l + '.stale.' + $PID; "
+	    "$m = $true; try { [IO.File]::Move($l, $s) } catch { $m = $false "
+	    "}; "
+	    "if ($m) { "
+	    "$y = @(); try { $y = @([IO.File]::ReadAllLines($s)) } catch { }; "
+	    "if ($y.Count -ge 2 -and $y[1] -ceq $e) { [IO.File]::Delete($s); "
+	    "if (& $take) { '" ANSWER "acquired'; exit 0 } } "
+	    "else { try { [IO.File]::Move($s, $l) } catch { } } } }; "
+	    "if ($h -eq '') { $h = '(being taken)' }; "
+	    "'" ANSWER "held ' + $h; exit 1",
+	    (long long)ttl_s);
 }
 
 static void ps_release(struct rl_buf *out)
 {
-	rl_buf_puts(out,
-		"$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
-		"if ($x.Count -ge 1 -and $x[0] -ceq $o) { [IO.File]::Delete($l); "
-		"'" ANSWER "released' } else { '" ANSWER "not ours' }");
+	rl_buf_puts(
+	    out,
+	    "$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
+	    "if ($x.Count -ge 1 -and $x[0] -ceq $o) { [IO.File]::Delete($l); "
+	    "'" ANSWER "released' } else { '" ANSWER "not ours' }");
 }
 
 int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
@@ -260,23 +268,24 @@ int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
 	 * and, if what was moved turns out not to be the expired lock we
 	 * read (someone took over in between), it is put back.
 	 */
-	rl_buf_printf(out,
-		"mkdir -p \"$d\" || exit 3; now=$(date +%%s); "
-		"take() { mkdir \"$l\" 2>/dev/null || return 1; "
-		"printf '%%s\\n%%s\\n' \"$o\" $((now + %lld)) >\"$l/owner\"; "
-		"echo '" ANSWER "acquired'; exit 0; }; "
-		"take; "
-		"h=$(sed -n 1p \"$l/owner\" 2>/dev/null); "
-		"e=$(sed -n 2p \"$l/owner\" 2>/dev/null); "
-		"case $e in ''|*[!0-9]*) e=;; esac; "
-		"if [ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]; then "
-		"s=\"$l.stale.$$\"; "
-		"if mv \"$l\" \"$s\" 2>/dev/null; then "
-		"if [ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then "
-		"rm -rf \"$s\"; take; else mv \"$s\" \"$l\" 2>/dev/null; fi; "
-		"fi; fi; "
-		"echo \"" ANSWER "held ${h:-(being taken)}\"; exit 1",
-		(long long)ttl_s);
+	rl_buf_printf(
+	    out,
+	    "mkdir -p \"$d\" || exit 3; now=$(date +%%s); "
+	    "take() { mkdir \"$l\" 2>/dev/null || return 1; "
+	    "printf '%%s\\n%%s\\n' \"$o\" $((now + %lld)) >\"$l/owner\"; "
+	    "echo '" ANSWER "acquired'; exit 0; }; "
+	    "take; "
+	    "h=$(sed -n 1p \"$l/owner\" 2>/dev/null); "
+	    "e=$(sed -n 2p \"$l/owner\" 2>/dev/null); "
+	    "case $e in ''|*[!0-9]*) e=;; esac; "
+	    "if [ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]; then "
+	    "s=\"$l.stale.$$\"; "
+	    "if mv \"$l\" \"$s\" 2>/dev/null; then "
+	    "if [ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then "
+	    "rm -rf \"$s\"; take; else mv \"$s\" \"$l\" 2>/dev/null; fi; "
+	    "fi; fi; "
+	    "echo \"" ANSWER "held ${h:-(being taken)}\"; exit 1",
+	    (long long)ttl_s);
 	return out->oom ? rl_err_set(err, "out of memory") : 0;
 }
 
@@ -300,10 +309,11 @@ int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
 		ps_release(out);
 		return out->oom ? rl_err_set(err, "out of memory") : 0;
 	}
-	rl_buf_puts(out,
-		"if [ \"$(sed -n 1p \"$l/owner\" 2>/dev/null)\" = \"$o\" ]; then "
-		"rm -rf \"$l\"; echo '" ANSWER "released'; "
-		"else echo '" ANSWER "not ours'; fi");
+	rl_buf_puts(
+	    out,
+	    "if [ \"$(sed -n 1p \"$l/owner\" 2>/dev/null)\" = \"$o\" ]; then "
+	    "rm -rf \"$l\"; echo '" ANSWER "released'; "
+	    "else echo '" ANSWER "not ours'; fi");
 	return out->oom ? rl_err_set(err, "out of memory") : 0;
 }
 
@@ -334,8 +344,9 @@ static int run_one(struct rl_transport *t, const struct rl_component *c,
 }
 
 int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
-			const char *dir, const char *owner, int64_t ttl_s, int64_t deadline_ms,
-			struct rl_hostlock_result *res, struct rl_err *err)
+			const char *dir, const char *owner, int64_t ttl_s,
+			int64_t deadline_ms, struct rl_hostlock_result *res,
+			struct rl_err *err)
 {
 	struct rl_buf command = RL_BUF_INIT;
 	struct rl_cmd cmd;
@@ -353,7 +364,7 @@ int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 	if (strncmp(answer, "acquired", 8) == 0) {
 		res->acquired = true;
 	} else if (strncmp(answer, "held ", 5) == 0) {
-		n = strcspn(answer + 5, "\r\n");	/* Windows: CRLF */
+		n = strcspn(answer + 5, "\r\n"); /* Windows: CRLF */
 		snprintf(res->holder, sizeof(res->holder), "%.*s", (int)n,
 			 answer + 5);
 	} else {

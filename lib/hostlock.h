@@ -46,7 +46,7 @@
 /* What an acquire found. Plain struct. */
 struct rl_hostlock_result {
 	bool acquired;
-	char holder[256];	/* when not acquired: the owner line found */
+	char holder[256]; /* when not acquired: the owner line found */
 };
 
 /*
@@ -74,8 +74,9 @@ int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
  * naming the host when the command could not run or answered oddly.
  */
 int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
-			const char *dir, const char *owner, int64_t ttl_s, int64_t deadline_ms,
-			struct rl_hostlock_result *res, struct rl_err *err);
+			const char *dir, const char *owner, int64_t ttl_s,
+			int64_t deadline_ms, struct rl_hostlock_result *res,
+			struct rl_err *err);
 int rl_hostlock_release(struct rl_transport *t, const struct rl_component *c,
 			const char *dir, const char *owner, int64_t deadline_ms,
 			struct rl_err *err);

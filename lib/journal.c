@@ -581,7 +581,7 @@ static long start_for(FILE *f, int64_t since_ms, char **line, size_t *cap)
 		off = off > step ? off - step : 0;
 		ts = first_ts_after(f, off, line, cap);
 		if (ferror(f))
-			return 0;	/* the read from the start says why */
+			return 0; /* the read from the start says why */
 		if (ts >= 0 && ts < since_ms - 60 * 1000)
 			break;
 		if (step < (1L << 30))
@@ -612,9 +612,9 @@ static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
 	errno = 0;
 	/* a device or a FIFO would be read forever (/dev/full, /dev/zero) */
 	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		ret = rl_err_set(err, "cannot read journal '%s': %s", path,
-				 errno ? strerror(errno)
-				       : "not a regular file");
+		ret =
+		    rl_err_set(err, "cannot read journal '%s': %s", path,
+			       errno ? strerror(errno) : "not a regular file");
 		goto out;
 	}
 	off = start_for(f, since_ms, &line, &cap);
@@ -648,7 +648,8 @@ static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
 			bad_line = lineno;
 			continue;
 		}
-		ret = since_ms <= 0 || rec.ts_ms >= since_ms ? cb(&rec, ctx) : 0;
+		ret =
+		    since_ms <= 0 || rec.ts_ms >= since_ms ? cb(&rec, ctx) : 0;
 		free(store);
 		store = NULL;
 		if (ret != 0)
@@ -671,8 +672,8 @@ int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
 	return read_journal(path, 0, cb, ctx, err);
 }
 
-int rl_journal_read_since(const char *path, int64_t since_ms,
-			  rl_journal_cb cb, void *ctx, struct rl_err *err)
+int rl_journal_read_since(const char *path, int64_t since_ms, rl_journal_cb cb,
+			  void *ctx, struct rl_err *err)
 {
 	return read_journal(path, since_ms, cb, ctx, err);
 }

@@ -29,21 +29,21 @@
 
 /* One record. Plain struct; NULL strings and -1 numbers are left out. */
 struct rl_journal_rec {
-	int64_t ts_ms;		/* 0 on append: now */
+	int64_t ts_ms; /* 0 on append: now */
 	const char *node;
 	const char *user;
-	int64_t pid;		/* 0 on append: getpid(); -1: left out */
+	int64_t pid; /* 0 on append: getpid(); -1: left out */
 	const char *run;
-	const char *event;	/* "plan", "step", "decision", "hold", ... */
-	const char *phase;	/* "begin" or "end" */
-	const char *action;	/* "start", "stop", "restart", "check", ... */
+	const char *event;  /* "plan", "step", "decision", "hold", ... */
+	const char *phase;  /* "begin" or "end" */
+	const char *action; /* "start", "stop", "restart", "check", ... */
 	const char *component;
 	const char *host;
 	const char *command;
-	int64_t exit_code;	/* -1: none */
-	int64_t signal;		/* -1: none */
-	int64_t duration_ms;	/* -1: none */
-	const char *result;	/* "ok", "failed", "skipped", "timeout", ... */
+	int64_t exit_code;   /* -1: none */
+	int64_t signal;	     /* -1: none */
+	int64_t duration_ms; /* -1: none */
+	const char *result;  /* "ok", "failed", "skipped", "timeout", ... */
 	const char *message;
 	const char *reason;
 	const char *author;
@@ -92,8 +92,8 @@ int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
  * stamps jump back by more than that may lose records to this reader.
  * Errors in the part read only.
  */
-int rl_journal_read_since(const char *path, int64_t since_ms,
-			  rl_journal_cb cb, void *ctx, struct rl_err *err);
+int rl_journal_read_since(const char *path, int64_t since_ms, rl_journal_cb cb,
+			  void *ctx, struct rl_err *err);
 
 /* Parses one line into R, strings pointing into the copy kept in *store
  * (caller frees *store). Returns 0, or -1 if it is not a record (then

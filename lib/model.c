@@ -17,13 +17,13 @@
 struct map {
 	const char **keys;
 	void **vals;
-	size_t cap;	/* power of two, or 0 */
+	size_t cap; /* power of two, or 0 */
 	size_t n;
 };
 
 static uint64_t hash_str(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 
 	for (; *s != '\0'; s++) {
 		h ^= (unsigned char)*s;
@@ -60,7 +60,7 @@ static void map_put_slot(struct map *mp, const char *key, void *val)
 static int map_put(struct map *mp, const char *key, void *val)
 {
 	if ((mp->n + 1) * 2 > mp->cap) {
-		struct map bigger = { NULL, NULL, mp->cap ? mp->cap * 2 : 64, 0 };
+		struct map bigger = {NULL, NULL, mp->cap ? mp->cap * 2 : 64, 0};
 		size_t i;
 
 		bigger.keys = calloc(bigger.cap, sizeof(*bigger.keys));
@@ -240,8 +240,8 @@ const char *rl_model_intern_file(struct rl_model *m, const char *file)
 		if (strcmp(m->files[i], file) == 0)
 			return m->files[i];
 	copy = strdup(file);
-	if (copy == NULL || push(&m->files, &m->n_files, &pm->cap_files,
-				 copy) < 0) {
+	if (copy == NULL ||
+	    push(&m->files, &m->n_files, &pm->cap_files, copy) < 0) {
 		free(copy);
 		return NULL;
 	}
@@ -331,8 +331,8 @@ oom:
 }
 
 /* The app NAME, created (undeclared) if absent. */
-static struct rl_app *get_app(struct model *pm, const char *name,
-			      size_t len, struct rl_where where)
+static struct rl_app *get_app(struct model *pm, const char *name, size_t len,
+			      struct rl_where where)
 {
 	struct rl_model *m = &pm->pub;
 	struct rl_app *a;
@@ -416,7 +416,8 @@ struct rl_component *rl_model_add_component(struct rl_model *m,
 	}
 	old = map_get(&pm->components, name);
 	if (old != NULL) {
-		rl_err_set(err, "%sduplicate component '%s' (first defined at %s)",
+		rl_err_set(err,
+			   "%sduplicate component '%s' (first defined at %s)",
 			   place(where, p, sizeof(p)), name,
 			   at(old->where, q, sizeof(q)));
 		return NULL;
@@ -467,7 +468,7 @@ int rl_model_add_require(struct rl_model *m, struct rl_component *c,
 
 	(void)m;
 	if (slash != NULL ? !valid_part(name, (size_t)(slash - name)) ||
-				    !valid_part(slash + 1, strlen(slash + 1))
+				!valid_part(slash + 1, strlen(slash + 1))
 			  : !valid_part(name, strlen(name)))
 		return rl_err_set(err,
 				  "%scomponent '%s': requires '%.64s': invalid "
@@ -514,7 +515,7 @@ static int report_cycle(struct rl_model *m, const bool *done,
 			struct rl_err *err)
 {
 	size_t n = m->n_components, i, top = 0, start = 0;
-	unsigned char *colour = calloc(n, 1);	/* 0 new, 1 on path, 2 done */
+	unsigned char *colour = calloc(n, 1); /* 0 new, 1 on path, 2 done */
 	size_t *stack = malloc(n * sizeof(*stack));
 	size_t *edge = calloc(n, sizeof(*edge));
 	struct rl_buf path = RL_BUF_INIT;
@@ -559,10 +560,10 @@ static int report_cycle(struct rl_model *m, const bool *done,
 			if (path.oom)
 				rl_err_set(err, "out of memory");
 			else
-				rl_err_set(err, "%srequirement cycle: %s",
-					   place(c->requires_where[e], p,
-						 sizeof(p)),
-					   rl_buf_str(&path));
+				rl_err_set(
+				    err, "%srequirement cycle: %s",
+				    place(c->requires_where[e], p, sizeof(p)),
+				    rl_buf_str(&path));
 			goto out;
 		}
 	}
@@ -604,15 +605,15 @@ static int link_components(struct rl_model *m, struct rl_err *err)
 		struct rl_component *c = m->components[i];
 
 		if (c->host_name == NULL)
-			return rl_err_set(err,
-					  "%scomponent '%s': no host (key 'host')",
-					  place(c->where, p, sizeof(p)), c->name);
+			return rl_err_set(
+			    err, "%scomponent '%s': no host (key 'host')",
+			    place(c->where, p, sizeof(p)), c->name);
 		c->host = map_get(&pm->hosts, c->host_name);
 		if (c->host == NULL)
 			return rl_err_set(err,
 					  "%scomponent '%s': unknown host '%s'",
-					  place(c->where, p, sizeof(p)), c->name,
-					  c->host_name);
+					  place(c->where, p, sizeof(p)),
+					  c->name, c->host_name);
 		free(c->requires);
 		c->requires = calloc(c->n_requires ? c->n_requires : 1,
 				     sizeof(*c->requires));
@@ -620,14 +621,15 @@ static int link_components(struct rl_model *m, struct rl_err *err)
 			return rl_err_set(err, "out of memory");
 		for (j = 0; j < c->n_requires; j++) {
 			struct rl_component *d =
-				map_get(&pm->components, c->requires_names[j]);
+			    map_get(&pm->components, c->requires_names[j]);
 
 			if (d == NULL)
-				return rl_err_set(err,
-					"%scomponent '%s': requires unknown "
-					"component '%s'",
-					place(c->requires_where[j], p, sizeof(p)),
-					c->name, c->requires_names[j]);
+				return rl_err_set(
+				    err,
+				    "%scomponent '%s': requires unknown "
+				    "component '%s'",
+				    place(c->requires_where[j], p, sizeof(p)),
+				    c->name, c->requires_names[j]);
 			c->requires[j] = d;
 			d->n_dependents++;
 		}

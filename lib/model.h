@@ -22,7 +22,7 @@
 
 /* Where a thing was defined, for error messages ("file:line"). */
 struct rl_where {
-	const char *file;	/* owned by the model; NULL if unknown */
+	const char *file; /* owned by the model; NULL if unknown */
 	int line;
 };
 
@@ -38,38 +38,39 @@ enum rl_shell {
 };
 
 enum rl_heal {
-	RL_HEAL_HARD = 0,	/* act on the first CRITICAL HARD */
-	RL_HEAL_SOFT,		/* act on the heal_soft_attempt-th SOFT attempt */
-	RL_HEAL_NEVER,		/* only report */
+	RL_HEAL_HARD = 0, /* act on the first CRITICAL HARD */
+	RL_HEAL_SOFT,	  /* act on the heal_soft_attempt-th SOFT attempt */
+	RL_HEAL_NEVER,	  /* only report */
 };
 
 enum rl_check_mode {
-	RL_CHECK_EXIT = 0,	/* exit 0 is OK, anything else CRITICAL */
-	RL_CHECK_PLUGIN,	/* the command is a plugin: 0..3 pass through */
-	RL_CHECK_XML,		/* output is XML, judged by XPath (issue 7) */
+	RL_CHECK_EXIT = 0, /* exit 0 is OK, anything else CRITICAL */
+	RL_CHECK_PLUGIN,   /* the command is a plugin: 0..3 pass through */
+	RL_CHECK_XML,	   /* output is XML, judged by XPath (issue 7) */
 };
 
 /* [ssh] settings; a host may override user, identity and port. */
 struct rl_ssh_settings {
-	char *user;		/* NULL: the caller's login name */
-	char *identity;		/* private key file; NULL: use the agent */
-	char *passphrase_file;	/* NULL: key has no passphrase */
-	char *known_hosts;	/* required for ssh hosts */
-	int64_t timeout_ms;	/* connect+handshake+auth, default 5s */
-	int max_channels;	/* per session, default 8 (< sshd MaxSessions) */
-	int max_handshakes;	/* concurrent handshakes, default 8 */
+	char *user;	       /* NULL: the caller's login name */
+	char *identity;	       /* private key file; NULL: use the agent */
+	char *passphrase_file; /* NULL: key has no passphrase */
+	char *known_hosts;     /* required for ssh hosts */
+	int64_t timeout_ms;    /* connect+handshake+auth, default 5s */
+	int max_channels;      /* per session, default 8 (< sshd MaxSessions) */
+	int max_handshakes;    /* concurrent handshakes, default 8 */
 };
 
 /* [relance] site settings. */
 struct rl_site {
-	char *journal;		/* default /var/lib/relance/journal.jsonl */
-	char *lock_dir;		/* default /run/relance */
-	char *command_file;	/* Nagios/Icinga command pipe; NULL if unset */
-	char *status_file;	/* Nagios status.dat (acks, downtime); or NULL */
-	char *hold_dir;		/* holds; default: the journal's dir + /holds */
-	char *node;		/* this monitoring node's name; default hostname */
-	int parallel;		/* steps of one level run at once, default 4 */
-	int64_t check_interval_ms; /* between verification checks, default 250ms */
+	char *journal;	    /* default /var/lib/relance/journal.jsonl */
+	char *lock_dir;	    /* default /run/relance */
+	char *command_file; /* Nagios/Icinga command pipe; NULL if unset */
+	char *status_file;  /* Nagios status.dat (acks, downtime); or NULL */
+	char *hold_dir;	    /* holds; default: the journal's dir + /holds */
+	char *node;	    /* this monitoring node's name; default hostname */
+	int parallel;	    /* steps of one level run at once, default 4 */
+	int64_t
+	    check_interval_ms; /* between verification checks, default 250ms */
 	struct rl_ssh_settings ssh;
 	struct rl_where where;
 };
@@ -77,14 +78,14 @@ struct rl_site {
 struct rl_host {
 	char *name;
 	enum rl_transport_kind transport;
-	char *address;		/* ssh: name or IP; default: the host's name */
-	int port;		/* default 22 */
-	char *user;		/* NULL: site ssh.user */
-	char *identity;		/* NULL: site ssh.identity */
+	char *address;	/* ssh: name or IP; default: the host's name */
+	int port;	/* default 22 */
+	char *user;	/* NULL: site ssh.user */
+	char *identity; /* NULL: site ssh.identity */
 	enum rl_shell shell;
-	char *zone;		/* Icinga 2 zone, or NULL */
+	char *zone; /* Icinga 2 zone, or NULL */
 	struct rl_where where;
-	size_t index;		/* position in model->hosts */
+	size_t index; /* position in model->hosts */
 };
 
 struct rl_app;
@@ -106,30 +107,30 @@ enum rl_xml_key {
 };
 
 struct rl_xml_check {
-	char *name;		/* NAME in xpath.NAME */
-	char *expr;		/* the XPath expression */
-	char *warning;		/* range text, or NULL */
-	char *critical;		/* range text, or NULL */
-	char *label;		/* for output and perfdata; NULL: NAME */
-	char *uom;		/* perfdata unit, or NULL */
-	char *expect;		/* a string result must equal this, or NULL */
+	char *name;	/* NAME in xpath.NAME */
+	char *expr;	/* the XPath expression */
+	char *warning;	/* range text, or NULL */
+	char *critical; /* range text, or NULL */
+	char *label;	/* for output and perfdata; NULL: NAME */
+	char *uom;	/* perfdata unit, or NULL */
+	char *expect;	/* a string result must equal this, or NULL */
 	int lines[RL_XML_KEY_COUNT]; /* line of each key (0: absent), in
 					the component's file */
 };
 
 struct rl_component {
-	char *name;		/* full name "APP/NAME" */
-	char *short_name;	/* NAME */
+	char *name;	  /* full name "APP/NAME" */
+	char *short_name; /* NAME */
 	struct rl_app *app;
 	char *host_name;
-	struct rl_host *host;	/* set by resolve */
+	struct rl_host *host; /* set by resolve */
 
-	char *check;		/* commands from the config, verbatim */
+	char *check; /* commands from the config, verbatim */
 	char *stop;
 	char *start;
-	char *restart;		/* NULL: stop then start */
+	char *restart; /* NULL: stop then start */
 	enum rl_check_mode check_mode;
-	char *description;	/* NULL if none */
+	char *description; /* NULL if none */
 
 	/* requirement names as written (full names after resolve), and where
 	   each was written */
@@ -137,18 +138,18 @@ struct rl_component {
 	struct rl_where *requires_where;
 	size_t n_requires;
 	/* set by resolve */
-	struct rl_component **requires;	/* n_requires entries */
+	struct rl_component **requires; /* n_requires entries */
 	struct rl_component **dependents;
 	size_t n_dependents;
-	int level;		/* 0: requires nothing; else 1 + max(requires) */
-	size_t topo;		/* position in model->topo */
+	int level;   /* 0: requires nothing; else 1 + max(requires) */
+	size_t topo; /* position in model->topo */
 
-	int64_t check_timeout_ms;	/* default 10s */
-	int64_t start_timeout_ms;	/* start + verification, default 60s */
-	int64_t stop_timeout_ms;	/* stop + verification, default 60s */
+	int64_t check_timeout_ms; /* default 10s */
+	int64_t start_timeout_ms; /* start + verification, default 60s */
+	int64_t stop_timeout_ms;  /* stop + verification, default 60s */
 	enum rl_heal heal;
-	int heal_soft_attempt;		/* for RL_HEAL_SOFT */
-	int restart_limit_count;	/* default 3 */
+	int heal_soft_attempt;		 /* for RL_HEAL_SOFT */
+	int restart_limit_count;	 /* default 3 */
 	int64_t restart_limit_window_ms; /* default 1h */
 
 	/* check_mode xml: the expressions, in the order they were first
@@ -157,30 +158,30 @@ struct rl_component {
 	size_t n_xml_checks;
 
 	struct rl_where where;
-	size_t index;		/* position in model->components */
+	size_t index; /* position in model->components */
 };
 
 struct rl_app {
 	char *name;
-	bool declared;		/* has its own [application] section */
-	char *description;	/* NULL if none */
-	int parallel;		/* 0: site's */
+	bool declared;	   /* has its own [application] section */
+	char *description; /* NULL if none */
+	int parallel;	   /* 0: site's */
 	struct rl_component **components; /* in topological order */
 	size_t n_components;
-	struct rl_where where;	/* of [application] or of its first component */
+	struct rl_where where; /* of [application] or of its first component */
 };
 
 struct rl_model {
 	struct rl_site site;
-	struct rl_host **hosts;		/* in definition order */
+	struct rl_host **hosts; /* in definition order */
 	size_t n_hosts;
 	struct rl_component **components; /* in definition order */
 	size_t n_components;
-	struct rl_component **topo;	/* topological order, stable: by level,
-					   then by name */
-	struct rl_app **apps;		/* sorted by name */
+	struct rl_component **topo; /* topological order, stable: by level,
+				       then by name */
+	struct rl_app **apps;	    /* sorted by name */
 	size_t n_apps;
-	char **files;			/* every file read, for messages */
+	char **files; /* every file read, for messages */
 	size_t n_files;
 };
 

@@ -20,9 +20,11 @@ static int check_field(const char *what, const char *s, struct rl_err *err)
 	if (s == NULL || *s == '\0')
 		return rl_err_set(err, "empty %s in an external command", what);
 	if (strpbrk(s, ";\n\r") != NULL)
-		return rl_err_set(err,
-			"%s '%.100s' holds ';' or a line break: refused in an "
-			"external command", what, s);
+		return rl_err_set(
+		    err,
+		    "%s '%.100s' holds ';' or a line break: refused in an "
+		    "external command",
+		    what, s);
 	return 0;
 }
 
@@ -84,8 +86,7 @@ int rl_monitor_cmd_forced_check(struct rl_buf *b, const char *host,
 	    check_field("service", service, err) < 0)
 		return -1;
 	stamp(b, "SCHEDULE_FORCED_SVC_CHECK");
-	rl_buf_printf(b, ";%s;%s;%lld\n", host, service,
-		      (long long)time(NULL));
+	rl_buf_printf(b, ";%s;%s;%lld\n", host, service, (long long)time(NULL));
 	return 0;
 }
 
@@ -94,26 +95,30 @@ static int write_line(int fd, const char *path, const char *line, size_t len,
 		      int64_t deadline_ms, struct rl_err *err)
 {
 	for (;;) {
-		struct pollfd pfd = { fd, POLLOUT, 0 };
+		struct pollfd pfd = {fd, POLLOUT, 0};
 		int64_t left;
 		ssize_t w = write(fd, line, len);
 
 		if (w == (ssize_t)len)
 			return 0;
-		if (w >= 0)	/* cannot happen for len <= PIPE_BUF */
-			return rl_err_set(err, "%s: short write to the command pipe",
-					  path);
+		if (w >= 0) /* cannot happen for len <= PIPE_BUF */
+			return rl_err_set(
+			    err, "%s: short write to the command pipe", path);
 		if (errno == EPIPE)
-			return rl_err_set(err,
-				"%s: the core closed the command pipe (is it "
-				"still running?)", path);
+			return rl_err_set(
+			    err,
+			    "%s: the core closed the command pipe (is it "
+			    "still running?)",
+			    path);
 		if (errno != EAGAIN && errno != EINTR)
 			return rl_err_set(err, "%s: %s", path, strerror(errno));
 		left = deadline_ms - rl_now_ms();
 		if (left <= 0)
-			return rl_err_set(err,
-				"%s: the command pipe stayed full until the "
-				"deadline (is the core reading it?)", path);
+			return rl_err_set(
+			    err,
+			    "%s: the command pipe stayed full until the "
+			    "deadline (is the core reading it?)",
+			    path);
 		if (poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left) < 0 &&
 		    errno != EINTR)
 			return rl_err_set(err, "%s: poll: %s", path,
@@ -124,7 +129,7 @@ static int write_line(int fd, const char *path, const char *line, size_t len,
 int rl_monitor_send(const char *path, const char *text, int64_t deadline_ms,
 		    struct rl_err *err)
 {
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 	struct stat st;
 	const char *p = text, *nl;
 	int fd = -1, r = -1;
@@ -139,18 +144,20 @@ int rl_monitor_send(const char *path, const char *text, int64_t deadline_ms,
 		return rl_err_set(err, "command pipe %s is not a FIFO", path);
 	for (nl = p; (nl = strchr(nl, '\n')) != NULL; p = ++nl)
 		if ((size_t)(nl - p + 1) > RL_MONITOR_LINE_MAX)
-			return rl_err_set(err,
-				"%s: command line longer than %d bytes",
-				path, RL_MONITOR_LINE_MAX);
+			return rl_err_set(
+			    err, "%s: command line longer than %d bytes", path,
+			    RL_MONITOR_LINE_MAX);
 	if (*p != '\0')
 		return rl_err_set(err, "%s: command line without a newline",
 				  path);
 	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENXIO)
-			return rl_err_set(err,
-				"command pipe %s has no reader (is the core "
-				"running?)", path);
+			return rl_err_set(
+			    err,
+			    "command pipe %s has no reader (is the core "
+			    "running?)",
+			    path);
 		return rl_err_set(err, "command pipe %s: %s", path,
 				  strerror(errno));
 	}
@@ -174,13 +181,13 @@ int rl_monitor_status_dat(const char *path, const char *host,
 			  const char *service, struct rl_service_status *out,
 			  struct rl_err *err)
 {
-	struct rl_service_status st = { 0 };
+	struct rl_service_status st = {0};
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	bool in_service = false, host_ok = false, svc_ok = false;
-	struct rl_service_status cur = { 0 };
+	struct rl_service_status cur = {0};
 	struct stat sb;
 
 	if (f == NULL)

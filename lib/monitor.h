@@ -58,10 +58,10 @@ int rl_monitor_send(const char *path, const char *text, int64_t deadline_ms,
 /* What status.dat says of one service. Plain struct. */
 struct rl_service_status {
 	bool found;
-	bool acknowledged;	/* problem_has_been_acknowledged=1 */
-	int downtime_depth;	/* scheduled_downtime_depth */
-	int current_state;	/* 0..3 */
-	int64_t updated;	/* the file's mtime: how fresh this is */
+	bool acknowledged;  /* problem_has_been_acknowledged=1 */
+	int downtime_depth; /* scheduled_downtime_depth */
+	int current_state;  /* 0..3 */
+	int64_t updated;    /* the file's mtime: how fresh this is */
 };
 
 /*

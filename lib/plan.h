@@ -29,19 +29,19 @@ enum rl_action {
 };
 
 enum rl_step_kind {
-	RL_STEP_STOP = 0,	/* stop, then verify the check fails */
-	RL_STEP_START,		/* start, then verify the check passes */
-	RL_STEP_RESTART,	/* the component's own restart, then verify */
+	RL_STEP_STOP = 0, /* stop, then verify the check fails */
+	RL_STEP_START,	  /* start, then verify the check passes */
+	RL_STEP_RESTART,  /* the component's own restart, then verify */
 };
 
 /* Plain struct. */
 struct rl_step {
 	enum rl_step_kind kind;
-	const struct rl_component *comp;	/* borrowed from the model */
+	const struct rl_component *comp; /* borrowed from the model */
 	/* why it is in the plan: NULL for the target itself, else the
 	 * component of the target's set that it requires or that requires it */
 	const struct rl_component *because;
-	size_t number;		/* 1-based, in print order */
+	size_t number; /* 1-based, in print order */
 };
 
 struct rl_plan_level {
@@ -52,16 +52,16 @@ struct rl_plan_level {
 /* Plain struct, owned by whoever built it: rl_plan_free(). */
 struct rl_plan {
 	enum rl_action action;
-	char *target;		/* component or application name */
+	char *target; /* component or application name */
 	int target_is_app;
-	int parallel;		/* steps of a level at once */
+	int parallel; /* steps of a level at once */
 	struct rl_plan_level *levels;
 	size_t n_levels;
 	size_t n_steps;
 	/* every component the plan touches, in model topological order */
 	const struct rl_component **touched;
 	size_t n_touched;
-	size_t n_hosts;		/* distinct hosts of the touched components */
+	size_t n_hosts; /* distinct hosts of the touched components */
 	size_t n_model_components; /* components in the whole model */
 };
 
@@ -94,7 +94,7 @@ void rl_plan_json(const struct rl_plan *p, struct rl_buf *out);
  */
 int64_t rl_step_timeout_ms(const struct rl_step *s);
 
-const char *rl_action_name(enum rl_action a);	/* "start", ... */
+const char *rl_action_name(enum rl_action a); /* "start", ... */
 int rl_action_parse(const char *s, enum rl_action *out);
 const char *rl_step_kind_name(enum rl_step_kind k);
 

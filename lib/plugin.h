@@ -37,10 +37,10 @@ enum rl_state rl_state_from_exit(int code);
 struct rl_range {
 	double start;
 	double end;
-	bool start_infinite;	/* "~" */
-	bool end_infinite;	/* "10:" */
-	bool alert_inside;	/* "@" */
-	char text[64];		/* as written, for perfdata */
+	bool start_infinite; /* "~" */
+	bool end_infinite;   /* "10:" */
+	bool alert_inside;   /* "@" */
+	char text[64];	     /* as written, for perfdata */
 };
 
 /*
@@ -99,7 +99,7 @@ void rl_plugin_status_line(struct rl_buf *b, const char *prefix,
  * in ms and the state a timeout reports (UNKNOWN by default), both only on
  * success.
  */
-int rl_plugin_parse_timeout(const char *text, int64_t *ms,
-			    enum rl_state *state, struct rl_err *err);
+int rl_plugin_parse_timeout(const char *text, int64_t *ms, enum rl_state *state,
+			    struct rl_err *err);
 
 #endif

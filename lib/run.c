@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "run.h"
-#include "xpath.h"
 #include "util.h"
+#include "xpath.h"
 
 /* Room the transport gets past the last command's own timeout. */
 #define BATCH_SLACK_MS 2000
@@ -57,20 +57,21 @@ static int join(char **dst, const char *a, const char *b)
 static int judge_xml(const struct rl_component *c, const struct rl_cmd *cmd,
 		     struct rl_check_result *r)
 {
-	struct rl_xpath_verdict v = { 0 };
-	struct rl_err err = { "" };
+	struct rl_xpath_verdict v = {0};
+	struct rl_err err = {""};
 	struct rl_buf buf = RL_BUF_INIT;
 
 	if (cmd->out_cut) {
 		/* judging half a document would be a guess */
 		r->state = RL_STATE_UNKNOWN;
-		rl_buf_printf(&buf, "XML document larger than %d KiB, not judged",
+		rl_buf_printf(&buf,
+			      "XML document larger than %d KiB, not judged",
 			      RL_CMD_OUTPUT_MAX / 1024);
 		r->output = rl_buf_detach(&buf);
 		return r->output != NULL ? 0 : -1;
 	}
-	if (rl_xpath_judge(c, cmd->out != NULL ? cmd->out : "",
-			   cmd->out_len, &v, &err) < 0) {
+	if (rl_xpath_judge(c, cmd->out != NULL ? cmd->out : "", cmd->out_len,
+			   &v, &err) < 0) {
 		r->state = RL_STATE_UNKNOWN;
 		r->output = strdup(err.msg);
 		return r->output != NULL ? 0 : -1;
@@ -80,7 +81,8 @@ static int judge_xml(const struct rl_component *c, const struct rl_cmd *cmd,
 	if (v.perfdata != NULL && v.perfdata[0] != '\0')
 		rl_buf_printf(&buf, " | %s", v.perfdata);
 	r->output = rl_buf_detach(&buf);
-	if (r->output != NULL && v.long_text != NULL && v.long_text[0] != '\0') {
+	if (r->output != NULL && v.long_text != NULL &&
+	    v.long_text[0] != '\0') {
 		size_t n = strlen(v.long_text);
 
 		r->long_output = strdup(v.long_text);

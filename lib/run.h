@@ -31,14 +31,14 @@
 
 /* The result of one component's check. Plain struct. */
 struct rl_check_result {
-	const struct rl_component *comp;	/* borrowed */
+	const struct rl_component *comp; /* borrowed */
 	enum rl_state state;
-	char *output;		/* first line of output, or what failed;
-				   owned, freed by rl_check_results_free */
-	char *long_output;	/* lines after the first, or NULL */
+	char *output;	   /* first line of output, or what failed;
+			      owned, freed by rl_check_results_free */
+	char *long_output; /* lines after the first, or NULL */
 	int64_t duration_us;
-	bool transport_failed;	/* the command could not run / timed out */
-	bool timed_out;		/* of those: it ran out of time */
+	bool transport_failed; /* the command could not run / timed out */
+	bool timed_out;	       /* of those: it ran out of time */
 };
 
 /*
@@ -55,7 +55,7 @@ int rl_run_checks(struct rl_transport *t,
 void rl_check_results_free(struct rl_check_result *r, size_t n);
 
 enum rl_step_outcome {
-	RL_OUTCOME_NOT_RUN = 0,	/* the run stopped before it */
+	RL_OUTCOME_NOT_RUN = 0, /* the run stopped before it */
 	RL_OUTCOME_DONE,	/* the action ran and was verified */
 	RL_OUTCOME_SKIPPED,	/* already in the wanted state */
 	RL_OUTCOME_FAILED,	/* the action failed or was not verified */
@@ -63,16 +63,16 @@ enum rl_step_outcome {
 
 /* One per plan step, in step-number order. Plain struct. */
 struct rl_step_report {
-	const struct rl_step *step;	/* borrowed from the plan */
+	const struct rl_step *step; /* borrowed from the plan */
 	enum rl_step_outcome outcome;
 	int64_t duration_ms;
-	char message[512];	/* "started and verified in 1.2s", "stop
-				   exited 1: ...", "still down after 60s" */
+	char message[512]; /* "started and verified in 1.2s", "stop
+			      exited 1: ...", "still down after 60s" */
 };
 
 struct rl_run_report {
 	bool ok;
-	struct rl_step_report *steps;	/* plan->n_steps entries */
+	struct rl_step_report *steps; /* plan->n_steps entries */
 	size_t n_steps;
 	/* components of the plan whose last check was not OK, in the
 	   plan's touched order (after a failure every component of the
@@ -80,8 +80,8 @@ struct rl_run_report {
 	const struct rl_component **down;
 	size_t n_down;
 	int64_t duration_ms;
-	char run_id[40];	/* "20261124T031205.123Z-PID-RANDOM", in
-				   every journal record of the run */
+	char run_id[40]; /* "20261124T031205.123Z-PID-RANDOM", in
+			    every journal record of the run */
 };
 void rl_run_report_free(struct rl_run_report *r);
 
@@ -96,13 +96,13 @@ void rl_run_new_id(char *buf, size_t len);
 typedef void (*rl_run_progress_cb)(const struct rl_step_report *s, void *ctx);
 
 struct rl_run_opts {
-	struct rl_journal *journal;	/* required */
-	const char *user;		/* who asked */
-	const char *node;		/* this node; NULL: model site node */
-	const char *origin;		/* "relancectl", "handle_component" */
-	const char *run_id;		/* NULL: a new one; else this (< 40
-					   chars), e.g. the handler's decision's */
-	rl_run_progress_cb progress;	/* may be NULL */
+	struct rl_journal *journal;  /* required */
+	const char *user;	     /* who asked */
+	const char *node;	     /* this node; NULL: model site node */
+	const char *origin;	     /* "relancectl", "handle_component" */
+	const char *run_id;	     /* NULL: a new one; else this (< 40
+					chars), e.g. the handler's decision's */
+	rl_run_progress_cb progress; /* may be NULL */
 	void *progress_ctx;
 };
 

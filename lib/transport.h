@@ -24,12 +24,12 @@
 #define RL_CMD_OUTPUT_MAX (64 * 1024)
 
 enum rl_cmd_status {
-	RL_CMD_PENDING = 0,	/* not run yet (before rl_transport_run) */
-	RL_CMD_EXITED,		/* ran to its end: exit_code is valid */
-	RL_CMD_SIGNALED,	/* ended by a signal: signal is valid */
-	RL_CMD_TIMEOUT,		/* its time ran out at `stage`; it was killed
-				   (on the target where the shell allows) */
-	RL_CMD_FAILED,		/* could not be run: `stage` and `error` say */
+	RL_CMD_PENDING = 0, /* not run yet (before rl_transport_run) */
+	RL_CMD_EXITED,	    /* ran to its end: exit_code is valid */
+	RL_CMD_SIGNALED,    /* ended by a signal: signal is valid */
+	RL_CMD_TIMEOUT,	    /* its time ran out at `stage`; it was killed
+			       (on the target where the shell allows) */
+	RL_CMD_FAILED,	    /* could not be run: `stage` and `error` say */
 };
 
 /* How far a command got: where a failure or timeout happened. */
@@ -39,35 +39,35 @@ enum rl_cmd_stage {
 	RL_STAGE_HANDSHAKE,
 	RL_STAGE_HOSTKEY,
 	RL_STAGE_AUTH,
-	RL_STAGE_EXEC,		/* starting the command (fork/exec, channel) */
-	RL_STAGE_COMMAND,	/* the command itself was running */
+	RL_STAGE_EXEC,	  /* starting the command (fork/exec, channel) */
+	RL_STAGE_COMMAND, /* the command itself was running */
 };
 
 /* Plain struct: fill the inputs, zero the rest; rl_cmd_clear() after. */
 struct rl_cmd {
 	/* in */
-	const struct rl_host *host;	/* borrowed */
-	const char *command;		/* borrowed: the config's text */
-	int64_t timeout_ms;		/* 0: only the batch deadline */
-	const char *component;		/* exported as RELANCE_COMPONENT; may
-					   be NULL */
+	const struct rl_host *host; /* borrowed */
+	const char *command;	    /* borrowed: the config's text */
+	int64_t timeout_ms;	    /* 0: only the batch deadline */
+	const char *component;	    /* exported as RELANCE_COMPONENT; may
+				       be NULL */
 	/* out */
 	enum rl_cmd_status status;
 	enum rl_cmd_stage stage;
 	int exit_code;
 	int signal;
-	char *out;			/* NUL-terminated, owned: rl_cmd_clear;
-					   never NULL after rl_transport_run
-					   returned 0 */
+	char *out; /* NUL-terminated, owned: rl_cmd_clear;
+		      never NULL after rl_transport_run
+		      returned 0 */
 	size_t out_len;
-	bool out_cut;			/* more than RL_CMD_OUTPUT_MAX came */
+	bool out_cut; /* more than RL_CMD_OUTPUT_MAX came */
 	char *err;
 	size_t err_len;
 	bool err_cut;
-	int64_t duration_us;		/* from start of exec to its end; for
-					   TIMEOUT, to the moment it timed out */
-	char error[256];		/* FAILED/TIMEOUT: one line, names the
-					   host and the stage */
+	int64_t duration_us; /* from start of exec to its end; for
+				TIMEOUT, to the moment it timed out */
+	char error[256];     /* FAILED/TIMEOUT: one line, names the
+				host and the stage */
 };
 
 struct rl_transport;
@@ -106,15 +106,15 @@ void rl_cmd_clear(struct rl_cmd *c);
  * running the command", "failed at exec: cannot run 'foo': No such file or
  * directory" (the error without its "host 'H': " prefix), "not run". */
 void rl_cmd_describe(const struct rl_cmd *c, char *buf, size_t len);
-const char *rl_cmd_stage_name(enum rl_cmd_stage s);	/* "connect" ... */
+const char *rl_cmd_stage_name(enum rl_cmd_stage s); /* "connect" ... */
 
 /*
  * Splits a command into an argv when it is plain words (letters, digits,
  * and -_./=:,+@%^ ; single or double quotes with no $ ` \ inside double
  * quotes; not a builtin, keyword or `NAME=value` in first place, since sh
- * would give those another meaning). Returns 1 and a NULL-terminated argv (caller frees with
- * rl_argv_free) for plain words, 0 when the command needs a shell, -1 on
- * allocation failure. Exposed for tests.
+ * would give those another meaning). Returns 1 and a NULL-terminated argv
+ * (caller frees with rl_argv_free) for plain words, 0 when the command needs a
+ * shell, -1 on allocation failure. Exposed for tests.
  */
 int rl_command_split(const char *command, char ***argv);
 void rl_argv_free(char **argv);

@@ -635,8 +635,7 @@ static const char *conn_user(const struct conn *c)
 
 static const char *conn_identity(const struct conn *c)
 {
-	return c->host->identity ? c->host->identity
-				 : c->b->set->identity;
+	return c->host->identity ? c->host->identity : c->b->set->identity;
 }
 
 /* Fills c->user from the host, the site, or the caller's login name. */
@@ -1746,9 +1745,8 @@ static int probe_connect(const char *addr, int port, const char *where,
 }
 
 /* Reads known_hosts (absent: empty) into a new collection of S. */
-static LIBSSH2_KNOWNHOSTS *probe_known_hosts(LIBSSH2_SESSION *s,
-					     const char *path,
-					     struct rl_err *err)
+static LIBSSH2_KNOWNHOSTS *
+probe_known_hosts(LIBSSH2_SESSION *s, const char *path, struct rl_err *err)
 {
 	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(s);
 	char e[200];
@@ -1839,8 +1837,7 @@ int rl_ssh_hostkey_probe(const struct rl_model *m, const struct rl_host *h,
 		goto out;
 	}
 	inited = 1;
-	fd = probe_connect(host_addr(h), host_port(h), where, deadline_ms,
-			   err);
+	fd = probe_connect(host_addr(h), host_port(h), where, deadline_ms, err);
 	if (fd < 0)
 		goto out;
 	if (!(s = libssh2_session_init())) {
@@ -1897,8 +1894,8 @@ int rl_ssh_hostkey_probe(const struct rl_model *m, const struct rl_host *h,
 	snprintf(k.type, sizeof(k.type), "%s", hostkey_name(type));
 	rl_ssh_fingerprint((const unsigned char *)hash, k.fingerprint,
 			   sizeof(k.fingerprint));
-	k.state = judge(kh, h, (const unsigned char *)key, len,
-			hostkey_to_kh(type));
+	k.state =
+	    judge(kh, h, (const unsigned char *)key, len, hostkey_to_kh(type));
 	if (!(k.key = malloc(len))) {
 		rl_err_set(err, "out of memory");
 		goto out;

@@ -174,11 +174,11 @@ static const struct {
 	const char *name;
 	int64_t ms;
 } units[] = {
-	{ "ms", 1 },
-	{ "s", 1000 },
-	{ "m", 60 * 1000 },
-	{ "h", 60 * 60 * 1000 },
-	{ "d", 24 * 60 * 60 * 1000 },
+    {"ms", 1},
+    {"s", 1000},
+    {"m", 60 * 1000},
+    {"h", 60 * 60 * 1000},
+    {"d", 24 * 60 * 60 * 1000},
 };
 
 int rl_parse_duration(const char *text, int64_t default_unit_ms, int64_t *ms,
@@ -199,8 +199,9 @@ int rl_parse_duration(const char *text, int64_t default_unit_ms, int64_t *ms,
 	if (*p == '\0') {
 		if (default_unit_ms == 0)
 			return rl_err_set(err,
-				"duration '%.64s' has no unit (use ms, s, m, h or d)",
-				text);
+					  "duration '%.64s' has no unit (use "
+					  "ms, s, m, h or d)",
+					  text);
 		unit = default_unit_ms;
 	} else {
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
@@ -215,8 +216,9 @@ int rl_parse_duration(const char *text, int64_t default_unit_ms, int64_t *ms,
 	return 0;
 bad:
 	return rl_err_set(err,
-		"invalid duration '%.64s' (use a whole number and ms, s, m, h or d)",
-		text);
+			  "invalid duration '%.64s' (use a whole number and "
+			  "ms, s, m, h or d)",
+			  text);
 }
 
 void rl_buf_duration(struct rl_buf *b, int64_t ms)

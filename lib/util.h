@@ -26,19 +26,22 @@ int64_t rl_wall_ms(void);
  * appends needs one check at the end.
  */
 struct rl_buf {
-	char *data;   /* NULL until the first append; rl_buf_str() never is */
+	char *data; /* NULL until the first append; rl_buf_str() never is */
 	size_t len;
 	size_t cap;
 	bool oom;
 };
-#define RL_BUF_INIT { NULL, 0, 0, false }
+#define RL_BUF_INIT                                                            \
+	{                                                                      \
+		NULL, 0, 0, false                                              \
+	}
 
 void rl_buf_append(struct rl_buf *b, const char *s, size_t n);
 void rl_buf_puts(struct rl_buf *b, const char *s);
 void rl_buf_printf(struct rl_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void rl_buf_vprintf(struct rl_buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 /* Appends s as a JSON string literal, quotes included. */
 void rl_buf_json_str(struct rl_buf *b, const char *s);
 void rl_buf_reset(struct rl_buf *b);

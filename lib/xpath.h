@@ -86,8 +86,8 @@ int rl_xpath_validate(const char *expr, struct rl_err *err);
  * malformed one libxml2's message, line and column). Returns -1 with err
  * set only when out of memory or when c has no expression; *out is then
  * untouched. When the XML module cannot be loaded, the verdict is UNKNOWN
- * with its error as text (the caller names the component). Blocks on nothing; time is linear in the document for the
- * usual expressions.
+ * with its error as text (the caller names the component). Blocks on nothing;
+ * time is linear in the document for the usual expressions.
  */
 int rl_xpath_judge(const struct rl_component *c, const char *doc, size_t len,
 		   struct rl_xpath_verdict *out, struct rl_err *err);

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "model.h"
-#include "pluginmain.h"
 #include "plugin.h"
+#include "pluginmain.h"
 #include "run.h"
 #include "status.h"
 #include "transport.h"
@@ -33,49 +33,60 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG
-		" -c CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]\n");
+		   " -c CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]\n");
 }
 
 static void help(void)
 {
 	printf(PROG " " PACKAGE_VERSION " (relance)\n"
-"Checks every component of an application described in relance's config,\n"
-"all at once (one SSH session per host), and reports the worst state as a\n"
-"monitoring plugin, followed by the components in dependency order.\n\n");
+		    "Checks every component of an application described in "
+		    "relance's config,\n"
+		    "all at once (one SSH session per host), and reports the "
+		    "worst state as a\n"
+		    "monitoring plugin, followed by the components in "
+		    "dependency order.\n\n");
 	usage(stdout);
-	printf(
-"\nOptions:\n"
-" -c, --config=FILE        relance config (default $RELANCE_CONFIG, else\n"
-"                          " SYSCONFDIR "/relance/relance.ini)\n"
-" -A, --application=APP    the application to check\n"
-" -t, --timeout=SECONDS[:STATE]\n"
-"                          give up after SECONDS (default 10; a duration\n"
-"                          such as 500ms works too); a component not\n"
-"                          checked by then reports STATE (default UNKNOWN)\n"
-" -T, --transport-critical a component whose host cannot be reached is\n"
-"                          CRITICAL, not UNKNOWN\n"
-" -v, --verbose            add each check's long output to the tree\n"
-" -h, --help               this help\n"
-" -V, --version            the version\n"
-"\nThe state is the worst of the components' (CRITICAL > WARNING > UNKNOWN\n"
-"> OK). Perfdata: the count of components in each state and each check's\n"
-"duration.\n"
-"\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage and\n"
-"config errors).\n");
+	printf("\nOptions:\n"
+	       " -c, --config=FILE        relance config (default "
+	       "$RELANCE_CONFIG, else\n"
+	       "                          " SYSCONFDIR "/relance/relance.ini)\n"
+	       " -A, --application=APP    the application to check\n"
+	       " -t, --timeout=SECONDS[:STATE]\n"
+	       "                          give up after SECONDS (default 10; a "
+	       "duration\n"
+	       "                          such as 500ms works too); a "
+	       "component not\n"
+	       "                          checked by then reports STATE "
+	       "(default UNKNOWN)\n"
+	       " -T, --transport-critical a component whose host cannot be "
+	       "reached is\n"
+	       "                          CRITICAL, not UNKNOWN\n"
+	       " -v, --verbose            add each check's long output to the "
+	       "tree\n"
+	       " -h, --help               this help\n"
+	       " -V, --version            the version\n"
+	       "\nThe state is the worst of the components' (CRITICAL > "
+	       "WARNING > UNKNOWN\n"
+	       "> OK). Perfdata: the count of components in each state and "
+	       "each check's\n"
+	       "duration.\n"
+	       "\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also "
+	       "for usage and\n"
+	       "config errors).\n");
 }
 
 static int parse_args(int argc, char **argv, struct rl_pm_opts *o,
 		      const char **app)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "application", required_argument, NULL, 'A' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "transport-critical", no_argument, NULL, 'T' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"application", required_argument, NULL, 'A'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"transport-critical", no_argument, NULL, 'T'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, r;
 
@@ -104,8 +115,8 @@ static int parse_args(int argc, char **argv, struct rl_pm_opts *o,
 				  "unexpected argument '%.100s'", argv[optind]);
 	if (*app == NULL)
 		return rl_pm_fail(o, RL_STATE_UNKNOWN,
-				  "give the application with -A APP (see "
-				  PROG " -h)");
+				  "give the application with -A APP (see " PROG
+				  " -h)");
 	return -1;
 }
 
@@ -116,8 +127,8 @@ static int parse_args(int argc, char **argv, struct rl_pm_opts *o,
 static void list_state(struct rl_buf *b, const struct rl_check_result *r,
 		       size_t n, const size_t *count, enum rl_state s)
 {
-	static const char *const lower[] = { "ok", "warning", "critical",
-					     "unknown" };
+	static const char *const lower[] = {"ok", "warning", "critical",
+					    "unknown"};
 	size_t i, listed = 0;
 
 	if (count[s] == 0)
@@ -146,7 +157,7 @@ static int report(const struct rl_pm_opts *o, const char *app,
 	struct rl_buf list = RL_BUF_INIT, text = RL_BUF_INIT;
 	struct rl_buf perf = RL_BUF_INIT, line = RL_BUF_INIT;
 	struct rl_buf tree = RL_BUF_INIT;
-	size_t count[4] = { 0, 0, 0, 0 };
+	size_t count[4] = {0, 0, 0, 0};
 	enum rl_state worst = rl_status_worst(r, n);
 	size_t i;
 	int code;
@@ -163,8 +174,8 @@ static int report(const struct rl_pm_opts *o, const char *app,
 		rl_buf_printf(&text, "%s: %s", app, rl_buf_str(&list));
 
 	for (i = 0; i < 4; i++) {
-		static const char *const label[] = { "ok", "warning",
-						     "critical", "unknown" };
+		static const char *const label[] = {"ok", "warning", "critical",
+						    "unknown"};
 
 		rl_perf_append(&perf, label[i], (double)count[i], NULL, NULL,
 			       NULL, "0", NULL);
@@ -176,13 +187,14 @@ static int report(const struct rl_pm_opts *o, const char *app,
 
 	rl_plugin_status_line(&line, PREFIX, worst, rl_buf_str(&text),
 			      rl_buf_str(&perf));
-	rl_status_text(r, n,
-		       RL_STATUS_NO_HEADER |
-		       (o->verbose > 0 ? RL_STATUS_LONG : 0u), &tree);
+	rl_status_text(
+	    r, n, RL_STATUS_NO_HEADER | (o->verbose > 0 ? RL_STATUS_LONG : 0u),
+	    &tree);
 	fputs(rl_buf_str(&line), stdout);
 	fputs(rl_buf_str(&tree), stdout);
 	code = list.oom || text.oom || perf.oom || line.oom || tree.oom
-		? RL_STATE_UNKNOWN : (int)worst;
+		   ? RL_STATE_UNKNOWN
+		   : (int)worst;
 	rl_buf_free(&list);
 	rl_buf_free(&text);
 	rl_buf_free(&perf);
@@ -194,7 +206,7 @@ static int report(const struct rl_pm_opts *o, const char *app,
 int main(int argc, char **argv)
 {
 	struct rl_pm_opts o;
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_model *m = NULL;
 	struct rl_transport *t = NULL;
 	struct rl_check_result *res = NULL;
@@ -222,9 +234,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (n == 0) {
-		code = rl_pm_fail(&o, RL_STATE_UNKNOWN,
-				  "application '%.100s' has no components",
-				  app);
+		code =
+		    rl_pm_fail(&o, RL_STATE_UNKNOWN,
+			       "application '%.100s' has no components", app);
 		goto out;
 	}
 	t = rl_transport_new(m, &err);

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "model.h"
-#include "pluginmain.h"
 #include "plugin.h"
+#include "pluginmain.h"
 #include "run.h"
 #include "transport.h"
 #include "util.h"
@@ -33,64 +33,77 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-"Usage: " PROG " -c CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]\n"
-"       " PROG " -c CONFIG -H HOST -s NAME [-t SECONDS[:STATE]] [-v]\n");
+	fprintf(f, "Usage: " PROG
+		   " -c CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]\n"
+		   "       " PROG
+		   " -c CONFIG -H HOST -s NAME [-t SECONDS[:STATE]] [-v]\n");
 }
 
 static void help(void)
 {
 	printf(PROG " " PACKAGE_VERSION " (relance)\n"
-"Checks one component of an application described in relance's config, on\n"
-"its host (over SSH, or locally), and reports its state as a monitoring\n"
-"plugin.\n\n");
+		    "Checks one component of an application described in "
+		    "relance's config, on\n"
+		    "its host (over SSH, or locally), and reports its state as "
+		    "a monitoring\n"
+		    "plugin.\n\n");
 	usage(stdout);
 	printf(
-"\nOptions:\n"
-" -c, --config=FILE        relance config (default $RELANCE_CONFIG, else\n"
-"                          " SYSCONFDIR "/relance/relance.ini)\n"
-" -C, --component=APP/NAME the component to check\n"
-" -H, --host=HOST          with -s: the host the component runs on\n"
-" -s, --service=NAME       with -H: the component's name on that host\n"
-"                          (APP/NAME or NAME)\n"
-" -t, --timeout=SECONDS[:STATE]\n"
-"                          give up after SECONDS (default: the component's\n"
-"                          check_timeout; a duration such as 500ms works\n"
-"                          too) and report STATE\n"
-"                          (default UNKNOWN)\n"
-" -T, --transport-critical a failure to reach the host (connect, host key,\n"
-"                          authentication...) is CRITICAL, not UNKNOWN\n"
-" -v, --verbose            more detail after the status line (repeatable)\n"
-" -h, --help               this help\n"
-" -V, --version            the version\n"
-"\nCheck modes (the component's check_mode):\n"
-"  exit    exit status 0 is OK, anything else CRITICAL\n"
-"  plugin  the check is itself a plugin: 0..3 and its output pass through\n"
-"  xml     the check prints XML, judged by the XPath expressions\n"
-"\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for usage and\n"
-"config errors).\n");
+	    "\nOptions:\n"
+	    " -c, --config=FILE        relance config (default "
+	    "$RELANCE_CONFIG, else\n"
+	    "                          " SYSCONFDIR "/relance/relance.ini)\n"
+	    " -C, --component=APP/NAME the component to check\n"
+	    " -H, --host=HOST          with -s: the host the component runs "
+	    "on\n"
+	    " -s, --service=NAME       with -H: the component's name on that "
+	    "host\n"
+	    "                          (APP/NAME or NAME)\n"
+	    " -t, --timeout=SECONDS[:STATE]\n"
+	    "                          give up after SECONDS (default: the "
+	    "component's\n"
+	    "                          check_timeout; a duration such as 500ms "
+	    "works\n"
+	    "                          too) and report STATE\n"
+	    "                          (default UNKNOWN)\n"
+	    " -T, --transport-critical a failure to reach the host (connect, "
+	    "host key,\n"
+	    "                          authentication...) is CRITICAL, not "
+	    "UNKNOWN\n"
+	    " -v, --verbose            more detail after the status line "
+	    "(repeatable)\n"
+	    " -h, --help               this help\n"
+	    " -V, --version            the version\n"
+	    "\nCheck modes (the component's check_mode):\n"
+	    "  exit    exit status 0 is OK, anything else CRITICAL\n"
+	    "  plugin  the check is itself a plugin: 0..3 and its output pass "
+	    "through\n"
+	    "  xml     the check prints XML, judged by the XPath expressions\n"
+	    "\nExit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for "
+	    "usage and\n"
+	    "config errors).\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "component", required_argument, NULL, 'C' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "service", required_argument, NULL, 's' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "transport-critical", no_argument, NULL, 'T' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"component", required_argument, NULL, 'C'},
+	    {"host", required_argument, NULL, 'H'},
+	    {"service", required_argument, NULL, 's'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"transport-critical", no_argument, NULL, 'T'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, r;
 
 	rl_pm_opts_init(&o->pm, PROG, PREFIX);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, RL_PM_SHORTOPTS "C:H:s:",
-				longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, RL_PM_SHORTOPTS "C:H:s:", longopts,
+				NULL)) != -1) {
 		r = rl_pm_option(&o->pm, c, optarg);
 		if (r == RL_PM_NEXT)
 			continue;
@@ -135,7 +148,8 @@ static const struct rl_component *find(const struct rl_model *m,
 		c = rl_model_component(m, o->component);
 		if (c == NULL)
 			*code = rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
-				     "unknown component '%.100s'", o->component);
+					   "unknown component '%.100s'",
+					   o->component);
 		return c;
 	}
 	if (rl_model_host(m, o->host) == NULL) {
@@ -152,18 +166,19 @@ static const struct rl_component *find(const struct rl_model *m,
 		    strcmp(x->short_name, o->name) != 0)
 			continue;
 		if (c != NULL) {
-			*code = rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
-				     "'%.100s' names more than one component on "
-				     "host '%.100s' (%s, %s): use APP/NAME",
-				     o->name, o->host, c->name, x->name);
+			*code = rl_pm_fail(
+			    &o->pm, RL_STATE_UNKNOWN,
+			    "'%.100s' names more than one component on "
+			    "host '%.100s' (%s, %s): use APP/NAME",
+			    o->name, o->host, c->name, x->name);
 			return NULL;
 		}
 		c = x;
 	}
 	if (c == NULL)
 		*code = rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
-			     "no component '%.100s' on host '%.100s'", o->name,
-			     o->host);
+				   "no component '%.100s' on host '%.100s'",
+				   o->name, o->host);
 	return c;
 }
 
@@ -188,9 +203,10 @@ static int report(const struct opts *o, const struct rl_component *c,
 	} else if (c->check_mode != RL_CHECK_EXIT) {
 		/* the check's own perfdata follows ours */
 		bar = strchr(out, '|');
-		rl_buf_printf(&text, "%s on %s: %.*s", c->name, c->host_name,
-			      (int)(bar != NULL ? (size_t)(bar - out)
-						: strlen(out)), out);
+		rl_buf_printf(
+		    &text, "%s on %s: %.*s", c->name, c->host_name,
+		    (int)(bar != NULL ? (size_t)(bar - out) : strlen(out)),
+		    out);
 		while (text.len > 0 && text.data[text.len - 1] == ' ')
 			text.data[--text.len] = '\0';
 		if (bar != NULL && bar[1] != '\0')
@@ -210,8 +226,9 @@ static int report(const struct opts *o, const struct rl_component *c,
 		printf("check: %s\nhost: %s (%s)\nmode: %s\ntook: %ss\n",
 		       c->check, c->host_name,
 		       rl_transport_name(c->host->transport),
-		       c->check_mode == RL_CHECK_PLUGIN ? "plugin" :
-		       c->check_mode == RL_CHECK_XML ? "xml" : "exit",
+		       c->check_mode == RL_CHECK_PLUGIN ? "plugin"
+		       : c->check_mode == RL_CHECK_XML	? "xml"
+							: "exit",
 		       secs);
 	code = text.oom || perf.oom || line.oom ? RL_STATE_UNKNOWN : (int)state;
 	rl_buf_free(&text);
@@ -222,8 +239,8 @@ static int report(const struct opts *o, const struct rl_component *c,
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
-	struct rl_err err = { "" };
+	struct opts o = {0};
+	struct rl_err err = {""};
 	struct rl_model *m = NULL;
 	struct rl_transport *t = NULL;
 	struct rl_check_result *res = NULL;

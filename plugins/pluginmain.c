@@ -14,8 +14,7 @@
 #include "pluginmain.h"
 #include "util.h"
 
-void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog,
-		     const char *prefix)
+void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog, const char *prefix)
 {
 	memset(o, 0, sizeof(*o));
 	o->prog = prog;
@@ -25,8 +24,8 @@ void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog,
 	o->transport_state = RL_STATE_UNKNOWN;
 }
 
-int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state,
-	       const char *fmt, ...)
+int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
+	       ...)
 {
 	struct rl_buf text = RL_BUF_INIT, line = RL_BUF_INIT;
 	va_list ap;
@@ -34,8 +33,7 @@ int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state,
 	va_start(ap, fmt);
 	rl_buf_vprintf(&text, fmt, ap);
 	va_end(ap);
-	rl_plugin_status_line(&line, o->prefix, state, rl_buf_str(&text),
-			      NULL);
+	rl_plugin_status_line(&line, o->prefix, state, rl_buf_str(&text), NULL);
 	fputs(rl_buf_str(&line), stdout);
 	rl_buf_free(&text);
 	rl_buf_free(&line);
@@ -44,7 +42,7 @@ int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state,
 
 int rl_pm_option(struct rl_pm_opts *o, int c, const char *arg)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	switch (c) {
 	case 'c':
@@ -79,7 +77,8 @@ int rl_pm_bad_option(const struct rl_pm_opts *o, int argc, char **argv)
 				  argv[optind], o->prog);
 	return rl_pm_fail(o, RL_STATE_UNKNOWN,
 			  "invalid option or missing value in '%.100s' "
-			  "(see %s -h)", argv[optind - 1], o->prog);
+			  "(see %s -h)",
+			  argv[optind - 1], o->prog);
 }
 
 /*
@@ -113,18 +112,17 @@ int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	alarm((unsigned)((o->timeout_ms + 999) / 1000 + 1));
-	return start + (o->timeout_ms > 100 ? o->timeout_ms - 50
-					    : o->timeout_ms);
+	return start +
+	       (o->timeout_ms > 100 ? o->timeout_ms - 50 : o->timeout_ms);
 }
 
 struct rl_model *rl_pm_load(const struct rl_pm_opts *o, int *code)
 {
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 	struct rl_model *m = NULL;
 
 	if (rl_config_load(rl_config_default_path(o->config),
-			   RL_CONFIG_LAZY_XPATH, &m,
-			   &err) < 0) {
+			   RL_CONFIG_LAZY_XPATH, &m, &err) < 0) {
 		*code = rl_pm_fail(o, RL_STATE_UNKNOWN, "config: %s", err.msg);
 		return NULL;
 	}

@@ -17,14 +17,14 @@
 #include "run.h"
 
 struct rl_pm_opts {
-	const char *prog;		/* "check_component" */
-	const char *prefix;		/* "COMPONENT" */
-	const char *config;		/* -c, NULL: the default path */
-	int64_t timeout_ms;		/* -t, default 10s */
-	bool timeout_given;		/* -t was given */
-	enum rl_state timeout_state;	/* -t N:STATE, default UNKNOWN */
-	enum rl_state transport_state;	/* -T: CRITICAL, default UNKNOWN */
-	int verbose;			/* -v, repeatable */
+	const char *prog;	       /* "check_component" */
+	const char *prefix;	       /* "COMPONENT" */
+	const char *config;	       /* -c, NULL: the default path */
+	int64_t timeout_ms;	       /* -t, default 10s */
+	bool timeout_given;	       /* -t was given */
+	enum rl_state timeout_state;   /* -t N:STATE, default UNKNOWN */
+	enum rl_state transport_state; /* -T: CRITICAL, default UNKNOWN */
+	int verbose;		       /* -v, repeatable */
 };
 
 /* The short options every plugin takes, for getopt: "c:t:TvhV". */
@@ -43,8 +43,8 @@ enum { RL_PM_NEXT = -1, RL_PM_OTHER = -2 };
 int rl_pm_option(struct rl_pm_opts *o, int c, const char *arg);
 
 /* Prints "PREFIX STATE - text" and returns STATE as the exit code. */
-int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state,
-	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
+	       ...) __attribute__((format(printf, 3, 4)));
 
 /* An unknown option or stray argument: a failure line, UNKNOWN. */
 int rl_pm_bad_option(const struct rl_pm_opts *o, int argc, char **argv);

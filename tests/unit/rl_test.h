@@ -48,7 +48,8 @@ static inline void rl_test_fini(void)
 	const char *log = getenv("RL_LEAK_LOG");
 	FILE *f;
 
-	if (RL_TEST_LEAKS() == 0 || log == NULL || criterion_current_test == NULL)
+	if (RL_TEST_LEAKS() == 0 || log == NULL ||
+	    criterion_current_test == NULL)
 		return;
 	f = fopen(log, "a");
 	if (f == NULL)

@@ -45,7 +45,7 @@ static struct rl_heal_decision decide(const struct rl_component *c,
 {
 	struct rl_heal_decision d;
 
-	memset(&d, 0x5a, sizeof(d));	/* decide must fill it all */
+	memset(&d, 0x5a, sizeof(d)); /* decide must fill it all */
 	rl_heal_decide(c, ev, f, &d);
 	return d;
 }
@@ -90,12 +90,14 @@ Test(heal, warning_and_unknown_are_ignored)
 	struct rl_heal_decision d = decide(&c, &ev, &no_facts);
 
 	cr_assert_eq(d.verdict, RL_VERDICT_IGNORE);
-	cr_assert_str_eq(d.reason, "state: WARNING (relance heals CRITICAL only)");
+	cr_assert_str_eq(d.reason,
+			 "state: WARNING (relance heals CRITICAL only)");
 	ev.state = RL_STATE_UNKNOWN;
 	ev.hard = false;
 	d = decide(&c, &ev, &no_facts);
 	cr_assert_eq(d.verdict, RL_VERDICT_IGNORE);
-	cr_assert_str_eq(d.reason, "state: UNKNOWN (relance heals CRITICAL only)");
+	cr_assert_str_eq(d.reason,
+			 "state: UNKNOWN (relance heals CRITICAL only)");
 }
 
 Test(heal, never_is_ignored)
@@ -147,8 +149,9 @@ Test(heal, soft_n_acts_at_n_and_on_hard)
 	d = decide(&c, &ev, &no_facts);
 	cr_assert_eq(d.verdict, RL_VERDICT_IGNORE, "above N: acted at N");
 	assert_word(&d, "policy");
-	cr_assert_str_eq(d.reason,
-			 "policy: heal = soft:2 acted at attempt 2 (SOFT attempt 3)");
+	cr_assert_str_eq(
+	    d.reason,
+	    "policy: heal = soft:2 acted at attempt 2 (SOFT attempt 3)");
 
 	/* HARD always acts (the SOFT attempt at N may have been missed) */
 	ev.hard = true;
@@ -176,7 +179,7 @@ Test(heal, acknowledged_by_macro)
 	cr_assert_str_eq(d.reason, "acknowledged in the core (sticky)");
 	ev.ack = 0;
 	cr_assert_eq(decide(&c, &ev, &no_facts).verdict, RL_VERDICT_HEAL);
-	ev.ack = -1;	/* not passed */
+	ev.ack = -1; /* not passed */
 	cr_assert_eq(decide(&c, &ev, &no_facts).verdict, RL_VERDICT_HEAL);
 }
 
@@ -240,7 +243,8 @@ Test(heal, holds_ack_and_manual_copy_the_author)
 	d = decide(&c, &ev, &f);
 	cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN);
 	assert_word(&d, "acknowledged");
-	cr_assert_str_eq(d.reason, "acknowledged by alice: disk full on fx-app-01");
+	cr_assert_str_eq(d.reason,
+			 "acknowledged by alice: disk full on fx-app-01");
 	cr_assert_str_eq(d.author, "alice");
 
 	h.kind = RL_HOLD_MANUAL;
@@ -252,7 +256,8 @@ Test(heal, holds_ack_and_manual_copy_the_author)
 	assert_word(&d, "held");
 	rl_hold_describe(&h, want, sizeof(want));
 	cr_assert_str_eq(d.reason, want);
-	cr_assert(strncmp(d.reason, "held by bob since ", 18) == 0, "%s", d.reason);
+	cr_assert(strncmp(d.reason, "held by bob since ", 18) == 0, "%s",
+		  d.reason);
 	cr_assert_str_eq(d.author, "bob");
 
 	/* a hold that is not set is no hold */
@@ -295,8 +300,8 @@ Test(heal, order_of_the_rules)
 {
 	struct rl_component c = comp(RL_HEAL_SOFT, 2);
 	struct rl_heal_event ev = event(RL_STATE_CRITICAL, false, 1);
-	struct rl_service_status st = {.found = true, .acknowledged = true,
-				       .downtime_depth = 1};
+	struct rl_service_status st = {
+	    .found = true, .acknowledged = true, .downtime_depth = 1};
 	struct rl_hold h = {.set = true, .kind = RL_HOLD_MANUAL};
 	struct rl_heal_facts f = {&h, &st, 5};
 	struct rl_heal_decision d;
@@ -341,8 +346,10 @@ Test(heal, order_of_the_rules)
 Test(heal, verdict_names)
 {
 	cr_assert_str_eq(rl_heal_verdict_name(RL_VERDICT_IGNORE), "ignore");
-	cr_assert_str_eq(rl_heal_verdict_name(RL_VERDICT_RECOVERED), "recovered");
-	cr_assert_str_eq(rl_heal_verdict_name(RL_VERDICT_STAND_DOWN), "stand-down");
+	cr_assert_str_eq(rl_heal_verdict_name(RL_VERDICT_RECOVERED),
+			 "recovered");
+	cr_assert_str_eq(rl_heal_verdict_name(RL_VERDICT_STAND_DOWN),
+			 "stand-down");
 	cr_assert_str_eq(rl_heal_verdict_name(RL_VERDICT_HEAL), "heal");
 }
 
@@ -363,8 +370,8 @@ Test(heal, parse_state_type)
 	cr_assert_eq(rl_heal_parse_state_type("soft", &hard), 0);
 	cr_assert_not(hard);
 	hard = true;
-	const char *bad[] = {"", "2", "HARDER", "SOF", " HARD", "01", "-1",
-			     "$SERVICESTATETYPE$"};
+	const char *bad[] = {"",      "2",  "HARDER", "SOF",
+			     " HARD", "01", "-1",     "$SERVICESTATETYPE$"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(rl_heal_parse_state_type(bad[i], &hard), -1,
 			     "'%s'", bad[i]);
@@ -425,18 +432,23 @@ Test(heal, count_over_a_real_journal)
 	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 3600000, &n, &err),
 		     0, "%s", err.msg);
 	cr_assert_eq(n, 3);
-	cr_assert_eq(rl_heal_count(path, "fx/gateway", now - 3600000, &n, &err), 0);
+	cr_assert_eq(rl_heal_count(path, "fx/gateway", now - 3600000, &n, &err),
+		     0);
 	cr_assert_eq(n, 1);
-	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 60000, &n, &err), 0);
+	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 60000, &n, &err),
+		     0);
 	cr_assert_eq(n, 1);
-	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 8000000, &n, &err), 0);
+	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 8000000, &n, &err),
+		     0);
 	cr_assert_eq(n, 5);
-	cr_assert_eq(rl_heal_count(path, "fx/none", now - 8000000, &n, &err), 0);
+	cr_assert_eq(rl_heal_count(path, "fx/none", now - 8000000, &n, &err),
+		     0);
 	cr_assert_eq(n, 0);
 
 	/* a journal that cannot be read is an error, and *count is 0 */
 	n = 9;
-	cr_assert_eq(rl_heal_count(dir, "fx/pricer", now - 60000, &n, &err), -1);
+	cr_assert_eq(rl_heal_count(dir, "fx/pricer", now - 60000, &n, &err),
+		     -1);
 	cr_assert_eq(n, 0);
 	cr_assert(strstr(err.msg, dir) != NULL, "%s", err.msg);
 	rl_test_rmtree(dir);
@@ -485,14 +497,16 @@ static void world_init(struct world *w)
 	w->m = rl_model_new();
 	cr_assert_not_null(w->m);
 	for (i = 0; i < 3; i++)
-		cr_assert_not_null(rl_model_add_host(w->m, hosts[i], nowhere, &err));
+		cr_assert_not_null(
+		    rl_model_add_host(w->m, hosts[i], nowhere, &err));
 	add_comp(w->m, "fx/db", "fx-db-01", NULL);
 	w->pricer = add_comp(w->m, "fx/pricer", "fx-app-01", "db");
 	add_comp(w->m, "fx/gateway", "fx-web-01", "pricer");
 	add_comp(w->m, "fx/cache", "fx-app-01", "pricer");
 	cr_assert_eq(rl_model_resolve(w->m, &err), 0, "%s", err.msg);
-	cr_assert_eq(rl_plan_build(w->m, RL_ACTION_RESTART, "fx/pricer",
-				   &w->plan, &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_plan_build(w->m, RL_ACTION_RESTART, "fx/pricer", &w->plan, &err),
+	    0, "%s", err.msg);
 	cr_assert_eq(w->plan->n_touched, 3);
 	cr_assert_eq(w->plan->n_steps, 6);
 	w->rep.steps = calloc(w->plan->n_steps, sizeof(*w->rep.steps));
@@ -572,24 +586,30 @@ Test(heal, writeback_success)
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 5, "%s", rl_buf_str(&b));
 	/* restarted in the plan's touched order (model topological order) */
-	cr_assert_str_eq(lines[0],
-			 "ADD_SVC_COMMENT;app01.example;pricer service;1;relance;"
-			 "relance: restarted fx/pricer, fx/cache and fx/gateway "
-			 "on fx-app-01, fx-web-01 in 4.2s (node mon-1)");
-	cr_assert_str_eq(lines[1],
-			 "PROCESS_SERVICE_CHECK_RESULT;app01.example;pricer service;0;"
-			 "COMPONENT OK - fx/pricer on fx-app-01 is up (restarted by "
-			 "relance, node mon-1)");
-	cr_assert_str_eq(lines[2],
-			 "PROCESS_SERVICE_CHECK_RESULT;fx-app-01;fx/cache;0;"
-			 "COMPONENT OK - fx/cache on fx-app-01 is up (restarted by "
-			 "relance, node mon-1)");
-	cr_assert_str_eq(lines[3],
-			 "PROCESS_SERVICE_CHECK_RESULT;fx-web-01;fx/gateway;0;"
-			 "COMPONENT OK - fx/gateway on fx-web-01 is up (restarted by "
-			 "relance, node mon-1)");
-	cr_assert(strncmp(lines[4], "SCHEDULE_FORCED_SVC_CHECK;app01.example;"
-				    "pricer service;", 40) == 0, "%s", lines[4]);
+	cr_assert_str_eq(
+	    lines[0], "ADD_SVC_COMMENT;app01.example;pricer service;1;relance;"
+		      "relance: restarted fx/pricer, fx/cache and fx/gateway "
+		      "on fx-app-01, fx-web-01 in 4.2s (node mon-1)");
+	cr_assert_str_eq(
+	    lines[1],
+	    "PROCESS_SERVICE_CHECK_RESULT;app01.example;pricer service;0;"
+	    "COMPONENT OK - fx/pricer on fx-app-01 is up (restarted by "
+	    "relance, node mon-1)");
+	cr_assert_str_eq(
+	    lines[2],
+	    "PROCESS_SERVICE_CHECK_RESULT;fx-app-01;fx/cache;0;"
+	    "COMPONENT OK - fx/cache on fx-app-01 is up (restarted by "
+	    "relance, node mon-1)");
+	cr_assert_str_eq(
+	    lines[3],
+	    "PROCESS_SERVICE_CHECK_RESULT;fx-web-01;fx/gateway;0;"
+	    "COMPONENT OK - fx/gateway on fx-web-01 is up (restarted by "
+	    "relance, node mon-1)");
+	cr_assert(strncmp(lines[4],
+			  "SCHEDULE_FORCED_SVC_CHECK;app01.example;"
+			  "pricer service;",
+			  40) == 0,
+		  "%s", lines[4]);
 	cr_assert_null(strstr(rl_buf_str(&b), "fx/db"),
 		       "fx/db was not touched: %s", rl_buf_str(&b));
 	free(store);
@@ -615,32 +635,44 @@ Test(heal, writeback_success_skipped_start_not_listed)
 		     0, "%s", err.msg);
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 4, "%s", rl_buf_str(&b));
-	cr_assert_str_eq(lines[0],
-			 "ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;"
-			 "relance: restarted fx/pricer and fx/cache on fx-app-01 "
-			 "in 850ms (node mon-2)");
-	cr_assert(strncmp(lines[1], "PROCESS_SERVICE_CHECK_RESULT;fx-app-01;"
-				    "fx/pricer;0;", 44) == 0, "%s", lines[1]);
-	cr_assert(strncmp(lines[2], "PROCESS_SERVICE_CHECK_RESULT;fx-app-01;"
-				    "fx/cache;0;", 43) == 0, "%s", lines[2]);
-	cr_assert(strncmp(lines[3], "SCHEDULE_FORCED_SVC_CHECK;fx-app-01;"
-				    "fx/pricer;", 36) == 0, "%s", lines[3]);
+	cr_assert_str_eq(
+	    lines[0], "ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;"
+		      "relance: restarted fx/pricer and fx/cache on fx-app-01 "
+		      "in 850ms (node mon-2)");
+	cr_assert(strncmp(lines[1],
+			  "PROCESS_SERVICE_CHECK_RESULT;fx-app-01;"
+			  "fx/pricer;0;",
+			  44) == 0,
+		  "%s", lines[1]);
+	cr_assert(strncmp(lines[2],
+			  "PROCESS_SERVICE_CHECK_RESULT;fx-app-01;"
+			  "fx/cache;0;",
+			  43) == 0,
+		  "%s", lines[2]);
+	cr_assert(strncmp(lines[3],
+			  "SCHEDULE_FORCED_SVC_CHECK;fx-app-01;"
+			  "fx/pricer;",
+			  36) == 0,
+		  "%s", lines[3]);
 	cr_assert_null(strstr(rl_buf_str(&b), "gateway"), "%s", rl_buf_str(&b));
 	free(store);
 
 	/* everything skipped: nothing restarted, still a comment and a check */
 	for (size_t i = 0; i < w.rep.n_steps; i++)
-		w.rep.steps[i].outcome = w.rep.steps[i].step->kind == RL_STEP_STOP
-						 ? RL_OUTCOME_DONE
-						 : RL_OUTCOME_SKIPPED;
+		w.rep.steps[i].outcome =
+		    w.rep.steps[i].step->kind == RL_STEP_STOP
+			? RL_OUTCOME_DONE
+			: RL_OUTCOME_SKIPPED;
 	rl_buf_reset(&b);
 	cr_assert_eq(rl_heal_writeback(&b, "fx-app-01", "fx/pricer", w.pricer,
-				       w.plan, &w.rep, "mon-2", &err), 0);
+				       w.plan, &w.rep, "mon-2", &err),
+		     0);
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 2, "%s", rl_buf_str(&b));
-	cr_assert_str_eq(lines[0], "ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;"
-				   "relance: fx/pricer was up, nothing restarted "
-				   "in 850ms (node mon-2)");
+	cr_assert_str_eq(lines[0],
+			 "ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;"
+			 "relance: fx/pricer was up, nothing restarted "
+			 "in 850ms (node mon-2)");
 	cr_assert(strncmp(lines[1], "SCHEDULE_FORCED_SVC_CHECK;", 26) == 0);
 	free(store);
 	rl_buf_free(&b);
@@ -673,15 +705,17 @@ Test(heal, writeback_failure)
 		     0, "%s", err.msg);
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 2, "%s", rl_buf_str(&b));
-	cr_assert_str_eq(lines[0],
-			 "PROCESS_SERVICE_CHECK_RESULT;app01;pricer;2;"
-			 "COMPONENT CRITICAL - relance: restart of fx/pricer failed: "
-			 "down now: fx/pricer, fx/cache, fx/gateway");
-	cr_assert_str_eq(lines[1],
-			 "ADD_SVC_COMMENT;app01;pricer;1;relance;"
-			 "relance: restart of fx/pricer FAILED after 1m01s: still "
-			 "down after 60s; down now: fx/pricer, fx/cache, fx/gateway "
-			 "(node mon-1)");
+	cr_assert_str_eq(
+	    lines[0],
+	    "PROCESS_SERVICE_CHECK_RESULT;app01;pricer;2;"
+	    "COMPONENT CRITICAL - relance: restart of fx/pricer failed: "
+	    "down now: fx/pricer, fx/cache, fx/gateway");
+	cr_assert_str_eq(
+	    lines[1],
+	    "ADD_SVC_COMMENT;app01;pricer;1;relance;"
+	    "relance: restart of fx/pricer FAILED after 1m01s: still "
+	    "down after 60s; down now: fx/pricer, fx/cache, fx/gateway "
+	    "(node mon-1)");
 	free(store);
 
 	/* no failed step (the run stopped, say), nothing down */
@@ -689,13 +723,15 @@ Test(heal, writeback_failure)
 	w.rep.n_down = 0;
 	rl_buf_reset(&b);
 	cr_assert_eq(rl_heal_writeback(&b, "app01", "pricer", w.pricer, w.plan,
-				       &w.rep, "mon-1", &err), 0);
+				       &w.rep, "mon-1", &err),
+		     0);
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 2);
-	cr_assert_str_eq(lines[0],
-			 "PROCESS_SERVICE_CHECK_RESULT;app01;pricer;2;"
-			 "COMPONENT CRITICAL - relance: restart of fx/pricer failed: "
-			 "down now: none");
+	cr_assert_str_eq(
+	    lines[0],
+	    "PROCESS_SERVICE_CHECK_RESULT;app01;pricer;2;"
+	    "COMPONENT CRITICAL - relance: restart of fx/pricer failed: "
+	    "down now: none");
 	cr_assert_str_eq(lines[1], "ADD_SVC_COMMENT;app01;pricer;1;relance;"
 				   "relance: restart of fx/pricer FAILED after "
 				   "1m01s; down now: none (node mon-1)");
@@ -717,15 +753,19 @@ Test(heal, writeback_refuses_names_that_cannot_travel)
 			struct rl_buf b = RL_BUF_INIT;
 
 			err.msg[0] = '\0';
-			cr_assert_eq(rl_heal_writeback(&b, bad[i], "svc", w.pricer,
-						       w.plan, &w.rep, "mon-1",
-						       &err), -1);
-			cr_assert(strstr(err.msg, "refused") != NULL, "%s", err.msg);
+			cr_assert_eq(rl_heal_writeback(&b, bad[i], "svc",
+						       w.pricer, w.plan, &w.rep,
+						       "mon-1", &err),
+				     -1);
+			cr_assert(strstr(err.msg, "refused") != NULL, "%s",
+				  err.msg);
 			rl_buf_free(&b);
-			cr_assert_eq(rl_heal_writeback(&b, "h", bad[i], w.pricer,
-						       w.plan, &w.rep, "mon-1",
-						       &err), -1);
-			cr_assert(strstr(err.msg, "refused") != NULL, "%s", err.msg);
+			cr_assert_eq(rl_heal_writeback(&b, "h", bad[i],
+						       w.pricer, w.plan, &w.rep,
+						       "mon-1", &err),
+				     -1);
+			cr_assert(strstr(err.msg, "refused") != NULL, "%s",
+				  err.msg);
 			rl_buf_free(&b);
 		}
 	}
@@ -740,7 +780,9 @@ Test(heal, comment_text_stays_on_one_line)
 
 	cr_assert_eq(rl_heal_comment(&b, "h", "s", "mon-1",
 				     "not restarting fx/pricer: held by bob\n"
-				     "[0] RESTART_PROGRAM", &err), 0, "%s", err.msg);
+				     "[0] RESTART_PROGRAM",
+				     &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(lines_of(&b, lines, 4, &store), 1, "%s", rl_buf_str(&b));
 	cr_assert_str_eq(lines[0], "ADD_SVC_COMMENT;h;s;1;relance;relance: not "
 				   "restarting fx/pricer: held by bob [0] "

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "hold.h"
-#include "util.h"
 #include "rl_test.h"
+#include "util.h"
 
 static char dir[64];
 static struct rl_err err;
@@ -74,11 +74,13 @@ static char *listing(const char *d)
 	out[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		/* .lock serialises set and clear: not a hold */
-		if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, "..") &&
+		if (strcmp(ents[i]->d_name, ".") &&
+		    strcmp(ents[i]->d_name, "..") &&
 		    strcmp(ents[i]->d_name, ".lock")) {
 			if (out[0])
 				strcat(out, " ");
-			strncat(out, ents[i]->d_name, sizeof(out) - strlen(out) - 2);
+			strncat(out, ents[i]->d_name,
+				sizeof(out) - strlen(out) - 2);
 		}
 		free(ents[i]);
 	}
@@ -92,8 +94,8 @@ Test(hold, set_get_round_trip)
 	time_t before = time(NULL);
 
 	cr_assert_eq(rl_hold_set(dir, "fx/pricer", RL_HOLD_MANUAL, "bob",
-				 "mon-1", "maintenance until 14:00", &err), 0,
-		     "%s", err.msg);
+				 "mon-1", "maintenance until 14:00", &err),
+		     0, "%s", err.msg);
 	cr_assert_str_eq(listing(dir), "fx%2Fpricer.hold", "no temporary left");
 	memset(&h, 0x5a, sizeof(h));
 	cr_assert_eq(rl_hold_get(dir, "fx/pricer", &h, &err), 0, "%s", err.msg);
@@ -108,11 +110,13 @@ Test(hold, set_get_round_trip)
 	char want[256];
 	snprintf(want, sizeof(want),
 		 "kind=manual\nauthor=bob\nnode=mon-1\nsince=%lld\n"
-		 "reason=maintenance until 14:00\n", (long long)h.since);
+		 "reason=maintenance until 14:00\n",
+		 (long long)h.since);
 	cr_assert_str_eq(read_file(in_dir("fx%2Fpricer.hold")), want);
 
 	/* another component has no hold */
-	cr_assert_eq(rl_hold_get(dir, "fx/gateway", &h, &err), 0, "%s", err.msg);
+	cr_assert_eq(rl_hold_get(dir, "fx/gateway", &h, &err), 0, "%s",
+		     err.msg);
 	cr_assert_not(h.set);
 }
 
@@ -123,9 +127,11 @@ Test(hold, set_replaces_and_kinds)
 	cr_assert_str_eq(rl_hold_kind_name(RL_HOLD_ACK), "ack");
 	cr_assert_str_eq(rl_hold_kind_name(RL_HOLD_MANUAL), "manual");
 	cr_assert_eq(rl_hold_set(dir, "fx/a", RL_HOLD_MANUAL, "bob", NULL,
-				 "first", &err), 0, "%s", err.msg);
+				 "first", &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(rl_hold_set(dir, "fx/a", RL_HOLD_ACK, "alice", "mon-2",
-				 "second", &err), 0, "%s", err.msg);
+				 "second", &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(rl_hold_get(dir, "fx/a", &h, &err), 0, "%s", err.msg);
 	cr_assert(h.set);
 	cr_assert_eq(h.kind, RL_HOLD_ACK);
@@ -133,8 +139,9 @@ Test(hold, set_replaces_and_kinds)
 	cr_assert_str_eq(h.reason, "second");
 
 	/* NULL author, node and reason are empty values */
-	cr_assert_eq(rl_hold_set(dir, "fx/b", RL_HOLD_ACK, NULL, NULL, NULL,
-				 &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_hold_set(dir, "fx/b", RL_HOLD_ACK, NULL, NULL, NULL, &err), 0,
+	    "%s", err.msg);
 	cr_assert_eq(rl_hold_get(dir, "fx/b", &h, &err), 0, "%s", err.msg);
 	cr_assert(h.set);
 	cr_assert_eq(h.kind, RL_HOLD_ACK);
@@ -149,10 +156,12 @@ Test(hold, clear_only_ack_leaves_a_manual_hold)
 	bool removed = true;
 
 	cr_assert_eq(rl_hold_set(dir, "fx/pricer", RL_HOLD_MANUAL, "bob", "n",
-				 "maintenance", &err), 0, "%s", err.msg);
+				 "maintenance", &err),
+		     0, "%s", err.msg);
 	memset(&old, 0x5a, sizeof(old));
 	cr_assert_eq(rl_hold_clear(dir, "fx/pricer", false, RL_HOLD_ACK,
-				   &removed, &old, &err), 0, "%s", err.msg);
+				   &removed, &old, &err),
+		     0, "%s", err.msg);
 	cr_assert_not(removed);
 	cr_assert_not(old.set, "*old says nothing was removed");
 	cr_assert_eq(rl_hold_get(dir, "fx/pricer", &h, &err), 0, "%s", err.msg);
@@ -161,7 +170,8 @@ Test(hold, clear_only_ack_leaves_a_manual_hold)
 
 	/* only=manual removes it, and *old says what it was */
 	cr_assert_eq(rl_hold_clear(dir, "fx/pricer", false, RL_HOLD_MANUAL,
-				   &removed, &old, &err), 0, "%s", err.msg);
+				   &removed, &old, &err),
+		     0, "%s", err.msg);
 	cr_assert(removed);
 	cr_assert(old.set);
 	cr_assert_eq(old.kind, RL_HOLD_MANUAL);
@@ -173,12 +183,15 @@ Test(hold, clear_only_ack_leaves_a_manual_hold)
 
 	/* an ack hold is cleared by only=ack */
 	cr_assert_eq(rl_hold_set(dir, "fx/pricer", RL_HOLD_ACK, "alice", "n",
-				 "disk", &err), 0);
+				 "disk", &err),
+		     0);
 	cr_assert_eq(rl_hold_clear(dir, "fx/pricer", false, RL_HOLD_MANUAL,
-				   &removed, NULL, &err), 0, "%s", err.msg);
+				   &removed, NULL, &err),
+		     0, "%s", err.msg);
 	cr_assert_not(removed);
 	cr_assert_eq(rl_hold_clear(dir, "fx/pricer", false, RL_HOLD_ACK,
-				   &removed, NULL, &err), 0, "%s", err.msg);
+				   &removed, NULL, &err),
+		     0, "%s", err.msg);
 	cr_assert(removed);
 	cr_assert_str_eq(listing(dir), "");
 }
@@ -198,7 +211,8 @@ Test(hold, clear_never_removes_a_hold_set_after_it_read)
 	int st;
 
 	cr_assert_eq(rl_hold_set(dir, "fx/pricer", RL_HOLD_ACK, "alice", "n",
-				 "disk", &err), 0, "%s", err.msg);
+				 "disk", &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(pipe(go), 0);
 	pid = fork();
 	cr_assert_geq(pid, 0);
@@ -227,7 +241,8 @@ Test(hold, clear_never_removes_a_hold_set_after_it_read)
 	cr_assert_eq(read(go[0], &c, 1), 1, "the child took the lock");
 	close(go[0]);
 	cr_assert_eq(rl_hold_clear(dir, "fx/pricer", false, RL_HOLD_ACK,
-				   &removed, NULL, &err), 0, "%s", err.msg);
+				   &removed, NULL, &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	cr_assert_not(removed, "the manual hold set meanwhile was removed");
@@ -242,23 +257,28 @@ Test(hold, clear_any_clears_both_kinds)
 	bool removed = false;
 	struct rl_hold old;
 
-	cr_assert_eq(rl_hold_set(dir, "fx/a", RL_HOLD_ACK, "alice", NULL, NULL,
-				 &err), 0);
-	cr_assert_eq(rl_hold_set(dir, "fx/b", RL_HOLD_MANUAL, "bob", NULL, NULL,
-				 &err), 0);
+	cr_assert_eq(
+	    rl_hold_set(dir, "fx/a", RL_HOLD_ACK, "alice", NULL, NULL, &err),
+	    0);
+	cr_assert_eq(
+	    rl_hold_set(dir, "fx/b", RL_HOLD_MANUAL, "bob", NULL, NULL, &err),
+	    0);
 	cr_assert_eq(rl_hold_clear(dir, "fx/a", true, RL_HOLD_MANUAL, &removed,
-				   &old, &err), 0, "%s", err.msg);
+				   &old, &err),
+		     0, "%s", err.msg);
 	cr_assert(removed);
 	cr_assert_eq(old.kind, RL_HOLD_ACK);
-	cr_assert_eq(rl_hold_clear(dir, "fx/b", true, RL_HOLD_ACK, &removed,
-				   &old, &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_hold_clear(dir, "fx/b", true, RL_HOLD_ACK, &removed, &old, &err),
+	    0, "%s", err.msg);
 	cr_assert(removed);
 	cr_assert_eq(old.kind, RL_HOLD_MANUAL);
 	cr_assert_str_eq(listing(dir), "");
 	/* no hold: not an error, nothing removed */
 	removed = true;
-	cr_assert_eq(rl_hold_clear(dir, "fx/a", true, RL_HOLD_ACK, &removed,
-				   NULL, &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_hold_clear(dir, "fx/a", true, RL_HOLD_ACK, &removed, NULL, &err),
+	    0, "%s", err.msg);
 	cr_assert_not(removed);
 }
 
@@ -275,7 +295,8 @@ Test(hold, missing_file_or_dir_is_no_hold)
 		     err.msg);
 	cr_assert_not(h.set);
 	cr_assert_eq(rl_hold_clear(missing, "fx/pricer", true, RL_HOLD_ACK,
-				   &removed, NULL, &err), 0, "%s", err.msg);
+				   &removed, NULL, &err),
+		     0, "%s", err.msg);
 	cr_assert_not(removed);
 }
 
@@ -286,8 +307,9 @@ Test(hold, dir_created_when_missing)
 	struct stat st;
 
 	snprintf(d, sizeof(d), "%s/var/lib/relance/holds", dir);
-	cr_assert_eq(rl_hold_set(d, "fx/pricer", RL_HOLD_MANUAL, "bob", NULL,
-				 "x", &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_hold_set(d, "fx/pricer", RL_HOLD_MANUAL, "bob", NULL, "x", &err),
+	    0, "%s", err.msg);
 	cr_assert_eq(stat(d, &st), 0);
 	cr_assert(S_ISDIR(st.st_mode));
 	cr_assert_eq(rl_hold_get(d, "fx/pricer", &h, &err), 0, "%s", err.msg);
@@ -296,8 +318,9 @@ Test(hold, dir_created_when_missing)
 	/* a directory that cannot be made is an error naming it */
 	write_file(in_dir("file"), "x", 1);
 	snprintf(d, sizeof(d), "%s/file/holds", dir);
-	cr_assert_eq(rl_hold_set(d, "fx/pricer", RL_HOLD_MANUAL, "bob", NULL,
-				 "x", &err), -1);
+	cr_assert_eq(
+	    rl_hold_set(d, "fx/pricer", RL_HOLD_MANUAL, "bob", NULL, "x", &err),
+	    -1);
 	cr_assert(strstr(err.msg, d) != NULL, "%s", err.msg);
 }
 
@@ -318,7 +341,8 @@ static void assert_not_a_hold(const char *text, size_t len)
 	cr_assert_not(h.set);
 	/* clear refuses it too, and leaves the file for a human */
 	cr_assert_eq(rl_hold_clear(dir, "fx/pricer", true, RL_HOLD_ACK,
-				   &removed, NULL, &err), -1);
+				   &removed, NULL, &err),
+		     -1);
 	cr_assert_not(removed);
 	cr_assert_eq(access(path, F_OK), 0);
 }
@@ -326,17 +350,17 @@ static void assert_not_a_hold(const char *text, size_t len)
 Test(hold, corrupt_truncated_foreign_files_are_errors)
 {
 	static const char *const texts[] = {
-		"",				/* empty */
-		"kind=manual\nauthor=bob\nnode=n\nsince=17000",	/* torn */
-		"kind=manual\nauthor=bob\n",	/* truncated: no since */
-		"author=bob\nsince=1700000000\n",	/* no kind */
-		"kind=forever\nsince=1700000000\n",	/* unknown kind */
-		"kind=ack\nsince=17000x\n",	/* bad number */
-		"kind=ack\nsince=\n",
-		"kind=ack\nsince=99999999999999999999999\n",
-		"#!/bin/sh\nrm -rf /\n",	/* foreign */
-		"hello\n",
-		"{\"kind\":\"ack\"}\n",
+	    "",						    /* empty */
+	    "kind=manual\nauthor=bob\nnode=n\nsince=17000", /* torn */
+	    "kind=manual\nauthor=bob\n",	/* truncated: no since */
+	    "author=bob\nsince=1700000000\n",	/* no kind */
+	    "kind=forever\nsince=1700000000\n", /* unknown kind */
+	    "kind=ack\nsince=17000x\n",		/* bad number */
+	    "kind=ack\nsince=\n",
+	    "kind=ack\nsince=99999999999999999999999\n",
+	    "#!/bin/sh\nrm -rf /\n", /* foreign */
+	    "hello\n",
+	    "{\"kind\":\"ack\"}\n",
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
@@ -355,7 +379,8 @@ Test(hold, later_keys_are_ignored)
 {
 	struct rl_hold h;
 
-	const char *text = "kind=ack\nsince=1700000000\nexpires=never\nauthor=a\n";
+	const char *text =
+	    "kind=ack\nsince=1700000000\nexpires=never\nauthor=a\n";
 
 	write_file(in_dir("fx%2Fpricer.hold"), text, strlen(text));
 	cr_assert_eq(rl_hold_get(dir, "fx/pricer", &h, &err), 0, "%s", err.msg);
@@ -369,7 +394,7 @@ Test(hold, unreadable_file_is_an_error_naming_it)
 	struct rl_hold h;
 	char *path = in_dir("fx%2Fpricer.hold");
 
-	cr_assert_eq(mkdir(path, 0700), 0);	/* opens, cannot be read */
+	cr_assert_eq(mkdir(path, 0700), 0); /* opens, cannot be read */
 	cr_assert_eq(rl_hold_get(dir, "fx/pricer", &h, &err), -1);
 	cr_assert(strstr(err.msg, path) != NULL, "%s", err.msg);
 	cr_assert_not(h.set);
@@ -384,11 +409,13 @@ Test(hold, values_stay_on_one_line)
 	cr_assert_eq(rl_hold_set(dir, "fx/pricer", RL_HOLD_MANUAL,
 				 "bob\nkind=ack", "mon\r\n1",
 				 "disk\nfull\x01\x1b[31m\x7f!\tend\nsince=0",
-				 &err), 0, "%s", err.msg);
+				 &err),
+		     0, "%s", err.msg);
 	text = read_file(in_dir("fx%2Fpricer.hold"));
 	for (char *p = text; *p; p++) {
 		lines += *p == '\n';
-		cr_assert(*p == '\n' || ((unsigned char)*p >= 0x20 && *p != 0x7f),
+		cr_assert(*p == '\n' ||
+			      ((unsigned char)*p >= 0x20 && *p != 0x7f),
 			  "control character 0x%02x in the file", *p);
 	}
 	cr_assert_eq(lines, 5, "%s", text);
@@ -410,7 +437,8 @@ Test(hold, long_values_are_cut_to_fit)
 	memset(author, 'a', sizeof(author) - 1);
 	author[sizeof(author) - 1] = '\0';
 	cr_assert_eq(rl_hold_set(dir, "fx/pricer", RL_HOLD_ACK, author, "n",
-				 reason, &err), 0, "%s", err.msg);
+				 reason, &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(rl_hold_get(dir, "fx/pricer", &h, &err), 0, "%s", err.msg);
 	cr_assert_eq(strlen(h.reason), sizeof(h.reason) - 1);
 	cr_assert_eq(strlen(h.author), sizeof(h.author) - 1);
@@ -424,34 +452,40 @@ Test(hold, names_stay_inside_the_dir)
 
 	snprintf(d, sizeof(d), "%s/holds", dir);
 	cr_assert_eq(rl_hold_set(d, "../../escape", RL_HOLD_MANUAL, "m", NULL,
-				 NULL, &err), 0, "%s", err.msg);
-	cr_assert_eq(rl_hold_set(d, "..", RL_HOLD_MANUAL, "m", NULL, NULL,
-				 &err), 0, "%s", err.msg);
-	cr_assert_eq(rl_hold_set(d, "a b/c\nd", RL_HOLD_ACK, "m", NULL, NULL,
-				 &err), 0, "%s", err.msg);
+				 NULL, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_hold_set(d, "..", RL_HOLD_MANUAL, "m", NULL, NULL, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(
+	    rl_hold_set(d, "a b/c\nd", RL_HOLD_ACK, "m", NULL, NULL, &err), 0,
+	    "%s", err.msg);
 	cr_assert_str_eq(listing(d), "..%2F..%2Fescape.hold ...hold "
 				     "a%20b%2Fc%0Ad.hold");
 	cr_assert_str_eq(listing(dir), "holds", "nothing outside the dir");
-	cr_assert_eq(rl_hold_get(d, "../../escape", &h, &err), 0, "%s", err.msg);
+	cr_assert_eq(rl_hold_get(d, "../../escape", &h, &err), 0, "%s",
+		     err.msg);
 	cr_assert(h.set);
 	cr_assert_eq(rl_hold_get(d, "a b/c\nd", &h, &err), 0, "%s", err.msg);
 	cr_assert_eq(h.kind, RL_HOLD_ACK);
 	/* fx/pricer and fx%2Fpricer do not collide */
 	cr_assert_eq(rl_hold_get(d, "fx%2Fpricer", &h, &err), 0);
 	cr_assert_not(h.set);
-	cr_assert_eq(rl_hold_set(d, "fx/pricer", RL_HOLD_ACK, "m", NULL, NULL,
-				 &err), 0);
+	cr_assert_eq(
+	    rl_hold_set(d, "fx/pricer", RL_HOLD_ACK, "m", NULL, NULL, &err), 0);
 	cr_assert_eq(rl_hold_get(d, "fx%2Fpricer", &h, &err), 0);
 	cr_assert_not(h.set);
 	cr_assert_eq(rl_hold_clear(d, "../../escape", true, RL_HOLD_ACK,
-				   &removed, NULL, &err), 0, "%s", err.msg);
+				   &removed, NULL, &err),
+		     0, "%s", err.msg);
 	cr_assert(removed);
 }
 
 Test(hold, describe)
 {
-	struct rl_hold h = {.set = true, .kind = RL_HOLD_ACK,
-			    .since = 1795489925};	/* 2026-11-24 03:12:05Z */
+	struct rl_hold h = {.set = true,
+			    .kind = RL_HOLD_ACK,
+			    .since = 1795489925}; /* 2026-11-24 03:12:05Z */
 	char buf[700];
 
 	setenv("TZ", "UTC", 1);
@@ -465,7 +499,8 @@ Test(hold, describe)
 	snprintf(h.author, sizeof(h.author), "bob");
 	snprintf(h.reason, sizeof(h.reason), "maintenance");
 	rl_hold_describe(&h, buf, sizeof(buf));
-	cr_assert_str_eq(buf, "held by bob since 2026-11-24 03:12: maintenance");
+	cr_assert_str_eq(buf,
+			 "held by bob since 2026-11-24 03:12: maintenance");
 
 	/* no author, no reason */
 	h.author[0] = h.reason[0] = '\0';

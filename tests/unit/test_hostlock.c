@@ -22,14 +22,14 @@ static struct rl_err err;
 
 static void setup(void)
 {
-	static const char ini[] =
-		"[host \"here\"]\ntransport = local\n"
-		"[component \"fx/pricer\"]\nhost = here\n"
-		"check = true\nstart = true\nstop = true\n";
+	static const char ini[] = "[host \"here\"]\ntransport = local\n"
+				  "[component \"fx/pricer\"]\nhost = here\n"
+				  "check = true\nstart = true\nstop = true\n";
 
 	rl_test_tmpdir(dir, sizeof(dir), "hostlock");
-	cr_assert_eq(rl_config_load_string(ini, "t.ini", RL_CONFIG_NO_PERMS, &m, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(
+	    rl_config_load_string(ini, "t.ini", RL_CONFIG_NO_PERMS, &m, &err),
+	    0, "%s", err.msg);
 	c = rl_model_component(m, "fx/pricer");
 	t = rl_transport_new(m, &err);
 	cr_assert_not_null(t, "%s", err.msg);
@@ -49,14 +49,16 @@ static struct rl_hostlock_result take(const char *owner, int64_t ttl)
 {
 	struct rl_hostlock_result r;
 
-	cr_assert_eq(rl_hostlock_acquire(t, c, dir, owner, ttl, rl_now_ms() + 5000, &r, &err),
+	cr_assert_eq(rl_hostlock_acquire(t, c, dir, owner, ttl,
+					 rl_now_ms() + 5000, &r, &err),
 		     0, "%s", err.msg);
 	return r;
 }
 
 Test(hostlock, second_comer_is_told_who_holds_it)
 {
-	struct rl_hostlock_result r = take("node mon-1 pid 42 restart fx/pricer", 60);
+	struct rl_hostlock_result r =
+	    take("node mon-1 pid 42 restart fx/pricer", 60);
 	cr_assert(r.acquired);
 	r = take("node mon-2 pid 7 restart fx/pricer", 60);
 	cr_assert_not(r.acquired);
@@ -70,9 +72,14 @@ Test(hostlock, only_the_owner_releases)
 
 	cr_assert(take("mon-1", 60).acquired);
 	snprintf(path, sizeof(path), "%s/fx%%2Fpricer.lock", dir);
-	cr_assert_eq(rl_hostlock_release(t, c, dir, "mon-2", rl_now_ms() + 5000, &err), 0, "%s", err.msg);
-	cr_assert_eq(stat(path, &st), 0, "another owner's release left the lock alone");
-	cr_assert_eq(rl_hostlock_release(t, c, dir, "mon-1", rl_now_ms() + 5000, &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_hostlock_release(t, c, dir, "mon-2", rl_now_ms() + 5000, &err),
+	    0, "%s", err.msg);
+	cr_assert_eq(stat(path, &st), 0,
+		     "another owner's release left the lock alone");
+	cr_assert_eq(
+	    rl_hostlock_release(t, c, dir, "mon-1", rl_now_ms() + 5000, &err),
+	    0, "%s", err.msg);
 	cr_assert_neq(stat(path, &st), 0, "the owner's release removed it");
 	cr_assert(take("mon-2", 60).acquired);
 }
@@ -98,7 +105,8 @@ Test(hostlock, lock_being_taken_is_held)
 	char path[160];
 
 	snprintf(path, sizeof(path), "%s/fx%%2Fpricer.lock", dir);
-	cr_assert_eq(mkdir(path, 0700), 0);	/* mkdir done, owner not yet written */
+	cr_assert_eq(mkdir(path, 0700),
+		     0); /* mkdir done, owner not yet written */
 	struct rl_hostlock_result r = take("mon-2", 60);
 	cr_assert_not(r.acquired);
 	cr_assert_str_eq(r.holder, "(being taken)");
@@ -111,7 +119,9 @@ Test(hostlock, owner_text_cannot_reach_the_shell)
 
 	snprintf(marker, sizeof(marker), "%s/pwned", dir);
 	char owner[600];
-	snprintf(owner, sizeof(owner), "x'; touch %s; echo '$(touch %s)`touch %s`", marker, marker, marker);
+	snprintf(owner, sizeof(owner),
+		 "x'; touch %s; echo '$(touch %s)`touch %s`", marker, marker,
+		 marker);
 	struct rl_hostlock_result r = take(owner, 60);
 	cr_assert(r.acquired);
 	cr_assert_neq(stat(marker, &st), 0, "nothing ran");
@@ -142,18 +152,21 @@ Test(hostlock, ten_at_once_one_wins)
 				_exit(3);
 			snprintf(owner, sizeof(owner), "racer %d", i);
 			if (mine == NULL ||
-			    rl_hostlock_acquire(mine, c, dir, owner, 60, rl_now_ms() + 10000, &r, NULL) < 0)
+			    rl_hostlock_acquire(mine, c, dir, owner, 60,
+						rl_now_ms() + 10000, &r,
+						NULL) < 0)
 				_exit(3);
 			_exit(r.acquired ? 0 : 1);
 		}
 	}
 	close(go[0]);
-	close(go[1]);	/* EOF releases them all at once */
+	close(go[1]); /* EOF releases them all at once */
 	for (int i = 0; i < 10; i++) {
 		int st;
 		cr_assert_eq(waitpid(pids[i], &st, 0), pids[i]);
 		cr_assert(WIFEXITED(st));
-		cr_assert_neq(WEXITSTATUS(st), 3, "racer %d could not run the lock", i);
+		cr_assert_neq(WEXITSTATUS(st), 3,
+			      "racer %d could not run the lock", i);
 		wins += WEXITSTATUS(st) == 0;
 		held += WEXITSTATUS(st) == 1;
 	}
@@ -165,70 +178,95 @@ Test(hostlock, refused_shells_and_directories)
 {
 	struct rl_buf b = RL_BUF_INIT;
 
-	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, "/tmp/a b", "fx/a", "o", 60, &b, &err), -1);
-	cr_assert(strstr(err.msg, "use letters, digits") != NULL, "%s", err.msg);
-	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, "rel/dir", "fx/a", "o", 60, &b, &err), -1);
+	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, "/tmp/a b",
+						 "fx/a", "o", 60, &b, &err),
+		     -1);
+	cr_assert(strstr(err.msg, "use letters, digits") != NULL, "%s",
+		  err.msg);
+	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, "rel/dir",
+						 "fx/a", "o", 60, &b, &err),
+		     -1);
 	cr_assert(strstr(err.msg, "is not absolute") != NULL, "%s", err.msg);
-	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, NULL, "fx/a;b", "o", 60, &b, &err), -1);
-	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, NULL, "fx/a", "o", 0, &b, &err), -1);
-	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, NULL, "fx/a", "o", 60, &b, &err), 0);
-	cr_assert(strstr(rl_buf_str(&b), "${HOME:-/tmp}/.relance/locks") != NULL);
+	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, NULL, "fx/a;b",
+						 "o", 60, &b, &err),
+		     -1);
+	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, NULL, "fx/a",
+						 "o", 0, &b, &err),
+		     -1);
+	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, NULL, "fx/a",
+						 "o", 60, &b, &err),
+		     0);
+	cr_assert(strstr(rl_buf_str(&b), "${HOME:-/tmp}/.relance/locks") !=
+		  NULL);
 	rl_buf_free(&b);
 }
 
 /* --- the commands, as exact strings (no Windows here to run them) ------- */
 
 static const char posix_acquire[] =
-	"umask 077; d=\"${HOME:-/tmp}/.relance/locks\"; l=\"$d/fx%2Fpricer.lock\"; "
-	"o='node mon-1 pid 42'; mkdir -p \"$d\" || exit 3; now=$(date +%s); "
-	"take() { mkdir \"$l\" 2>/dev/null || return 1; "
-	"printf '%s\\n%s\\n' \"$o\" $((now + 90)) >\"$l/owner\"; "
-	"echo 'relance-lock: acquired'; exit 0; }; take; "
-	"h=$(sed -n 1p \"$l/owner\" 2>/dev/null); e=$(sed -n 2p \"$l/owner\" 2>/dev/null); "
-	"case $e in ''|*[!0-9]*) e=;; esac; "
-	"if [ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]; then s=\"$l.stale.$$\"; "
-	"if mv \"$l\" \"$s\" 2>/dev/null; then "
-	"if [ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then rm -rf \"$s\"; take; "
-	"else mv \"$s\" \"$l\" 2>/dev/null; fi; fi; fi; "
-	"echo \"relance-lock: held ${h:-(being taken)}\"; exit 1";
+    "umask 077; d=\"${HOME:-/tmp}/.relance/locks\"; l=\"$d/fx%2Fpricer.lock\"; "
+    "o='node mon-1 pid 42'; mkdir -p \"$d\" || exit 3; now=$(date +%s); "
+    "take() { mkdir \"$l\" 2>/dev/null || return 1; "
+    "printf '%s\\n%s\\n' \"$o\" $((now + 90)) >\"$l/owner\"; "
+    "echo 'relance-lock: acquired'; exit 0; }; take; "
+    "h=$(sed -n 1p \"$l/owner\" 2>/dev/null); e=$(sed -n 2p \"$l/owner\" "
+    "2>/dev/null); "
+    "case $e in ''|*[!0-9]*) e=;; esac; "
+    "if [ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]; then s=\"$l.stale.$$\"; "
+    "if mv \"$l\" \"$s\" 2>/dev/null; then "
+    "if [ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then rm -rf "
+    "\"$s\"; take; "
+    "else mv \"$s\" \"$l\" 2>/dev/null; fi; fi; fi; "
+    "echo \"relance-lock: held ${h:-(being taken)}\"; exit 1";
 
 static const char posix_release[] =
-	"umask 077; d='/var/tmp/locks'; l=\"$d/fx%2Fpricer.lock\"; o='node mon-1 pid 42'; "
-	"if [ \"$(sed -n 1p \"$l/owner\" 2>/dev/null)\" = \"$o\" ]; then "
-	"rm -rf \"$l\"; echo 'relance-lock: released'; else echo 'relance-lock: not ours'; fi";
+    "umask 077; d='/var/tmp/locks'; l=\"$d/fx%2Fpricer.lock\"; o='node mon-1 "
+    "pid 42'; "
+    "if [ \"$(sed -n 1p \"$l/owner\" 2>/dev/null)\" = \"$o\" ]; then "
+    "rm -rf \"$l\"; echo 'relance-lock: released'; else echo 'relance-lock: "
+    "not ours'; fi";
 
-#define PS_HEAD "$ErrorActionPreference = 'Stop'; $ProgressPreference = 'SilentlyContinue'; "
-#define PS_HOME "$d = $env:USERPROFILE; if (-not $d) { $d = [IO.Path]::GetTempPath() }; " \
+#define PS_HEAD                                                                \
+	"$ErrorActionPreference = 'Stop'; $ProgressPreference = "              \
+	"'SilentlyContinue'; "
+#define PS_HOME                                                                \
+	"$d = $env:USERPROFILE; if (-not $d) { $d = [IO.Path]::GetTempPath() " \
+	"}; "                                                                  \
 	"$d = [IO.Path]::Combine($d, '.relance', 'locks'); "
 
-static const char ps_acquire[] =
-	PS_HEAD PS_HOME
-	"$l = [IO.Path]::Combine($d, 'fx%2Fpricer.lock'); $o = 'node mon-1 pid 42'; "
-	"try { $null = [IO.Directory]::CreateDirectory($d) } catch { "
-	"[Console]::Error.WriteLine('cannot create ' + $d + ': ' + $_.Exception.Message); exit 3 }; "
-	"$now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds(); "
-	"$take = { try { $f = [IO.File]::Open($l, [IO.FileMode]::CreateNew, "
-	"[IO.FileAccess]::Write, [IO.FileShare]::None) } catch { return $false }; "
-	"try { $b = [Text.Encoding]::ASCII.GetBytes($o + \"`n\" + ($now + 90) + \"`n\"); "
-	"$f.Write($b, 0, $b.Length) } finally { $f.Close() }; return $true }; "
-	"if (& $take) { 'relance-lock: acquired'; exit 0 }; "
-	"$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
-	"$h = ''; $e = ''; if ($x.Count -ge 1) { $h = $x[0] }; "
-	"if ($x.Count -ge 2 -and $x[1] -cmatch '^[0-9]+$') { $e = $x[1] }; "
-	"if ($e -ne '' -and [int64]$e -lt $now) { $s = $l + '.stale.' + $PID; "
-	"$m = $true; try { [IO.File]::Move($l, $s) } catch { $m = $false }; "
-	"if ($m) { $y = @(); try { $y = @([IO.File]::ReadAllLines($s)) } catch { }; "
-	"if ($y.Count -ge 2 -and $y[1] -ceq $e) { [IO.File]::Delete($s); "
-	"if (& $take) { 'relance-lock: acquired'; exit 0 } } "
-	"else { try { [IO.File]::Move($s, $l) } catch { } } } }; "
-	"if ($h -eq '') { $h = '(being taken)' }; 'relance-lock: held ' + $h; exit 1";
+static const char ps_acquire[] = PS_HEAD PS_HOME
+    "$l = [IO.Path]::Combine($d, 'fx%2Fpricer.lock'); $o = 'node mon-1 pid "
+    "42'; "
+    "try { $null = [IO.Directory]::CreateDirectory($d) } catch { "
+    "[Console]::Error.WriteLine('cannot create ' + $d + ': ' + "
+    "$_.Exception.Message); exit 3 }; "
+    "$now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds(); "
+    "$take = { try { $f = [IO.File]::Open($l, [IO.FileMode]::CreateNew, "
+    "[IO.FileAccess]::Write, [IO.FileShare]::None) } catch { return $false }; "
+    "try { $b = [Text.Encoding]::ASCII.GetBytes($o + \"`n\" + ($now + 90) + "
+    "\"`n\"); "
+    "$f.Write($b, 0, $b.Length) } finally { $f.Close() }; return $true }; "
+    "if (& $take) { 'relance-lock: acquired'; exit 0 }; "
+    "$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
+    "$h = ''; $e = ''; if ($x.Count -ge 1) { $h = $x[0] }; "
+    "if ($x.Count -ge 2 -and $x[1] -cmatch '^[0-9]+$') { $e = $x[1] }; "
+    "if ($e -ne '' -and [int64]$e -lt $now) { $s = $l + '.stale.' + $PID; "
+    "$m = $true; try { [IO.File]::Move($l, $s) } catch { $m = $false }; "
+    "if ($m) { $y = @(); try { $y = @([IO.File]::ReadAllLines($s)) } catch { "
+    "}; "
+    "if ($y.Count -ge 2 -and $y[1] -ceq $e) { [IO.File]::Delete($s); "
+    "if (& $take) { 'relance-lock: acquired'; exit 0 } } "
+    "else { try { [IO.File]::Move($s, $l) } catch { } } } }; "
+    "if ($h -eq '') { $h = '(being taken)' }; 'relance-lock: held ' + $h; exit "
+    "1";
 
 static const char ps_release[] =
-	PS_HEAD "$d = 'D:/relance/locks'; "
-	"$l = [IO.Path]::Combine($d, 'fx%2Fpricer.lock'); $o = 'node mon-1 pid 42'; "
-	"$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
-	"if ($x.Count -ge 1 -and $x[0] -ceq $o) { [IO.File]::Delete($l); "
-	"'relance-lock: released' } else { 'relance-lock: not ours' }";
+    PS_HEAD "$d = 'D:/relance/locks'; "
+	    "$l = [IO.Path]::Combine($d, 'fx%2Fpricer.lock'); $o = 'node mon-1 "
+	    "pid 42'; "
+	    "$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
+	    "if ($x.Count -ge 1 -and $x[0] -ceq $o) { [IO.File]::Delete($l); "
+	    "'relance-lock: released' } else { 'relance-lock: not ours' }";
 
 static char *command(enum rl_shell shell, bool acquire, const char *d,
 		     const char *comp, const char *owner)
@@ -236,16 +274,19 @@ static char *command(enum rl_shell shell, bool acquire, const char *d,
 	struct rl_buf b = RL_BUF_INIT;
 	int r;
 
-	rl_buf_puts(&b, "");	/* appends to what is there */
-	r = acquire ? rl_hostlock_acquire_command(shell, d, comp, owner, 90, &b, &err)
-		    : rl_hostlock_release_command(shell, d, comp, owner, &b, &err);
+	rl_buf_puts(&b, ""); /* appends to what is there */
+	r = acquire
+		? rl_hostlock_acquire_command(shell, d, comp, owner, 90, &b,
+					      &err)
+		: rl_hostlock_release_command(shell, d, comp, owner, &b, &err);
 	cr_assert_eq(r, 0, "%s", err.msg);
 	return rl_buf_detach(&b);
 }
 
 Test(hostlock, golden_posix)
 {
-	char *c1 = command(RL_SHELL_POSIX, true, NULL, "fx/pricer", "node mon-1 pid 42");
+	char *c1 = command(RL_SHELL_POSIX, true, NULL, "fx/pricer",
+			   "node mon-1 pid 42");
 	char *c2 = command(RL_SHELL_POSIX, false, "/var/tmp/locks", "fx/pricer",
 			   "node mon-1 pid 42");
 
@@ -270,7 +311,8 @@ Test(hostlock, golden_powershell)
 
 static int b64val(char ch)
 {
-	const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *a =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const char *p = ch ? strchr(a, ch) : NULL;
 
 	return p ? (int)(p - a) : -1;
@@ -280,7 +322,7 @@ static int b64val(char ch)
 static char *decode_cmd(const char *line)
 {
 	static const char pre[] =
-		"powershell.exe -NoProfile -NonInteractive -EncodedCommand ";
+	    "powershell.exe -NoProfile -NonInteractive -EncodedCommand ";
 	const char *p = line + strlen(pre);
 	size_t n = strlen(p), i, k = 0;
 	unsigned char *raw;
@@ -293,11 +335,14 @@ static char *decode_cmd(const char *line)
 	for (i = 0; i < n; i += 4) {
 		int v[4];
 		for (int j = 0; j < 4; j++) {
-			v[j] = p[i + j] == '=' && i + 4 == n && j >= 2 ? 0 : b64val(p[i + j]);
+			v[j] = p[i + j] == '=' && i + 4 == n && j >= 2
+				   ? 0
+				   : b64val(p[i + j]);
 			cr_assert_geq(v[j], 0, "'%c' is not base64", p[i + j]);
 		}
-		unsigned long w = (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 |
-				  (unsigned long)v[2] << 6 | (unsigned long)v[3];
+		unsigned long w =
+		    (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 |
+		    (unsigned long)v[2] << 6 | (unsigned long)v[3];
 		raw[k++] = (unsigned char)(w >> 16);
 		if (p[i + 2] != '=')
 			raw[k++] = (unsigned char)(w >> 8);
@@ -318,7 +363,8 @@ static char *decode_cmd(const char *line)
 
 Test(hostlock, cmd_runs_the_powershell_script_encoded)
 {
-	char *c1 = command(RL_SHELL_CMD, true, NULL, "fx/pricer", "node mon-1 pid 42");
+	char *c1 =
+	    command(RL_SHELL_CMD, true, NULL, "fx/pricer", "node mon-1 pid 42");
 	char *c2 = command(RL_SHELL_CMD, false, "D:/relance/locks", "fx/pricer",
 			   "node mon-1 pid 42");
 	char *t1 = decode_cmd(c1), *t2 = decode_cmd(c2);
@@ -326,8 +372,10 @@ Test(hostlock, cmd_runs_the_powershell_script_encoded)
 	cr_assert_str_eq(t1, ps_acquire);
 	cr_assert_str_eq(t2, ps_release);
 	/* nothing cmd would read: no quote, no %, no & | < > ^ */
-	cr_assert_eq(strspn(c1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				"0123456789+/=.- "), strlen(c1));
+	cr_assert_eq(
+	    strspn(c1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		       "0123456789+/=.- "),
+	    strlen(c1));
 	free(t1);
 	free(t2);
 	free(c1);
@@ -353,10 +401,20 @@ static char *owner_value(const char *cmd, const char *start, const char *end)
 Test(hostlock, no_unsafe_character_reaches_a_command)
 {
 	char owner[300], *cl, *v;
-	const char *bad_names[] = {"fx/a'b", "fx/a;b", "fx/a b", "fx/$x", "fx/a`b",
-				   "fx/a\nb", "fx/a%b", "fx/a\"b", "fx/a&b", "fx/a\\b",
-				   "fx/a\xe2\x80\x99" "b"};
-	enum rl_shell shells[] = {RL_SHELL_POSIX, RL_SHELL_POWERSHELL, RL_SHELL_CMD};
+	const char *bad_names[] = {"fx/a'b",
+				   "fx/a;b",
+				   "fx/a b",
+				   "fx/$x",
+				   "fx/a`b",
+				   "fx/a\nb",
+				   "fx/a%b",
+				   "fx/a\"b",
+				   "fx/a&b",
+				   "fx/a\\b",
+				   "fx/a\xe2\x80\x99"
+				   "b"};
+	enum rl_shell shells[] = {RL_SHELL_POSIX, RL_SHELL_POWERSHELL,
+				  RL_SHELL_CMD};
 
 	/* every byte but NUL in the owner */
 	for (int i = 1; i < 256; i++)
@@ -372,24 +430,33 @@ Test(hostlock, no_unsafe_character_reaches_a_command)
 			}
 			for (const char *p = cl; *p; p++)
 				cr_assert((*p >= 0x20 && *p < 0x7f),
-					  "byte 0x%02x in the command", (unsigned char)*p);
-			v = shells[sh] == RL_SHELL_POSIX ? owner_value(cl, "o='", "'; ")
-							 : owner_value(cl, "$o = '", "'; ");
-			cr_assert_eq(strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					       "0123456789 ._-:/@()=,+"), strlen(v),
-				     "owner value %s", v);
+					  "byte 0x%02x in the command",
+					  (unsigned char)*p);
+			v = shells[sh] == RL_SHELL_POSIX
+				? owner_value(cl, "o='", "'; ")
+				: owner_value(cl, "$o = '", "'; ");
+			cr_assert_eq(strspn(v, "abcdefghijklmnopqrstuvwxyzABCDE"
+					       "FGHIJKLMNOPQRSTUVWXYZ"
+					       "0123456789 ._-:/@()=,+"),
+				     strlen(v), "owner value %s", v);
 			cr_assert_null(strchr(v, '\''));
 			free(cl);
 		}
-		for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]);
+		     i++) {
 			struct rl_buf b = RL_BUF_INIT;
 
-			cr_assert_eq(rl_hostlock_acquire_command(shells[sh], NULL, bad_names[i],
-								 "o", 60, &b, &err), -1,
-				     "%s accepted", bad_names[i]);
-			cr_assert(strstr(err.msg, "invalid name for a host lock"), "%s", err.msg);
-			cr_assert_eq(rl_hostlock_release_command(shells[sh], NULL, bad_names[i],
-								 "o", &b, &err), -1);
+			cr_assert_eq(rl_hostlock_acquire_command(
+					 shells[sh], NULL, bad_names[i], "o",
+					 60, &b, &err),
+				     -1, "%s accepted", bad_names[i]);
+			cr_assert(
+			    strstr(err.msg, "invalid name for a host lock"),
+			    "%s", err.msg);
+			cr_assert_eq(
+			    rl_hostlock_release_command(
+				shells[sh], NULL, bad_names[i], "o", &b, &err),
+			    -1);
 			cr_assert_eq(b.len, 0, "nothing appended");
 			rl_buf_free(&b);
 		}
@@ -398,31 +465,39 @@ Test(hostlock, no_unsafe_character_reaches_a_command)
 
 Test(hostlock, windows_directories)
 {
-	const char *good[] = {"C:/relance/locks", "d:\\relance\\locks", "/relance/locks",
-			      "\\relance"};
-	const char *bad[] = {"relance", "C:relance", "C:/a b", "C:/a'b", "C:/a;b",
-			     "CC:/x", "C:/a%b", "C:/x$y"};
+	const char *good[] = {"C:/relance/locks", "d:\\relance\\locks",
+			      "/relance/locks", "\\relance"};
+	const char *bad[] = {"relance", "C:relance", "C:/a b", "C:/a'b",
+			     "C:/a;b",	"CC:/x",     "C:/a%b", "C:/x$y"};
 	struct rl_buf b = RL_BUF_INIT;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		rl_buf_reset(&b);
-		cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POWERSHELL, good[i], "fx/a",
-							 "o", 60, &b, &err), 0,
-			     "%s: %s", good[i], err.msg);
-		cr_assert_eq(rl_hostlock_release_command(RL_SHELL_CMD, good[i], "fx/a",
-							 "o", &b, &err), 0, "%s", err.msg);
+		cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POWERSHELL,
+							 good[i], "fx/a", "o",
+							 60, &b, &err),
+			     0, "%s: %s", good[i], err.msg);
+		cr_assert_eq(rl_hostlock_release_command(RL_SHELL_CMD, good[i],
+							 "fx/a", "o", &b, &err),
+			     0, "%s", err.msg);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POWERSHELL, bad[i], "fx/a",
-							 "o", 60, &b, &err), -1, "%s", bad[i]);
+		cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POWERSHELL,
+							 bad[i], "fx/a", "o",
+							 60, &b, &err),
+			     -1, "%s", bad[i]);
 	/* a drive or a backslash is not a POSIX path */
-	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, "C:/x", "fx/a", "o", 60,
-						 &b, &err), -1);
-	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, "/a\\b", "fx/a", "o", 60,
-						 &b, &err), -1);
+	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, "C:/x", "fx/a",
+						 "o", 60, &b, &err),
+		     -1);
+	cr_assert_eq(rl_hostlock_acquire_command(RL_SHELL_POSIX, "/a\\b",
+						 "fx/a", "o", 60, &b, &err),
+		     -1);
 	for (int sh = 0; sh < 3; sh++)
-		cr_assert_eq(rl_hostlock_acquire_command((enum rl_shell)sh, NULL, "fx/a", "o",
-							 0, &b, &err), -1);
+		cr_assert_eq(rl_hostlock_acquire_command((enum rl_shell)sh,
+							 NULL, "fx/a", "o", 0,
+							 &b, &err),
+			     -1);
 	cr_assert_str_eq(err.msg, "host lock: ttl must be positive");
 	rl_buf_free(&b);
 }
@@ -437,7 +512,8 @@ Test(hostlock, holder_without_carriage_return)
 	snprintf(path, sizeof(path), "%s/fx%%2Fpricer.lock/owner", dir);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
-	fprintf(f, "mon-1 on windows\r\n%lld\r\n", (long long)(time(NULL) + 60));
+	fprintf(f, "mon-1 on windows\r\n%lld\r\n",
+		(long long)(time(NULL) + 60));
 	fclose(f);
 	cr_assert_str_eq(take("mon-2", 60).holder, "mon-1 on windows");
 }
@@ -451,7 +527,8 @@ static const char *pwsh_path(void)
 	char copy[4096], *tok, *save = NULL;
 
 	snprintf(copy, sizeof(copy), "%s", path ? path : "/usr/bin:/bin");
-	for (tok = strtok_r(copy, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+	for (tok = strtok_r(copy, ":", &save); tok;
+	     tok = strtok_r(NULL, ":", &save)) {
 		snprintf(found, sizeof(found), "%s/pwsh", tok);
 		if (access(found, X_OK) == 0)
 			return found;
@@ -460,7 +537,8 @@ static const char *pwsh_path(void)
 }
 
 /* Runs pwsh with ARGS; the first line of its output into OUT. */
-static int pwsh(const char *exe, const char *opt, const char *arg, char *out, size_t len)
+static int pwsh(const char *exe, const char *opt, const char *arg, char *out,
+		size_t len)
 {
 	int fd[2], st;
 	pid_t pid;
@@ -474,7 +552,8 @@ static int pwsh(const char *exe, const char *opt, const char *arg, char *out, si
 		dup2(fd[1], 1);
 		close(fd[0]);
 		close(fd[1]);
-		execl(exe, "pwsh", "-NoProfile", "-NonInteractive", opt, arg, (char *)NULL);
+		execl(exe, "pwsh", "-NoProfile", "-NonInteractive", opt, arg,
+		      (char *)NULL);
 		_exit(127);
 	}
 	close(fd[1]);
@@ -514,7 +593,9 @@ Test(hostlock, powershell_for_real)
 	fprintf(f, "mon-1\n%lld\n", (long long)(time(NULL) - 3600));
 	fclose(f);
 	cl = command(RL_SHELL_CMD, true, dir, "fx/pricer", "mon-3");
-	cr_assert_eq(pwsh(exe, "-EncodedCommand", strrchr(cl, ' ') + 1, out, sizeof(out)), 0);
+	cr_assert_eq(pwsh(exe, "-EncodedCommand", strrchr(cl, ' ') + 1, out,
+			  sizeof(out)),
+		     0);
 	cr_assert_str_eq(out, "relance-lock: acquired");
 	free(cl);
 	cl = command(RL_SHELL_POWERSHELL, false, dir, "fx/pricer", "mon-3");

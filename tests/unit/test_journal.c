@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "journal.h"
-#include "util.h"
 #include "rl_test.h"
+#include "util.h"
 
 TestSuite(journal, .fini = rl_test_fini);
 
@@ -772,7 +772,7 @@ struct seen {
 	int64_t *ts;
 	char **msg;
 	size_t n, cap;
-	int64_t keep_since;	/* for the full read: keep ts >= this only */
+	int64_t keep_since; /* for the full read: keep ts >= this only */
 };
 
 static int see(const struct rl_journal_rec *r, void *ctx)
@@ -863,8 +863,8 @@ Test(journal, read_since_at_or_after, .init = make_dir, .fini = remove_dir)
 	struct rl_journal *j;
 	struct rl_journal_rec r;
 	struct rl_err err = {""};
-	const int64_t stamps[] = {since - 3600000, since - 2, since - 1, since,
-				  since + 1, since + 60000};
+	const int64_t stamps[] = {since - 3600000, since - 2, since - 1,
+				  since,	   since + 1, since + 60000};
 
 	j = rl_journal_open(path, &err);
 	cr_assert_not_null(j, "%s", err.msg);
@@ -944,15 +944,15 @@ Test(journal, read_since_reads_the_tail, .init = make_dir, .fini = remove_dir)
 		char *text = read_all(path), *p = text;
 		for (int i = 0; i < 1000; i++)
 			p = strchr(p, '\n') + 1;
-		p[0] = 'X';	/* "{" -> "X": not a record */
+		p[0] = 'X'; /* "{" -> "X": not a record */
 		write_file(path, text);
 		free(text);
 	}
 	seen_free(&want);
 	memset(&want, 0, sizeof(want));
 	cr_assert_eq(rl_journal_read(path, see, &want, &err), -1);
-	cr_assert(strstr(err.msg, ":1001: not a journal record") != NULL,
-		  "%s", err.msg);
+	cr_assert(strstr(err.msg, ":1001: not a journal record") != NULL, "%s",
+		  err.msg);
 	seen_free(&want);
 	read_since(path, since, &got);
 	cr_assert_eq(got.n, 601);
@@ -979,7 +979,7 @@ Test(journal, read_since_skips_a_torn_last_line, .init = make_dir,
 
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
-	for (int i = 0; i < 5000; i++)	/* ~ 1 MB: read_since seeks */
+	for (int i = 0; i < 5000; i++) /* ~ 1 MB: read_since seeks */
 		put_rec(f, t0 + (int64_t)i * 1000, "step", "old enough");
 	put_rec(f, t0 + 5000000, "decision", "last whole");
 	fputs("{\"ts\":1795494925000,\"event\":\"decis", f);
@@ -1017,14 +1017,17 @@ Test(journal, read_since_stamps_out_of_order, .init = make_dir,
 			put_rec(f, since - 7200000 + i * 1000, "step",
 				"old enough");
 		for (int i = 0; i < tail; i++) {
-			int64_t base = since - 90000 + (int64_t)i * 150000 / tail;
+			int64_t base =
+			    since - 90000 + (int64_t)i * 150000 / tail;
 			int64_t jitter = (int64_t)((i * 7919) % 40001) - 20000;
 
 			snprintf(msg, sizeof(msg), "tail %d %.*s", i,
-				 (shift * 13 + i) % 40, "pppppppppppppppppppp"
-							"pppppppppppppppppppp");
-			put_rec(f, since + (i % 2 ? jitter : -jitter) + base -
-					   since,
+				 (shift * 13 + i) % 40,
+				 "pppppppppppppppppppp"
+				 "pppppppppppppppppppp");
+			put_rec(f,
+				since + (i % 2 ? jitter : -jitter) + base -
+				    since,
 				"decision", msg);
 		}
 		cr_assert_eq(fclose(f), 0);

@@ -14,8 +14,8 @@ static void setup(void)
 	m = rl_model_new();
 	cr_assert_not_null(m);
 	file = rl_model_intern_file(m, "fx.ini");
-	cr_assert_not_null(rl_model_add_host(m, "h1", (struct rl_where){ file, 1 },
-					     &err));
+	cr_assert_not_null(
+	    rl_model_add_host(m, "h1", (struct rl_where){file, 1}, &err));
 	rl_err_clear(&err);
 }
 
@@ -31,14 +31,17 @@ static struct rl_component *comp(const char *name, int line, const char *reqs)
 	struct rl_component *c;
 	char buf[256], *tok, *save = NULL;
 
-	c = rl_model_add_component(m, name, (struct rl_where){ file, line }, &err);
+	c = rl_model_add_component(m, name, (struct rl_where){file, line},
+				   &err);
 	cr_assert_not_null(c, "%s", err.msg);
 	c->host_name = strdup("h1");
 	snprintf(buf, sizeof(buf), "%s", reqs);
-	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		cr_assert_eq(rl_model_add_require(m, c, tok,
-				(struct rl_where){ file, line + 1 }, &err), 0,
-			     "%s", err.msg);
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save))
+		cr_assert_eq(
+		    rl_model_add_require(
+			m, c, tok, (struct rl_where){file, line + 1}, &err),
+		    0, "%s", err.msg);
 	return c;
 }
 
@@ -59,8 +62,8 @@ Test(model, demo_levels_and_order)
 	cr_assert_eq(rl_model_component(m, "demo/reports")->level, 2);
 	cr_assert_eq(rl_model_component(m, "demo/gateway")->level, 3);
 
-	const char *want[] = { "demo/marketdata", "demo/cache", "demo/pricer",
-			       "demo/reports", "demo/gateway" };
+	const char *want[] = {"demo/marketdata", "demo/cache", "demo/pricer",
+			      "demo/reports", "demo/gateway"};
 	for (size_t i = 0; i < 5; i++) {
 		cr_assert_str_eq(m->topo[i]->name, want[i]);
 		cr_assert_eq(m->topo[i]->topo, i);
@@ -74,8 +77,9 @@ Test(model, demo_levels_and_order)
 	cr_assert_eq(cache->n_dependents, 2);
 	cr_assert_eq(cache->host, rl_model_host(m, "h1"));
 	/* short names are resolved within the component's application */
-	cr_assert_str_eq(rl_model_component(m, "demo/gateway")->requires_names[0],
-			 "demo/pricer");
+	cr_assert_str_eq(
+	    rl_model_component(m, "demo/gateway")->requires_names[0],
+	    "demo/pricer");
 	/* resolving twice gives the same graph */
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
 	cr_assert_eq(cache->n_dependents, 2);
@@ -99,7 +103,9 @@ Test(model, cycle_named_with_closing_place)
 	comp("fx/c", 30, "a");
 	comp("fx/d", 40, "a");
 	cr_assert_eq(rl_model_resolve(m, &err), -1);
-	cr_assert_str_eq(err.msg, "fx.ini:31: requirement cycle: fx/a -> fx/b -> fx/c -> fx/a");
+	cr_assert_str_eq(
+	    err.msg,
+	    "fx.ini:31: requirement cycle: fx/a -> fx/b -> fx/c -> fx/a");
 }
 
 Test(model, self_requirement_is_a_cycle)
@@ -114,7 +120,8 @@ Test(model, unknown_requirement)
 {
 	comp("fx/a", 10, "cach");
 	cr_assert_eq(rl_model_resolve(m, &err), -1);
-	cr_assert_str_eq(err.msg, "fx.ini:11: component 'fx/a': requires unknown component 'fx/cach'");
+	cr_assert_str_eq(err.msg, "fx.ini:11: component 'fx/a': requires "
+				  "unknown component 'fx/cach'");
 }
 
 Test(model, unknown_host_and_missing_host)
@@ -123,50 +130,71 @@ Test(model, unknown_host_and_missing_host)
 	free(c->host_name);
 	c->host_name = strdup("nowhere");
 	cr_assert_eq(rl_model_resolve(m, &err), -1);
-	cr_assert_str_eq(err.msg, "fx.ini:10: component 'fx/a': unknown host 'nowhere'");
+	cr_assert_str_eq(err.msg,
+			 "fx.ini:10: component 'fx/a': unknown host 'nowhere'");
 	free(c->host_name);
 	c->host_name = NULL;
 	cr_assert_eq(rl_model_resolve(m, &err), -1);
-	cr_assert_str_eq(err.msg, "fx.ini:10: component 'fx/a': no host (key 'host')");
+	cr_assert_str_eq(err.msg,
+			 "fx.ini:10: component 'fx/a': no host (key 'host')");
 }
 
 Test(model, duplicates_name_both_places)
 {
 	comp("fx/a", 10, "");
-	cr_assert_null(rl_model_add_component(m, "fx/a", (struct rl_where){ file, 99 }, &err));
-	cr_assert_str_eq(err.msg, "fx.ini:99: duplicate component 'fx/a' (first defined at fx.ini:10)");
-	cr_assert_null(rl_model_add_host(m, "h1", (struct rl_where){ file, 7 }, &err));
-	cr_assert_str_eq(err.msg, "fx.ini:7: duplicate host 'h1' (first defined at fx.ini:1)");
+	cr_assert_null(rl_model_add_component(
+	    m, "fx/a", (struct rl_where){file, 99}, &err));
+	cr_assert_str_eq(err.msg, "fx.ini:99: duplicate component 'fx/a' "
+				  "(first defined at fx.ini:10)");
+	cr_assert_null(
+	    rl_model_add_host(m, "h1", (struct rl_where){file, 7}, &err));
+	cr_assert_str_eq(
+	    err.msg,
+	    "fx.ini:7: duplicate host 'h1' (first defined at fx.ini:1)");
 	cr_assert_eq(rl_model_add_require(m, rl_model_component(m, "fx/a"), "b",
-					  (struct rl_where){ file, 11 }, &err), 0);
-	cr_assert_eq(rl_model_add_require(m, rl_model_component(m, "fx/a"), "fx/b",
-					  (struct rl_where){ file, 12 }, &err), -1);
-	cr_assert_str_eq(err.msg, "fx.ini:12: component 'fx/a': requires 'fx/b' twice");
+					  (struct rl_where){file, 11}, &err),
+		     0);
+	cr_assert_eq(rl_model_add_require(m, rl_model_component(m, "fx/a"),
+					  "fx/b", (struct rl_where){file, 12},
+					  &err),
+		     -1);
+	cr_assert_str_eq(err.msg,
+			 "fx.ini:12: component 'fx/a': requires 'fx/b' twice");
 }
 
 Test(model, application_sections)
 {
 	comp("fx/a", 10, "");
-	struct rl_app *a = rl_model_add_app(m, "fx", (struct rl_where){ file, 3 }, &err);
+	struct rl_app *a =
+	    rl_model_add_app(m, "fx", (struct rl_where){file, 3}, &err);
 	cr_assert_not_null(a, "%s", err.msg);
 	cr_assert(a->declared);
 	cr_assert_eq(a->where.line, 3);
-	cr_assert_null(rl_model_add_app(m, "fx", (struct rl_where){ file, 5 }, &err));
-	cr_assert_str_eq(err.msg, "fx.ini:5: duplicate application 'fx' (first defined at fx.ini:3)");
+	cr_assert_null(
+	    rl_model_add_app(m, "fx", (struct rl_where){file, 5}, &err));
+	cr_assert_str_eq(
+	    err.msg,
+	    "fx.ini:5: duplicate application 'fx' (first defined at fx.ini:3)");
 }
 
 Test(model, invalid_names)
 {
-	const char *bad[] = { "pricer", "/pricer", "fx/", "fx/pri cer", "fx/a/b",
-			      "fx/pr;ce", "", "fx/\xc3\xa9t\xc3\xa9" };
+	const char *bad[] = {
+	    "pricer", "/pricer",  "fx/", "fx/pri cer",
+	    "fx/a/b", "fx/pr;ce", "",	 "fx/\xc3\xa9t\xc3\xa9"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		cr_assert_null(rl_model_add_component(m, bad[i], (struct rl_where){ file, 4 }, &err),
+		cr_assert_null(rl_model_add_component(
+				   m, bad[i], (struct rl_where){file, 4}, &err),
 			       "accepted '%s'", bad[i]);
-		cr_assert(strstr(err.msg, "invalid name") != NULL, "%s", err.msg);
-		cr_assert(strncmp(err.msg, "fx.ini:4: ", 10) == 0, "%s", err.msg);
+		cr_assert(strstr(err.msg, "invalid name") != NULL, "%s",
+			  err.msg);
+		cr_assert(strncmp(err.msg, "fx.ini:4: ", 10) == 0, "%s",
+			  err.msg);
 	}
-	cr_assert_null(rl_model_add_host(m, "a host", (struct rl_where){ file, 2 }, &err));
-	cr_assert_str_eq(err.msg, "fx.ini:2: host 'a host': invalid name (use letters, digits, '.', '_' and '-')");
+	cr_assert_null(
+	    rl_model_add_host(m, "a host", (struct rl_where){file, 2}, &err));
+	cr_assert_str_eq(err.msg, "fx.ini:2: host 'a host': invalid name (use "
+				  "letters, digits, '.', '_' and '-')");
 }
 
 Test(model, defaults)
@@ -194,36 +222,50 @@ Test(model, ten_thousand_components)
 
 	for (int h = 2; h <= 1000; h++) {
 		snprintf(host, sizeof(host), "h%d", h);
-		cr_assert_not_null(rl_model_add_host(m, host, (struct rl_where){ file, h }, &err));
+		cr_assert_not_null(rl_model_add_host(
+		    m, host, (struct rl_where){file, h}, &err));
 	}
 	for (int i = 0; i < 10000; i++) {
 		struct rl_component *c;
 		snprintf(name, sizeof(name), "app%d/c%d", i / 100, i);
-		c = rl_model_add_component(m, name, (struct rl_where){ file, i + 1 }, &err);
+		c = rl_model_add_component(
+		    m, name, (struct rl_where){file, i + 1}, &err);
 		cr_assert_not_null(c, "%s", err.msg);
 		snprintf(host, sizeof(host), "h%d", i % 1000 + 1);
 		c->host_name = strdup(host);
 		if (i > 0) {
-			snprintf(req, sizeof(req), "app%d/c%d", (i - 1) / 100, i - 1);
-			cr_assert_eq(rl_model_add_require(m, c, req, (struct rl_where){ file, i + 1 }, &err), 0);
+			snprintf(req, sizeof(req), "app%d/c%d", (i - 1) / 100,
+				 i - 1);
+			cr_assert_eq(rl_model_add_require(
+					 m, c, req,
+					 (struct rl_where){file, i + 1}, &err),
+				     0);
 		}
 		if (i > 10) {
-			snprintf(req, sizeof(req), "app%d/c%d", (i / 2) / 100, i / 2);
-			cr_assert_eq(rl_model_add_require(m, c, req, (struct rl_where){ file, i + 1 }, &err), 0);
+			snprintf(req, sizeof(req), "app%d/c%d", (i / 2) / 100,
+				 i / 2);
+			cr_assert_eq(rl_model_add_require(
+					 m, c, req,
+					 (struct rl_where){file, i + 1}, &err),
+				     0);
 		}
 	}
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
-	cr_log_info("10k components resolved in %lld ms", (long long)(rl_now_ms() - t0));
+	cr_log_info("10k components resolved in %lld ms",
+		    (long long)(rl_now_ms() - t0));
 	cr_assert_eq(m->n_apps, 100);
 	cr_assert_eq(rl_model_component(m, "app99/c9999")->level, 9999);
 	for (size_t i = 0; i < m->n_components; i++) {
 		struct rl_component *c = m->topo[i];
 		for (size_t j = 0; j < c->n_requires; j++)
-			cr_assert_lt(c->requires[j]->topo, c->topo);
+			cr_assert_lt(c->requires[j] -> topo, c -> topo);
 	}
 	/* a cycle at the far end of the chain is still found and named */
 	cr_assert_eq(rl_model_add_require(m, rl_model_component(m, "app0/c0"),
-					  "app99/c9999", (struct rl_where){ file, 1 }, &err), 0);
+					  "app99/c9999",
+					  (struct rl_where){file, 1}, &err),
+		     0);
 	cr_assert_eq(rl_model_resolve(m, &err), -1);
-	cr_assert(strstr(err.msg, "requirement cycle: ") != NULL, "%s", err.msg);
+	cr_assert(strstr(err.msg, "requirement cycle: ") != NULL, "%s",
+		  err.msg);
 }

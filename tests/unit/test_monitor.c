@@ -36,7 +36,8 @@ static pid_t reader(const char *out)
 
 	if (pid == 0) {
 		char buf[8192];
-		int in = open(fifo, O_RDONLY), o = open(out, O_WRONLY | O_CREAT, 0600);
+		int in = open(fifo, O_RDONLY),
+		    o = open(out, O_WRONLY | O_CREAT, 0600);
 		ssize_t n;
 
 		while ((n = read(in, buf, sizeof(buf))) > 0)
@@ -76,21 +77,38 @@ Test(monitor, commands_are_formatted_and_delivered)
 	int status;
 	pid_t pid;
 
-	cr_assert_eq(rl_monitor_cmd_comment(&b, "fx-app-01", "fx/pricer", "relance",
-					    "restarted fx/pricer; took 4.2s\ninjected", &err), 0);
-	cr_assert_eq(rl_monitor_cmd_result(&b, "fx-app-01", "fx/pricer", RL_STATE_OK,
-					   "COMPONENT OK - up | time=1s", &err), 0);
-	cr_assert_eq(rl_monitor_cmd_forced_check(&b, "fx-app-01", "fx/pricer", &err), 0);
+	cr_assert_eq(rl_monitor_cmd_comment(
+			 &b, "fx-app-01", "fx/pricer", "relance",
+			 "restarted fx/pricer; took 4.2s\ninjected", &err),
+		     0);
+	cr_assert_eq(rl_monitor_cmd_result(&b, "fx-app-01", "fx/pricer",
+					   RL_STATE_OK,
+					   "COMPONENT OK - up | time=1s", &err),
+		     0);
+	cr_assert_eq(
+	    rl_monitor_cmd_forced_check(&b, "fx-app-01", "fx/pricer", &err), 0);
 	snprintf(out, sizeof(out), "%s/out", dir);
 	pid = reader(out);
-	cr_assert_eq(rl_monitor_send(fifo, rl_buf_str(&b), rl_now_ms() + 2000, &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_monitor_send(fifo, rl_buf_str(&b), rl_now_ms() + 2000, &err), 0,
+	    "%s", err.msg);
 	/* our end is closed: the reader sees EOF */
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	const char *got = slurp(out);
 	cr_assert_str_eq(got, rl_buf_str(&b));
-	cr_assert(strstr(got, "] ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;restarted fx/pricer; took 4.2s injected\n") != NULL, "%s", got);
-	cr_assert(strstr(got, "] PROCESS_SERVICE_CHECK_RESULT;fx-app-01;fx/pricer;0;COMPONENT OK - up / time=1s\n") != NULL, "%s", got);
-	cr_assert(strstr(got, "] SCHEDULE_FORCED_SVC_CHECK;fx-app-01;fx/pricer;") != NULL, "%s", got);
+	cr_assert(
+	    strstr(got,
+		   "] ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;restarted "
+		   "fx/pricer; took 4.2s injected\n") != NULL,
+	    "%s", got);
+	cr_assert(strstr(got, "] "
+			      "PROCESS_SERVICE_CHECK_RESULT;fx-app-01;fx/"
+			      "pricer;0;COMPONENT OK - up / time=1s\n") != NULL,
+		  "%s", got);
+	cr_assert(
+	    strstr(got, "] SCHEDULE_FORCED_SVC_CHECK;fx-app-01;fx/pricer;") !=
+		NULL,
+	    "%s", got);
 	/* exactly three lines: the newline in the comment started no command */
 	int lines = 0;
 	for (const char *p = got; *p; p++)
@@ -103,13 +121,20 @@ Test(monitor, names_that_would_split_fields_are_refused)
 {
 	struct rl_buf b = RL_BUF_INIT;
 
-	cr_assert_eq(rl_monitor_cmd_comment(&b, "h;SHUTDOWN_PROGRAM", "s", "a", "t", &err), -1);
-	cr_assert_str_eq(err.msg, "host 'h;SHUTDOWN_PROGRAM' holds ';' or a line break: refused in an external command");
-	cr_assert_eq(rl_monitor_cmd_result(&b, "h", "s\n[1] SHUTDOWN_PROGRAM", RL_STATE_OK, "x", &err), -1);
+	cr_assert_eq(rl_monitor_cmd_comment(&b, "h;SHUTDOWN_PROGRAM", "s", "a",
+					    "t", &err),
+		     -1);
+	cr_assert_str_eq(err.msg, "host 'h;SHUTDOWN_PROGRAM' holds ';' or a "
+				  "line break: refused in an external command");
+	cr_assert_eq(rl_monitor_cmd_result(&b, "h", "s\n[1] SHUTDOWN_PROGRAM",
+					   RL_STATE_OK, "x", &err),
+		     -1);
 	cr_assert(strstr(err.msg, "service 's") == err.msg, "%s", err.msg);
 	cr_assert_eq(rl_monitor_cmd_forced_check(&b, "", "s", &err), -1);
 	cr_assert_str_eq(err.msg, "empty host in an external command");
-	cr_assert_eq(rl_monitor_cmd_result(&b, "h", "s", (enum rl_state)7, "x", &err), -1);
+	cr_assert_eq(
+	    rl_monitor_cmd_result(&b, "h", "s", (enum rl_state)7, "x", &err),
+	    -1);
 	cr_assert_eq(b.len, 0, "nothing written for a refused command");
 	rl_buf_free(&b);
 }
@@ -118,9 +143,12 @@ Test(monitor, no_reader_is_an_error_at_once)
 {
 	int64_t t0 = rl_now_ms();
 
-	cr_assert_eq(rl_monitor_send(fifo, "[1] X\n", rl_now_ms() + 5000, &err), -1);
+	cr_assert_eq(rl_monitor_send(fifo, "[1] X\n", rl_now_ms() + 5000, &err),
+		     -1);
 	cr_assert_lt(rl_now_ms() - t0, 500);
-	cr_assert(strstr(err.msg, "has no reader (is the core running?)") != NULL, "%s", err.msg);
+	cr_assert(strstr(err.msg, "has no reader (is the core running?)") !=
+		      NULL,
+		  "%s", err.msg);
 }
 
 Test(monitor, regular_file_and_missing_path_are_refused)
@@ -129,11 +157,14 @@ Test(monitor, regular_file_and_missing_path_are_refused)
 
 	snprintf(path, sizeof(path), "%s/plain", dir);
 	fclose(fopen(path, "w"));
-	cr_assert_eq(rl_monitor_send(path, "[1] X\n", rl_now_ms() + 1000, &err), -1);
+	cr_assert_eq(rl_monitor_send(path, "[1] X\n", rl_now_ms() + 1000, &err),
+		     -1);
 	cr_assert(strstr(err.msg, "is not a FIFO") != NULL, "%s", err.msg);
 	snprintf(path, sizeof(path), "%s/none", dir);
-	cr_assert_eq(rl_monitor_send(path, "[1] X\n", rl_now_ms() + 1000, &err), -1);
-	cr_assert(strstr(err.msg, "No such file or directory") != NULL, "%s", err.msg);
+	cr_assert_eq(rl_monitor_send(path, "[1] X\n", rl_now_ms() + 1000, &err),
+		     -1);
+	cr_assert(strstr(err.msg, "No such file or directory") != NULL, "%s",
+		  err.msg);
 }
 
 Test(monitor, full_pipe_waits_only_until_the_deadline)
@@ -147,14 +178,16 @@ Test(monitor, full_pipe_waits_only_until_the_deadline)
 	memset(line, 'x', sizeof(line) - 2);
 	line[sizeof(line) - 2] = '\n';
 	line[sizeof(line) - 1] = '\0';
-	for (int i = 0; i < 200; i++)	/* 200 KB: more than a pipe holds */
+	for (int i = 0; i < 200; i++) /* 200 KB: more than a pipe holds */
 		rl_buf_puts(&b, line);
 	int64_t t0 = rl_now_ms();
-	cr_assert_eq(rl_monitor_send(fifo, rl_buf_str(&b), rl_now_ms() + 300, &err), -1);
+	cr_assert_eq(
+	    rl_monitor_send(fifo, rl_buf_str(&b), rl_now_ms() + 300, &err), -1);
 	int64_t took = rl_now_ms() - t0;
 	cr_assert_geq(took, 250);
 	cr_assert_lt(took, 1000);
-	cr_assert(strstr(err.msg, "stayed full until the deadline") != NULL, "%s", err.msg);
+	cr_assert(strstr(err.msg, "stayed full until the deadline") != NULL,
+		  "%s", err.msg);
 	close(rfd);
 	rl_buf_free(&b);
 }
@@ -169,7 +202,8 @@ Test(monitor, reader_gone_is_epipe_not_a_signal)
 	cr_assert_geq(rfd, 0);
 	close(rfd);
 	close(wfd);
-	cr_assert_eq(rl_monitor_send(fifo, "[1] X\n", rl_now_ms() + 500, &err), -1);
+	cr_assert_eq(rl_monitor_send(fifo, "[1] X\n", rl_now_ms() + 500, &err),
+		     -1);
 	cr_assert(strstr(err.msg, "no reader") != NULL, "%s", err.msg);
 }
 
@@ -181,9 +215,12 @@ Test(monitor, overlong_line_and_missing_newline_are_refused)
 	for (int i = 0; i < RL_MONITOR_LINE_MAX; i++)
 		rl_buf_puts(&b, "y");
 	rl_buf_puts(&b, "\n");
-	cr_assert_eq(rl_monitor_send(fifo, rl_buf_str(&b), rl_now_ms() + 500, &err), -1);
-	cr_assert(strstr(err.msg, "longer than 4096 bytes") != NULL, "%s", err.msg);
-	cr_assert_eq(rl_monitor_send(fifo, "[1] X", rl_now_ms() + 500, &err), -1);
+	cr_assert_eq(
+	    rl_monitor_send(fifo, rl_buf_str(&b), rl_now_ms() + 500, &err), -1);
+	cr_assert(strstr(err.msg, "longer than 4096 bytes") != NULL, "%s",
+		  err.msg);
+	cr_assert_eq(rl_monitor_send(fifo, "[1] X", rl_now_ms() + 500, &err),
+		     -1);
 	cr_assert(strstr(err.msg, "without a newline") != NULL, "%s", err.msg);
 	close(rfd);
 	rl_buf_free(&b);
@@ -198,26 +235,39 @@ Test(monitor, status_dat_acknowledgement_and_downtime)
 	snprintf(path, sizeof(path), "%s/status.dat", dir);
 	f = fopen(path, "w");
 	fputs("info {\n\tcreated=1700000000\n\tversion=4.4.6\n\t}\n\n"
-	      "servicestatus {\n\thost_name=fx-app-01\n\tservice_description=fx/cache\n"
-	      "\tcurrent_state=0\n\tproblem_has_been_acknowledged=0\n\tscheduled_downtime_depth=0\n\t}\n\n"
-	      "servicestatus {\n\thost_name=fx-app-01\n\tservice_description=fx/pricer\n"
-	      "\tcurrent_state=2\n\tlast_update=1700000001\n\tproblem_has_been_acknowledged=1\n"
+	      "servicestatus "
+	      "{\n\thost_name=fx-app-01\n\tservice_description=fx/cache\n"
+	      "\tcurrent_state=0\n\tproblem_has_been_acknowledged="
+	      "0\n\tscheduled_downtime_depth=0\n\t}\n\n"
+	      "servicestatus "
+	      "{\n\thost_name=fx-app-01\n\tservice_description=fx/pricer\n"
+	      "\tcurrent_state=2\n\tlast_update=1700000001\n\tproblem_has_been_"
+	      "acknowledged=1\n"
 	      "\tscheduled_downtime_depth=2\n\t}\n\n"
-	      "servicestatus {\n\thost_name=fx-app-02\n\tservice_description=fx/pricer\n"
-	      "\tcurrent_state=0\n\tproblem_has_been_acknowledged=0\n\t}\n", f);
+	      "servicestatus "
+	      "{\n\thost_name=fx-app-02\n\tservice_description=fx/pricer\n"
+	      "\tcurrent_state=0\n\tproblem_has_been_acknowledged=0\n\t}\n",
+	      f);
 	fclose(f);
-	cr_assert_eq(rl_monitor_status_dat(path, "fx-app-01", "fx/pricer", &st, &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    rl_monitor_status_dat(path, "fx-app-01", "fx/pricer", &st, &err), 0,
+	    "%s", err.msg);
 	cr_assert(st.found);
 	cr_assert(st.acknowledged);
 	cr_assert_eq(st.downtime_depth, 2);
 	cr_assert_eq(st.current_state, 2);
 	cr_assert_gt(st.updated, 0);
-	cr_assert_eq(rl_monitor_status_dat(path, "fx-app-02", "fx/pricer", &st, &err), 0);
+	cr_assert_eq(
+	    rl_monitor_status_dat(path, "fx-app-02", "fx/pricer", &st, &err),
+	    0);
 	cr_assert(st.found);
 	cr_assert_not(st.acknowledged);
-	cr_assert_eq(rl_monitor_status_dat(path, "fx-app-01", "fx/gateway", &st, &err), 0);
+	cr_assert_eq(
+	    rl_monitor_status_dat(path, "fx-app-01", "fx/gateway", &st, &err),
+	    0);
 	cr_assert_not(st.found);
 	snprintf(path, sizeof(path), "%s/missing.dat", dir);
 	cr_assert_eq(rl_monitor_status_dat(path, "h", "s", &st, &err), -1);
-	cr_assert(strstr(err.msg, "missing.dat: No such file") != NULL, "%s", err.msg);
+	cr_assert(strstr(err.msg, "missing.dat: No such file") != NULL, "%s",
+		  err.msg);
 }

@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rl_test.h"
 #include "config.h"
+#include "rl_test.h"
 #include "run.h"
-#include "xpath.h"
 #include "util.h"
+#include "xpath.h"
 
 static char dir[64];
 
@@ -746,45 +746,53 @@ Test(run, plugin_warning_is_up_for_a_stop)
 Test(run, xml_checks_judge_the_fetched_document)
 {
 	static const char ini[] =
-		"[relance]\nnode = t\n"
-		"[host \"here\"]\ntransport = local\n"
-		"[component \"web/tomcat\"]\nhost = here\n"
-		"check = printf '<status state=\"RUNNING\"><threads busy=\"180\" max=\"200\"/></status>'\n"
-		"check_mode = xml\nstart = true\nstop = true\n"
-		"xpath.busy = number(/status/threads/@busy)\n"
-		"xpath.busy.warning = 150\nxpath.busy.critical = 190\n"
-		"xpath.state = string(/status/@state)\nxpath.state.expect = RUNNING\n"
-		"[component \"web/broken\"]\nhost = here\n"
-		"check = printf '<status><unclosed></status>'\n"
-		"check_mode = xml\nstart = true\nstop = true\n"
-		"xpath.x = count(/status)\n"
-		"[component \"web/down\"]\nhost = here\n"
-		"check = false\ncheck_mode = xml\nstart = true\nstop = true\n"
-		"xpath.x = count(/status)\n";
+	    "[relance]\nnode = t\n"
+	    "[host \"here\"]\ntransport = local\n"
+	    "[component \"web/tomcat\"]\nhost = here\n"
+	    "check = printf '<status state=\"RUNNING\"><threads busy=\"180\" "
+	    "max=\"200\"/></status>'\n"
+	    "check_mode = xml\nstart = true\nstop = true\n"
+	    "xpath.busy = number(/status/threads/@busy)\n"
+	    "xpath.busy.warning = 150\nxpath.busy.critical = 190\n"
+	    "xpath.state = string(/status/@state)\nxpath.state.expect = "
+	    "RUNNING\n"
+	    "[component \"web/broken\"]\nhost = here\n"
+	    "check = printf '<status><unclosed></status>'\n"
+	    "check_mode = xml\nstart = true\nstop = true\n"
+	    "xpath.x = count(/status)\n"
+	    "[component \"web/down\"]\nhost = here\n"
+	    "check = false\ncheck_mode = xml\nstart = true\nstop = true\n"
+	    "xpath.x = count(/status)\n";
 	struct rl_model *m = NULL;
 	struct rl_transport *t;
 	struct rl_check_result *r = NULL;
 	const struct rl_component *c[3];
-	struct rl_err err = { "" };
+	struct rl_err err = {""};
 
 	rl_xpath_init();
-	cr_assert_eq(rl_config_load_string(ini, "xml.ini", RL_CONFIG_NO_PERMS, &m, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(
+	    rl_config_load_string(ini, "xml.ini", RL_CONFIG_NO_PERMS, &m, &err),
+	    0, "%s", err.msg);
 	c[0] = rl_model_component(m, "web/tomcat");
 	c[1] = rl_model_component(m, "web/broken");
 	c[2] = rl_model_component(m, "web/down");
 	t = rl_transport_new(m, &err);
 	cr_assert_not_null(t, "%s", err.msg);
-	cr_assert_eq(rl_run_checks(t, c, 3, rl_now_ms() + 5000, &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(rl_run_checks(t, c, 3, rl_now_ms() + 5000, &r, &err), 0,
+		     "%s", err.msg);
 
 	cr_assert_eq(r[0].state, RL_STATE_WARNING, "%s", r[0].output);
-	cr_assert(strstr(r[0].output, " | ") != NULL, "perfdata after ' | ': %s", r[0].output);
-	cr_assert(strstr(r[0].output, "busy=180;150;190") != NULL, "%s", r[0].output);
+	cr_assert(strstr(r[0].output, " | ") != NULL,
+		  "perfdata after ' | ': %s", r[0].output);
+	cr_assert(strstr(r[0].output, "busy=180;150;190") != NULL, "%s",
+		  r[0].output);
 	cr_assert_not_null(r[0].long_output);
-	cr_assert(strstr(r[0].long_output, "RUNNING") != NULL, "%s", r[0].long_output);
+	cr_assert(strstr(r[0].long_output, "RUNNING") != NULL, "%s",
+		  r[0].long_output);
 
 	cr_assert_eq(r[1].state, RL_STATE_UNKNOWN, "%s", r[1].output);
-	cr_assert(strstr(r[1].output, "line 1") != NULL || strstr(r[1].output, ":1:") != NULL,
+	cr_assert(strstr(r[1].output, "line 1") != NULL ||
+		      strstr(r[1].output, ":1:") != NULL,
 		  "names libxml2's place: %s", r[1].output);
 
 	cr_assert_eq(r[2].state, RL_STATE_CRITICAL, "%s", r[2].output);

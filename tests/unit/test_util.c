@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "util.h"
 #include "rl_test.h"
+#include "util.h"
 
 TestSuite(util, .fini = rl_test_fini);
 
