@@ -28,9 +28,9 @@
 #include "plan.h"
 #include "plugin.h"
 #include "run.h"
+#include "ssh_hostkey.h"
 #include "status.h"
 #include "transport.h"
-#include "transport_ssh.h"
 #include "util.h"
 
 enum {
@@ -889,6 +889,8 @@ static int cmd_hostkey(struct ctl *ctl, int argc, char **argv)
 		rl_now_ms() + (ctl->timeout_ms ? ctl->timeout_ms : 10000), &k,
 		&err) < 0)
 		return fail(EXIT_FAILED, err.msg);
+	if (k.warning[0])
+		fprintf(stderr, "relancectl: warning: %s\n", k.warning);
 	if (ctl->json) {
 		struct rl_buf b = RL_BUF_INIT;
 

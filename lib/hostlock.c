@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "hostlock.h"
-#include "transport_ssh.h"
+#include "shell.h"
 
 #define ANSWER "relance-lock: "
 
@@ -128,11 +129,11 @@ static int prologue(struct rl_buf *out, enum rl_shell shell, const char *dir,
 			    "umask 077; d=\"${HOME:-/tmp}/.relance/locks\"; ");
 	} else {
 		rl_buf_puts(out, "umask 077; d=");
-		rl_ssh_sh_quote(out, dir);
+		rl_shell_sh_quote(out, dir);
 		rl_buf_puts(out, "; ");
 	}
 	rl_buf_printf(out, "l=\"$d/%s.lock\"; o=", name);
-	rl_ssh_sh_quote(out, owner);
+	rl_shell_sh_quote(out, owner);
 	rl_buf_puts(out, "; ");
 	return 0;
 }
@@ -178,7 +179,8 @@ static int wrap_for_cmd(struct rl_buf *script, struct rl_buf *out,
 	}
 	rl_buf_puts(out, "powershell.exe -NoProfile -NonInteractive "
 			 "-EncodedCommand ");
-	rl_ssh_base64(out, (const unsigned char *)rl_buf_str(&u16), u16.len, 1);
+	rl_base64_encode(out, (const unsigned char *)rl_buf_str(&u16), u16.len,
+			 1);
 	if (u16.oom || script->oom)
 		out->oom = true;
 	rl_buf_free(&u16);

@@ -1,10 +1,21 @@
 /*
- * transport_impl - the interface between transport.c and its backends
- * (transport_local.c, transport_ssh.c). Not for other modules.
+ * transport_impl - the backend interface: what transport.c and its
+ * backends (transport_local.c, transport_ssh.c) share. Not for other
+ * modules.
  *
  * transport.c owns the event loop: it hands each backend its commands,
  * collects the fds each backend wants to wait on, polls them with the
  * nearest deadline, and lets each backend step. A backend never blocks.
+ *
+ * Dependencies point one way:
+ *
+ *   transport.c ---------> backends (only their constructors, below)
+ *        |                    |
+ *        +--> this header <---+   (the helpers it declares live in
+ *                                  transport_cmd.c, which knows neither)
+ *
+ * A backend includes this header and never transport.c's internals; it
+ * declares nothing transport.c calls but its constructor.
  */
 #ifndef RL_TRANSPORT_IMPL_H
 #define RL_TRANSPORT_IMPL_H
@@ -21,7 +32,8 @@ struct rl_pollset {
 	size_t cap;
 };
 
-/* Adds fd; returns its index in ps->fds, or -1 on allocation failure. */
+/* Adds fd (transport_cmd.c); returns its index in ps->fds, or -1 on
+ * allocation failure. */
 int rl_pollset_add(struct rl_pollset *ps, int fd, short events);
 
 struct rl_backend;
@@ -50,14 +62,16 @@ struct rl_backend {
 	const struct rl_backend_ops *ops;
 };
 
-/* Constructors; each returns NULL with err set. */
+/* The constructors, one per host kind (transport.c's backend table). Each
+ * returns NULL with err set; the backend is freed through its ops. */
 struct rl_backend *rl_backend_local_new(const struct rl_model *m,
 					struct rl_err *err);
 struct rl_backend *rl_backend_ssh_new(const struct rl_model *m,
 				      struct rl_err *err);
 
-/* Helpers for backends: fill a command's result fields. rl_cmd_fail sets
- * RL_CMD_FAILED at STAGE and error to "host 'H': MESSAGE". */
+/* Helpers for backends (transport_cmd.c): fill a command's result fields.
+ * rl_cmd_fail sets RL_CMD_FAILED at STAGE and error to "host 'H':
+ * MESSAGE". */
 void rl_cmd_fail(struct rl_cmd *c, enum rl_cmd_stage stage, const char *fmt,
 		 ...) __attribute__((format(printf, 3, 4)));
 /* Marks a command RL_CMD_TIMEOUT at STAGE after DURATION_US, with an error

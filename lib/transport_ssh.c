@@ -3,9 +3,10 @@
  *
  * One session per host, kept for the life of the backend and reused by
  * every batch. A connection goes IDLE -> WAIT (for a handshake slot) ->
- * CONNECT (our own non-blocking connect) -> HANDSHAKE (then the host key
- * is checked against known_hosts, before any authentication) -> AUTH ->
- * READY, where commands run on channels, at most max_channels at once.
+ * CONNECT (the non-blocking connect of dial.h) -> HANDSHAKE (then the
+ * host key is checked against known_hosts by ssh_hostkey.h, before any
+ * authentication) -> AUTH -> READY, where commands run on channels, at
+ * most max_channels at once; each command's exec line comes from shell.h.
  *
  * The facts this relies on are in RECIPES.md ("libssh2 1.10 against
  * OpenSSH 9.2"): every channel is run until a whole pass makes no
@@ -19,21 +20,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libssh2.h>
 
+#include "base64.h"
+#include "dial.h"
+#include "shell.h"
+#include "ssh_hostkey.h"
 #include "transport_impl.h"
 #include "transport_ssh.h"
 
@@ -85,19 +89,18 @@ struct conn {
 	struct ssh_backend *b;
 	const struct rl_host *host;
 	enum conn_state st;
-	int fd;
-	bool dead; /* I/O callbacks refuse: freeing, no goodbye */
+	struct rl_dial dial; /* the socket: dial.fd */
+	bool dead;	     /* I/O callbacks refuse: freeing, no goodbye */
 	LIBSSH2_SESSION *s;
 	LIBSSH2_KNOWNHOSTS *kh;
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *agent_key;
-	char *pass; /* key passphrase during AUTH; zeroed */
-	struct addrinfo *ai_list, *ai;
+	char *pass;	     /* key passphrase during AUTH; zeroed */
 	int64_t deadline_ms; /* connect + handshake + auth */
 	int64_t began_us;    /* this batch's start, for durations */
 	char where[280];     /* "ADDR:PORT" for messages */
 	char user[256];
-	char last_error[160]; /* connect() error of the last address */
+	struct rl_ssh_hostkey_skipped kh_skipped; /* unparsable lines */
 
 	struct rl_cmd **queue; /* commands without a channel yet */
 	size_t qhead, nq, capq;
@@ -121,242 +124,7 @@ struct ssh_backend {
 	bool lib_init;
 };
 
-/* ---- pure helpers (transport_ssh.h) ---------------------------------- */
-
-void rl_ssh_sh_quote(struct rl_buf *out, const char *s)
-{
-	rl_buf_puts(out, "'");
-	for (; *s; s++) {
-		if (*s == '\'')
-			rl_buf_puts(out, "'\\''");
-		else
-			rl_buf_append(out, s, 1);
-	}
-	rl_buf_puts(out, "'");
-}
-
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void rl_ssh_base64(struct rl_buf *out, const unsigned char *d, size_t n,
-		   int pad)
-{
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		char q[4] = {b64chars[d[i] >> 2],
-			     b64chars[((d[i] & 3) << 4) | (d[i + 1] >> 4)],
-			     b64chars[((d[i + 1] & 15) << 2) | (d[i + 2] >> 6)],
-			     b64chars[d[i + 2] & 63]};
-		rl_buf_append(out, q, 4);
-	}
-	if (n - i == 1) {
-		char q[2] = {b64chars[d[i] >> 2], b64chars[(d[i] & 3) << 4]};
-		rl_buf_append(out, q, 2);
-		if (pad)
-			rl_buf_puts(out, "==");
-	} else if (n - i == 2) {
-		char q[3] = {b64chars[d[i] >> 2],
-			     b64chars[((d[i] & 3) << 4) | (d[i + 1] >> 4)],
-			     b64chars[(d[i + 1] & 15) << 2]};
-		rl_buf_append(out, q, 3);
-		if (pad)
-			rl_buf_puts(out, "=");
-	}
-}
-
-/* Decodes base64 in place, skipping whitespace; stops at '=' or any other
- * character. Returns the decoded length. */
-static size_t base64_decode(char *s, size_t n)
-{
-	unsigned int acc = 0;
-	int bits = 0;
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		const char *p;
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t')
-			continue;
-		if (ch == '\0' || !(p = strchr(b64chars, ch)))
-			break;
-		acc = (acc << 6) | (unsigned int)(p - b64chars);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			s[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	return o;
-}
-
-void rl_ssh_fingerprint(const unsigned char sha256[32], char *buf, size_t len)
-{
-	struct rl_buf b = RL_BUF_INIT;
-
-	rl_buf_puts(&b, "SHA256:");
-	rl_ssh_base64(&b, sha256, 32, 0);
-	snprintf(buf, len, "%s", b.oom ? "SHA256:?" : rl_buf_str(&b));
-	rl_buf_free(&b);
-}
-
-/* Appends the UTF-16LE form of the UTF-8 text s (bad bytes: U+FFFD). */
-static void utf16le(struct rl_buf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		unsigned long cp;
-		int more, k;
-
-		if (*p < 0x80) {
-			cp = *p;
-			more = 0;
-		} else if ((*p & 0xe0) == 0xc0) {
-			cp = *p & 0x1f;
-			more = 1;
-		} else if ((*p & 0xf0) == 0xe0) {
-			cp = *p & 0x0f;
-			more = 2;
-		} else if ((*p & 0xf8) == 0xf0) {
-			cp = *p & 0x07;
-			more = 3;
-		} else {
-			cp = 0xfffd;
-			more = -1;
-		}
-		p++;
-		for (k = 0; k < more; k++, p++) {
-			if ((*p & 0xc0) != 0x80) {
-				cp = 0xfffd;
-				break;
-			}
-			cp = (cp << 6) | (*p & 0x3f);
-		}
-		if (cp > 0x10ffff)
-			cp = 0xfffd;
-		if (cp >= 0x10000) {
-			unsigned long v = cp - 0x10000;
-			unsigned int hi = 0xd800 + (unsigned int)(v >> 10);
-			unsigned int lo = 0xdc00 + (unsigned int)(v & 0x3ff);
-			char u[4] = {(char)(hi & 0xff), (char)(hi >> 8),
-				     (char)(lo & 0xff), (char)(lo >> 8)};
-			rl_buf_append(out, u, 4);
-		} else {
-			char u[2] = {(char)(cp & 0xff), (char)(cp >> 8)};
-			rl_buf_append(out, u, 2);
-		}
-	}
-}
-
-static bool component_ok(const char *c)
-{
-	if (!*c)
-		return false;
-	for (; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || strchr("._/-", *c)))
-			return false;
-	return true;
-}
-
-/* The PowerShell lines that turn the last result into an exit status:
- * a native command's code, 1 for a failed cmdlet, else 0. */
-#define PS_EXIT                                                                \
-	"if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; "           \
-	"exit 1 }; exit $LASTEXITCODE"
-
-static void compose_powershell(struct rl_buf *out, const char *command,
-			       const char *component, int64_t timeout_ms)
-{
-	struct rl_buf raw = RL_BUF_INIT;
-
-	if (component)
-		rl_buf_printf(out, "$env:RELANCE_COMPONENT='%s'; ", component);
-	if (timeout_ms <= 0) {
-		rl_buf_puts(out, "$global:LASTEXITCODE=0; & ([scriptblock]::"
-				 "Create([Text.Encoding]::UTF8.GetString("
-				 "[Convert]::FromBase64String('");
-		rl_ssh_base64(out, (const unsigned char *)command,
-			      strlen(command), 1);
-		rl_buf_puts(out, "')))); " PS_EXIT);
-		return;
-	}
-	/* a child powershell we can kill with its whole tree */
-	rl_buf_puts(&raw, "$global:LASTEXITCODE=0; & {\n");
-	rl_buf_puts(&raw, command);
-	rl_buf_puts(&raw, "\n}; " PS_EXIT);
-	{
-		struct rl_buf u16 = RL_BUF_INIT;
-
-		utf16le(&u16, rl_buf_str(&raw));
-		rl_buf_puts(out, "$p = Start-Process -FilePath powershell.exe "
-				 "-ArgumentList '-NoProfile','-NonInteractive',"
-				 "'-EncodedCommand','");
-		rl_ssh_base64(out, (const unsigned char *)rl_buf_str(&u16),
-			      u16.len, 1);
-		if (u16.oom)
-			out->oom = true;
-		rl_buf_free(&u16);
-	}
-	rl_buf_printf(out,
-		      "' -NoNewWindow -PassThru; $null = $p.Handle; "
-		      "if (-not $p.WaitForExit(%lld)) { "
-		      "taskkill.exe /T /F /PID $p.Id | Out-Null; exit 124 }; "
-		      "exit $p.ExitCode",
-		      (long long)timeout_ms);
-	if (raw.oom)
-		out->oom = true;
-	rl_buf_free(&raw);
-}
-
-int rl_ssh_compose(struct rl_buf *out, enum rl_shell shell, const char *command,
-		   const char *component, int64_t timeout_ms,
-		   struct rl_err *err)
-{
-	if (component && !component_ok(component))
-		return rl_err_set(err,
-				  "component name '%.100s' cannot be "
-				  "passed to a remote shell",
-				  component);
-	switch (shell) {
-	case RL_SHELL_POSIX:
-		if (component) {
-			rl_buf_puts(out, "RELANCE_COMPONENT=");
-			rl_ssh_sh_quote(out, component);
-			rl_buf_puts(out, "; export RELANCE_COMPONENT; ");
-		}
-		if (timeout_ms > 0) {
-			rl_buf_puts(out, "command -v timeout >/dev/null 2>&1 "
-					 "|| exec sh -c ");
-			rl_ssh_sh_quote(out, command);
-			rl_buf_printf(out,
-				      "; exec timeout -k 1 %lld.%03lld "
-				      "sh -c ",
-				      (long long)(timeout_ms / 1000),
-				      (long long)(timeout_ms % 1000));
-		} else {
-			rl_buf_puts(out, "exec sh -c ");
-		}
-		rl_ssh_sh_quote(out, command);
-		break;
-	case RL_SHELL_POWERSHELL:
-		compose_powershell(out, command, component, timeout_ms);
-		break;
-	case RL_SHELL_CMD:
-		if (component)
-			rl_buf_printf(out, "set \"RELANCE_COMPONENT=%s\" && ",
-				      component);
-		rl_buf_puts(out, command);
-		break;
-	default:
-		RL_BUG("unknown shell %d", (int)shell);
-	}
-	if (out->oom)
-		return rl_err_set(err, "out of memory");
-	return 0;
-}
+/* ---- the private key's type (transport_ssh.h) ------------------------ */
 
 /* Reads the string at *p (uint32 length, then bytes) of an SSH blob. */
 static int blob_string(const unsigned char **p, const unsigned char *end,
@@ -380,7 +148,7 @@ static int blob_string(const unsigned char **p, const unsigned char *end,
 static int openssh_key_type(char *body, size_t n, char *type, size_t len)
 {
 	static const char magic[] = "openssh-key-v1"; /* with its NUL */
-	size_t dn = base64_decode(body, n), sn;
+	size_t dn = rl_base64_decode(body, n), sn;
 	const unsigned char *p = (const unsigned char *)body;
 	const unsigned char *end = p + dn, *s, *pub, *pend;
 
@@ -461,12 +229,36 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/*
+ * Room for one more element in the array V of N used out of *CAP, each
+ * SIZE bytes: V itself while it has room, else V grown to twice (at first
+ * FIRST) elements. Returns NULL, V unchanged, when the size would overflow
+ * or memory is short. TODO(issue 16): the shared helper in lib/util.
+ */
+static void *grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t want;
+	void *p;
+
+	if (n < *cap)
+		return v;
+	if (*cap > SIZE_MAX / 2)
+		return NULL;
+	want = *cap ? 2 * *cap : first;
+	if (want > SIZE_MAX / size)
+		return NULL;
+	if (!(p = realloc(v, want * size)))
+		return NULL;
+	*cap = want;
+	return p;
+}
+
 static enum rl_cmd_stage conn_stage(const struct conn *c)
 {
 	switch (c->st) {
 	case C_IDLE:
 	case C_WAIT:
-		return c->ai_list ? RL_STAGE_CONNECT : RL_STAGE_RESOLVE;
+		return c->dial.list ? RL_STAGE_CONNECT : RL_STAGE_RESOLVE;
 	case C_CONNECT:
 		return RL_STAGE_CONNECT;
 	case C_HANDSHAKE:
@@ -554,9 +346,7 @@ static void conn_drop(struct conn *c)
 	size_t i;
 
 	c->dead = true;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	rl_dial_close(&c->dial);
 	for (i = 0; i < c->nch; i++)
 		chan_free(c->chans[i]); /* session_free frees theirs */
 	c->nch = 0;
@@ -574,9 +364,6 @@ static void conn_drop(struct conn *c)
 	if (c->s)
 		libssh2_session_free(c->s);
 	c->s = NULL;
-	if (c->ai_list)
-		freeaddrinfo(c->ai_list);
-	c->ai_list = c->ai = NULL;
 	c->st = C_IDLE;
 	c->dead = false;
 	c->refused = false;
@@ -654,48 +441,14 @@ static int fill_user(struct conn *c)
 	return 0;
 }
 
-/* Tries the next address; returns 0 while connecting, -1 when none is
- * left (c->last_error says why the last one failed). */
-static int connect_next(struct conn *c)
-{
-	int one = 1;
-
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	for (; c->ai; c->ai = c->ai->ai_next) {
-		int fd = socket(c->ai->ai_family,
-				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-		if (fd < 0) {
-			snprintf(c->last_error, sizeof(c->last_error), "%s",
-				 strerror(errno));
-			continue;
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(fd, c->ai->ai_addr, c->ai->ai_addrlen) == 0 ||
-		    errno == EINPROGRESS) {
-			c->fd = fd;
-			c->st = C_CONNECT;
-			return 0;
-		}
-		snprintf(c->last_error, sizeof(c->last_error), "%s",
-			 strerror(errno));
-		close(fd);
-	}
-	return -1;
-}
-
 /* Resolves (blocking, measured against the deadline) and starts the
  * non-blocking connect. */
 static void conn_begin(struct conn *c, int64_t now)
 {
-	struct addrinfo hints;
-	char port[16];
+	struct rl_err err;
 	int r;
 
 	c->deadline_ms = min64(c->b->deadline_ms, now + c->b->timeout_ms);
-	c->last_error[0] = '\0';
 	if (fill_user(c)) {
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_AUTH,
 			  "no ssh user configured and no login name for uid "
@@ -703,89 +456,25 @@ static void conn_begin(struct conn *c, int64_t now)
 			  (int)geteuid());
 		return;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	snprintf(port, sizeof(port), "%d", c->host->port ? c->host->port : 22);
-	r = getaddrinfo(c->host->address ? c->host->address : c->host->name,
-			port, &hints, &c->ai_list);
-	if (r) {
-		c->ai_list = NULL;
-		conn_fail(c, RL_CMD_FAILED, RL_STAGE_RESOLVE,
-			  "cannot resolve '%s': %s",
-			  c->host->address ? c->host->address : c->host->name,
-			  gai_strerror(r));
-		return;
-	}
-	if (rl_now_ms() >= c->deadline_ms) {
+	r = rl_dial_start(
+	    &c->dial, c->host->address ? c->host->address : c->host->name,
+	    c->host->port ? c->host->port : 22, c->deadline_ms, &err);
+	if (r == -2)
 		conn_fail(c, RL_CMD_TIMEOUT, RL_STAGE_RESOLVE, "timeout");
-		return;
-	}
-	c->ai = c->ai_list;
-	if (connect_next(c))
-		conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT,
-			  "cannot connect to %s: %s", c->where, c->last_error);
+	else if (r < 0)
+		conn_fail(c, RL_CMD_FAILED,
+			  c->dial.list ? RL_STAGE_CONNECT : RL_STAGE_RESOLVE,
+			  "%s", err.msg);
+	else
+		c->st = C_CONNECT;
 }
 
-static const struct {
-	int kh; /* LIBSSH2_KNOWNHOST_KEY_* */
-	const char *name;
-} key_kinds[] = {
-    {LIBSSH2_KNOWNHOST_KEY_ED25519, "ssh-ed25519"},
-    {LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256"},
-    {LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384"},
-    {LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521"},
-    {LIBSSH2_KNOWNHOST_KEY_SSHRSA, "ssh-rsa"},
-};
-#define N_KEY_KINDS (sizeof(key_kinds) / sizeof(key_kinds[0]))
-
-static int hostkey_to_kh(int type)
-{
-	switch (type) {
-	case LIBSSH2_HOSTKEY_TYPE_ED25519:
-		return LIBSSH2_KNOWNHOST_KEY_ED25519;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
-		return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
-		return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
-		return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-	case LIBSSH2_HOSTKEY_TYPE_RSA:
-		return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-	case LIBSSH2_HOSTKEY_TYPE_DSS:
-		return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
-	}
-	return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
-}
-
-static const char *hostkey_name(int type)
-{
-	size_t i;
-	int kh = hostkey_to_kh(type);
-
-	if (kh == LIBSSH2_KNOWNHOST_KEY_SSHDSS)
-		return "ssh-dss";
-	for (i = 0; i < N_KEY_KINDS; i++)
-		if (key_kinds[i].kh == kh)
-			return key_kinds[i].name;
-	return "unknown-key-type";
-}
-
-/*
- * Reads known_hosts and asks for the key types it holds for this host,
- * ed25519 first (RECIPES.md: else libssh2 takes ECDSA where `ssh` wrote
- * ed25519). libssh2 cannot list a hashed entry's name, so each type is
- * probed with a key that cannot match: a host entry of that type answers
- * MISMATCH, no entry NOTFOUND. Returns 0, or -1 after failing the
- * commands.
- */
+/* Reads known_hosts and asks for the key types it holds for this host.
+ * Returns 0, or -1 after failing the commands. */
 static int conn_known_hosts(struct conn *c)
 {
 	const char *path = c->b->set->known_hosts;
-	const char *addr = c->host->address ? c->host->address : c->host->name;
-	int port = c->host->port ? c->host->port : 22;
-	struct rl_buf pref = RL_BUF_INIT;
-	size_t i;
+	struct rl_err err;
 
 	if (!path) {
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
@@ -793,43 +482,14 @@ static int conn_known_hosts(struct conn *c)
 			  "known_hosts): the host key cannot be checked");
 		return -1;
 	}
-	if (!(c->kh = libssh2_knownhost_init(c->s))) {
-		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY, "out of memory");
+	if (rl_ssh_hostkey_load(c->s, path, &c->kh, &c->kh_skipped, &err) ||
+	    rl_ssh_hostkey_prefer(c->s, c->kh,
+				  c->host->address ? c->host->address
+						   : c->host->name,
+				  c->host->port ? c->host->port : 22, &err)) {
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY, "%s", err.msg);
 		return -1;
 	}
-	if (access(path, F_OK) == 0 &&
-	    libssh2_knownhost_readfile(c->kh, path,
-				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
-		char e[200];
-
-		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
-			  "cannot read known_hosts '%s': %s", path,
-			  session_error(c->s, e, sizeof(e)));
-		return -1;
-	}
-	for (i = 0; i < N_KEY_KINDS; i++) {
-		int r = libssh2_knownhost_checkp(
-		    c->kh, addr, port, "-", 1,
-		    LIBSSH2_KNOWNHOST_TYPE_PLAIN |
-			LIBSSH2_KNOWNHOST_KEYENC_BASE64 | key_kinds[i].kh,
-		    NULL);
-
-		if (r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
-			rl_buf_printf(&pref, "%s%s", pref.len ? "," : "",
-				      key_kinds[i].name);
-	}
-	if (!pref.len) /* unknown host: show the key `ssh` would show */
-		for (i = 0; i < N_KEY_KINDS; i++)
-			rl_buf_printf(&pref, "%s%s", i ? "," : "",
-				      key_kinds[i].name);
-	if (pref.oom) {
-		rl_buf_free(&pref);
-		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY, "out of memory");
-		return -1;
-	}
-	libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY,
-				    rl_buf_str(&pref));
-	rl_buf_free(&pref);
 	return 0;
 }
 
@@ -853,34 +513,40 @@ static void conn_start_session(struct conn *c)
 
 static void step_connect(struct conn *c, const struct rl_pollset *ps)
 {
-	struct pollfd p = {.fd = c->fd, .events = POLLOUT};
-	int soerr = 0;
-	socklen_t sl = sizeof(soerr);
+	struct pollfd p = {.fd = c->dial.fd, .events = POLLOUT};
+	struct rl_err err;
 	size_t i;
 	bool seen = false;
+	int r;
 
 	for (i = 0; ps && i < ps->n; i++)
-		if (ps->fds[i].fd == c->fd) {
+		if (ps->fds[i].fd == c->dial.fd) {
 			p.revents = ps->fds[i].revents;
 			seen = true;
 		}
 	if (!seen && poll(&p, 1, 0) <= 0)
 		return;
-	if (!(p.revents & (POLLOUT | POLLERR | POLLHUP)))
-		return;
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-		soerr = errno;
-	if (soerr) {
-		snprintf(c->last_error, sizeof(c->last_error), "%s",
-			 strerror(soerr));
-		c->ai = c->ai->ai_next;
-		if (connect_next(c))
-			conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT,
-				  "cannot connect to %s: %s", c->where,
-				  c->last_error);
-		return;
+	r = rl_dial_step(&c->dial, p.revents, &err);
+	if (r < 0)
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_CONNECT, "%s", err.msg);
+	else if (r > 0)
+		conn_start_session(c);
+}
+
+/* " (unparsable known_hosts line 3 skipped)" when lines were skipped:
+ * maybe the reason why a known host looks unknown */
+static const char *kh_note(const struct conn *c, char *buf, size_t len)
+{
+	char more[64];
+
+	if (!c->kh_skipped.lines) {
+		buf[0] = '\0';
+		return buf;
 	}
-	conn_start_session(c);
+	snprintf(buf, len, " (unparsable known_hosts line %zu skipped%s)",
+		 c->kh_skipped.first,
+		 rl_ssh_hostkey_more(&c->kh_skipped, more, sizeof(more)));
+	return buf;
 }
 
 static void step_hostkey(struct conn *c)
@@ -888,52 +554,47 @@ static void step_hostkey(struct conn *c)
 	const char *addr = c->host->address ? c->host->address : c->host->name;
 	int port = c->host->port ? c->host->port : 22;
 	const char *path = c->b->set->known_hosts;
-	const char *key, *hash;
-	char fp[64];
-	size_t len;
-	int type, r;
+	struct rl_ssh_hostkey k;
+	char note[128];
 
-	key = libssh2_session_hostkey(c->s, &len, &type);
-	hash = libssh2_hostkey_hash(c->s, LIBSSH2_HOSTKEY_HASH_SHA256);
-	if (!key || !hash) {
+	memset(&k, 0, sizeof(k));
+	switch (rl_ssh_hostkey_offered(c->s, c->kh, addr, port, &k)) {
+	case -1:
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
 			  "the server sent no host key");
 		return;
+	case -2:
+		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
+			  "cannot check the host key %s %s against '%s'",
+			  k.type, k.fingerprint, path);
+		return;
 	}
-	rl_ssh_fingerprint((const unsigned char *)hash, fp, sizeof(fp));
-	r = libssh2_knownhost_checkp(c->kh, addr, port, key, len,
-				     LIBSSH2_KNOWNHOST_TYPE_PLAIN |
-					 LIBSSH2_KNOWNHOST_KEYENC_RAW |
-					 hostkey_to_kh(type),
-				     NULL);
-	switch (r) {
-	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
+	switch (k.state) {
+	case RL_SSH_HOSTKEY_KNOWN:
 		c->st = C_AUTH;
 		return;
-	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+	case RL_SSH_HOSTKEY_UNKNOWN:
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
 			  "unknown host key %s %s at %s — compare it and "
-			  "add it with 'relancectl hostkey %s --add'",
-			  hostkey_name(type), fp, c->where, c->host->name);
+			  "add it with 'relancectl hostkey %s --add'%s",
+			  k.type, k.fingerprint, c->where, c->host->name,
+			  kh_note(c, note, sizeof(note)));
 		return;
-	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+	case RL_SSH_HOSTKEY_MISMATCH:
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
 			  "HOST KEY MISMATCH at %s: the host offered %s %s, "
 			  "not the key known; someone may be intercepting: "
-			  "verify it before changing '%s'",
-			  c->where, hostkey_name(type), fp, path);
+			  "verify it before changing '%s'%s",
+			  c->where, k.type, k.fingerprint, path,
+			  kh_note(c, note, sizeof(note)));
 		return;
-	default:
-		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
-			  "cannot check the host key %s %s against '%s'",
-			  hostkey_name(type), fp, path);
 	}
 }
 
 static void step_handshake(struct conn *c)
 {
 	char e[200];
-	int r = libssh2_session_handshake(c->s, c->fd);
+	int r = libssh2_session_handshake(c->s, c->dial.fd);
 
 	if (r == LIBSSH2_ERROR_EAGAIN)
 		return;
@@ -1297,7 +958,7 @@ static void chan_timeouts(struct conn *c, int64_t now)
 /* Starts a channel for the next queued command, if a slot is free. */
 static int chan_open(struct conn *c, int64_t now)
 {
-	struct chan *ch;
+	struct chan *ch, **v;
 	struct rl_cmd *cmd;
 	struct rl_buf line = RL_BUF_INIT;
 	struct rl_err err;
@@ -1319,22 +980,16 @@ static int chan_open(struct conn *c, int64_t now)
 		remote_ms = min64(remote_ms, c->b->deadline_ms - now);
 	if (remote_ms == INT64_MAX || remote_ms < 1)
 		remote_ms = remote_ms < 1 ? 1 : 0;
-	if (rl_ssh_compose(&line, c->host->shell, cmd->command, cmd->component,
-			   remote_ms, &err)) {
+	if (rl_shell_compose(&line, c->host->shell, cmd->command,
+			     cmd->component, remote_ms, &err)) {
 		rl_buf_free(&line);
 		c->qhead++;
 		rl_cmd_fail(cmd, RL_STAGE_EXEC, "%s", err.msg);
 		return PROGRESS;
 	}
-	if (c->nch == c->capch) {
-		size_t cap = c->capch ? 2 * c->capch : 8;
-		struct chan **v = realloc(c->chans, cap * sizeof(*v));
-
-		if (!v)
-			goto oom;
-		c->chans = v;
-		c->capch = cap;
-	}
+	if (!(v = grow(c->chans, &c->capch, c->nch, sizeof(*v), 8)))
+		goto oom;
+	c->chans = v;
 	if (!(ch = calloc(1, sizeof(*ch))))
 		goto oom;
 	ch->cmd = cmd;
@@ -1463,45 +1118,33 @@ static void conn_step(struct conn *c, const struct rl_pollset *ps, int64_t now)
 
 static struct conn *conn_for(struct ssh_backend *b, const struct rl_host *h)
 {
-	struct conn *c;
+	struct conn *c, **v;
 	size_t i;
 	const char *addr = h->address ? h->address : h->name;
 
 	for (i = 0; i < b->nconns; i++)
 		if (b->conns[i]->host == h)
 			return b->conns[i];
-	if (b->nconns == b->capconns) {
-		size_t cap = b->capconns ? 2 * b->capconns : 8;
-		struct conn **v = realloc(b->conns, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		b->conns = v;
-		b->capconns = cap;
-	}
+	if (!(v = grow(b->conns, &b->capconns, b->nconns, sizeof(*v), 8)))
+		return NULL;
+	b->conns = v;
 	if (!(c = calloc(1, sizeof(*c))))
 		return NULL;
 	c->b = b;
 	c->host = h;
-	c->fd = -1;
-	snprintf(c->where, sizeof(c->where),
-		 strchr(addr, ':') ? "[%s]:%d" : "%s:%d", addr,
-		 h->port ? h->port : 22);
+	rl_dial_init(&c->dial);
+	rl_dial_where(c->where, sizeof(c->where), addr, h->port ? h->port : 22);
 	b->conns[b->nconns++] = c;
 	return c;
 }
 
 static int queue_push(struct conn *c, struct rl_cmd *cmd)
 {
-	if (c->nq == c->capq) {
-		size_t cap = c->capq ? 2 * c->capq : 16;
-		struct rl_cmd **v = realloc(c->queue, cap * sizeof(*v));
+	struct rl_cmd **v = grow(c->queue, &c->capq, c->nq, sizeof(*v), 16);
 
-		if (!v)
-			return -1;
-		c->queue = v;
-		c->capq = cap;
-	}
+	if (!v)
+		return -1;
+	c->queue = v;
 	c->queue[c->nq++] = cmd;
 	return 0;
 }
@@ -1580,13 +1223,13 @@ static int ssh_pollfds(struct rl_backend *base, struct rl_pollset *ps,
 		struct conn *c = b->conns[i];
 		short ev = POLLIN;
 
-		if (c->fd < 0 || (!conn_unfinished(c) && !c->nch))
+		if (c->dial.fd < 0 || (!conn_unfinished(c) && !c->nch))
 			continue;
 		if (c->st == C_CONNECT)
 			ev = POLLOUT;
 		else if (c->s && sending(c))
 			ev |= POLLOUT;
-		if (rl_pollset_add(ps, c->fd, ev) < 0)
+		if (rl_pollset_add(ps, c->dial.fd, ev) < 0)
 			return -1;
 		if (c->st < C_READY)
 			*wake_ms = min64(*wake_ms, c->deadline_ms);
@@ -1667,347 +1310,4 @@ struct rl_backend *rl_backend_ssh_new(const struct rl_model *m,
 	}
 	b->lib_init = true;
 	return &b->base;
-}
-
-/* ---- host key probe (relancectl hostkey) ------------------------------- */
-
-/* Waits for FD in EVENTS until DEADLINE; returns 1 ready, 0 timeout. */
-static int wait_fd(int fd, short events, int64_t deadline_ms)
-{
-	struct pollfd p = {.fd = fd, .events = events};
-	int64_t left;
-	int r;
-
-	for (;;) {
-		left = deadline_ms - rl_now_ms();
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (r > 0)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			return 1; /* let the caller's next call report it */
-	}
-}
-
-/* A connected non-blocking socket to ADDR:PORT, or -1 with err set. */
-static int probe_connect(const char *addr, int port, const char *where,
-			 int64_t deadline_ms, struct rl_err *err)
-{
-	struct addrinfo hints, *list = NULL, *ai;
-	char sport[16], last[128] = "no address";
-	int fd = -1, r, one = 1;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-	snprintf(sport, sizeof(sport), "%d", port);
-	r = getaddrinfo(addr, sport, &hints, &list);
-	if (r)
-		return rl_err_set(err, "cannot resolve '%s': %s", addr,
-				  gai_strerror(r));
-	for (ai = list; ai; ai = ai->ai_next) {
-		int soerr = 0;
-		socklen_t sl = sizeof(soerr);
-
-		fd = socket(ai->ai_family,
-			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			snprintf(last, sizeof(last), "%s", strerror(errno));
-			continue;
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
-		    errno != EINPROGRESS) {
-			snprintf(last, sizeof(last), "%s", strerror(errno));
-			close(fd);
-			fd = -1;
-			continue;
-		}
-		if (!wait_fd(fd, POLLOUT, deadline_ms)) {
-			close(fd);
-			freeaddrinfo(list);
-			return rl_err_set(err, "timeout while connecting to %s",
-					  where);
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-			soerr = errno;
-		if (!soerr)
-			break;
-		snprintf(last, sizeof(last), "%s", strerror(soerr));
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(list);
-	if (fd < 0)
-		return rl_err_set(err, "cannot connect to %s: %s", where, last);
-	return fd;
-}
-
-/* Reads known_hosts (absent: empty) into a new collection of S. */
-static LIBSSH2_KNOWNHOSTS *
-probe_known_hosts(LIBSSH2_SESSION *s, const char *path, struct rl_err *err)
-{
-	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(s);
-	char e[200];
-
-	if (!kh) {
-		rl_err_set(err, "out of memory");
-		return NULL;
-	}
-	if (access(path, F_OK) == 0 &&
-	    libssh2_knownhost_readfile(kh, path,
-				       LIBSSH2_KNOWNHOST_FILE_OPENSSH) < 0) {
-		rl_err_set(err, "cannot read known_hosts '%s': %s", path,
-			   session_error(s, e, sizeof(e)));
-		libssh2_knownhost_free(kh);
-		return NULL;
-	}
-	return kh;
-}
-
-static const char *host_addr(const struct rl_host *h)
-{
-	return h->address ? h->address : h->name;
-}
-
-static int host_port(const struct rl_host *h)
-{
-	return h->port ? h->port : 22;
-}
-
-static enum rl_ssh_hostkey_state judge(LIBSSH2_KNOWNHOSTS *kh,
-				       const struct rl_host *h,
-				       const unsigned char *key, size_t len,
-				       int kh_type)
-{
-	int r = libssh2_knownhost_checkp(
-	    kh, host_addr(h), host_port(h), (const char *)key, len,
-	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
-		kh_type,
-	    NULL);
-
-	return r == LIBSSH2_KNOWNHOST_CHECK_MATCH      ? RL_SSH_HOSTKEY_KNOWN
-	       : r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH ? RL_SSH_HOSTKEY_MISMATCH
-						       : RL_SSH_HOSTKEY_UNKNOWN;
-}
-
-static int kh_type_of(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < N_KEY_KINDS; i++)
-		if (!strcmp(key_kinds[i].name, name))
-			return key_kinds[i].kh;
-	return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
-}
-
-int rl_ssh_hostkey_probe(const struct rl_model *m, const struct rl_host *h,
-			 int64_t deadline_ms, struct rl_ssh_hostkey *out,
-			 struct rl_err *err)
-{
-	const char *path = m->site.ssh.known_hosts;
-	LIBSSH2_SESSION *s = NULL;
-	LIBSSH2_KNOWNHOSTS *kh = NULL;
-	struct rl_buf pref = RL_BUF_INIT;
-	struct rl_ssh_hostkey k;
-	const char *key, *hash;
-	char where[300], e[200];
-	size_t i, len;
-	int fd = -1, r = -1, type, inited = 0;
-
-	memset(&k, 0, sizeof(k));
-	if (h->transport != RL_TRANSPORT_SSH) {
-		rl_err_set(err, "host '%s' is not reached over ssh", h->name);
-		goto out;
-	}
-	if (!path) {
-		rl_err_set(err, "no known_hosts file configured ([ssh] "
-				"known_hosts)");
-		goto out;
-	}
-	snprintf(where, sizeof(where), "%s:%d", host_addr(h), host_port(h));
-	if (host_port(h) == 22)
-		snprintf(k.name, sizeof(k.name), "%s", host_addr(h));
-	else
-		snprintf(k.name, sizeof(k.name), "[%s]:%d", host_addr(h),
-			 host_port(h));
-	if (libssh2_init(0)) {
-		rl_err_set(err, "cannot initialise libssh2");
-		goto out;
-	}
-	inited = 1;
-	fd = probe_connect(host_addr(h), host_port(h), where, deadline_ms, err);
-	if (fd < 0)
-		goto out;
-	if (!(s = libssh2_session_init())) {
-		rl_err_set(err, "cannot create an SSH session");
-		goto out;
-	}
-	libssh2_session_set_blocking(s, 0);
-	if (!(kh = probe_known_hosts(s, path, err)))
-		goto out;
-	/* the key types known_hosts holds for the host, as the backend */
-	for (i = 0; i < N_KEY_KINDS; i++)
-		if (libssh2_knownhost_checkp(
-			kh, host_addr(h), host_port(h), "-", 1,
-			LIBSSH2_KNOWNHOST_TYPE_PLAIN |
-			    LIBSSH2_KNOWNHOST_KEYENC_BASE64 | key_kinds[i].kh,
-			NULL) == LIBSSH2_KNOWNHOST_CHECK_MISMATCH)
-			rl_buf_printf(&pref, "%s%s", pref.len ? "," : "",
-				      key_kinds[i].name);
-	if (!pref.len)
-		for (i = 0; i < N_KEY_KINDS; i++)
-			rl_buf_printf(&pref, "%s%s", i ? "," : "",
-				      key_kinds[i].name);
-	if (pref.oom) {
-		rl_err_set(err, "out of memory");
-		goto out;
-	}
-	libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY,
-				    rl_buf_str(&pref));
-	while ((r = libssh2_session_handshake(s, fd)) == LIBSSH2_ERROR_EAGAIN) {
-		int dir = libssh2_session_block_directions(s);
-		short ev = (dir & LIBSSH2_SESSION_BLOCK_INBOUND ? POLLIN : 0) |
-			   (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND ? POLLOUT : 0);
-
-		if (!wait_fd(fd, ev ? ev : POLLIN, deadline_ms)) {
-			r = rl_err_set(err,
-				       "timeout during the SSH handshake with "
-				       "%s",
-				       where);
-			goto out;
-		}
-	}
-	if (r) {
-		r = rl_err_set(err, "SSH handshake with %s failed: %s", where,
-			       session_error(s, e, sizeof(e)));
-		goto out;
-	}
-	r = -1;
-	key = libssh2_session_hostkey(s, &len, &type);
-	hash = libssh2_hostkey_hash(s, LIBSSH2_HOSTKEY_HASH_SHA256);
-	if (!key || !hash || !len) {
-		rl_err_set(err, "%s sent no host key", where);
-		goto out;
-	}
-	snprintf(k.type, sizeof(k.type), "%s", hostkey_name(type));
-	rl_ssh_fingerprint((const unsigned char *)hash, k.fingerprint,
-			   sizeof(k.fingerprint));
-	k.state =
-	    judge(kh, h, (const unsigned char *)key, len, hostkey_to_kh(type));
-	if (!(k.key = malloc(len))) {
-		rl_err_set(err, "out of memory");
-		goto out;
-	}
-	memcpy(k.key, key, len);
-	k.key_len = len;
-	*out = k;
-	r = 0;
-out:
-	rl_buf_free(&pref);
-	if (kh)
-		libssh2_knownhost_free(kh);
-	/* no goodbye: nothing that could block past the deadline */
-	if (fd >= 0)
-		close(fd);
-	if (s)
-		libssh2_session_free(s);
-	if (inited)
-		libssh2_exit();
-	return r;
-}
-
-int rl_ssh_hostkey_add(const struct rl_model *m, const struct rl_host *h,
-		       const struct rl_ssh_hostkey *k, struct rl_err *err)
-{
-	const char *path = m->site.ssh.known_hosts;
-	LIBSSH2_SESSION *s = NULL;
-	LIBSSH2_KNOWNHOSTS *kh = NULL;
-	struct rl_buf line = RL_BUF_INIT;
-	int fd = -1, r = -1, inited = 0, kt = kh_type_of(k->type);
-	ssize_t w;
-
-	if (!path) {
-		rl_err_set(err, "no known_hosts file configured ([ssh] "
-				"known_hosts)");
-		goto out;
-	}
-	if (kt == LIBSSH2_KNOWNHOST_KEY_UNKNOWN) {
-		rl_err_set(err, "key type '%s' cannot be used", k->type);
-		goto out;
-	}
-	if (libssh2_init(0)) {
-		rl_err_set(err, "cannot initialise libssh2");
-		goto out;
-	}
-	inited = 1;
-	if (!(s = libssh2_session_init())) {
-		rl_err_set(err, "cannot create an SSH session");
-		goto out;
-	}
-	if (!(kh = probe_known_hosts(s, path, err)))
-		goto out;
-	/* known_hosts may have changed since the probe: judge again */
-	switch (judge(kh, h, k->key, k->key_len, kt)) {
-	case RL_SSH_HOSTKEY_KNOWN:
-		r = 0;
-		goto out;
-	case RL_SSH_HOSTKEY_MISMATCH:
-		rl_err_set(err,
-			   "known_hosts '%s' holds another %s key for %s: "
-			   "resolve the mismatch by hand",
-			   path, k->type, k->name);
-		goto out;
-	case RL_SSH_HOSTKEY_UNKNOWN:
-		break;
-	}
-	rl_buf_printf(&line, "%s %s ", k->name, k->type);
-	rl_ssh_base64(&line, k->key, k->key_len, 1);
-	rl_buf_puts(&line, "\n");
-	if (line.oom) {
-		rl_err_set(err, "out of memory");
-		goto out;
-	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rl_err_set(err, "cannot open known_hosts '%s': %s", path,
-			   strerror(errno));
-		goto out;
-	}
-	/* one write: O_APPEND keeps the line whole beside another writer */
-	w = write(fd, rl_buf_str(&line), line.len);
-	if (w < 0 || (size_t)w != line.len) {
-		rl_err_set(err, "cannot write known_hosts '%s': %s", path,
-			   w < 0 ? strerror(errno) : "short write");
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rl_err_set(err, "cannot write known_hosts '%s': %s", path,
-			   strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	r = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	rl_buf_free(&line);
-	if (kh)
-		libssh2_knownhost_free(kh);
-	if (s)
-		libssh2_session_free(s);
-	if (inited)
-		libssh2_exit();
-	return r;
-}
-
-void rl_ssh_hostkey_free(struct rl_ssh_hostkey *k)
-{
-	if (!k)
-		return;
-	free(k->key);
-	k->key = NULL;
-	k->key_len = 0;
 }

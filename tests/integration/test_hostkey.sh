@@ -80,6 +80,25 @@ ok $? "--json gives the fingerprint and the state"
 $C status app/echo > "$T/st" 2>&1
 is $? 0 "status after --add: OK"
 
+# one unparsable known_hosts line is skipped, as OpenSSH does, with a
+# warning that names it (issue 12): it no longer fails every host
+{ echo "this line is not a key"; cat "$T/known_hosts"; } > "$T/kh_odd"
+conf "$T/kh_odd"
+$C status app/echo > "$T/st" 2>&1
+is $? 0 "an unparsable line before the host's line: status OK"
+out=$($C hostkey h1 2> "$T/err"); rc=$?
+is $rc 0 "hostkey exits 0 beside an unparsable line"
+like "$out" "known_hosts .*: known" "the host's key after it is known"
+is "$(cat "$T/err")" \
+	"relancectl: warning: $T/kh_odd:1: cannot parse this known_hosts line, skipped" \
+	"hostkey warns on stderr, naming the file and the line"
+echo "[127.0.0.1]:$port ssh-ed25519 !!!" > "$T/kh_odd"
+$C --json status app/echo > "$T/st" 2>&1
+is $? 3 "only an unparsable line for the host: UNKNOWN"
+like "$(cat "$T/st")" "unknown host key .*\\(unparsable known_hosts line 1 skipped\\)" \
+	"the unknown-key error says the line was skipped"
+conf "$T/known_hosts"
+
 # MISMATCH: known_hosts holds another ed25519 key for the host
 ssh-keygen -q -t ed25519 -N '' -f "$T/other" || exit 1
 echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$T/other.pub")" > "$T/kh_bad"

@@ -1,0 +1,173 @@
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "rl_test.h"
+#include "shell.h"
+
+TestSuite(shell, .fini = rl_test_fini);
+
+static char *compose(enum rl_shell sh, const char *cmd, const char *comp,
+		     int64_t timeout_ms)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	struct rl_err err = {""};
+
+	cr_assert_eq(rl_shell_compose(&b, sh, cmd, comp, timeout_ms, &err), 0,
+		     "%s", err.msg);
+	return rl_buf_detach(&b);
+}
+
+/* Runs a composed posix line through /bin/sh, as sshd would. */
+static char *run_sh(const char *line)
+{
+	struct rl_buf cmd = RL_BUF_INIT;
+	char buf[4096];
+	size_t n;
+	FILE *p;
+
+	rl_buf_puts(&cmd, "sh -c ");
+	rl_shell_sh_quote(&cmd, line);
+	rl_buf_puts(&cmd, "; echo \"rc=$?\"");
+	p = popen(rl_buf_str(&cmd), "r");
+	cr_assert_not_null(p);
+	n = fread(buf, 1, sizeof(buf) - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+	rl_buf_free(&cmd);
+	return strdup(buf);
+}
+
+Test(shell, sh_quote)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	rl_shell_sh_quote(&b, "it's $HOME");
+	cr_assert_str_eq(rl_buf_str(&b), "'it'\\''s $HOME'");
+	rl_buf_free(&b);
+}
+
+Test(shell, compose_posix_plain)
+{
+	char *s = compose(RL_SHELL_POSIX, "echo hi", "fx/pricer", 0);
+
+	cr_assert_str_eq(s, "RELANCE_COMPONENT='fx/pricer'; export "
+			    "RELANCE_COMPONENT; exec sh -c 'echo hi'");
+	free(s);
+	s = compose(RL_SHELL_POSIX, "true", NULL, 0);
+	cr_assert_str_eq(s, "exec sh -c 'true'");
+	free(s);
+}
+
+Test(shell, compose_posix_timeout)
+{
+	char *s = compose(RL_SHELL_POSIX, "sleep 9", NULL, 2500);
+
+	cr_assert_str_eq(s, "command -v timeout >/dev/null 2>&1 || exec sh "
+			    "-c 'sleep 9'; exec timeout -k 1 2.500 sh -c "
+			    "'sleep 9'");
+	free(s);
+}
+
+Test(shell, compose_posix_runs_quotes_env_and_status)
+{
+	const char *cmd = "printf '%s|' \"$RELANCE_COMPONENT\" 'a'\\''b' "
+			  "\"$(echo x y)\"; exit 3";
+	char *s = compose(RL_SHELL_POSIX, cmd, "app/c-1", 0);
+	char *out = run_sh(s);
+
+	cr_assert_str_eq(out, "app/c-1|a'b|x y|rc=3\n");
+	free(out);
+	free(s);
+}
+
+Test(shell, compose_posix_timeout_kills)
+{
+	char *s = compose(RL_SHELL_POSIX, "sleep 5; echo late", "a/b", 200);
+	int64_t t0 = rl_now_ms();
+	char *out = run_sh(s);
+
+	cr_assert_lt(rl_now_ms() - t0, 2000);
+	cr_assert_str_eq(out, "rc=124\n");
+	free(out);
+	free(s);
+}
+
+Test(shell, compose_refuses_odd_component)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	struct rl_err err = {""};
+
+	cr_assert_eq(
+	    rl_shell_compose(&b, RL_SHELL_CMD, "x", "a\"&del", 0, &err), -1);
+	cr_assert(strstr(err.msg, "component name 'a\"&del'"));
+	rl_buf_free(&b);
+}
+
+Test(shell, compose_cmd)
+{
+	char *s = compose(RL_SHELL_CMD, "sc query \"My Svc\" | find \"RUN\"",
+			  "fx/gw", 5000);
+
+	cr_assert_str_eq(s, "set \"RELANCE_COMPONENT=fx/gw\" && sc query "
+			    "\"My Svc\" | find \"RUN\"");
+	free(s);
+}
+
+Test(shell, compose_powershell_plain)
+{
+	/* base64 of "Get-Service 'a b'" */
+	char *s = compose(RL_SHELL_POWERSHELL, "Get-Service 'a b'", "fx/gw", 0);
+
+	cr_assert_str_eq(
+	    s, "$env:RELANCE_COMPONENT='fx/gw'; $global:LASTEXITCODE=0; "
+	       "& ([scriptblock]::Create([Text.Encoding]::UTF8.GetString("
+	       "[Convert]::FromBase64String('R2V0LVNlcnZpY2UgJ2EgYic=')))); "
+	       "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE }; "
+	       "exit 1 }; exit $LASTEXITCODE");
+	cr_assert_null(strchr(s, '"'), "no double quote for cmd.exe to eat");
+	free(s);
+}
+
+Test(shell, compose_powershell_timeout)
+{
+	char *s = compose(RL_SHELL_POWERSHELL, "x", NULL, 1500);
+	/* UTF-16LE of "$global:LASTEXITCODE=0; & {\nx\n}; " PS_EXIT...:
+	 * check the frame and that the payload decodes as UTF-16LE */
+	const char *p, *q;
+
+	cr_assert(!strncmp(s,
+			   "$p = Start-Process -FilePath powershell.exe "
+			   "-ArgumentList '-NoProfile','-NonInteractive',"
+			   "'-EncodedCommand','",
+			   108));
+	cr_assert(
+	    strstr(s, "' -NoNewWindow -PassThru; $null = $p.Handle; "
+		      "if (-not $p.WaitForExit(1500)) { taskkill.exe /T /F "
+		      "/PID $p.Id | Out-Null; exit 124 }; exit $p.ExitCode"));
+	p = s + 108;
+	q = strchr(p, '\'');
+	cr_assert_not_null(q);
+	/* "$\0g\0" = JABnA... */
+	cr_assert(
+	    !strncmp(p, "JABnAGwAbwBiAGEAbAA6AEwAQQBTAFQARQBYAEkAVABD", 44));
+	cr_assert_eq((q - p) % 4, 0);
+	free(s);
+}
+
+Test(shell, utf16le)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	/* a, e-acute (2 bytes), euro (3 bytes), G clef (4 bytes: a
+	 * surrogate pair), then a lone continuation byte */
+	rl_shell_utf16le(&b, "a\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e\x80");
+	cr_assert_eq(b.len, 12);
+	cr_assert(!memcmp(rl_buf_str(&b),
+			  "a\0\xe9\0\xac\x20\x34\xd8\x1e\xdd\xfd\xff", 12));
+	rl_buf_free(&b);
+}
