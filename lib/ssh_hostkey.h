@@ -77,11 +77,12 @@ int rl_ssh_hostkey_prefer(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh,
 			  const char *addr, int port, struct rl_err *err);
 
 /*
- * After the handshake of S: fills out's type, fingerprint, name and state
- * (the key judged against KH for ADDR:PORT); out->key stays NULL and
- * out->warning is left as it was. Returns 0; -1 when the server sent no
- * host key; -2 when libssh2 could not check it (type and fingerprint are
- * filled). Sets no error text: the caller words it. Never blocks.
+ * After the handshake of S: fills out's type, fingerprint, name, state
+ * (the key judged against KH for ADDR:PORT) and key_len; out->key stays
+ * NULL (the blob is the session's) and out->warning as it was. Returns
+ * 0; -1 when the server sent no host key; -2 when libssh2 could not check
+ * it (type and fingerprint are filled). Sets no error text: the caller
+ * words it. Never blocks.
  */
 int rl_ssh_hostkey_offered(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh,
 			   const char *addr, int port,

@@ -9,6 +9,11 @@
  *
  * A transport keeps its connections between batches (SSH sessions are
  * reused), so create one per program run and free it at the end.
+ *
+ * Inside, dependencies point one way: transport.c (the event loop and the
+ * backend table) -> the backends (transport_local.c, transport_ssh.c) ->
+ * transport_impl.h, the backend interface, whose helpers and this
+ * header's rl_cmd_* functions live in transport_cmd.c.
  */
 #ifndef RL_TRANSPORT_H
 #define RL_TRANSPORT_H
