@@ -415,6 +415,17 @@ static void conn_fail(struct conn *c, enum rl_cmd_status status,
 	conn_drop(c);
 }
 
+/* Where the host is reached: its address (default: its name) and port. */
+static const char *host_addr(const struct rl_host *h)
+{
+	return h->address ? h->address : h->name;
+}
+
+static int host_port(const struct rl_host *h)
+{
+	return h->port ? h->port : 22;
+}
+
 static const char *conn_user(const struct conn *c)
 {
 	return c->user;
@@ -456,9 +467,8 @@ static void conn_begin(struct conn *c, int64_t now)
 			  (int)geteuid());
 		return;
 	}
-	r = rl_dial_start(
-	    &c->dial, c->host->address ? c->host->address : c->host->name,
-	    c->host->port ? c->host->port : 22, c->deadline_ms, &err);
+	r = rl_dial_start(&c->dial, host_addr(c->host), host_port(c->host),
+			  c->deadline_ms, &err);
 	if (r == -2)
 		conn_fail(c, RL_CMD_TIMEOUT, RL_STAGE_RESOLVE, "timeout");
 	else if (r < 0)
@@ -483,10 +493,8 @@ static int conn_known_hosts(struct conn *c)
 		return -1;
 	}
 	if (rl_ssh_hostkey_load(c->s, path, &c->kh, &c->kh_skipped, &err) ||
-	    rl_ssh_hostkey_prefer(c->s, c->kh,
-				  c->host->address ? c->host->address
-						   : c->host->name,
-				  c->host->port ? c->host->port : 22, &err)) {
+	    rl_ssh_hostkey_prefer(c->s, c->kh, host_addr(c->host),
+				  host_port(c->host), &err)) {
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY, "%s", err.msg);
 		return -1;
 	}
@@ -551,14 +559,13 @@ static const char *kh_note(const struct conn *c, char *buf, size_t len)
 
 static void step_hostkey(struct conn *c)
 {
-	const char *addr = c->host->address ? c->host->address : c->host->name;
-	int port = c->host->port ? c->host->port : 22;
 	const char *path = c->b->set->known_hosts;
 	struct rl_ssh_hostkey k;
 	char note[128];
 
 	memset(&k, 0, sizeof(k));
-	switch (rl_ssh_hostkey_offered(c->s, c->kh, addr, port, &k)) {
+	switch (rl_ssh_hostkey_offered(c->s, c->kh, host_addr(c->host),
+				       host_port(c->host), &k)) {
 	case -1:
 		conn_fail(c, RL_CMD_FAILED, RL_STAGE_HOSTKEY,
 			  "the server sent no host key");
@@ -1120,7 +1127,6 @@ static struct conn *conn_for(struct ssh_backend *b, const struct rl_host *h)
 {
 	struct conn *c, **v;
 	size_t i;
-	const char *addr = h->address ? h->address : h->name;
 
 	for (i = 0; i < b->nconns; i++)
 		if (b->conns[i]->host == h)
@@ -1133,7 +1139,7 @@ static struct conn *conn_for(struct ssh_backend *b, const struct rl_host *h)
 	c->b = b;
 	c->host = h;
 	rl_dial_init(&c->dial);
-	rl_dial_where(c->where, sizeof(c->where), addr, h->port ? h->port : 22);
+	rl_dial_where(c->where, sizeof(c->where), host_addr(h), host_port(h));
 	b->conns[b->nconns++] = c;
 	return c;
 }
