@@ -111,6 +111,17 @@ sshd_stop() {
 	# shellcheck disable=SC2086
 	kill -9 $pids 2>/dev/null
 	rm -f "$pidf"
+	# gone (or a zombie: PID 1 here may not reap) before we return, so
+	# a test that stops a host meets a closed port, not a dying sshd
+	for p in $pids; do
+		i=0
+		while [ -r "/proc/$p/stat" ] &&
+			[ "$(sed 's/^.*) \(.\).*/\1/' "/proc/$p/stat" 2>/dev/null)" != Z ]; do
+			i=$((i + 1))
+			[ $i -lt 1000 ] || break
+			sleep 0.01
+		done
+	done
 }
 
 # Runs the ssh backend driver (tests/ssh_drive) with the test's files;
