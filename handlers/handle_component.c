@@ -28,11 +28,10 @@
 
 #include "config.h"
 #include "err.h"
+#include "guard.h"
 #include "heal.h"
 #include "hold.h"
-#include "hostlock.h"
 #include "journal.h"
-#include "lock.h"
 #include "model.h"
 #include "monitor.h"
 #include "plan.h"
@@ -54,8 +53,6 @@ enum {
 
 /* How long the write-back to the core may take. */
 #define WRITEBACK_MS 5000
-/* Spare time on the host lock beyond the plan's own timeouts. */
-#define HOSTLOCK_SPARE_S 60
 
 struct hc {
 	/* options */
@@ -598,40 +595,6 @@ static void close_inherited(void)
 		close(fd);
 }
 
-/* The longest a plan's levels may take together: for the host lock. */
-static int64_t plan_ttl_ms(const struct rl_plan *plan)
-{
-	int64_t ttl = 0;
-	size_t i, j;
-
-	for (i = 0; i < plan->n_levels; i++) {
-		int64_t lmax = 0;
-
-		for (j = 0; j < plan->levels[i].n_steps; j++) {
-			int64_t st =
-			    rl_step_timeout_ms(&plan->levels[i].steps[j]);
-
-			lmax = st > lmax ? st : lmax;
-		}
-		ttl += lmax;
-	}
-	return ttl;
-}
-
-/* What the worker holds and runs. */
-struct work {
-	struct rl_transport *t;
-	struct rl_buf owner; /* the host lock's owner line */
-	/* components whose host lock we hold */
-	const struct rl_component *hostlocked[64];
-	size_t n_hostlocked;
-	/* what to restart: the target, or the down components it requires */
-	const struct rl_component *roots[64];
-	struct rl_plan *plans[64];
-	size_t n_roots;
-	struct rl_lock *extra_lock; /* local locks beyond the target's */
-};
-
 /* Journals a stand-down and, when TELL, says it in the core. */
 static int stand_down(struct hc *hc, const struct rl_heal_decision *d,
 		      bool tell)
@@ -659,213 +622,27 @@ static void stand_down_because(struct hc *hc, const char *reason, bool tell)
 	stand_down(hc, &d, tell);
 }
 
-/* Takes the host lock of C; 1 when another node holds it (*reason says
- * who), -1 on failure (err). */
-static int lock_host(struct hc *hc, struct work *w,
-		     const struct rl_component *c, const struct rl_plan *plan,
-		     char *reason, size_t len, struct rl_err *err)
+/* A host lock that could not be released: journaled (it expires by
+ * itself, but that is worth a line). */
+static void unlock_failed(void *ctx, const struct rl_component *c,
+			  const char *msg)
 {
-	const struct rl_site *s = &hc->model->site;
-	struct rl_hostlock_result held;
-
-	if (w->n_hostlocked == sizeof(w->hostlocked) / sizeof(w->hostlocked[0]))
-		return rl_err_set(err, "too many host locks");
-	if (rl_hostlock_acquire(w->t, c, NULL, rl_buf_str(&w->owner),
-				plan_ttl_ms(plan) / 1000 + HOSTLOCK_SPARE_S,
-				rl_now_ms() + s->ssh.timeout_ms +
-				    c->check_timeout_ms,
-				&held, err) < 0)
-		return -1;
-	if (!held.acquired) {
-		snprintf(reason, len,
-			 "in progress: host lock of %s on %s held "
-			 "by %s",
-			 c->name, c->host_name, held.holder);
-		return 1;
-	}
-	w->hostlocked[w->n_hostlocked++] = c;
-	return 0;
-}
-
-static void unlock_hosts(struct hc *hc, struct work *w)
-{
-	struct rl_err err = {""};
+	struct hc *hc = ctx;
 	struct rl_journal_rec r;
-	size_t i;
 
-	for (i = 0; i < w->n_hostlocked; i++) {
-		const struct rl_component *c = w->hostlocked[i];
-
-		if (rl_hostlock_release(w->t, c, NULL, rl_buf_str(&w->owner),
-					rl_now_ms() +
-					    hc->model->site.ssh.timeout_ms,
-					&err) < 0) {
-			/* it expires by itself; worth a line */
-			rec_init(hc, &r, "hostlock");
-			r.component = c->name;
-			r.result = "failed";
-			r.message = err.msg;
-			journal(hc, &r, false);
-		}
-	}
-	w->n_hostlocked = 0;
+	rec_init(hc, &r, "hostlock");
+	r.component = c->name;
+	r.result = "failed";
+	r.message = msg;
+	journal(hc, &r, false);
 }
 
-/*
- * The target's requirements, transitively, checked with the target: when
- * a component it requires is down, the heal belongs to that one (its
- * restart restarts the target too). The cores may call the dependent's
- * handler first: both go CRITICAL within a check interval. Fills w->roots
- * with the down requirements whose own requirements are up, or with the
- * target alone. Returns 1 with REASON when it must stand down, 0 to go
- * on, -1 on failure.
- */
-static int find_roots(struct hc *hc, struct work *w, char *reason, size_t len,
-		      struct rl_err *err)
-{
-	const struct rl_component *target = hc->comp;
-	const struct rl_component **set = NULL;
-	struct rl_check_result *chk = NULL;
-	size_t n = 0, i, j, k, max = hc->model->n_components;
-	int64_t deadline = 0;
-	int ret = -1;
-
-	set = calloc(max, sizeof(*set));
-	if (set == NULL)
-		return rl_err_set(err, "out of memory");
-	set[n++] = target;
-	for (i = 0; i < n; i++) /* breadth first over requires */
-		for (j = 0; j < set[i]->n_requires; j++) {
-			for (k = 0; k < n; k++)
-				if (set[k] == set[i]->requires[j])
-					break;
-			if (k == n)
-			set[n++] = set[i]->requires[j];
-		}
-	for (i = 0; i < n; i++)
-		if (set[i]->check_timeout_ms > deadline)
-			deadline = set[i]->check_timeout_ms;
-	if (rl_run_checks(w->t, set, n, rl_now_ms() + deadline, &chk, err) < 0)
-		goto out;
-	if (chk[0].state == RL_STATE_OK) {
-		snprintf(reason, len, "already up: %s",
-			 chk[0].output ? chk[0].output : "check OK");
-		ret = 1;
-		goto out;
-	}
-	w->n_roots = 0;
-	for (i = 1; i < n; i++) {
-		bool down = chk[i].state == RL_STATE_CRITICAL &&
-			    !chk[i].transport_failed,
-		     reqs_up = true;
-
-		if (!down)
-			continue;
-		for (j = 0; j < set[i]->n_requires && reqs_up; j++)
-			for (k = 0; k < n; k++)
-				if (set[k] == set[i]->requires[j] &&
-				    chk[k].state == RL_STATE_CRITICAL)
-					reqs_up = false;
-		if (!reqs_up)
-			continue;
-		if (w->n_roots == sizeof(w->roots) / sizeof(w->roots[0]))
-			break;
-		w->roots[w->n_roots++] = set[i];
-	}
-	if (w->n_roots == 0)
-		w->roots[w->n_roots++] = target;
-	ret = 0;
-out:
-	if (chk != NULL)
-		rl_check_results_free(chk, n);
-	free(set);
-	return ret;
-}
-
-/*
- * The target requires components that are down: heal those instead, if
- * nothing forbids it (a hold, heal = never), with the local locks of what
- * their restarts touch beyond the target's own plan. 1 + REASON: stand
- * down.
- */
-static int escalate(struct hc *hc, struct work *w, const struct rl_plan *own,
-		    char *reason, size_t len, struct rl_err *err)
-{
-	const struct rl_site *s = &hc->model->site;
-	struct rl_hold h;
-	struct rl_buf what = RL_BUF_INIT;
-	const char **names = NULL;
-	size_t i, j, k, n = 0, cap = 0;
-	int ret = -1;
-
-	for (i = 0; i < w->n_roots; i++) {
-		const struct rl_component *r = w->roots[i];
-		char held[600];
-
-		if (r->heal == RL_HEAL_NEVER) {
-			snprintf(reason, len,
-				 "requires %s, which is down (heal = never "
-				 "there)",
-				 r->name);
-			return 1;
-		}
-		if (rl_hold_get(s->hold_dir, r->name, &h, err) < 0)
-			return -1;
-		if (h.set) {
-			rl_hold_describe(&h, held, sizeof(held));
-			snprintf(reason, len,
-				 "requires %s, which is down and %.500s",
-				 r->name, held);
-			return 1;
-		}
-		if (rl_plan_build(hc->model, RL_ACTION_RESTART, r->name,
-				  &w->plans[i], err) < 0)
-			return -1;
-		cap += w->plans[i]->n_touched;
-	}
-	names = calloc(cap ? cap : 1, sizeof(*names));
-	if (names == NULL)
-		return rl_err_set(err, "out of memory");
-	for (i = 0; i < w->n_roots; i++)
-		for (j = 0; j < w->plans[i]->n_touched; j++) {
-			const char *nm = w->plans[i]->touched[j]->name;
-
-			for (k = 0; k < own->n_touched; k++)
-				if (own->touched[k]->name == nm)
-					break;
-			if (k < own->n_touched)
-				continue; /* held since the handler */
-			for (k = 0; k < n; k++)
-				if (names[k] == nm)
-					break;
-			if (k == n)
-				names[n++] = nm;
-		}
-	rl_buf_printf(&what, "handle_component restart %s (for %s)",
-		      w->roots[0]->name, hc->comp->name);
-	if (what.oom) {
-		rl_err_set(err, "out of memory");
-		goto out;
-	}
-	if (rl_lock_acquire(s->lock_dir, names, n, rl_buf_str(&what),
-			    &w->extra_lock, err) < 0) {
-		snprintf(reason, len, "in progress: %s", err->msg);
-		ret = 1;
-		goto out;
-	}
-	ret = 0;
-out:
-	rl_buf_free(&what);
-	free(names);
-	return ret;
-}
-
-/* Runs the plan of root I and writes back; EXIT_OK or EXIT_FAILED. */
-static int restart_root(struct hc *hc, struct work *w, size_t i,
+/* Runs PLAN, the restart of C, and writes back; EXIT_OK or EXIT_FAILED. */
+static int restart_root(struct hc *hc, struct rl_transport *t,
+			const struct rl_component *c, struct rl_plan *plan,
 			const char *reason)
 {
 	const struct rl_site *s = &hc->model->site;
-	const struct rl_component *c = w->roots[i];
 	bool self = c == hc->comp;
 	struct rl_err err = {""};
 	struct rl_run_report *rep = NULL;
@@ -897,18 +674,18 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 	opts.user = hc->user;
 	opts.origin = PROG;
 	opts.run_id = self ? hc->run_id : run_id;
-	if (rl_run_plan(w->t, hc->model, w->plans[i], &opts, &rep, &err) < 0) {
+	if (rl_run_plan(t, hc->model, plan, &opts, &rep, &err) < 0) {
 		journal_failed(hc, err.msg, true);
 		rl_run_report_free(rep);
 		return EXIT_JOURNAL;
 	}
 	ret = rep->ok ? EXIT_OK : EXIT_FAILED;
-	if (rl_heal_outcome(&text, c, w->plans[i], rep) == 0)
+	if (rl_heal_outcome(&text, c, plan, rep) == 0)
 		log_line(rep->ok ? LOG_NOTICE : LOG_ERR, "%s (node %s)",
 			 rl_buf_str(&text), s->node);
 	rl_buf_reset(&text);
 	if (rl_heal_writeback(&text, self ? hc->host : c->host_name,
-			      self ? hc->service : c->name, c, w->plans[i], rep,
+			      self ? hc->service : c->name, c, plan, rep,
 			      s->node, &err) < 0 ||
 	    send_to_core(hc, &text, &err) < 0) {
 		rec_init(hc, &r, "writeback");
@@ -933,40 +710,41 @@ static int restart_root(struct hc *hc, struct work *w, size_t i,
 	return ret;
 }
 
-/* The worker's half: host lock, recheck, restart, write back. */
-static int heal(struct hc *hc, struct rl_plan *plan)
+/*
+ * The worker's half (lib/guard): host locks, recheck, restart, write back.
+ * G holds the local locks of PLAN; the host locks it takes here are
+ * released before it returns.
+ */
+static int heal(struct hc *hc, struct rl_guard *g, struct rl_plan *plan)
 {
 	struct rl_err err = {""};
 	struct rl_journal_rec r;
 	struct rl_buf text = RL_BUF_INIT;
-	struct work w;
-	char reason[600], why[600];
-	size_t i;
+	struct rl_transport *t;
+	const struct rl_component **roots = NULL;
+	struct rl_plan **plans = NULL, **run = &plan;
+	char reason[600], why[RL_ERR_MAX];
+	size_t n_roots = 0, i;
 	int ret = EXIT_FAILED, k;
 
-	memset(&w, 0, sizeof(w));
-	w.t = rl_transport_new(hc->model, &err);
-	if (w.t == NULL)
+	t = rl_transport_new(hc->model, &err);
+	if (t == NULL)
 		goto failed;
 
-	/* exactly once across monitoring nodes: the lock on the host */
-	rl_buf_printf(&w.owner, "%s pid %ld handle_component restart %s",
-		      hc->model->site.node, (long)getpid(), hc->comp->name);
-	if (w.owner.oom) {
-		rl_err_set(&err, "out of memory");
-		goto failed;
-	}
-	k = lock_host(hc, &w, hc->comp, plan, reason, sizeof(reason), &err);
+	/* exactly once across monitoring nodes: the locks on the hosts */
+	k = rl_guard_lock_hosts(g, t, plan, why, sizeof(why), &err);
 	if (k < 0)
 		goto failed;
 	if (k > 0) {
+		snprintf(reason, sizeof(reason), "in progress: %.580s", why);
 		stand_down_because(hc, reason, false);
 		ret = EXIT_OK;
 		goto out;
 	}
 	/* another node may have healed it while we waited; or what it
 	 * requires is down */
-	k = find_roots(hc, &w, reason, sizeof(reason), &err);
+	k = rl_guard_find_roots(t, hc->comp, &roots, &n_roots, reason,
+				sizeof(reason), &err);
 	if (k < 0)
 		goto failed;
 	if (k > 0) {
@@ -981,15 +759,27 @@ static int heal(struct hc *hc, struct rl_plan *plan)
 		ret = EXIT_OK;
 		goto out;
 	}
-	if (w.roots[0] == hc->comp) {
-		w.plans[0] = plan;
-	} else {
-		k = escalate(hc, &w, plan, reason, sizeof(reason), &err);
+	if (roots[0] != hc->comp) {
+		/* the down components it requires are healed instead, with
+		 * the locks of what their restarts touch beyond its own */
+		rl_buf_printf(&text, "handle_component restart %s (for %s)",
+			      roots[0]->name, hc->comp->name);
+		if (text.oom) {
+			rl_err_set(&err, "out of memory");
+			goto failed;
+		}
+		k = rl_guard_escalate(g, roots, n_roots, rl_buf_str(&text),
+				      &plans, reason, sizeof(reason), &err);
+		rl_buf_reset(&text);
 		if (k < 0)
 			goto failed;
-		for (i = 0; k == 0 && i < w.n_roots; i++)
-			k = lock_host(hc, &w, w.roots[i], w.plans[i], reason,
-				      sizeof(reason), &err);
+		for (i = 0; k == 0 && i < n_roots; i++) {
+			k = rl_guard_lock_hosts(g, t, plans[i], why,
+						sizeof(why), &err);
+			if (k > 0)
+				snprintf(reason, sizeof(reason),
+					 "in progress: %.580s", why);
+		}
 		if (k < 0)
 			goto failed;
 		if (k > 0) {
@@ -997,13 +787,14 @@ static int heal(struct hc *hc, struct rl_plan *plan)
 			ret = EXIT_OK;
 			goto out;
 		}
+		run = plans;
 	}
 	ret = EXIT_OK;
-	for (i = 0; i < w.n_roots; i++) {
-		snprintf(why, sizeof(why),
+	for (i = 0; i < n_roots; i++) {
+		snprintf(reason, sizeof(reason),
 			 "requires: %s requires %s, which is down",
-			 hc->comp->name, w.roots[i]->name);
-		k = restart_root(hc, &w, i, why);
+			 hc->comp->name, roots[i]->name);
+		k = restart_root(hc, t, roots[i], run[i], reason);
 		if (k != EXIT_OK)
 			ret = k;
 		if (k == EXIT_JOURNAL)
@@ -1025,14 +816,10 @@ failed:
 	}
 	ret = EXIT_FAILED;
 out:
-	if (w.t != NULL)
-		unlock_hosts(hc, &w);
-	for (i = 0; i < w.n_roots; i++)
-		if (w.plans[i] != plan)
-			rl_plan_free(w.plans[i]);
-	rl_lock_release(w.extra_lock);
-	rl_transport_free(w.t);
-	rl_buf_free(&w.owner);
+	rl_guard_unlock_hosts(g, unlock_failed, hc);
+	rl_guard_plans_free(plans, n_roots);
+	free(roots);
+	rl_transport_free(t);
 	rl_buf_free(&text);
 	return ret;
 }
@@ -1088,12 +875,12 @@ static int handle(struct hc *hc)
 	struct rl_service_status st;
 	struct rl_hold hold;
 	struct rl_plan *plan = NULL;
-	struct rl_lock *lock = NULL;
+	const struct rl_plan *own;
+	struct rl_guard *g = NULL;
 	struct rl_buf what = RL_BUF_INIT;
-	const char **names = NULL;
+	char why[RL_ERR_MAX];
 	bool removed;
-	size_t i;
-	int r;
+	int r, k;
 
 	decide(hc, &hold, &st, &d);
 	switch (d.verdict) {
@@ -1122,23 +909,24 @@ static int handle(struct hc *hc)
 			  &err) < 0)
 		return fail(EXIT_INTERNAL, "%s", err.msg);
 	/* one action at a time per component on this node */
-	names = calloc(plan->n_touched ? plan->n_touched : 1, sizeof(*names));
-	if (names == NULL) {
-		r = fail(EXIT_INTERNAL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < plan->n_touched; i++)
-		names[i] = plan->touched[i]->name;
 	rl_buf_printf(&what, "handle_component restart %s", hc->comp->name);
 	if (what.oom) {
 		r = fail(EXIT_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (rl_lock_acquire(s->lock_dir, names, plan->n_touched,
-			    rl_buf_str(&what), &lock, &err) < 0) {
+	g = rl_guard_new(hc->model, rl_buf_str(&what), NULL, &err);
+	own = plan;
+	k = g == NULL
+		? -1
+		: rl_guard_lock_local(g, &own, 1, NULL, why, sizeof(why), &err);
+	if (k < 0) {
+		r = fail(EXIT_INTERNAL, "%s", err.msg);
+		goto out;
+	}
+	if (k > 0) {
 		d.verdict = RL_VERDICT_STAND_DOWN;
-		snprintf(d.reason, sizeof(d.reason), "in progress: %s",
-			 err.msg);
+		snprintf(d.reason, sizeof(d.reason), "in progress: %.600s",
+			 why);
 		/* no comment: the action in progress will say what it did */
 		r = stand_down(hc, &d, false);
 		if (!r)
@@ -1163,18 +951,17 @@ static int handle(struct hc *hc)
 			goto out;
 		}
 		if (dr == 1) { /* back to the core; the worker goes on */
-			rl_lock_drop(lock);
-			lock = NULL;
+			rl_guard_drop(g);
+			g = NULL;
 			r = EXIT_OK;
 			goto out;
 		}
 	}
-	r = heal(hc, plan);
+	r = heal(hc, g, plan);
 out:
-	rl_lock_release(lock);
+	rl_guard_release(g, unlock_failed, hc);
 	rl_plan_free(plan);
 	rl_buf_free(&what);
-	free(names);
 	return r;
 }
 
