@@ -2,8 +2,10 @@
  * handle_component - the event handler: called by Nagios or Icinga 2 on
  * every state change of a component's service (and, as a notification
  * command, on acknowledgements), it decides whether to heal (lib/heal),
- * takes the locks, journals the decision, detaches from the core and runs
- * the targeted restart, then tells the core what happened.
+ * takes the local locks (lib/guard), journals the decision, detaches from
+ * the core, and the detached worker heals (rl_heal_run: the host locks,
+ * the recheck, the targeted restart, what the core is told). This file
+ * keeps the macros, the detach and syslog.
  *
  * The core's macros arrive as separate arguments and are only ever
  * compared, parsed as numbers, or written to the journal and the command
@@ -37,7 +39,6 @@
 #include "plan.h"
 #include "plugin.h"
 #include "run.h"
-#include "transport.h"
 #include "util.h"
 
 #define PROG "handle_component"
@@ -77,6 +78,7 @@ struct hc {
 	struct rl_err journal_err; /* why it could not be opened */
 	char run_id[40];
 	int64_t t0_us;
+	struct rl_heal_ctx h; /* for lib/heal: the above, borrowed */
 };
 
 static const char usage_text[] =
@@ -366,99 +368,24 @@ static int parse_opts(struct hc *hc, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* ---- journal -------------------------------------------------------- */
+/* ---- journal and core (lib/heal) ---------------------------------- */
 
-static void rec_init(const struct hc *hc, struct rl_journal_rec *r,
-		     const char *event)
+/* What the heal says beside the journal: syslog, and stderr for errors
+ * (the core may log it; /dev/null in the worker). */
+static void heal_log(void *ctx, enum rl_heal_level level, const char *line)
 {
-	rl_journal_rec_init(r);
-	r->node = hc->model->site.node;
-	r->user = hc->user;
-	r->event = event;
-	r->component = hc->comp->name;
-	r->host = hc->comp->host_name;
-	if (hc->run_id[0] != '\0')
-		r->run = hc->run_id;
+	(void)ctx;
+	if (level == RL_HEAL_ERROR)
+		fail(0, "%s", line);
+	else
+		log_line(level == RL_HEAL_ERR ? LOG_ERR : LOG_NOTICE, "%s",
+			 line);
 }
 
-/* Sends TEXT (command lines) to the core, if it has a command pipe. */
-static int send_to_core(const struct hc *hc, const struct rl_buf *text,
-			struct rl_err *err)
+/* The exit code for what rl_heal_journal and friends returned. */
+static int journaled(int r)
 {
-	const char *pipe = hc->model->site.command_file;
-
-	if (pipe == NULL || text->len == 0)
-		return 0;
-	if (text->oom)
-		return rl_err_set(err, "out of memory");
-	return rl_monitor_send(pipe, rl_buf_str(text),
-			       rl_now_ms() + WRITEBACK_MS, err);
-}
-
-/* A comment on the handled service; failures are reported on stderr. */
-static void comment(const struct hc *hc, const char *text)
-{
-	struct rl_err err = {""};
-	struct rl_buf b = RL_BUF_INIT;
-
-	if (hc->model->site.command_file == NULL)
-		return;
-	if (rl_heal_comment(&b, hc->host, hc->service, hc->model->site.node,
-			    text, &err) < 0 ||
-	    send_to_core(hc, &b, &err) < 0)
-		fail(0, "%s: cannot tell the core: %s", hc->comp->name,
-		     err.msg);
-	rl_buf_free(&b);
-}
-
-/*
- * The journal cannot be written: nothing is done. Said on stderr (the
- * core may log it) and, when TELL, as a comment in the core.
- */
-static int journal_failed(const struct hc *hc, const char *why, bool tell)
-{
-	struct rl_buf b = RL_BUF_INIT;
-
-	rl_buf_printf(&b, "%s: %s; nothing done", hc->comp->name, why);
-	if (tell && !b.oom)
-		comment(hc, rl_buf_str(&b));
-	fail(0, "%s", b.oom ? why : rl_buf_str(&b));
-	rl_buf_free(&b);
-	return EXIT_JOURNAL;
-}
-
-static int journal(struct hc *hc, const struct rl_journal_rec *r, bool tell)
-{
-	struct rl_err err = {""};
-
-	if (hc->journal == NULL)
-		return journal_failed(hc, hc->journal_err.msg, tell);
-	if (rl_journal_append(hc->journal, r, &err) < 0)
-		return journal_failed(hc, err.msg, tell);
-	return 0;
-}
-
-static int journal_decision(struct hc *hc, const struct rl_heal_decision *d,
-			    const char *message)
-{
-	struct rl_journal_rec r;
-
-	rec_init(hc, &r, "decision");
-	r.action = "restart";
-	r.result = rl_heal_verdict_name(d->verdict);
-	r.reason = d->reason;
-	r.message = message;
-	r.author = d->author[0] != '\0' ? d->author : NULL;
-	if (d->verdict == RL_VERDICT_HEAL ||
-	    d->verdict == RL_VERDICT_STAND_DOWN)
-		log_line(LOG_NOTICE, "%s: %s: %s (%s %s attempt %d, node %s)",
-			 hc->comp->name, r.result, d->reason,
-			 rl_state_name(hc->ev.state),
-			 hc->ev.hard ? "HARD" : "SOFT", hc->ev.attempt,
-			 hc->model->site.node);
-	return journal(hc, &r,
-		       d->verdict == RL_VERDICT_HEAL ||
-			   d->verdict == RL_VERDICT_STAND_DOWN);
+	return r < 0 ? EXIT_JOURNAL : EXIT_OK;
 }
 
 static void say(const struct hc *hc, const char *verdict, const char *reason)
@@ -474,10 +401,10 @@ static int hold_changed(struct hc *hc, const char *result,
 {
 	struct rl_journal_rec r;
 
-	rec_init(hc, &r, "hold");
+	rl_heal_rec_init(&hc->h, &r, "hold");
 	rl_hold_journal_rec(&r, h, result);
 	r.message = why;
-	return journal(hc, &r, false);
+	return journaled(rl_heal_journal(&hc->h, &r, false));
 }
 
 static int ack_notification(struct hc *hc)
@@ -595,235 +522,6 @@ static void close_inherited(void)
 		close(fd);
 }
 
-/* Journals a stand-down and, when TELL, says it in the core. */
-static int stand_down(struct hc *hc, const struct rl_heal_decision *d,
-		      bool tell)
-{
-	struct rl_buf b = RL_BUF_INIT;
-	int r = journal_decision(hc, d, NULL);
-
-	if (r == 0 && tell) {
-		rl_buf_printf(&b, "not restarting %s: %s", hc->comp->name,
-			      d->reason);
-		comment(hc, b.oom ? d->reason : rl_buf_str(&b));
-	}
-	rl_buf_free(&b);
-	return r;
-}
-
-/* The same for a reason the worker found. */
-static void stand_down_because(struct hc *hc, const char *reason, bool tell)
-{
-	struct rl_heal_decision d;
-
-	memset(&d, 0, sizeof(d));
-	d.verdict = RL_VERDICT_STAND_DOWN;
-	snprintf(d.reason, sizeof(d.reason), "%.600s", reason);
-	stand_down(hc, &d, tell);
-}
-
-/* A host lock that could not be released: journaled (it expires by
- * itself, but that is worth a line). */
-static void unlock_failed(void *ctx, const struct rl_component *c,
-			  const char *msg)
-{
-	struct hc *hc = ctx;
-	struct rl_journal_rec r;
-
-	rec_init(hc, &r, "hostlock");
-	r.component = c->name;
-	r.result = "failed";
-	r.message = msg;
-	journal(hc, &r, false);
-}
-
-/* Runs PLAN, the restart of C, and writes back; EXIT_OK or EXIT_FAILED. */
-static int restart_root(struct hc *hc, struct rl_transport *t,
-			const struct rl_component *c, struct rl_plan *plan,
-			const char *reason)
-{
-	const struct rl_site *s = &hc->model->site;
-	bool self = c == hc->comp;
-	struct rl_err err = {""};
-	struct rl_run_report *rep = NULL;
-	struct rl_run_opts opts;
-	struct rl_journal_rec r;
-	struct rl_buf text = RL_BUF_INIT;
-	char run_id[40];
-	int ret;
-
-	if (!self) {
-		/* the heal is the required component's: journaled as its
-		 * own, so that its restart_limit counts it */
-		rl_run_new_id(run_id, sizeof(run_id));
-		rec_init(hc, &r, "decision");
-		r.component = c->name;
-		r.host = c->host_name;
-		r.run = run_id;
-		r.action = "restart";
-		r.result = "heal";
-		r.reason = reason;
-		r.message = "the down component that the handled one requires";
-		log_line(LOG_NOTICE, "%s: heal: %s (for %s, node %s)", c->name,
-			 reason, hc->comp->name, s->node);
-		if (journal(hc, &r, true))
-			return EXIT_JOURNAL;
-	}
-	memset(&opts, 0, sizeof(opts));
-	opts.journal = hc->journal;
-	opts.user = hc->user;
-	opts.origin = PROG;
-	opts.run_id = self ? hc->run_id : run_id;
-	if (rl_run_plan(t, hc->model, plan, &opts, &rep, &err) < 0) {
-		journal_failed(hc, err.msg, true);
-		rl_run_report_free(rep);
-		return EXIT_JOURNAL;
-	}
-	ret = rep->ok ? EXIT_OK : EXIT_FAILED;
-	if (rl_heal_outcome(&text, c, plan, rep) == 0)
-		log_line(rep->ok ? LOG_NOTICE : LOG_ERR, "%s (node %s)",
-			 rl_buf_str(&text), s->node);
-	rl_buf_reset(&text);
-	if (rl_heal_writeback(&text, self ? hc->host : c->host_name,
-			      self ? hc->service : c->name, c, plan, rep,
-			      s->node, &err) < 0 ||
-	    send_to_core(hc, &text, &err) < 0) {
-		rec_init(hc, &r, "writeback");
-		r.component = c->name;
-		r.host = c->host_name;
-		r.run = opts.run_id;
-		r.result = "failed";
-		r.message = err.msg;
-		journal(hc, &r, false);
-	} else if (s->command_file != NULL) {
-		rec_init(hc, &r, "writeback");
-		r.component = c->name;
-		r.host = c->host_name;
-		r.run = opts.run_id;
-		r.result = "ok";
-		r.message = rep->ok ? "comment, passive OK, forced check"
-				    : "passive CRITICAL, comment";
-		journal(hc, &r, false);
-	}
-	rl_run_report_free(rep);
-	rl_buf_free(&text);
-	return ret;
-}
-
-/*
- * The worker's half (lib/guard): host locks, recheck, restart, write back.
- * G holds the local locks of PLAN; the host locks it takes here are
- * released before it returns.
- */
-static int heal(struct hc *hc, struct rl_guard *g, struct rl_plan *plan)
-{
-	struct rl_err err = {""};
-	struct rl_journal_rec r;
-	struct rl_buf text = RL_BUF_INIT;
-	struct rl_transport *t;
-	const struct rl_component **roots = NULL;
-	struct rl_plan **plans = NULL, **run = &plan;
-	char reason[600], why[RL_ERR_MAX];
-	size_t n_roots = 0, i;
-	int ret = EXIT_FAILED, k;
-
-	t = rl_transport_new(hc->model, &err);
-	if (t == NULL)
-		goto failed;
-
-	/* exactly once across monitoring nodes: the locks on the hosts */
-	k = rl_guard_lock_hosts(g, t, plan, why, sizeof(why), &err);
-	if (k < 0)
-		goto failed;
-	if (k > 0) {
-		snprintf(reason, sizeof(reason), "in progress: %.580s", why);
-		stand_down_because(hc, reason, false);
-		ret = EXIT_OK;
-		goto out;
-	}
-	/* another node may have healed it while we waited; or what it
-	 * requires is down */
-	k = rl_guard_find_roots(t, hc->comp, &roots, &n_roots, reason,
-				sizeof(reason), &err);
-	if (k < 0)
-		goto failed;
-	if (k > 0) {
-		struct rl_buf b = RL_BUF_INIT;
-
-		stand_down_because(hc, reason, false);
-		/* let the core see it up */
-		if (rl_monitor_cmd_forced_check(&b, hc->host, hc->service,
-						&err) == 0)
-			send_to_core(hc, &b, &err);
-		rl_buf_free(&b);
-		ret = EXIT_OK;
-		goto out;
-	}
-	if (roots[0] != hc->comp) {
-		/* the down components it requires are healed instead, with
-		 * the locks of what their restarts touch beyond its own */
-		rl_buf_printf(&text, "handle_component restart %s (for %s)",
-			      roots[0]->name, hc->comp->name);
-		if (text.oom) {
-			rl_err_set(&err, "out of memory");
-			goto failed;
-		}
-		k = rl_guard_escalate(g, roots, n_roots, rl_buf_str(&text),
-				      &plans, reason, sizeof(reason), &err);
-		rl_buf_reset(&text);
-		if (k < 0)
-			goto failed;
-		for (i = 0; k == 0 && i < n_roots; i++) {
-			k = rl_guard_lock_hosts(g, t, plans[i], why,
-						sizeof(why), &err);
-			if (k > 0)
-				snprintf(reason, sizeof(reason),
-					 "in progress: %.580s", why);
-		}
-		if (k < 0)
-			goto failed;
-		if (k > 0) {
-			stand_down_because(hc, reason, true);
-			ret = EXIT_OK;
-			goto out;
-		}
-		run = plans;
-	}
-	ret = EXIT_OK;
-	for (i = 0; i < n_roots; i++) {
-		snprintf(reason, sizeof(reason),
-			 "requires: %s requires %s, which is down",
-			 hc->comp->name, roots[i]->name);
-		k = restart_root(hc, t, roots[i], run[i], reason);
-		if (k != EXIT_OK)
-			ret = k;
-		if (k == EXIT_JOURNAL)
-			break;
-	}
-	goto out;
-
-failed:
-	/* nothing was restarted: say why, in the journal and the core */
-	rec_init(hc, &r, "plan");
-	r.phase = "end";
-	r.action = "restart";
-	r.result = "failed";
-	r.message = err.msg;
-	if (journal(hc, &r, true) == 0) {
-		rl_buf_printf(&text, "cannot restart %s: %s", hc->comp->name,
-			      err.msg);
-		comment(hc, text.oom ? err.msg : rl_buf_str(&text));
-	}
-	ret = EXIT_FAILED;
-out:
-	rl_guard_unlock_hosts(g, unlock_failed, hc);
-	rl_guard_plans_free(plans, n_roots);
-	free(roots);
-	rl_transport_free(t);
-	rl_buf_free(&text);
-	return ret;
-}
-
 /* Gathers what relance knows and decides; *d says what. */
 static void decide(struct hc *hc, struct rl_hold *hold,
 		   struct rl_service_status *st, struct rl_heal_decision *d)
@@ -895,9 +593,9 @@ static int handle(struct hc *hc)
 	case RL_VERDICT_IGNORE:
 		if (hc->verbose)
 			say(hc, "ignore", d.reason);
-		return journal_decision(hc, &d, NULL);
+		return journaled(rl_heal_journal_decision(&hc->h, &d, NULL));
 	case RL_VERDICT_STAND_DOWN:
-		r = stand_down(hc, &d, true);
+		r = journaled(rl_heal_stand_down(&hc->h, &d, true));
 		if (!r)
 			say(hc, "stand-down", d.reason);
 		return r;
@@ -928,7 +626,7 @@ static int handle(struct hc *hc)
 		snprintf(d.reason, sizeof(d.reason), "in progress: %.600s",
 			 why);
 		/* no comment: the action in progress will say what it did */
-		r = stand_down(hc, &d, false);
+		r = journaled(rl_heal_stand_down(&hc->h, &d, false));
 		if (!r)
 			say(hc, "stand-down", d.reason);
 		goto out;
@@ -938,7 +636,8 @@ static int handle(struct hc *hc)
 	rl_buf_printf(&what, "restart of %zu component%s on %zu host%s",
 		      plan->n_touched, plan->n_touched == 1 ? "" : "s",
 		      plan->n_hosts, plan->n_hosts == 1 ? "" : "s");
-	r = journal_decision(hc, &d, what.oom ? NULL : rl_buf_str(&what));
+	r = journaled(rl_heal_journal_decision(
+	    &hc->h, &d, what.oom ? NULL : rl_buf_str(&what)));
 	if (r)
 		goto out;
 	say(hc, "heal", what.oom ? d.reason : rl_buf_str(&what));
@@ -957,9 +656,19 @@ static int handle(struct hc *hc)
 			goto out;
 		}
 	}
-	r = heal(hc, g, plan);
+	switch (rl_heal_run(&hc->h, g, plan)) {
+	case RL_HEAL_DONE:
+		r = EXIT_OK;
+		break;
+	case RL_HEAL_FAILED:
+		r = EXIT_FAILED;
+		break;
+	case RL_HEAL_NO_JOURNAL:
+		r = EXIT_JOURNAL;
+		break;
+	}
 out:
-	rl_guard_release(g, unlock_failed, hc);
+	rl_guard_release(g, NULL, NULL); /* rl_heal_run left no host lock */
 	rl_plan_free(plan);
 	rl_buf_free(&what);
 	return r;
@@ -999,6 +708,18 @@ int main(int argc, char **argv)
 	if (hc.service == NULL)
 		hc.service = hc.comp->name;
 	hc.journal = rl_journal_open(hc.model->site.journal, &hc.journal_err);
+	hc.h.model = hc.model;
+	hc.h.comp = hc.comp;
+	hc.h.ev = &hc.ev;
+	hc.h.host = hc.host;
+	hc.h.service = hc.service;
+	hc.h.journal = hc.journal;
+	hc.h.journal_err = hc.journal_err.msg;
+	hc.h.user = hc.user;
+	hc.h.origin = PROG;
+	hc.h.run_id = hc.run_id;
+	hc.h.writeback_ms = WRITEBACK_MS;
+	hc.h.log = heal_log;
 	r = hc.ack_mode ? ack_notification(&hc) : handle(&hc);
 	if (hc.verbose && !hc.foreground)
 		fprintf(stderr, PROG ": returned after %.1f ms\n",
