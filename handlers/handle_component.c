@@ -2,8 +2,10 @@
  * handle_component - the event handler: called by Nagios or Icinga 2 on
  * every state change of a component's service (and, as a notification
  * command, on acknowledgements), it decides whether to heal (lib/heal),
- * takes the locks, journals the decision, detaches from the core and runs
- * the targeted restart, then tells the core what happened.
+ * takes the local locks (lib/guard), journals the decision, detaches from
+ * the core, and the detached worker heals (rl_heal_run: the host locks,
+ * the recheck, the targeted restart, what the core is told). This file
+ * keeps the macros, the detach and syslog.
  *
  * The core's macros arrive as separate arguments and are only ever
  * compared, parsed as numbers, or written to the journal and the command
@@ -28,17 +30,15 @@
 
 #include "config.h"
 #include "err.h"
+#include "guard.h"
 #include "heal.h"
 #include "hold.h"
-#include "hostlock.h"
 #include "journal.h"
-#include "lock.h"
 #include "model.h"
 #include "monitor.h"
 #include "plan.h"
 #include "plugin.h"
 #include "run.h"
-#include "transport.h"
 #include "util.h"
 
 #define PROG "handle_component"
@@ -54,8 +54,6 @@ enum {
 
 /* How long the write-back to the core may take. */
 #define WRITEBACK_MS 5000
-/* Spare time on the host lock beyond the plan's own timeouts. */
-#define HOSTLOCK_SPARE_S 60
 
 struct hc {
 	/* options */
@@ -80,6 +78,7 @@ struct hc {
 	struct rl_err journal_err; /* why it could not be opened */
 	char run_id[40];
 	int64_t t0_us;
+	struct rl_heal_ctx h; /* for lib/heal: the above, borrowed */
 };
 
 static const char usage_text[] =
@@ -369,99 +368,24 @@ static int parse_opts(struct hc *hc, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* ---- journal -------------------------------------------------------- */
+/* ---- journal and core (lib/heal) ---------------------------------- */
 
-static void rec_init(const struct hc *hc, struct rl_journal_rec *r,
-		     const char *event)
+/* What the heal says beside the journal: syslog, and stderr for errors
+ * (the core may log it; /dev/null in the worker). */
+static void heal_log(void *ctx, enum rl_heal_level level, const char *line)
 {
-	rl_journal_rec_init(r);
-	r->node = hc->model->site.node;
-	r->user = hc->user;
-	r->event = event;
-	r->component = hc->comp->name;
-	r->host = hc->comp->host_name;
-	if (hc->run_id[0] != '\0')
-		r->run = hc->run_id;
+	(void)ctx;
+	if (level == RL_HEAL_ERROR)
+		fail(0, "%s", line);
+	else
+		log_line(level == RL_HEAL_ERR ? LOG_ERR : LOG_NOTICE, "%s",
+			 line);
 }
 
-/* Sends TEXT (command lines) to the core, if it has a command pipe. */
-static int send_to_core(const struct hc *hc, const struct rl_buf *text,
-			struct rl_err *err)
+/* The exit code for what rl_heal_journal and friends returned. */
+static int journaled(int r)
 {
-	const char *pipe = hc->model->site.command_file;
-
-	if (pipe == NULL || text->len == 0)
-		return 0;
-	if (text->oom)
-		return rl_err_set(err, "out of memory");
-	return rl_monitor_send(pipe, rl_buf_str(text),
-			       rl_now_ms() + WRITEBACK_MS, err);
-}
-
-/* A comment on the handled service; failures are reported on stderr. */
-static void comment(const struct hc *hc, const char *text)
-{
-	struct rl_err err = {""};
-	struct rl_buf b = RL_BUF_INIT;
-
-	if (hc->model->site.command_file == NULL)
-		return;
-	if (rl_heal_comment(&b, hc->host, hc->service, hc->model->site.node,
-			    text, &err) < 0 ||
-	    send_to_core(hc, &b, &err) < 0)
-		fail(0, "%s: cannot tell the core: %s", hc->comp->name,
-		     err.msg);
-	rl_buf_free(&b);
-}
-
-/*
- * The journal cannot be written: nothing is done. Said on stderr (the
- * core may log it) and, when TELL, as a comment in the core.
- */
-static int journal_failed(const struct hc *hc, const char *why, bool tell)
-{
-	struct rl_buf b = RL_BUF_INIT;
-
-	rl_buf_printf(&b, "%s: %s; nothing done", hc->comp->name, why);
-	if (tell && !b.oom)
-		comment(hc, rl_buf_str(&b));
-	fail(0, "%s", b.oom ? why : rl_buf_str(&b));
-	rl_buf_free(&b);
-	return EXIT_JOURNAL;
-}
-
-static int journal(struct hc *hc, const struct rl_journal_rec *r, bool tell)
-{
-	struct rl_err err = {""};
-
-	if (hc->journal == NULL)
-		return journal_failed(hc, hc->journal_err.msg, tell);
-	if (rl_journal_append(hc->journal, r, &err) < 0)
-		return journal_failed(hc, err.msg, tell);
-	return 0;
-}
-
-static int journal_decision(struct hc *hc, const struct rl_heal_decision *d,
-			    const char *message)
-{
-	struct rl_journal_rec r;
-
-	rec_init(hc, &r, "decision");
-	r.action = "restart";
-	r.result = rl_heal_verdict_name(d->verdict);
-	r.reason = d->reason;
-	r.message = message;
-	r.author = d->author[0] != '\0' ? d->author : NULL;
-	if (d->verdict == RL_VERDICT_HEAL ||
-	    d->verdict == RL_VERDICT_STAND_DOWN)
-		log_line(LOG_NOTICE, "%s: %s: %s (%s %s attempt %d, node %s)",
-			 hc->comp->name, r.result, d->reason,
-			 rl_state_name(hc->ev.state),
-			 hc->ev.hard ? "HARD" : "SOFT", hc->ev.attempt,
-			 hc->model->site.node);
-	return journal(hc, &r,
-		       d->verdict == RL_VERDICT_HEAL ||
-			   d->verdict == RL_VERDICT_STAND_DOWN);
+	return r < 0 ? EXIT_JOURNAL : EXIT_OK;
 }
 
 static void say(const struct hc *hc, const char *verdict, const char *reason)
@@ -477,10 +401,10 @@ static int hold_changed(struct hc *hc, const char *result,
 {
 	struct rl_journal_rec r;
 
-	rec_init(hc, &r, "hold");
+	rl_heal_rec_init(&hc->h, &r, "hold");
 	rl_hold_journal_rec(&r, h, result);
 	r.message = why;
-	return journal(hc, &r, false);
+	return journaled(rl_heal_journal(&hc->h, &r, false));
 }
 
 static int ack_notification(struct hc *hc)
@@ -598,445 +522,6 @@ static void close_inherited(void)
 		close(fd);
 }
 
-/* The longest a plan's levels may take together: for the host lock. */
-static int64_t plan_ttl_ms(const struct rl_plan *plan)
-{
-	int64_t ttl = 0;
-	size_t i, j;
-
-	for (i = 0; i < plan->n_levels; i++) {
-		int64_t lmax = 0;
-
-		for (j = 0; j < plan->levels[i].n_steps; j++) {
-			int64_t st =
-			    rl_step_timeout_ms(&plan->levels[i].steps[j]);
-
-			lmax = st > lmax ? st : lmax;
-		}
-		ttl += lmax;
-	}
-	return ttl;
-}
-
-/* What the worker holds and runs. */
-struct work {
-	struct rl_transport *t;
-	struct rl_buf owner; /* the host lock's owner line */
-	/* components whose host lock we hold */
-	const struct rl_component *hostlocked[64];
-	size_t n_hostlocked;
-	/* what to restart: the target, or the down components it requires */
-	const struct rl_component *roots[64];
-	struct rl_plan *plans[64];
-	size_t n_roots;
-	struct rl_lock *extra_lock; /* local locks beyond the target's */
-};
-
-/* Journals a stand-down and, when TELL, says it in the core. */
-static int stand_down(struct hc *hc, const struct rl_heal_decision *d,
-		      bool tell)
-{
-	struct rl_buf b = RL_BUF_INIT;
-	int r = journal_decision(hc, d, NULL);
-
-	if (r == 0 && tell) {
-		rl_buf_printf(&b, "not restarting %s: %s", hc->comp->name,
-			      d->reason);
-		comment(hc, b.oom ? d->reason : rl_buf_str(&b));
-	}
-	rl_buf_free(&b);
-	return r;
-}
-
-/* The same for a reason the worker found. */
-static void stand_down_because(struct hc *hc, const char *reason, bool tell)
-{
-	struct rl_heal_decision d;
-
-	memset(&d, 0, sizeof(d));
-	d.verdict = RL_VERDICT_STAND_DOWN;
-	snprintf(d.reason, sizeof(d.reason), "%.600s", reason);
-	stand_down(hc, &d, tell);
-}
-
-/* Takes the host lock of C; 1 when another node holds it (*reason says
- * who), -1 on failure (err). */
-static int lock_host(struct hc *hc, struct work *w,
-		     const struct rl_component *c, const struct rl_plan *plan,
-		     char *reason, size_t len, struct rl_err *err)
-{
-	const struct rl_site *s = &hc->model->site;
-	struct rl_hostlock_result held;
-
-	if (w->n_hostlocked == sizeof(w->hostlocked) / sizeof(w->hostlocked[0]))
-		return rl_err_set(err, "too many host locks");
-	if (rl_hostlock_acquire(w->t, c, NULL, rl_buf_str(&w->owner),
-				plan_ttl_ms(plan) / 1000 + HOSTLOCK_SPARE_S,
-				rl_now_ms() + s->ssh.timeout_ms +
-				    c->check_timeout_ms,
-				&held, err) < 0)
-		return -1;
-	if (!held.acquired) {
-		snprintf(reason, len,
-			 "in progress: host lock of %s on %s held "
-			 "by %s",
-			 c->name, c->host_name, held.holder);
-		return 1;
-	}
-	w->hostlocked[w->n_hostlocked++] = c;
-	return 0;
-}
-
-static void unlock_hosts(struct hc *hc, struct work *w)
-{
-	struct rl_err err = {""};
-	struct rl_journal_rec r;
-	size_t i;
-
-	for (i = 0; i < w->n_hostlocked; i++) {
-		const struct rl_component *c = w->hostlocked[i];
-
-		if (rl_hostlock_release(w->t, c, NULL, rl_buf_str(&w->owner),
-					rl_now_ms() +
-					    hc->model->site.ssh.timeout_ms,
-					&err) < 0) {
-			/* it expires by itself; worth a line */
-			rec_init(hc, &r, "hostlock");
-			r.component = c->name;
-			r.result = "failed";
-			r.message = err.msg;
-			journal(hc, &r, false);
-		}
-	}
-	w->n_hostlocked = 0;
-}
-
-/*
- * The target's requirements, transitively, checked with the target: when
- * a component it requires is down, the heal belongs to that one (its
- * restart restarts the target too). The cores may call the dependent's
- * handler first: both go CRITICAL within a check interval. Fills w->roots
- * with the down requirements whose own requirements are up, or with the
- * target alone. Returns 1 with REASON when it must stand down, 0 to go
- * on, -1 on failure.
- */
-static int find_roots(struct hc *hc, struct work *w, char *reason, size_t len,
-		      struct rl_err *err)
-{
-	const struct rl_component *target = hc->comp;
-	const struct rl_component **set = NULL;
-	struct rl_check_result *chk = NULL;
-	size_t n = 0, i, j, k, max = hc->model->n_components;
-	int64_t deadline = 0;
-	int ret = -1;
-
-	set = calloc(max, sizeof(*set));
-	if (set == NULL)
-		return rl_err_set(err, "out of memory");
-	set[n++] = target;
-	for (i = 0; i < n; i++) /* breadth first over requires */
-		for (j = 0; j < set[i]->n_requires; j++) {
-			for (k = 0; k < n; k++)
-				if (set[k] == set[i]->requires[j])
-					break;
-			if (k == n)
-			set[n++] = set[i]->requires[j];
-		}
-	for (i = 0; i < n; i++)
-		if (set[i]->check_timeout_ms > deadline)
-			deadline = set[i]->check_timeout_ms;
-	if (rl_run_checks(w->t, set, n, rl_now_ms() + deadline, &chk, err) < 0)
-		goto out;
-	if (chk[0].state == RL_STATE_OK) {
-		snprintf(reason, len, "already up: %s",
-			 chk[0].output ? chk[0].output : "check OK");
-		ret = 1;
-		goto out;
-	}
-	w->n_roots = 0;
-	for (i = 1; i < n; i++) {
-		bool down = chk[i].state == RL_STATE_CRITICAL &&
-			    !chk[i].transport_failed,
-		     reqs_up = true;
-
-		if (!down)
-			continue;
-		for (j = 0; j < set[i]->n_requires && reqs_up; j++)
-			for (k = 0; k < n; k++)
-				if (set[k] == set[i]->requires[j] &&
-				    chk[k].state == RL_STATE_CRITICAL)
-					reqs_up = false;
-		if (!reqs_up)
-			continue;
-		if (w->n_roots == sizeof(w->roots) / sizeof(w->roots[0]))
-			break;
-		w->roots[w->n_roots++] = set[i];
-	}
-	if (w->n_roots == 0)
-		w->roots[w->n_roots++] = target;
-	ret = 0;
-out:
-	if (chk != NULL)
-		rl_check_results_free(chk, n);
-	free(set);
-	return ret;
-}
-
-/*
- * The target requires components that are down: heal those instead, if
- * nothing forbids it (a hold, heal = never), with the local locks of what
- * their restarts touch beyond the target's own plan. 1 + REASON: stand
- * down.
- */
-static int escalate(struct hc *hc, struct work *w, const struct rl_plan *own,
-		    char *reason, size_t len, struct rl_err *err)
-{
-	const struct rl_site *s = &hc->model->site;
-	struct rl_hold h;
-	struct rl_buf what = RL_BUF_INIT;
-	const char **names = NULL;
-	size_t i, j, k, n = 0, cap = 0;
-	int ret = -1;
-
-	for (i = 0; i < w->n_roots; i++) {
-		const struct rl_component *r = w->roots[i];
-		char held[600];
-
-		if (r->heal == RL_HEAL_NEVER) {
-			snprintf(reason, len,
-				 "requires %s, which is down (heal = never "
-				 "there)",
-				 r->name);
-			return 1;
-		}
-		if (rl_hold_get(s->hold_dir, r->name, &h, err) < 0)
-			return -1;
-		if (h.set) {
-			rl_hold_describe(&h, held, sizeof(held));
-			snprintf(reason, len,
-				 "requires %s, which is down and %.500s",
-				 r->name, held);
-			return 1;
-		}
-		if (rl_plan_build(hc->model, RL_ACTION_RESTART, r->name,
-				  &w->plans[i], err) < 0)
-			return -1;
-		cap += w->plans[i]->n_touched;
-	}
-	names = calloc(cap ? cap : 1, sizeof(*names));
-	if (names == NULL)
-		return rl_err_set(err, "out of memory");
-	for (i = 0; i < w->n_roots; i++)
-		for (j = 0; j < w->plans[i]->n_touched; j++) {
-			const char *nm = w->plans[i]->touched[j]->name;
-
-			for (k = 0; k < own->n_touched; k++)
-				if (own->touched[k]->name == nm)
-					break;
-			if (k < own->n_touched)
-				continue; /* held since the handler */
-			for (k = 0; k < n; k++)
-				if (names[k] == nm)
-					break;
-			if (k == n)
-				names[n++] = nm;
-		}
-	rl_buf_printf(&what, "handle_component restart %s (for %s)",
-		      w->roots[0]->name, hc->comp->name);
-	if (what.oom) {
-		rl_err_set(err, "out of memory");
-		goto out;
-	}
-	if (rl_lock_acquire(s->lock_dir, names, n, rl_buf_str(&what),
-			    &w->extra_lock, err) < 0) {
-		snprintf(reason, len, "in progress: %s", err->msg);
-		ret = 1;
-		goto out;
-	}
-	ret = 0;
-out:
-	rl_buf_free(&what);
-	free(names);
-	return ret;
-}
-
-/* Runs the plan of root I and writes back; EXIT_OK or EXIT_FAILED. */
-static int restart_root(struct hc *hc, struct work *w, size_t i,
-			const char *reason)
-{
-	const struct rl_site *s = &hc->model->site;
-	const struct rl_component *c = w->roots[i];
-	bool self = c == hc->comp;
-	struct rl_err err = {""};
-	struct rl_run_report *rep = NULL;
-	struct rl_run_opts opts;
-	struct rl_journal_rec r;
-	struct rl_buf text = RL_BUF_INIT;
-	char run_id[40];
-	int ret;
-
-	if (!self) {
-		/* the heal is the required component's: journaled as its
-		 * own, so that its restart_limit counts it */
-		rl_run_new_id(run_id, sizeof(run_id));
-		rec_init(hc, &r, "decision");
-		r.component = c->name;
-		r.host = c->host_name;
-		r.run = run_id;
-		r.action = "restart";
-		r.result = "heal";
-		r.reason = reason;
-		r.message = "the down component that the handled one requires";
-		log_line(LOG_NOTICE, "%s: heal: %s (for %s, node %s)", c->name,
-			 reason, hc->comp->name, s->node);
-		if (journal(hc, &r, true))
-			return EXIT_JOURNAL;
-	}
-	memset(&opts, 0, sizeof(opts));
-	opts.journal = hc->journal;
-	opts.user = hc->user;
-	opts.origin = PROG;
-	opts.run_id = self ? hc->run_id : run_id;
-	if (rl_run_plan(w->t, hc->model, w->plans[i], &opts, &rep, &err) < 0) {
-		journal_failed(hc, err.msg, true);
-		rl_run_report_free(rep);
-		return EXIT_JOURNAL;
-	}
-	ret = rep->ok ? EXIT_OK : EXIT_FAILED;
-	if (rl_heal_outcome(&text, c, w->plans[i], rep) == 0)
-		log_line(rep->ok ? LOG_NOTICE : LOG_ERR, "%s (node %s)",
-			 rl_buf_str(&text), s->node);
-	rl_buf_reset(&text);
-	if (rl_heal_writeback(&text, self ? hc->host : c->host_name,
-			      self ? hc->service : c->name, c, w->plans[i], rep,
-			      s->node, &err) < 0 ||
-	    send_to_core(hc, &text, &err) < 0) {
-		rec_init(hc, &r, "writeback");
-		r.component = c->name;
-		r.host = c->host_name;
-		r.run = opts.run_id;
-		r.result = "failed";
-		r.message = err.msg;
-		journal(hc, &r, false);
-	} else if (s->command_file != NULL) {
-		rec_init(hc, &r, "writeback");
-		r.component = c->name;
-		r.host = c->host_name;
-		r.run = opts.run_id;
-		r.result = "ok";
-		r.message = rep->ok ? "comment, passive OK, forced check"
-				    : "passive CRITICAL, comment";
-		journal(hc, &r, false);
-	}
-	rl_run_report_free(rep);
-	rl_buf_free(&text);
-	return ret;
-}
-
-/* The worker's half: host lock, recheck, restart, write back. */
-static int heal(struct hc *hc, struct rl_plan *plan)
-{
-	struct rl_err err = {""};
-	struct rl_journal_rec r;
-	struct rl_buf text = RL_BUF_INIT;
-	struct work w;
-	char reason[600], why[600];
-	size_t i;
-	int ret = EXIT_FAILED, k;
-
-	memset(&w, 0, sizeof(w));
-	w.t = rl_transport_new(hc->model, &err);
-	if (w.t == NULL)
-		goto failed;
-
-	/* exactly once across monitoring nodes: the lock on the host */
-	rl_buf_printf(&w.owner, "%s pid %ld handle_component restart %s",
-		      hc->model->site.node, (long)getpid(), hc->comp->name);
-	if (w.owner.oom) {
-		rl_err_set(&err, "out of memory");
-		goto failed;
-	}
-	k = lock_host(hc, &w, hc->comp, plan, reason, sizeof(reason), &err);
-	if (k < 0)
-		goto failed;
-	if (k > 0) {
-		stand_down_because(hc, reason, false);
-		ret = EXIT_OK;
-		goto out;
-	}
-	/* another node may have healed it while we waited; or what it
-	 * requires is down */
-	k = find_roots(hc, &w, reason, sizeof(reason), &err);
-	if (k < 0)
-		goto failed;
-	if (k > 0) {
-		struct rl_buf b = RL_BUF_INIT;
-
-		stand_down_because(hc, reason, false);
-		/* let the core see it up */
-		if (rl_monitor_cmd_forced_check(&b, hc->host, hc->service,
-						&err) == 0)
-			send_to_core(hc, &b, &err);
-		rl_buf_free(&b);
-		ret = EXIT_OK;
-		goto out;
-	}
-	if (w.roots[0] == hc->comp) {
-		w.plans[0] = plan;
-	} else {
-		k = escalate(hc, &w, plan, reason, sizeof(reason), &err);
-		if (k < 0)
-			goto failed;
-		for (i = 0; k == 0 && i < w.n_roots; i++)
-			k = lock_host(hc, &w, w.roots[i], w.plans[i], reason,
-				      sizeof(reason), &err);
-		if (k < 0)
-			goto failed;
-		if (k > 0) {
-			stand_down_because(hc, reason, true);
-			ret = EXIT_OK;
-			goto out;
-		}
-	}
-	ret = EXIT_OK;
-	for (i = 0; i < w.n_roots; i++) {
-		snprintf(why, sizeof(why),
-			 "requires: %s requires %s, which is down",
-			 hc->comp->name, w.roots[i]->name);
-		k = restart_root(hc, &w, i, why);
-		if (k != EXIT_OK)
-			ret = k;
-		if (k == EXIT_JOURNAL)
-			break;
-	}
-	goto out;
-
-failed:
-	/* nothing was restarted: say why, in the journal and the core */
-	rec_init(hc, &r, "plan");
-	r.phase = "end";
-	r.action = "restart";
-	r.result = "failed";
-	r.message = err.msg;
-	if (journal(hc, &r, true) == 0) {
-		rl_buf_printf(&text, "cannot restart %s: %s", hc->comp->name,
-			      err.msg);
-		comment(hc, text.oom ? err.msg : rl_buf_str(&text));
-	}
-	ret = EXIT_FAILED;
-out:
-	if (w.t != NULL)
-		unlock_hosts(hc, &w);
-	for (i = 0; i < w.n_roots; i++)
-		if (w.plans[i] != plan)
-			rl_plan_free(w.plans[i]);
-	rl_lock_release(w.extra_lock);
-	rl_transport_free(w.t);
-	rl_buf_free(&w.owner);
-	rl_buf_free(&text);
-	return ret;
-}
-
 /* Gathers what relance knows and decides; *d says what. */
 static void decide(struct hc *hc, struct rl_hold *hold,
 		   struct rl_service_status *st, struct rl_heal_decision *d)
@@ -1088,12 +573,12 @@ static int handle(struct hc *hc)
 	struct rl_service_status st;
 	struct rl_hold hold;
 	struct rl_plan *plan = NULL;
-	struct rl_lock *lock = NULL;
+	const struct rl_plan *own;
+	struct rl_guard *g = NULL;
 	struct rl_buf what = RL_BUF_INIT;
-	const char **names = NULL;
+	char why[RL_ERR_MAX];
 	bool removed;
-	size_t i;
-	int r;
+	int r, k;
 
 	decide(hc, &hold, &st, &d);
 	switch (d.verdict) {
@@ -1108,9 +593,9 @@ static int handle(struct hc *hc)
 	case RL_VERDICT_IGNORE:
 		if (hc->verbose)
 			say(hc, "ignore", d.reason);
-		return journal_decision(hc, &d, NULL);
+		return journaled(rl_heal_journal_decision(&hc->h, &d, NULL));
 	case RL_VERDICT_STAND_DOWN:
-		r = stand_down(hc, &d, true);
+		r = journaled(rl_heal_stand_down(&hc->h, &d, true));
 		if (!r)
 			say(hc, "stand-down", d.reason);
 		return r;
@@ -1122,25 +607,26 @@ static int handle(struct hc *hc)
 			  &err) < 0)
 		return fail(EXIT_INTERNAL, "%s", err.msg);
 	/* one action at a time per component on this node */
-	names = calloc(plan->n_touched ? plan->n_touched : 1, sizeof(*names));
-	if (names == NULL) {
-		r = fail(EXIT_INTERNAL, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < plan->n_touched; i++)
-		names[i] = plan->touched[i]->name;
 	rl_buf_printf(&what, "handle_component restart %s", hc->comp->name);
 	if (what.oom) {
 		r = fail(EXIT_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (rl_lock_acquire(s->lock_dir, names, plan->n_touched,
-			    rl_buf_str(&what), &lock, &err) < 0) {
+	g = rl_guard_new(hc->model, rl_buf_str(&what), NULL, &err);
+	own = plan;
+	k = g == NULL
+		? -1
+		: rl_guard_lock_local(g, &own, 1, NULL, why, sizeof(why), &err);
+	if (k < 0) {
+		r = fail(EXIT_INTERNAL, "%s", err.msg);
+		goto out;
+	}
+	if (k > 0) {
 		d.verdict = RL_VERDICT_STAND_DOWN;
-		snprintf(d.reason, sizeof(d.reason), "in progress: %s",
-			 err.msg);
+		snprintf(d.reason, sizeof(d.reason), "in progress: %.600s",
+			 why);
 		/* no comment: the action in progress will say what it did */
-		r = stand_down(hc, &d, false);
+		r = journaled(rl_heal_stand_down(&hc->h, &d, false));
 		if (!r)
 			say(hc, "stand-down", d.reason);
 		goto out;
@@ -1150,7 +636,8 @@ static int handle(struct hc *hc)
 	rl_buf_printf(&what, "restart of %zu component%s on %zu host%s",
 		      plan->n_touched, plan->n_touched == 1 ? "" : "s",
 		      plan->n_hosts, plan->n_hosts == 1 ? "" : "s");
-	r = journal_decision(hc, &d, what.oom ? NULL : rl_buf_str(&what));
+	r = journaled(rl_heal_journal_decision(
+	    &hc->h, &d, what.oom ? NULL : rl_buf_str(&what)));
 	if (r)
 		goto out;
 	say(hc, "heal", what.oom ? d.reason : rl_buf_str(&what));
@@ -1163,18 +650,27 @@ static int handle(struct hc *hc)
 			goto out;
 		}
 		if (dr == 1) { /* back to the core; the worker goes on */
-			rl_lock_drop(lock);
-			lock = NULL;
+			rl_guard_drop(g);
+			g = NULL;
 			r = EXIT_OK;
 			goto out;
 		}
 	}
-	r = heal(hc, plan);
+	switch (rl_heal_run(&hc->h, g, plan)) {
+	case RL_HEAL_DONE:
+		r = EXIT_OK;
+		break;
+	case RL_HEAL_FAILED:
+		r = EXIT_FAILED;
+		break;
+	case RL_HEAL_NO_JOURNAL:
+		r = EXIT_JOURNAL;
+		break;
+	}
 out:
-	rl_lock_release(lock);
+	rl_guard_release(g, NULL, NULL); /* rl_heal_run left no host lock */
 	rl_plan_free(plan);
 	rl_buf_free(&what);
-	free(names);
 	return r;
 }
 
@@ -1212,6 +708,18 @@ int main(int argc, char **argv)
 	if (hc.service == NULL)
 		hc.service = hc.comp->name;
 	hc.journal = rl_journal_open(hc.model->site.journal, &hc.journal_err);
+	hc.h.model = hc.model;
+	hc.h.comp = hc.comp;
+	hc.h.ev = &hc.ev;
+	hc.h.host = hc.host;
+	hc.h.service = hc.service;
+	hc.h.journal = hc.journal;
+	hc.h.journal_err = hc.journal_err.msg;
+	hc.h.user = hc.user;
+	hc.h.origin = PROG;
+	hc.h.run_id = hc.run_id;
+	hc.h.writeback_ms = WRITEBACK_MS;
+	hc.h.log = heal_log;
 	r = hc.ack_mode ? ack_notification(&hc) : handle(&hc);
 	if (hc.verbose && !hc.foreground)
 		fprintf(stderr, PROG ": returned after %.1f ms\n",

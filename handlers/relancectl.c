@@ -20,9 +20,9 @@
 #include "ctl_history.h"
 #include "err.h"
 #include "generate.h"
+#include "guard.h"
 #include "hold.h"
 #include "journal.h"
-#include "lock.h"
 #include "model.h"
 #include "monitor.h"
 #include "plan.h"
@@ -487,30 +487,49 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 	return EXIT_OK;
 }
 
+/* A host lock that could not be released: it expires by itself. */
+static void unlock_failed(void *ctx, const struct rl_component *c,
+			  const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr,
+		"relancectl: warning: host lock of %s not released (it "
+		"expires by itself): %s\n",
+		c->name, msg);
+}
+
+/*
+ * The locks of the action, through the call the event handler's worker
+ * uses (lib/guard): the local locks of every component the plan touches,
+ * then their host locks, so that a restart by hand on one monitoring node
+ * and a handler on another never run at once.
+ */
 static int take_locks(const struct ctl *ctl, const struct rl_plan *plan,
-		      struct rl_lock **lock)
+		      struct rl_transport *t, struct rl_guard **g)
 {
 	struct rl_err err = {""};
 	struct rl_buf what = RL_BUF_INIT;
-	const char **names;
-	size_t i;
-	int r = EXIT_OK;
+	char why[RL_ERR_MAX];
+	int r = EXIT_OK, k;
 
-	names = calloc(plan->n_touched ? plan->n_touched : 1, sizeof(*names));
-	if (!names)
-		return fail(EXIT_INTERNAL, "out of memory");
-	for (i = 0; i < plan->n_touched; i++)
-		names[i] = plan->touched[i]->name;
 	rl_buf_printf(&what, "relancectl %s %s by %s",
 		      rl_action_name(plan->action), plan->target, ctl->user);
-	if (what.oom)
+	if (what.oom) {
 		r = fail(EXIT_INTERNAL, "out of memory");
-	else if (rl_lock_acquire(ctl->model->site.lock_dir, names,
-				 plan->n_touched, rl_buf_str(&what), lock,
-				 &err) < 0)
-		r = fail(EXIT_LOCKED, err.msg);
+		goto out;
+	}
+	*g = rl_guard_new(ctl->model, rl_buf_str(&what), NULL, &err);
+	if (*g == NULL) {
+		r = fail(EXIT_INTERNAL, err.msg);
+		goto out;
+	}
+	k = rl_guard_acquire(*g, t, plan, why, sizeof(why), &err);
+	if (k > 0) /* held: by whom, on this node or on a host */
+		r = fail(EXIT_LOCKED, why);
+	else if (k < 0) /* a host could not be asked: nothing was done */
+		r = fail(EXIT_FAILED, err.msg);
+out:
 	rl_buf_free(&what);
-	free(names);
 	return r;
 }
 
@@ -519,7 +538,7 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 {
 	struct rl_err err = {""};
 	struct rl_plan *plan = NULL;
-	struct rl_lock *lock = NULL;
+	struct rl_guard *guard = NULL;
 	struct rl_journal *journal = NULL;
 	struct rl_transport *t = NULL;
 	struct rl_run_report *rep = NULL;
@@ -535,17 +554,17 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 		return r;
 	if (rl_plan_build(ctl->model, action, argv[0], &plan, &err) < 0)
 		return fail(EXIT_USAGE, err.msg);
-	r = take_locks(ctl, plan, &lock);
+	t = rl_transport_new(ctl->model, &err);
+	if (!t) {
+		r = fail(EXIT_INTERNAL, err.msg);
+		goto out;
+	}
+	r = take_locks(ctl, plan, t, &guard);
 	if (r)
 		goto out;
 	journal = rl_journal_open(ctl->model->site.journal, &err);
 	if (!journal) {
 		r = fail(EXIT_JOURNAL, err.msg);
-		goto out;
-	}
-	t = rl_transport_new(ctl->model, &err);
-	if (!t) {
-		r = fail(EXIT_INTERNAL, err.msg);
 		goto out;
 	}
 	memset(&opts, 0, sizeof(opts));
@@ -577,9 +596,9 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 	tell_core(ctl, journal, plan, rep);
 out:
 	rl_run_report_free(rep);
+	rl_guard_release(guard, unlock_failed, NULL);
 	rl_transport_free(t);
 	rl_journal_close(journal);
-	rl_lock_release(lock);
 	rl_plan_free(plan);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "guard.h"
 #include "heal.h"
 #include "journal.h"
 
@@ -389,4 +390,344 @@ int rl_heal_writeback(struct rl_buf *b, const char *host, const char *service,
 	if (rep->ok)
 		return writeback_ok(b, host, service, c, plan, rep, node, err);
 	return writeback_failed(b, host, service, c, plan, rep, node, err);
+}
+
+/* ---- the heal of one event -------------------------------------------- */
+
+static void say(const struct rl_heal_ctx *h, enum rl_heal_level level,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(const struct rl_heal_ctx *h, enum rl_heal_level level,
+		const char *fmt, ...)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	va_list ap;
+
+	if (h->log == NULL)
+		return;
+	va_start(ap, fmt);
+	rl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	h->log(h->log_ctx, level, b.oom ? "out of memory" : rl_buf_str(&b));
+	rl_buf_free(&b);
+}
+
+void rl_heal_rec_init(const struct rl_heal_ctx *h, struct rl_journal_rec *r,
+		      const char *event)
+{
+	rl_journal_rec_init(r);
+	r->node = h->model->site.node;
+	r->user = h->user;
+	r->event = event;
+	r->component = h->comp->name;
+	r->host = h->comp->host_name;
+	if (h->run_id != NULL && h->run_id[0] != '\0')
+		r->run = h->run_id;
+}
+
+int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
+		 struct rl_err *err)
+{
+	const char *pipe = h->model->site.command_file;
+
+	if (pipe == NULL || text->len == 0)
+		return 0;
+	if (text->oom)
+		return rl_err_set(err, "out of memory");
+	return rl_monitor_send(pipe, rl_buf_str(text),
+			       rl_now_ms() + h->writeback_ms, err);
+}
+
+void rl_heal_tell(const struct rl_heal_ctx *h, const char *text)
+{
+	struct rl_err err = {""};
+	struct rl_buf b = RL_BUF_INIT;
+
+	if (h->model->site.command_file == NULL)
+		return;
+	if (rl_heal_comment(&b, h->host, h->service, h->model->site.node, text,
+			    &err) < 0 ||
+	    rl_heal_send(h, &b, &err) < 0)
+		say(h, RL_HEAL_ERROR, "%s: cannot tell the core: %s",
+		    h->comp->name, err.msg);
+	rl_buf_free(&b);
+}
+
+/*
+ * The journal cannot be written: nothing is done. Said at RL_HEAL_ERROR
+ * and, when TELL, as a comment in the core.
+ */
+static int journal_failed(const struct rl_heal_ctx *h, const char *why,
+			  bool tell)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	rl_buf_printf(&b, "%s: %s; nothing done", h->comp->name, why);
+	if (tell && !b.oom)
+		rl_heal_tell(h, rl_buf_str(&b));
+	say(h, RL_HEAL_ERROR, "%s", b.oom ? why : rl_buf_str(&b));
+	rl_buf_free(&b);
+	return -1;
+}
+
+int rl_heal_journal(const struct rl_heal_ctx *h, const struct rl_journal_rec *r,
+		    bool tell)
+{
+	struct rl_err err = {""};
+
+	if (h->journal == NULL)
+		return journal_failed(h, h->journal_err, tell);
+	if (rl_journal_append(h->journal, r, &err) < 0)
+		return journal_failed(h, err.msg, tell);
+	return 0;
+}
+
+int rl_heal_journal_decision(const struct rl_heal_ctx *h,
+			     const struct rl_heal_decision *d,
+			     const char *message)
+{
+	struct rl_journal_rec r;
+
+	rl_heal_rec_init(h, &r, "decision");
+	r.action = "restart";
+	r.result = rl_heal_verdict_name(d->verdict);
+	r.reason = d->reason;
+	r.message = message;
+	r.author = d->author[0] != '\0' ? d->author : NULL;
+	if (d->verdict == RL_VERDICT_HEAL ||
+	    d->verdict == RL_VERDICT_STAND_DOWN)
+		say(h, RL_HEAL_NOTICE, "%s: %s: %s (%s %s attempt %d, node %s)",
+		    h->comp->name, r.result, d->reason,
+		    rl_state_name(h->ev->state), h->ev->hard ? "HARD" : "SOFT",
+		    h->ev->attempt, h->model->site.node);
+	return rl_heal_journal(h, &r,
+			       d->verdict == RL_VERDICT_HEAL ||
+				   d->verdict == RL_VERDICT_STAND_DOWN);
+}
+
+int rl_heal_stand_down(const struct rl_heal_ctx *h,
+		       const struct rl_heal_decision *d, bool tell)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	int r = rl_heal_journal_decision(h, d, NULL);
+
+	if (r == 0 && tell) {
+		rl_buf_printf(&b, "not restarting %s: %s", h->comp->name,
+			      d->reason);
+		rl_heal_tell(h, b.oom ? d->reason : rl_buf_str(&b));
+	}
+	rl_buf_free(&b);
+	return r;
+}
+
+/* The same for a reason the worker found. */
+static void stand_down_because(const struct rl_heal_ctx *h, const char *reason,
+			       bool tell)
+{
+	struct rl_heal_decision d;
+
+	memset(&d, 0, sizeof(d));
+	d.verdict = RL_VERDICT_STAND_DOWN;
+	snprintf(d.reason, sizeof(d.reason), "%.600s", reason);
+	rl_heal_stand_down(h, &d, tell);
+}
+
+/* A host lock that could not be released: journaled (it expires by
+ * itself, but that is worth a line). */
+static void unlock_failed(void *ctx, const struct rl_component *c,
+			  const char *msg)
+{
+	const struct rl_heal_ctx *h = ctx;
+	struct rl_journal_rec r;
+
+	rl_heal_rec_init(h, &r, "hostlock");
+	r.component = c->name;
+	r.result = "failed";
+	r.message = msg;
+	rl_heal_journal(h, &r, false);
+}
+
+/* Runs PLAN, the restart of C, and writes back. */
+static enum rl_heal_end restart_root(const struct rl_heal_ctx *h,
+				     struct rl_transport *t,
+				     const struct rl_component *c,
+				     struct rl_plan *plan, const char *reason)
+{
+	const struct rl_site *s = &h->model->site;
+	bool self = c == h->comp;
+	struct rl_err err = {""};
+	struct rl_run_report *rep = NULL;
+	struct rl_run_opts opts;
+	struct rl_journal_rec r;
+	struct rl_buf text = RL_BUF_INIT;
+	char run_id[40];
+	enum rl_heal_end ret;
+
+	if (!self) {
+		/* the heal is the required component's: journaled as its
+		 * own, so that its restart_limit counts it */
+		rl_run_new_id(run_id, sizeof(run_id));
+		rl_heal_rec_init(h, &r, "decision");
+		r.component = c->name;
+		r.host = c->host_name;
+		r.run = run_id;
+		r.action = "restart";
+		r.result = "heal";
+		r.reason = reason;
+		r.message = "the down component that the handled one requires";
+		say(h, RL_HEAL_NOTICE, "%s: heal: %s (for %s, node %s)",
+		    c->name, reason, h->comp->name, s->node);
+		if (rl_heal_journal(h, &r, true))
+			return RL_HEAL_NO_JOURNAL;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.journal = h->journal;
+	opts.user = h->user;
+	opts.origin = h->origin;
+	opts.run_id = self ? h->run_id : run_id;
+	if (rl_run_plan(t, h->model, plan, &opts, &rep, &err) < 0) {
+		journal_failed(h, err.msg, true);
+		rl_run_report_free(rep);
+		return RL_HEAL_NO_JOURNAL;
+	}
+	ret = rep->ok ? RL_HEAL_DONE : RL_HEAL_FAILED;
+	if (rl_heal_outcome(&text, c, plan, rep) == 0)
+		say(h, rep->ok ? RL_HEAL_NOTICE : RL_HEAL_ERR, "%s (node %s)",
+		    rl_buf_str(&text), s->node);
+	rl_buf_reset(&text);
+	if (rl_heal_writeback(&text, self ? h->host : c->host_name,
+			      self ? h->service : c->name, c, plan, rep,
+			      s->node, &err) < 0 ||
+	    rl_heal_send(h, &text, &err) < 0) {
+		rl_heal_rec_init(h, &r, "writeback");
+		r.component = c->name;
+		r.host = c->host_name;
+		r.run = opts.run_id;
+		r.result = "failed";
+		r.message = err.msg;
+		rl_heal_journal(h, &r, false);
+	} else if (s->command_file != NULL) {
+		rl_heal_rec_init(h, &r, "writeback");
+		r.component = c->name;
+		r.host = c->host_name;
+		r.run = opts.run_id;
+		r.result = "ok";
+		r.message = rep->ok ? "comment, passive OK, forced check"
+				    : "passive CRITICAL, comment";
+		rl_heal_journal(h, &r, false);
+	}
+	rl_run_report_free(rep);
+	rl_buf_free(&text);
+	return ret;
+}
+
+enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
+			     struct rl_plan *plan)
+{
+	struct rl_err err = {""};
+	struct rl_journal_rec r;
+	struct rl_buf text = RL_BUF_INIT;
+	struct rl_transport *t;
+	const struct rl_component **roots = NULL;
+	struct rl_plan **plans = NULL, **run = &plan;
+	char reason[600], why[RL_ERR_MAX];
+	size_t n_roots = 0, i;
+	enum rl_heal_end ret = RL_HEAL_FAILED, e;
+	int k;
+
+	t = rl_transport_new(h->model, &err);
+	if (t == NULL)
+		goto failed;
+
+	/* exactly once across monitoring nodes: the locks on the hosts */
+	k = rl_guard_lock_hosts(g, t, plan, why, sizeof(why), &err);
+	if (k < 0)
+		goto failed;
+	if (k > 0) {
+		snprintf(reason, sizeof(reason), "in progress: %.580s", why);
+		stand_down_because(h, reason, false);
+		ret = RL_HEAL_DONE;
+		goto out;
+	}
+	/* another node may have healed it while we waited; or what it
+	 * requires is down */
+	k = rl_guard_find_roots(t, h->comp, &roots, &n_roots, reason,
+				sizeof(reason), &err);
+	if (k < 0)
+		goto failed;
+	if (k > 0) {
+		struct rl_buf b = RL_BUF_INIT;
+
+		stand_down_because(h, reason, false);
+		/* let the core see it up */
+		if (rl_monitor_cmd_forced_check(&b, h->host, h->service,
+						&err) == 0)
+			rl_heal_send(h, &b, &err);
+		rl_buf_free(&b);
+		ret = RL_HEAL_DONE;
+		goto out;
+	}
+	if (roots[0] != h->comp) {
+		/* the down components it requires are healed instead, with
+		 * the locks of what their restarts touch beyond its own */
+		rl_buf_printf(&text, "%s restart %s (for %s)", h->origin,
+			      roots[0]->name, h->comp->name);
+		if (text.oom) {
+			rl_err_set(&err, "out of memory");
+			goto failed;
+		}
+		k = rl_guard_escalate(g, roots, n_roots, rl_buf_str(&text),
+				      &plans, reason, sizeof(reason), &err);
+		rl_buf_reset(&text);
+		if (k < 0)
+			goto failed;
+		for (i = 0; k == 0 && i < n_roots; i++) {
+			k = rl_guard_lock_hosts(g, t, plans[i], why,
+						sizeof(why), &err);
+			if (k > 0)
+				snprintf(reason, sizeof(reason),
+					 "in progress: %.580s", why);
+		}
+		if (k < 0)
+			goto failed;
+		if (k > 0) {
+			stand_down_because(h, reason, true);
+			ret = RL_HEAL_DONE;
+			goto out;
+		}
+		run = plans;
+	}
+	ret = RL_HEAL_DONE;
+	for (i = 0; i < n_roots; i++) {
+		snprintf(reason, sizeof(reason),
+			 "requires: %s requires %s, which is down",
+			 h->comp->name, roots[i]->name);
+		e = restart_root(h, t, roots[i], run[i], reason);
+		if (e != RL_HEAL_DONE)
+			ret = e;
+		if (e == RL_HEAL_NO_JOURNAL)
+			break;
+	}
+	goto out;
+
+failed:
+	/* nothing was restarted: say why, in the journal and the core */
+	rl_heal_rec_init(h, &r, "plan");
+	r.phase = "end";
+	r.action = "restart";
+	r.result = "failed";
+	r.message = err.msg;
+	if (rl_heal_journal(h, &r, true) == 0) {
+		rl_buf_printf(&text, "cannot restart %s: %s", h->comp->name,
+			      err.msg);
+		rl_heal_tell(h, text.oom ? err.msg : rl_buf_str(&text));
+	}
+	ret = RL_HEAL_FAILED;
+out:
+	rl_guard_unlock_hosts(g, unlock_failed, (void *)h);
+	rl_guard_plans_free(plans, n_roots);
+	free(roots);
+	rl_transport_free(t);
+	rl_buf_free(&text);
+	return ret;
 }

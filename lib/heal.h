@@ -119,4 +119,91 @@ int rl_heal_outcome(struct rl_buf *b, const struct rl_component *c,
 int rl_heal_comment(struct rl_buf *b, const char *host, const char *service,
 		    const char *node, const char *text, struct rl_err *err);
 
+/* ---- the heal of one event -------------------------------------------- */
+
+struct rl_guard;
+struct rl_journal;
+struct rl_journal_rec;
+
+/* What a heal says beside the journal and the core. */
+enum rl_heal_level {
+	RL_HEAL_NOTICE, /* a decision or an outcome */
+	RL_HEAL_ERR,	/* a failed restart */
+	RL_HEAL_ERROR,	/* relance could not do its part (journal, core) */
+};
+typedef void rl_heal_log_fn(void *ctx, enum rl_heal_level level,
+			    const char *line);
+
+/*
+ * The event a heal acts on, and where it reports. Plain struct filled by
+ * the caller; every pointer is borrowed and must outlive the calls.
+ */
+struct rl_heal_ctx {
+	const struct rl_model *model;
+	const struct rl_component *comp; /* the handled component */
+	const struct rl_heal_event *ev;	 /* what the core passed */
+	const char *host, *service;	 /* the core's objects for COMP */
+	struct rl_journal *journal;	 /* NULL: JOURNAL_ERR says why */
+	const char *journal_err;
+	const char *user;
+	const char *origin;   /* the program, in the journal's plans */
+	const char *run_id;   /* the decision's run, "" before it */
+	int64_t writeback_ms; /* how long a write to the core may take */
+	rl_heal_log_fn *log;  /* one line each; may be NULL */
+	void *log_ctx;
+};
+
+/* A record with the node, user, event, component, host and run set. */
+void rl_heal_rec_init(const struct rl_heal_ctx *h, struct rl_journal_rec *r,
+		      const char *event);
+
+/*
+ * Appends R to the journal. A journal that cannot be written stops the
+ * heal: said at RL_HEAL_ERROR ("fx/pricer: WHY; nothing done") and, when
+ * TELL, as a comment in the core. Returns 0, or -1 when it failed.
+ */
+int rl_heal_journal(const struct rl_heal_ctx *h, const struct rl_journal_rec *r,
+		    bool tell);
+
+/* Sends TEXT (command lines) to the core's command_file, if there is one,
+ * within writeback_ms. Returns 0 or -1 with err set. */
+int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
+		 struct rl_err *err);
+
+/* A comment on the handled service; a failure is said at RL_HEAL_ERROR. */
+void rl_heal_tell(const struct rl_heal_ctx *h, const char *text);
+
+/*
+ * Journals decision D (event "decision", result its verdict name) with
+ * MESSAGE; a heal or a stand-down is also said at RL_HEAL_NOTICE and, if
+ * the journal fails, in the core. Returns 0 or -1 (rl_heal_journal).
+ */
+int rl_heal_journal_decision(const struct rl_heal_ctx *h,
+			     const struct rl_heal_decision *d,
+			     const char *message);
+
+/* Journals a stand-down and, when TELL, says it in the core as a comment
+ * ("not restarting fx/pricer: REASON"). 0 or -1 (the journal failed). */
+int rl_heal_stand_down(const struct rl_heal_ctx *h,
+		       const struct rl_heal_decision *d, bool tell);
+
+enum rl_heal_end {
+	RL_HEAL_DONE = 0,   /* restarted, or stood down */
+	RL_HEAL_FAILED,	    /* a restart failed, or could not begin */
+	RL_HEAL_NO_JOURNAL, /* the journal failed: stopped there */
+};
+
+/*
+ * The worker's half of a heal of h->comp, whose decision is journaled and
+ * whose local locks G holds (PLAN, its restart): takes the host locks
+ * (lib/guard), checks it and what it requires again, escalates to the
+ * down components it requires, runs the restarts and writes back to the
+ * core (a comment, passive results, a forced check), journaling each
+ * step. A lock held elsewhere, or the component up again, is a
+ * stand-down. The host locks are released before it returns; the local
+ * ones stay in G. Blocks for as long as the restarts take.
+ */
+enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
+			     struct rl_plan *plan);
+
 #endif

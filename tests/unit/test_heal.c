@@ -1,12 +1,18 @@
 /*
  * heal: every rule of rl_heal_decide() (lib/heal.h), the heal count over a
- * real journal, and the command lines written back to the core.
+ * real journal, the command lines written back to the core, and the
+ * worker's half (rl_heal_run) for real: a local component, its journal,
+ * host locks in a temporary directory.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "config.h"
+#include "guard.h"
 #include "heal.h"
 #include "journal.h"
 #include "rl_test.h"
@@ -791,4 +797,215 @@ Test(heal, comment_text_stays_on_one_line)
 	rl_buf_reset(&b);
 	cr_assert_eq(rl_heal_comment(&b, "h;x", "s", "mon-1", "t", &err), -1);
 	rl_buf_free(&b);
+}
+
+/* --- the worker's half (rl_heal_run), for real ------------------------- */
+
+/* What the heal said beside the journal, one line each. */
+struct said {
+	char lines[8][600];
+	enum rl_heal_level level[8];
+	int n;
+};
+
+static void hear(void *ctx, enum rl_heal_level level, const char *line)
+{
+	struct said *s = ctx;
+
+	if (s->n < 8) {
+		snprintf(s->lines[s->n], sizeof(s->lines[0]), "%s", line);
+		s->level[s->n++] = level;
+	}
+}
+
+/* fx/a on a local host: up while DIR/a exists; a journal in DIR. */
+struct run_world {
+	char dir[64], hostdir[128], path[128];
+	struct rl_model *m;
+	struct rl_journal *j;
+	struct rl_heal_event ev;
+	struct rl_heal_ctx h;
+	struct said said;
+	struct rl_err err;
+};
+
+static void run_world_init(struct run_world *w)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	memset(w, 0, sizeof(*w));
+	rl_test_tmpdir(w->dir, sizeof(w->dir), "healrun");
+	snprintf(w->hostdir, sizeof(w->hostdir), "%s/host", w->dir);
+	snprintf(w->path, sizeof(w->path), "%s/journal.jsonl", w->dir);
+	rl_buf_printf(&b,
+		      "[relance]\nnode = n1\nlock_dir = %s/locks\n"
+		      "hold_dir = %s/holds\njournal = %s\n"
+		      "[host \"here\"]\ntransport = local\n"
+		      "[component \"fx/a\"]\nhost = here\n"
+		      "check = test -e %s/a\nstart = touch %s/a\n"
+		      "stop = rm -f %s/a\n",
+		      w->dir, w->dir, w->path, w->dir, w->dir, w->dir);
+	cr_assert_eq(rl_config_load_string(rl_buf_str(&b), "r.ini",
+					   RL_CONFIG_NO_PERMS, &w->m, &w->err),
+		     0, "%s", w->err.msg);
+	rl_buf_free(&b);
+	w->j = rl_journal_open(w->path, &w->err);
+	cr_assert_not_null(w->j, "%s", w->err.msg);
+	w->ev = event(RL_STATE_CRITICAL, true, 1);
+	w->h.model = w->m;
+	w->h.comp = rl_model_component(w->m, "fx/a");
+	w->h.ev = &w->ev;
+	w->h.host = "here";
+	w->h.service = "fx/a";
+	w->h.journal = w->j;
+	w->h.journal_err = "";
+	w->h.user = "tester";
+	w->h.origin = "handle_component";
+	w->h.run_id = "";
+	w->h.writeback_ms = 1000;
+	w->h.log = hear;
+	w->h.log_ctx = &w->said;
+}
+
+static void run_world_free(struct run_world *w)
+{
+	rl_journal_close(w->j);
+	rl_model_free(w->m);
+	rl_test_rmtree(w->dir);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s = calloc(1, 65536);
+
+	cr_assert_not_null(f);
+	cr_assert_not_null(s);
+	if (fread(s, 1, 65535, f) == 0)
+		s[0] = '\0';
+	fclose(f);
+	return s;
+}
+
+static enum rl_heal_end heal_once(struct run_world *w)
+{
+	struct rl_plan *p = NULL;
+	struct rl_guard *g;
+	char why[RL_ERR_MAX];
+	enum rl_heal_end e;
+
+	cr_assert_eq(
+	    rl_plan_build(w->m, RL_ACTION_RESTART, "fx/a", &p, &w->err), 0);
+	g = rl_guard_new(w->m, "handle_component restart fx/a", w->hostdir,
+			 &w->err);
+	cr_assert_not_null(g);
+	cr_assert_eq(rl_guard_lock_local(g, (const struct rl_plan **)&p, 1,
+					 NULL, why, sizeof(why), &w->err),
+		     0, "%s", why);
+	e = rl_heal_run(&w->h, g, p);
+	rl_guard_release(g, NULL, NULL);
+	rl_plan_free(p);
+	return e;
+}
+
+Test(heal, run_restarts_a_down_component_and_says_so)
+{
+	struct run_world w;
+	struct stat st;
+	char *j;
+
+	run_world_init(&w);
+	cr_assert_eq(heal_once(&w), RL_HEAL_DONE);
+	snprintf(w.err.msg, sizeof(w.err.msg), "%s/a", w.dir);
+	cr_assert_eq(stat(w.err.msg, &st), 0, "fx/a started");
+	cr_assert_eq(w.said.n, 1, "one line: %s", w.said.lines[0]);
+	cr_assert_eq(w.said.level[0], RL_HEAL_NOTICE);
+	cr_assert(strncmp(w.said.lines[0], "restarted fx/a on here in ", 26) ==
+		      0,
+		  "%s", w.said.lines[0]);
+	cr_assert(strstr(w.said.lines[0], "(node n1)") != NULL);
+	j = slurp(w.path);
+	cr_assert(strstr(j, "\"event\":\"plan\",\"phase\":\"end\"") != NULL,
+		  "%s", j);
+	free(j);
+	cr_assert_eq(rmdir(w.hostdir), 0, "the host lock released");
+	run_world_free(&w);
+}
+
+Test(heal, run_stands_down_when_it_is_up_again)
+{
+	struct run_world w;
+	char *j;
+	FILE *f;
+
+	run_world_init(&w);
+	snprintf(w.err.msg, sizeof(w.err.msg), "%s/a", w.dir);
+	f = fopen(w.err.msg, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(heal_once(&w), RL_HEAL_DONE);
+	j = slurp(w.path);
+	cr_assert(strstr(j, "\"result\":\"stand-down\"") != NULL, "%s", j);
+	cr_assert(strstr(j, "\"reason\":\"already up: exit 0\"") != NULL, "%s",
+		  j);
+	cr_assert_null(strstr(j, "\"event\":\"plan\""), "nothing restarted");
+	free(j);
+	run_world_free(&w);
+}
+
+Test(heal, run_stands_down_for_another_nodes_host_lock)
+{
+	struct run_world w;
+	struct rl_plan *p = NULL;
+	struct rl_transport *t;
+	struct rl_guard *other;
+	char why[RL_ERR_MAX], *j;
+
+	run_world_init(&w);
+	t = rl_transport_new(w.m, &w.err);
+	cr_assert_not_null(t);
+	cr_assert_eq(rl_plan_build(w.m, RL_ACTION_RESTART, "fx/a", &p, &w.err),
+		     0);
+	other = rl_guard_new(w.m, "relancectl restart fx/a by bob", w.hostdir,
+			     &w.err);
+	cr_assert_eq(rl_guard_lock_hosts(other, t, p, why, sizeof(why), &w.err),
+		     0, "%s", w.err.msg);
+	cr_assert_eq(heal_once(&w), RL_HEAL_DONE);
+	j = slurp(w.path);
+	cr_assert(strstr(j, "\"reason\":\"in progress: host lock of fx/a on "
+			    "here held by n1 pid ") != NULL,
+		  "%s", j);
+	cr_assert_null(strstr(j, "\"event\":\"plan\""), "nothing restarted");
+	free(j);
+	cr_assert_eq(w.said.n, 1);
+	cr_assert(strncmp(w.said.lines[0],
+			  "fx/a: stand-down: in progress: ", 31) == 0,
+		  "%s", w.said.lines[0]);
+	rl_guard_release(other, NULL, NULL);
+	rl_plan_free(p);
+	rl_transport_free(t);
+	run_world_free(&w);
+}
+
+Test(heal, a_journal_that_cannot_be_written_stops_and_says_why)
+{
+	struct run_world w;
+	struct rl_heal_decision d;
+
+	run_world_init(&w);
+	w.h.journal = NULL;
+	w.h.journal_err = "cannot open '/nowhere/journal.jsonl'";
+	memset(&d, 0, sizeof(d));
+	d.verdict = RL_VERDICT_HEAL;
+	snprintf(d.reason, sizeof(d.reason), "HARD CRITICAL");
+	cr_assert_eq(rl_heal_journal_decision(&w.h, &d, NULL), -1);
+	cr_assert_eq(w.said.n, 2);
+	cr_assert_eq(w.said.level[0], RL_HEAL_NOTICE);
+	cr_assert_str_eq(w.said.lines[0], "fx/a: heal: HARD CRITICAL (CRITICAL "
+					  "HARD attempt 1, node n1)");
+	cr_assert_eq(w.said.level[1], RL_HEAL_ERROR);
+	cr_assert_str_eq(w.said.lines[1],
+			 "fx/a: cannot open '/nowhere/journal.jsonl'; "
+			 "nothing done");
+	run_world_free(&w);
 }
