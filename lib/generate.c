@@ -169,15 +169,9 @@ static struct rl_component **sorted_components(const struct rl_app *a)
 static struct rl_component **sorted_requires(struct gen *g,
 					     const struct rl_component *c)
 {
-	if (c->n_requires > g->reqs_cap) {
-		struct rl_component **n;
-
-		n = realloc(g->reqs, c->n_requires * sizeof(*n));
-		if (n == NULL)
-			return NULL;
-		g->reqs = n;
-		g->reqs_cap = c->n_requires;
-	}
+	if (rl_grow(&g->reqs, &g->reqs_cap, c->n_requires, sizeof(*g->reqs)) <
+	    0)
+		return NULL;
 	if (c->n_requires == 0)
 		return g->reqs;
 	memcpy(g->reqs, c->requires, c->n_requires * sizeof(*g->reqs));
@@ -220,8 +214,7 @@ static int attempts(const struct rl_component *c)
 /* Comment lines: control bytes of a file name become '?'. */
 static void comment_text(struct rl_buf *b, const char *s)
 {
-	for (; *s != '\0'; s++)
-		rl_buf_append(b, (unsigned char)*s < 0x20 ? "?" : s, 1);
+	rl_buf_oneline(b, s, SIZE_MAX, '?', 0);
 }
 
 static void header(const struct gen *g, struct rl_buf *b, const char *what)
@@ -716,15 +709,9 @@ static int add_file(struct rl_generate_out *out, size_t *cap, const char *name,
 
 	if (b->oom)
 		return -1;
-	if (out->n_files == *cap) {
-		size_t n = *cap ? *cap * 2 : 8;
-
-		f = realloc(out->files, n * sizeof(*f));
-		if (f == NULL)
-			return -1;
-		out->files = f;
-		*cap = n;
-	}
+	if (rl_grow(&out->files, cap, out->n_files + 1, sizeof(*out->files)) <
+	    0)
+		return -1;
 	f = &out->files[out->n_files];
 	f->name = strdup(name);
 	if (f->name == NULL)

@@ -74,13 +74,8 @@ const char *rl_hold_kind_name(enum rl_hold_kind k)
 static void put_field(struct rl_buf *b, const char *key, const char *v,
 		      size_t max)
 {
-	size_t i;
-
 	rl_buf_printf(b, "%s=", key);
-	for (i = 0; v != NULL && v[i] != '\0' && i < max; i++)
-		rl_buf_append(
-		    b, (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? " " : &v[i],
-		    1);
+	rl_buf_oneline(b, v, max, ' ', 0);
 	rl_buf_puts(b, "\n");
 }
 
