@@ -8,6 +8,7 @@
 
 #include "generate.h"
 #include "model.h"
+#include "rl_model.h"
 #include "rl_test.h"
 #include "util.h"
 
@@ -49,22 +50,11 @@ static struct rl_host *host(const char *name, const char *zone)
 	return h;
 }
 
+/* Adds a component on host H (at line 10) with requirements REQS. */
 static struct rl_component *comp(const char *name, const char *h,
 				 const char *reqs)
 {
-	struct rl_component *c;
-	char buf[256], *tok, *save = NULL;
-
-	c = rl_model_add_component(m, name, (struct rl_where){file, 10}, &err);
-	cr_assert_not_null(c, "%s", err.msg);
-	c->host_name = strdup(h);
-	snprintf(buf, sizeof(buf), "%s", reqs);
-	for (tok = strtok_r(buf, " ", &save); tok;
-	     tok = strtok_r(NULL, " ", &save))
-		cr_assert_eq(rl_model_add_require(
-				 m, c, tok, (struct rl_where){file, 11}, &err),
-			     0, "%s", err.msg);
-	return c;
+	return rl_test_comp(m, name, h, reqs, (struct rl_where){file, 10});
 }
 
 /* The demo's shape, on two hosts, one in a zone. */
