@@ -39,7 +39,6 @@ int64_t rl_wall_ms(void)
 static bool buf_grow(struct rl_buf *b, size_t extra)
 {
 	size_t want;
-	char *p;
 
 	if (b->oom)
 		return false;
@@ -51,16 +50,11 @@ static bool buf_grow(struct rl_buf *b, size_t extra)
 	if (want <= b->cap)
 		return true;
 	if (want < 64)
-		want = 64;
-	if (want < b->cap * 2)
-		want = b->cap * 2;
-	p = realloc(b->data, want);
-	if (p == NULL) {
+		want = 64; /* most texts fit at once */
+	if (rl_grow(&b->data, &b->cap, want, 1) < 0) {
 		b->oom = true;
 		return false;
 	}
-	b->data = p;
-	b->cap = want;
 	return true;
 }
 
