@@ -82,15 +82,8 @@ static bool matches(const struct ctl_history_opts *o,
 static char *clean(const char *s, size_t max)
 {
 	struct rl_buf b = RL_BUF_INIT;
-	size_t i;
 
-	for (i = 0; s && s[i] && i < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		rl_buf_append(&b, (ch < 0x20 || ch == 0x7f) ? " " : &s[i], 1);
-	}
-	if (s && s[i])
-		rl_buf_puts(&b, "...");
+	rl_buf_oneline(&b, s, max, ' ', RL_ONELINE_ELLIPSIS);
 	if (b.oom) {
 		rl_buf_free(&b);
 		return NULL;
@@ -122,15 +115,8 @@ static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 
 	if (!matches(c->o, r))
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 64;
-		struct row *v = realloc(c->rows, cap * sizeof(*v));
-
-		if (!v)
-			goto oom;
-		c->rows = v;
-		c->cap = cap;
-	}
+	if (rl_grow(&c->rows, &c->cap, c->n + 1, sizeof(*c->rows)) < 0)
+		goto oom;
 	result = r->result;
 	if (!result && r->phase)
 		result = r->phase; /* a plan's begin record */

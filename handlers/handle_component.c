@@ -504,24 +504,6 @@ static int detach(struct rl_err *err)
 	return 0;
 }
 
-/*
- * Closes every descriptor from 3 up that the core left open to us
- * (Nagios passes on what it inherited): a detached worker must hold
- * nothing of the core's.
- */
-static void close_inherited(void)
-{
-	int fd, max;
-
-	if (close_range(3, ~0U, 0) == 0)
-		return;
-	max = (int)sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (fd = 3; fd < max; fd++)
-		close(fd);
-}
-
 /* Gathers what relance knows and decides; *d says what. */
 static void decide(struct hc *hc, struct rl_hold *hold,
 		   struct rl_service_status *st, struct rl_heal_decision *d)
@@ -680,7 +662,9 @@ int main(int argc, char **argv)
 	struct rl_err err = {""};
 	int r;
 
-	close_inherited();
+	/* the core may leave us what it inherited: a detached worker must
+	 * hold nothing of the core's */
+	rl_close_from(3);
 	openlog(PROG, LOG_PID, LOG_DAEMON);
 	memset(&hc, 0, sizeof(hc));
 	hc.ev.ack = -1;

@@ -343,12 +343,11 @@ static struct rl_xml_check *xml_check(struct rl_component *c, const char *name,
 			   MAX_XML_CHECKS);
 		return NULL;
 	}
-	x = realloc(c->xml_checks, (c->n_xml_checks + 1) * sizeof(*x));
-	if (x == NULL) {
+	if (rl_resize(&c->xml_checks, c->n_xml_checks + 1,
+		      sizeof(*c->xml_checks)) < 0) {
 		rl_err_set(err, "out of memory");
 		return NULL;
 	}
-	c->xml_checks = x;
 	x = &c->xml_checks[c->n_xml_checks];
 	memset(x, 0, sizeof(*x));
 	x->name = strndup(name, n);

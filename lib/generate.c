@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "generate.h"
+#include "safefile.h"
 #include "util.h"
 
 #ifndef PLUGINDIR
@@ -169,15 +170,9 @@ static struct rl_component **sorted_components(const struct rl_app *a)
 static struct rl_component **sorted_requires(struct gen *g,
 					     const struct rl_component *c)
 {
-	if (c->n_requires > g->reqs_cap) {
-		struct rl_component **n;
-
-		n = realloc(g->reqs, c->n_requires * sizeof(*n));
-		if (n == NULL)
-			return NULL;
-		g->reqs = n;
-		g->reqs_cap = c->n_requires;
-	}
+	if (rl_grow(&g->reqs, &g->reqs_cap, c->n_requires, sizeof(*g->reqs)) <
+	    0)
+		return NULL;
 	if (c->n_requires == 0)
 		return g->reqs;
 	memcpy(g->reqs, c->requires, c->n_requires * sizeof(*g->reqs));
@@ -220,8 +215,7 @@ static int attempts(const struct rl_component *c)
 /* Comment lines: control bytes of a file name become '?'. */
 static void comment_text(struct rl_buf *b, const char *s)
 {
-	for (; *s != '\0'; s++)
-		rl_buf_append(b, (unsigned char)*s < 0x20 ? "?" : s, 1);
+	rl_buf_oneline(b, s, SIZE_MAX, '?', 0);
 }
 
 static void header(const struct gen *g, struct rl_buf *b, const char *what)
@@ -716,15 +710,9 @@ static int add_file(struct rl_generate_out *out, size_t *cap, const char *name,
 
 	if (b->oom)
 		return -1;
-	if (out->n_files == *cap) {
-		size_t n = *cap ? *cap * 2 : 8;
-
-		f = realloc(out->files, n * sizeof(*f));
-		if (f == NULL)
-			return -1;
-		out->files = f;
-		*cap = n;
-	}
+	if (rl_grow(&out->files, cap, out->n_files + 1, sizeof(*out->files)) <
+	    0)
+		return -1;
 	f = &out->files[out->n_files];
 	f->name = strdup(name);
 	if (f->name == NULL)
@@ -874,76 +862,26 @@ void rl_generate_out_free(struct rl_generate_out *out)
 
 /* --- files on disk ------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int rl_generate_write(const struct rl_generate_out *out, const char *dir,
 		      struct rl_err *err)
 {
-	struct rl_buf path = RL_BUF_INIT, tmp = RL_BUF_INIT;
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
 	size_t i;
-	int fd = -1, r = -1;
+	int r = -1;
 
+	/* the core reads what is written here as its configuration */
+	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_MODE, err) < 0)
+		return -1;
 	for (i = 0; i < out->n_files; i++) {
 		const struct rl_generate_file *f = &out->files[i];
 
-		rl_buf_reset(&path);
-		rl_buf_reset(&tmp);
-		rl_buf_printf(&path, "%s/%s", dir, f->name);
-		rl_buf_printf(&tmp, "%s/.%s.tmp%ld", dir, f->name,
-			      (long)getpid());
-		if (path.oom || tmp.oom) {
-			rl_err_set(err, "out of memory");
+		if (rl_file_write_atomic(&d, f->name, f->content, f->len, 0644,
+					 err) < 0)
 			goto out;
-		}
-		fd = open(rl_buf_str(&tmp),
-			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			rl_err_set(err, "%s: open: %s", rl_buf_str(&tmp),
-				   strerror(errno));
-			goto out;
-		}
-		if (fchmod(fd, 0644) < 0 ||
-		    write_all(fd, f->content, f->len) < 0) {
-			rl_err_set(err, "%s: write: %s", rl_buf_str(&tmp),
-				   strerror(errno));
-			goto out_unlink;
-		}
-		if (close(fd) < 0) {
-			fd = -1;
-			rl_err_set(err, "%s: close: %s", rl_buf_str(&tmp),
-				   strerror(errno));
-			goto out_unlink;
-		}
-		fd = -1;
-		if (rename(rl_buf_str(&tmp), rl_buf_str(&path)) < 0) {
-			rl_err_set(err, "%s: rename: %s", rl_buf_str(&path),
-				   strerror(errno));
-			goto out_unlink;
-		}
 	}
 	r = 0;
-	goto out;
-out_unlink:
-	unlink(rl_buf_str(&tmp));
 out:
-	if (fd >= 0)
-		close(fd);
-	rl_buf_free(&path);
-	rl_buf_free(&tmp);
+	rl_file_dir_close(&d);
 	return r;
 }
 

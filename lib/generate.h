@@ -137,9 +137,12 @@ int rl_generate(const struct rl_model *m, enum rl_generate_target target,
 void rl_generate_out_free(struct rl_generate_out *out);
 
 /*
- * Writes every file into DIR (which must exist), each through a temporary
- * file renamed into place, mode 0644. Returns 0, or -1 with err naming the
- * file ("DIR/relance.cfg: write: No space left on device"); files already
+ * Writes every file into DIR (which must exist), each replaced atomically
+ * with rl_file_write_atomic() (safefile.h), mode 0644. DIR is opened
+ * without following a symlink and refused when writable by group or
+ * others without the sticky bit (the core reads it as configuration).
+ * Returns 0, or -1 with err naming the file or the directory
+ * ("DIR/relance.cfg: write: No space left on device"); files already
  * written stay.
  */
 int rl_generate_write(const struct rl_generate_out *out, const char *dir,

@@ -11,6 +11,7 @@
 
 #include "hold.h"
 #include "journal.h"
+#include "safefile.h"
 #include "util.h"
 
 #define HOLD_FILE_MAX 4096
@@ -74,77 +75,57 @@ const char *rl_hold_kind_name(enum rl_hold_kind k)
 static void put_field(struct rl_buf *b, const char *key, const char *v,
 		      size_t max)
 {
-	size_t i;
-
 	rl_buf_printf(b, "%s=", key);
-	for (i = 0; v != NULL && v[i] != '\0' && i < max; i++)
-		rl_buf_append(
-		    b, (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? " " : &v[i],
-		    1);
+	rl_buf_oneline(b, v, max, ' ', 0);
 	rl_buf_puts(b, "\n");
+}
+
+/* The hold file's name in DIR, from its path: "fx%2Fpricer.hold". */
+static const char *hold_name(const struct rl_buf *path, const char *dir)
+{
+	return rl_buf_str(path) + strlen(dir) + 1;
 }
 
 int rl_hold_set(const char *dir, const char *component, enum rl_hold_kind kind,
 		const char *author, const char *node, const char *reason,
 		struct rl_err *err)
 {
-	struct rl_buf path = RL_BUF_INIT, tmp = RL_BUF_INIT, text = RL_BUF_INIT;
+	struct rl_buf path = RL_BUF_INIT, text = RL_BUF_INIT;
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
 	struct rl_hold h;
-	ssize_t w;
-	int fd = -1, lock, ret = -1;
+	int lock = -1, ret = -1;
 
 	if (rl_mkdir_p(dir, "hold directory", err) < 0)
 		return -1;
+	/* root writes here too: no link followed, nobody else's temp file */
+	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_MODE, err) < 0) {
+		rl_err_prefix(err, "cannot write hold");
+		return -1;
+	}
 	lock = hold_dir_lock(dir, err);
 	if (lock < 0)
-		return -1;
+		goto out;
 	rl_buf_name_path(&path, dir, component, ".hold");
-	rl_buf_name_path(&tmp, dir, component, "");
-	rl_buf_printf(&tmp, ".tmp.%ld", (long)getpid());
 	rl_buf_printf(&text, "kind=%s\n", rl_hold_kind_name(kind));
 	put_field(&text, "author", author, sizeof(h.author) - 1);
 	put_field(&text, "node", node, sizeof(h.node) - 1);
 	rl_buf_printf(&text, "since=%lld\n", (long long)time(NULL));
 	put_field(&text, "reason", reason, sizeof(h.reason) - 1);
-	if (path.oom || tmp.oom || text.oom) {
+	if (path.oom || text.oom) {
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
-	fd = open(rl_buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  0644);
-	if (fd < 0) {
-		rl_err_set(err, "cannot write hold '%s': %s", rl_buf_str(&tmp),
-			   strerror(errno));
-		goto out;
-	}
-	w = write(fd, rl_buf_str(&text), text.len);
-	if (w != (ssize_t)text.len || fsync(fd) < 0) {
-		rl_err_set(err, "cannot write hold '%s': %s", rl_buf_str(&tmp),
-			   w < 0 || w == (ssize_t)text.len ? strerror(errno)
-							   : "short write");
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rl_err_set(err, "cannot write hold '%s': %s", rl_buf_str(&tmp),
-			   strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(rl_buf_str(&tmp), rl_buf_str(&path)) < 0) {
-		rl_err_set(err, "cannot write hold '%s': %s", rl_buf_str(&path),
-			   strerror(errno));
+	if (rl_file_write_atomic(&d, hold_name(&path, dir), text.data, text.len,
+				 0644, err) < 0) {
+		rl_err_prefix(err, "cannot write hold");
 		goto out;
 	}
 	ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0 && tmp.len)
-		unlink(rl_buf_str(&tmp));
-	close(lock);
+	if (lock >= 0)
+		close(lock);
+	rl_file_dir_close(&d);
 	rl_buf_free(&path);
-	rl_buf_free(&tmp);
 	rl_buf_free(&text);
 	return ret;
 }
@@ -206,6 +187,7 @@ int rl_hold_get(const char *dir, const char *component, struct rl_hold *out,
 		struct rl_err *err)
 {
 	struct rl_buf path = RL_BUF_INIT;
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
 	char text[HOLD_FILE_MAX + 1];
 	ssize_t n;
 	size_t len = 0;
@@ -217,14 +199,15 @@ int rl_hold_get(const char *dir, const char *component, struct rl_hold *out,
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
-	fd = open(rl_buf_str(&path), O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* no link followed, and a FIFO planted as a hold must not block */
+	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_MODE, err) < 0 ||
+	    (fd = rl_file_open_read(&d, hold_name(&path, dir), err)) < 0) {
 		if (errno == ENOENT) {
+			rl_err_clear(err);
 			ret = 0;
 			goto out;
 		}
-		rl_err_set(err, "cannot read hold '%s': %s", rl_buf_str(&path),
-			   strerror(errno));
+		rl_err_prefix(err, "cannot read hold");
 		goto out;
 	}
 	while (len < HOLD_FILE_MAX &&
@@ -249,6 +232,7 @@ int rl_hold_get(const char *dir, const char *component, struct rl_hold *out,
 	}
 	ret = 0;
 out:
+	rl_file_dir_close(&d);
 	rl_buf_free(&path);
 	return ret;
 }

@@ -10,8 +10,12 @@
  * recoveries.
  *
  * One file per component in hold_dir, named like lock files
- * ("fx%2Fpricer.hold"), written whole to a temporary file and renamed over
- * the old one, so a reader sees the old hold or the new one, never half.
+ * ("fx%2Fpricer.hold"), replaced whole with rl_file_write_atomic()
+ * (safefile.h), so a reader sees the old hold or the new one, never half,
+ * and no link planted in hold_dir is followed. hold_dir is opened without
+ * following a symlink and refused, for reading and writing, when group or
+ * others may write it without the sticky bit; a hold file that is a
+ * symlink, a FIFO or has several links is an error.
  * Contents, one key=value per line, values on one line (line breaks and
  * control characters become spaces):
  *   kind=ack|manual  author=...  since=UNIX-SECONDS  node=...  reason=...

@@ -112,15 +112,8 @@ static int push(void *arrayp, size_t *n, size_t *cap, void *item)
 {
 	void ***array = arrayp;
 
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		void **p = realloc(*array, ncap * sizeof(**array));
-
-		if (p == NULL)
-			return -1;
-		*array = p;
-		*cap = ncap;
-	}
+	if (rl_grow(array, cap, *n + 1, sizeof(**array)) < 0)
+		return -1;
 	(*array)[(*n)++] = item;
 	return 0;
 }
@@ -464,7 +457,6 @@ int rl_model_add_require(struct rl_model *m, struct rl_component *c,
 	char p[512];
 	char *full;
 	size_t i;
-	void *np, *nw;
 
 	(void)m;
 	if (slash != NULL ? !valid_part(name, (size_t)(slash - name)) ||
@@ -487,15 +479,11 @@ int rl_model_add_require(struct rl_model *m, struct rl_component *c,
 			free(full);
 			return -1;
 		}
-	np = realloc(c->requires_names,
-		     (c->n_requires + 1) * sizeof(*c->requires_names));
-	if (np != NULL)
-		c->requires_names = np;
-	nw = realloc(c->requires_where,
-		     (c->n_requires + 1) * sizeof(*c->requires_where));
-	if (nw != NULL)
-		c->requires_where = nw;
-	if (np == NULL || nw == NULL) {
+	/* each array holds exactly n_requires: no capacity to keep */
+	if (rl_resize(&c->requires_names, c->n_requires + 1,
+		      sizeof(*c->requires_names)) < 0 ||
+	    rl_resize(&c->requires_where, c->n_requires + 1,
+		      sizeof(*c->requires_where)) < 0) {
 		free(full);
 		return rl_err_set(err, "out of memory");
 	}
@@ -576,7 +564,7 @@ out:
 	return r;
 }
 
-static int by_level_then_name(const void *a, const void *b)
+int rl_model_cmp_level_name(const void *a, const void *b)
 {
 	const struct rl_component *x = *(const struct rl_component *const *)a;
 	const struct rl_component *y = *(const struct rl_component *const *)b;
@@ -712,7 +700,8 @@ int rl_model_resolve(struct rl_model *m, struct rl_err *err)
 		return rl_err_set(err, "out of memory");
 	if (n > 0)
 		memcpy(m->topo, m->components, n * sizeof(*m->topo));
-	qsort(m->topo, n, sizeof(*m->topo), by_level_then_name);
+	if (n > 0)
+		qsort(m->topo, n, sizeof(*m->topo), rl_model_cmp_level_name);
 	for (i = 0; i < m->n_apps; i++) {
 		struct rl_app *a = m->apps[i];
 
@@ -738,7 +727,9 @@ int rl_model_resolve(struct rl_model *m, struct rl_err *err)
 
 		a->components[a->n_components++] = m->topo[i];
 	}
-	qsort(m->apps, m->n_apps, sizeof(*m->apps), by_app_name);
+	/* no components, no apps: m->apps is NULL, which qsort must not get */
+	if (m->n_apps > 0)
+		qsort(m->apps, m->n_apps, sizeof(*m->apps), by_app_name);
 	return 0;
 }
 

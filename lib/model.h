@@ -232,6 +232,13 @@ const char *rl_model_intern_file(struct rl_model *m, const char *file);
  */
 int rl_model_resolve(struct rl_model *m, struct rl_err *err);
 
+/*
+ * qsort comparator of two struct rl_component * elements: by level (the
+ * requirements first), then by name. The model's topological order and
+ * a plan's steps within a level go by it.
+ */
+int rl_model_cmp_level_name(const void *a, const void *b);
+
 /* Lookups after resolve; NULL if absent. O(log n). */
 struct rl_component *rl_model_component(const struct rl_model *m,
 					const char *name);

@@ -73,17 +73,6 @@ void rl_plan_free(struct rl_plan *p)
 	free(p);
 }
 
-/* Steps within a level go by name; levels by the model's level. */
-static int cmp_level_name(const void *a, const void *b)
-{
-	const struct rl_component *x = *(const struct rl_component *const *)a;
-	const struct rl_component *y = *(const struct rl_component *const *)b;
-
-	if (x->level != y->level)
-		return x->level < y->level ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
 static int cmp_topo(const void *a, const void *b)
 {
 	const struct rl_component *x = *(const struct rl_component *const *)a;
@@ -273,7 +262,7 @@ int rl_plan_build(const struct rl_model *m, enum rl_action action,
 		}
 	}
 
-	qsort(set, n, sizeof(*set), cmp_level_name);
+	qsort(set, n, sizeof(*set), rl_model_cmp_level_name);
 	n_levels = count_levels(set, n);
 	own_restart = action == RL_ACTION_RESTART && comp != NULL &&
 		      comp->restart != NULL && comp->n_dependents == 0;

@@ -257,13 +257,16 @@ void rl_perf_append(struct rl_buf *b, const char *label, double value,
 		rl_buf_puts(b, " ");
 	if (quote)
 		rl_buf_puts(b, "'");
-	for (p = label; *p != '\0'; p++) {
-		if (*p == '\'')
-			rl_buf_puts(b, "''");
-		else if ((unsigned char)*p < 0x20 || *p == '|')
-			rl_buf_puts(b, "_");
-		else
-			rl_buf_append(b, p, 1);
+	/* label syntax: a quote is doubled, '|' (the end of perfdata)
+	 * becomes '_' like a control byte; the rest on one line */
+	for (p = label;; p++) {
+		size_t n = strcspn(p, "'|");
+
+		rl_buf_oneline(b, p, n, '_', 0);
+		p += n;
+		if (*p == '\0')
+			break;
+		rl_buf_puts(b, *p == '\'' ? "''" : "_");
 	}
 	if (quote)
 		rl_buf_puts(b, "'");

@@ -78,18 +78,7 @@ void rl_status_marker(struct rl_buf *b, enum rl_state s, int color)
  * without escapes that could rewrite the engineer's terminal. */
 static void append_safe(struct rl_buf *b, const char *s, size_t max)
 {
-	size_t i;
-
-	for (i = 0; s && s[i] && s[i] != '\n' && i < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch < 0x20 || ch == 0x7f)
-			rl_buf_append(b, "?", 1);
-		else
-			rl_buf_append(b, &s[i], 1);
-	}
-	if (s && i == max && s[i] && s[i] != '\n')
-		rl_buf_puts(b, "...");
+	rl_buf_oneline(b, s, max, '?', RL_ONELINE_FIRST | RL_ONELINE_ELLIPSIS);
 }
 
 /* Distinct applications of the results, in order of first appearance. */

@@ -20,15 +20,8 @@
 
 int rl_pollset_add(struct rl_pollset *ps, int fd, short events)
 {
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? 2 * ps->cap : 16;
-		struct pollfd *fds = realloc(ps->fds, cap * sizeof(*fds));
-
-		if (fds == NULL)
-			return -1;
-		ps->fds = fds;
-		ps->cap = cap;
-	}
+	if (rl_grow(&ps->fds, &ps->cap, ps->n + 1, sizeof(*ps->fds)) < 0)
+		return -1;
 	ps->fds[ps->n].fd = fd;
 	ps->fds[ps->n].events = events;
 	ps->fds[ps->n].revents = 0;

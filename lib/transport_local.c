@@ -121,24 +121,6 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
-static void close_other_fds(int from)
-{
-#if defined(HAVE_CLOSEFROM) || (defined(__GLIBC__) && __GLIBC_PREREQ(2, 34))
-	closefrom(from);
-#else
-	long max = sysconf(_SC_OPEN_MAX);
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, from, ~0U, 0) == 0)
-		return;
-#endif
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (int fd = from; fd < max; fd++)
-		close(fd);
-#endif
-}
-
 /*
  * glibc refuses to touch the signals it reserves for itself (32, 33), but
  * a parent may have left them ignored, and an ignored signal survives
@@ -195,7 +177,7 @@ child_exec(int devnull, int out, int err, int exec_fd, const char *path,
 			goto fail;
 		exec_fd = 3;
 	}
-	close_other_fds(4);
+	rl_close_from(4);
 
 	if (search) {
 		/* execvp searches the PATH of environ: make it ours */
@@ -472,18 +454,12 @@ static void reap_zombies(struct local_backend *b)
 
 static void add_zombie(struct local_backend *b, pid_t pid)
 {
-	if (b->n_zombies == b->cap_zombies) {
-		size_t cap = b->cap_zombies ? 2 * b->cap_zombies : 8;
-		pid_t *z = realloc(b->zombies, cap * sizeof(*z));
-
-		if (z == NULL) {
-			/* it was sent SIGKILL: this wait is short */
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			return;
-		}
-		b->zombies = z;
-		b->cap_zombies = cap;
+	if (rl_grow(&b->zombies, &b->cap_zombies, b->n_zombies + 1,
+		    sizeof(*b->zombies)) < 0) {
+		/* it was sent SIGKILL: this wait is short */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return;
 	}
 	b->zombies[b->n_zombies++] = pid;
 }

@@ -229,30 +229,6 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-/*
- * Room for one more element in the array V of N used out of *CAP, each
- * SIZE bytes: V itself while it has room, else V grown to twice (at first
- * FIRST) elements. Returns NULL, V unchanged, when the size would overflow
- * or memory is short. TODO(issue 16): the shared helper in lib/util.
- */
-static void *grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
-{
-	size_t want;
-	void *p;
-
-	if (n < *cap)
-		return v;
-	if (*cap > SIZE_MAX / 2)
-		return NULL;
-	want = *cap ? 2 * *cap : first;
-	if (want > SIZE_MAX / size)
-		return NULL;
-	if (!(p = realloc(v, want * size)))
-		return NULL;
-	*cap = want;
-	return p;
-}
-
 static enum rl_cmd_stage conn_stage(const struct conn *c)
 {
 	switch (c->st) {
@@ -965,7 +941,7 @@ static void chan_timeouts(struct conn *c, int64_t now)
 /* Starts a channel for the next queued command, if a slot is free. */
 static int chan_open(struct conn *c, int64_t now)
 {
-	struct chan *ch, **v;
+	struct chan *ch;
 	struct rl_cmd *cmd;
 	struct rl_buf line = RL_BUF_INIT;
 	struct rl_err err;
@@ -994,9 +970,8 @@ static int chan_open(struct conn *c, int64_t now)
 		rl_cmd_fail(cmd, RL_STAGE_EXEC, "%s", err.msg);
 		return PROGRESS;
 	}
-	if (!(v = grow(c->chans, &c->capch, c->nch, sizeof(*v), 8)))
+	if (rl_grow(&c->chans, &c->capch, c->nch + 1, sizeof(*c->chans)) < 0)
 		goto oom;
-	c->chans = v;
 	if (!(ch = calloc(1, sizeof(*ch))))
 		goto oom;
 	ch->cmd = cmd;
@@ -1125,15 +1100,15 @@ static void conn_step(struct conn *c, const struct rl_pollset *ps, int64_t now)
 
 static struct conn *conn_for(struct ssh_backend *b, const struct rl_host *h)
 {
-	struct conn *c, **v;
+	struct conn *c;
 	size_t i;
 
 	for (i = 0; i < b->nconns; i++)
 		if (b->conns[i]->host == h)
 			return b->conns[i];
-	if (!(v = grow(b->conns, &b->capconns, b->nconns, sizeof(*v), 8)))
+	if (rl_grow(&b->conns, &b->capconns, b->nconns + 1, sizeof(*b->conns)) <
+	    0)
 		return NULL;
-	b->conns = v;
 	if (!(c = calloc(1, sizeof(*c))))
 		return NULL;
 	c->b = b;
@@ -1146,11 +1121,8 @@ static struct conn *conn_for(struct ssh_backend *b, const struct rl_host *h)
 
 static int queue_push(struct conn *c, struct rl_cmd *cmd)
 {
-	struct rl_cmd **v = grow(c->queue, &c->capq, c->nq, sizeof(*v), 16);
-
-	if (!v)
+	if (rl_grow(&c->queue, &c->capq, c->nq + 1, sizeof(*c->queue)) < 0)
 		return -1;
-	c->queue = v;
 	c->queue[c->nq++] = cmd;
 	return 0;
 }

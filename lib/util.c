@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,7 +39,6 @@ int64_t rl_wall_ms(void)
 static bool buf_grow(struct rl_buf *b, size_t extra)
 {
 	size_t want;
-	char *p;
 
 	if (b->oom)
 		return false;
@@ -50,16 +50,11 @@ static bool buf_grow(struct rl_buf *b, size_t extra)
 	if (want <= b->cap)
 		return true;
 	if (want < 64)
-		want = 64;
-	if (want < b->cap * 2)
-		want = b->cap * 2;
-	p = realloc(b->data, want);
-	if (p == NULL) {
+		want = 64; /* most texts fit at once */
+	if (rl_grow(&b->data, &b->cap, want, 1) < 0) {
 		b->oom = true;
 		return false;
 	}
-	b->data = p;
-	b->cap = want;
 	return true;
 }
 
@@ -102,6 +97,36 @@ void rl_buf_printf(struct rl_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	rl_buf_vprintf(b, fmt, ap);
 	va_end(ap);
+}
+
+bool rl_buf_oneline(struct rl_buf *b, const char *s, size_t max, char repl,
+		    unsigned flags)
+{
+	size_t n, i;
+	bool cut;
+
+	if (s == NULL)
+		s = "";
+	for (n = 0; s[n] != '\0' && n < max; n++)
+		if (s[n] == '\n' && (flags & RL_ONELINE_FIRST))
+			break;
+	cut = s[n] != '\0' && !(s[n] == '\n' && (flags & RL_ONELINE_FIRST));
+	/* back up over continuation bytes to the start of the character */
+	if (cut)
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if ((unsigned char)ch < 0x20 || ch == 0x7f)
+			ch = repl;
+		else if (ch == '|' && (flags & RL_ONELINE_PIPE))
+			ch = '/';
+		rl_buf_append(b, &ch, 1);
+	}
+	if (cut && (flags & RL_ONELINE_ELLIPSIS))
+		rl_buf_puts(b, "...");
+	return cut;
 }
 
 void rl_buf_json_str(struct rl_buf *b, const char *s)
@@ -257,6 +282,67 @@ int rl_parse_long(const char *text, long min, long max, long *out,
 				  min, max);
 	*out = v;
 	return 0;
+}
+
+int rl_resize(void *pp, size_t n, size_t elem)
+{
+	void *old, *p;
+
+	/* *pp is some T *: read and write it as bytes, not as a void * */
+	memcpy(&old, pp, sizeof(old));
+	if (n == 0) {
+		free(old);
+		p = NULL;
+		memcpy(pp, &p, sizeof(p));
+		return 0;
+	}
+	if (elem != 0 && n > SIZE_MAX / elem) {
+		errno = ENOMEM;
+		return -1;
+	}
+	p = realloc(old, n * elem);
+	if (p == NULL)
+		return -1;
+	memcpy(pp, &p, sizeof(p));
+	return 0;
+}
+
+int rl_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap <= SIZE_MAX / 2 ? *cap * 2 : need;
+	if (ncap < need)
+		ncap = need;
+	if (ncap < 8)
+		ncap = 8;
+	if (elem != 0 && ncap > SIZE_MAX / elem)
+		ncap = need; /* doubling overflows; NEED alone may not */
+	if (rl_resize(pp, ncap, elem) < 0)
+		return -1;
+	*cap = ncap;
+	return 0;
+}
+
+void rl_close_from(int fd)
+{
+#if defined(HAVE_CLOSEFROM) || (defined(__GLIBC__) && __GLIBC_PREREQ(2, 34))
+	closefrom(fd);
+#else
+	long max;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, fd, ~0U, 0) == 0)
+		return;
+#endif
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (; fd < max; fd++)
+		close(fd);
+#endif
 }
 
 char *rl_strdup0(const char *s)

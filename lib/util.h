@@ -1,6 +1,7 @@
 /*
  * util - small helpers shared by every module: clocks, a growable byte
- * buffer, strict number and duration parsing, JSON string escaping.
+ * buffer, growable arrays, strict number and duration parsing, JSON string
+ * escaping, untrusted text on one line, closing inherited fds.
  */
 #ifndef RL_UTIL_H
 #define RL_UTIL_H
@@ -42,6 +43,25 @@ void rl_buf_printf(struct rl_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void rl_buf_vprintf(struct rl_buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/*
+ * Untrusted text (a command's output, a value from the monitoring core or
+ * a document) on one line of a message, a record or a terminal. Appends
+ * at most MAX bytes of S (NULL reads as ""), every control byte
+ * (0x00-0x1f, so newlines, tabs and ESC too) and DEL replaced by REPL.
+ * A cut never splits a UTF-8 sequence: it backs up to the start of the
+ * character. FLAGS:
+ *   RL_ONELINE_PIPE      '|' becomes '/' too (a plugin's output ends its
+ *                        text at the first '|'; "a/b" still reads well)
+ *   RL_ONELINE_FIRST     stop at the first newline (only the first line
+ *                        counts, the rest is not "cut")
+ *   RL_ONELINE_ELLIPSIS  append "..." when text was left out
+ * Returns true when text was left out. Bytes >= 0x80 pass unchanged.
+ */
+#define RL_ONELINE_PIPE 0x1u
+#define RL_ONELINE_FIRST 0x2u
+#define RL_ONELINE_ELLIPSIS 0x4u
+bool rl_buf_oneline(struct rl_buf *b, const char *s, size_t max, char repl,
+		    unsigned flags);
 /* Appends s as a JSON string literal, quotes included. */
 void rl_buf_json_str(struct rl_buf *b, const char *s);
 void rl_buf_reset(struct rl_buf *b);
@@ -88,6 +108,34 @@ int rl_mkdir_p(const char *dir, const char *what, struct rl_err *err);
 /* Who asks, for the journal: the account we run as, and the person
  * behind sudo ("root (sudo by alice)"). */
 void rl_user_describe(char *buf, size_t len);
+
+/*
+ * Resizes the array *PP (any pointer type; pass its address) to N
+ * elements of ELEM bytes, like realloc(*pp, n * elem) but refusing a
+ * product that overflows size_t. On success updates *pp and returns 0;
+ * on failure (overflow or no memory) returns -1 with errno ENOMEM and
+ * leaves *pp, still valid, as it was. N == 0 frees it and sets it NULL.
+ */
+int rl_resize(void *pp, size_t n, size_t elem);
+
+/*
+ * Makes room in the growable array *PP (pass its address) whose capacity
+ * is *CAP elements of ELEM bytes for at least NEED elements. Does nothing
+ * when NEED <= *CAP; else grows to the largest of NEED, twice *CAP and 8
+ * (so appending one at a time costs amortised O(1)), falling back to
+ * exactly NEED when doubling would overflow. Returns 0 with *pp and *cap
+ * updated, or -1 (errno ENOMEM: no memory, or NEED * ELEM overflows
+ * size_t) with *pp and *cap unchanged and the array still valid. The
+ * caller keeps its count and frees *pp.
+ */
+int rl_grow(void *pp, size_t *cap, size_t need, size_t elem);
+
+/*
+ * Closes every file descriptor >= FD (closefrom, close_range, or a loop
+ * up to the descriptor limit). Only system calls: safe between fork and
+ * exec. For a child that must not inherit its parent's files.
+ */
+void rl_close_from(int fd);
 
 /* strdup that returns NULL for NULL. */
 char *rl_strdup0(const char *s);

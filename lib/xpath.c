@@ -161,25 +161,7 @@ void rl_xpath_verdict_free(struct rl_xpath_verdict *v)
  */
 static void put_clean(struct rl_buf *b, const char *s, size_t max)
 {
-	size_t n = strlen(s), i;
-	bool cut = n > max;
-
-	if (cut) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	}
-	for (i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if ((unsigned char)ch < 0x20 || ch == 0x7f)
-			ch = ' ';
-		else if (ch == '|')
-			ch = '/';
-		rl_buf_append(b, &ch, 1);
-	}
-	if (cut)
-		rl_buf_puts(b, "...");
+	rl_buf_oneline(b, s, max, ' ', RL_ONELINE_PIPE | RL_ONELINE_ELLIPSIS);
 }
 
 static void put_quoted(struct rl_buf *b, const char *s)

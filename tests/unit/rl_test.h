@@ -43,6 +43,24 @@ static inline void rl_test_rmtree(const char *dir)
 		cr_log_warn("cannot remove %s", dir);
 }
 
+/*
+ * The text of the file at PATH (up to 64 KiB), NUL-terminated, in a
+ * buffer of its own that the next call overwrites. Fails the test when
+ * the file cannot be opened.
+ */
+static inline char *rl_test_read_file(const char *path)
+{
+	static char text[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
 static inline void rl_test_fini(void)
 {
 	const char *log = getenv("RL_LEAK_LOG");

@@ -1125,3 +1125,15 @@ Test(config, xpath_at_most_64_per_component)
 				  "(max 64)");
 	rl_buf_free(&b);
 }
+
+/* Issue 12 item 11: a site with hosts but no component loads, and the
+ * model sorts nothing (qsort(NULL, 0) was undefined behaviour, caught by
+ * the sanitizer build). */
+Test(config, no_components)
+{
+	cr_assert_eq(load(SITE), 0, "%s", err.msg);
+	cr_assert_not_null(m);
+	cr_assert_eq(m->n_components, 0);
+	cr_assert_eq(m->n_apps, 0);
+	cr_assert_eq(m->n_hosts, 2);
+}

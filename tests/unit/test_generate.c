@@ -8,6 +8,7 @@
 
 #include "generate.h"
 #include "model.h"
+#include "rl_model.h"
 #include "rl_test.h"
 #include "util.h"
 
@@ -49,22 +50,11 @@ static struct rl_host *host(const char *name, const char *zone)
 	return h;
 }
 
+/* Adds a component on host H (at line 10) with requirements REQS. */
 static struct rl_component *comp(const char *name, const char *h,
 				 const char *reqs)
 {
-	struct rl_component *c;
-	char buf[256], *tok, *save = NULL;
-
-	c = rl_model_add_component(m, name, (struct rl_where){file, 10}, &err);
-	cr_assert_not_null(c, "%s", err.msg);
-	c->host_name = strdup(h);
-	snprintf(buf, sizeof(buf), "%s", reqs);
-	for (tok = strtok_r(buf, " ", &save); tok;
-	     tok = strtok_r(NULL, " ", &save))
-		cr_assert_eq(rl_model_add_require(
-				 m, c, tok, (struct rl_where){file, 11}, &err),
-			     0, "%s", err.msg);
-	return c;
+	return rl_test_comp(m, name, h, reqs, (struct rl_where){file, 10});
 }
 
 /* The demo's shape, on two hosts, one in a zone. */
@@ -407,10 +397,20 @@ Test(generate, write_then_check)
 	cr_assert_eq(rl_generate_check(&out, dir, &n, &err), 0);
 	cr_assert_eq(n, 1);
 
-	/* a directory that cannot be written: error names the file */
+	/* a directory that cannot be written: the error names it (the
+	 * temporary file's name is unpredictable, on purpose) */
 	cr_assert_eq(rl_generate_write(&out, "/nonexistent-dir", &err), -1);
-	cr_assert(strstr(err.msg, "/nonexistent-dir/.relance-app-fx.cfg.tmp"));
+	cr_assert(strstr(err.msg, "/nonexistent-dir: "), "%s", err.msg);
 	cr_assert(strstr(err.msg, ": open: No such file or directory"));
+	/* no temporary file is left behind by a good write */
+	cr_assert_eq(rl_generate_write(&out, dir, &err), 0, "%s", err.msg);
+	snprintf(path, sizeof(path), "ls -A '%s' | grep -v '^relance' | wc -l",
+		 dir);
+	f = popen(path, "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%zu", &n), 1);
+	pclose(f);
+	cr_assert_eq(n, 0, "%zu stray files", n);
 
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	cr_assert_eq(system(path), 0);

@@ -15,11 +15,10 @@
 #include "guard.h"
 #include "heal.h"
 #include "journal.h"
+#include "rl_model.h"
 #include "rl_test.h"
 
 TestSuite(heal, .fini = rl_test_fini);
-
-static const struct rl_where nowhere = {NULL, 0};
 
 /* --- decide ------------------------------------------------------------- */
 
@@ -475,24 +474,6 @@ struct world {
 	struct rl_component *pricer;
 };
 
-static struct rl_component *add_comp(struct rl_model *m, const char *name,
-				     const char *host, const char *req)
-{
-	struct rl_err err = {""};
-	struct rl_component *c = rl_model_add_component(m, name, nowhere, &err);
-
-	cr_assert_not_null(c, "%s", err.msg);
-	c->host_name = strdup(host);
-	c->check = strdup("true");
-	c->start = strdup("true");
-	c->stop = strdup("true");
-	cr_assert(c->host_name && c->check && c->start && c->stop);
-	if (req != NULL)
-		cr_assert_eq(rl_model_add_require(m, c, req, nowhere, &err), 0,
-			     "%s", err.msg);
-	return c;
-}
-
 static void world_init(struct world *w)
 {
 	struct rl_err err = {""};
@@ -503,13 +484,14 @@ static void world_init(struct world *w)
 	w->m = rl_model_new();
 	cr_assert_not_null(w->m);
 	for (i = 0; i < 3; i++)
-		cr_assert_not_null(
-		    rl_model_add_host(w->m, hosts[i], nowhere, &err));
-	add_comp(w->m, "fx/db", "fx-db-01", NULL);
-	w->pricer = add_comp(w->m, "fx/pricer", "fx-app-01", "db");
-	add_comp(w->m, "fx/gateway", "fx-web-01", "pricer");
-	add_comp(w->m, "fx/cache", "fx-app-01", "pricer");
-	cr_assert_eq(rl_model_resolve(w->m, &err), 0, "%s", err.msg);
+		rl_test_host(w->m, hosts[i], RL_TEST_NOWHERE);
+	rl_test_comp(w->m, "fx/db", "fx-db-01", NULL, RL_TEST_NOWHERE);
+	w->pricer =
+	    rl_test_comp(w->m, "fx/pricer", "fx-app-01", "db", RL_TEST_NOWHERE);
+	rl_test_comp(w->m, "fx/gateway", "fx-web-01", "pricer",
+		     RL_TEST_NOWHERE);
+	rl_test_comp(w->m, "fx/cache", "fx-app-01", "pricer", RL_TEST_NOWHERE);
+	rl_test_resolve(w->m);
 	cr_assert_eq(
 	    rl_plan_build(w->m, RL_ACTION_RESTART, "fx/pricer", &w->plan, &err),
 	    0, "%s", err.msg);

@@ -50,19 +50,6 @@ static void write_file(const char *path, const char *text, size_t len)
 	cr_assert_eq(fclose(f), 0);
 }
 
-static char *read_file(const char *path)
-{
-	static char buf[8192];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	cr_assert_not_null(f, "%s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* The names in DIR, sorted, joined by ' '. */
 static char *listing(const char *d)
 {
@@ -112,7 +99,7 @@ Test(hold, set_get_round_trip)
 		 "kind=manual\nauthor=bob\nnode=mon-1\nsince=%lld\n"
 		 "reason=maintenance until 14:00\n",
 		 (long long)h.since);
-	cr_assert_str_eq(read_file(in_dir("fx%2Fpricer.hold")), want);
+	cr_assert_str_eq(rl_test_read_file(in_dir("fx%2Fpricer.hold")), want);
 
 	/* another component has no hold */
 	cr_assert_eq(rl_hold_get(dir, "fx/gateway", &h, &err), 0, "%s",
@@ -411,7 +398,7 @@ Test(hold, values_stay_on_one_line)
 				 "disk\nfull\x01\x1b[31m\x7f!\tend\nsince=0",
 				 &err),
 		     0, "%s", err.msg);
-	text = read_file(in_dir("fx%2Fpricer.hold"));
+	text = rl_test_read_file(in_dir("fx%2Fpricer.hold"));
 	for (char *p = text; *p; p++) {
 		lines += *p == '\n';
 		cr_assert(*p == '\n' ||
@@ -514,4 +501,86 @@ Test(hold, describe)
 	char small[10];
 	rl_hold_describe(&h, small, sizeof(small));
 	cr_assert_str_eq(small, "acknowled");
+}
+
+/*
+ * Issue 12 item 1: a symlink planted at the temporary path the hold used
+ * to write (NAME.tmp.PID, predictable) made root overwrite its target.
+ * The victim stays untouched and the hold is a file of its own.
+ */
+Test(hold, planted_link_at_temp_path_is_not_followed)
+{
+	char victim[128], tmp[128];
+	struct rl_hold h;
+	struct stat st;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	write_file(victim, "precious\n", 9);
+	snprintf(tmp, sizeof(tmp), "%s/fx%%2Fa.tmp.%ld", dir, (long)getpid());
+	cr_assert_eq(symlink(victim, tmp), 0);
+	cr_assert_eq(
+	    rl_hold_set(dir, "fx/a", RL_HOLD_MANUAL, "bob", NULL, "x", &err), 0,
+	    "%s", err.msg);
+	cr_assert_str_eq(rl_test_read_file(victim), "precious\n");
+	cr_assert_eq(lstat(in_dir("fx%2Fa.hold"), &st), 0);
+	cr_assert(S_ISREG(st.st_mode), "the hold is a regular file");
+	cr_assert_eq(rl_hold_get(dir, "fx/a", &h, &err), 0, "%s", err.msg);
+	cr_assert(h.set);
+	cr_assert_str_eq(h.reason, "x");
+	/* and the link itself was left alone, not written through */
+	cr_assert_eq(lstat(tmp, &st), 0);
+	cr_assert(S_ISLNK(st.st_mode));
+}
+
+/* A link as the hold file itself: replaced, never written through; a
+ * hold read through a link is refused, naming it. */
+Test(hold, link_as_hold_file)
+{
+	char victim[128];
+	struct rl_hold h;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	write_file(victim, "kind=manual\nsince=1\n", 20);
+	cr_assert_eq(symlink(victim, in_dir("fx%2Fa.hold")), 0);
+	cr_assert_eq(rl_hold_get(dir, "fx/a", &h, &err), -1);
+	cr_assert(strstr(err.msg, "cannot read hold: "), "%s", err.msg);
+	cr_assert(strstr(err.msg, "fx%2Fa.hold: is a symbolic link"), "%s",
+		  err.msg);
+	cr_assert_eq(
+	    rl_hold_set(dir, "fx/a", RL_HOLD_ACK, "al", NULL, NULL, &err), 0,
+	    "%s", err.msg);
+	cr_assert_str_eq(rl_test_read_file(victim), "kind=manual\nsince=1\n");
+	cr_assert_eq(rl_hold_get(dir, "fx/a", &h, &err), 0, "%s", err.msg);
+	cr_assert_eq(h.kind, RL_HOLD_ACK);
+}
+
+/* Issue 12 item 2: a FIFO as the hold file made rl_hold_get block. */
+Test(hold, fifo_as_hold_file_does_not_block, .timeout = 20)
+{
+	struct rl_hold h;
+
+	cr_assert_eq(mkfifo(in_dir("fx%2Fa.hold"), 0644), 0);
+	cr_assert_eq(rl_hold_get(dir, "fx/a", &h, &err), -1);
+	cr_assert(strstr(err.msg, "is a FIFO"), "%s", err.msg);
+	cr_assert_not(h.set);
+}
+
+/* A hold directory anybody may write (no sticky bit) is refused. */
+Test(hold, world_writable_dir_refused)
+{
+	struct rl_hold h;
+
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(
+	    rl_hold_set(dir, "fx/a", RL_HOLD_MANUAL, "bob", NULL, "x", &err),
+	    -1);
+	cr_assert(strstr(err.msg, "cannot write hold: "), "%s", err.msg);
+	cr_assert(strstr(err.msg, "writable by group or others"), "%s",
+		  err.msg);
+	cr_assert_str_eq(listing(dir), "", "nothing written");
+	cr_assert_eq(rl_hold_get(dir, "fx/a", &h, &err), -1);
+	cr_assert_eq(chmod(dir, 01777), 0);
+	cr_assert_eq(
+	    rl_hold_set(dir, "fx/a", RL_HOLD_MANUAL, "bob", NULL, "x", &err), 0,
+	    "%s", err.msg);
 }

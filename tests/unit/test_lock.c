@@ -45,19 +45,6 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static char *slurp(const char *path)
-{
-	static char text[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[n > 0 ? n : 0] = '\0';
-	return text;
-}
-
 static struct rl_lock *take(const char *const *names, size_t n,
 			    const char *what)
 {
@@ -148,7 +135,7 @@ Test(lock, owner_written_then_cleared, .init = make_dir, .fini = remove_dir)
 	char *text;
 
 	l = take(names, 1, "relancectl restart fx/pricer\nby alice");
-	text = slurp(in_dir("fx%2Fpricer.lock"));
+	text = rl_test_read_file(in_dir("fx%2Fpricer.lock"));
 	snprintf(want, sizeof(want), "pid=%ld\n", (long)getpid());
 	cr_assert_eq(strncmp(text, want, strlen(want)), 0, "%s", text);
 	cr_assert_eq(uname(&un), 0);
@@ -161,7 +148,7 @@ Test(lock, owner_written_then_cleared, .init = make_dir, .fini = remove_dir)
 				   "alice\n"),
 		      NULL, "%s", text);
 	rl_lock_release(l);
-	cr_assert_str_eq(slurp(in_dir("fx%2Fpricer.lock")), "");
+	cr_assert_str_eq(rl_test_read_file(in_dir("fx%2Fpricer.lock")), "");
 }
 
 Test(lock, second_comer_refused_with_holder, .init = make_dir,
@@ -273,7 +260,8 @@ Test(lock, overlapping_sets_release_partial, .init = make_dir,
 	cr_assert(!held("a.lock"), "a was not released");
 	cr_assert(held("b.lock") && held("d.lock"));
 	/* the refused attempt left the holder's own record alone */
-	cr_assert_neq(strstr(slurp(in_dir("b.lock")), "what=holder\n"), NULL);
+	cr_assert_neq(
+	    strstr(rl_test_read_file(in_dir("b.lock")), "what=holder\n"), NULL);
 	cr_assert_str_eq(try_in_child(ac, 2), "");
 	rl_lock_release(l);
 	cr_assert_str_eq(try_in_child(cab, 3), "");

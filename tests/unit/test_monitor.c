@@ -57,19 +57,6 @@ static pid_t reader(const char *out)
 	return pid;
 }
 
-static char *slurp(const char *path)
-{
-	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	cr_assert_not_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 Test(monitor, commands_are_formatted_and_delivered)
 {
 	struct rl_buf b = RL_BUF_INIT;
@@ -94,7 +81,7 @@ Test(monitor, commands_are_formatted_and_delivered)
 	    "%s", err.msg);
 	/* our end is closed: the reader sees EOF */
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	const char *got = slurp(out);
+	const char *got = rl_test_read_file(out);
 	cr_assert_str_eq(got, rl_buf_str(&b));
 	cr_assert(
 	    strstr(got,

@@ -5,53 +5,28 @@
 #include <string.h>
 
 #include "plan.h"
+#include "rl_model.h"
 #include "rl_test.h"
 
 TestSuite(plan, .fini = rl_test_fini);
 
 static const struct rl_where nowhere = {NULL, 0};
 
+/* A component of the builder's, with this file's timeouts. */
 static struct rl_component *add_comp(struct rl_model *m, const char *name,
 				     const char *host, const char *requires)
 {
-	struct rl_err err = {""};
-	struct rl_component *c;
-	char buf[256], *tok, *save = NULL;
+	struct rl_component *c =
+	    rl_test_comp(m, name, host, requires, RL_TEST_NOWHERE);
 
-	c = rl_model_add_component(m, name, nowhere, &err);
-	cr_assert_not_null(c, "add %s: %s", name, err.msg);
-	c->host_name = strdup(host);
-	c->check = strdup("true");
-	c->start = strdup("true");
-	c->stop = strdup("true");
-	cr_assert(c->host_name && c->check && c->start && c->stop);
 	c->start_timeout_ms = 10000;
 	c->stop_timeout_ms = 120000;
-	if (requires != NULL) {
-		snprintf(buf, sizeof(buf), "%s", requires);
-		for (tok = strtok_r(buf, " ", &save); tok != NULL;
-		     tok = strtok_r(NULL, " ", &save))
-			cr_assert_eq(
-			    rl_model_add_require(m, c, tok, nowhere, &err), 0,
-			    "%s", err.msg);
-	}
 	return c;
 }
 
 static void add_host(struct rl_model *m, const char *name)
 {
-	struct rl_err err = {""};
-	struct rl_host *h = rl_model_add_host(m, name, nowhere, &err);
-
-	cr_assert_not_null(h, "%s", err.msg);
-	h->transport = RL_TRANSPORT_LOCAL;
-}
-
-static void resolve(struct rl_model *m)
-{
-	struct rl_err err = {""};
-
-	cr_assert_eq(rl_model_resolve(m, &err), 0, "resolve: %s", err.msg);
+	rl_test_host(m, name, RL_TEST_NOWHERE)->transport = RL_TRANSPORT_LOCAL;
 }
 
 /* The demo application of conf/demo, on one host. */
@@ -127,7 +102,7 @@ Test(plan, restart_middle_component)
 {
 	struct rl_model *m = demo();
 
-	resolve(m);
+	rl_test_resolve(m);
 	expect(m, RL_ACTION_RESTART, "demo/pricer",
 	       "stop demo/gateway | stop demo/pricer | start demo/pricer | "
 	       "start demo/gateway");
@@ -138,7 +113,7 @@ Test(plan, restart_root_component)
 {
 	struct rl_model *m = demo();
 
-	resolve(m);
+	rl_test_resolve(m);
 	expect(m, RL_ACTION_RESTART, "demo/marketdata",
 	       "stop demo/gateway | stop demo/pricer+demo/reports | "
 	       "stop demo/cache | stop demo/marketdata | "
@@ -151,7 +126,7 @@ Test(plan, restart_leaf_component)
 {
 	struct rl_model *m = demo();
 
-	resolve(m);
+	rl_test_resolve(m);
 	expect(m, RL_ACTION_RESTART, "demo/reports",
 	       "stop demo/reports | start demo/reports");
 	rl_model_free(m);
@@ -173,7 +148,7 @@ Test(plan, restart_leaf_with_own_restart_command)
 	cr_assert_not_null(c);
 	c->restart = strdup("true");
 	cr_assert_not_null(c->restart);
-	resolve(m);
+	rl_test_resolve(m);
 	expect(m, RL_ACTION_RESTART, "demo/reports", "restart demo/reports");
 	/* with dependents the own restart is not enough: they go down too */
 	c = rl_model_component(m, "demo/cache");
@@ -191,7 +166,7 @@ Test(plan, start_pulls_requirements)
 	struct rl_model *m = demo();
 	struct rl_plan *p;
 
-	resolve(m);
+	rl_test_resolve(m);
 	expect(m, RL_ACTION_START, "demo/gateway",
 	       "start demo/marketdata | start demo/cache | start demo/pricer | "
 	       "start demo/gateway");
@@ -212,7 +187,7 @@ Test(plan, stop_pulls_dependents)
 {
 	struct rl_model *m = demo();
 
-	resolve(m);
+	rl_test_resolve(m);
 	expect(m, RL_ACTION_STOP, "demo/cache",
 	       "stop demo/gateway | stop demo/pricer+demo/reports | "
 	       "stop demo/cache");
@@ -225,7 +200,7 @@ Test(plan, whole_application)
 	struct rl_model *m = demo();
 	struct rl_plan *p;
 
-	resolve(m);
+	rl_test_resolve(m);
 	expect(m, RL_ACTION_START, "demo",
 	       "start demo/marketdata | start demo/cache | "
 	       "start demo/pricer+demo/reports | start demo/gateway");
@@ -257,7 +232,7 @@ Test(plan, parallel_from_app_else_site)
 	a = rl_model_add_app(m, "other", nowhere, &err);
 	cr_assert_not_null(a, "%s", err.msg);
 	a->parallel = 7;
-	resolve(m);
+	rl_test_resolve(m);
 	p = build(m, RL_ACTION_START, "demo");
 	cr_assert_eq(p->parallel, 3);
 	rl_plan_free(p);
@@ -283,7 +258,7 @@ Test(plan, cross_application_requirements)
 	add_comp(m, "fx/pricer", "h2", "md/feed");
 	add_comp(m, "fx/ui", "h2", "pricer");
 	add_comp(m, "eq/book", "h2", NULL);
-	resolve(m);
+	rl_test_resolve(m);
 	/* a component of another application goes down with its requirement */
 	expect(m, RL_ACTION_RESTART, "md/feed",
 	       "stop fx/ui | stop fx/pricer+md/store | stop md/feed | "
@@ -313,7 +288,7 @@ Test(plan, unknown_target)
 	struct rl_plan *p = NULL;
 
 	add_comp(m, "other/cache", "localhost", NULL);
-	resolve(m);
+	rl_test_resolve(m);
 	cr_assert_eq(rl_plan_build(m, RL_ACTION_START, "nope", &p, &err), -1);
 	cr_assert_null(p);
 	cr_assert_str_eq(err.msg, "unknown component or application 'nope'");
@@ -338,7 +313,7 @@ Test(plan, print_reads_well)
 	struct rl_buf b = RL_BUF_INIT;
 	struct rl_plan *p;
 
-	resolve(m);
+	rl_test_resolve(m);
 	p = build(m, RL_ACTION_RESTART, "demo/pricer");
 	rl_plan_print(p, &b);
 	cr_assert_str_eq(
@@ -382,7 +357,7 @@ Test(plan, json)
 	struct rl_buf b = RL_BUF_INIT;
 	struct rl_plan *p;
 
-	resolve(m);
+	rl_test_resolve(m);
 	p = build(m, RL_ACTION_RESTART, "demo/pricer");
 	rl_plan_json(p, &b);
 	cr_assert_str_eq(
@@ -607,7 +582,7 @@ Test(plan, ten_thousand_components, .timeout = 60)
 #endif
 	t0 = rl_now_ms();
 	m = big_model(req, nreq);
-	resolve(m);
+	rl_test_resolve(m);
 	/* c0 is the one root: every other component depends on it */
 	cr_assert_eq(rl_plan_build(m, RL_ACTION_RESTART, "a0/c0", &p, &err), 0,
 		     "%s", err.msg);

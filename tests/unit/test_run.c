@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "rl_model.h"
 #include "rl_test.h"
 #include "run.h"
 #include "util.h"
@@ -186,59 +187,36 @@ static void teardown(void)
 
 TestSuite(run, .init = setup, .fini = teardown, .timeout = 60);
 
+/* A component of the builder's whose commands drive DIR/ctl. */
 static struct rl_component *add_comp(struct rl_model *m, const char *name,
 				     const char *requires)
 {
-	static const struct rl_where nowhere = {NULL, 0};
-	struct rl_err err = {""};
-	struct rl_component *c;
 	const char *shortname = strchr(name, '/') + 1;
-	char buf[512], *tok, *save = NULL;
+	struct rl_component *c;
+	char buf[512];
 
-	c = rl_model_add_component(m, name, nowhere, &err);
-	cr_assert_not_null(c, "%s", err.msg);
-	c->host_name = strdup("localhost");
+	c = rl_test_comp(m, name, "localhost", requires, RL_TEST_NOWHERE);
 	snprintf(buf, sizeof(buf), "/bin/sh %s/ctl check %s", dir, shortname);
-	c->check = strdup(buf);
+	rl_test_set_cmd(&c->check, buf);
 	snprintf(buf, sizeof(buf), "/bin/sh %s/ctl start %s", dir, shortname);
-	c->start = strdup(buf);
+	rl_test_set_cmd(&c->start, buf);
 	snprintf(buf, sizeof(buf), "/bin/sh %s/ctl stop %s", dir, shortname);
-	c->stop = strdup(buf);
-	cr_assert(c->host_name && c->check && c->start && c->stop);
+	rl_test_set_cmd(&c->stop, buf);
 	c->check_timeout_ms = 5000;
 	c->start_timeout_ms = 10000;
 	c->stop_timeout_ms = 10000;
-	if (requires != NULL) {
-		snprintf(buf, sizeof(buf), "%s", requires);
-		for (tok = strtok_r(buf, " ", &save); tok != NULL;
-		     tok = strtok_r(NULL, " ", &save))
-			cr_assert_eq(
-			    rl_model_add_require(m, c, tok, nowhere, &err), 0,
-			    "%s", err.msg);
-	}
 	return c;
 }
 
 static struct rl_model *new_model(void)
 {
-	static const struct rl_where nowhere = {NULL, 0};
-	struct rl_err err = {""};
 	struct rl_model *m = rl_model_new();
-	struct rl_host *h;
 
 	cr_assert_not_null(m);
-	h = rl_model_add_host(m, "localhost", nowhere, &err);
-	cr_assert_not_null(h, "%s", err.msg);
-	h->transport = RL_TRANSPORT_LOCAL;
+	rl_test_host(m, "localhost", RL_TEST_NOWHERE)->transport =
+	    RL_TRANSPORT_LOCAL;
 	m->site.check_interval_ms = 50;
 	return m;
-}
-
-static void resolve(struct rl_model *m)
-{
-	struct rl_err err = {""};
-
-	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
 }
 
 static struct rl_model *demo(void)
@@ -250,7 +228,7 @@ static struct rl_model *demo(void)
 	add_comp(m, "demo/pricer", "marketdata cache");
 	add_comp(m, "demo/gateway", "pricer");
 	add_comp(m, "demo/reports", "cache");
-	resolve(m);
+	rl_test_resolve(m);
 	return m;
 }
 
@@ -338,7 +316,7 @@ Test(run, checks_exit_plugin_and_timeout)
 	free(c[4]->check);
 	c[4]->check = strdup("/bin/sleep 5");
 	c[4]->check_timeout_ms = 300;
-	resolve(m);
+	rl_test_resolve(m);
 	env_open(&e, m, NULL);
 
 	int64_t t0 = rl_now_ms();
@@ -486,7 +464,7 @@ Test(run, start_never_verified_fails_at_its_timeout)
 
 	c = add_comp(m, "x/broken", NULL);
 	c->start_timeout_ms = 1000;
-	resolve(m);
+	rl_test_resolve(m);
 	write_file("broken.nostart", "");
 	env_open(&e, m, NULL);
 	r = run(&e, m, RL_ACTION_START, "x/broken", 0);
@@ -529,7 +507,7 @@ static void parallel_level(int par, int64_t min_ms, int64_t max_ms)
 		snprintf(name, sizeof(name), "%s.startsleep", names[i]);
 		write_file(name, "0.5\n");
 	}
-	resolve(m);
+	rl_test_resolve(m);
 	env_open(&e, m, NULL);
 	r = run(&e, m, RL_ACTION_START, "p", 0);
 	cr_assert(r->ok);
@@ -682,7 +660,7 @@ Test(run, own_restart_command_is_one_verified_step)
 	snprintf(buf, sizeof(buf), "/bin/sh %s/ctl restart a", dir);
 	c->restart = strdup(buf);
 	cr_assert_not_null(c->restart);
-	resolve(m);
+	rl_test_resolve(m);
 	env_open(&e, m, NULL);
 	r = run(&e, m, RL_ACTION_START, "x/a", 0);
 	cr_assert(r->ok);
@@ -716,7 +694,7 @@ Test(run, plugin_warning_is_up_for_a_stop)
 	c = add_comp(m, "x/a", NULL);
 	c->check_mode = RL_CHECK_PLUGIN;
 	c->start_timeout_ms = 500; /* a WARNING never verifies a start */
-	resolve(m);
+	rl_test_resolve(m);
 	env_open(&e, m, NULL);
 	r = run(&e, m, RL_ACTION_START, "x/a", 0);
 	cr_assert(r->ok);

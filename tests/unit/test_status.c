@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "rl_model.h"
 #include "rl_test.h"
 #include "run.h"
 #include "status.h"
@@ -13,24 +14,10 @@ static struct rl_err err;
 static const char *file;
 static struct rl_buf out = RL_BUF_INIT;
 
+/* Adds a component at LINE (host h1) with space-separated requirements. */
 static struct rl_component *comp(const char *name, int line, const char *reqs)
 {
-	struct rl_component *c;
-	char buf[256], *tok, *save = NULL;
-
-	c = rl_model_add_component(m, name, (struct rl_where){file, line},
-				   &err);
-	cr_assert_not_null(c, "%s", err.msg);
-	c->host_name = strdup("h1");
-	cr_assert_not_null(c->host_name);
-	snprintf(buf, sizeof(buf), "%s", reqs);
-	for (tok = strtok_r(buf, " ", &save); tok;
-	     tok = strtok_r(NULL, " ", &save))
-		cr_assert_eq(
-		    rl_model_add_require(
-			m, c, tok, (struct rl_where){file, line + 1}, &err),
-		    0, "%s", err.msg);
-	return c;
+	return rl_test_comp(m, name, "h1", reqs, (struct rl_where){file, line});
 }
 
 static void setup(void)

@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
@@ -293,4 +295,147 @@ Test(util, strdup0_and_clocks)
 	/* after 2020-01-01 and before 2100-01-01 */
 	cr_assert_gt(w, 1577836800000LL);
 	cr_assert_lt(w, 4102444800000LL);
+}
+
+/* --- untrusted text on one line ------------------------------------------ */
+
+static void oneline_is(const char *s, size_t max, char repl, unsigned flags,
+		       const char *want, bool want_cut)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	bool cut;
+
+	rl_buf_puts(&b, "<");
+	cut = rl_buf_oneline(&b, s, max, repl, flags);
+	rl_buf_puts(&b, ">");
+	cr_assert_str_eq(rl_buf_str(&b), want, "'%s' max %zu", s ? s : "(null)",
+			 max);
+	cr_assert_eq(cut, want_cut, "'%s' max %zu: cut %d", s ? s : "(null)",
+		     max, cut);
+	rl_buf_free(&b);
+}
+
+Test(util, oneline_replaces_controls_and_del)
+{
+	oneline_is("a\tb\nc\rd\033[2Je\x7f"
+		   "f",
+		   100, ' ', 0, "<a b c d [2Je f>", false);
+	oneline_is("a\nb", 100, '?', 0, "<a?b>", false);
+	oneline_is("\x01\x1f", 100, '_', 0, "<__>", false);
+	/* bytes >= 0x80 are text, not controls */
+	oneline_is("caf\xc3\xa9", 100, ' ', 0, "<caf\xc3\xa9>", false);
+	oneline_is(NULL, 100, ' ', RL_ONELINE_ELLIPSIS, "<>", false);
+	oneline_is("", 100, ' ', RL_ONELINE_ELLIPSIS, "<>", false);
+}
+
+Test(util, oneline_pipe)
+{
+	oneline_is("a|b", 100, ' ', 0, "<a|b>", false);
+	oneline_is("a|b\tc", 100, ' ', RL_ONELINE_PIPE, "<a/b c>", false);
+}
+
+Test(util, oneline_cut)
+{
+	oneline_is("abcdef", 3, ' ', 0, "<abc>", true);
+	oneline_is("abcdef", 3, ' ', RL_ONELINE_ELLIPSIS, "<abc...>", true);
+	oneline_is("abc", 3, ' ', RL_ONELINE_ELLIPSIS, "<abc>", false);
+	oneline_is("abc", 0, ' ', RL_ONELINE_ELLIPSIS, "<...>", true);
+	/* never inside a UTF-8 character: "é" is two bytes */
+	oneline_is("ab\xc3\xa9", 3, ' ', RL_ONELINE_ELLIPSIS, "<ab...>", true);
+	oneline_is("ab\xc3\xa9", 4, ' ', RL_ONELINE_ELLIPSIS, "<ab\xc3\xa9>",
+		   false);
+}
+
+Test(util, oneline_first_line)
+{
+	oneline_is("one\ntwo", 100, '?', RL_ONELINE_FIRST | RL_ONELINE_ELLIPSIS,
+		   "<one>", false);
+	oneline_is("one\ntwo", 3, '?', RL_ONELINE_FIRST | RL_ONELINE_ELLIPSIS,
+		   "<one>", false);
+	oneline_is("one\ntwo", 2, '?', RL_ONELINE_FIRST | RL_ONELINE_ELLIPSIS,
+		   "<on...>", true);
+	oneline_is("one\ntwo", 100, '?', 0, "<one?two>", false);
+}
+
+/* --- growable arrays ----------------------------------------------------- */
+
+Test(util, grow_doubles_and_keeps_contents)
+{
+	int *a = NULL;
+	size_t cap = 0, n, prev;
+
+	for (n = 0; n < 1000; n++) {
+		prev = cap;
+		cr_assert_eq(rl_grow(&a, &cap, n + 1, sizeof(*a)), 0);
+		cr_assert_geq(cap, n + 1);
+		if (prev != cap && prev != 0)
+			cr_assert_eq(cap, 2 * prev, "grew %zu to %zu", prev,
+				     cap);
+		a[n] = (int)n;
+	}
+	cr_assert_eq(cap, 1024);
+	for (n = 0; n < 1000; n++)
+		cr_assert_eq(a[n], (int)n);
+	/* room already: nothing moves */
+	prev = cap;
+	cr_assert_eq(rl_grow(&a, &cap, 10, sizeof(*a)), 0);
+	cr_assert_eq(cap, prev);
+	/* a jump past twice the capacity gets what it asked */
+	cr_assert_eq(rl_grow(&a, &cap, 5000, sizeof(*a)), 0);
+	cr_assert_eq(cap, 5000);
+	a[4999] = 1;
+	free(a);
+}
+
+Test(util, grow_refuses_overflow)
+{
+	long *a = NULL, *before;
+	size_t cap = 0;
+
+	cr_assert_eq(rl_grow(&a, &cap, 4, sizeof(*a)), 0);
+	before = a;
+	a[3] = 7;
+	errno = 0;
+	cr_assert_eq(rl_grow(&a, &cap, SIZE_MAX / sizeof(*a) + 1, sizeof(*a)),
+		     -1);
+	cr_assert_eq(errno, ENOMEM);
+	cr_assert_eq(a, before, "the array must stay as it was");
+	cr_assert_eq(cap, 8);
+	cr_assert_eq(a[3], 7);
+	cr_assert_eq(rl_grow(&a, &cap, SIZE_MAX, 2), -1);
+	cr_assert_eq(cap, 8);
+	free(a);
+}
+
+Test(util, resize_exact_and_overflow)
+{
+	char **v = NULL;
+
+	cr_assert_eq(rl_resize(&v, 3, sizeof(*v)), 0);
+	cr_assert_not_null(v);
+	v[2] = NULL;
+	cr_assert_eq(rl_resize(&v, SIZE_MAX / 2, sizeof(*v)), -1);
+	cr_assert_not_null(v);
+	cr_assert_eq(rl_resize(&v, 0, sizeof(*v)), 0);
+	cr_assert_null(v);
+}
+
+/* --- closing inherited fds ----------------------------------------------- */
+
+Test(util, close_from)
+{
+	int p[2], lo;
+
+	/* fds 3..: take a low one and a high one, keep the one below */
+	lo = dup(2);
+	cr_assert_geq(lo, 3);
+	cr_assert_eq(pipe(p), 0);
+	cr_assert_eq(dup2(p[0], 200), 200);
+	rl_close_from(lo + 1);
+	cr_assert_neq(fcntl(lo, F_GETFD), -1, "fd below the bound closed");
+	cr_assert_eq(fcntl(p[0], F_GETFD), -1);
+	cr_assert_eq(fcntl(p[1], F_GETFD), -1);
+	cr_assert_eq(fcntl(200, F_GETFD), -1);
+	cr_assert_eq(errno, EBADF);
+	close(lo);
 }

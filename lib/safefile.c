@@ -1,0 +1,311 @@
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 25)
+#include <sys/random.h>
+#endif
+
+#include "safefile.h"
+#include "util.h"
+
+/* Sets err (printf-style), then errno to E: formatting may clobber it
+ * and callers tell a missing file (ENOENT) from a refused one. */
+static int fail(struct rl_err *err, int e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(struct rl_err *err, int e, const char *fmt, ...)
+{
+	char msg[RL_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rl_err_set(err, "%s", msg);
+	errno = e;
+	return -1;
+}
+
+static const char *kind_of(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	return "not a regular file";
+}
+
+/* NAME must be one path component: openat must not climb out of D. */
+static int check_name(const struct rl_file_dir *d, const char *name,
+		      struct rl_err *err)
+{
+	if (*name == '\0' || strchr(name, '/') != NULL || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return fail(err, EINVAL, "%s: '%.200s' is not a file name",
+			    d->path, name);
+	return 0;
+}
+
+int rl_file_dir_judge(int fd, const char *path, unsigned flags,
+		      struct rl_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return fail(err, errno, "%s: stat: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(err, ENOTDIR, "%s: not a directory", path);
+	if ((flags & RL_FILE_DIR_MODE) && (st.st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !(st.st_mode & S_ISVTX))
+		return fail(err, EPERM,
+			    "%s: writable by group or others (mode %04o) and "
+			    "not sticky",
+			    path, (unsigned)(st.st_mode & 07777));
+	if ((flags & RL_FILE_DIR_OWNER) && st.st_uid != 0 &&
+	    st.st_uid != geteuid())
+		return fail(err, EPERM,
+			    "%s: owned by uid %ld, neither root nor us (uid "
+			    "%ld)",
+			    path, (long)st.st_uid, (long)geteuid());
+	return 0;
+}
+
+int rl_file_dir_open(struct rl_file_dir *d, const char *path, unsigned flags,
+		     struct rl_err *err)
+{
+	struct stat st;
+	int fd, e;
+
+	d->fd = -1;
+	d->path = NULL;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if ((e == ELOOP || e == ENOTDIR) && lstat(path, &st) == 0)
+			return fail(err, e,
+				    "%s: is %s, not a directory (not followed)",
+				    path, kind_of(st.st_mode));
+		return fail(err, e, "%s: open: %s", path, strerror(e));
+	}
+	if (rl_file_dir_judge(fd, path, flags, err) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	d->path = strdup(path);
+	if (d->path == NULL) {
+		close(fd);
+		return fail(err, ENOMEM, "%s: out of memory", path);
+	}
+	d->fd = fd;
+	return 0;
+}
+
+void rl_file_dir_close(struct rl_file_dir *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	free(d->path);
+	d->path = NULL;
+}
+
+static int open_in(const struct rl_file_dir *d, const char *name, int how,
+		   mode_t mode, struct rl_err *err)
+{
+	struct stat st;
+	int fd, fl, e;
+
+	if (check_name(d, name, err) < 0)
+		return -1;
+	fd = openat(d->fd, name, how | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+		    mode);
+	if (fd < 0) {
+		e = errno;
+		/* a symlink (ELOOP), or a FIFO without a reader (ENXIO) */
+		if ((e == ELOOP || e == ENXIO) &&
+		    fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return fail(err, e == ENXIO ? EINVAL : e,
+				    "%s/%s: is %s, not a regular file (not "
+				    "followed)",
+				    d->path, name, kind_of(st.st_mode));
+		return fail(err, e, "%s/%s: open: %s", d->path, name,
+			    strerror(e));
+	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		fail(err, e, "%s/%s: stat: %s", d->path, name, strerror(e));
+		goto bad;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fail(err, EINVAL, "%s/%s: is %s, not a regular file", d->path,
+		     name, kind_of(st.st_mode));
+		goto bad;
+	}
+	if (st.st_nlink != 1) {
+		fail(err, EINVAL,
+		     "%s/%s: has %lu hard links (a state file has one)",
+		     d->path, name, (unsigned long)st.st_nlink);
+		goto bad;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		e = errno;
+		fail(err, e, "%s/%s: fcntl: %s", d->path, name, strerror(e));
+		goto bad;
+	}
+	return fd;
+bad:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int rl_file_open_read(const struct rl_file_dir *d, const char *name,
+		      struct rl_err *err)
+{
+	return open_in(d, name, O_RDONLY, 0, err);
+}
+
+int rl_file_open_append(const struct rl_file_dir *d, const char *name,
+			mode_t mode, struct rl_err *err)
+{
+	return open_in(d, name, O_WRONLY | O_APPEND | O_CREAT, mode, err);
+}
+
+/* Fills N bytes of OUT with letters and digits nobody can guess:
+ * getrandom, else a mix of the clock, the pid, a stack address and SALT
+ * (the attempt). */
+static void random_chars(char *out, size_t n, unsigned salt)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char r[32];
+	uint64_t x;
+	size_t i;
+	ssize_t got = -1;
+
+	if (n > sizeof(r))
+		n = sizeof(r);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 25)
+	got = getrandom(r, n, GRND_NONBLOCK);
+#endif
+	if (got != (ssize_t)n) {
+		x = (uint64_t)rl_now_us() ^ ((uint64_t)getpid() << 32) ^
+		    (uint64_t)(uintptr_t)&x ^ salt;
+		for (i = 0; i < n; i++) {
+			/* splitmix64 */
+			uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
+
+			z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+			z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+			r[i] = (unsigned char)(z ^ (z >> 31));
+		}
+	}
+	for (i = 0; i < n; i++)
+		out[i] = set[r[i] % (sizeof(set) - 1)];
+}
+
+#define TMP_RANDOM 12
+#define TMP_TRIES 100
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int rl_file_write_atomic(const struct rl_file_dir *d, const char *name,
+			 const void *data, size_t len, mode_t mode,
+			 struct rl_err *err)
+{
+	struct rl_buf tmp = RL_BUF_INIT;
+	char rnd[TMP_RANDOM];
+	int fd = -1, i, e, r = -1;
+
+	if (check_name(d, name, err) < 0)
+		return -1;
+	/* ".NAME.RANDOM": hidden, and no reader takes it for NAME */
+	for (i = 0; i < TMP_TRIES; i++) {
+		random_chars(rnd, sizeof(rnd), (unsigned)i);
+		rl_buf_reset(&tmp);
+		rl_buf_printf(&tmp, ".%s.", name);
+		rl_buf_append(&tmp, rnd, sizeof(rnd));
+		if (tmp.oom) {
+			fail(err, ENOMEM, "%s/%s: out of memory", d->path,
+			     name);
+			goto out;
+		}
+		fd = openat(
+		    d->fd, rl_buf_str(&tmp),
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		e = errno;
+		fail(err, e, "%s/%s: create temporary file: %s", d->path, name,
+		     strerror(e));
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
+	    fsync(fd) < 0) {
+		e = errno;
+		fail(err, e, "%s/%s: write: %s", d->path, name, strerror(e));
+		goto out_unlink;
+	}
+	e = close(fd) < 0 ? errno : 0;
+	fd = -1;
+	if (e != 0) {
+		fail(err, e, "%s/%s: write: %s", d->path, name, strerror(e));
+		goto out_unlink;
+	}
+	if (renameat(d->fd, rl_buf_str(&tmp), d->fd, name) < 0) {
+		e = errno;
+		fail(err, e, "%s/%s: rename: %s", d->path, name, strerror(e));
+		goto out_unlink;
+	}
+	/* the rename itself is on disk only once the directory is */
+	if (fsync(d->fd) < 0 && errno != EINVAL) {
+		e = errno;
+		fail(err, e, "%s: fsync: %s", d->path, strerror(e));
+		goto out;
+	}
+	r = 0;
+	goto out;
+out_unlink:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlinkat(d->fd, rl_buf_str(&tmp), 0);
+	errno = e;
+out:
+	rl_buf_free(&tmp);
+	return r;
+}

@@ -1,0 +1,103 @@
+/*
+ * safefile - opening and replacing state files so that nobody who can
+ * write a directory relance uses can redirect what relance (often root)
+ * reads or writes there.
+ *
+ * The rules, one helper for every module (issue 12):
+ *  - A directory is opened with O_DIRECTORY|O_NOFOLLOW: a symlink in its
+ *    place is refused, and every file is then opened relative to that fd
+ *    (openat), so a directory swapped afterwards changes nothing.
+ *  - The directory can be judged like OpenSSH's StrictModes: refused when
+ *    writable by group or others without the sticky bit, or owned by a
+ *    user other than root and us.
+ *  - A file is opened with O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC, so neither a
+ *    symlink nor a FIFO (whose open would block) is followed, then judged
+ *    with fstat: a regular file with one link only (a hard link to a file
+ *    elsewhere is refused). O_NONBLOCK is cleared before it is returned.
+ *  - A file is replaced atomically: written to a temporary file with an
+ *    unpredictable name created O_EXCL in the same directory, fsynced,
+ *    renamed over the target, and the directory fsynced. A link planted
+ *    at any name is never followed: rename replaces the link itself.
+ *
+ * Every error is one line naming the path and what was wrong
+ * ("/var/lib/relance/holds/fx%2Fa.hold: not a regular file (a FIFO)");
+ * errno is left telling why (ENOENT when something is missing, ELOOP for
+ * a symlink, EINVAL for a file that is not regular or has several links,
+ * EPERM for a directory the judge refuses).
+ *
+ * Who uses it: lib/hold.c (hold files: read, replaced) and lib/generate.c
+ * (the generated monitoring objects: replaced). The journal, the lock
+ * files, the host lock and the config's includes do not yet (issue 12).
+ *
+ * Nothing here blocks beyond the file system calls (fsync may take as
+ * long as the disk does).
+ */
+#ifndef RL_SAFEFILE_H
+#define RL_SAFEFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* An open directory and its path (for messages). Plain struct:
+ * initialise with RL_FILE_DIR_INIT, release with rl_file_dir_close(). */
+struct rl_file_dir {
+	int fd;	    /* O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC; -1 when closed */
+	char *path; /* owned */
+};
+#define RL_FILE_DIR_INIT                                                       \
+	{                                                                      \
+		-1, NULL                                                       \
+	}
+
+/* Judges for rl_file_dir_open(). */
+/* refuse a directory writable by group or others without the sticky bit */
+#define RL_FILE_DIR_MODE 0x1u
+/* refuse a directory owned by a user other than root and our euid */
+#define RL_FILE_DIR_OWNER 0x2u
+/* both: OpenSSH's StrictModes */
+#define RL_FILE_DIR_STRICT (RL_FILE_DIR_MODE | RL_FILE_DIR_OWNER)
+
+/*
+ * Opens directory PATH into *D without following a symlink at its last
+ * component, and judges it as FLAGS ask. Returns 0, or -1 with err e.g.
+ * "/x/holds: not a directory or a symbolic link" or "/x/holds: writable
+ * by group or others (mode 0777) and not sticky" and *D left closed.
+ */
+int rl_file_dir_open(struct rl_file_dir *d, const char *path, unsigned flags,
+		     struct rl_err *err);
+
+/* Closes D's fd and frees its path; a closed D is a no-op. */
+void rl_file_dir_close(struct rl_file_dir *d);
+
+/*
+ * Judges the open directory FD (named PATH in messages) as FLAGS ask; 0,
+ * or -1 with err set and errno EPERM. For a caller that opened it.
+ */
+int rl_file_dir_judge(int fd, const char *path, unsigned flags,
+		      struct rl_err *err);
+
+/*
+ * Opens NAME (one path component) in D for reading, or for appending
+ * (O_WRONLY|O_APPEND, created with MODE when missing), as described
+ * above. Returns the fd (the caller closes it), or -1 with err set
+ * ("DIR/NAME: open: No such file or directory"; errno ENOENT).
+ */
+int rl_file_open_read(const struct rl_file_dir *d, const char *name,
+		      struct rl_err *err);
+int rl_file_open_append(const struct rl_file_dir *d, const char *name,
+			mode_t mode, struct rl_err *err);
+
+/*
+ * Replaces NAME in D with the LEN bytes at DATA, mode exactly MODE,
+ * atomically: a reader sees the old file or the new one, never a part;
+ * after a crash, the old or the new one. Returns 0, or -1 with err set
+ * ("DIR/NAME: write: No space left on device"), the temporary file
+ * removed and NAME as it was.
+ */
+int rl_file_write_atomic(const struct rl_file_dir *d, const char *name,
+			 const void *data, size_t len, mode_t mode,
+			 struct rl_err *err);
+
+#endif
