@@ -594,7 +594,8 @@ static int handle(struct hc *hc)
 		r = fail(EXIT_INTERNAL, "out of memory");
 		goto out;
 	}
-	g = rl_guard_new(hc->model, rl_buf_str(&what), NULL, &err);
+	g = rl_guard_new(hc->model, rl_buf_str(&what),
+			 hc->model->site.host_lock_dir, &err);
 	own = plan;
 	k = g == NULL
 		? -1

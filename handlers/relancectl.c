@@ -518,7 +518,8 @@ static int take_locks(const struct ctl *ctl, const struct rl_plan *plan,
 		r = fail(EXIT_INTERNAL, "out of memory");
 		goto out;
 	}
-	*g = rl_guard_new(ctl->model, rl_buf_str(&what), NULL, &err);
+	*g = rl_guard_new(ctl->model, rl_buf_str(&what),
+			  ctl->model->site.host_lock_dir, &err);
 	if (*g == NULL) {
 		r = fail(EXIT_INTERNAL, err.msg);
 		goto out;

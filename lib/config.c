@@ -148,6 +148,30 @@ static int set_str(struct file_state *fs, const struct key *k,
 	return 0;
 }
 
+/*
+ * The host-lock directory on the targets: an absolute path of characters
+ * that need no quoting in any shell relance speaks, "/..." on POSIX or
+ * "D:/..." / "D:\\..." on Windows (rl_hostlock judges it again per shell).
+ */
+static int set_host_lock_dir(struct file_state *fs, const struct key *k,
+			     const char *value, struct rl_err *err)
+{
+	const char *p = value;
+
+	if (isalpha((unsigned char)p[0]) && p[1] == ':')
+		p += 2;
+	if (*p != '/' && *p != '\\')
+		return rl_err_set(err, "'%.200s' is not an absolute path",
+				  value); /* ERR_NEEDS_PLACE */
+	for (; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._/\\-", *p))
+			return rl_err_set(err,
+					  "'%.200s': only letters, digits and "
+					  "._/\\- are allowed",
+					  value);
+	return set_str(fs, k, value, err);
+}
+
 static int set_int(struct file_state *fs, const struct key *k,
 		   const char *value, struct rl_err *err)
 {
@@ -484,6 +508,8 @@ static const struct key keys_relance[] = {
     {"command_file", STR(struct rl_site, command_file)},
     {"status_file", STR(struct rl_site, status_file)},
     {"hold_dir", STR(struct rl_site, hold_dir)},
+    {"host_lock_dir", set_host_lock_dir,
+     offsetof(struct rl_site, host_lock_dir), 0, 0, false, false},
     {"node", STR(struct rl_site, node)},
     {"parallel", INT(struct rl_site, parallel, 1, 1000)},
     {"check_interval", DUR(struct rl_site, check_interval_ms)},

@@ -62,13 +62,14 @@ struct rl_ssh_settings {
 
 /* [relance] site settings. */
 struct rl_site {
-	char *journal;	    /* default /var/lib/relance/journal.jsonl */
-	char *lock_dir;	    /* default /run/relance */
-	char *command_file; /* Nagios/Icinga command pipe; NULL if unset */
-	char *status_file;  /* Nagios status.dat (acks, downtime); or NULL */
-	char *hold_dir;	    /* holds; default: the journal's dir + /holds */
-	char *node;	    /* this monitoring node's name; default hostname */
-	int parallel;	    /* steps of one level run at once, default 4 */
+	char *journal;	     /* default /var/lib/relance/journal.jsonl */
+	char *lock_dir;	     /* default /run/relance */
+	char *command_file;  /* Nagios/Icinga command pipe; NULL if unset */
+	char *status_file;   /* Nagios status.dat (acks, downtime); or NULL */
+	char *hold_dir;	     /* holds; default: the journal's dir + /holds */
+	char *host_lock_dir; /* on each target; NULL: ~/.relance/locks */
+	char *node;	     /* this monitoring node's name; default hostname */
+	int parallel;	     /* steps of one level run at once, default 4 */
 	int64_t
 	    check_interval_ms; /* between verification checks, default 250ms */
 	struct rl_ssh_settings ssh;

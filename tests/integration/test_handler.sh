@@ -33,7 +33,8 @@ unset RELANCE_CONFIG
 write_config() {
 	{
 		printf '[relance]\njournal = %s/journal.jsonl\n' "$T"
-		printf 'lock_dir = %s/locks\nnode = testnode\n' "$T"
+		printf 'lock_dir = %s/locks\nhost_lock_dir = %s/hostlocks\n' "$T" "$T"
+		printf 'node = testnode\n'
 		printf 'command_file = %s/cmd\n%s\n' "$T" "${2:-}"
 		printf '[host "here"]\ntransport = local\n\n'
 		for n in marketdata cache pricer gateway reports; do

@@ -34,6 +34,7 @@ write_config() {
 [relance]
 journal  = $2
 lock_dir = $T/locks
+host_lock_dir = $T/hostlocks
 node     = testnode
 
 [host "here"]

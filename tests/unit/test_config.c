@@ -266,6 +266,34 @@ Test(config, defaults)
 	cr_assert_eq(c->heal, RL_HEAL_HARD);
 	cr_assert_eq(c->restart_limit_count, 3);
 	cr_assert_eq(c->where.line, 6);
+	cr_assert_null(m->site.host_lock_dir);
+}
+
+Test(config, host_lock_dir)
+{
+	cr_assert_eq(
+	    load("[relance]\nhost_lock_dir = /var/tmp/rl-locks\n" SITE COMP_A),
+	    0, "%s", err.msg);
+	cr_assert_str_eq(m->site.host_lock_dir, "/var/tmp/rl-locks");
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_eq(
+	    load("[relance]\nhost_lock_dir = D:\\relance\\locks\n" SITE COMP_A),
+	    0, "%s", err.msg);
+	rl_model_free(m);
+	m = NULL;
+	refused("[relance]\nhost_lock_dir = locks\n" SITE COMP_A,
+		"t.ini:2: section 'relance': key 'host_lock_dir': 'locks' is "
+		"not an "
+		"absolute path");
+	refused(
+	    "[relance]\nhost_lock_dir = /tmp/a b\n" SITE COMP_A,
+	    "t.ini:2: section 'relance': key 'host_lock_dir': '/tmp/a b': only "
+	    "letters, digits and ._/\\- are allowed");
+	refused("[relance]\nhost_lock_dir = /tmp/$(id)\n" SITE COMP_A,
+		"t.ini:2: section 'relance': key 'host_lock_dir': "
+		"'/tmp/$(id)': only "
+		"letters, digits and ._/\\- are allowed");
 }
 
 Test(config, heal_values)
