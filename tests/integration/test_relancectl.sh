@@ -5,7 +5,7 @@
 # it made its components write.
 . "$top_srcdir/tests/lib.sh"
 
-ctl="$top_builddir/handlers/relancectl"
+ctl="$top_builddir/ctl/relancectl"
 comp_src="$top_srcdir/tests/integration/relancectl/comp.sh"
 [ -x "$ctl" ] || skip_all "relancectl not built"
 command -v python3 >/dev/null || skip_all "python3 needed to parse JSON"
