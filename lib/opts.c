@@ -72,7 +72,7 @@ static int store(const struct rl_opt *o, void *base, const char *arg,
 		*(long *)p = l;
 		return 0;
 	case RL_OPT_CALL:
-		if (o->parse(arg, base, err) < 0)
+		if (o->parse(o, arg, base, err) < 0)
 			break;
 		return 0;
 	default:
@@ -137,6 +137,17 @@ static size_t find_short(const struct flat *fl, int c)
 	return fl->n;
 }
 
+/* How many long options start with NAME. */
+static size_t prefix_of(const struct flat *fl, const char *name)
+{
+	size_t i, n = 0, len = strlen(name);
+
+	for (i = 0; i < fl->n; i++)
+		n += fl->opt[i]->long_name &&
+		     strncmp(fl->opt[i]->long_name, name, len) == 0;
+	return n;
+}
+
 /*
  * The error for getopt's C ('?' or ':'): WORD is the argv element at
  * fault, optopt the short option or the val of a long one.
@@ -156,6 +167,8 @@ static int option_error(const struct flat *fl, int c, const char *word,
 		rl_err_set(err, "option '%s' needs a value", res->option);
 	else if (is_long && known)
 		rl_err_set(err, "option '%s' takes no value", res->option);
+	else if (is_long && prefix_of(fl, res->option + 2) > 1)
+		rl_err_set(err, "option '%s' is ambiguous", res->option);
 	else
 		rl_err_set(err, "unknown option '%s'", res->option);
 	return RL_OPTS_E_OPTION;

@@ -31,7 +31,7 @@ enum rl_opt_type {
 	RL_OPT_DURATION, /* int64_t ms: rl_parse_duration with unit_ms, and
 			    at least min */
 	RL_OPT_LONG,	 /* long: rl_parse_long in [min, max] */
-	RL_OPT_CALL,	 /* parse(arg, base, err): the program's own parser */
+	RL_OPT_CALL,	 /* parse(opt, arg, base, err): the program's parser */
 	RL_OPT_HELP,	 /* stops the parse: RL_OPTS_HELP */
 	RL_OPT_VERSION,	 /* stops the parse: RL_OPTS_VERSION */
 };
@@ -48,9 +48,11 @@ struct rl_opt {
 	int64_t min, max; /* LONG: the range; DURATION: min is the least */
 	int64_t unit_ms;  /* DURATION: a bare number counts in this unit;
 			     0: a unit is required */
-	/* CALL: parses ARG into the struct at BASE; returns 0, or -1 with
-	 * err set to why (the option's name is put in front of it) */
-	int (*parse)(const char *arg, void *base, struct rl_err *err);
+	/* CALL: parses ARG into the struct at BASE (at off, or wherever
+	 * it likes: OPT is this entry); returns 0, or -1 with err set to
+	 * why (the option's name is put in front of it) */
+	int (*parse)(const struct rl_opt *opt, const char *arg, void *base,
+		     struct rl_err *err);
 };
 
 /*
@@ -97,11 +99,12 @@ struct rl_opts_res {
  * Parses argv[1..argc-1] with the N tables of SETS (the first table that
  * names an option wins) and writes each value where its table says. On an
  * error sets err to one line: "unknown option '--x'", "option '-t' needs
- * a value", "option '--all' takes no value", or "NAME: why" for a value
- * refused (NAME as the user wrote it: "-t" or "--timeout"), e.g. "--limit:
- * 0 out of range (1..1000000)". Values already parsed stay written.
- * Returns an enum rl_opts_result; res->next is set on RL_OPTS_OK (on
- * the others it is undefined). Permutes argv unless RL_OPTS_IN_ORDER.
+ * a value", "option '--all' takes no value", "option '--ver' is ambiguous", or
+ * "NAME: why" for a value refused (NAME as the user wrote it: "-t" or
+ * "--timeout"), e.g. "--limit: 0 out of range (1..1000000)". Values already
+ * parsed stay written. Returns an enum rl_opts_result; res->next is set on
+ * RL_OPTS_OK (on the others it is undefined). Permutes argv unless
+ * RL_OPTS_IN_ORDER.
  */
 int rl_opts_parse(const struct rl_opts_set *sets, size_t n, unsigned flags,
 		  int argc, char **argv, struct rl_opts_res *res,

@@ -40,10 +40,12 @@ int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
 }
 
 /* -t SECONDS[:STATE] */
-static int parse_timeout(const char *arg, void *base, struct rl_err *err)
+static int parse_timeout(const struct rl_opt *opt, const char *arg, void *base,
+			 struct rl_err *err)
 {
 	struct rl_pm_opts *o = base;
 
+	(void)opt;
 	if (rl_plugin_parse_timeout(arg, &o->timeout_ms, &o->timeout_state,
 				    err) < 0)
 		return -1;

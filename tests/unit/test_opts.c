@@ -22,13 +22,12 @@ struct h {
 	const char *pair; /* "a:b" by parse_pair */
 };
 
-static int parse_pair(const char *arg, void *base, struct rl_err *err)
+static int parse_pair(const struct rl_opt *opt, const char *arg, void *base,
+		      struct rl_err *err)
 {
-	struct h *h = base;
-
 	if (strchr(arg, ':') == NULL)
 		return rl_err_set(err, "invalid pair '%s' (A:B)", arg);
-	h->pair = arg;
+	*(const char **)((char *)base + opt->off) = arg;
 	return 0;
 }
 
@@ -48,7 +47,8 @@ static const struct rl_opt history_opts[] = {
     RL_OPT('n', "limit", RL_OPT_LONG, offsetof(struct h, limit), .min = 1,
 	   .max = 100),
     RL_OPT(0, "all", RL_OPT_FLAG, offsetof(struct h, all)),
-    RL_OPT('p', "pair", RL_OPT_CALL, 0, .parse = parse_pair),
+    RL_OPT('p', "pair", RL_OPT_CALL, offsetof(struct h, pair),
+	   .parse = parse_pair),
     {0},
 };
 
@@ -160,6 +160,8 @@ Test(opts, errors_are_one_line_naming_the_option_as_written)
 	    NULL);
 	bad(RL_OPTS_E_OPTION, "option '--all' takes no value", "--all", "x",
 	    "--all=yes", NULL);
+	bad(RL_OPTS_E_OPTION, "option '--ver' is ambiguous", "--ver", "x",
+	    "--ver", NULL);
 	bad(RL_OPTS_E_VALUE, "--limit: 0 out of range (1..100)", NULL, "x",
 	    "--limit", "0", NULL);
 	bad(RL_OPTS_E_VALUE, "-n: invalid number 'x'", NULL, "x", "-n", "x",
