@@ -35,7 +35,7 @@ static size_t table_len(const struct rl_opt *t)
 	return n;
 }
 
-/* Writes the value of O from ARG into BASE. NAME: as written. */
+/* Writes the value of O from ARG into BASE. NAME: for messages. */
 static int store(const struct rl_opt *o, void *base, const char *arg,
 		 const char *name, struct rl_err *err)
 {

@@ -100,11 +100,12 @@ struct rl_opts_res {
  * names an option wins) and writes each value where its table says. On an
  * error sets err to one line: "unknown option '--x'", "option '-t' needs
  * a value", "option '--all' takes no value", "option '--ver' is ambiguous", or
- * "NAME: why" for a value refused (NAME as the user wrote it: "-t" or
- * "--timeout"), e.g. "--limit: 0 out of range (1..1000000)". Values already
- * parsed stay written. Returns an enum rl_opts_result; res->next is set on
- * RL_OPTS_OK (on the others it is undefined). Permutes argv unless
- * RL_OPTS_IN_ORDER.
+ * "NAME: why" for a value refused (NAME in the form the user chose, in full:
+ * "-t", or "--timeout" also for "--time"), e.g. "--limit: 0 out of range
+ * (1..1000000)". Values already parsed stay written. Returns an enum
+ * rl_opts_result; res->next is set on RL_OPTS_OK (on the others it is
+ * undefined). Not reentrant (getopt's globals); allocates only for the call.
+ * Permutes argv unless RL_OPTS_IN_ORDER.
  */
 int rl_opts_parse(const struct rl_opts_set *sets, size_t n, unsigned flags,
 		  int argc, char **argv, struct rl_opts_res *res,
