@@ -15,7 +15,7 @@ build=${BUILD:-$top/_build/plain}
 case $build in /*) ;; *) build=$top/$build ;; esac
 runs=${1:-5}
 rruns=${2:-20}
-ctl=$build/handlers/relancectl
+ctl=$build/ctl/relancectl
 [ -x "$ctl" ] || { echo "build first: tools/build $build" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (package time)" >&2; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/relance-bench.XXXXXX") || exit 1

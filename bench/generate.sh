@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/_build/plain}
 case $build in /*) ;; *) build=$top/$build ;; esac
 runs=${1:-5}
-ctl=$build/handlers/relancectl
+ctl=$build/ctl/relancectl
 drv=$build/tests/e2e/gen_driver
 [ -x "$ctl" ] || { echo "build first: tools/build $build" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (package time)" >&2; exit 1; }

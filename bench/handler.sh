@@ -35,7 +35,7 @@ top_srcdir=$top
 top_builddir=$build
 export top_srcdir top_builddir
 hc=$build/handlers/handle_component
-ctl=$build/handlers/relancectl
+ctl=$build/ctl/relancectl
 [ -x "$hc" ] && [ -x "$ctl" ] || { echo "build first: tools/build $build" >&2; exit 1; }
 . "$top/tests/lib.sh"
 . "$top/tests/sshd.sh"

@@ -16,10 +16,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +36,7 @@
 #include "journal.h"
 #include "model.h"
 #include "monitor.h"
+#include "opts.h"
 #include "plan.h"
 #include "plugin.h"
 #include "run.h"
@@ -181,19 +182,21 @@ static const char *shown(const char *v, char *buf, size_t len)
 	return buf;
 }
 
-static int bad_value(const char *opt, const char *v, const char *want)
+/* The message for a value from the core that is refused. */
+static int bad_value(const char *v, const char *want, struct rl_err *err)
 {
 	char b[96];
 
-	return fail(EXIT_USAGE, "%s: invalid value '%s' (%s)", opt,
-		    shown(v, b, sizeof(b)), want);
+	return rl_err_set(err, "invalid value '%s' (%s)",
+			  shown(v, b, sizeof(b)), want);
 }
 
-/* A count from the core: Icinga 2 may write a number as "1.000000". */
-static int parse_count(const char *opt, const char *v, long min, long max,
-		       int *out)
+/* A count from the core: Icinga 2 may write a number as "1.000000". Into
+ * the int at OPT's offset, in [opt->min, opt->max]. */
+static int parse_count(const struct rl_opt *opt, const char *v, void *base,
+		       struct rl_err *err)
 {
-	struct rl_err err = {""};
+	struct rl_err why = {""};
 	char digits[32];
 	size_t n = strspn(v, "0123456789");
 	long l;
@@ -201,159 +204,120 @@ static int parse_count(const char *opt, const char *v, long min, long max,
 	if (n == 0 || n >= sizeof(digits) ||
 	    (v[n] != '\0' &&
 	     (v[n] != '.' || v[n + 1 + strspn(v + n + 1, "0")] != '\0')))
-		return bad_value(opt, v, "a whole number");
+		return bad_value(v, "a whole number", err);
 	memcpy(digits, v, n);
 	digits[n] = '\0';
-	if (rl_parse_long(digits, min, max, &l, &err) < 0)
-		return bad_value(opt, v, err.msg);
-	*out = (int)l;
+	if (rl_parse_long(digits, (long)opt->min, (long)opt->max, &l, &why) < 0)
+		return bad_value(v, why.msg, err);
+	*(int *)((char *)base + opt->off) = (int)l;
 	return 0;
 }
 
 /* Names the core gives must fit a command line of the pipe. */
-static int check_name(const char *opt, const char *v)
+static int check_name(const struct rl_opt *opt, const char *v, void *base,
+		      struct rl_err *err)
 {
 	char b[96];
 
 	if (*v == '\0' || strpbrk(v, ";\n\r") != NULL)
-		return fail(EXIT_USAGE,
-			    "%s: invalid value '%s' (not empty, no ';' and "
-			    "no line break)",
-			    opt, shown(v, b, sizeof(b)));
+		return rl_err_set(err,
+				  "invalid value '%s' (not empty, no ';' and "
+				  "no line break)",
+				  shown(v, b, sizeof(b)));
+	*(const char **)((char *)base + opt->off) = v;
 	return 0;
 }
 
-enum {
-	OPT_STATE = 256,
-	OPT_STATE_TYPE,
-	OPT_ATTEMPT,
-	OPT_MAX_ATTEMPTS,
-	OPT_ACK,
-	OPT_DOWNTIME,
-	OPT_HOST,
-	OPT_SERVICE,
-	OPT_ACK_MODE,
-	OPT_TYPE,
-	OPT_AUTHOR,
-	OPT_COMMENT,
-	OPT_FOREGROUND,
+static int parse_state(const struct rl_opt *opt, const char *v, void *base,
+		       struct rl_err *err)
+{
+	struct hc *hc = base;
+
+	(void)opt;
+	if (rl_state_parse(v, &hc->ev.state) < 0)
+		return bad_value(v, "OK, WARNING, CRITICAL or UNKNOWN", err);
+	hc->have_state = true;
+	return 0;
+}
+
+static int parse_state_type(const struct rl_opt *opt, const char *v, void *base,
+			    struct rl_err *err)
+{
+	struct hc *hc = base;
+
+	(void)opt;
+	if (rl_heal_parse_state_type(v, &hc->ev.hard) < 0)
+		return bad_value(v, "SOFT or HARD", err);
+	hc->have_type = true;
+	return 0;
+}
+
+static int parse_attempt(const struct rl_opt *opt, const char *v, void *base,
+			 struct rl_err *err)
+{
+	struct hc *hc = base;
+
+	if (parse_count(opt, v, base, err) < 0)
+		return -1;
+	hc->have_attempt = true;
+	return 0;
+}
+
+#define HC_OPT(l, t, f, ...)                                                   \
+	RL_OPT(0, l, t, offsetof(struct hc, f), __VA_ARGS__)
+
+static const struct rl_opt hc_opts[] = {
+    RL_OPT('c', "config", RL_OPT_STRING, offsetof(struct hc, config)),
+    RL_OPT('C', "component", RL_OPT_STRING, offsetof(struct hc, component)),
+    HC_OPT("state", RL_OPT_CALL, ev.state, .parse = parse_state),
+    HC_OPT("state-type", RL_OPT_CALL, ev.hard, .parse = parse_state_type),
+    HC_OPT("attempt", RL_OPT_CALL, ev.attempt, .min = 1, .max = 1000000,
+	   .parse = parse_attempt),
+    HC_OPT("max-attempts", RL_OPT_CALL, ev.max_attempts, .min = 1,
+	   .max = 1000000, .parse = parse_count),
+    HC_OPT("ack", RL_OPT_CALL, ev.ack, .min = 0, .max = 2,
+	   .parse = parse_count),
+    HC_OPT("downtime", RL_OPT_CALL, ev.downtime, .min = 0, .max = 1000000,
+	   .parse = parse_count),
+    HC_OPT("host", RL_OPT_CALL, host, .parse = check_name),
+    HC_OPT("service", RL_OPT_CALL, service, .parse = check_name),
+    HC_OPT("ack-notification", RL_OPT_FLAG, ack_mode),
+    HC_OPT("type", RL_OPT_STRING, type),
+    HC_OPT("author", RL_OPT_STRING, author),
+    HC_OPT("comment", RL_OPT_STRING, comment),
+    HC_OPT("foreground", RL_OPT_FLAG, foreground),
+    RL_OPT('v', "verbose", RL_OPT_COUNT, offsetof(struct hc, verbose)),
+    RL_OPT('h', "help", RL_OPT_HELP, 0),
+    RL_OPT('V', "version", RL_OPT_VERSION, 0),
+    {0},
 };
 
 static int parse_opts(struct hc *hc, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"component", required_argument, NULL, 'C'},
-	    {"state", required_argument, NULL, OPT_STATE},
-	    {"state-type", required_argument, NULL, OPT_STATE_TYPE},
-	    {"attempt", required_argument, NULL, OPT_ATTEMPT},
-	    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
-	    {"ack", required_argument, NULL, OPT_ACK},
-	    {"downtime", required_argument, NULL, OPT_DOWNTIME},
-	    {"host", required_argument, NULL, OPT_HOST},
-	    {"service", required_argument, NULL, OPT_SERVICE},
-	    {"ack-notification", no_argument, NULL, OPT_ACK_MODE},
-	    {"type", required_argument, NULL, OPT_TYPE},
-	    {"author", required_argument, NULL, OPT_AUTHOR},
-	    {"comment", required_argument, NULL, OPT_COMMENT},
-	    {"foreground", no_argument, NULL, OPT_FOREGROUND},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
+	struct rl_opts_set set = {hc_opts, NULL};
+	struct rl_opts_res res;
+	struct rl_err err = {""};
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:C:vhV", longopts, NULL)) !=
-	       -1) {
-		switch (c) {
-		case 'c':
-			hc->config = optarg;
-			break;
-		case 'C':
-			hc->component = optarg;
-			break;
-		case OPT_STATE:
-			if (rl_state_parse(optarg, &hc->ev.state) < 0)
-				return bad_value("--state", optarg,
-						 "OK, WARNING, CRITICAL or "
-						 "UNKNOWN");
-			hc->have_state = true;
-			break;
-		case OPT_STATE_TYPE:
-			if (rl_heal_parse_state_type(optarg, &hc->ev.hard) < 0)
-				return bad_value("--state-type", optarg,
-						 "SOFT or HARD");
-			hc->have_type = true;
-			break;
-		case OPT_ATTEMPT:
-			if (parse_count("--attempt", optarg, 1, 1000000,
-					&hc->ev.attempt))
-				return EXIT_USAGE;
-			hc->have_attempt = true;
-			break;
-		case OPT_MAX_ATTEMPTS:
-			if (parse_count("--max-attempts", optarg, 1, 1000000,
-					&hc->ev.max_attempts))
-				return EXIT_USAGE;
-			break;
-		case OPT_ACK:
-			if (parse_count("--ack", optarg, 0, 2, &hc->ev.ack))
-				return EXIT_USAGE;
-			break;
-		case OPT_DOWNTIME:
-			if (parse_count("--downtime", optarg, 0, 1000000,
-					&hc->ev.downtime))
-				return EXIT_USAGE;
-			break;
-		case OPT_HOST:
-			if (check_name("--host", optarg))
-				return EXIT_USAGE;
-			hc->host = optarg;
-			break;
-		case OPT_SERVICE:
-			if (check_name("--service", optarg))
-				return EXIT_USAGE;
-			hc->service = optarg;
-			break;
-		case OPT_ACK_MODE:
-			hc->ack_mode = true;
-			break;
-		case OPT_TYPE:
-			hc->type = optarg;
-			break;
-		case OPT_AUTHOR:
-			hc->author = optarg;
-			break;
-		case OPT_COMMENT:
-			hc->comment = optarg;
-			break;
-		case OPT_FOREGROUND:
-			hc->foreground = true;
-			break;
-		case 'v':
-			hc->verbose++;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK - 1000; /* done, exit 0 */
-		case 'V':
-			printf(PROG " (relance) %s\n", PACKAGE_VERSION);
-			return EXIT_OK - 1000;
-		case ':':
-			return fail(EXIT_USAGE,
-				    "option '%s' needs a value (see --help)",
-				    argv[optind - 1]);
-		default:
-			return fail(EXIT_USAGE,
-				    "unknown option '%s' (see --help)",
-				    argv[optind - 1]);
-		}
+	set.base = hc;
+	switch (rl_opts_parse(&set, 1, 0, argc, argv, &res, &err)) {
+	case RL_OPTS_OK:
+		break;
+	case RL_OPTS_HELP:
+		fputs(usage_text, stdout);
+		return EXIT_OK - 1000; /* done, exit 0 */
+	case RL_OPTS_VERSION:
+		printf(PROG " (relance) %s\n", PACKAGE_VERSION);
+		return EXIT_OK - 1000;
+	case RL_OPTS_E_OPTION:
+		return fail(EXIT_USAGE, "%s (see --help)", err.msg);
+	case RL_OPTS_E_VALUE:
+		return fail(EXIT_USAGE, "%s", err.msg);
+	default:
+		return fail(EXIT_INTERNAL, "%s", err.msg);
 	}
-	if (optind < argc)
+	if (res.next < argc)
 		return fail(EXIT_USAGE, "unexpected argument '%s' (see --help)",
-			    argv[optind]);
+			    argv[res.next]);
 	if (hc->component == NULL)
 		return fail(EXIT_USAGE, "-C COMPONENT is required");
 	if (hc->ack_mode) {

@@ -10,7 +10,7 @@
  */
 #include "build.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,48 +75,30 @@ static void help(void)
 	       "config errors).\n");
 }
 
+struct app_args {
+	const char *app; /* -A */
+};
+
+static const struct rl_opt application_opts[] = {
+    RL_OPT('A', "application", RL_OPT_STRING, offsetof(struct app_args, app)),
+    {0},
+};
+
 static int parse_args(int argc, char **argv, struct rl_pm_opts *o,
 		      const char **app)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"application", required_argument, NULL, 'A'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"transport-critical", no_argument, NULL, 'T'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c, r;
+	struct app_args a = {NULL};
+	int r;
 
 	rl_pm_opts_init(o, PROG, PREFIX);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, RL_PM_SHORTOPTS "A:", longopts,
-				NULL)) != -1) {
-		r = rl_pm_option(o, c, optarg);
-		if (r == RL_PM_NEXT)
-			continue;
-		if (r != RL_PM_OTHER)
-			return r;
-		switch (c) {
-		case 'A':
-			*app = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			return rl_pm_bad_option(o, argc, argv);
-		}
-	}
-	if (optind < argc)
-		return rl_pm_fail(o, RL_STATE_UNKNOWN,
-				  "unexpected argument '%.100s'", argv[optind]);
-	if (*app == NULL)
+	r = rl_pm_parse(o, application_opts, &a, help, argc, argv);
+	if (r >= 0)
+		return r;
+	if (a.app == NULL)
 		return rl_pm_fail(o, RL_STATE_UNKNOWN,
 				  "give the application with -A APP (see " PROG
 				  " -h)");
+	*app = a.app;
 	return -1;
 }
 

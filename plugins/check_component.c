@@ -8,7 +8,7 @@
  */
 #include "build.h"
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,51 +84,21 @@ static void help(void)
 	    "config errors).\n");
 }
 
+static const struct rl_opt component_opts[] = {
+    RL_OPT('C', "component", RL_OPT_STRING, offsetof(struct opts, component)),
+    RL_OPT('H', "host", RL_OPT_STRING, offsetof(struct opts, host)),
+    RL_OPT('s', "service", RL_OPT_STRING, offsetof(struct opts, name)),
+    {0},
+};
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"component", required_argument, NULL, 'C'},
-	    {"host", required_argument, NULL, 'H'},
-	    {"service", required_argument, NULL, 's'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"transport-critical", no_argument, NULL, 'T'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c, r;
+	int r;
 
 	rl_pm_opts_init(&o->pm, PROG, PREFIX);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, RL_PM_SHORTOPTS "C:H:s:", longopts,
-				NULL)) != -1) {
-		r = rl_pm_option(&o->pm, c, optarg);
-		if (r == RL_PM_NEXT)
-			continue;
-		if (r != RL_PM_OTHER)
-			return r;
-		switch (c) {
-		case 'C':
-			o->component = optarg;
-			break;
-		case 'H':
-			o->host = optarg;
-			break;
-		case 's':
-			o->name = optarg;
-			break;
-		case 'h':
-			help();
-			return 0;
-		default:
-			return rl_pm_bad_option(&o->pm, argc, argv);
-		}
-	}
-	if (optind < argc)
-		return rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,
-				  "unexpected argument '%.100s'", argv[optind]);
+	r = rl_pm_parse(&o->pm, component_opts, o, help, argc, argv);
+	if (r >= 0)
+		return r;
 	if (o->component != NULL ? o->host != NULL || o->name != NULL
 				 : o->host == NULL || o->name == NULL)
 		return rl_pm_fail(&o->pm, RL_STATE_UNKNOWN,

@@ -3,9 +3,9 @@
  */
 #include "build.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +21,6 @@ void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog, const char *prefix)
 	o->prefix = prefix;
 	o->timeout_ms = 10000;
 	o->timeout_state = RL_STATE_UNKNOWN;
-	o->transport_state = RL_STATE_UNKNOWN;
 }
 
 int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
@@ -40,45 +39,59 @@ int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
 	return (int)state;
 }
 
-int rl_pm_option(struct rl_pm_opts *o, int c, const char *arg)
+/* -t SECONDS[:STATE] */
+static int parse_timeout(const struct rl_opt *opt, const char *arg, void *base,
+			 struct rl_err *err)
 {
-	struct rl_err err = {""};
+	struct rl_pm_opts *o = base;
 
-	switch (c) {
-	case 'c':
-		o->config = arg;
-		return RL_PM_NEXT;
-	case 't':
-		if (rl_plugin_parse_timeout(arg, &o->timeout_ms,
-					    &o->timeout_state, &err) < 0)
-			return rl_pm_fail(o, RL_STATE_UNKNOWN, "-t: %s",
-					  err.msg);
-		o->timeout_given = true;
-		return RL_PM_NEXT;
-	case 'T':
-		o->transport_state = RL_STATE_CRITICAL;
-		return RL_PM_NEXT;
-	case 'v':
-		o->verbose++;
-		return RL_PM_NEXT;
-	case 'V':
-		printf("%s " PACKAGE_VERSION " (relance)\n", o->prog);
-		return 0;
-	default:
-		return RL_PM_OTHER;
-	}
+	(void)opt;
+	if (rl_plugin_parse_timeout(arg, &o->timeout_ms, &o->timeout_state,
+				    err) < 0)
+		return -1;
+	o->timeout_given = true;
+	return 0;
 }
 
-int rl_pm_bad_option(const struct rl_pm_opts *o, int argc, char **argv)
+static const struct rl_opt common_opts[] = {
+    RL_OPT('c', "config", RL_OPT_STRING, offsetof(struct rl_pm_opts, config)),
+    RL_OPT('t', "timeout", RL_OPT_CALL, 0, .parse = parse_timeout),
+    RL_OPT('T', "transport-critical", RL_OPT_FLAG,
+	   offsetof(struct rl_pm_opts, transport_critical)),
+    RL_OPT('v', "verbose", RL_OPT_COUNT, offsetof(struct rl_pm_opts, verbose)),
+    RL_OPT('h', "help", RL_OPT_HELP, 0),
+    RL_OPT('V', "version", RL_OPT_VERSION, 0),
+    {0},
+};
+
+int rl_pm_parse(struct rl_pm_opts *o, const struct rl_opt *own, void *own_base,
+		void (*help)(void), int argc, char **argv)
 {
-	if (optind < argc && optind > 0 && argv[optind - 1][0] != '-')
+	struct rl_opts_set sets[2] = {{common_opts, o}, {own, own_base}};
+	struct rl_opts_res res;
+	struct rl_err err = {""};
+
+	switch (rl_opts_parse(sets, 2, 0, argc, argv, &res, &err)) {
+	case RL_OPTS_OK:
+		break;
+	case RL_OPTS_HELP:
+		help();
+		return 0;
+	case RL_OPTS_VERSION:
+		printf("%s " PACKAGE_VERSION " (relance)\n", o->prog);
+		return 0;
+	case RL_OPTS_E_OPTION:
 		return rl_pm_fail(o, RL_STATE_UNKNOWN,
-				  "unexpected argument '%.100s' (see %s -h)",
-				  argv[optind], o->prog);
-	return rl_pm_fail(o, RL_STATE_UNKNOWN,
-			  "invalid option or missing value in '%.100s' "
-			  "(see %s -h)",
-			  argv[optind - 1], o->prog);
+				  "invalid option: %s (see %s -h)", err.msg,
+				  o->prog);
+	default:
+		return rl_pm_fail(o, RL_STATE_UNKNOWN, "%s", err.msg);
+	}
+	if (res.next < argc)
+		return rl_pm_fail(o, RL_STATE_UNKNOWN,
+				  "unexpected argument '%.100s'",
+				  argv[res.next]);
+	return -1;
 }
 
 /*
@@ -135,7 +148,8 @@ enum rl_state rl_pm_state(const struct rl_pm_opts *o,
 	if (r->timed_out)
 		return o->timeout_state;
 	if (r->transport_failed)
-		return o->transport_state;
+		return o->transport_critical ? RL_STATE_CRITICAL
+					     : RL_STATE_UNKNOWN;
 	return r->state;
 }
 

@@ -1,7 +1,8 @@
 /*
  * pluginmain - what check_component and check_application share: the
- * common options (-c -t -T -v), the one-line failure, the SIGALRM
- * backstop, loading the config, and the state a transport failure reports.
+ * common options (-c -t -T -v -h -V) and their parse, the one-line failure, the
+ * SIGALRM backstop, loading the config, and the state a transport failure
+ * reports.
  *
  * This lives with the plugins, not in lib/: it prints, exits from a signal
  * handler and keeps the alarm's line in a static, none of which lib/ may do.
@@ -13,41 +14,37 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "opts.h"
 #include "plugin.h"
 #include "run.h"
 
 struct rl_pm_opts {
-	const char *prog;	       /* "check_component" */
-	const char *prefix;	       /* "COMPONENT" */
-	const char *config;	       /* -c, NULL: the default path */
-	int64_t timeout_ms;	       /* -t, default 10s */
-	bool timeout_given;	       /* -t was given */
-	enum rl_state timeout_state;   /* -t N:STATE, default UNKNOWN */
-	enum rl_state transport_state; /* -T: CRITICAL, default UNKNOWN */
-	int verbose;		       /* -v, repeatable */
+	const char *prog;	     /* "check_component" */
+	const char *prefix;	     /* "COMPONENT" */
+	const char *config;	     /* -c, NULL: the default path */
+	int64_t timeout_ms;	     /* -t, default 10s */
+	bool timeout_given;	     /* -t was given */
+	enum rl_state timeout_state; /* -t N:STATE, default UNKNOWN */
+	bool transport_critical;     /* -T: CRITICAL, not UNKNOWN */
+	int verbose;		     /* -v, repeatable */
 };
-
-/* The short options every plugin takes, for getopt: "c:t:TvhV". */
-#define RL_PM_SHORTOPTS "c:t:TvhV"
 
 void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog,
 		     const char *prefix);
 
 /*
- * Handles option C (from getopt) when it is a common one. Returns
- * RL_PM_NEXT (handled, go on), RL_PM_OTHER (not a common option), or an
- * exit code >= 0 (-V printed, or a bad -t reported as UNKNOWN). -h is
- * left to the caller (RL_PM_OTHER).
+ * Parses argv (lib/opts) with the common options into O and the plugin's
+ * own table OWN into OWN_BASE; no operand is allowed. Returns -1 to go
+ * on, or an exit code after printing: HELP's text or the version (0), or
+ * a usage error as one UNKNOWN status line (3): "invalid option: unknown
+ * option '--x' (see PROG -h)", "-t: why", "unexpected argument 'x'".
  */
-enum { RL_PM_NEXT = -1, RL_PM_OTHER = -2 };
-int rl_pm_option(struct rl_pm_opts *o, int c, const char *arg);
+int rl_pm_parse(struct rl_pm_opts *o, const struct rl_opt *own, void *own_base,
+		void (*help)(void), int argc, char **argv);
 
 /* Prints "PREFIX STATE - text" and returns STATE as the exit code. */
 int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
 	       ...) __attribute__((format(printf, 3, 4)));
-
-/* An unknown option or stray argument: a failure line, UNKNOWN. */
-int rl_pm_bad_option(const struct rl_pm_opts *o, int argc, char **argv);
 
 /*
  * Arms the backstop: one second after the timeout, rounded up, SIGALRM

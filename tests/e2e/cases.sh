@@ -18,7 +18,7 @@
 . "$top_srcdir/tests/e2e/core.sh"
 . "$top_srcdir/tests/e2e/app.sh"
 
-ctl=$top_builddir/handlers/relancectl
+ctl=$top_builddir/ctl/relancectl
 hc=$top_builddir/handlers/handle_component
 [ -x "$ctl" ] && [ -x "$top_builddir/plugins/check_component" ] ||
 	skip_all "relancectl or check_component not built"

@@ -3,7 +3,7 @@
 # programs (--built: no package installed, nothing built): real processes
 # started, killed, healed by the detached handler, and all stopped.
 . "$top_srcdir/tests/lib.sh"
-[ -x "$top_builddir/handlers/relancectl" ] &&
+[ -x "$top_builddir/ctl/relancectl" ] &&
 	[ -x "$top_builddir/handlers/handle_component" ] ||
 	skip_all "relancectl or handle_component not built"
 out=$(sh "$top_srcdir/tools/demo" --built "$top_builddir" 2>&1)

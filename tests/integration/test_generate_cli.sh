@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
 
-ctl="$top_builddir/handlers/relancectl"
+ctl="$top_builddir/ctl/relancectl"
 [ -x "$ctl" ] || skip_all "relancectl not built"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/rl-gencli.XXXXXX") || exit 1

@@ -15,7 +15,7 @@
 # account's ~/.relance/locks, which other tests and runs share.
 . "$top_srcdir/tests/lib.sh"
 
-ctl=$top_builddir/handlers/relancectl
+ctl=$top_builddir/ctl/relancectl
 hc=$top_builddir/handlers/handle_component
 [ -x "$ctl" ] && [ -x "$hc" ] ||
 	skip_all "relancectl or handle_component not built"

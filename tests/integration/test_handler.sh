@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 hc="$top_builddir/handlers/handle_component"
-ctl="$top_builddir/handlers/relancectl"
+ctl="$top_builddir/ctl/relancectl"
 daemon="$top_srcdir/conf/demo/daemon"
 [ -x "$hc" ] || skip_all "handle_component not built"
 [ -x "$ctl" ] || skip_all "relancectl not built"

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sshd.sh"
 
-ctl="$top_builddir/handlers/relancectl"
+ctl="$top_builddir/ctl/relancectl"
 [ -x "$ctl" ] || skip_all "relancectl not built"
 sshd_setup
 sshd_start h1

@@ -5,7 +5,7 @@
 # it made its components write.
 . "$top_srcdir/tests/lib.sh"
 
-ctl="$top_builddir/handlers/relancectl"
+ctl="$top_builddir/ctl/relancectl"
 comp_src="$top_srcdir/tests/integration/relancectl/comp.sh"
 [ -x "$ctl" ] || skip_all "relancectl not built"
 command -v python3 >/dev/null || skip_all "python3 needed to parse JSON"
@@ -109,6 +109,12 @@ rc -c "$cfg" history --limit 0
 is "$st" 3 "history --limit 0: exit 3"
 rc -c "$cfg" status --since 1h
 is "$st" 3 "--since outside history: exit 3"
+like "$out" "^relancectl: --since is for history, not status" \
+	"--since outside history: names its command"
+rc -c "$cfg" --since 1h history
+is "$st" 3 "--since before the command: exit 3"
+like "$out" "^relancectl: --since is for history: give it after the command" \
+	"--since before the command: says where it goes"
 rc -c "$cfg" config
 is "$st" 3 "config without check: exit 3"
 n_lines=$(printf '%s\n' "$out" | wc -l)
@@ -200,6 +206,11 @@ printf '%s' "$out" | python3 -m json.tool >/dev/null
 ok $? "status --json parses"
 st_json=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], len(d["applications"]), [c["name"] for c in d["applications"][0]["components"]][2])')
 is "$st_json" "OK 2 demo/pricer" "status --json: state, applications, order"
+# the global options may follow the command and its argument
+out=$("$ctl" status demo --json -c "$cfg")
+is "$?" 0 "status APP --json -c CONFIG: exit 0"
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["applications"]))')" 1 \
+	"status APP --json -c CONFIG: JSON of that application"
 
 # --- a component dies ---------------------------------------------------------
 kill "$(pid_of pricer)"

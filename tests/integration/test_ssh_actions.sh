@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sshd.sh"
 
-ctl="$top_builddir/handlers/relancectl"
+ctl="$top_builddir/ctl/relancectl"
 cc="$top_builddir/plugins/check_component"
 ca="$top_builddir/plugins/check_application"
 comp_src="$top_srcdir/tests/integration/relancectl/comp.sh"

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 cc="$top_builddir/plugins/check_component"
-ctl="$top_builddir/handlers/relancectl"
+ctl="$top_builddir/ctl/relancectl"
 mod="$top_builddir/lib/xpath.so"
 [ -x "$cc" ] && [ -x "$ctl" ] && [ -f "$mod" ] || skip_all "not built"
 [ "$RELANCE_XPATH_MODULE" = "$mod" ] || skip_all "run by make check"

@@ -4,7 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "ctl_history.h"
+#include "cmd_history.h"
+#include "ctl.h"
 #include "journal.h"
 #include "util.h"
 
@@ -246,3 +247,62 @@ out:
 	free(c.rows);
 	return r;
 }
+
+/* ---- the command ------------------------------------------------------ */
+
+struct history_args {
+	int64_t since_ms; /* --since, a duration */
+	long limit;	  /* --limit */
+	bool all;	  /* --all */
+};
+
+static const struct rl_opt history_opts[] = {
+    RL_OPT(0, "since", RL_OPT_DURATION,
+	   offsetof(struct history_args, since_ms)),
+    RL_OPT(0, "limit", RL_OPT_LONG, offsetof(struct history_args, limit),
+	   .min = 1, .max = 1000000),
+    RL_OPT(0, "all", RL_OPT_FLAG, offsetof(struct history_args, all)),
+    {0},
+};
+
+static int cmd_history(struct ctl *ctl, int argc, char **argv)
+{
+	struct rl_err err = {""};
+	struct ctl_history_opts o;
+	struct history_args a;
+	size_t shown = 0;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	r = ctl_parse(ctl, &ctl_cmd_history, &a, &argc, &argv);
+	if (r != CTL_GO_ON)
+		return r;
+	if (argc > 1)
+		return usage_error("history: too many arguments");
+	r = load_config(ctl);
+	if (r)
+		return r;
+	memset(&o, 0, sizeof(o));
+	o.journal = ctl->model->site.journal;
+	o.target = argc ? argv[0] : NULL;
+	o.since_ms = a.since_ms ? rl_wall_ms() - a.since_ms : 0;
+	o.limit = a.limit;
+	o.json = ctl->json;
+	o.all = a.all;
+	if (ctl_history(&o, stdout, &shown, &err) < 0)
+		return fail(EXIT_INTERNAL, err.msg);
+	/* a typo must not look like a quiet history */
+	if (!shown && o.target && !rl_model_component(ctl->model, o.target) &&
+	    !rl_model_app(ctl->model, o.target)) {
+		fprintf(stderr,
+			"relancectl: unknown component or application "
+			"'%.200s', and no record of it\n",
+			o.target);
+		return EXIT_USAGE;
+	}
+	if (!shown && !ctl->json)
+		fprintf(stderr, "relancectl: no record in '%s'\n", o.journal);
+	return EXIT_OK;
+}
+
+const struct ctl_cmd ctl_cmd_history = {"history", cmd_history, history_opts};
