@@ -140,16 +140,15 @@ static void log_line(int prio, const char *fmt, ...)
 static void log_line(int prio, const char *fmt, ...)
 {
 	char line[1200];
+	struct rl_buf b = RL_BUF_INIT;
 	va_list ap;
-	size_t i;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	for (i = 0; line[i] != '\0'; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = ' ';
-	syslog(prio, "%s", line);
+	rl_buf_oneline(&b, line, sizeof(line), ' ', 0);
+	syslog(prio, "%s", b.oom ? "out of memory" : rl_buf_str(&b));
+	rl_buf_free(&b);
 }
 
 /* An error on stderr (the core may log it; /dev/null in the worker) and
@@ -170,15 +169,11 @@ static int fail(int code, const char *fmt, ...)
 /* A value from the core on one line of an error message. */
 static const char *shown(const char *v, char *buf, size_t len)
 {
-	size_t i, o = 0;
+	struct rl_buf b = RL_BUF_INIT;
 
-	for (i = 0; v[i] != '\0' && o + 5 < len && i < 80; i++)
-		buf[o++] = (unsigned char)v[i] < 0x20 ? '?' : v[i];
-	if (v[i] != '\0' && o + 4 < len) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
+	rl_buf_oneline(&b, v, 80, '?', RL_ONELINE_ELLIPSIS);
+	snprintf(buf, len, "%s", b.oom ? "?" : rl_buf_str(&b));
+	rl_buf_free(&b);
 	return buf;
 }
 
