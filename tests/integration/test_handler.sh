@@ -98,7 +98,7 @@ done
 
 # --- the detached heal ----------------------------------------------------
 kill "$pid_pricer"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 ok $? "the pricer killed, the gateway goes down with it"
 t0=$(date +%s%N)
 out=$(handle fx/pricer CRITICAL HARD 2 --host app-01 --service 'FX pricer' 2>&1)
@@ -111,7 +111,7 @@ diag "handler returned to the caller in $(((t1 - t0) / 1000000)) ms"
 run=$(journal | grep '"event":"decision"' | grep '"result":"heal"' |
 	sed -n 's/.*"run":"\([^"]*\)".*/\1/p' | tail -n 1)
 [ -n "$run" ]; ok $? "the decision is journaled with a run id"
-wait_for 20 worker_done "$run"
+wait_for 120 worker_done "$run"
 ok $? "the detached worker finishes the restart"
 "$daemon" status pricer "$T/run" >/dev/null &&
 	"$daemon" status gateway "$T/run" >/dev/null
@@ -123,7 +123,7 @@ like "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' |
 	sed -n 's/.*"action":"\([^"]*\)".*"component":"\([^"]*\)".*"result":"\([^"]*\)".*/\1 \2 \3/p' | tr '\n' ,)" \
 	'^stop fx/gateway skipped,stop fx/pricer skipped,start fx/pricer ok,start fx/gateway ok,$' \
 	"the journal has every step of the targeted restart"
-wait_for 5 grep -q 'SCHEDULE_FORCED_SVC_CHECK;app-01;FX pricer' "$T/cmd.log"
+wait_for 120 grep -q 'SCHEDULE_FORCED_SVC_CHECK;app-01;FX pricer' "$T/cmd.log"
 ok $? "the core is asked for a forced check of the handled service"
 log=$(cat "$T/cmd.log")
 like "$log" '^\[[0-9]+\] ADD_SVC_COMMENT;app-01;FX pricer;1;relance;relance: restarted fx/pricer and fx/gateway on here in [0-9.]+m?s \(node testnode\)$' \
@@ -137,24 +137,28 @@ like "$(journal | grep '"event":"writeback"')" '"result":"ok"' \
 
 # --- the worker left the handler's process group ---------------------------
 # a slow start: the worker is still running when the handler has returned
+# (it waits for slow.go, up to 120 s, so that the handler's return is
+# seen while it runs however busy the machine is)
 cat >"$T/slow.sh" <<EOF
 #!/bin/sh
-sleep 1.5
+i=0
+while [ ! -e "$T/slow.go" ] && [ \$i -lt 2400 ]; do sleep 0.05; i=\$((i + 1)); done
 exec "$daemon" start "\$@"
 EOF
 chmod 755 "$T/slow.sh"
 sed "s|^start = $daemon start gateway|start = $T/slow.sh gateway|" "$cfg" >"$T/slow.ini"
 chmod 600 "$T/slow.ini"
 kill "$(pid_of gateway)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 : >"$T/cmd.log"
 setsid -w sh -c 'echo $$ > "$1/hsid"; exec "$2" -c "$1/slow.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 >/dev/null' x "$T" "$hc"
 hsid=$(cat "$T/hsid")
-wait_for 5 pgrep -f "$T/slow.sh" >/dev/null
+wait_for 120 pgrep -f "$T/slow.sh" >/dev/null
 ok $? "the handler returned while the worker is still starting the gateway"
 w=$(ps -eo pid=,sid=,args= | awk -v s="$hsid" '$2 == s && /slow.sh|handle_component/' | wc -l)
 is "$w" 0 "nothing of the restart runs in the handler's session"
-wait_for 10 grep -q 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0' "$T/cmd.log"
+touch "$T/slow.go"
+wait_for 120 grep -q 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0' "$T/cmd.log"
 ok $? "the detached worker healed the gateway after the handler returned"
 
 # --- decisions that do nothing --------------------------------------------
@@ -178,7 +182,7 @@ like "$out" 'stand-down: acknowledged in the core \(sticky\)' \
 	"an acknowledged problem is left to the human"
 out=$(handle fx/pricer CRITICAL HARD 2 --downtime 1 2>&1)
 like "$out" 'stand-down: downtime' "a service in downtime is left alone"
-wait_for 3 grep -q 'not restarting fx/pricer: downtime' "$T/cmd.log"
+wait_for 120 grep -q 'not restarting fx/pricer: downtime' "$T/cmd.log"
 ok $? "a stand-down is said in the core"
 like "$(cat "$T/cmd.log")" 'ADD_SVC_COMMENT;here;fx/pricer;1;relance;relance: not restarting fx/pricer: acknowledged' \
 	"the acknowledged stand-down too, on the component's generated names"
@@ -222,7 +226,7 @@ lim() { "$hc" -c "$T/limit.ini" -C fx/marketdata --state CRITICAL \
 	--state-type HARD --attempt 2 --foreground "$@"; }
 for i in 1 2; do
 	kill "$(pid_of marketdata)"
-	wait_for 5 sh -c "! '$daemon' status marketdata '$T/run' >/dev/null"
+	wait_for 120 sh -c "! '$daemon' status marketdata '$T/run' >/dev/null"
 	lim >/dev/null
 	ok $? "restart $i of 2 within the limit (--foreground)"
 done
@@ -230,13 +234,13 @@ done
 out=$(lim 2>&1)
 like "$out" 'stand-down: restart limit: 2 restarts in 1h, a human is needed' \
 	"the third time, relance gives up"
-wait_for 3 grep -q 'a human is needed' "$T/cmd.log"
+wait_for 120 grep -q 'a human is needed' "$T/cmd.log"
 ok $? "and says so in the core"
 "$ctl" -c "$cfg" restart fx/marketdata >/dev/null 2>&1
 
 # --- a start that fails ---------------------------------------------------
 kill "$(pid_of gateway)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 touch "$T/run/gateway.fail"
 : >"$T/cmd.log"
 handle fx/gateway CRITICAL HARD 2 --foreground >/dev/null 2>&1
@@ -253,7 +257,7 @@ sed -i "s|^journal = .*|journal = /dev/full|" "$T/full.ini"
 : >"$T/cmd.log"
 "$ctl" -c "$cfg" start fx >/dev/null 2>&1
 kill "$(pid_of gateway)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 out=$("$hc" -c "$T/full.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 2>&1 >/dev/null)
 is $? 5 "a journal that cannot be written: exit 5"
 like "$out" "^handle_component: fx/gateway: cannot write journal '/dev/full': No space left on device; nothing done$" \
@@ -266,7 +270,7 @@ is $? 2 "the gateway was not touched: still down"
 
 # --- ten handlers at once -------------------------------------------------
 kill "$(pid_of pricer)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 n0=$(decisions fx/pricer heal)
 i=0 pids=
 while [ $i -lt 10 ]; do
@@ -280,7 +284,7 @@ is "$(cat "$T"/ten.* | grep -c 'stand-down: in progress')" 9 \
 	"the nine others stand down: in progress"
 is "$(($(decisions fx/pricer heal) - n0))" 1 "one heal in the journal"
 run=$(journal | grep '"result":"heal"' | sed -n 's/.*"run":"\([^"]*\)".*/\1/p' | tail -n 1)
-wait_for 20 worker_done "$run"
+wait_for 120 worker_done "$run"
 ok $? "its restart finishes"
 is "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' | grep -c '"action":"start"')" 2 \
 	"pricer and gateway started once each"
@@ -289,7 +293,7 @@ is "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' | gre
 # the cores may call the gateway's handler before the pricer's: both go
 # CRITICAL within one check interval
 kill "$(pid_of pricer)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 pm=$(pid_of marketdata) pc=$(pid_of cache)
 out=$(handle fx/gateway CRITICAL HARD 2 --foreground 2>&1)
 ok $? "the gateway's handler, the pricer being down"
@@ -310,7 +314,7 @@ is "$(journal | grep '"event":"writeback"' | tail -n 1 | sed -n 's/.*"component"
 write_config "$T/esc.ini"	# the gateway has had its 3 restarts
 sed -i 's|^restart_limit = 3/1h$|restart_limit = 10/1h|' "$T/esc.ini"
 kill "$(pid_of pricer)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 out=$("$hc" -c "$T/esc.ini" -C fx/gateway --state CRITICAL --state-type HARD \
 	--attempt 2 --foreground 2>&1)
 like "$(journal | grep '"event":"decision"' | tail -n 1)" \
@@ -370,7 +374,7 @@ ok $? "an acknowledgement with metacharacters is taken as text"
 handle fx/pricer CRITICAL HARD 2 --service "$evil_name" --host "x\$(id)" >/dev/null 2>&1
 ok $? "a handler call with metacharacters in its names"
 handle fx/pricer OK HARD 1 --service "$evil_name" >/dev/null 2>&1
-sleep 0.3
+wait_for 120 grep -q 'not restarting' "$T/cmd.log"
 [ ! -e "$marker" ] && [ -d "$T/run" ]
 ok $? "nothing they carry ran"
 like "$(grep 'not restarting' "$T/cmd.log")" "ADD_SVC_COMMENT;x\\\$\\(id\\);\\\$\\(touch" \
@@ -390,13 +394,13 @@ if [ "$(id -u)" = 0 ] && unshare -m sh -c 'mount --make-rprivate / && mount -t t
 	sed -i 's|^restart_limit = 3/1h$|restart_limit = 100/1h|' "$T/sys.ini"
 	"$ctl" -c "$cfg" start fx >/dev/null 2>&1
 	kill "$(pid_of pricer)"
-	wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+	wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 	unshare -m sh -c '
 		mount --make-rprivate / && mount -t tmpfs none /dev &&
 			mknod -m 666 /dev/null c 1 3 || exit 1
 		python3 "$1" /dev/log "$2/syslog.out" "restarted " &
 		sp=$!
-		i=0; while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		i=0; while [ ! -S /dev/log ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done
 		"$3" -c "$4" -C fx/pricer --state "CRIT
 ICAL" --state-type HARD --attempt 2 2>/dev/null
 		"$3" -c "$4" -C fx/pricer --state CRITICAL --state-type HARD --attempt 2 >/dev/null
