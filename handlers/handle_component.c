@@ -683,6 +683,15 @@ static int lock_host(struct hc *hc, struct work *w,
 			 c->name, c->host_name, held.holder);
 		return 1;
 	}
+	if (held.taken_over) { /* its owner, on this node, is gone */
+		struct rl_journal_rec r;
+
+		rec_init(hc, &r, "hostlock");
+		r.component = c->name;
+		r.result = "taken-over";
+		r.message = held.previous;
+		journal(hc, &r, false);
+	}
 	w->hostlocked[w->n_hostlocked++] = c;
 	return 0;
 }
@@ -950,12 +959,10 @@ static int heal(struct hc *hc, struct rl_plan *plan)
 		goto failed;
 
 	/* exactly once across monitoring nodes: the lock on the host */
-	rl_buf_printf(&w.owner, "%s pid %ld handle_component restart %s",
-		      hc->model->site.node, (long)getpid(), hc->comp->name);
-	if (w.owner.oom) {
-		rl_err_set(&err, "out of memory");
+	snprintf(why, sizeof(why), "handle_component restart %s",
+		 hc->comp->name);
+	if (rl_hostlock_owner(hc->model->site.node, why, &w.owner, &err) < 0)
 		goto failed;
-	}
 	k = lock_host(hc, &w, hc->comp, plan, reason, sizeof(reason), &err);
 	if (k < 0)
 		goto failed;
