@@ -382,6 +382,23 @@ like "$(grep 'not restarting' "$T/cmd.log")" "ADD_SVC_COMMENT;x\\\$\\(id\\);\\\$
 like "$(journal | grep '"event":"hold"' | tail -n 2 | head -n 1)" '"reason":"\$\(touch [^"]*\\"; touch [^"]*; #\\nrm -rf' \
 	"the journal keeps them as text, on one line"
 
+# --- bytes that are not UTF-8 ----------------------------------------------
+# A core may hand over macros in Latin-1 (or any bytes): every journal line
+# stays UTF-8 JSON, each stray byte written as U+FFFD.
+"$hc" -c "$cfg" -C fx/pricer --ack-notification --type ACKNOWLEDGEMENT \
+	--author "$(printf 'ren\351')" --comment "$(printf 'caf\351 \300\200')" >/dev/null
+ok $? "an acknowledgement with bytes that are not UTF-8"
+python3 -c 'import json, sys
+for raw in open(sys.argv[1], "rb"):
+    json.loads(raw.decode("utf-8"))' "$T/journal.jsonl"
+ok $? "every journal line is UTF-8 JSON (python3's json module)"
+fffd=$(printf '\357\277\275')
+like "$(journal | grep '"event":"hold"' | tail -n 1)" "\"author\":\"ren$fffd\"" \
+	"the Latin-1 byte of the author reads as U+FFFD"
+handle fx/pricer OK HARD 1 >/dev/null
+like "$("$ctl" -c "$cfg" hold 2>&1)" '^relancectl: no holds$' \
+	"and the hold clears on OK as any other"
+
 # --- syslog ----------------------------------------------------------------
 # Decisions, outcomes and errors also go to syslog (/dev/log), where a
 # detached worker's failure reaches an admin when neither the journal nor
