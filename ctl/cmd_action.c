@@ -218,6 +218,34 @@ static void unlock_failed(void *ctx, const struct rl_component *c,
 		c->name, msg);
 }
 
+struct note_ctx {
+	const struct ctl *ctl;
+	struct rl_journal *journal;
+};
+
+/* A host lock whose owner on this node was gone, taken over: said and
+ * journaled. */
+static void took_over(void *vctx, const struct rl_component *c, const char *msg)
+{
+	const struct note_ctx *x = vctx;
+	const struct ctl *ctl = x->ctl;
+	struct rl_journal_rec r;
+
+	fprintf(stderr,
+		"relancectl: host lock of %s taken over: its owner on this "
+		"node is gone (%s)\n",
+		c->name, msg);
+	rl_journal_rec_init(&r);
+	r.node = ctl->model->site.node;
+	r.user = ctl->user;
+	r.event = "hostlock";
+	r.component = c->name;
+	r.host = c->host_name;
+	r.result = "taken-over";
+	r.message = msg;
+	rl_journal_append(x->journal, &r, NULL);
+}
+
 /*
  * The locks of the action, through the call the event handler's worker
  * uses (lib/guard): the local locks of every component the plan touches,
@@ -260,6 +288,7 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 	struct rl_err err = {""};
 	struct rl_plan *plan = NULL;
 	struct rl_guard *guard = NULL;
+	struct note_ctx notes;
 	struct rl_journal *journal = NULL;
 	struct rl_transport *t = NULL;
 	struct rl_run_report *rep = NULL;
@@ -288,6 +317,9 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 		r = fail(EXIT_JOURNAL, err.msg);
 		goto out;
 	}
+	notes.ctl = ctl;
+	notes.journal = journal;
+	rl_guard_takeovers(guard, took_over, &notes);
 	memset(&opts, 0, sizeof(opts));
 	prog.ctl = ctl;
 	prog.total = plan->n_steps;

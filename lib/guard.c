@@ -25,6 +25,13 @@ struct rl_guard {
 	size_t n_local;
 	const struct rl_component **host; /* held on their hosts */
 	size_t n_host;
+	/* host locks taken over from a dead owner of this node, not yet
+	 * reported: the component and the owner line found */
+	struct takeover {
+		const struct rl_component *c;
+		char *previous;
+	} * taken;
+	size_t n_taken, cap_taken;
 };
 
 /* Makes room for ADD more elements of SIZE after N in *ARR. -1: no
@@ -267,8 +274,12 @@ int rl_guard_lock_hosts(struct rl_guard *g, struct rl_transport *t,
 	if (g->owner == NULL) {
 		struct rl_buf b = RL_BUF_INIT;
 
-		rl_buf_printf(&b, "%s pid %ld %s", s->node, (long)getpid(),
-			      g->what);
+		/* with the pid's start time and the boot id, so that the
+		 * next comer on this node can tell when we are gone */
+		if (rl_hostlock_owner(s->node, g->what, &b, err) < 0) {
+			rl_buf_free(&b);
+			goto out;
+		}
 		g->owner = rl_buf_detach(&b);
 		if (g->owner == NULL) {
 			rl_err_set(err, "out of memory");
@@ -291,6 +302,22 @@ int rl_guard_lock_hosts(struct rl_guard *g, struct rl_transport *t,
 			goto out;
 		}
 		g->host[g->n_host++] = c;
+		if (held.taken_over) {
+			struct takeover *tk;
+
+			if (rl_grow(&g->taken, &g->cap_taken, g->n_taken + 1,
+				    sizeof(*g->taken)) < 0) {
+				rl_err_set(err, "out of memory");
+				goto out;
+			}
+			tk = &g->taken[g->n_taken];
+			if ((tk->previous = strdup(held.previous)) == NULL) {
+				rl_err_set(err, "out of memory");
+				goto out;
+			}
+			tk->c = c;
+			g->n_taken++;
+		}
 	}
 	ret = 0;
 out:
@@ -307,6 +334,19 @@ int rl_guard_acquire(struct rl_guard *g, struct rl_transport *t,
 	if (r == 0)
 		r = rl_guard_lock_hosts(g, t, plan, why, len, err);
 	return r;
+}
+
+void rl_guard_takeovers(struct rl_guard *g, rl_guard_failed_fn *fn, void *ctx)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->n_taken; i++) {
+		fn(ctx, g->taken[i].c, g->taken[i].previous);
+		free(g->taken[i].previous);
+	}
+	g->n_taken = 0;
 }
 
 void rl_guard_unlock_hosts(struct rl_guard *g, rl_guard_failed_fn *failed,
@@ -341,6 +381,9 @@ static void guard_free(struct rl_guard *g, bool release)
 			rl_lock_release(g->locks[i]);
 		else
 			rl_lock_drop(g->locks[i]);
+	for (i = 0; i < g->n_taken; i++)
+		free(g->taken[i].previous);
+	free(g->taken);
 	free(g->locks);
 	free(g->local);
 	free(g->host);

@@ -140,6 +140,14 @@ typedef void rl_guard_failed_fn(void *ctx, const struct rl_component *c,
 				const char *msg);
 
 /*
+ * Tells FN, once each, of the host locks this guard took over since the
+ * last call because their owner was a process of this node that is gone
+ * (rl_hostlock: pid dead or reused): the component and the owner line
+ * found (MSG). The caller journals them ("hostlock", "taken-over").
+ */
+void rl_guard_takeovers(struct rl_guard *g, rl_guard_failed_fn *fn, void *ctx);
+
+/*
  * Releases the host locks this guard holds, if their owner line is still
  * ours, each before now + the SSH timeout; FAILED (may be NULL) hears of
  * each that could not be. The local locks stay held.

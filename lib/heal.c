@@ -547,6 +547,19 @@ static void unlock_failed(void *ctx, const struct rl_component *c,
 	rl_heal_journal(h, &r, false);
 }
 
+/* A host lock whose owner on this node was gone, taken over: journaled. */
+static void took_over(void *ctx, const struct rl_component *c, const char *msg)
+{
+	const struct rl_heal_ctx *h = ctx;
+	struct rl_journal_rec r;
+
+	rl_heal_rec_init(h, &r, "hostlock");
+	r.component = c->name;
+	r.result = "taken-over";
+	r.message = msg;
+	rl_heal_journal(h, &r, false);
+}
+
 /* Runs PLAN, the restart of C, and writes back. */
 static enum rl_heal_end restart_root(const struct rl_heal_ctx *h,
 				     struct rl_transport *t,
@@ -641,6 +654,7 @@ enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 
 	/* exactly once across monitoring nodes: the locks on the hosts */
 	k = rl_guard_lock_hosts(g, t, plan, why, sizeof(why), &err);
+	rl_guard_takeovers(g, took_over, (void *)h);
 	if (k < 0)
 		goto failed;
 	if (k > 0) {
@@ -688,6 +702,7 @@ enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 				snprintf(reason, sizeof(reason),
 					 "in progress: %.580s", why);
 		}
+		rl_guard_takeovers(g, took_over, (void *)h);
 		if (k < 0)
 			goto failed;
 		if (k > 0) {

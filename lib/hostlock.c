@@ -1,8 +1,10 @@
 #include "build.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base64.h"
 #include "hostlock.h"
@@ -36,19 +38,28 @@ static int lock_name(const char *component, struct rl_buf *b,
 	return 0;
 }
 
-/* The owner line, reduced to characters that are safe and readable. */
-static void owner_text(const char *owner, struct rl_buf *b)
+/* Appends up to MAX characters of S, anything but letters, digits and
+ * OTHERS as '_'. */
+static void safe_text(const char *s, const char *others, size_t max,
+		      struct rl_buf *b)
 {
+	size_t start = b->len;
 	const char *p;
 
-	for (p = owner; *p != '\0' && b->len < 200; p++) {
+	for (p = s; *p != '\0' && b->len - start < max; p++) {
 		char c = *p;
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || strchr(" ._-:/@()=,+", c)))
+		      (c >= '0' && c <= '9') || strchr(others, c)))
 			c = '_';
 		rl_buf_append(b, &c, 1);
 	}
+}
+
+/* The owner line, reduced to characters that are safe and readable. */
+static void owner_text(const char *owner, struct rl_buf *b)
+{
+	safe_text(owner, " ._-:/@()=,+", 200, b);
 }
 
 static bool windows(enum rl_shell shell)
@@ -97,9 +108,11 @@ static void ps_quote(struct rl_buf *out, const char *s)
 	rl_buf_puts(out, "'");
 }
 
-/* d, l and o: the lock directory, this lock, and our owner line. */
+/* d, l and o: the lock directory, this lock, and our owner line; z, when
+ * DEAD is not NULL: the owner line of a dead owner to take over. */
 static int prologue(struct rl_buf *out, enum rl_shell shell, const char *dir,
-		    const char *name, const char *owner, struct rl_err *err)
+		    const char *name, const char *owner, const char *dead,
+		    struct rl_err *err)
 {
 	if (dir != NULL && check_dir(shell, dir, err) < 0)
 		return -1;
@@ -122,6 +135,11 @@ static int prologue(struct rl_buf *out, enum rl_shell shell, const char *dir,
 		    out, "$l = [IO.Path]::Combine($d, '%s.lock'); $o = ", name);
 		ps_quote(out, owner);
 		rl_buf_puts(out, "; ");
+		if (dead != NULL) {
+			rl_buf_puts(out, "$z = ");
+			ps_quote(out, dead);
+			rl_buf_puts(out, "; ");
+		}
 		return 0;
 	}
 	if (dir == NULL) {
@@ -135,26 +153,37 @@ static int prologue(struct rl_buf *out, enum rl_shell shell, const char *dir,
 	rl_buf_printf(out, "l=\"$d/%s.lock\"; o=", name);
 	rl_shell_sh_quote(out, owner);
 	rl_buf_puts(out, "; ");
+	if (dead != NULL) {
+		rl_buf_puts(out, "z=");
+		rl_shell_sh_quote(out, dead);
+		rl_buf_puts(out, "; ");
+	}
 	return 0;
 }
 
 /*
- * The start of every lock command: checks the names, then sets d, l and o.
+ * The start of every lock command: checks the names, then sets d, l and o
+ * (and z to DEAD, reduced to safe characters, when not NULL).
  * Returns 0 or -1 with err set.
  */
 static int begin(enum rl_shell shell, const char *dir, const char *component,
-		 const char *owner, struct rl_buf *out, struct rl_err *err)
+		 const char *owner, const char *dead, struct rl_buf *out,
+		 struct rl_err *err)
 {
-	struct rl_buf name = RL_BUF_INIT, who = RL_BUF_INIT;
+	struct rl_buf name = RL_BUF_INIT, who = RL_BUF_INIT, gone = RL_BUF_INIT;
 	int r = -1;
 
 	if (lock_name(component, &name, err) < 0)
 		goto out;
 	owner_text(owner, &who);
-	r = prologue(out, shell, dir, rl_buf_str(&name), rl_buf_str(&who), err);
+	if (dead != NULL)
+		owner_text(dead, &gone);
+	r = prologue(out, shell, dir, rl_buf_str(&name), rl_buf_str(&who),
+		     dead != NULL ? rl_buf_str(&gone) : NULL, err);
 out:
 	rl_buf_free(&name);
 	rl_buf_free(&who);
+	rl_buf_free(&gone);
 	return r;
 }
 
@@ -196,9 +225,11 @@ static int wrap_for_cmd(struct rl_buf *script, struct rl_buf *out,
  * are written through the handle that created it; a lock file that is
  * still empty or unreadable is being taken: held. An expired lock is
  * moved aside (MoveFile: one mover wins), checked to be the one read,
- * deleted and taken; if it was not, it is put back.
+ * deleted and taken; if it was not, it is put back. With TAKEOVER, a lock
+ * whose owner line is $z is taken over the same way, checked to still hold
+ * both lines read.
  */
-static void ps_acquire(struct rl_buf *out, int64_t ttl_s)
+static void ps_acquire(struct rl_buf *out, int64_t ttl_s, bool takeover)
 {
 	rl_buf_printf(
 	    out,
@@ -217,18 +248,21 @@ static void ps_acquire(struct rl_buf *out, int64_t ttl_s)
 	    "$h = ''; $e = ''; "
 	    "if ($x.Count -ge 1) { $h = $x[0] }; "
 	    "if ($x.Count -ge 2 -and $x[1] -cmatch '^[0-9]+$') { $e = $x[1] }; "
-	    "if ($e -ne '' -and [int64]$e -lt $now) { "
+	    "if (%s) { "
 	    "$s = $l + '.stale.' + $PID; "
 	    "$m = $true; try { [IO.File]::Move($l, $s) } catch { $m = $false "
 	    "}; "
 	    "if ($m) { "
 	    "$y = @(); try { $y = @([IO.File]::ReadAllLines($s)) } catch { }; "
-	    "if ($y.Count -ge 2 -and $y[1] -ceq $e) { [IO.File]::Delete($s); "
+	    "if ($y.Count -ge 2 -and %s$y[1] -ceq $e) { [IO.File]::Delete($s); "
 	    "if (& $take) { '" ANSWER "acquired'; exit 0 } } "
 	    "else { try { [IO.File]::Move($s, $l) } catch { } } } }; "
 	    "if ($h -eq '') { $h = '(being taken)' }; "
 	    "'" ANSWER "held ' + $h; exit 1",
-	    (long long)ttl_s);
+	    (long long)ttl_s,
+	    takeover ? "($e -ne '' -and [int64]$e -lt $now) -or $h -ceq $z"
+		     : "$e -ne '' -and [int64]$e -lt $now",
+	    takeover ? "$y[0] -ceq $h -and " : "");
 }
 
 static void ps_release(struct rl_buf *out)
@@ -240,27 +274,30 @@ static void ps_release(struct rl_buf *out)
 	    "'" ANSWER "released' } else { '" ANSWER "not ours' }");
 }
 
-int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
-				const char *component, const char *owner,
-				int64_t ttl_s, struct rl_buf *out,
-				struct rl_err *err)
+/* The acquire command; with DEAD, the takeover command too. */
+static int acquire_command(enum rl_shell shell, const char *dir,
+			   const char *component, const char *owner,
+			   const char *dead, int64_t ttl_s, struct rl_buf *out,
+			   struct rl_err *err)
 {
 	struct rl_buf script = RL_BUF_INIT;
+	bool takeover = dead != NULL;
 
 	if (ttl_s <= 0)
 		return rl_err_set(err, "host lock: ttl must be positive");
 	if (shell == RL_SHELL_CMD) {
-		if (begin(shell, dir, component, owner, &script, err) < 0) {
+		if (begin(shell, dir, component, owner, dead, &script, err) <
+		    0) {
 			rl_buf_free(&script);
 			return -1;
 		}
-		ps_acquire(&script, ttl_s);
+		ps_acquire(&script, ttl_s, takeover);
 		return wrap_for_cmd(&script, out, err);
 	}
-	if (begin(shell, dir, component, owner, out, err) < 0)
+	if (begin(shell, dir, component, owner, dead, out, err) < 0)
 		return -1;
 	if (shell == RL_SHELL_POWERSHELL) {
-		ps_acquire(out, ttl_s);
+		ps_acquire(out, ttl_s, takeover);
 		return out->oom ? rl_err_set(err, "out of memory") : 0;
 	}
 	/*
@@ -268,7 +305,8 @@ int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
 	 * without its owner file yet is being taken right now: held.
 	 * An expired lock is moved aside (rename is atomic: one taker wins)
 	 * and, if what was moved turns out not to be the expired lock we
-	 * read (someone took over in between), it is put back.
+	 * read (someone took over in between), it is put back. A takeover
+	 * (the owner line is $z) goes the same way, and checks both lines.
 	 */
 	rl_buf_printf(
 	    out,
@@ -280,15 +318,39 @@ int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
 	    "h=$(sed -n 1p \"$l/owner\" 2>/dev/null); "
 	    "e=$(sed -n 2p \"$l/owner\" 2>/dev/null); "
 	    "case $e in ''|*[!0-9]*) e=;; esac; "
-	    "if [ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]; then "
+	    "if %s; then "
 	    "s=\"$l.stale.$$\"; "
 	    "if mv \"$l\" \"$s\" 2>/dev/null; then "
-	    "if [ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then "
+	    "if %s[ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then "
 	    "rm -rf \"$s\"; take; else mv \"$s\" \"$l\" 2>/dev/null; fi; "
 	    "fi; fi; "
 	    "echo \"" ANSWER "held ${h:-(being taken)}\"; exit 1",
-	    (long long)ttl_s);
+	    (long long)ttl_s,
+	    takeover ? "{ [ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]; } || "
+		       "[ \"$h\" = \"$z\" ]"
+		     : "[ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]",
+	    takeover ? "[ \"$(sed -n 1p \"$s/owner\" 2>/dev/null)\" = \"$h\" ] "
+		       "&& "
+		     : "");
 	return out->oom ? rl_err_set(err, "out of memory") : 0;
+}
+
+int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
+				const char *component, const char *owner,
+				int64_t ttl_s, struct rl_buf *out,
+				struct rl_err *err)
+{
+	return acquire_command(shell, dir, component, owner, NULL, ttl_s, out,
+			       err);
+}
+
+int rl_hostlock_takeover_command(enum rl_shell shell, const char *dir,
+				 const char *component, const char *owner,
+				 const char *dead, int64_t ttl_s,
+				 struct rl_buf *out, struct rl_err *err)
+{
+	return acquire_command(shell, dir, component, owner, dead, ttl_s, out,
+			       err);
 }
 
 int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
@@ -298,14 +360,15 @@ int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
 	struct rl_buf script = RL_BUF_INIT;
 
 	if (shell == RL_SHELL_CMD) {
-		if (begin(shell, dir, component, owner, &script, err) < 0) {
+		if (begin(shell, dir, component, owner, NULL, &script, err) <
+		    0) {
 			rl_buf_free(&script);
 			return -1;
 		}
 		ps_release(&script);
 		return wrap_for_cmd(&script, out, err);
 	}
-	if (begin(shell, dir, component, owner, out, err) < 0)
+	if (begin(shell, dir, component, owner, NULL, out, err) < 0)
 		return -1;
 	if (shell == RL_SHELL_POWERSHELL) {
 		ps_release(out);
@@ -317,6 +380,124 @@ int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
 	    "rm -rf \"$l\"; echo '" ANSWER "released'; "
 	    "else echo '" ANSWER "not ours'; fi");
 	return out->oom ? rl_err_set(err, "out of memory") : 0;
+}
+
+/* The start time of process PID (/proc/PID/stat field 22, clock ticks
+ * since boot) into *START and whether it is a zombie into *ZOMBIE.
+ * Returns 0, or -1 with errno (ENOENT: no such process). */
+static int proc_start(long pid, unsigned long long *start, bool *zombie)
+{
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+	int field;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the name (field 2) may hold spaces and ')': the last ')' ends it */
+	p = strrchr(buf, ')');
+	if (p == NULL || p[1] != ' ') {
+		errno = EINVAL;
+		return -1;
+	}
+	p += 2; /* field 3, the state */
+	*zombie = *p == 'Z' || *p == 'X';
+	for (field = 3; field < 22 && p != NULL; field++) {
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	if (p == NULL || sscanf(p, "%llu", start) != 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* This boot's id (/proc/sys/kernel/random/boot_id) into ID, or "" when
+ * it cannot be read. */
+static void boot_id(char *id, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	id[0] = '\0';
+	if (f == NULL)
+		return;
+	if (fgets(id, (int)len, f) == NULL)
+		id[0] = '\0';
+	id[strcspn(id, "\r\n")] = '\0';
+	fclose(f);
+}
+
+int rl_hostlock_owner(const char *node, const char *what, struct rl_buf *out,
+		      struct rl_err *err)
+{
+	unsigned long long start = 0;
+	bool zombie = false;
+	char boot[64];
+	long pid = (long)getpid();
+
+	if (proc_start(pid, &start, &zombie) < 0)
+		return rl_err_set(err, "cannot read /proc/%ld/stat: %s", pid,
+				  strerror(errno));
+	boot_id(boot, sizeof(boot));
+	if (boot[0] == '\0' ||
+	    strspn(boot, "0123456789abcdef-") != strlen(boot))
+		return rl_err_set(err, "cannot read this boot's id "
+				       "(/proc/sys/kernel/random/boot_id)");
+	safe_text(node, "._-:@", 64, out); /* one word, the line's first */
+	rl_buf_printf(out, " pid %ld start %llu boot %s %s", pid, start, boot,
+		      what);
+	return out->oom ? rl_err_set(err, "out of memory") : 0;
+}
+
+/* An owner line rl_hostlock_owner wrote, in its parts. */
+struct owner {
+	char node[65];
+	long pid;
+	unsigned long long start;
+	char boot[64];
+};
+
+/* Parses LINE as "NODE pid PID start TICKS boot ID ..." into *O.
+ * Returns false for any other line (an older relance's "NODE pid PID
+ * ...", which is judged by its expiry alone). */
+static bool owner_parse(const char *line, struct owner *o)
+{
+	int n = 0;
+
+	if (sscanf(line, "%64s pid %ld start %llu boot %63s%n", o->node,
+		   &o->pid, &o->start, o->boot, &n) != 4 ||
+	    n == 0 || (line[n] != ' ' && line[n] != '\0'))
+		return false;
+	return o->pid > 0;
+}
+
+/*
+ * Whether HOLDER is a dead owner of this node: MINE (our owner line) and
+ * HOLDER parse, name the same node and the same boot, and HOLDER's pid is
+ * gone, a zombie, or another process now (another start time). Anything
+ * this process cannot judge (another node, another boot, an old-format
+ * line, /proc unreadable) is alive: expiry decides.
+ */
+static bool owner_dead(const char *mine, const char *holder)
+{
+	struct owner me, it;
+	unsigned long long start;
+	bool zombie = false;
+
+	if (!owner_parse(mine, &me) || !owner_parse(holder, &it))
+		return false;
+	if (strcmp(me.node, it.node) != 0 || strcmp(me.boot, it.boot) != 0)
+		return false;
+	if (proc_start(it.pid, &start, &zombie) < 0)
+		return errno == ENOENT;
+	return zombie || start != it.start;
 }
 
 /* Runs one lock command on c's host; *cmd holds the result. */
@@ -345,10 +526,11 @@ static int run_one(struct rl_transport *t, const struct rl_component *c,
 	return 0;
 }
 
-int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
-			const char *dir, const char *owner, int64_t ttl_s,
-			int64_t deadline_ms, struct rl_hostlock_result *res,
-			struct rl_err *err)
+/* One acquire (DEAD NULL) or takeover of DEAD: *res filled. */
+static int acquire_once(struct rl_transport *t, const struct rl_component *c,
+			const char *dir, const char *owner, const char *dead,
+			int64_t ttl_s, int64_t deadline_ms,
+			struct rl_hostlock_result *res, struct rl_err *err)
 {
 	struct rl_buf command = RL_BUF_INIT;
 	struct rl_cmd cmd;
@@ -356,8 +538,8 @@ int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 	size_t n;
 	int r = -1;
 
-	if (rl_hostlock_acquire_command(c->host->shell, dir, c->name, owner,
-					ttl_s, &command, err) < 0)
+	if (acquire_command(c->host->shell, dir, c->name, owner, dead, ttl_s,
+			    &command, err) < 0)
 		goto out;
 	if (run_one(t, c, rl_buf_str(&command), deadline_ms, &cmd, err) < 0)
 		goto out;
@@ -380,6 +562,32 @@ int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 out:
 	rl_buf_free(&command);
 	return r;
+}
+
+int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
+			const char *dir, const char *owner, int64_t ttl_s,
+			int64_t deadline_ms, struct rl_hostlock_result *res,
+			struct rl_err *err)
+{
+	char dead[sizeof(res->holder)];
+
+	if (acquire_once(t, c, dir, owner, NULL, ttl_s, deadline_ms, res, err) <
+	    0)
+		return -1;
+	/* held by a process of this node that is gone: the node judges it
+	 * (the pid lives here, not on the target), the target replaces the
+	 * lock only if it still holds that very owner line */
+	if (res->acquired || !owner_dead(owner, res->holder))
+		return 0;
+	snprintf(dead, sizeof(dead), "%s", res->holder);
+	if (acquire_once(t, c, dir, owner, dead, ttl_s, deadline_ms, res, err) <
+	    0)
+		return -1;
+	if (res->acquired) {
+		res->taken_over = true;
+		snprintf(res->previous, sizeof(res->previous), "%s", dead);
+	}
+	return 0;
 }
 
 int rl_hostlock_release(struct rl_transport *t, const struct rl_component *c,

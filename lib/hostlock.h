@@ -7,7 +7,13 @@
  * monitoring node that reaches the host through that account meets the
  * same lock. Inside, a file `owner` holds two lines: who holds it (node,
  * pid, what) and when it expires (seconds since the epoch, the target's
- * clock). An expired lock is taken over; a fresh one is never.
+ * clock). An expired lock is taken over. A fresh one is taken over only
+ * when its owner is a process of this very node that is gone: owner lines
+ * made by rl_hostlock_owner carry the node, the pid, the process's start
+ * time and the boot id, and the node (not the target, where that pid
+ * means nothing) judges them; the target then replaces the lock only if
+ * it still holds that exact owner line. An owner line of another form
+ * (an older relance's "NODE pid PID ...") is judged by its expiry alone.
  *
  * The commands are composed here and run through the transport like any
  * other; only values relance made itself (a component name the model has
@@ -46,8 +52,22 @@
 /* What an acquire found. Plain struct. */
 struct rl_hostlock_result {
 	bool acquired;
-	char holder[256]; /* when not acquired: the owner line found */
+	char holder[256];   /* when not acquired: the owner line found */
+	bool taken_over;    /* acquired from a dead owner of this node */
+	char previous[256]; /* when taken_over: that owner's line */
 };
+
+/*
+ * Appends this process's owner line to OUT:
+ * "NODE pid PID start TICKS boot BOOT-ID WHAT", NODE with anything but
+ * [A-Za-z0-9._-:@] as '_' (it is one word), TICKS the process's start time
+ * (/proc/PID/stat field 22), BOOT-ID /proc/sys/kernel/random/boot_id.
+ * With it, a lock left by this process once it is dead (or its pid
+ * reused) is taken over by the next acquire on the same node at once.
+ * Returns 0, or -1 with err when /proc cannot be read or memory runs out.
+ */
+int rl_hostlock_owner(const char *node, const char *what, struct rl_buf *out,
+		      struct rl_err *err);
 
 /*
  * DIR is the lock directory on the target: NULL for ~/.relance/locks
@@ -63,6 +83,15 @@ int rl_hostlock_acquire_command(enum rl_shell shell, const char *dir,
 				const char *component, const char *owner,
 				int64_t ttl_s, struct rl_buf *out,
 				struct rl_err *err);
+/*
+ * The acquire command, which also takes the lock over when its owner line
+ * is exactly DEAD (an owner this node found dead; reduced to the safe
+ * characters like OWNER). Same answers.
+ */
+int rl_hostlock_takeover_command(enum rl_shell shell, const char *dir,
+				 const char *component, const char *owner,
+				 const char *dead, int64_t ttl_s,
+				 struct rl_buf *out, struct rl_err *err);
 /* The command that releases it if, and only if, OWNER still holds it. */
 int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
 				const char *component, const char *owner,
@@ -72,6 +101,11 @@ int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
  * Takes / releases the lock of C on its host through T before DEADLINE_MS.
  * Returns 0 with *res filled (acquired or held by whom), or -1 with err
  * naming the host when the command could not run or answered oddly.
+ * When OWNER is a line of rl_hostlock_owner and the lock is held by such
+ * a line of the same node and boot whose process is gone or is another
+ * process now, a second command takes it over (res->taken_over and
+ * res->previous say so, for the caller's journal). Blocks for up to two
+ * commands on the host.
  */
 int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 			const char *dir, const char *owner, int64_t ttl_s,

@@ -90,6 +90,67 @@ static void put_time(struct rl_buf *b, int64_t ts_ms)
 	rl_buf_printf(b, "\"time\":\"%s.%03dZ\",", tmp, ms);
 }
 
+/* The length of the well-formed UTF-8 sequence at P (RFC 3629: no
+ * overlong form, no surrogate, nothing above U+10FFFF, none cut short),
+ * or 0. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0; /* a continuation byte, C0, C1 or F5..FF */
+	if (p[0] == 0xe0)
+		lo = 0xa0; /* overlong below U+0800 */
+	else if (p[0] == 0xed)
+		hi = 0x9f; /* surrogates U+D800..U+DFFF */
+	else if (p[0] == 0xf0)
+		lo = 0x90; /* overlong below U+10000 */
+	else if (p[0] == 0xf4)
+		hi = 0x8f; /* above U+10FFFF */
+	if (p[1] < lo || p[1] > hi)
+		return 0; /* the NUL of a cut sequence stops here too */
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Appends S as a JSON string. Text from outside (the core's macros, a
+ * command's output) may hold bytes that are not UTF-8, and a line with
+ * them is not JSON: each byte that does not begin a well-formed sequence
+ * becomes U+FFFD, one per byte (a Latin-1 'é' is one U+FFFD; an overlong
+ * C0 80 is two), so every record is valid UTF-8 JSON.
+ */
+static void put_json_str(struct rl_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct rl_buf clean = RL_BUF_INIT;
+	size_t n;
+
+	while (*p != '\0') {
+		n = utf8_seq(p);
+		if (n > 0)
+			rl_buf_append(&clean, (const char *)p, n);
+		else
+			rl_buf_puts(&clean, "\xef\xbf\xbd"); /* U+FFFD */
+		p += n > 0 ? n : 1;
+	}
+	rl_buf_json_str(b, rl_buf_str(&clean));
+	if (clean.oom)
+		b->oom = true;
+	rl_buf_free(&clean);
+}
+
 char *rl_journal_format(const struct rl_journal_rec *r)
 {
 	struct rl_buf b = RL_BUF_INIT;
@@ -113,7 +174,7 @@ char *rl_journal_format(const struct rl_journal_rec *r)
 			if (s == NULL)
 				continue;
 			rl_buf_printf(&b, "%s\"%s\":", sep, f->name);
-			rl_buf_json_str(&b, s);
+			put_json_str(&b, s);
 		} else {
 			int64_t v = *int_field(&rec, f);
 

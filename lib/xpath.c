@@ -333,13 +333,18 @@ static void judge_one(const struct rl_xml_check *x, xmlXPathContextPtr xctx,
 
 /* --- the document ----------------------------------------------------- */
 
+/* Entities declared, or an external DTD named: <!DOCTYPE r SYSTEM "...">
+ * or PUBLIC "..." "..." (never loaded, as XML_PARSE_DTDLOAD is off, so
+ * extSubset stays NULL: the name in the internal subset tells). */
 static bool declares_entities(xmlDocPtr doc)
 {
 	xmlDtdPtr dtd = doc->intSubset;
 
 	if (doc->extSubset != NULL)
 		return true;
-	return dtd != NULL && (dtd->entities != NULL || dtd->pentities != NULL);
+	return dtd != NULL &&
+	       (dtd->entities != NULL || dtd->pentities != NULL ||
+		dtd->SystemID != NULL || dtd->ExternalID != NULL);
 }
 
 /* Parses DOC; NULL with *why set (malloc'd) when it is refused. */

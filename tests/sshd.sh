@@ -87,7 +87,7 @@ EOF
 socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()' \
 			"$port" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -lt 100 ] || { echo "Bail out! sshd on port $port"; exit 1; }
+		[ $i -lt 2400 ] || { echo "Bail out! sshd on port $port"; exit 1; }
 		sleep 0.05
 	done
 	eval "SSHD_PORT_$name=$port"

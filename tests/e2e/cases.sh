@@ -126,9 +126,9 @@ ok $st "$CORE starts in $E2E_ROOT ($(( $(now_ms) - t0 )) ms)"
 [ $st = 0 ] || { done_testing; exit 1; }
 
 # --- checks only ----------------------------------------------------------------
-wait_for 20 all_up
+wait_for 120 all_up
 ok $? "$CORE: the five components are OK HARD after a real check ($WAITED_MS ms)"
-wait_for 10 c_up "${APP}b/brief"
+wait_for 120 c_up "${APP}b/brief"
 ok $? "$CORE: ${APP}b/brief OK too"
 like "$(c_output "$APP/pricer")" "^COMPONENT OK - $APP/pricer on h1 is up" \
 	"$CORE: the output is check_component's"
@@ -140,7 +140,7 @@ c_cmd "DISABLE_SVC_CHECK;h1;$APP"
 t0=$(now_ms)
 for i in 1 2 3; do
 	c_cmd "PROCESS_SERVICE_CHECK_RESULT;h1;$APP;1;e2e passive warning $i"
-	wait_for 2 eval 'c_state "$APP" | grep -q "^WARNING " && [ "$(c_output "$APP")" = "e2e passive warning $i" ]' && break
+	wait_for 10 eval 'c_state "$APP" | grep -q "^WARNING " && [ "$(c_output "$APP")" = "e2e passive warning $i" ]' && break
 done
 ok $? "$CORE: a passive result written to the pipe shows up ($(( $(now_ms) - t0 )) ms, try $i)"
 c_cmd "ENABLE_SVC_CHECK;h1;$APP"
@@ -151,7 +151,7 @@ if [ -z "$have_handler" ]; then
 	p=$(app_pid reports)
 	kill -KILL "$p"
 	t0=$(now_ms)
-	wait_for 15 c_hard "$APP/reports"
+	wait_for 120 c_hard "$APP/reports"
 	ok $? "$CORE: reports killed -> CRITICAL HARD in $(( $(now_ms) - t0 )) ms"
 	like "$(c_output "$APP/reports")" "COMPONENT CRITICAL - $APP/reports on h1 is down" \
 		"$CORE: check_component says it is down"
@@ -179,7 +179,7 @@ pc() { c_comments "$1"; c_comments "$2"; }
 # ms of a journal record: jts COND (the first matching record's ts)
 jts() { jrn "$1" | head -1 | jq -r .ts; }
 restored() { # the whole application OK again in the core
-	wait_for 30 all_up
+	wait_for 120 all_up
 }
 
 if [ "$CORE" = nagios ]; then
@@ -213,7 +213,7 @@ others=$(pids_but pricer gateway)
 n_starts_p=$(app_starts pricer)
 t_kill=$(now_ms)
 kill -KILL "$old_p"
-wait_for 25 has_start_run "$P" "$t_kill"
+wait_for 120 has_start_run "$P" "$t_kill"
 st=$?
 ok $st "(a) $CORE: the core called the handler, and a restart of $P began ($WAITED_MS ms after the kill)"
 [ $st = 0 ] || jrn ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill" |
@@ -221,9 +221,9 @@ ok $st "(a) $CORE: the core called the handler, and a restart of $P began ($WAIT
 
 run=$(start_run "$P" "$t_kill")
 WB=".event == \"writeback\" and .ts >= $t_kill and (.component | startswith(\"$APP/\"))"
-wait_for 30 jhas "$WB"
+wait_for 120 jhas "$WB"
 ok $? "(a) $CORE: the heal ran and wrote back (run $run)"
-wait_for 20 eval 'c_up "$P" && c_up "$G"'
+wait_for 120 eval 'c_up "$P" && c_up "$G"'
 ok $? "(a) $CORE: $P and $G OK in the core's state"
 t_ok=$(now_ms)
 new_p=$(app_pid pricer) new_g=$(app_pid gateway)
@@ -233,7 +233,7 @@ ok $? "(a) $CORE: the pricer runs again, new pid ($old_p -> $new_p)"
 ok $? "(a) $CORE: the gateway (requires the pricer) was restarted ($old_g -> $new_g)"
 is "$(pids_but pricer gateway)" "$others" "(a) $CORE: marketdata, cache, reports: same pids"
 is "$(app_starts pricer)" $((n_starts_p + 1)) "(a) $CORE: the pricer was started once"
-wait_for 10 eval 'pc "$P" "$G" | grep -Eq "relance: restarted $P and $G on h1 in [0-9.]+m?s \(node $NODE\)"'
+wait_for 120 eval 'pc "$P" "$G" | grep -Eq "relance: restarted $P and $G on h1 in [0-9.]+m?s \(node $NODE\)"'
 ok $? "(a) $CORE: the comment says what was restarted, where, how long, by which node"
 pc "$P" "$G" | grep restarted | sed 's/^/#   comment: /'
 steps=$(jrn ".run == \"$run\" and .event == \"step\" and .phase == \"end\"" |
@@ -265,9 +265,9 @@ diag "(a) $CORE timings: kill -> handler decision $((t_dec - t_kill)) ms (detect
 c_retry "$P" 3 > /dev/null
 t_kill=$(now_ms)
 app_kill pricer
-wait_for 20 jhas ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill"
+wait_for 120 jhas ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill"
 ok $? "(a2) $CORE: a handler acted ($WAITED_MS ms after the kill)"
-wait_for 30 eval 'c_up "$P" && c_up "$G"'
+wait_for 120 eval 'c_up "$P" && c_up "$G"'
 ok $? "(a2) $CORE: the pricer and the gateway are healed all the same ($((WAITED_MS)) ms more)"
 jrn ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill" |
 	jq -r '"#   decision \(.component) \(.result): \(.reason)"'
@@ -281,10 +281,10 @@ c_retry "$R" 3 > /dev/null
 old_r=$(app_pid reports) n_starts_r=$(app_starts reports)
 t_kill=$(now_ms)
 kill -KILL "$old_r"
-wait_for 15 c_soft "$R"
+wait_for 120 c_soft "$R"
 ok $? "(b) $CORE: reports killed, CRITICAL SOFT ($WAITED_MS ms)"
 c_ack "$R" tester "e2e: looking at it" > /dev/null
-wait_for 20 jhas ".event == \"decision\" and .component == \"$R\" and .result == \"stand-down\" and .ts >= $t_kill"
+wait_for 120 jhas ".event == \"decision\" and .component == \"$R\" and .result == \"stand-down\" and .ts >= $t_kill"
 ok $? "(b) $CORE: on HARD the handler stands down ($WAITED_MS ms)"
 why=$(jrn ".event == \"decision\" and .component == \"$R\" and .result == \"stand-down\" and .ts >= $t_kill" | head -1)
 like "$(echo "$why" | jq -r .reason)" '^(acknowledged|held)' "(b) $CORE: the journal says why: $(echo "$why" | jq -r .reason)"
@@ -294,13 +294,13 @@ if [ "$CORE" = nagios ]; then
 	jhas ".event == \"hold\" and .component == \"$R\" and .result == \"set\" and .author == \"tester\" and .ts >= $t_kill"
 	ok $? "(b) nagios: the acknowledgement notification set a hold (journaled, author tester)"
 fi
-wait_for 5 c_hard "$R"
+wait_for 120 c_hard "$R"
 ok $? "(b) $CORE: reports is CRITICAL HARD"
-wait_for 10 eval 'c_comments "$R" | grep -q "relance: not restarting $R: "'
+wait_for 120 eval 'c_comments "$R" | grep -q "relance: not restarting $R: "'
 ok $? "(b) $CORE: a comment says relance is not restarting it"
 c_comments "$R" | grep 'not restarting' | sed 's/^/#   comment: /'
 t_s=$(date +%s)
-wait_for 10 checked_since "$R" "$t_s" 2
+wait_for 120 checked_since "$R" "$t_s" 2
 is "$(app_pid reports) $(app_starts reports)" "none $n_starts_r" "(b) $CORE: reports not restarted (two checks later)"
 no_heal_since "$R" "$t_kill"
 ok $? "(b) $CORE: no heal decision for reports"
@@ -308,7 +308,7 @@ c_retry "$R" "$RETRY" > /dev/null
 c_cmd "REMOVE_SVC_ACKNOWLEDGEMENT;h1;$R"
 rewind "(b)"
 if [ "$CORE" = nagios ]; then
-	wait_for 10 jhas ".event == \"hold\" and .component == \"$R\" and .result == \"cleared\" and .ts >= $t_kill"
+	wait_for 120 jhas ".event == \"hold\" and .component == \"$R\" and .result == \"cleared\" and .ts >= $t_kill"
 	ok $? "(b) nagios: the recovery cleared the hold"
 fi
 
@@ -318,7 +318,7 @@ chmod 666 "$APP_DIR/run/pricer.fail"
 n_starts_p=$(app_starts pricer)
 t_kill=$(now_ms)
 app_kill pricer
-wait_for 25 has_start_run "$P" "$t_kill"
+wait_for 120 has_start_run "$P" "$t_kill"
 st=$?
 ok $st "(d) $CORE: a handler tries to restart $P ($WAITED_MS ms)"
 [ $st = 0 ] || jrn ".event == \"decision\" and .result != \"ignore\" and .ts >= $t_kill" |
@@ -326,21 +326,21 @@ ok $st "(d) $CORE: a handler tries to restart $P ($WAITED_MS ms)"
 
 run=$(start_run "$P" "$t_kill")
 WB=".event == \"writeback\" and .ts >= $t_kill and (.component | startswith(\"$APP/\"))"
-wait_for 30 jhas "$WB"
+wait_for 120 jhas "$WB"
 ok $? "(d) $CORE: the failed restart is written back"
 is "$(jrn ".event == \"plan\" and .phase == \"end\" and .run == \"$run\"" | jq -r .result)" failed \
 	"(d) $CORE: the journal says the restart failed"
 jrn ".event == \"step\" and .phase == \"end\" and .run == \"$run\"" | jq -r '"#   step \(.action) \(.component) \(.result): \(.message)"'
 # on the pricer's service, or on the handled one (the gateway's, when its
 # handler healed the pricer it requires)
-wait_for 10 eval 'c_passive_logged "$P" "relance: restart of $P failed: down now: " ||
+wait_for 120 eval 'c_passive_logged "$P" "relance: restart of $P failed: down now: " ||
 	c_passive_logged "$G" "relance: restart of $P failed: down now: "'
 ok $? "(d) $CORE: the core received a passive CRITICAL"
 pl=$( (passive_lines "$P" 'down now:'; passive_lines "$G" 'down now:') | tail -1)
 like "$pl" "down now: ($P, $G|$G, $P)" "(d) $CORE: naming who is down now"
 echo "$pl" | sed 's/^/#   core log: /'
 like "$pl" "PROCESS_SERVICE_CHECK_RESULT;h1;($P|$G);2;" "(d) $CORE: CRITICAL"
-wait_for 10 eval 'pc "$P" "$G" | grep -q "failed"'
+wait_for 120 eval 'pc "$P" "$G" | grep -q "failed"'
 ok $? "(d) $CORE: and a comment"
 is "$(app_starts pricer)" "$n_starts_p" "(d) $CORE: no pricer process was started"
 rm -f "$APP_DIR/run/pricer.fail"
@@ -367,19 +367,19 @@ sed "s|^journal = .*|journal = $BADJ|" "$CFG.good" > "$CFG"
 n_starts_r=$(app_starts reports)
 t_kill=$(now_ms)
 app_kill reports
-wait_for 20 eval 'c_comments "$R" | grep -q "journal"'
+wait_for 120 eval 'c_comments "$R" | grep -q "journal"'
 ok $? "(e) $CORE: a comment in the core says the journal cannot be written ($WAITED_MS ms)"
 cm=$(c_comments "$R" | grep "journal" | tail -1)
 like "$cm" "cannot (write|open) journal '$BADJ': .*nothing done" "(e) $CORE: naming it, and that nothing was done"
 echo "$cm" | sed 's/^/#   comment: /'
-wait_for 15 c_hard "$R"
+wait_for 120 c_hard "$R"
 ok $? "(e) $CORE: reports CRITICAL HARD"
 t_s=$(date +%s)
-wait_for 10 checked_since "$R" "$t_s" 2
+wait_for 120 checked_since "$R" "$t_s" 2
 is "$(app_pid reports) $(app_starts reports)" "none $n_starts_r" "(e) $CORE: reports not restarted"
 if [ "$CORE" = nagios ]; then
 	# Nagios logs the stderr of a handler that exits non-zero
-	wait_for 5 grep -Eq "stderr line 01: .*cannot (write|open) journal '$BADJ'" "$CORELOG"
+	wait_for 120 grep -Eq "stderr line 01: .*cannot (write|open) journal '$BADJ'" "$CORELOG"
 	ok $? "(e) nagios: the handler's stderr reached the core's log"
 	grep -m1 "stderr line 01: .*journal" "$CORELOG" | sed 's/^/#   /'
 else
@@ -388,10 +388,10 @@ else
 		grep -F "warning/PluginEventTask: Event command for object 'h1!$R'" "$CORELOG" |
 			grep -Eq "exit code 5, output: .*cannot (write|open) journal '$BADJ'"
 	}
-	wait_for 5 eh_logged
+	wait_for 120 eh_logged
 	ok $? "(e) icinga: the handler's stderr reached the core's log"
 fi
-err=$(timeout 20 "$hc" -c "$CFG" -C "$R" --state CRITICAL --state-type HARD --attempt 3 2>&1 >/dev/null)
+err=$(timeout 120 "$hc" -c "$CFG" -C "$R" --state CRITICAL --state-type HARD --attempt 3 2>&1 >/dev/null)
 is "$?" 5 "(e) $CORE: run by hand: exit 5"
 like "$err" "cannot (write|open) journal '$BADJ'" "(e) $CORE: run by hand: stderr says so"
 is "$(app_pid reports)" none "(e) $CORE: still nothing restarted"
@@ -413,13 +413,13 @@ jrn ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" a
 is "$(jcount ".event == \"decision\" and .component == \"$B\" and .result == \"heal\" and .ts >= $t_kill")" 2 \
 	"(c) $CORE: after restart_limit = 2 heals"
 is "$(( $(app_starts brief) - n_starts_b ))" 2 "(c) $CORE: brief was started twice"
-wait_for 10 eval 'c_comments "$B" | grep -q "restart limit.*a human is needed"'
+wait_for 120 eval 'c_comments "$B" | grep -q "restart limit.*a human is needed"'
 ok $? "(c) $CORE: the comment says a human is needed"
 c_comments "$B" | grep "human" | sed 's/^/#   comment: /'
 t_s=$(date +%s)
-wait_for 10 checked_since "$B" "$t_s" 2
+wait_for 120 checked_since "$B" "$t_s" 2
 is "$(( $(app_starts brief) - n_starts_b ))" 2 "(c) $CORE: and no start since (two checks later)"
-wait_for 5 c_hard "$B"
+wait_for 120 c_hard "$B"
 ok $? "(c) $CORE: brief stays CRITICAL HARD"
 
 e2e_sanitizer_ok

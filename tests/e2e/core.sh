@@ -67,16 +67,16 @@ pid_alive() {
 # stop_pid PID WHAT: SIGTERM, then SIGKILL after 10 s
 stop_pid() {
 	kill -TERM "$1" 2>/dev/null || return 0
-	wait_for 10 eval '! pid_alive '"$1" && return 0
-	echo "# $2 (pid $1) still alive after 10 s: SIGKILL"
+	wait_for 120 eval '! pid_alive '"$1" && return 0
+	echo "# $2 (pid $1) still alive after 120 s: SIGKILL"
 	kill -KILL "$1" 2>/dev/null
 }
 
 # pipe_write PIPE LINE: one external command "[now] LINE" into the core's
-# FIFO within 2 s (a FIFO without a reader blocks an open for ever)
+# FIFO within 20 s (a FIFO without a reader blocks an open for ever)
 pipe_write() {
 	[ -p "$1" ] || { echo "# pipe_write: $1 is not a FIFO" >&2; return 1; }
-	timeout 2 sh -c 'printf "[%s] %s\n" "$(date +%s)" "$2" > "$1"' _ "$1" "$2"
+	timeout 20 sh -c 'printf "[%s] %s\n" "$(date +%s)" "$2" > "$1"' _ "$1" "$2"
 }
 
 # --- Nagios Core 4 ----------------------------------------------------------
@@ -154,13 +154,13 @@ EOF
 	nagios4 -d "$_nd/nagios.cfg" > "$_nd/start.out" 2>&1 || {
 		sed 's/^/#   /' "$_nd/start.out"; return 1; }
 	E2E_NAGIOS_DIRS="$E2E_NAGIOS_DIRS $_nd"
-	wait_for 10 test -p "$_nd/var/nagios.cmd" ||
+	wait_for 120 test -p "$_nd/var/nagios.cmd" ||
 		{ echo "# nagios: no command pipe after 10 s"; return 1; }
 	# ready when a harmless command has gone through the pipe
 	pipe_write "$_nd/var/nagios.cmd" ENABLE_EVENT_HANDLERS || return 1
-	wait_for 10 grep -q 'EXTERNAL COMMAND: ENABLE_EVENT_HANDLERS' \
+	wait_for 120 grep -q 'EXTERNAL COMMAND: ENABLE_EVENT_HANDLERS' \
 		"$_nd/var/nagios.log" || { echo "# nagios: no command processed"; return 1; }
-	wait_for 10 test -s "$_nd/var/status.dat"
+	wait_for 120 test -s "$_nd/var/status.dat"
 }
 
 # own_pid PIDFILE CONFIG: the pid PIDFILE holds, if that process runs with
@@ -305,7 +305,7 @@ EOF
 		$(_icinga_defines "$_id") > "$_id/log/stdout.log" 2>&1 || {
 		sed 's/^/#   /' "$_id/log/stdout.log" "$_id/log/icinga2.err"; return 1; }
 	E2E_ICINGA_DIRS="$E2E_ICINGA_DIRS $_id"
-	wait_for 15 _icinga_ready "$_id" ||
+	wait_for 120 _icinga_ready "$_id" ||
 		{ echo "# icinga: API or pipe not ready after 15 s"; return 1; }
 }
 

@@ -60,10 +60,11 @@ old_p=$(app_pid pricer) old_g=$(app_pid gateway) others=$(pids_but pricer gatewa
 n_p=$(app_starts pricer) n_g=$(app_starts gateway)
 kill -KILL "$old_p"
 # wait until the pricer is seen down (and the gateway gone with it)
-wait_for 10 eval '[ "$(app_pid pricer)" = none ] && [ "$(app_pid gateway)" = none ]'
+wait_for 120 eval '[ "$(app_pid pricer)" = none ] && [ "$(app_pid gateway)" = none ]'
 t0=$(now_ms)
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	(
+		: >"$F/ready$i"
 		while [ ! -e "$F/go" ]; do sleep 0.001; done
 		a=$(now_ms)
 		"$hc" -c "$F/relance.ini" -C "$P" --state CRITICAL --state-type HARD \
@@ -71,17 +72,17 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 		echo "$? $(( $(now_ms) - a ))" > "$F/hc$i.rc"
 	) &
 done
-sleep 0.2
+wait_for 120 eval '[ "$(ls "$F"/ready* | wc -l)" -eq 10 ]'
 touch "$F/go"
 wait
 rcs=$(cat "$F"/hc*.rc | cut -d' ' -f1 | sort | uniq -c | tr -s ' ' | tr '\n' ',')
 is "$rcs" " 10 0," "(f) the ten handlers exit 0"
 ms=$(cat "$F"/hc*.rc | cut -d' ' -f2 | sort -n | tr '\n' ' ')
 diag "(f) the ten handlers returned in (ms): $ms"
-wait_for 20 jhas "$JF" ".event == \"plan\" and .phase == \"end\" and (.message // \"\" | test(\"steps\")) and .ts >= $t0 and .component == \"$P\""
+wait_for 120 jhas "$JF" ".event == \"plan\" and .phase == \"end\" and (.message // \"\" | test(\"steps\")) and .ts >= $t0 and .component == \"$P\""
 ok $? "(f) a restart ran to its end"
 # late comers may still be deciding: wait until the ten have decided
-wait_for 10 eval '[ "$(jcount "$JF" ".event == \"decision\" and .component == \"$P\" and .ts >= $t0")" -ge 10 ]'
+wait_for 120 eval '[ "$(jcount "$JF" ".event == \"decision\" and .component == \"$P\" and .ts >= $t0")" -ge 10 ]'
 ok $? "(f) ten decisions journaled"
 is "$(jcount "$JF" ".event == \"plan\" and .phase == \"begin\" and .component == \"$P\" and .ts >= $t0")" 1 \
 	"(f) exactly one restart plan"
@@ -127,13 +128,13 @@ both_ok() { # SVC
 # and load, Nagios's checks came 4-5 s apart and it saw brief up again
 # before its third attempt)
 B=${APP}b/brief
-wait_for 20 both_ok "$B"
+wait_for 120 both_ok "$B"
 ok $? "(g) both see $B OK ($WAITED_MS ms)"
 n_b=$(app_starts brief) others=$(app_pids)
 touch "$APP_DIR/run/brief.gate"
 t0=$(now_ms)
 app_kill brief
-wait_for 60 eval 'jhas "$JN" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0" &&
+wait_for 120 eval 'jhas "$JN" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0" &&
 	jhas "$JI" ".event == \"decision\" and .component == \"$B\" and .result != \"ignore\" and .ts >= $t0"'
 ok $? "(g) both cores called their handler on HARD ($WAITED_MS ms)" || {
 	diag "(g) kill at $t0; every record of $B in both journals:"
@@ -144,7 +145,7 @@ ok $? "(g) both cores called their handler on HARD ($WAITED_MS ms)" || {
 		grep -E 'state|attempt|next_check|last_check|should_be|is_being|plugin_output' | sed 's/^/#   /'
 }
 rm -f "$APP_DIR/run/brief.gate"
-wait_for 30 both_ok "$B"
+wait_for 120 both_ok "$B"
 ok $? "(g) both cores see $B OK again ($WAITED_MS ms)"
 plans=$(( $(jcount "$JN" ".event == \"plan\" and .phase == \"begin\" and .component == \"$B\" and .ts >= $t0") +
 	$(jcount "$JI" ".event == \"plan\" and .phase == \"begin\" and .component == \"$B\" and .ts >= $t0") ))
@@ -217,7 +218,7 @@ nagios_stop "$N"   # the other node would heal what Icinga's holds back
 "$ctl" -c "$CI" hold "$R" --reason "e2e (h)" > /dev/null
 t0=$(now_ms)
 app_kill reports
-wait_for 15 eval '[ "$(icinga_state "$I" h1 "$R")" = "CRITICAL HARD" ]'
+wait_for 120 eval '[ "$(icinga_state "$I" h1 "$R")" = "CRITICAL HARD" ]'
 ok $? "(h) icinga: reports held and CRITICAL HARD"
 evil_a="\$(touch $CAN.a)\`touch $CAN.b\`"
 evil_c="x'; rm -rf $H/victim; touch $CAN.c; echo \"\$(touch $CAN.d)\" | sh"
@@ -225,7 +226,7 @@ evil_c="x'; rm -rf $H/victim; touch $CAN.c; echo \"\$(touch $CAN.d)\" | sh"
 icinga_api "$I" POST /v1/actions/acknowledge-problem "$(jq -cn --arg s "$R" --arg a "$evil_a" --arg c "$evil_c" \
 	'{type: "Service", filter: "host.name == \"h1\" && service.name == s", filter_vars: {s: $s},
 	  author: $a, comment: $c, notify: true, sticky: true}')" > /dev/null
-wait_for 15 jhas "$JI" ".event == \"hold\" and .result == \"set\" and .ts >= $t0"
+wait_for 120 jhas "$JI" ".event == \"hold\" and .result == \"set\" and .ts >= $t0"
 ok $? "(h) icinga: the acknowledgement notification reached the handler"
 h=$(jrn "$JI" ".event == \"hold\" and .result == \"set\" and .ts >= $t0" | tail -1)
 is "$(echo "$h" | jq -r .author)" "$evil_a" "(h) icinga: the author journaled verbatim"

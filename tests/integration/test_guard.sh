@@ -144,7 +144,7 @@ ctl_pid=
 no_overlap; ok $? "ctl first: no two actions on $C at once" || show_log
 is "$(starts)" 1 "ctl first: one start, relancectl's"
 last=$(grep '"event":"decision"' "$T/journal-b.jsonl" | tail -n 1)
-like "$last" "\"node\":\"b\".*\"result\":\"stand-down\".*\"reason\":\"in progress: host lock of $C on here held by a pid [0-9]+ relancectl restart $C by [^\"]+\"" \
+like "$last" "\"node\":\"b\".*\"result\":\"stand-down\".*\"reason\":\"in progress: host lock of $C on here held by a pid [0-9]+ start [0-9]+ boot [0-9a-f-]+ relancectl restart $C by [^\"]+\"" \
 	"ctl first: b's journal: stood down, naming the holder (node a, pid, relancectl)"
 is "$(grep -c '"event":"plan"' "$T/journal-b.jsonl")" 0 "ctl first: b ran no plan"
 [ ! -e "$hostlock" ]; ok $? "ctl first: relancectl released the host lock"
@@ -167,7 +167,7 @@ rm -f "$T/gate"
 wait "$ctl_pid"
 is $? 4 "handler first: relancectl exits 4 (locked)"
 ctl_pid=
-like "$(cat "$T/ctl2.out")" "^relancectl: host lock of $C on here held by b pid [0-9]+ handle_component restart $C$" \
+like "$(cat "$T/ctl2.out")" "^relancectl: host lock of $C on here held by b pid [0-9]+ start [0-9]+ boot [0-9a-f-]+ handle_component restart $C$" \
 	"handler first: one line naming the component, the host and the holder"
 is "$(wc -l <"$T/ctl2.out")" 1 "handler first: one line only"
 wait "$hc_pid"

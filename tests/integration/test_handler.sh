@@ -99,7 +99,7 @@ done
 
 # --- the detached heal ----------------------------------------------------
 kill "$pid_pricer"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 ok $? "the pricer killed, the gateway goes down with it"
 t0=$(date +%s%N)
 out=$(handle fx/pricer CRITICAL HARD 2 --host app-01 --service 'FX pricer' 2>&1)
@@ -112,7 +112,7 @@ diag "handler returned to the caller in $(((t1 - t0) / 1000000)) ms"
 run=$(journal | grep '"event":"decision"' | grep '"result":"heal"' |
 	sed -n 's/.*"run":"\([^"]*\)".*/\1/p' | tail -n 1)
 [ -n "$run" ]; ok $? "the decision is journaled with a run id"
-wait_for 20 worker_done "$run"
+wait_for 120 worker_done "$run"
 ok $? "the detached worker finishes the restart"
 "$daemon" status pricer "$T/run" >/dev/null &&
 	"$daemon" status gateway "$T/run" >/dev/null
@@ -124,7 +124,7 @@ like "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' |
 	sed -n 's/.*"action":"\([^"]*\)".*"component":"\([^"]*\)".*"result":"\([^"]*\)".*/\1 \2 \3/p' | tr '\n' ,)" \
 	'^stop fx/gateway skipped,stop fx/pricer skipped,start fx/pricer ok,start fx/gateway ok,$' \
 	"the journal has every step of the targeted restart"
-wait_for 5 grep -q 'SCHEDULE_FORCED_SVC_CHECK;app-01;FX pricer' "$T/cmd.log"
+wait_for 120 grep -q 'SCHEDULE_FORCED_SVC_CHECK;app-01;FX pricer' "$T/cmd.log"
 ok $? "the core is asked for a forced check of the handled service"
 log=$(cat "$T/cmd.log")
 like "$log" '^\[[0-9]+\] ADD_SVC_COMMENT;app-01;FX pricer;1;relance;relance: restarted fx/pricer and fx/gateway on here in [0-9.]+m?s \(node testnode\)$' \
@@ -138,24 +138,28 @@ like "$(journal | grep '"event":"writeback"')" '"result":"ok"' \
 
 # --- the worker left the handler's process group ---------------------------
 # a slow start: the worker is still running when the handler has returned
+# (it waits for slow.go, up to 120 s, so that the handler's return is
+# seen while it runs however busy the machine is)
 cat >"$T/slow.sh" <<EOF
 #!/bin/sh
-sleep 1.5
+i=0
+while [ ! -e "$T/slow.go" ] && [ \$i -lt 2400 ]; do sleep 0.05; i=\$((i + 1)); done
 exec "$daemon" start "\$@"
 EOF
 chmod 755 "$T/slow.sh"
 sed "s|^start = $daemon start gateway|start = $T/slow.sh gateway|" "$cfg" >"$T/slow.ini"
 chmod 600 "$T/slow.ini"
 kill "$(pid_of gateway)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 : >"$T/cmd.log"
 setsid -w sh -c 'echo $$ > "$1/hsid"; exec "$2" -c "$1/slow.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 >/dev/null' x "$T" "$hc"
 hsid=$(cat "$T/hsid")
-wait_for 5 pgrep -f "$T/slow.sh" >/dev/null
+wait_for 120 pgrep -f "$T/slow.sh" >/dev/null
 ok $? "the handler returned while the worker is still starting the gateway"
 w=$(ps -eo pid=,sid=,args= | awk -v s="$hsid" '$2 == s && /slow.sh|handle_component/' | wc -l)
 is "$w" 0 "nothing of the restart runs in the handler's session"
-wait_for 10 grep -q 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0' "$T/cmd.log"
+touch "$T/slow.go"
+wait_for 120 grep -q 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0' "$T/cmd.log"
 ok $? "the detached worker healed the gateway after the handler returned"
 
 # --- decisions that do nothing --------------------------------------------
@@ -179,7 +183,7 @@ like "$out" 'stand-down: acknowledged in the core \(sticky\)' \
 	"an acknowledged problem is left to the human"
 out=$(handle fx/pricer CRITICAL HARD 2 --downtime 1 2>&1)
 like "$out" 'stand-down: downtime' "a service in downtime is left alone"
-wait_for 3 grep -q 'not restarting fx/pricer: downtime' "$T/cmd.log"
+wait_for 120 grep -q 'not restarting fx/pricer: downtime' "$T/cmd.log"
 ok $? "a stand-down is said in the core"
 like "$(cat "$T/cmd.log")" 'ADD_SVC_COMMENT;here;fx/pricer;1;relance;relance: not restarting fx/pricer: acknowledged' \
 	"the acknowledged stand-down too, on the component's generated names"
@@ -223,7 +227,7 @@ lim() { "$hc" -c "$T/limit.ini" -C fx/marketdata --state CRITICAL \
 	--state-type HARD --attempt 2 --foreground "$@"; }
 for i in 1 2; do
 	kill "$(pid_of marketdata)"
-	wait_for 5 sh -c "! '$daemon' status marketdata '$T/run' >/dev/null"
+	wait_for 120 sh -c "! '$daemon' status marketdata '$T/run' >/dev/null"
 	lim >/dev/null
 	ok $? "restart $i of 2 within the limit (--foreground)"
 done
@@ -231,13 +235,13 @@ done
 out=$(lim 2>&1)
 like "$out" 'stand-down: restart limit: 2 restarts in 1h, a human is needed' \
 	"the third time, relance gives up"
-wait_for 3 grep -q 'a human is needed' "$T/cmd.log"
+wait_for 120 grep -q 'a human is needed' "$T/cmd.log"
 ok $? "and says so in the core"
 "$ctl" -c "$cfg" restart fx/marketdata >/dev/null 2>&1
 
 # --- a start that fails ---------------------------------------------------
 kill "$(pid_of gateway)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 touch "$T/run/gateway.fail"
 : >"$T/cmd.log"
 handle fx/gateway CRITICAL HARD 2 --foreground >/dev/null 2>&1
@@ -254,7 +258,7 @@ sed -i "s|^journal = .*|journal = /dev/full|" "$T/full.ini"
 : >"$T/cmd.log"
 "$ctl" -c "$cfg" start fx >/dev/null 2>&1
 kill "$(pid_of gateway)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 out=$("$hc" -c "$T/full.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 2>&1 >/dev/null)
 is $? 5 "a journal that cannot be written: exit 5"
 like "$out" "^handle_component: fx/gateway: cannot write journal '/dev/full': No space left on device; nothing done$" \
@@ -267,7 +271,7 @@ is $? 2 "the gateway was not touched: still down"
 
 # --- ten handlers at once -------------------------------------------------
 kill "$(pid_of pricer)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 n0=$(decisions fx/pricer heal)
 i=0 pids=
 while [ $i -lt 10 ]; do
@@ -281,7 +285,7 @@ is "$(cat "$T"/ten.* | grep -c 'stand-down: in progress')" 9 \
 	"the nine others stand down: in progress"
 is "$(($(decisions fx/pricer heal) - n0))" 1 "one heal in the journal"
 run=$(journal | grep '"result":"heal"' | sed -n 's/.*"run":"\([^"]*\)".*/\1/p' | tail -n 1)
-wait_for 20 worker_done "$run"
+wait_for 120 worker_done "$run"
 ok $? "its restart finishes"
 is "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' | grep -c '"action":"start"')" 2 \
 	"pricer and gateway started once each"
@@ -290,7 +294,7 @@ is "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' | gre
 # the cores may call the gateway's handler before the pricer's: both go
 # CRITICAL within one check interval
 kill "$(pid_of pricer)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 pm=$(pid_of marketdata) pc=$(pid_of cache)
 out=$(handle fx/gateway CRITICAL HARD 2 --foreground 2>&1)
 ok $? "the gateway's handler, the pricer being down"
@@ -311,7 +315,7 @@ is "$(journal | grep '"event":"writeback"' | tail -n 1 | sed -n 's/.*"component"
 write_config "$T/esc.ini"	# the gateway has had its 3 restarts
 sed -i 's|^restart_limit = 3/1h$|restart_limit = 10/1h|' "$T/esc.ini"
 kill "$(pid_of pricer)"
-wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 out=$("$hc" -c "$T/esc.ini" -C fx/gateway --state CRITICAL --state-type HARD \
 	--attempt 2 --foreground 2>&1)
 like "$(journal | grep '"event":"decision"' | tail -n 1)" \
@@ -371,13 +375,30 @@ ok $? "an acknowledgement with metacharacters is taken as text"
 handle fx/pricer CRITICAL HARD 2 --service "$evil_name" --host "x\$(id)" >/dev/null 2>&1
 ok $? "a handler call with metacharacters in its names"
 handle fx/pricer OK HARD 1 --service "$evil_name" >/dev/null 2>&1
-sleep 0.3
+wait_for 120 grep -q 'not restarting' "$T/cmd.log"
 [ ! -e "$marker" ] && [ -d "$T/run" ]
 ok $? "nothing they carry ran"
 like "$(grep 'not restarting' "$T/cmd.log")" "ADD_SVC_COMMENT;x\\\$\\(id\\);\\\$\\(touch" \
 	"they reach the core as the text they are"
 like "$(journal | grep '"event":"hold"' | tail -n 2 | head -n 1)" '"reason":"\$\(touch [^"]*\\"; touch [^"]*; #\\nrm -rf' \
 	"the journal keeps them as text, on one line"
+
+# --- bytes that are not UTF-8 ----------------------------------------------
+# A core may hand over macros in Latin-1 (or any bytes): every journal line
+# stays UTF-8 JSON, each stray byte written as U+FFFD.
+"$hc" -c "$cfg" -C fx/pricer --ack-notification --type ACKNOWLEDGEMENT \
+	--author "$(printf 'ren\351')" --comment "$(printf 'caf\351 \300\200')" >/dev/null
+ok $? "an acknowledgement with bytes that are not UTF-8"
+python3 -c 'import json, sys
+for raw in open(sys.argv[1], "rb"):
+    json.loads(raw.decode("utf-8"))' "$T/journal.jsonl"
+ok $? "every journal line is UTF-8 JSON (python3's json module)"
+fffd=$(printf '\357\277\275')
+like "$(journal | grep '"event":"hold"' | tail -n 1)" "\"author\":\"ren$fffd\"" \
+	"the Latin-1 byte of the author reads as U+FFFD"
+handle fx/pricer OK HARD 1 >/dev/null
+like "$("$ctl" -c "$cfg" hold 2>&1)" '^relancectl: no holds$' \
+	"and the hold clears on OK as any other"
 
 # --- syslog ----------------------------------------------------------------
 # Decisions, outcomes and errors also go to syslog (/dev/log), where a
@@ -391,13 +412,13 @@ if [ "$(id -u)" = 0 ] && unshare -m sh -c 'mount --make-rprivate / && mount -t t
 	sed -i 's|^restart_limit = 3/1h$|restart_limit = 100/1h|' "$T/sys.ini"
 	"$ctl" -c "$cfg" start fx >/dev/null 2>&1
 	kill "$(pid_of pricer)"
-	wait_for 5 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+	wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 	unshare -m sh -c '
 		mount --make-rprivate / && mount -t tmpfs none /dev &&
 			mknod -m 666 /dev/null c 1 3 || exit 1
 		python3 "$1" /dev/log "$2/syslog.out" "restarted " &
 		sp=$!
-		i=0; while [ ! -S /dev/log ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		i=0; while [ ! -S /dev/log ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done
 		"$3" -c "$4" -C fx/pricer --state "CRIT
 ICAL" --state-type HARD --attempt 2 2>/dev/null
 		"$3" -c "$4" -C fx/pricer --state CRITICAL --state-type HARD --attempt 2 >/dev/null

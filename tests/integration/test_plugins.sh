@@ -99,7 +99,8 @@ t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 is "$st" 3 "hanging check, -t 1: UNKNOWN"
 like "$(status_line)" '^COMPONENT UNKNOWN - slow/hang on here: .*tim' "hanging check: says it timed out"
-ok $([ "$ms" -lt 1300 ]; echo $?) "hanging check: ends within 1.3 s (took ${ms}ms)"
+# generous (a busy machine): the check would hang for 30 s
+ok $([ "$ms" -lt 10000 ]; echo $?) "hanging check: ends long before the check would (took ${ms}ms)"
 
 run "$cc" -c "$cfg" -C slow/hang -t 1:CRITICAL
 is "$st" 2 "hanging check, -t 1:CRITICAL: CRITICAL"
@@ -175,7 +176,7 @@ run "$ca" -c "$cfg" -A slow -t 1
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 is "$st" 3 "application with a hanging check, -t 1: UNKNOWN"
-ok $([ "$ms" -lt 1300 ]; echo $?) "application timeout: ends within 1.3 s (took ${ms}ms)"
+ok $([ "$ms" -lt 10000 ]; echo $?) "application timeout: ends long before the check would (took ${ms}ms)"
 run "$ca" -c "$cfg" -A slow -t 1:CRITICAL
 is "$st" 2 "application -t 1:CRITICAL: CRITICAL"
 

@@ -50,8 +50,8 @@ host          = here
 check         = $T/comp.sh $T $n check
 start         = $T/comp.sh $T $n start
 stop          = $T/comp.sh $T $n stop
-start_timeout = 5s
-stop_timeout  = 5s
+start_timeout = 120s
+stop_timeout  = 120s
 EOF
 		case $n in
 		cache) printf 'requires = demo/marketdata\ncheck_mode = plugin\n' >>"$1" ;;
@@ -214,7 +214,7 @@ is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(len(json.load(sys.
 
 # --- a component dies ---------------------------------------------------------
 kill "$(pid_of pricer)"
-sleep 0.2
+wait_for 120 sh -c "! '$T/comp.sh' '$T' pricer check >/dev/null"
 rc -c "$cfg" --no-color status
 is "$st" 2 "status with a component down: exit 2"
 like "$out" "^demo: CRITICAL \(4 components: 3 OK, 1 CRITICAL\)" \
@@ -294,9 +294,13 @@ is "$st" 3 "history of an unknown, unrecorded component: exit 3"
 
 # --- two restarts at once: the second is refused --------------------------------
 touch "$T/slow-cache"
+rm -f "$T/starting-cache"
 "$ctl" -c "$cfg" restart demo/cache >"$T/first.out" 2>&1 &
 bg_pid=$!
-sleep 0.7
+# the first restart holds its locks while cache's start waits for
+# slow-cache to go
+wait_for 120 test -e "$T/starting-cache"
+ok $? "the first restart is starting cache"
 before=$(pids)
 rc -c "$cfg" restart demo/cache
 is "$st" 4 "concurrent restart: refused with exit 4"
@@ -304,6 +308,7 @@ like "$out" "another action is in progress.*relancectl restart demo/cache by" \
 	"concurrent restart: says who holds the lock"
 rc -c "$cfg" restart demo/gateway
 is "$st" 4 "restart of a dependent meanwhile: refused too"
+rm -f "$T/slow-cache"
 wait "$bg_pid"
 is "$?" 0 "the first restart ends well"
 bg_pid=
@@ -360,7 +365,7 @@ sh -c 'exec 3<>"$1"; exec cat <&3 >> "$2"' _ "$T/cmd" "$T/cmd.log" &
 bg_pid=$!
 rc -c "$ccfg" restart demo/pricer
 is "$st" 0 "core: restart demo/pricer: exit 0"
-wait_for 5 eval '[ "$(grep -c SCHEDULE_FORCED_SVC_CHECK "$T/cmd.log")" -ge 2 ]'
+wait_for 120 eval '[ "$(grep -c SCHEDULE_FORCED_SVC_CHECK "$T/cmd.log")" -ge 2 ]'
 is "$(sed -n 's/^\[[0-9]*\] SCHEDULE_FORCED_SVC_CHECK;here;\([^;]*\);[0-9]*$/\1/p' "$T/cmd.log" | sort | tr '\n' ' ')" \
 	"demo/gateway demo/pricer " "core: a forced check of each restarted component, nothing else"
 like "$(tail -n 1 "$journal")" '"event":"writeback".*"component":"demo/pricer".*"result":"ok","message":"forced check of 2 components"' \
@@ -370,7 +375,7 @@ rc -c "$ccfg" stop demo/gateway
 is "$st" 0 "core: stop demo/gateway: exit 0"
 is "$(grep -c . "$T/cmd.log")" 0 "core: a stop tells the core nothing"
 rc -c "$ccfg" start demo/gateway
-wait_for 5 eval '[ "$(grep -c . "$T/cmd.log")" -ge 4 ]'
+wait_for 120 eval '[ "$(grep -c . "$T/cmd.log")" -ge 4 ]'
 is "$(grep -c . "$T/cmd.log")" 4 "core: a start, one check of each component it touched (the gateway and what it requires)"
 kill "$bg_pid"; wait "$bg_pid" 2>/dev/null; bg_pid=
 # nobody reads the pipe: a warning, the restart stands

@@ -46,10 +46,11 @@ is "$(field "$out" 0 0 status)/$(field "$out" 0 0 stage)" "timeout/command" \
 like "$(line "$out" 0 0)" "host .h1.: timed out after 0.8s while running the command" \
 	"the timeout says how long and where"
 is "$(field "$out" 0 1 status)" exited "its neighbour on the session is fine"
-[ "$ms" -lt 1800 ]; ok $? "the batch ends soon after the timeout ($ms ms)"
-sleep 1.5
-pgrep -u "$SSHD_USER" -f "sleep $marker" >/dev/null
-ok $((! $?)) "the timed-out command does not survive on the target"
+# generous (a busy machine): the command would sleep for a day
+[ "$ms" -lt 10000 ]; ok $? "the batch ends soon after the timeout ($ms ms)"
+gone() { ! pgrep -u "$SSHD_USER" -f "sleep $1" >/dev/null; }
+wait_for 120 gone "$marker"
+ok $? "the timed-out command does not survive on the target"
 
 # The batch deadline, with no timeout of the command's own: the remote
 # side stops it too, and the next batch connects again.
@@ -59,16 +60,17 @@ out=$(printf 'h1 0 - sleep %s\n' "$marker" | sshd_drive $H -d 700 -r 2)
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 is "$(field "$out" 0 0 status)" timeout "the batch deadline ends a command"
 is "$(field "$out" 1 0 status)" timeout "... in the next batch as well"
-[ "$ms" -lt 2200 ]; ok $? "two 700ms batches take $ms ms"
-sleep 1.5
-pgrep -u "$SSHD_USER" -f "sleep $marker" >/dev/null
-ok $((! $?)) "a command cut by the batch deadline does not survive"
+[ "$ms" -lt 10000 ]; ok $? "two 700ms batches take $ms ms"
+wait_for 120 gone "$marker"
+ok $? "a command cut by the batch deadline does not survive"
 # The server closes the kept session between two batches: the second
 # batch connects again instead of failing.
 n0=$(grep -c 'Accepted publickey' "$SSHD_DIR/h1/sshd.log")
-echo 'h1 0 - echo again' | sshd_drive $H -r 2 -w 1500 >"$SSHD_DIR/re.out" &
+echo 'h1 0 - echo again' | sshd_drive $H -r 2 -w 3000 >"$SSHD_DIR/re.out" &
 drive=$!
-sleep 0.7
+# the first batch is done (its lines are flushed): its session is kept
+# for the second, 3 s later
+wait_for 120 grep -q '^batch=0 wall_ms=' "$SSHD_DIR/re.out"
 for pid in $(pgrep -P "$(cat "$SSHD_DIR/h1/sshd.pid")"); do
 	sshd_tree "$pid"
 done | xargs -r kill -9

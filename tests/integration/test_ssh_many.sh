@@ -37,24 +37,23 @@ out=$(cmds 30 h1 h2 h3 h4 h5 | sshd_drive $K -S 2 $(hosts h1 h2 h3 h4 h5))
 is "$(count "$out" 'status=exited .*exit=0 ')" 30 \
 	"30 commands on 5 hosts, 2 handshakes at a time: all succeed"
 ms=$(printf '%s\n' "$out" | sed -n 's/^batch=0 wall_ms=//p')
-[ "$ms" -lt 3000 ]; ok $? "... in $ms ms"
+# generous (a busy machine); speed is measured in bench/
+[ "$ms" -lt 30000 ]; ok $? "... in $ms ms"
 
 # sshd of h3 killed (with its sessions) while the batch runs
-# h3's commands sleep 1.5 s, a time no other command uses, so that the test
-# can see them all running on the target before it kills h3's sshd: killed
-# earlier, under load, a session not yet forked escaped the kill and its
-# commands finished normally.
-cmds 20 h1 h3 h4 | sed 's/sleep 0.05/sleep 1/; /^h3 /s/sleep 1$/sleep 1.5/' \
+# h3's commands sleep 86398 s, a time no other command uses, so that the
+# test can see them all running on the target before it kills h3's sshd:
+# killed earlier, under load, a session not yet forked escaped the kill and
+# its commands finished normally. They never end by themselves, so however
+# slow the machine they are still running when the kill comes.
+cmds 20 h1 h3 h4 | sed 's/sleep 0.05/sleep 1/; /^h3 /s/sleep 1$/sleep 86398/' \
 	>"$SSHD_DIR/cmds"
 # shellcheck disable=SC2046
-sshd_drive $K -d 6000 $(hosts h1 h3 h4) <"$SSHD_DIR/cmds" \
+sshd_drive $K -d 60000 $(hosts h1 h3 h4) <"$SSHD_DIR/cmds" \
 	>"$SSHD_DIR/out" &
 drive=$!
-i=0
-while [ "$(pgrep -u "$SSHD_USER" -fc '^sleep 1\.5$')" -lt 7 ] && [ $i -lt 100 ]; do
-	sleep 0.02
-	i=$((i + 1))
-done
+seven_h3() { [ "$(pgrep -u "$SSHD_USER" -fc '^sleep 86398$')" -ge 7 ]; }
+wait_for 120 seven_h3
 sshd_stop h3
 t0=$(date +%s%N)
 wait $drive
@@ -66,6 +65,7 @@ n3=$(count "$out" 'host=h3 status=\(failed\|timeout\) ')
 is "$n3" 7 "... that host's commands are FAILED or TIMEOUT"
 like "$out" "host=h3 status=failed stage=(command|exec) .*connection to 127.0.0.1:[0-9]* lost" \
 	"... saying the connection was lost"
-[ "$ms" -lt 3000 ]; ok $? "... and nothing hangs ($ms ms after the kill)"
+# the deadline is 60 s: returning well before it, nothing waited it out
+[ "$ms" -lt 30000 ]; ok $? "... and nothing hangs ($ms ms after the kill)"
 sshd_drive_ok
 done_testing

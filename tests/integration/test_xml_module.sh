@@ -32,7 +32,12 @@ printf '%s' "$plain" >"$T/plain.ini"
 	printf "check = printf '<status state=\"RUNNING\"><t busy=\"7\"/></status>'\n"
 	printf 'check_mode = xml\nstart = true\nstop = true\n'
 	printf 'xpath.state = string(/status/@state)\nxpath.state.expect = RUNNING\n'
-	printf 'xpath.busy = sum(//t/@busy)\nxpath.busy.warning = 5\n'
+	printf 'xpath.busy = sum(//t/@busy)\nxpath.busy.warning = 5\n\n'
+	# the same document, naming an external DTD (never loaded)
+	printf '[component "fx/dtd"]\nhost = here\n'
+	printf "check = printf '<!DOCTYPE status SYSTEM \"/etc/passwd\"><status state=\"RUNNING\"/>'\n"
+	printf 'check_mode = xml\nstart = true\nstop = true\n'
+	printf 'xpath.state = string(/status/@state)\nxpath.state.expect = RUNNING\n'
 } >"$T/xml.ini"
 chmod 600 "$T/plain.ini" "$T/xml.ini"
 
@@ -59,6 +64,10 @@ unlike "$libs" 'libxml2|xpath\.so' "a config with xpath keys, a plain component:
 run "$cc" -c "$T/xml.ini" -C fx/tomcat
 is "$st" 1 "the xml component is judged (WARNING: busy 7 > 5)"
 like "$out" "^COMPONENT WARNING - fx/tomcat on here: WARNING: busy = 7" "its verdict"
+run "$cc" -c "$T/xml.ini" -C fx/dtd
+is "$st" 3 "a document naming an external DTD: UNKNOWN"
+like "$out" "^COMPONENT UNKNOWN - fx/dtd on here: .*document refused: it declares entities or an external DTD" \
+	"refused, as the README says"
 
 # --- a module that cannot be loaded ----------------------------------------
 RELANCE_XPATH_MODULE=$T/none/xpath.so

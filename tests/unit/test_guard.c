@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "guard.h"
 #include "hold.h"
+#include "hostlock.h"
 #include "rl_test.h"
 
 static char dir[64];
@@ -284,6 +286,19 @@ static int count_entries(const char *d)
 	return n;
 }
 
+/* The owner line this process writes for NODE and WHAT, then TAIL. */
+static const char *owner_line(const char *node, const char *what,
+			      const char *tail)
+{
+	static char line[600];
+	struct rl_buf b = RL_BUF_INIT;
+
+	cr_assert_eq(rl_hostlock_owner(node, what, &b, &err), 0, "%s", err.msg);
+	snprintf(line, sizeof(line), "%s%s", rl_buf_str(&b), tail);
+	rl_buf_free(&b);
+	return line;
+}
+
 Test(guard, a_plan_holds_every_touched_component_on_both_levels)
 {
 	struct rl_plan *p = plan(ma, RL_ACTION_RESTART, "fx/cache");
@@ -301,11 +316,10 @@ Test(guard, a_plan_holds_every_touched_component_on_both_levels)
 	cr_assert_not_null(f);
 	cr_assert_not_null(fgets(owner, sizeof(owner), f));
 	fclose(f);
-	snprintf(why, sizeof(why),
-		 "a pid %ld relancectl restart fx/cache "
-		 "by alice\n",
-		 (long)getpid());
-	cr_assert_str_eq(owner, why, "the owner line: node, pid, what");
+	cr_assert_str_eq(
+	    owner,
+	    owner_line("a", "relancectl restart fx/cache by alice", "\n"),
+	    "the owner line: node, pid, its start, the boot, what");
 	rl_guard_release(g, NULL, NULL);
 	cr_assert_eq(count_entries(hostdir), 0, "all released");
 	rl_plan_free(p);
@@ -328,9 +342,8 @@ Test(guard, another_node_is_refused_and_told_who_holds_it)
 	cr_assert_eq(rl_guard_acquire(gb, tb, pb, why, sizeof(why), &err), 1,
 		     "%s", err.msg);
 	snprintf(want, sizeof(want),
-		 "host lock of fx/gateway on here held by a pid %ld "
-		 "relancectl restart fx/cache",
-		 (long)getpid());
+		 "host lock of fx/gateway on here held by %s",
+		 owner_line("a", "relancectl restart fx/cache", ""));
 	cr_assert_str_eq(why, want);
 	rl_guard_release(gb, NULL, NULL);
 	cr_assert_eq(count_entries(hostdir), 3, "b released nothing of a's");
@@ -342,6 +355,66 @@ Test(guard, another_node_is_refused_and_told_who_holds_it)
 	rl_guard_release(gb, NULL, NULL);
 	rl_plan_free(pa);
 	rl_plan_free(pb);
+}
+
+/* Counts the takeovers a guard reports, keeping the last owner line. */
+struct seen_takeovers {
+	int n;
+	char last[600];
+};
+
+static void note_takeover(void *ctx, const struct rl_component *c,
+			  const char *msg)
+{
+	struct seen_takeovers *seen = ctx;
+
+	/* the stop of the pricer touches the gateway too */
+	cr_assert(!strcmp(c->name, "fx/pricer") ||
+		      !strcmp(c->name, "fx/gateway"),
+		  "%s", c->name);
+	seen->n++;
+	snprintf(seen->last, sizeof(seen->last), "%s", msg);
+}
+
+Test(guard, a_dead_owner_of_this_node_is_taken_over_and_reported_once)
+{
+	struct rl_plan *p = plan(ma, RL_ACTION_STOP, "fx/pricer");
+	struct seen_takeovers seen = {0, ""};
+	struct rl_guard *g;
+	char why[RL_ERR_MAX], pid[40];
+	pid_t child;
+	int status;
+
+	/* a process of this node takes the host locks and dies holding
+	 * them, as a killed worker would */
+	child = fork();
+	cr_assert_neq(child, -1);
+	if (child == 0) {
+		g = rl_guard_new(ma, "handle_component stop fx/pricer", hostdir,
+				 &err);
+		_exit(g != NULL && rl_guard_lock_hosts(g, ta, p, why,
+						       sizeof(why), &err) == 0
+			  ? 0
+			  : 1);
+	}
+	cr_assert_eq(waitpid(child, &status, 0), child);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cr_assert_gt(count_entries(hostdir), 0, "the dead owner's locks");
+
+	g = rl_guard_new(ma, "relancectl stop fx/pricer", hostdir, &err);
+	cr_assert_eq(rl_guard_acquire(g, ta, p, why, sizeof(why), &err), 0,
+		     "%s %s", why, err.msg);
+	rl_guard_takeovers(g, note_takeover, &seen);
+	cr_assert_gt(seen.n, 0, "the takeover is reported");
+	snprintf(pid, sizeof(pid), "a pid %ld ", (long)child);
+	cr_assert(strncmp(seen.last, pid, strlen(pid)) == 0,
+		  "names the dead owner: %s", seen.last);
+	seen.n = 0;
+	rl_guard_takeovers(g, note_takeover, &seen);
+	cr_assert_eq(seen.n, 0, "each takeover is reported once");
+	rl_guard_release(g, NULL, NULL);
+	cr_assert_eq(count_entries(hostdir), 0, "all released");
+	rl_plan_free(p);
 }
 
 Test(guard, same_node_is_refused_by_the_local_lock_first)

@@ -131,6 +131,227 @@ Test(hostlock, owner_text_cannot_reach_the_shell)
 	cr_assert_null(strchr(r.holder, '`'));
 }
 
+/* --- a dead owner of this node: judged here, taken over at once -------- */
+
+/* This process's owner line on NODE, for WHAT. */
+static char *owner_of_me(const char *node, const char *what)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	cr_assert_eq(rl_hostlock_owner(node, what, &b, &err), 0, "%s", err.msg);
+	return rl_buf_detach(&b);
+}
+
+/* The owner line a child process made for itself on NODE; the child is
+ * reaped before this returns: its pid is dead. */
+static char *owner_of_dead_child(const char *node)
+{
+	char line[512];
+	int fd[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_eq(pipe(fd), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rl_buf b = RL_BUF_INIT;
+
+		close(fd[0]);
+		if (rl_hostlock_owner(node,
+				      "handle_component restart fx/pricer", &b,
+				      NULL) < 0 ||
+		    write(fd[1], rl_buf_str(&b), b.len) != (ssize_t)b.len)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	n = read(fd[0], line, sizeof(line) - 1);
+	close(fd[0]);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cr_assert_gt(n, 0);
+	line[n] = '\0';
+	return strdup(line);
+}
+
+Test(hostlock, owner_line_says_node_pid_start_and_boot)
+{
+	char *o = owner_of_me("mon 1", "restart fx/pricer");
+	char node[64], boot[64], rest[64];
+	long pid;
+	unsigned long long start;
+
+	cr_assert_eq(sscanf(o, "%63s pid %ld start %llu boot %63s %63[^\n]",
+			    node, &pid, &start, boot, rest),
+		     5, "%s", o);
+	cr_assert_str_eq(node, "mon_1", "the node is one word");
+	cr_assert_eq(pid, (long)getpid());
+	cr_assert_gt(start, 0);
+	cr_assert_eq(strlen(boot), 36, "%s", boot);
+	cr_assert_str_eq(rest, "restart fx/pricer");
+	free(o);
+}
+
+/* An owner line of rl_hostlock_owner, in its parts. */
+struct parts {
+	char node[64], boot[64];
+	long pid;
+	unsigned long long start;
+};
+
+static struct parts parse(const char *line)
+{
+	struct parts p;
+
+	cr_assert_eq(sscanf(line, "%63s pid %ld start %llu boot %63s", p.node,
+			    &p.pid, &p.start, p.boot),
+		     4, "%s", line);
+	return p;
+}
+
+/* HOLDER takes the lock, then COMER tries: what COMER got. */
+static struct rl_hostlock_result held_then(const char *holder,
+					   const char *comer)
+{
+	cr_assert(take(holder, 600).acquired);
+	return take(comer, 600);
+}
+
+/* R is a lock that stood, still HOLDER's. */
+static void assert_stands(struct rl_hostlock_result r, const char *holder)
+{
+	cr_assert_not(r.acquired);
+	cr_assert_not(r.taken_over);
+	cr_assert_str_eq(r.holder, holder);
+}
+
+Test(hostlock, dead_owner_of_this_node_is_taken_over)
+{
+	char *dead = owner_of_dead_child("mon-1");
+	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
+	struct rl_hostlock_result r;
+
+	r = held_then(dead, me);
+	cr_assert(r.acquired, "held by %s", r.holder);
+	cr_assert(r.taken_over);
+	cr_assert_str_eq(r.previous, dead);
+	/* ours now: a third comer is told so, and the release works */
+	r = take("node mon-2 pid 7 restart fx/pricer", 600);
+	cr_assert_not(r.acquired);
+	cr_assert_str_eq(r.holder, me);
+	cr_assert_eq(
+	    rl_hostlock_release(t, c, dir, me, rl_now_ms() + 5000, &err), 0,
+	    "%s", err.msg);
+	free(dead);
+	free(me);
+}
+
+Test(hostlock, live_owner_of_this_node_stands)
+{
+	char *first = owner_of_me("mon-1", "relancectl restart fx/pricer");
+	char *second = owner_of_me("mon-1", "handle_component restart x/y");
+
+	assert_stands(held_then(first, second), first);
+	free(first);
+	free(second);
+}
+
+Test(hostlock, dead_owner_of_another_node_stands)
+{
+	char *dead = owner_of_dead_child("mon-2");
+	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
+
+	/* another node's pid is not this node's to judge */
+	assert_stands(held_then(dead, me), dead);
+	free(dead);
+	free(me);
+}
+
+/* Our own pid with another start time: the pid was reused. */
+Test(hostlock, reused_pid_is_taken_over)
+{
+	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
+	struct parts p = parse(me);
+	char other[512];
+	struct rl_hostlock_result r;
+
+	snprintf(other, sizeof(other), "%s pid %ld start %llu boot %s old one",
+		 p.node, p.pid, p.start - 1, p.boot);
+	r = held_then(other, me);
+	cr_assert(r.acquired, "held by %s", r.holder);
+	cr_assert(r.taken_over);
+	cr_assert_str_eq(r.previous, other);
+	free(me);
+}
+
+/* Lines rl_hostlock_owner did not make, or of another boot: expiry only. */
+Test(hostlock, old_format_and_other_boot_stand)
+{
+	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
+	struct parts p = parse(me);
+	char line[512];
+	pid_t gone;
+	int st;
+
+	gone = fork();
+	cr_assert_geq(gone, 0);
+	if (gone == 0)
+		_exit(0);
+	cr_assert_eq(waitpid(gone, &st, 0), gone);
+	/* an older relance's line, its pid dead */
+	snprintf(line, sizeof(line), "%s pid %ld handle_component restart x",
+		 p.node, (long)gone);
+	assert_stands(held_then(line, me), line);
+	cr_assert_eq(
+	    rl_hostlock_release(t, c, dir, line, rl_now_ms() + 5000, &err), 0);
+	/* another boot of this node: that pid is not this boot's */
+	snprintf(
+	    line, sizeof(line),
+	    "%s pid %ld start 1 boot 00000000-0000-0000-0000-000000000000 x",
+	    p.node, (long)gone);
+	assert_stands(held_then(line, me), line);
+	free(me);
+}
+
+/* Runs the takeover command of DEAD for "mon-1 me"; its answer. */
+static char *run_takeover(const char *dead)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	struct rl_cmd cmd;
+	char *out;
+
+	cr_assert_eq(rl_hostlock_takeover_command(RL_SHELL_POSIX, dir,
+						  "fx/pricer", "mon-1 me", dead,
+						  600, &b, &err),
+		     0, "%s", err.msg);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.host = c->host;
+	cmd.command = rl_buf_str(&b);
+	cr_assert_eq(rl_transport_run(t, &cmd, 1, rl_now_ms() + 5000, &err), 0,
+		     "%s", err.msg);
+	out = strdup(cmd.out != NULL ? cmd.out : "");
+	rl_cmd_clear(&cmd);
+	rl_buf_free(&b);
+	return out;
+}
+
+/* Between the held answer and the takeover, someone else took the lock
+ * (it expired, say): the takeover command leaves that one alone. */
+Test(hostlock, takeover_only_of_that_owner_line)
+{
+	char *out;
+
+	cr_assert(take("mon-2 new owner", 600).acquired);
+	out = run_takeover("mon-1 dead one");
+	cr_assert_str_eq(out, "relance-lock: held mon-2 new owner\n");
+	free(out);
+	out = run_takeover("mon-2 new owner");
+	cr_assert_str_eq(out, "relance-lock: acquired\n");
+	free(out);
+	cr_assert_str_eq(take("mon-3", 600).holder, "mon-1 me");
+}
+
 /* Ten processes, each with its own transport, at the same moment: exactly
  * one gets the lock. */
 Test(hostlock, ten_at_once_one_wins)
@@ -203,21 +424,27 @@ Test(hostlock, refused_shells_and_directories)
 
 /* --- the commands, as exact strings (no Windows here to run them) ------- */
 
+/* what the POSIX acquire and takeover commands share */
+#define POSIX_TAKE                                                             \
+	"mkdir -p \"$d\" || exit 3; now=$(date +%s); "                         \
+	"take() { mkdir \"$l\" 2>/dev/null || return 1; "                      \
+	"printf '%s\\n%s\\n' \"$o\" $((now + 90)) >\"$l/owner\"; "             \
+	"echo 'relance-lock: acquired'; exit 0; }; take; "                     \
+	"h=$(sed -n 1p \"$l/owner\" 2>/dev/null); e=$(sed -n 2p \"$l/owner\" " \
+	"2>/dev/null); "                                                       \
+	"case $e in ''|*[!0-9]*) e=;; esac; "
+#define POSIX_TAIL                                                             \
+	"\"$s\"; take; "                                                       \
+	"else mv \"$s\" \"$l\" 2>/dev/null; fi; fi; fi; "                      \
+	"echo \"relance-lock: held ${h:-(being taken)}\"; exit 1"
+
 static const char posix_acquire[] =
     "umask 077; d=\"${HOME:-/tmp}/.relance/locks\"; l=\"$d/fx%2Fpricer.lock\"; "
-    "o='node mon-1 pid 42'; mkdir -p \"$d\" || exit 3; now=$(date +%s); "
-    "take() { mkdir \"$l\" 2>/dev/null || return 1; "
-    "printf '%s\\n%s\\n' \"$o\" $((now + 90)) >\"$l/owner\"; "
-    "echo 'relance-lock: acquired'; exit 0; }; take; "
-    "h=$(sed -n 1p \"$l/owner\" 2>/dev/null); e=$(sed -n 2p \"$l/owner\" "
-    "2>/dev/null); "
-    "case $e in ''|*[!0-9]*) e=;; esac; "
+    "o='node mon-1 pid 42'; " POSIX_TAKE
     "if [ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]; then s=\"$l.stale.$$\"; "
     "if mv \"$l\" \"$s\" 2>/dev/null; then "
-    "if [ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then rm -rf "
-    "\"$s\"; take; "
-    "else mv \"$s\" \"$l\" 2>/dev/null; fi; fi; fi; "
-    "echo \"relance-lock: held ${h:-(being taken)}\"; exit 1";
+    "if [ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then rm "
+    "-rf " POSIX_TAIL;
 
 static const char posix_release[] =
     "umask 077; d='/var/tmp/locks'; l=\"$d/fx%2Fpricer.lock\"; o='node mon-1 "
@@ -234,31 +461,40 @@ static const char posix_release[] =
 	"}; "                                                                  \
 	"$d = [IO.Path]::Combine($d, '.relance', 'locks'); "
 
+/* what the PowerShell acquire and takeover commands share */
+#define PS_TAKE                                                                \
+	"try { $null = [IO.Directory]::CreateDirectory($d) } catch { "         \
+	"[Console]::Error.WriteLine('cannot create ' + $d + ': ' + "           \
+	"$_.Exception.Message); exit 3 }; "                                    \
+	"$now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds(); "                \
+	"$take = { try { $f = [IO.File]::Open($l, [IO.FileMode]::CreateNew, "  \
+	"[IO.FileAccess]::Write, [IO.FileShare]::None) } catch { return "      \
+	"$false }; "                                                           \
+	"try { $b = [Text.Encoding]::ASCII.GetBytes($o + \"`n\" + ($now + "    \
+	"90) "                                                                 \
+	"+ \"`n\"); "                                                          \
+	"$f.Write($b, 0, $b.Length) } finally { $f.Close() }; return $true "   \
+	"}; "                                                                  \
+	"if (& $take) { 'relance-lock: acquired'; exit 0 }; "                  \
+	"$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "    \
+	"$h = ''; $e = ''; if ($x.Count -ge 1) { $h = $x[0] }; "               \
+	"if ($x.Count -ge 2 -and $x[1] -cmatch '^[0-9]+$') { $e = $x[1] }; "
+#define PS_MOVE                                                                \
+	"$m = $true; try { [IO.File]::Move($l, $s) } catch { $m = $false }; "  \
+	"if ($m) { $y = @(); try { $y = @([IO.File]::ReadAllLines($s)) } "     \
+	"catch { }; "
+#define PS_TAIL                                                                \
+	"if (& $take) { 'relance-lock: acquired'; exit 0 } } "                 \
+	"else { try { [IO.File]::Move($s, $l) } catch { } } } }; "             \
+	"if ($h -eq '') { $h = '(being taken)' }; 'relance-lock: held ' + "    \
+	"$h; "                                                                 \
+	"exit 1"
+
 static const char ps_acquire[] = PS_HEAD PS_HOME
     "$l = [IO.Path]::Combine($d, 'fx%2Fpricer.lock'); $o = 'node mon-1 pid "
-    "42'; "
-    "try { $null = [IO.Directory]::CreateDirectory($d) } catch { "
-    "[Console]::Error.WriteLine('cannot create ' + $d + ': ' + "
-    "$_.Exception.Message); exit 3 }; "
-    "$now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds(); "
-    "$take = { try { $f = [IO.File]::Open($l, [IO.FileMode]::CreateNew, "
-    "[IO.FileAccess]::Write, [IO.FileShare]::None) } catch { return $false }; "
-    "try { $b = [Text.Encoding]::ASCII.GetBytes($o + \"`n\" + ($now + 90) + "
-    "\"`n\"); "
-    "$f.Write($b, 0, $b.Length) } finally { $f.Close() }; return $true }; "
-    "if (& $take) { 'relance-lock: acquired'; exit 0 }; "
-    "$x = @(); try { $x = @([IO.File]::ReadAllLines($l)) } catch { }; "
-    "$h = ''; $e = ''; if ($x.Count -ge 1) { $h = $x[0] }; "
-    "if ($x.Count -ge 2 -and $x[1] -cmatch '^[0-9]+$') { $e = $x[1] }; "
-    "if ($e -ne '' -and [int64]$e -lt $now) { $s = $l + '.stale.' + $PID; "
-    "$m = $true; try { [IO.File]::Move($l, $s) } catch { $m = $false }; "
-    "if ($m) { $y = @(); try { $y = @([IO.File]::ReadAllLines($s)) } catch { "
-    "}; "
-    "if ($y.Count -ge 2 -and $y[1] -ceq $e) { [IO.File]::Delete($s); "
-    "if (& $take) { 'relance-lock: acquired'; exit 0 } } "
-    "else { try { [IO.File]::Move($s, $l) } catch { } } } }; "
-    "if ($h -eq '') { $h = '(being taken)' }; 'relance-lock: held ' + $h; exit "
-    "1";
+    "42'; " PS_TAKE "if ($e -ne '' -and [int64]$e -lt $now) { $s = $l + "
+    "'.stale.' + $PID; " PS_MOVE
+    "if ($y.Count -ge 2 -and $y[1] -ceq $e) { [IO.File]::Delete($s); " PS_TAIL;
 
 static const char ps_release[] =
     PS_HEAD "$d = 'D:/relance/locks'; "
@@ -380,6 +616,54 @@ Test(hostlock, cmd_runs_the_powershell_script_encoded)
 	free(t2);
 	free(c1);
 	free(c2);
+}
+
+/* The takeover commands: the acquire commands with z (the dead owner's
+ * line), a second reason to move the lock aside ($h is exactly $z) and a
+ * check of both lines of what was moved. */
+static const char posix_takeover[] =
+    "umask 077; d='/var/tmp/locks'; l=\"$d/fx%2Fpricer.lock\"; "
+    "o='node mon-1 pid 42'; z='mon-1 pid 7 start 9 boot b-1 x'; " POSIX_TAKE
+    "if { [ -n \"$e\" ] && [ \"$e\" -lt \"$now\" ]; } || [ \"$h\" = \"$z\" ]; "
+    "then s=\"$l.stale.$$\"; "
+    "if mv \"$l\" \"$s\" 2>/dev/null; then "
+    "if [ \"$(sed -n 1p \"$s/owner\" 2>/dev/null)\" = \"$h\" ] && "
+    "[ \"$(sed -n 2p \"$s/owner\" 2>/dev/null)\" = \"$e\" ]; then rm "
+    "-rf " POSIX_TAIL;
+
+static const char ps_takeover[] = PS_HEAD PS_HOME
+    "$l = [IO.Path]::Combine($d, 'fx%2Fpricer.lock'); $o = 'node mon-1 pid "
+    "42'; $z = 'mon-1 pid 7 start 9 boot b-1 x'; " PS_TAKE
+    "if (($e -ne '' -and [int64]$e -lt $now) -or $h -ceq $z) { "
+    "$s = $l + '.stale.' + $PID; " PS_MOVE
+    "if ($y.Count -ge 2 -and $y[0] -ceq $h -and $y[1] -ceq $e) { "
+    "[IO.File]::Delete($s); " PS_TAIL;
+
+static char *takeover(enum rl_shell shell, const char *d)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	cr_assert_eq(rl_hostlock_takeover_command(
+			 shell, d, "fx/pricer", "node mon-1 pid 42",
+			 "mon-1 pid 7 start 9 boot b-1 x", 90, &b, &err),
+		     0, "%s", err.msg);
+	return rl_buf_detach(&b);
+}
+
+Test(hostlock, golden_takeover)
+{
+	char *c1 = takeover(RL_SHELL_POSIX, "/var/tmp/locks");
+	char *c2 = takeover(RL_SHELL_POWERSHELL, NULL);
+	char *c3 = takeover(RL_SHELL_CMD, NULL);
+	char *t3 = decode_cmd(c3);
+
+	cr_assert_str_eq(c1, posix_takeover);
+	cr_assert_str_eq(c2, ps_takeover);
+	cr_assert_str_eq(t3, ps_takeover);
+	free(c1);
+	free(c2);
+	free(c3);
+	free(t3);
 }
 
 /* The value given to the owner variable, between its quotes. */

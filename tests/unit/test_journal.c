@@ -218,6 +218,60 @@ Test(journal, round_trip_nasty_strings)
 	}
 }
 
+/* Bytes that are not UTF-8 (a Latin-1 author from the core, a command's
+ * binary output): each byte that does not begin a well-formed sequence is
+ * written as U+FFFD, so the line is UTF-8 JSON and reads back. */
+#define FFFD "\xef\xbf\xbd"
+static const struct {
+	const char *in, *out;
+} not_utf8[] = {
+    {"caf\xe9 ren\xe9", "caf" FFFD " ren" FFFD}, /* Latin-1 */
+    {"\xc0\x80", FFFD FFFD},			 /* overlong NUL */
+    {"\xc1\xbf", FFFD FFFD},			 /* overlong 0x7f */
+    {"\xe0\x80\xaf", FFFD FFFD FFFD},		 /* overlong '/' */
+    {"\xf0\x8f\xbf\xbf", FFFD FFFD FFFD FFFD},	 /* overlong U+FFFF */
+    {"\xed\xa0\x80 \xed\xbf\xbf", FFFD FFFD FFFD " " FFFD FFFD FFFD},
+    {"\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD}, /* above U+10FFFF */
+    {"\xf5\x80\x80\x80", FFFD FFFD FFFD FFFD}, /* F5 never starts */
+    {"end \xe2\x82", "end " FFFD FFFD},	       /* cut at the end */
+    {"\xe2\x82 mid", FFFD FFFD " mid"},	       /* cut in the middle */
+    {"\xf0\x9f\x98", FFFD FFFD FFFD},	       /* 4-byte cut short */
+    {"\x80\xbf lone", FFFD FFFD " lone"},      /* continuations */
+    {"\xfe\xff", FFFD FFFD},
+    /* well-formed text stays as it is, the edges included */
+    {"\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 "
+     "\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf",
+     "\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 "
+     "\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf"},
+    {"caf\xc3\xa9 \xe9", "caf\xc3\xa9 " FFFD},
+};
+
+Test(journal, bytes_not_utf8_become_u_fffd)
+{
+	struct rl_journal_rec r, back;
+	char want[256], *line, *store;
+	size_t i;
+
+	for (i = 0; i < sizeof(not_utf8) / sizeof(not_utf8[0]); i++) {
+		rl_journal_rec_init(&r);
+		r.ts_ms = -1; /* no time: the line is the fields alone */
+		r.pid = 7;
+		r.author = not_utf8[i].in;
+		r.message = not_utf8[i].in;
+		line = rl_journal_format(&r);
+		cr_assert_not_null(line);
+		snprintf(want, sizeof(want),
+			 "{\"pid\":7,\"message\":\"%s\",\"author\":\"%s\"}\n",
+			 not_utf8[i].out, not_utf8[i].out);
+		cr_assert_str_eq(line, want, "case %zu", i);
+		cr_assert_eq(rl_journal_parse_line(line, &back, &store), 0,
+			     "case %zu: %s", i, line);
+		cr_assert_str_eq(back.author, not_utf8[i].out, "case %zu", i);
+		free(store);
+		free(line);
+	}
+}
+
 /* --- parse -------------------------------------------------------------- */
 
 Test(journal, parse_escapes)

@@ -538,16 +538,48 @@ Test(xpath, external_entities_are_never_read, .timeout = 10)
 			cr_expect(strstr(v.text, "TOPSECRET") == NULL, "%s",
 				  v.text);
 			cr_expect(strstr(v.long_text, "TOPSECRET") == NULL);
-			/* the entity forms are refused outright */
-			if (i != 2)
-				cr_expect_eq(v.state, RL_STATE_UNKNOWN,
-					     "%s: %s", doc, v.text);
+			/* every form is refused outright, the external
+			 * DTD too */
+			cr_expect_eq(v.state, RL_STATE_UNKNOWN, "%s: %s", doc,
+				     v.text);
 			rl_xpath_verdict_free(&v);
 		}
 	}
 	unlink(fifo);
 	unlink(secret);
 	rmdir(dir);
+}
+
+/* An external DTD is refused as the README says, by SYSTEM or PUBLIC
+ * name; a DOCTYPE that names none (nor declares entities) is fine. */
+Test(xpath, external_dtd_is_refused)
+{
+	struct rl_xml_check x = chk("v", "string(/r)", NULL, NULL);
+	struct rl_xpath_verdict v = {0};
+	const char *refused[] = {
+	    "<!DOCTYPE r SYSTEM \"r.dtd\"><r>a</r>",
+	    "<!DOCTYPE r SYSTEM \"http://127.0.0.1:1/r.dtd\"><r>a</r>",
+	    "<!DOCTYPE r PUBLIC \"-//X//DTD R//EN\" \"r.dtd\"><r>a</r>",
+	    "<!DOCTYPE r SYSTEM \"r.dtd\" [<!ELEMENT r (#PCDATA)>]><r>a</r>",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		judge_str(&x, 1, refused[i], &v);
+		cr_expect_eq(v.state, RL_STATE_UNKNOWN, "%s: %s", refused[i],
+			     v.text);
+		cr_expect_str_eq(v.text,
+				 "document refused: it declares entities or an "
+				 "external DTD, which relance never expands",
+				 "%s", refused[i]);
+		rl_xpath_verdict_free(&v);
+	}
+	judge_str(&x, 1, "<!DOCTYPE r [<!ELEMENT r (#PCDATA)>]><r>a</r>", &v);
+	cr_assert_eq(v.state, RL_STATE_OK, "%s", v.text);
+	rl_xpath_verdict_free(&v);
+	judge_str(&x, 1, "<!DOCTYPE r><r>a</r>", &v);
+	cr_assert_eq(v.state, RL_STATE_OK, "%s", v.text);
+	rl_xpath_verdict_free(&v);
 }
 
 Test(xpath, billion_laughs_is_refused_quickly_in_bounded_memory, .timeout = 10)

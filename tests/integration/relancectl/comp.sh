@@ -2,7 +2,9 @@
 # A component for the relancectl tests: comp.sh DIR NAME start|stop|check
 # The daemon is a `sleep` in its own session, stdio on /dev/null, its pid in
 # DIR/run/NAME.pid. DIR/fail-NAME makes start fail; DIR/slow-NAME makes
-# start take 2 s first.
+# start first create DIR/starting-NAME and wait (up to 120 s) until the
+# test removes DIR/slow-NAME, so that a test can act while a start runs
+# whatever the machine's load.
 d=$1
 n=$2
 pidf=$d/run/$n.pid
@@ -15,7 +17,14 @@ running() {
 }
 case $3 in
 start)
-	[ -f "$d/slow-$n" ] && sleep 2
+	if [ -f "$d/slow-$n" ]; then
+		: >"$d/starting-$n"
+		i=0
+		while [ -f "$d/slow-$n" ] && [ $i -lt 2400 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+	fi
 	if [ -f "$d/fail-$n" ]; then
 		echo "$n: cannot start (fail-$n is set)" >&2
 		exit 1
