@@ -325,6 +325,28 @@ if [ -w /dev/full ]; then
 	is "$(pids)" "$before" "/dev/full journal: PIDs unchanged"
 fi
 
+# --- a lock that cannot be opened: not "held" --------------------------------
+# lock_dir is a file (root passes modes, not types): exit 6 with the path
+# and the system's reason, never 4 "another action holds the lock"
+before=$(pids)
+write_config "$T/badlock.ini" "$journal"
+: >"$T/lockfile"
+sed -i "s|^lock_dir = .*|lock_dir = $T/lockfile|" "$T/badlock.ini"
+rc -c "$T/badlock.ini" restart demo/cache
+is "$st" 6 "lock_dir that is a file: exit 6, not 4"
+like "$out" "^relancectl: cannot create lock directory '$T/lockfile': not a directory$" \
+	"... naming the path and the reason"
+unlike "$out" "in progress" "... never 'in progress'"
+is "$(pids)" "$before" "... and nothing was done"
+# a lock file that is a directory: open(2) fails with EISDIR
+mkdir -p "$T/lockdir2/demo%2Fcache.lock"
+sed -i "s|^lock_dir = .*|lock_dir = $T/lockdir2|" "$T/badlock.ini"
+rc -c "$T/badlock.ini" restart demo/cache
+is "$st" 6 "a lock file that cannot be opened: exit 6"
+like "$out" "demo/cache: cannot open lock file '$T/lockdir2/demo%2Fcache.lock': Is a directory" \
+	"... naming the file and the reason"
+is "$(pids)" "$before" "... and nothing was done"
+
 # --- a start that fails half-way -------------------------------------------------
 rc -c "$cfg" stop demo
 is "$st" 0 "stop demo: exit 0"
