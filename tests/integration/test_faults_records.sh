@@ -30,42 +30,15 @@ cp "$comp_src" "$T/comp.sh"
 chmod 755 "$T/comp.sh"
 unset NO_COLOR RELANCE_CONFIG
 
-# write_config FILE JOURNAL
-write_config() {
-	cat >"$1" <<EOF
-[relance]
-journal  = $2
-lock_dir = $T/locks
-host_lock_dir = $T/hostlocks
-hold_dir = $T/holds
-node     = testnode
-
-[host "here"]
-transport = local
-
-EOF
-	for c in demo/marketdata demo/pricer demo/gateway; do
-		n=${c#*/}
-		cat >>"$1" <<EOF
-[component "$c"]
-host          = here
-check         = $T/comp.sh $T $n check
-start         = $T/comp.sh $T $n start
-stop          = $T/comp.sh $T $n stop
-start_timeout = 5s
-stop_timeout  = 5s
-EOF
-		case $n in
-		pricer) echo "requires = demo/marketdata" >>"$1" ;;
-		gateway) echo "requires = demo/pricer" >>"$1" ;;
-		esac
-		echo >>"$1"
-	done
-	chmod 600 "$1"
+. "$top_srcdir/tests/integration/relancectl/config.sh"
+# write_config FILE JOURNAL, with the holds in $T/holds
+write_hold_config() {
+	write_config "$1" "$2"
+	sed -i "s|^node     = testnode$|&\nhold_dir = $T/holds|" "$1"
 }
 cfg=$T/relance.ini
 journal=$T/journal.jsonl
-write_config "$cfg" "$journal"
+write_hold_config "$cfg" "$journal"
 up() { "$T/comp.sh" "$T" "$1" check >/dev/null 2>&1; }
 
 # in_ns SCRIPT ARGS...: runs SCRIPT with sh, ARGS as $2..., in a mount
@@ -108,7 +81,7 @@ ok $? "release"
 # gateway. A dry run learns the size of its records; then the journal is
 # on a full tmpfs whose last page has room for the plan's begin and the
 # two stops (five records) and half of the pricer's start begin.
-write_config "$T/dry.ini" "$T/dry.jsonl"
+write_hold_config "$T/dry.ini" "$T/dry.jsonl"
 "$ctl" -c "$T/dry.ini" restart demo/pricer >/dev/null 2>&1
 ok $? "dry run of the restart"
 l5=$(tail -n 10 "$T/dry.jsonl" | head -n 5 | wc -c)
@@ -116,7 +89,7 @@ l6=$(tail -n 10 "$T/dry.jsonl" | sed -n 6p | wc -c)
 pad=$((4096 - l5 - l6 / 2 - 1))
 [ "$pad" -gt 100 ]
 ok $? "the first six records fit in a page ($l5 + $l6 bytes)"
-write_config "$T/full.ini" "$T/jfs/journal.jsonl"
+write_hold_config "$T/full.ini" "$T/jfs/journal.jsonl"
 in_ns 'mount -t tmpfs -o size=16k none "$2/jfs" || exit 91
 	# one line of padding: the journal ends a record there
 	printf "{\"pad\":\"%s\"}\n" "$(head -c "$(($4 - 11))" /dev/zero | tr "\\0" x)" \
