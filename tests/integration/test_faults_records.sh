@@ -121,6 +121,58 @@ ok $? "with a journal that works, the start puts it back"
 up pricer && up gateway
 ok $? "... both run"
 
+# --- the same in the event handler's worker ----------------------------------
+# the pricer is down, the handler restarts it (stop gateway, stop pricer:
+# skipped, start pricer, start gateway) after journaling its decision: room
+# for the decision, the plan's begin, the gateway's stop and the pricer's
+# skipped stop, and half of the pricer's start begin
+hc="$top_builddir/handlers/handle_component"
+heal() { # heal CONFIG: a HARD CRITICAL of the pricer, in the foreground
+	"$hc" -c "$1" -C demo/pricer --state CRITICAL --state-type HARD \
+		--attempt 2 --foreground
+}
+"$T/comp.sh" "$T" pricer stop
+write_hold_config "$T/hdry.ini" "$T/hdry.jsonl"
+heal "$T/hdry.ini" >/dev/null 2>&1
+ok $? "dry run of the heal"
+up pricer && up gateway
+ok $? "... it restarted the pricer"
+l5=$(head -n 5 "$T/hdry.jsonl" | wc -c)
+l6=$(sed -n 6p "$T/hdry.jsonl" | wc -c)
+like "$(sed -n 6p "$T/hdry.jsonl")" '"event":"step","phase":"begin","action":"start","component":"demo/pricer"' \
+	"... its sixth record is the pricer's start begin"
+pad=$((4096 - l5 - l6 / 2 - 1))
+"$T/comp.sh" "$T" pricer stop
+write_hold_config "$T/hfull.ini" "$T/jfs/journal.jsonl"
+in_ns 'mount -t tmpfs -o size=16k none "$2/jfs" || exit 91
+	printf "{\"pad\":\"%s\"}\n" "$(head -c "$(($4 - 11))" /dev/zero | tr "\\0" x)" \
+		>"$2/jfs/journal.jsonl"
+	dd if=/dev/zero of="$2/jfs/filler" bs=4096 count=64 2>/dev/null
+	"$3" -c "$2/hfull.ini" -C demo/pricer --state CRITICAL \
+		--state-type HARD --attempt 2 --foreground \
+		>"$2/hfull.out" 2>"$2/hfull.err"
+	echo $? >"$2/hfull.st"' "$T" "$hc" "$pad"
+is "$(cat "$T/hfull.st")" 7 "handler: journal full mid-heal: exit 7, not 5"
+like "$(cat "$T/hfull.err")" "^handle_component: demo/pricer: journal failed mid-action, stopped there: cannot write journal .*; down now: (demo/pricer, demo/gateway|demo/gateway, demo/pricer)$" \
+	"... its error line (also to syslog) names what is down"
+unlike "$(cat "$T/hfull.err")" "nothing done" "... never 'nothing done'"
+up gateway
+ok $((! $?)) "... the gateway really is down (its stop ran)"
+up pricer
+ok $((! $?)) "... and the pricer was not started"
+
+# --- the handler with a lock_dir it cannot use: not "in progress" ------------
+# (the pricer is down from the case above)
+write_hold_config "$T/hlock.ini" "$T/hlock.jsonl"
+: >"$T/lockfile"
+sed -i "s|^lock_dir = .*|lock_dir = $T/lockfile|" "$T/hlock.ini"
+err=$(heal "$T/hlock.ini" 2>&1 >/dev/null)
+is "$?" 6 "handler: a lock_dir that is a file: exit 6"
+like "$err" "^handle_component: cannot create lock directory '$T/lockfile': not a directory$" \
+	"... its error line (also to syslog) names the path and the reason"
+unlike "$(cat "$T/hlock.jsonl")" "in progress" \
+	"... and no stand-down 'in progress' is journaled"
+
 "$ctl" -c "$cfg" stop demo >/dev/null 2>&1
 ok $? "stop demo"
 done_testing
