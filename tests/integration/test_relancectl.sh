@@ -314,6 +314,39 @@ like "$out" "demo/cache: cannot open lock file '$T/lockdir2/demo%2Fcache.lock': 
 	"... naming the file and the reason"
 is "$(pids)" "$before" "... and nothing was done"
 
+# --- a check that never answers: "state unknown", not "down now" -------------
+cat >"$T/hang.ini" <<EOF
+[relance]
+journal  = $T/hang.jsonl
+lock_dir = $T/locks
+host_lock_dir = $T/hostlocks
+node     = testnode
+
+[host "here"]
+transport = local
+
+[component "hang/a"]
+host          = here
+check         = sleep 30
+start         = true
+stop          = true
+check_timeout = 300ms
+stop_timeout  = 1s
+EOF
+chmod 600 "$T/hang.ini"
+rc -c "$T/hang.ini" --no-color stop hang/a
+is "$st" 1 "stop of a component whose check never answers: exit 1"
+like "$out" "^relancectl: stop hang/a failed; down now: none; state unknown: hang/a$" \
+	"... its state is unknown, not down"
+out=$("$ctl" -c "$T/hang.ini" --json stop hang/a 2>/dev/null)
+printf '%s\n' "$out" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+sys.exit(0 if r["down"] == [] and r["unknown"] == ["hang/a"] and
+         r["journal_failed"] is False else 1)'
+ok $? "--json: \"down\": [], \"unknown\": [\"hang/a\"]"
+like "$(tail -n 1 "$T/hang.jsonl")" '"event":"plan","phase":"end".*"message":"0 of 1 steps done; state unknown: hang/a"' \
+	"the journal's end record says so"
+
 # --- a start that fails half-way -------------------------------------------------
 rc -c "$cfg" stop demo
 is "$st" 0 "stop demo: exit 0"
