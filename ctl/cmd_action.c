@@ -104,7 +104,14 @@ static void report_json(const struct rl_plan *plan,
 			rl_buf_puts(b, ",");
 		rl_buf_json_str(b, rep->down[i]->name);
 	}
-	rl_buf_puts(b, "]}\n");
+	rl_buf_puts(b, "],\"unknown\":[");
+	for (i = 0; i < rep->n_unknown; i++) {
+		if (i)
+			rl_buf_puts(b, ",");
+		rl_buf_json_str(b, rep->unknown[i]->name);
+	}
+	rl_buf_printf(b, "],\"journal_failed\":%s}\n",
+		      rep->journal_failed ? "true" : "false");
 }
 
 /*
@@ -188,8 +195,7 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 		      failed, rep->n_steps - done - skipped - failed,
 		      rep->run_id);
 	if (!rep->ok) {
-		rl_buf_puts(&b, "down now: ");
-		rl_run_report_down(rep, &b);
+		rl_run_report_state(rep, &b);
 		rl_buf_puts(&b, "\n");
 	}
 	r = print_buf(&b);
@@ -197,14 +203,44 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 	if (r)
 		return r;
 	if (!rep->ok) {
-		rl_buf_printf(&b, "%s %s failed; down now: ",
+		rl_buf_printf(&b, "%s %s failed; ",
 			      rl_action_name(plan->action), plan->target);
-		rl_run_report_down(rep, &b);
+		rl_run_report_state(rep, &b);
 		fail(EXIT_FAILED, b.oom ? "action failed" : rl_buf_str(&b));
 		rl_buf_free(&b);
 		return EXIT_FAILED;
 	}
 	return EXIT_OK;
+}
+
+/*
+ * The journal failed during the run: 5 when no action command had run
+ * (nothing was done), else 7 with the state left on stderr.
+ */
+static int journal_failed(const struct ctl *ctl, const struct rl_plan *plan,
+			  const struct rl_run_report *rep, const char *why)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	int code =
+	    rep != NULL && rep->acted ? EXIT_JOURNAL_MIDWAY : EXIT_JOURNAL;
+
+	if (rep == NULL) /* it could not start */
+		return fail(code, why);
+	if (ctl->json) {
+		report_json(plan, rep, &b);
+		print_buf(&b);
+		rl_buf_reset(&b);
+	}
+	if (code == EXIT_JOURNAL) {
+		rl_buf_printf(&b, "%s; nothing done", why);
+	} else {
+		rl_buf_printf(
+		    &b, "journal failed mid-action, stopped there: %s; ", why);
+		rl_run_report_state(rep, &b);
+	}
+	fail(code, b.oom ? why : rl_buf_str(&b));
+	rl_buf_free(&b);
+	return code;
 }
 
 /* A host lock that could not be released: it expires by itself. */
@@ -250,7 +286,9 @@ static void took_over(void *vctx, const struct rl_component *c, const char *msg)
  * The locks of the action, through the call the event handler's worker
  * uses (lib/guard): the local locks of every component the plan touches,
  * then their host locks, so that a restart by hand on one monitoring node
- * and a handler on another never run at once.
+ * and a handler on another never run at once. A lock held by another is
+ * EXIT_LOCKED; a lock_dir or lock file that cannot be used is
+ * EXIT_INTERNAL with its path and the system error.
  */
 static int take_locks(const struct ctl *ctl, const struct rl_plan *plan,
 		      struct rl_transport *t, struct rl_guard **g)
@@ -272,7 +310,13 @@ static int take_locks(const struct ctl *ctl, const struct rl_plan *plan,
 		r = fail(EXIT_INTERNAL, err.msg);
 		goto out;
 	}
-	k = rl_guard_acquire(*g, t, plan, why, sizeof(why), &err);
+	k = rl_guard_lock_local(*g, &plan, 1, NULL, why, sizeof(why), &err);
+	if (k < 0) { /* no lock could be tried: not "in progress" */
+		r = fail(EXIT_INTERNAL, err.msg);
+		goto out;
+	}
+	if (k == 0)
+		k = rl_guard_lock_hosts(*g, t, plan, why, sizeof(why), &err);
 	if (k > 0) /* held: by whom, on this node or on a host */
 		r = fail(EXIT_LOCKED, why);
 	else if (k < 0) /* a host could not be asked: nothing was done */
@@ -333,16 +377,7 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 	signal(SIGPIPE, SIG_IGN);
 	if (rl_run_plan(t, ctl->model, plan, &opts, &rep, &err) < 0) {
 		/* the run could not go on: the journal failed */
-		if (rep && !ctl->json) {
-			struct rl_buf b = RL_BUF_INIT;
-
-			rl_buf_puts(&b, "down now: ");
-			rl_run_report_down(rep, &b);
-			rl_buf_puts(&b, "\n");
-			print_buf(&b);
-			rl_buf_free(&b);
-		}
-		r = fail(EXIT_JOURNAL, err.msg);
+		r = journal_failed(ctl, plan, rep, err.msg);
 		goto out;
 	}
 	r = summarise(ctl, plan, rep);

@@ -12,27 +12,31 @@
 #include "hold.h"
 #include "journal.h"
 
-static int journal_hold(const struct ctl *ctl, const char *comp,
-			const char *result, const struct rl_hold *h)
+/* Appends the hold record RESULT ("set", "cleared", "failed": MESSAGE then
+ * says why) to J, or to the journal opened now when J is NULL. */
+static int journal_hold(const struct ctl *ctl, struct rl_journal *j,
+			const char *comp, const char *result,
+			const struct rl_hold *h, const char *message)
 {
 	struct rl_err err = {""};
-	struct rl_journal *j;
+	struct rl_journal *own = NULL;
 	struct rl_journal_rec r;
 	int ret = EXIT_OK;
 
-	j = rl_journal_open(ctl->model->site.journal, &err);
-	if (j == NULL)
-		return fail(EXIT_JOURNAL, err.msg);
+	if (j == NULL) {
+		j = own = rl_journal_open(ctl->model->site.journal, &err);
+		if (j == NULL)
+			return fail(EXIT_JOURNAL, err.msg);
+	}
 	rl_journal_rec_init(&r);
 	r.node = ctl->model->site.node;
 	r.user = ctl->user;
 	r.component = comp;
 	rl_hold_journal_rec(&r, h, result);
-	r.message = !strcmp(result, "set") ? "set by hand (relancectl)"
-					   : "released by hand (relancectl)";
+	r.message = message;
 	if (rl_journal_append(j, &r, &err) < 0)
 		ret = fail(EXIT_JOURNAL, err.msg);
-	rl_journal_close(j);
+	rl_journal_close(own);
 	return ret;
 }
 
@@ -73,6 +77,7 @@ static int cmd_hold(struct ctl *ctl, int argc, char **argv)
 	struct rl_err err = {""};
 	const struct rl_component *c;
 	struct hold_args a = {NULL};
+	struct rl_journal *j;
 	struct rl_hold h;
 	int r;
 
@@ -96,16 +101,32 @@ static int cmd_hold(struct ctl *ctl, int argc, char **argv)
 	h.kind = RL_HOLD_MANUAL;
 	snprintf(h.author, sizeof(h.author), "%.127s", ctl->user);
 	snprintf(h.reason, sizeof(h.reason), "%s", a.reason);
-	r = journal_hold(ctl, c->name, "set", &h);
-	if (r)
-		return r;
+	/* a journal that cannot be opened: nothing done */
+	j = rl_journal_open(ctl->model->site.journal, &err);
+	if (j == NULL)
+		return fail(EXIT_JOURNAL, err.msg);
+	/* the record says what happened: journaled once the hold is
+	 * written, or as failed with the error */
 	if (rl_hold_set(ctl->model->site.hold_dir, c->name, RL_HOLD_MANUAL,
-			ctl->user, ctl->model->site.node, a.reason, &err) < 0)
-		return fail(EXIT_INTERNAL, err.msg);
+			ctl->user, ctl->model->site.node, a.reason, &err) < 0) {
+		journal_hold(ctl, j, c->name, "failed", &h, err.msg);
+		r = fail(EXIT_INTERNAL, err.msg);
+		goto out;
+	}
+	r = journal_hold(ctl, j, c->name, "set", &h,
+			 "set by hand (relancectl)");
+	if (r) {
+		fprintf(stderr,
+			"relancectl: %s: the hold is set but not journaled\n",
+			c->name);
+		goto out;
+	}
 	printf("%s: held: the event handler will not restart it until "
 	       "`relancectl release %s`\n",
 	       c->name, c->name);
-	return EXIT_OK;
+out:
+	rl_journal_close(j);
+	return r;
 }
 
 static int cmd_release(struct ctl *ctl, int argc, char **argv)
@@ -136,7 +157,8 @@ static int cmd_release(struct ctl *ctl, int argc, char **argv)
 		return EXIT_OK;
 	}
 	snprintf(old.author, sizeof(old.author), "%.127s", ctl->user);
-	r = journal_hold(ctl, c->name, "cleared", &old);
+	r = journal_hold(ctl, NULL, c->name, "cleared", &old,
+			 "released by hand (relancectl)");
 	if (r)
 		return r;
 	printf("%s: released: the event handler may restart it again\n",

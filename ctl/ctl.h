@@ -22,9 +22,13 @@ enum {
 	EXIT_FAILED = 1, /* the action failed: components are down */
 	EXIT_CONFIG = 2,
 	EXIT_USAGE = 3,
-	EXIT_LOCKED = 4,  /* another action holds a lock */
-	EXIT_JOURNAL = 5, /* the journal cannot be written */
-	EXIT_INTERNAL = 6,
+	EXIT_LOCKED = 4,   /* another action holds a lock */
+	EXIT_JOURNAL = 5,  /* the journal cannot be written: nothing done */
+	EXIT_INTERNAL = 6, /* a system error (a lock file that cannot be
+			      opened, a hold that cannot be written) */
+	EXIT_JOURNAL_MIDWAY = 7, /* the journal failed after an action
+				    command ran: stopped there, the state
+				    left is said */
 };
 
 /* The context: global options, who runs us, the model once loaded. */

@@ -68,7 +68,8 @@ static const char usage_text[] =
     "  0 success   1 action failed (the components down are named)\n"
     "  2 configuration error   3 usage error (or unknown component)\n"
     "  4 refused: another action holds a lock   5 journal not writable\n"
-    "  6 internal error\n"
+    "  6 internal or system error (e.g. lock_dir unusable)\n"
+    "  7 journal failed mid-action: stopped, the state left is named\n"
     "  status exits as a plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN,\n"
     "  the worst state wins (CRITICAL > WARNING > UNKNOWN > OK)\n";
 

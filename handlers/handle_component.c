@@ -48,9 +48,11 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAILED = 1, /* --foreground: the restart failed */
 	EXIT_CONFIG = 2,
-	EXIT_USAGE = 3,	  /* bad option or macro, unknown component */
-	EXIT_JOURNAL = 5, /* the journal cannot be written: nothing done */
-	EXIT_INTERNAL = 6,
+	EXIT_USAGE = 3,	   /* bad option or macro, unknown component */
+	EXIT_JOURNAL = 5,  /* the journal cannot be written: nothing done */
+	EXIT_INTERNAL = 6, /* a system error (e.g. lock_dir unusable) */
+	EXIT_JOURNAL_MIDWAY = 7, /* the journal failed after an action
+				    ran: stopped there, state left logged */
 };
 
 /* How long the write-back to the core may take. */
@@ -607,6 +609,9 @@ static int handle(struct hc *hc)
 		break;
 	case RL_HEAL_NO_JOURNAL:
 		r = EXIT_JOURNAL;
+		break;
+	case RL_HEAL_JOURNAL_MIDWAY:
+		r = EXIT_JOURNAL_MIDWAY;
 		break;
 	}
 out:

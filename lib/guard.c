@@ -240,10 +240,15 @@ int rl_guard_lock_local(struct rl_guard *g, const struct rl_plan *const *plans,
 	}
 	for (i = 0; i < n; i++)
 		names[i] = todo[i]->name;
-	if (rl_lock_acquire(g->m->site.lock_dir, names, n,
-			    what != NULL ? what : g->what, &lock, &lerr) < 0) {
+	ret = rl_lock_acquire(g->m->site.lock_dir, names, n,
+			      what != NULL ? what : g->what, &lock, &lerr);
+	if (ret == RL_LOCK_HELD) {
 		snprintf(why, len, "%s", lerr.msg);
 		ret = 1;
+		goto out;
+	}
+	if (ret < 0) { /* not held by anyone: lock_dir cannot be used */
+		ret = rl_err_set(err, "%s", lerr.msg);
 		goto out;
 	}
 	g->locks[g->n_locks++] = lock;

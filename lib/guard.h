@@ -101,9 +101,10 @@ struct rl_guard *rl_guard_new(const struct rl_model *m, const char *what,
 /*
  * Takes the local locks of every component the N_PLANS PLANS touch that
  * this guard does not hold yet, all at once or none, with WHAT (NULL: the
- * guard's). Returns 0 when held, 1 when refused (a lock is held, or
- * lock_dir cannot be used: WHY says so, as lib/lock words it: "fx/pricer:
- * another action is in progress: ..."), -1 when out of memory (err).
+ * guard's). Returns 0 when held, 1 when refused (a lock is held: WHY says
+ * so, as lib/lock words it: "fx/pricer: another action is in progress:
+ * ..."), -1 when lock_dir or a lock file cannot be used (err: the path and
+ * the system error) or out of memory (err).
  * Never waits for a lock (see rl_lock_acquire).
  */
 int rl_guard_lock_local(struct rl_guard *g, const struct rl_plan *const *plans,

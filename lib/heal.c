@@ -286,8 +286,8 @@ int rl_heal_outcome(struct rl_buf *b, const struct rl_component *c,
 			}
 		rl_buf_printf(b, "restart of %s FAILED after ", c->name);
 		rl_buf_duration(b, rep->duration_ms);
-		rl_buf_printf(b, "%s%s; down now: ", *why ? ": " : "", why);
-		rl_run_report_down(rep, b);
+		rl_buf_printf(b, "%s%s; ", *why ? ": " : "", why);
+		rl_run_report_state(rep, b);
 		return b->oom ? -1 : 0;
 	}
 	done = started(plan, rep, &n);
@@ -359,11 +359,10 @@ static int writeback_failed(struct rl_buf *b, const char *host,
 	struct rl_buf text = RL_BUF_INIT;
 	int r = -1;
 
-	rl_buf_printf(&text,
-		      "COMPONENT CRITICAL - relance: restart of %s failed: "
-		      "down now: ",
-		      c->name);
-	rl_run_report_down(rep, &text);
+	rl_buf_printf(
+	    &text,
+	    "COMPONENT CRITICAL - relance: restart of %s failed: ", c->name);
+	rl_run_report_state(rep, &text);
 	if (text.oom) {
 		rl_err_set(err, "out of memory");
 		goto out;
@@ -599,9 +598,24 @@ static enum rl_heal_end restart_root(const struct rl_heal_ctx *h,
 	opts.origin = h->origin;
 	opts.run_id = self ? h->run_id : run_id;
 	if (rl_run_plan(t, h->model, plan, &opts, &rep, &err) < 0) {
-		journal_failed(h, err.msg, true);
+		if (rep == NULL || !rep->acted) {
+			journal_failed(h, err.msg, true);
+			rl_run_report_free(rep);
+			return RL_HEAL_NO_JOURNAL;
+		}
+		/* a stop may have run: say exactly what is left */
+		rl_buf_printf(&text,
+			      "%s: journal failed mid-action, stopped there: "
+			      "%s; ",
+			      c->name, err.msg);
+		rl_run_report_state(rep, &text);
+		if (!text.oom)
+			rl_heal_tell(h, rl_buf_str(&text));
+		say(h, RL_HEAL_ERROR, "%s",
+		    text.oom ? err.msg : rl_buf_str(&text));
+		rl_buf_free(&text);
 		rl_run_report_free(rep);
-		return RL_HEAL_NO_JOURNAL;
+		return RL_HEAL_JOURNAL_MIDWAY;
 	}
 	ret = rep->ok ? RL_HEAL_DONE : RL_HEAL_FAILED;
 	if (rl_heal_outcome(&text, c, plan, rep) == 0)
@@ -718,9 +732,13 @@ enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 			 "requires: %s requires %s, which is down",
 			 h->comp->name, roots[i]->name);
 		e = restart_root(h, t, roots[i], run[i], reason);
+		/* after an earlier restart, a journal that fails is a
+		 * failure mid-action too */
+		if (e == RL_HEAL_NO_JOURNAL && i > 0)
+			e = RL_HEAL_JOURNAL_MIDWAY;
 		if (e != RL_HEAL_DONE)
 			ret = e;
-		if (e == RL_HEAL_NO_JOURNAL)
+		if (e == RL_HEAL_NO_JOURNAL || e == RL_HEAL_JOURNAL_MIDWAY)
 			break;
 	}
 	goto out;

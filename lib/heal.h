@@ -188,9 +188,12 @@ int rl_heal_stand_down(const struct rl_heal_ctx *h,
 		       const struct rl_heal_decision *d, bool tell);
 
 enum rl_heal_end {
-	RL_HEAL_DONE = 0,   /* restarted, or stood down */
-	RL_HEAL_FAILED,	    /* a restart failed, or could not begin */
-	RL_HEAL_NO_JOURNAL, /* the journal failed: stopped there */
+	RL_HEAL_DONE = 0,	/* restarted, or stood down */
+	RL_HEAL_FAILED,		/* a restart failed, or could not begin */
+	RL_HEAL_NO_JOURNAL,	/* the journal failed before any action ran */
+	RL_HEAL_JOURNAL_MIDWAY, /* the journal failed after an action ran:
+				   stopped there, the state left said at
+				   RL_HEAL_ERROR and in the core */
 };
 
 /*

@@ -149,7 +149,7 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 	struct rl_lock *l = NULL;
 	size_t i;
 	ssize_t w;
-	int fd;
+	int fd, ret = RL_LOCK_FAILED;
 
 	for (i = 0; i < n; i++)
 		if (names[i] == NULL || names[i][0] == '\0') {
@@ -189,9 +189,10 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 			goto fail;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			if (errno == EWOULDBLOCK)
+			if (errno == EWOULDBLOCK) {
 				refuse(fd, sorted[i], err);
-			else
+				ret = RL_LOCK_HELD;
+			} else
 				rl_err_set(err, "%s: cannot lock '%s': %s",
 					   sorted[i], path.data,
 					   strerror(errno));
@@ -221,5 +222,5 @@ fail:
 	rl_buf_free(&path);
 	rl_buf_free(&owner);
 	free(sorted);
-	return -1;
+	return ret;
 }

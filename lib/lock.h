@@ -39,7 +39,15 @@ struct rl_lock;
  * holder that has just taken the lock to write who it is; if it never
  * does, the message says "(holder unknown)". Locks are opened O_CLOEXEC:
  * commands run by exec do not inherit them.
+ *
+ * Returns 0 when held, RL_LOCK_HELD when another holds one (the message
+ * above), RL_LOCK_FAILED when a lock could not be tried at all: lock_dir
+ * cannot be created or written, a lock file cannot be opened, locked or
+ * written, an empty name, no memory (err names the path and the system
+ * error). Both are negative: "< 0" still means "not held".
  */
+#define RL_LOCK_HELD (-1)
+#define RL_LOCK_FAILED (-2)
 int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		    const char *what, struct rl_lock **out, struct rl_err *err);
 /* Releases and frees; NULL is a no-op. */

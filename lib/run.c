@@ -242,8 +242,11 @@ enum phase {
 	PH_FINISHED,
 };
 
-/* Last known state of a component, by model index. */
-enum known { KNOWN_NONE = 0, KNOWN_UP, KNOWN_DOWN };
+/* Last known state of a component, by model index. UP: its check
+ * answered and it is not down (OK, or a plugin's WARNING); UNKNOWN: the
+ * check could not run or said UNKNOWN itself, or an action ran on it and
+ * was not verified. */
+enum known { KNOWN_NONE = 0, KNOWN_UP, KNOWN_DOWN, KNOWN_UNKNOWN };
 
 struct step_run {
 	const struct rl_step *step;
@@ -314,12 +317,26 @@ static bool wanted(const struct rl_step *s, const struct rl_check_result *r)
 	return r->state == RL_STATE_OK;
 }
 
+/* What check R says of C for the report: a check that could not run (host
+ * key, lost connection, no answer in time) or that said UNKNOWN proves
+ * neither up nor down. */
+static enum known known_of(const struct rl_component *c,
+			   const struct rl_check_result *r)
+{
+	if (r->transport_failed)
+		return KNOWN_UNKNOWN;
+	if (is_down(c, r))
+		return KNOWN_DOWN;
+	if (r->state == RL_STATE_UNKNOWN)
+		return KNOWN_UNKNOWN;
+	return KNOWN_UP;
+}
+
 static void remember(struct run_ctx *x, const struct rl_component *c,
 		     const struct rl_check_result *r)
 {
 	if (c->index < x->m->n_components)
-		x->known[c->index] =
-		    r->state == RL_STATE_OK ? KNOWN_UP : KNOWN_DOWN;
+		x->known[c->index] = (unsigned char)known_of(c, r);
 }
 
 static void journal(struct run_ctx *x, struct rl_journal_rec *r)
@@ -423,6 +440,8 @@ static int step_result(struct run_ctx *x, struct step_run *s)
 	if (s->phase == PH_ACTION) {
 		const char *verb = rl_step_kind_name(st->kind);
 
+		x->rep->acted = true;
+
 		if (s->cmd->status == RL_CMD_EXITED) {
 			s->action_exit = s->cmd->exit_code;
 			if (s->cmd->exit_code == 0) {
@@ -494,18 +513,23 @@ static void sleep_until(int64_t when_ms)
 	}
 }
 
-/* Every command is stopped: what is left of a level when the journal fails. */
-static void abandon(struct step_run *s, size_t n)
+/* Every command is stopped: what is left of a level when the journal fails.
+ * A component whose action ran and was not verified is in an unknown
+ * state. */
+static void abandon(struct run_ctx *x, struct step_run *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		struct rl_step_report *r = s[i].rep;
+		const struct rl_component *c = s[i].step->comp;
 
 		if (s[i].phase == PH_FINISHED || s[i].phase == PH_WAITING)
 			continue;
 		r->duration_ms = rl_now_ms() - s[i].started_ms;
 		if (s[i].phase == PH_VERIFY) {
+			if (c->index < x->m->n_components)
+				x->known[c->index] = KNOWN_UNKNOWN;
 			r->outcome = RL_OUTCOME_FAILED;
 			snprintf(r->message, sizeof(r->message),
 				 "%s ran, not verified: the journal could not "
@@ -605,7 +629,7 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 				batch_end = now + cmd->timeout_ms;
 		}
 		if (x->journal_failed) {
-			abandon(s, n);
+			abandon(x, s, n);
 			goto out;
 		}
 		if (nc == 0) {
@@ -635,7 +659,7 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 			}
 		}
 		if (x->journal_failed) {
-			abandon(s, n);
+			abandon(x, s, n);
 			goto out;
 		}
 	}
@@ -665,14 +689,31 @@ void rl_run_new_id(char *buf, size_t len)
 		 (long)getpid(), rnd);
 }
 
-void rl_run_report_down(const struct rl_run_report *rep, struct rl_buf *b)
+/* "a, b", or "none". */
+static void name_list(struct rl_buf *b, const struct rl_component *const *c,
+		      size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < rep->n_down; i++)
-		rl_buf_printf(b, "%s%s", i ? ", " : "", rep->down[i]->name);
-	if (rep->n_down == 0)
+	for (i = 0; i < n; i++)
+		rl_buf_printf(b, "%s%s", i ? ", " : "", c[i]->name);
+	if (n == 0)
 		rl_buf_puts(b, "none");
+}
+
+void rl_run_report_down(const struct rl_run_report *rep, struct rl_buf *b)
+{
+	name_list(b, rep->down, rep->n_down);
+}
+
+void rl_run_report_state(const struct rl_run_report *rep, struct rl_buf *b)
+{
+	rl_buf_puts(b, "down now: ");
+	name_list(b, rep->down, rep->n_down);
+	if (rep->n_unknown > 0) {
+		rl_buf_puts(b, "; state unknown: ");
+		name_list(b, rep->unknown, rep->n_unknown);
+	}
 }
 
 void rl_run_report_free(struct rl_run_report *r)
@@ -681,6 +722,7 @@ void rl_run_report_free(struct rl_run_report *r)
 		return;
 	free(r->steps);
 	free(r->down);
+	free(r->unknown);
 	free(r);
 }
 
@@ -710,14 +752,18 @@ static int collect_down(struct run_ctx *x)
 	size_t i;
 
 	x->rep->down = calloc(p->n_touched + 1, sizeof(*x->rep->down));
-	if (x->rep->down == NULL)
+	x->rep->unknown = calloc(p->n_touched + 1, sizeof(*x->rep->unknown));
+	if (x->rep->down == NULL || x->rep->unknown == NULL)
 		return -1;
 	for (i = 0; i < p->n_touched; i++) {
 		const struct rl_component *c = p->touched[i];
 
-		if (c->index < x->m->n_components &&
-		    x->known[c->index] == KNOWN_DOWN)
+		if (c->index >= x->m->n_components)
+			continue;
+		if (x->known[c->index] == KNOWN_DOWN)
 			x->rep->down[x->rep->n_down++] = c;
+		else if (x->known[c->index] == KNOWN_UNKNOWN)
+			x->rep->unknown[x->rep->n_unknown++] = c;
 	}
 	return 0;
 }
@@ -746,6 +792,10 @@ static void plan_record(struct run_ctx *x, const char *phase, int64_t ms)
 		for (i = 0; i < x->rep->n_down; i++)
 			rl_buf_printf(&msg, "%s%s", i == 0 ? "; down: " : ", ",
 				      x->rep->down[i]->name);
+		for (i = 0; i < x->rep->n_unknown; i++)
+			rl_buf_printf(&msg, "%s%s",
+				      i == 0 ? "; state unknown: " : ", ",
+				      x->rep->unknown[i]->name);
 		r.result = x->rep->ok ? "ok" : "failed";
 		r.duration_ms = ms;
 	}
@@ -833,6 +883,7 @@ int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 	plan_record(&x, "end", rep->duration_ms);
 	if (x.journal_failed) {
 		rep->ok = false;
+		rep->journal_failed = true;
 		rl_err_set(err, "%s", x.jerr.msg);
 		*out = rep;
 		rep = NULL;

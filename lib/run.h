@@ -79,6 +79,15 @@ struct rl_run_report {
 	   plan is checked once more: the ones that are down now) */
 	const struct rl_component **down;
 	size_t n_down;
+	/* components of the plan whose state is not known, in the same
+	   order: their last check could not run (host key, lost
+	   connection, no answer in time) or said UNKNOWN, or their action
+	   ran and was not verified. Never in DOWN. */
+	const struct rl_component **unknown;
+	size_t n_unknown;
+	bool acted;	     /* an action command ran */
+	bool journal_failed; /* the run stopped: a record could not be
+				written (rl_run_plan returned -1) */
 	int64_t duration_ms;
 	char run_id[40]; /* "20261124T031205.123Z-PID-RANDOM", in
 			    every journal record of the run */
@@ -88,6 +97,10 @@ void rl_run_report_free(struct rl_run_report *r);
 /* Appends the names of the components down now ("fx/pricer, fx/gateway"),
  * or "none", to B. */
 void rl_run_report_down(const struct rl_run_report *rep, struct rl_buf *b);
+
+/* Appends what the report knows of the state left: "down now: LIST" and,
+ * when some are unknown, "; state unknown: LIST". */
+void rl_run_report_state(const struct rl_run_report *rep, struct rl_buf *b);
 
 /* A new run id: UTC time, pid and random bits (LEN >= 40). */
 void rl_run_new_id(char *buf, size_t len);
@@ -109,14 +122,17 @@ struct rl_run_opts {
 /*
  * Runs PLAN. Returns 0 when the run happened (report->ok says whether it
  * succeeded), -1 if it could not start or had to stop because the journal
- * failed (err says why; *out still describes what was done, if anything).
+ * failed (err says why; *out still describes what was done, if anything:
+ * its journal_failed is set, acted says whether an action command had run
+ * before, and down/unknown the state left; no check runs after the
+ * failure, so a component whose action ran unverified is unknown).
  * Blocks until the plan ends: at most the sum of its levels' timeouts.
  * The report borrows the plan's steps: free it before the plan.
  *
  * Journal records (run = report->run_id, node, user on each):
  *   event "plan" phase "begin": action, component = target, message
  *     "N steps, by ORIGIN"; phase "end": result ok/failed, duration_ms,
- *     message "N of M steps done; down: a, b"
+ *     message "N of M steps done; down: a, b; state unknown: c"
  *   event "step" phase "begin" (just before the action command): action
  *     (step kind), component, host, command; phase "end": the same plus
  *     result ok/failed/skipped, exit and signal of the action (if it

@@ -28,40 +28,7 @@ cp "$comp_src" "$T/comp.sh"
 chmod 755 "$T/comp.sh"
 unset NO_COLOR RELANCE_CONFIG
 
-# write_config FILE JOURNAL
-write_config() {
-	cat >"$1" <<EOF
-[relance]
-journal  = $2
-lock_dir = $T/locks
-host_lock_dir = $T/hostlocks
-node     = testnode
-
-[host "here"]
-transport = local
-
-EOF
-	for c in demo/marketdata demo/cache demo/pricer demo/gateway \
-		other/batch; do
-		n=${c#*/}
-		cat >>"$1" <<EOF
-[component "$c"]
-host          = here
-check         = $T/comp.sh $T $n check
-start         = $T/comp.sh $T $n start
-stop          = $T/comp.sh $T $n stop
-start_timeout = 120s
-stop_timeout  = 120s
-EOF
-		case $n in
-		cache) printf 'requires = demo/marketdata\ncheck_mode = plugin\n' >>"$1" ;;
-		pricer) echo "requires = demo/marketdata demo/cache" >>"$1" ;;
-		gateway) echo "requires = demo/pricer" >>"$1" ;;
-		esac
-		echo >>"$1"
-	done
-	chmod 600 "$1"
-}
+. "$top_srcdir/tests/integration/relancectl/config.sh"
 cfg=$T/relance.ini
 journal=$T/journal.jsonl
 write_config "$cfg" "$journal"
@@ -329,6 +296,61 @@ if [ -w /dev/full ]; then
 	is "$st" 5 "journal that cannot be written (/dev/full): exit 5"
 	is "$(pids)" "$before" "/dev/full journal: PIDs unchanged"
 fi
+
+# --- a lock that cannot be opened: not "held" --------------------------------
+# lock_dir is a file (root passes modes, not types): exit 6 with the path
+# and the system's reason, never 4 "another action holds the lock"
+before=$(pids)
+write_config "$T/badlock.ini" "$journal"
+: >"$T/lockfile"
+sed -i "s|^lock_dir = .*|lock_dir = $T/lockfile|" "$T/badlock.ini"
+rc -c "$T/badlock.ini" restart demo/cache
+is "$st" 6 "lock_dir that is a file: exit 6, not 4"
+like "$out" "^relancectl: cannot create lock directory '$T/lockfile': not a directory$" \
+	"... naming the path and the reason"
+unlike "$out" "in progress" "... never 'in progress'"
+is "$(pids)" "$before" "... and nothing was done"
+# a lock file that is a directory: open(2) fails with EISDIR
+mkdir -p "$T/lockdir2/demo%2Fcache.lock"
+sed -i "s|^lock_dir = .*|lock_dir = $T/lockdir2|" "$T/badlock.ini"
+rc -c "$T/badlock.ini" restart demo/cache
+is "$st" 6 "a lock file that cannot be opened: exit 6"
+like "$out" "demo/cache: cannot open lock file '$T/lockdir2/demo%2Fcache.lock': Is a directory" \
+	"... naming the file and the reason"
+is "$(pids)" "$before" "... and nothing was done"
+
+# --- a check that never answers: "state unknown", not "down now" -------------
+cat >"$T/hang.ini" <<EOF
+[relance]
+journal  = $T/hang.jsonl
+lock_dir = $T/locks
+host_lock_dir = $T/hostlocks
+node     = testnode
+
+[host "here"]
+transport = local
+
+[component "hang/a"]
+host          = here
+check         = sleep 30
+start         = true
+stop          = true
+check_timeout = 300ms
+stop_timeout  = 1s
+EOF
+chmod 600 "$T/hang.ini"
+rc -c "$T/hang.ini" --no-color stop hang/a
+is "$st" 1 "stop of a component whose check never answers: exit 1"
+like "$out" "^relancectl: stop hang/a failed; down now: none; state unknown: hang/a$" \
+	"... its state is unknown, not down"
+out=$("$ctl" -c "$T/hang.ini" --json stop hang/a 2>/dev/null)
+printf '%s\n' "$out" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+sys.exit(0 if r["down"] == [] and r["unknown"] == ["hang/a"] and
+         r["journal_failed"] is False else 1)'
+ok $? "--json: \"down\": [], \"unknown\": [\"hang/a\"]"
+like "$(tail -n 1 "$T/hang.jsonl")" '"event":"plan","phase":"end".*"message":"0 of 1 steps done; state unknown: hang/a"' \
+	"the journal's end record says so"
 
 # --- a start that fails half-way -------------------------------------------------
 rc -c "$cfg" stop demo

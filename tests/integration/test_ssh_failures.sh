@@ -128,4 +128,41 @@ if command -v ssh-agent >/dev/null; then
 		"no identity: the agent's second key is accepted"
 fi
 sshd_drive_ok
+
+# --- relancectl: a host lost in the middle of a stop -------------------------
+# h1's sshd (and the session running the stop) is killed while the stop
+# runs: the stop fails, and the check after it cannot connect. The
+# component's state is then unknown, not down: relancectl's line says
+# "state unknown" and "down now: none". (Last: h1 stays down.)
+ctl="$top_builddir/ctl/relancectl"
+R=$SSHD_DIR/rl		# ours: config, journal, locks
+L=$SSHD_DIR/lost	# the target side's, as $SSHD_USER
+mkdir -p "$R/locks" "$L"
+chown "$SSHD_USER" "$L"
+{
+	printf '[relance]\njournal = %s/journal.jsonl\nlock_dir = %s/locks\n' "$R" "$R"
+	printf 'host_lock_dir = %s/hostlocks\nnode = testnode\n\n' "$L"
+	printf '[ssh]\nuser = %s\nidentity = %s\n' "$SSHD_USER" "$K"
+	printf 'known_hosts = %s/known_hosts\ntimeout = 3s\n\n' "$SSHD_DIR"
+	printf '[host "h1"]\naddress = 127.0.0.1\nport = %s\n\n' "$P"
+	printf '[component "lost/a"]\nhost = h1\ncheck = echo a answers\n'
+	printf 'start = true\nstop = touch %s/stopping; exec sleep 30\n' "$L"
+	printf 'check_timeout = 3s\nstop_timeout = 20s\n'
+} >"$R/relance.ini"
+chmod 600 "$R/relance.ini"
+"$ctl" -c "$R/relance.ini" --no-color stop lost/a >"$R/out" 2>"$R/err" &
+stopper=$!
+wait_for 15 test -f "$L/stopping"
+ok $? "relancectl: the stop of lost/a runs on h1"
+sshd_stop h1
+wait "$stopper"
+is "$?" 1 "h1 lost during the stop: exit 1"
+err=$(cat "$R/err")
+has "$err" "relancectl: stop lost/a failed; down now: none; state unknown: lost/a" \
+	"... its state is unknown, not down"
+has "$(cat "$R/out")" "down now: none; state unknown: lost/a" \
+	"... on standard output too"
+like "$(grep '"event":"plan","phase":"end"' "$R/journal.jsonl")" \
+	'"message":"0 of 1 steps done; state unknown: lost/a"' \
+	"... and in the journal's end record"
 done_testing

@@ -181,7 +181,8 @@ Test(lock, same_process_twice_refused, .init = make_dir, .fini = remove_dir)
 	struct rl_err err = {""};
 	struct rl_lock *l = take(names, 1, "first"), *l2 = NULL;
 
-	cr_assert_lt(rl_lock_acquire(dir, names, 1, "second", &l2, &err), 0);
+	cr_assert_eq(rl_lock_acquire(dir, names, 1, "second", &l2, &err),
+		     RL_LOCK_HELD);
 	cr_assert_null(l2);
 	cr_assert_neq(strstr(err.msg, "a: another action is in progress: "
 				      "first (pid "),
@@ -325,7 +326,9 @@ Test(lock, lock_dir_errors, .init = make_dir, .fini = remove_dir)
 	cr_assert_geq(fd, 0);
 	close(fd);
 	snprintf(sub, sizeof(sub), "%s/file", dir);
-	cr_assert_lt(rl_lock_acquire(sub, names, 1, "t", &l, &err), 0);
+	/* a failure, not "held": never "in progress" */
+	cr_assert_eq(rl_lock_acquire(sub, names, 1, "t", &l, &err),
+		     RL_LOCK_FAILED);
 	snprintf(want, sizeof(want),
 		 "cannot create lock directory '%s': not a directory", sub);
 	cr_assert_str_eq(err.msg, want);
@@ -364,4 +367,29 @@ Test(lock, holder_unknown, .init = make_dir, .fini = remove_dir)
 	cr_assert_str_eq(msg, "silent: another action is in progress "
 			      "(holder unknown)");
 	close(fd);
+}
+
+/* A lock file that cannot be opened is a failure, not "held": the callers
+ * exit with another code and the path and the system error, never "in
+ * progress". Root is not stopped by modes: a lock file that is a
+ * directory no one can open. */
+Test(lock, failure_is_not_held, .init = make_dir, .fini = remove_dir)
+{
+	const char *names[] = {"fx/a"};
+	struct rl_err err = {""};
+	struct rl_lock *l = NULL;
+	char want[512];
+
+	cr_assert_eq(mkdir(in_dir("fx%2Fa.lock"), 0755), 0);
+	cr_assert_eq(rl_lock_acquire(dir, names, 1, "t", &l, &err),
+		     RL_LOCK_FAILED, "%s", err.msg);
+	cr_assert_null(l);
+	snprintf(want, sizeof(want), "fx/a: cannot open lock file '%s': %s",
+		 in_dir("fx%2Fa.lock"), strerror(EISDIR));
+	cr_assert_str_eq(err.msg, want);
+
+	/* an empty name is the caller's mistake, not a lock held */
+	names[0] = "";
+	cr_assert_eq(rl_lock_acquire(dir, names, 1, "t", &l, &err),
+		     RL_LOCK_FAILED, "%s", err.msg);
 }

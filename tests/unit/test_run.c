@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ static char dir[64];
  *   NAME.nostart     start exits 0 but starts nothing
  *   NAME.startsleep  start sleeps that long first (while NAME is in active/)
  *   NAME.warn        check says WARNING (exit 1) while it runs
+ *   NAME.hang        check never answers (a host that is gone)
  * Each start appends the journal's line count at that moment to
  * NAME.jlines and the number of starts running at once to NAME.together.
  */
@@ -49,6 +51,7 @@ static const char ctl_script[] =
     "}\n"
     "case $1 in\n"
     "check)\n"
+    "  [ -f \"$d/$n.hang\" ] && exec sleep 30\n"
     "  alive || { echo \"$n down\"; exit 2; }\n"
     "  [ -f \"$d/$n.warn\" ] && { echo \"$n slow\"; exit 1; }\n"
     "  echo \"$n up\"; exit 0;;\n"
@@ -639,6 +642,8 @@ Test(run, unwritable_journal_stops_before_any_command)
 	for (i = 0; i < r->n_steps; i++)
 		cr_expect_eq(r->steps[i].outcome, RL_OUTCOME_NOT_RUN);
 	cr_expect_eq(r->n_down, 0);
+	cr_expect_not(r->acted);
+	cr_expect(r->journal_failed);
 	cr_expect(!file_exists("marketdata.jlines"), "a start ran");
 	cr_expect_eq(pid_of("marketdata"), 0);
 	rl_run_report_free(r);
@@ -683,24 +688,33 @@ Test(run, own_restart_command_is_one_verified_step)
 	rl_model_free(m);
 }
 
+/* Resolves M, opens E and starts its x/a: the pid of the running a. */
+static long start_a(struct env *e, struct rl_model *m)
+{
+	struct rl_run_report *r;
+	long pid;
+
+	rl_test_resolve(m);
+	env_open(e, m, NULL);
+	r = run(e, m, RL_ACTION_START, "x/a", 0);
+	cr_assert(r->ok);
+	rl_run_report_free(r);
+	pid = pid_of("a");
+	cr_assert(alive(pid));
+	return pid;
+}
+
 Test(run, plugin_warning_is_up_for_a_stop)
 {
 	struct rl_model *m = new_model();
 	struct rl_component *c;
 	struct rl_run_report *r;
 	struct env e;
-	long pid;
 
 	c = add_comp(m, "x/a", NULL);
 	c->check_mode = RL_CHECK_PLUGIN;
 	c->start_timeout_ms = 500; /* a WARNING never verifies a start */
-	rl_test_resolve(m);
-	env_open(&e, m, NULL);
-	r = run(&e, m, RL_ACTION_START, "x/a", 0);
-	cr_assert(r->ok);
-	rl_run_report_free(r);
-	pid = pid_of("a");
-	cr_assert(alive(pid));
+	start_a(&e, m);
 	write_file("a.warn", "");
 
 	/* WARNING: not OK, so a start would not skip it... */
@@ -778,5 +792,192 @@ Test(run, xml_checks_judge_the_fetched_document)
 
 	rl_check_results_free(r, 3);
 	rl_transport_free(t);
+	rl_model_free(m);
+}
+
+/* The whole journal file as a string (owned), or NULL. */
+static char *journal_text(void)
+{
+	char path[256], *text;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	if (text != NULL && fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+/*
+ * A check that never answers in time (a host key refused, a connection
+ * lost, a host gone: the transport's failures look alike) proves neither
+ * up nor down: the component, alive all along, is "state unknown", never
+ * "down now", in the report and in the plan's end record.
+ */
+Test(run, check_without_answer_is_unknown_not_down)
+{
+	struct rl_model *m = new_model();
+	struct rl_component *c;
+	struct rl_run_report *r;
+	struct env e;
+	char *text;
+	long pid;
+
+	c = add_comp(m, "x/a", NULL);
+	pid = start_a(&e, m);
+
+	/* its checks hang now, and its stop does nothing */
+	write_file("a.hang", "");
+	rl_test_set_cmd(&c->stop, "true");
+	c->check_timeout_ms = 200;
+	c->stop_timeout_ms = 1000;
+	r = run(&e, m, RL_ACTION_STOP, "x/a", 0);
+	cr_assert_not(r->ok);
+	cr_expect_eq(r->steps[0].outcome, RL_OUTCOME_FAILED, "%s",
+		     r->steps[0].message);
+	cr_expect(alive(pid), "the component was stopped");
+	cr_expect_eq(r->n_down, 0, "down now: %s",
+		     r->n_down ? r->down[0]->name : "");
+	cr_assert_eq(r->n_unknown, 1);
+	cr_expect_str_eq(r->unknown[0]->name, "x/a");
+	rl_run_report_free(r);
+	text = journal_text();
+	cr_assert_not_null(text);
+	cr_expect_not_null(strstr(text, "0 of 1 steps done; state unknown: "
+					"x/a\""),
+			   "%s", text);
+	cr_expect_null(strstr(text, "down: x/a"), "%s", text);
+	free(text);
+	env_close(&e);
+	rl_model_free(m);
+}
+
+Test(run, report_state_names_down_and_unknown)
+{
+	struct rl_model *m = demo();
+	const struct rl_component *down[1], *unknown[2];
+	struct rl_run_report rep;
+	struct rl_buf b = RL_BUF_INIT;
+
+	memset(&rep, 0, sizeof(rep));
+	rl_run_report_state(&rep, &b);
+	cr_expect_str_eq(rl_buf_str(&b), "down now: none");
+	rl_buf_reset(&b);
+	down[0] = rl_model_component(m, "demo/pricer");
+	unknown[0] = rl_model_component(m, "demo/cache");
+	unknown[1] = rl_model_component(m, "demo/gateway");
+	rep.down = down;
+	rep.n_down = 1;
+	rep.unknown = unknown;
+	rep.n_unknown = 2;
+	rl_run_report_state(&rep, &b);
+	cr_expect_str_eq(rl_buf_str(&b), "down now: demo/pricer; state "
+					 "unknown: demo/cache, demo/gateway");
+	rl_buf_free(&b);
+	rl_model_free(m);
+}
+
+/* The length of each line of TEXT from line FROM on, at most MAX. */
+static int line_lengths(const char *text, int from, size_t *len, int max)
+{
+	const char *p = text, *nl;
+	int i = 0, n = 0;
+
+	while (n < max && (nl = strchr(p, '\n')) != NULL) {
+		if (i++ >= from)
+			len[n++] = (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	return n;
+}
+
+/*
+ * A journal that fills up in the middle of a restart (the file may grow
+ * by only so many bytes: RLIMIT_FSIZE, as a full disk would stop it): the
+ * run stops at the first record that cannot be written, says that an
+ * action had run, and which components it left down. Here the stops of
+ * the gateway and the pricer are journaled, the pricer's start is not:
+ * both stay down, and the report says so.
+ */
+Test(run, journal_full_mid_plan_says_what_is_left)
+{
+	struct rl_model *m = demo();
+	struct rl_run_report *r = NULL;
+	struct rl_plan *p = NULL;
+	struct rl_err err = {""};
+	struct rlimit old, lim;
+	struct env e;
+	struct stat st;
+	size_t len[10];
+	char path[256], *text, *q;
+	int base;
+
+	env_open(&e, m, NULL);
+	r = run(&e, m, RL_ACTION_START, "demo", 0);
+	cr_assert(r->ok);
+	rl_run_report_free(r);
+	/* one restart to learn the size of its records */
+	text = journal_text();
+	cr_assert_not_null(text);
+	for (base = 0, q = text; (q = strchr(q, '\n')) != NULL; q++)
+		base++;
+	free(text);
+	r = run(&e, m, RL_ACTION_RESTART, "demo/pricer", 0);
+	cr_assert(r->ok);
+	rl_run_report_free(r);
+	text = journal_text();
+	cr_assert_not_null(text);
+	cr_assert_eq(line_lengths(text, base, len, 10), 10);
+	free(text);
+	snprintf(path, sizeof(path), "%s/pricer.jlines", dir);
+	cr_assert_eq(unlink(path), 0);
+
+	/* room for five records (plan begin, the two stops' begin and end)
+	   and half of the sixth (the pricer's start begin) */
+	snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + len[0] + len[1] + len[2] + len[3] +
+		       len[4] + len[5] / 2;
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	cr_assert_eq(
+	    rl_plan_build(m, RL_ACTION_RESTART, "demo/pricer", &p, &err), 0);
+	cr_expect_eq(rl_run_plan(e.t, m, p, &e.opts, &r, &err), -1);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	cr_log_info("journal error: %s", err.msg);
+	cr_expect_neq(err.msg[0], '\0');
+	cr_assert_not_null(r);
+	cr_expect_not(r->ok);
+	cr_expect(r->journal_failed);
+	cr_expect(r->acted, "no action ran before the journal failed");
+	cr_expect_eq(r->steps[0].outcome, RL_OUTCOME_DONE, "%s",
+		     r->steps[0].message);
+	cr_expect_eq(r->steps[1].outcome, RL_OUTCOME_DONE, "%s",
+		     r->steps[1].message);
+	cr_expect_eq(r->steps[2].outcome, RL_OUTCOME_NOT_RUN);
+	cr_expect_eq(r->steps[3].outcome, RL_OUTCOME_NOT_RUN);
+	cr_assert_eq(r->n_down, 2);
+	cr_expect_str_eq(r->down[0]->name, "demo/pricer");
+	cr_expect_str_eq(r->down[1]->name, "demo/gateway");
+	cr_expect_eq(r->n_unknown, 0);
+	/* and so it is: stopped, and the pricer's start never ran */
+	cr_expect_eq(pid_of("pricer"), 0);
+	cr_expect_eq(pid_of("gateway"), 0);
+	cr_expect(!file_exists("pricer.jlines"), "the pricer's start ran");
+	rl_run_report_free(r);
+	rl_plan_free(p);
+	env_close(&e);
 	rl_model_free(m);
 }
