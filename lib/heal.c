@@ -531,32 +531,32 @@ static void stand_down_because(const struct rl_heal_ctx *h, const char *reason,
 	rl_heal_stand_down(h, &d, tell);
 }
 
+/* A "hostlock" record of C: RESULT, MSG. */
+static void hostlock_rec(const struct rl_heal_ctx *h,
+			 const struct rl_component *c, const char *result,
+			 const char *msg)
+{
+	struct rl_journal_rec r;
+
+	rl_heal_rec_init(h, &r, "hostlock");
+	r.component = c->name;
+	r.result = result;
+	r.message = msg;
+	rl_heal_journal(h, &r, false);
+}
+
 /* A host lock that could not be released: journaled (it expires by
  * itself, but that is worth a line). */
 static void unlock_failed(void *ctx, const struct rl_component *c,
 			  const char *msg)
 {
-	const struct rl_heal_ctx *h = ctx;
-	struct rl_journal_rec r;
-
-	rl_heal_rec_init(h, &r, "hostlock");
-	r.component = c->name;
-	r.result = "failed";
-	r.message = msg;
-	rl_heal_journal(h, &r, false);
+	hostlock_rec(ctx, c, "failed", msg);
 }
 
 /* A host lock whose owner on this node was gone, taken over: journaled. */
 static void took_over(void *ctx, const struct rl_component *c, const char *msg)
 {
-	const struct rl_heal_ctx *h = ctx;
-	struct rl_journal_rec r;
-
-	rl_heal_rec_init(h, &r, "hostlock");
-	r.component = c->name;
-	r.result = "taken-over";
-	r.message = msg;
-	rl_heal_journal(h, &r, false);
+	hostlock_rec(ctx, c, "taken-over", msg);
 }
 
 /* Runs PLAN, the restart of C, and writes back. */
