@@ -1045,6 +1045,11 @@ Test(config, include_glob_matches_a_fifo, .timeout = 20)
 			     top, dir));
 	/* the same without the permission checks */
 	cr_assert_eq(load_file(top, RL_CONFIG_NO_PERMS), -1);
+	/* and the FIFO given as the config itself */
+	cr_assert_eq(load_file(fmt("%s/conf.d/b.ini", dir), 0), -1);
+	cr_assert_str_eq(err.msg, fmt("cannot read '%s/conf.d/b.ini': not a "
+				      "regular file (a FIFO)",
+				      dir));
 }
 
 Test(config, include_glob_matches_a_device)

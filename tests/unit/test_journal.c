@@ -571,6 +571,20 @@ Test(journal, directory_others_may_write, .init = make_dir, .fini = remove_dir)
 	cr_assert(o == 0 && a == 0, "%s", err.msg);
 }
 
+/* the journal's directory itself a symlink: not followed either */
+Test(journal, directory_symlink_refused, .init = make_dir, .fini = remove_dir)
+{
+	char real[128], link_path[128];
+
+	snprintf(real, sizeof(real), "%s", path_in_dir("real"));
+	snprintf(link_path, sizeof(link_path), "%s", path_in_dir("state"));
+	cr_assert_eq(mkdir(real, 0755), 0);
+	cr_assert_eq(symlink(real, link_path), 0);
+	refused_open(path_in_dir("state/j.jsonl"),
+		     "state: is a symbolic link, not a directory");
+	cr_assert_eq(access(path_in_dir("real/j.jsonl"), F_OK), -1);
+}
+
 /* a device is written as it is: /dev/null is "no journal" */
 Test(journal, dev_null_taken)
 {
