@@ -161,6 +161,22 @@ run "$ctl" -c "$T/c8.ini" restart fx/a
 ok $([ "$st" != 0 ] && [ "$st" != 124 ]; echo $?) \
 	"FIFO lock file: restart refused at once (exit $st)"
 
+# --- the hold directory ---------------------------------------------------
+
+# a FIFO at the hold directory's own lock file: hold returns, refused
+mkdir -p "$T/holds"
+mkfifo "$T/holds/.lock"
+conf "$T/ch.ini" "$T/jh.jsonl" "$T/locks"
+run "$ctl" -c "$T/ch.ini" hold fx/a --reason "disk swap"
+ok $([ "$st" != 0 ] && [ "$st" != 124 ]; echo $?) \
+	"FIFO as the hold directory's lock: hold refused at once (exit $st)"
+like "$out" "holds/.lock.*not a regular file" "FIFO hold lock: says why"
+rm "$T/holds/.lock"
+run "$ctl" -c "$T/ch.ini" hold fx/a --reason "disk swap"
+is "$st" 0 "without it, hold works"
+run "$ctl" -c "$T/ch.ini" release fx/a
+is "$st" 0 "and release"
+
 # --- config: directories and includes -------------------------------------
 
 # the config's own directory writable by everyone
