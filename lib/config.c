@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "plugin.h"
+#include "safefile.h"
 #include "util.h"
 #include "xpath.h"
 
@@ -637,8 +638,68 @@ static int check_perms(const char *path, const struct stat *st,
 }
 
 /*
+ * Judges the directory DIR (links followed) as OpenSSH's StrictModes
+ * does: refused when group or others may write it without the sticky
+ * bit, or when it belongs to another user than root and the caller.
+ */
+static int check_dir(const char *path, const char *dir, struct rl_err *err)
+{
+	int fd, r;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return rl_err_set(err, "cannot open '%s': %s", path,
+				  errno_text(errno));
+	r = rl_file_dir_judge(fd, dir, RL_FILE_DIR_STRICT, err);
+	close(fd);
+	if (r < 0)
+		rl_err_prefix(err, "cannot read '%s': refused", path);
+	return r;
+}
+
+/*
+ * Links are followed (an admin's root-owned link in a root-owned
+ * directory is normal), but both the directory holding the name given
+ * and the one holding the file it leads to are judged.
+ */
+static int check_dirs(const char *path, struct rl_err *err)
+{
+	char *named = strdup(path), *real = realpath(path, NULL);
+	char *slash;
+	int r = -1;
+
+	if (named == NULL) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	slash = strrchr(named, '/');
+	if (slash == named)
+		slash[1] = '\0'; /* "/x.ini" lives in "/" */
+	else if (slash != NULL)
+		*slash = '\0';
+	if (check_dir(path, slash != NULL ? named : ".", err) < 0)
+		goto out;
+	if (real != NULL) {
+		slash = strrchr(real, '/');
+		if (slash == real)
+			slash[1] = '\0';
+		else if (slash != NULL)
+			*slash = '\0';
+		if (check_dir(path, real, err) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(named);
+	free(real);
+	return r;
+}
+
+/*
  * Reads a whole file. Returns 0, ERR_NEEDS_PLACE ("cannot open 'x': ...")
  * or ERR_COMPLETE ("x: refused: ..."). *text is the caller's to free.
+ * Only a regular file is opened: a FIFO, socket or device (which could
+ * block, or have effects when opened) is refused from its stat.
  */
 static int read_file(const char *path, unsigned flags, char **text, size_t *len,
 		     struct stat *st, struct rl_err *err)
@@ -647,8 +708,23 @@ static int read_file(const char *path, unsigned flags, char **text, size_t *len,
 	char *buf = NULL;
 	size_t n = 0;
 	ssize_t got;
+	struct stat first;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (stat(path, &first) < 0)
+		return rl_err_set(err, "cannot open '%s': %s", path,
+				  errno_text(errno));
+	if (S_ISDIR(first.st_mode))
+		return rl_err_set(err, "cannot read '%s': not a regular file",
+				  path);
+	if (!S_ISREG(first.st_mode))
+		return rl_err_set(err,
+				  "cannot read '%s': not a regular file "
+				  "(%s)",
+				  path, rl_file_kind(first.st_mode));
+	if (!(flags & RL_CONFIG_NO_PERMS) && check_dirs(path, err) < 0)
+		return ERR_NEEDS_PLACE;
+	/* O_NONBLOCK: swapped for a FIFO since the stat, it must not block */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return rl_err_set(err, "cannot open '%s': %s", path,
 				  errno_text(errno));
@@ -657,8 +733,10 @@ static int read_file(const char *path, unsigned flags, char **text, size_t *len,
 			   errno_text(errno));
 		goto out;
 	}
-	if (!S_ISREG(st->st_mode)) {
-		rl_err_set(err, "cannot read '%s': not a regular file", path);
+	if (!S_ISREG(st->st_mode) || st->st_dev != first.st_dev ||
+	    st->st_ino != first.st_ino) {
+		rl_err_set(err, "cannot read '%s': replaced while opened",
+			   path);
 		goto out;
 	}
 	if (!(flags & RL_CONFIG_NO_PERMS) && check_perms(path, st, err) < 0) {

@@ -70,7 +70,15 @@ enum {
  * caller (effective uid), is refused ("PATH: refused: writable by group or
  * others (mode 0664); chmod go-w PATH", "PATH: refused: owned by uid 1000,
  * neither root nor the caller (uid 0); chown root PATH"); flags
- * RL_CONFIG_NO_PERMS skips that check. A file that cannot be opened gives
+ * RL_CONFIG_NO_PERMS skips that check and the one of directories: the
+ * directory holding each file's name and the one holding the file a link
+ * leads to are refused when group or others may write them without the
+ * sticky bit, or another user than root and the caller owns them
+ * ("cannot read 'PATH': refused: DIR: writable by group or others (mode
+ * 0777) and not sticky"; for an include with its file, line and key).
+ * Only a regular file is opened: a FIFO, socket or device is refused
+ * from its stat ("cannot read 'PATH': not a regular file (a FIFO)"),
+ * always. A file that cannot be opened gives
  * "cannot open 'PATH': no such file". On success *out is a resolved model the
  * caller frees with rl_model_free(); on failure *out is untouched and err says
  * where. Blocks only on file I/O.

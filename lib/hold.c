@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ static int hold_dir_lock(const char *dir, struct rl_err *err)
 {
 	struct rl_buf path = RL_BUF_INIT;
 	int64_t until = rl_now_ms() + HOLD_LOCK_WAIT_MS;
+	struct stat st;
 	int fd;
 
 	rl_buf_printf(&path, "%s/.lock", dir);
@@ -35,11 +37,16 @@ static int hold_dir_lock(const char *dir, struct rl_err *err)
 		rl_err_set(err, "out of memory");
 		return -1;
 	}
+	/* a FIFO planted here must not block: opened O_NONBLOCK, judged */
+	errno = 0;
 	fd = open(rl_buf_str(&path),
-		  O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
+		  O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		  0644);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		rl_err_set(err, "cannot open '%s': %s", rl_buf_str(&path),
-			   strerror(errno));
+			   errno != 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
 		rl_buf_free(&path);
 		return -1;
 	}
@@ -98,7 +105,7 @@ int rl_hold_set(const char *dir, const char *component, enum rl_hold_kind kind,
 	if (rl_mkdir_p(dir, "hold directory", err) < 0)
 		return -1;
 	/* root writes here too: no link followed, nobody else's temp file */
-	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_MODE, err) < 0) {
+	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_STATE, err) < 0) {
 		rl_err_prefix(err, "cannot write hold");
 		return -1;
 	}
@@ -200,7 +207,7 @@ int rl_hold_get(const char *dir, const char *component, struct rl_hold *out,
 		goto out;
 	}
 	/* no link followed, and a FIFO planted as a hold must not block */
-	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_MODE, err) < 0 ||
+	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_STATE, err) < 0 ||
 	    (fd = rl_file_open_read(&d, hold_name(&path, dir), err)) < 0) {
 		if (errno == ENOENT) {
 			rl_err_clear(err);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "safefile.h"
 #include "util.h"
 
 struct rl_journal {
@@ -191,6 +192,38 @@ char *rl_journal_format(const struct rl_journal_rec *r)
 	return rl_buf_detach(&b);
 }
 
+/*
+ * Opens PATH the safe way (lib/safefile.h): its directory a state
+ * directory (RL_FILE_DIR_STATE), no link followed, nothing that could
+ * block (a FIFO), only a regular file with one link; a character device
+ * (/dev/null, /dev/full) when CHARDEV. HOW: the open(2) access flags. A
+ * system error reads "cannot VERB journal 'PATH': strerror"; a refusal
+ * says what was refused, and where. Returns the fd or -1, errno kept.
+ */
+static int open_journal(const char *path, int how, unsigned accept,
+			const char *verb, struct rl_err *err)
+{
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
+	const char *name;
+	int fd = -1, e;
+
+	if (rl_file_dir_open_parent(&d, path, RL_FILE_DIR_STATE, &name, err) ==
+	    0)
+		fd = rl_file_open(&d, name, how, 0640, accept, err);
+	e = errno;
+	if (fd < 0) {
+		if (e == ELOOP || e == EINVAL || e == EPERM || e == ENOTDIR)
+			rl_err_prefix(err, "cannot %s journal '%s'", verb,
+				      path);
+		else
+			rl_err_set(err, "cannot %s journal '%s': %s", verb,
+				   path, strerror(e));
+	}
+	rl_file_dir_close(&d);
+	errno = e;
+	return fd;
+}
+
 struct rl_journal *rl_journal_open(const char *path, struct rl_err *err)
 {
 	struct rl_journal *j;
@@ -202,14 +235,12 @@ struct rl_journal *rl_journal_open(const char *path, struct rl_err *err)
 	j->path = strdup(path);
 	if (j->path == NULL)
 		goto oom;
-	/* read access too: to find and cut a torn tail (see below) */
-	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-		     0640);
-	if (j->fd < 0) {
-		rl_err_set(err, "cannot open journal '%s': %s", path,
-			   strerror(errno));
+	/* read access too: to find and cut a torn tail (see below); a
+	 * device is written as it is (/dev/null: no journal) */
+	j->fd = open_journal(path, O_RDWR | O_APPEND | O_CREAT, RL_FILE_CHARDEV,
+			     "open", err);
+	if (j->fd < 0)
 		goto fail;
-	}
 	return j;
 oom:
 	rl_err_set(err, "cannot open journal '%s': out of memory", path);
@@ -295,6 +326,14 @@ int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 	if (fstat(j->fd, &st) < 0) {
 		rl_err_set(err, "cannot stat journal '%s': %s", j->path,
 			   strerror(errno));
+		goto out;
+	}
+	/* linked to since it was opened: its other name is not ours to cut */
+	if (S_ISREG(st.st_mode) && st.st_nlink != 1) {
+		rl_err_set(err,
+			   "cannot write journal '%s': it has %lu hard links "
+			   "(a journal has one)",
+			   j->path, (unsigned long)st.st_nlink);
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && cut_torn_tail(j->fd, st.st_size) < 0) {
@@ -660,23 +699,23 @@ static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
 	ssize_t n;
 	long lineno = 0, bad_line = 0, off;
 	struct rl_journal_rec rec;
-	struct stat st;
-	int ret = 0;
+	int fd, ret = 0;
 
-	f = fopen(path, "re");
-	if (f == NULL) {
-		if (errno == ENOENT)
+	/* a FIFO or a device would block or be read forever (/dev/zero);
+	 * a link is not followed, as for writing */
+	fd = open_journal(path, O_RDONLY, 0, "read", err);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			rl_err_clear(err);
 			return 0;
+		}
+		return -1;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
 		return rl_err_set(err, "cannot read journal '%s': %s", path,
 				  strerror(errno));
-	}
-	errno = 0;
-	/* a device or a FIFO would be read forever (/dev/full, /dev/zero) */
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		ret =
-		    rl_err_set(err, "cannot read journal '%s': %s", path,
-			       errno ? strerror(errno) : "not a regular file");
-		goto out;
 	}
 	off = start_for(f, since_ms, &line, &cap);
 	if (fseek(f, off, SEEK_SET) < 0) {

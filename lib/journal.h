@@ -56,7 +56,13 @@ struct rl_journal;
 
 /*
  * Opens (creating with mode 0640) the journal at PATH for appending. The
- * directory must exist. Errors name the path and errno text.
+ * directory must exist. Nothing is followed or waited for (lib/safefile):
+ * a symlink, a FIFO, a socket, a hard-linked file (st_nlink > 1) and a
+ * directory that group or others may write without the sticky bit (or,
+ * for a caller other than root, owned by another user than root and the
+ * caller) are refused ("cannot open journal 'PATH': PATH: is a FIFO, not
+ * a regular file (not followed)"); a character device (/dev/null) is
+ * written as it is. Other errors name the path and errno text.
  */
 struct rl_journal *rl_journal_open(const char *path, struct rl_err *err);
 void rl_journal_close(struct rl_journal *j);
@@ -78,7 +84,9 @@ char *rl_journal_format(const struct rl_journal_rec *r);
  * reported through err only if it is not the last line; CB returning
  * non-zero stops the read and is returned. A missing file reads as empty.
  * Returns 0, CB's value, or -1 with "PATH:N: not a journal record" (or
- * "cannot read journal 'PATH': ..."). Takes no lock: a record being
+ * "cannot read journal 'PATH': ..."). PATH is opened as for writing
+ * (refusing a link, a FIFO, a device or a hard-linked file, never
+ * blocking). Takes no lock: a record being
  * written is at worst an unfinished last line, which is skipped.
  */
 typedef int (*rl_journal_cb)(const struct rl_journal_rec *r, void *ctx);

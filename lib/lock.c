@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "safefile.h"
 #include "util.h"
 
 struct rl_lock {
@@ -145,6 +146,7 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		    const char *what, struct rl_lock **out, struct rl_err *err)
 {
 	struct rl_buf path = RL_BUF_INIT, owner = RL_BUF_INIT;
+	struct rl_file_dir dir = RL_FILE_DIR_INIT;
 	const char **sorted = NULL;
 	struct rl_lock *l = NULL;
 	size_t i;
@@ -158,6 +160,11 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		}
 	if (rl_mkdir_p(lock_dir, "lock directory", err) < 0)
 		goto fail;
+	/* a symlinked lock_dir is not followed; each file opened in it */
+	if (rl_file_dir_open(&dir, lock_dir, RL_FILE_DIR_STATE, err) < 0) {
+		rl_err_prefix(err, "cannot use lock directory");
+		goto fail;
+	}
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		goto oom;
@@ -180,12 +187,13 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 		rl_buf_name_path(&path, lock_dir, sorted[i], ".lock");
 		if (path.oom)
 			goto oom;
-		fd = open(path.data,
-			  O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-			  0644);
+		/* no link, FIFO or hard link: the holder truncates it */
+		fd =
+		    rl_file_open(&dir, rl_buf_str(&path) + strlen(lock_dir) + 1,
+				 O_RDWR | O_CREAT, 0644, 0, err);
 		if (fd < 0) {
-			rl_err_set(err, "%s: cannot open lock file '%s': %s",
-				   sorted[i], path.data, strerror(errno));
+			rl_err_prefix(err, "%s: cannot open lock file",
+				      sorted[i]);
 			goto fail;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -210,6 +218,7 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 			goto fail;
 		}
 	}
+	rl_file_dir_close(&dir);
 	rl_buf_free(&path);
 	rl_buf_free(&owner);
 	free(sorted);
@@ -219,6 +228,7 @@ oom:
 	rl_err_set(err, "cannot take locks: out of memory");
 fail:
 	rl_lock_release(l);
+	rl_file_dir_close(&dir);
 	rl_buf_free(&path);
 	rl_buf_free(&owner);
 	free(sorted);

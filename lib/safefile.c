@@ -33,7 +33,7 @@ static int fail(struct rl_err *err, int e, const char *fmt, ...)
 	return -1;
 }
 
-static const char *kind_of(mode_t m)
+const char *rl_file_kind(mode_t m)
 {
 	if (S_ISFIFO(m))
 		return "a FIFO";
@@ -74,8 +74,9 @@ int rl_file_dir_judge(int fd, const char *path, unsigned flags,
 			    "%s: writable by group or others (mode %04o) and "
 			    "not sticky",
 			    path, (unsigned)(st.st_mode & 07777));
-	if ((flags & RL_FILE_DIR_OWNER) && st.st_uid != 0 &&
-	    st.st_uid != geteuid())
+	if (((flags & RL_FILE_DIR_OWNER) ||
+	     ((flags & RL_FILE_DIR_SHARED) && geteuid() != 0)) &&
+	    st.st_uid != 0 && st.st_uid != geteuid())
 		return fail(err, EPERM,
 			    "%s: owned by uid %ld, neither root nor us (uid "
 			    "%ld)",
@@ -97,7 +98,7 @@ int rl_file_dir_open(struct rl_file_dir *d, const char *path, unsigned flags,
 		if ((e == ELOOP || e == ENOTDIR) && lstat(path, &st) == 0)
 			return fail(err, e,
 				    "%s: is %s, not a directory (not followed)",
-				    path, kind_of(st.st_mode));
+				    path, rl_file_kind(st.st_mode));
 		return fail(err, e, "%s: open: %s", path, strerror(e));
 	}
 	if (rl_file_dir_judge(fd, path, flags, err) < 0) {
@@ -115,6 +116,33 @@ int rl_file_dir_open(struct rl_file_dir *d, const char *path, unsigned flags,
 	return 0;
 }
 
+int rl_file_dir_open_parent(struct rl_file_dir *d, const char *path,
+			    unsigned flags, const char **name,
+			    struct rl_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int r;
+
+	d->fd = -1;
+	d->path = NULL;
+	if (slash == NULL) {
+		*name = path;
+		return rl_file_dir_open(d, ".", flags, err);
+	}
+	if (slash[1] == '\0')
+		return fail(err, EINVAL, "%s: not a file name", path);
+	/* "/j" lives in "/" */
+	dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (dir == NULL)
+		return fail(err, ENOMEM, "%s: out of memory", path);
+	r = rl_file_dir_open(d, dir, flags, err);
+	if (r == 0)
+		*name = slash + 1;
+	free(dir);
+	return r;
+}
+
 void rl_file_dir_close(struct rl_file_dir *d)
 {
 	if (d->fd >= 0)
@@ -124,48 +152,61 @@ void rl_file_dir_close(struct rl_file_dir *d)
 	d->path = NULL;
 }
 
-static int open_in(const struct rl_file_dir *d, const char *name, int how,
-		   mode_t mode, struct rl_err *err)
+/* "DIR/NAME", without doubling the slash of "/" */
+static const char *sep_of(const struct rl_file_dir *d)
 {
+	size_t n = strlen(d->path);
+
+	return n > 0 && d->path[n - 1] == '/' ? "" : "/";
+}
+
+int rl_file_open(const struct rl_file_dir *d, const char *name, int how,
+		 mode_t mode, unsigned accept, struct rl_err *err)
+{
+	const char *sep = sep_of(d);
 	struct stat st;
 	int fd, fl, e;
 
 	if (check_name(d, name, err) < 0)
 		return -1;
-	fd = openat(d->fd, name, how | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-		    mode);
+	fd = openat(d->fd, name,
+		    how | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode);
 	if (fd < 0) {
 		e = errno;
 		/* a symlink (ELOOP), or a FIFO without a reader (ENXIO) */
 		if ((e == ELOOP || e == ENXIO) &&
 		    fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			return fail(err, e == ENXIO ? EINVAL : e,
-				    "%s/%s: is %s, not a regular file (not "
+				    "%s%s%s: is %s, not a regular file (not "
 				    "followed)",
-				    d->path, name, kind_of(st.st_mode));
-		return fail(err, e, "%s/%s: open: %s", d->path, name,
+				    d->path, sep, name,
+				    rl_file_kind(st.st_mode));
+		return fail(err, e, "%s%s%s: open: %s", d->path, sep, name,
 			    strerror(e));
 	}
 	if (fstat(fd, &st) < 0) {
 		e = errno;
-		fail(err, e, "%s/%s: stat: %s", d->path, name, strerror(e));
+		fail(err, e, "%s%s%s: stat: %s", d->path, sep, name,
+		     strerror(e));
 		goto bad;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		fail(err, EINVAL, "%s/%s: is %s, not a regular file", d->path,
-		     name, kind_of(st.st_mode));
+	if (S_ISCHR(st.st_mode) && (accept & RL_FILE_CHARDEV)) {
+		/* a device node is root's to make: taken as it is */
+	} else if (!S_ISREG(st.st_mode)) {
+		fail(err, EINVAL, "%s%s%s: is %s, not a regular file", d->path,
+		     sep, name, rl_file_kind(st.st_mode));
 		goto bad;
-	}
-	if (st.st_nlink != 1) {
+	} else if (st.st_nlink != 1) {
 		fail(err, EINVAL,
-		     "%s/%s: has %lu hard links (a state file has one)",
-		     d->path, name, (unsigned long)st.st_nlink);
+		     "%s%s%s: has %lu hard links (a state file has one)",
+		     d->path, sep, name, (unsigned long)st.st_nlink);
 		goto bad;
 	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
 		e = errno;
-		fail(err, e, "%s/%s: fcntl: %s", d->path, name, strerror(e));
+		fail(err, e, "%s%s%s: fcntl: %s", d->path, sep, name,
+		     strerror(e));
 		goto bad;
 	}
 	return fd;
@@ -179,13 +220,14 @@ bad:
 int rl_file_open_read(const struct rl_file_dir *d, const char *name,
 		      struct rl_err *err)
 {
-	return open_in(d, name, O_RDONLY, 0, err);
+	return rl_file_open(d, name, O_RDONLY, 0, 0, err);
 }
 
 int rl_file_open_append(const struct rl_file_dir *d, const char *name,
 			mode_t mode, struct rl_err *err)
 {
-	return open_in(d, name, O_WRONLY | O_APPEND | O_CREAT, mode, err);
+	return rl_file_open(d, name, O_WRONLY | O_APPEND | O_CREAT, mode, 0,
+			    err);
 }
 
 /* Fills N bytes of OUT with letters and digits nobody can guess:

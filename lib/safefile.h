@@ -25,9 +25,12 @@
  * a symlink, EINVAL for a file that is not regular or has several links,
  * EPERM for a directory the judge refuses).
  *
- * Who uses it: lib/hold.c (hold files: read, replaced) and lib/generate.c
- * (the generated monitoring objects: replaced). The journal, the lock
- * files, the host lock and the config's includes do not yet (issue 12).
+ * Who uses it: lib/hold.c (hold files: read, replaced), lib/generate.c
+ * (the generated monitoring objects: replaced), lib/journal.c (the
+ * journal: appended, read), lib/lock.c (the lock files) and
+ * lib/ssh_hostkey.c (known_hosts, appended by `hostkey --add`). The
+ * config (lib/config.c) follows links by design and judges with
+ * rl_file_dir_judge() and its own checks.
  *
  * Nothing here blocks beyond the file system calls (fsync may take as
  * long as the disk does).
@@ -58,6 +61,13 @@ struct rl_file_dir {
 #define RL_FILE_DIR_OWNER 0x2u
 /* both: OpenSSH's StrictModes */
 #define RL_FILE_DIR_STRICT (RL_FILE_DIR_MODE | RL_FILE_DIR_OWNER)
+/* a state directory root and the monitoring core's account share (the
+ * journal's, lock_dir, hold_dir): as OWNER for a caller other than root;
+ * root accepts any owner, because in such a directory no link, FIFO,
+ * device or hard link is ever followed (the rules above) */
+#define RL_FILE_DIR_SHARED 0x4u
+/* what every state directory is judged by: MODE and SHARED */
+#define RL_FILE_DIR_STATE (RL_FILE_DIR_MODE | RL_FILE_DIR_SHARED)
 
 /*
  * Opens directory PATH into *D without following a symlink at its last
@@ -67,6 +77,20 @@ struct rl_file_dir {
  */
 int rl_file_dir_open(struct rl_file_dir *d, const char *path, unsigned flags,
 		     struct rl_err *err);
+
+/*
+ * Opens the directory holding PATH's last component ("." when PATH has
+ * no slash), as rl_file_dir_open() does, and sets *NAME to that last
+ * component (borrowed from PATH). A PATH that ends with '/' has no file
+ * name: -1, "PATH: not a file name", errno EINVAL.
+ */
+int rl_file_dir_open_parent(struct rl_file_dir *d, const char *path,
+			    unsigned flags, const char **name,
+			    struct rl_err *err);
+
+/* What a file of mode M is, for messages: "a FIFO", "a directory", "a
+ * symbolic link", "a socket", "a device", else "not a regular file". */
+const char *rl_file_kind(mode_t m);
 
 /* Closes D's fd and frees its path; a closed D is a no-op. */
 void rl_file_dir_close(struct rl_file_dir *d);
@@ -88,6 +112,20 @@ int rl_file_open_read(const struct rl_file_dir *d, const char *name,
 		      struct rl_err *err);
 int rl_file_open_append(const struct rl_file_dir *d, const char *name,
 			mode_t mode, struct rl_err *err);
+
+/* What rl_file_open() accepts besides a regular file with one link. */
+/* a character device (/dev/null, /dev/full): only root can make one */
+#define RL_FILE_CHARDEV 0x1u
+
+/*
+ * The general form: opens NAME in D with the access flags HOW (O_RDONLY,
+ * O_WRONLY or O_RDWR, with O_APPEND, O_CREAT as wanted; O_NOFOLLOW,
+ * O_NONBLOCK, O_CLOEXEC and O_NOCTTY are added) and MODE for a file it
+ * creates, and judges it as above; ACCEPT widens the judge. Returns the
+ * fd (blocking again), or -1 with err set and errno as above.
+ */
+int rl_file_open(const struct rl_file_dir *d, const char *name, int how,
+		 mode_t mode, unsigned accept, struct rl_err *err);
 
 /*
  * Replaces NAME in D with the LEN bytes at DATA, mode exactly MODE,

@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "base64.h"
 #include "dial.h"
+#include "safefile.h"
 #include "ssh_hostkey.h"
 #include "util.h"
 
@@ -104,7 +106,9 @@ int rl_ssh_hostkey_load(LIBSSH2_SESSION *s, const char *path,
 {
 	struct rl_ssh_hostkey_skipped sk = {0, 0};
 	LIBSSH2_KNOWNHOSTS *kh = NULL;
+	struct stat st = {0};
 	FILE *f = NULL;
+	int fd = -1;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t n;
@@ -114,13 +118,24 @@ int rl_ssh_hostkey_load(LIBSSH2_SESSION *s, const char *path,
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
-	if (!(f = fopen(path, "re"))) {
+	/* a FIFO in its place must not block the caller (nor a device be
+	 * read forever): opened O_NONBLOCK and judged before reading */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
 		if (errno == ENOENT)
 			goto done;
 		rl_err_set(err, "cannot read known_hosts '%s': %s", path,
 			   strerror(errno));
 		goto out;
 	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, O_RDONLY) < 0 || !(f = fdopen(fd, "r"))) {
+		rl_err_set(err, "cannot read known_hosts '%s': %s", path,
+			   S_ISREG(st.st_mode) ? strerror(errno)
+					       : "not a regular file");
+		goto out;
+	}
+	fd = -1; /* f's now */
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		int k;
 
@@ -149,6 +164,8 @@ out:
 	free(line);
 	if (f)
 		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	if (kh)
 		libssh2_knownhost_free(kh);
 	return r;
@@ -367,27 +384,39 @@ out:
 }
 
 /* Appends LINE to PATH in one write (O_APPEND keeps it whole beside
- * another writer); creates the file mode 0644. */
+ * another writer); creates the file mode 0644. Root writes it: no link
+ * followed, no FIFO, device or hard-linked file, and its directory
+ * judged as a state directory (lib/safefile.h). */
 static int append_line(const char *path, const struct rl_buf *line,
 		       struct rl_err *err)
 {
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
+	const char *name;
 	ssize_t w;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int fd = -1, r = -1;
 
-	if (fd < 0)
-		return rl_err_set(err, "cannot open known_hosts '%s': %s", path,
-				  strerror(errno));
+	if (rl_file_dir_open_parent(&d, path, RL_FILE_DIR_STATE, &name, err) <
+		0 ||
+	    (fd = rl_file_open_append(&d, name, 0644, err)) < 0) {
+		rl_err_prefix(err, "cannot write known_hosts '%s'", path);
+		goto out;
+	}
 	w = write(fd, rl_buf_str(line), line->len);
 	if (w < 0 || (size_t)w != line->len) {
 		rl_err_set(err, "cannot write known_hosts '%s': %s", path,
 			   w < 0 ? strerror(errno) : "short write");
-		close(fd);
-		return -1;
+		goto out;
 	}
-	if (close(fd) < 0)
-		return rl_err_set(err, "cannot write known_hosts '%s': %s",
-				  path, strerror(errno));
-	return 0;
+	r = close(fd);
+	fd = -1;
+	if (r < 0)
+		rl_err_set(err, "cannot write known_hosts '%s': %s", path,
+			   strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	rl_file_dir_close(&d);
+	return r;
 }
 
 int rl_ssh_hostkey_add(const struct rl_model *m, const struct rl_host *h,

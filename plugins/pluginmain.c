@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -99,6 +100,7 @@ int rl_pm_parse(struct rl_pm_opts *o, const struct rl_opt *own, void *own_base,
  * the deadline that the transport keeps, SIGALRM prints the timeout line
  * and ends the process. Only async-signal-safe calls in the handler.
  */
+#define ALARM_AFTER_MS 100
 static char alarm_line[256];
 static int alarm_state;
 
@@ -115,6 +117,8 @@ static void on_alarm(int sig)
 int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start)
 {
 	struct sigaction sa;
+	struct itimerval it;
+	int64_t left;
 
 	snprintf(alarm_line, sizeof(alarm_line),
 		 "%s %s - plugin timed out after %lldms\n", o->prefix,
@@ -124,7 +128,16 @@ int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start)
 	sa.sa_handler = on_alarm;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
-	alarm((unsigned)((o->timeout_ms + 999) / 1000 + 1));
+	/* ALARM_AFTER_MS after the timeout, counted from START: late
+	 * enough for the transport, which gives up 50ms before it, to
+	 * say so itself; early enough that -t 3 returns by about 3.1s */
+	left = start + o->timeout_ms + ALARM_AFTER_MS - rl_now_ms();
+	if (left < 1)
+		left = 1;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = (time_t)(left / 1000);
+	it.it_value.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	setitimer(ITIMER_REAL, &it, NULL);
 	return start +
 	       (o->timeout_ms > 100 ? o->timeout_ms - 50 : o->timeout_ms);
 }

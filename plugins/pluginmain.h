@@ -47,11 +47,11 @@ int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
 	       ...) __attribute__((format(printf, 3, 4)));
 
 /*
- * Arms the backstop: one second after the timeout, rounded up, SIGALRM
- * prints "PREFIX STATE - plugin timed out after Nms" and _exits with the
- * timeout state. Returns the deadline (ms, rl_now_ms clock) to hand to
- * the transport: START + timeout, less 50ms for printing and cleaning up.
- * Calling it again re-arms with the current timeout.
+ * Arms the backstop: 100ms after the timeout (counted from START),
+ * SIGALRM (setitimer) prints "PREFIX STATE - plugin timed out after Nms" and
+ * _exits with the timeout state. Returns the deadline (ms, rl_now_ms clock) to
+ * hand to the transport: START + timeout, less 50ms for printing and cleaning
+ * up. Calling it again re-arms with the current timeout.
  */
 int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start);
 

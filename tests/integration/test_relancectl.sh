@@ -315,7 +315,7 @@ mkdir -p "$T/lockdir2/demo%2Fcache.lock"
 sed -i "s|^lock_dir = .*|lock_dir = $T/lockdir2|" "$T/badlock.ini"
 rc -c "$T/badlock.ini" restart demo/cache
 is "$st" 6 "a lock file that cannot be opened: exit 6"
-like "$out" "demo/cache: cannot open lock file '$T/lockdir2/demo%2Fcache.lock': Is a directory" \
+like "$out" "demo/cache: cannot open lock file: $T/lockdir2/demo%2Fcache.lock: open: Is a directory" \
 	"... naming the file and the reason"
 is "$(pids)" "$before" "... and nothing was done"
 

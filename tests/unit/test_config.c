@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -962,6 +963,149 @@ Test(config, a_directory_is_not_a_config)
 	cr_assert_eq(load_file(dir, 0), -1);
 	cr_assert_str_eq(err.msg,
 			 fmt("cannot read '%s': not a regular file", dir));
+}
+
+/* --- directories and what an include may match (issue 12) --------------- */
+
+Test(config, directory_others_may_write)
+{
+	const char *p;
+
+	make_dir();
+	p = write_file("relance.ini", 0600, SITE COMP_A);
+	cr_assert_eq(chmod(dir, 0777), 0);
+	cr_assert_eq(load_file(p, 0), -1);
+	cr_assert_null(m);
+	cr_assert_str_eq(err.msg,
+			 fmt("cannot read '%s': refused: %s: writable by "
+			     "group or others (mode 0777) and not sticky",
+			     p, dir));
+	/* sticky, as /tmp: accepted */
+	cr_assert_eq(chmod(dir, 01777), 0);
+	cr_assert_eq(load_file(p, 0), 0, "%s", err.msg);
+}
+
+Test(config, include_directory_others_may_write)
+{
+	const char *top;
+
+	make_dir();
+	cr_assert_eq(mkdir(fmt("%s/conf.d", dir), 0700), 0);
+	write_file("conf.d/a.ini", 0600, SITE COMP_A);
+	top = write_file("relance.ini", 0600,
+			 "[relance]\nparallel = 2\ninclude = conf.d/*.ini\n");
+	cr_assert_eq(chmod(fmt("%s/conf.d", dir), 0770), 0);
+	cr_assert_eq(load_file(top, 0), -1);
+	cr_assert_str_eq(err.msg,
+			 fmt("%s:3: section 'relance': key 'include': cannot "
+			     "read '%s/conf.d/a.ini': refused: %s/conf.d: "
+			     "writable by group or others (mode 0770) and not "
+			     "sticky",
+			     top, dir, dir));
+	cr_assert_eq(chmod(fmt("%s/conf.d", dir), 0755), 0);
+	cr_assert_eq(load_file(top, 0), 0, "%s", err.msg);
+}
+
+Test(config, directory_of_another_user)
+{
+	const char *top;
+
+	make_dir();
+	if (geteuid() != 0)
+		cr_skip_test("chown needs root");
+	cr_assert_eq(mkdir(fmt("%s/conf.d", dir), 0755), 0);
+	write_file("conf.d/a.ini", 0600, SITE COMP_A);
+	top = write_file("relance.ini", 0600, "include = conf.d/a.ini\n");
+	cr_assert_eq(chown(fmt("%s/conf.d", dir), 12345, 12345), 0);
+	cr_assert_eq(load_file(top, 0), -1);
+	cr_assert_str_eq(err.msg,
+			 fmt("%s:1: key 'include': cannot read "
+			     "'%s/conf.d/a.ini': refused: %s/conf.d: owned by "
+			     "uid 12345, neither root nor us (uid 0)",
+			     top, dir, dir));
+}
+
+/* a FIFO, a socket or a device in a glob is refused from its stat,
+ * never opened: the suite's timeout catches a FIFO's blocking open */
+Test(config, include_glob_matches_a_fifo, .timeout = 20)
+{
+	const char *top;
+
+	make_dir();
+	cr_assert_eq(mkdir(fmt("%s/conf.d", dir), 0700), 0);
+	write_file("conf.d/a.ini", 0600, SITE COMP_A);
+	cr_assert_eq(mkfifo(fmt("%s/conf.d/b.ini", dir), 0600), 0);
+	top = write_file("relance.ini", 0600,
+			 "[relance]\ninclude = conf.d/*.ini\n");
+	cr_assert_eq(load_file(top, 0), -1);
+	cr_assert_str_eq(err.msg,
+			 fmt("%s:2: section 'relance': key 'include': cannot "
+			     "read '%s/conf.d/b.ini': not a regular file (a "
+			     "FIFO)",
+			     top, dir));
+	/* the same without the permission checks */
+	cr_assert_eq(load_file(top, RL_CONFIG_NO_PERMS), -1);
+	/* and the FIFO given as the config itself */
+	cr_assert_eq(load_file(fmt("%s/conf.d/b.ini", dir), 0), -1);
+	cr_assert_str_eq(err.msg, fmt("cannot read '%s/conf.d/b.ini': not a "
+				      "regular file (a FIFO)",
+				      dir));
+}
+
+Test(config, include_glob_matches_a_device)
+{
+	const char *top;
+
+	make_dir();
+	if (geteuid() != 0)
+		cr_skip_test("mknod needs root");
+	cr_assert_eq(mkdir(fmt("%s/conf.d", dir), 0700), 0);
+	cr_assert_eq(
+	    mknod(fmt("%s/conf.d/z.ini", dir), S_IFCHR | 0600, makedev(1, 3)),
+	    0, "%s", strerror(errno));
+	top = write_file("relance.ini", 0600, "include = conf.d/*.ini\n");
+	cr_assert_eq(load_file(top, 0), -1);
+	cr_assert_str_eq(err.msg, fmt("%s:1: key 'include': cannot read "
+				      "'%s/conf.d/z.ini': not a regular "
+				      "file (a device)",
+				      top, dir));
+}
+
+/* links are followed; the directories of the link and of its target are
+ * both judged */
+Test(config, links_followed_and_both_directories_judged)
+{
+	const char *real;
+	char link_path[PATH_MAX];
+
+	make_dir();
+	cr_assert_eq(mkdir(fmt("%s/open", dir), 0700), 0);
+	real = write_file("real.ini", 0600, SITE COMP_A);
+	snprintf(link_path, sizeof(link_path), "%s/relance.ini", dir);
+	cr_assert_eq(symlink(real, link_path), 0);
+	cr_assert_eq(load_file(link_path, 0), 0, "%s", err.msg);
+	rl_model_free(m);
+	m = NULL;
+	/* the link in a directory others may write */
+	snprintf(link_path, sizeof(link_path), "%s/open/relance.ini", dir);
+	cr_assert_eq(symlink(real, link_path), 0);
+	cr_assert_eq(chmod(fmt("%s/open", dir), 0777), 0);
+	cr_assert_eq(load_file(link_path, 0), -1);
+	cr_assert_str_eq(err.msg,
+			 fmt("cannot read '%s': refused: %s/open: writable by "
+			     "group or others (mode 0777) and not sticky",
+			     link_path, dir));
+	/* a safe link to a file in a directory others may write */
+	cr_assert_eq(rename(real, fmt("%s/open/real.ini", dir)), 0);
+	cr_assert_eq(unlink(link_path), 0);
+	snprintf(link_path, sizeof(link_path), "%s/relance.ini", dir);
+	cr_assert_eq(unlink(link_path), 0);
+	cr_assert_eq(symlink(fmt("%s/open/real.ini", dir), link_path), 0);
+	cr_assert_eq(load_file(link_path, 0), -1);
+	cr_assert_str_eq(err.msg,
+			 fmt("cannot read '%s': refused: %s/open: writable by "
+			     "group or others (mode 0777) and not sticky",
+			     link_path, dir));
 }
 
 /* --- the default path ---------------------------------------------------- */

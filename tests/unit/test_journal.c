@@ -467,6 +467,134 @@ Test(journal, unwritable_read_only_file, .init = make_dir, .fini = remove_dir)
 	cr_assert_str_eq(msg, want);
 }
 
+/* --- nothing followed, nothing waited for (issue 12) --------------------- */
+
+/* Opening PATH for appending fails with a message holding WANT. */
+static void refused_open(const char *path, const char *want)
+{
+	struct rl_err err = {""};
+	int o, a;
+
+	append_one(path, &err, &o, &a);
+	cr_assert(o < 0, "'%s' opened", path);
+	cr_assert_neq(strstr(err.msg, want), NULL, "'%s' lacks '%s'", err.msg,
+		      want);
+}
+
+Test(journal, symlink_refused_target_untouched, .init = make_dir,
+     .fini = remove_dir)
+{
+	char victim[128];
+	char *text;
+
+	snprintf(victim, sizeof(victim), "%s", path_in_dir("victim"));
+	/* a torn last line the repair would cut, were the link followed */
+	write_file(victim, "line\ntorn");
+	cr_assert_eq(symlink(victim, path_in_dir("j.jsonl")), 0);
+	refused_open(path_in_dir("j.jsonl"),
+		     "j.jsonl: is a symbolic link, not a regular file");
+	text = read_all(victim);
+	cr_assert_str_eq(text, "line\ntorn");
+	free(text);
+}
+
+/* a blocking open would hang: SIGALRM then ends the test as a crash (a
+ * second .timeout in this suite makes Criterion's runner leak) */
+Test(journal, fifo_refused_at_once, .init = make_dir, .fini = remove_dir)
+{
+	struct rl_err err = {""};
+	int c = 0;
+
+	alarm(20);
+
+	cr_assert_eq(mkfifo(path_in_dir("j.jsonl"), 0600), 0);
+	refused_open(path_in_dir("j.jsonl"), "j.jsonl: is a FIFO");
+	/* history and restart_limit's count read it: no hang either */
+	cr_assert_eq(rl_journal_read(path_in_dir("j.jsonl"), NULL, &c, &err),
+		     -1);
+	cr_assert_neq(strstr(err.msg, "is a FIFO"), NULL, "%s", err.msg);
+	cr_assert_eq(
+	    rl_journal_read_since(path_in_dir("j.jsonl"), 1, NULL, &c, &err),
+	    -1);
+	alarm(0);
+}
+
+Test(journal, hard_link_refused, .init = make_dir, .fini = remove_dir)
+{
+	char other[128];
+	char *text;
+
+	snprintf(other, sizeof(other), "%s", path_in_dir("other"));
+	write_file(other, "other\ntorn");
+	cr_assert_eq(link(other, path_in_dir("j.jsonl")), 0);
+	refused_open(path_in_dir("j.jsonl"), "j.jsonl: has 2 hard links");
+	text = read_all(other);
+	cr_assert_str_eq(text, "other\ntorn");
+	free(text);
+}
+
+/* linked after it was opened: the torn tail is not cut, nothing written */
+Test(journal, hard_link_made_after_open, .init = make_dir, .fini = remove_dir)
+{
+	struct rl_err err = {""};
+	struct rl_journal_rec r;
+	struct rl_journal *j;
+	char jpath[128], *text;
+
+	snprintf(jpath, sizeof(jpath), "%s", path_in_dir("j.jsonl"));
+	write_file(jpath, "line\ntorn");
+	j = rl_journal_open(jpath, &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	cr_assert_eq(link(jpath, path_in_dir("other")), 0);
+	rl_journal_rec_init(&r);
+	r.event = "test";
+	cr_assert_eq(rl_journal_append(j, &r, &err), -1);
+	cr_assert_neq(strstr(err.msg, "2 hard links"), NULL, "%s", err.msg);
+	rl_journal_close(j);
+	text = read_all(path_in_dir("other"));
+	cr_assert_str_eq(text, "line\ntorn");
+	free(text);
+}
+
+Test(journal, directory_others_may_write, .init = make_dir, .fini = remove_dir)
+{
+	struct rl_err err = {""};
+	int o, a;
+
+	cr_assert_eq(chmod(dir, 0777), 0);
+	refused_open(path_in_dir("j.jsonl"),
+		     "writable by group or others (mode 0777) and not sticky");
+	cr_assert_eq(access(path_in_dir("j.jsonl"), F_OK), -1);
+	/* sticky, as /tmp: others cannot replace what is not theirs */
+	cr_assert_eq(chmod(dir, 01777), 0);
+	append_one(path_in_dir("j.jsonl"), &err, &o, &a);
+	cr_assert(o == 0 && a == 0, "%s", err.msg);
+}
+
+/* the journal's directory itself a symlink: not followed either */
+Test(journal, directory_symlink_refused, .init = make_dir, .fini = remove_dir)
+{
+	char real[128], link_path[128];
+
+	snprintf(real, sizeof(real), "%s", path_in_dir("real"));
+	snprintf(link_path, sizeof(link_path), "%s", path_in_dir("state"));
+	cr_assert_eq(mkdir(real, 0755), 0);
+	cr_assert_eq(symlink(real, link_path), 0);
+	refused_open(path_in_dir("state/j.jsonl"),
+		     "state: is a symbolic link, not a directory");
+	cr_assert_eq(access(path_in_dir("real/j.jsonl"), F_OK), -1);
+}
+
+/* a device is written as it is: /dev/null is "no journal" */
+Test(journal, dev_null_taken)
+{
+	struct rl_err err = {""};
+	int o, a;
+
+	append_one("/dev/null", &err, &o, &a);
+	cr_assert(o == 0 && a == 0, "%s", err.msg);
+}
+
 /* --- read --------------------------------------------------------------- */
 
 struct collected {

@@ -342,6 +342,96 @@ Test(lock, lock_dir_errors, .init = make_dir, .fini = remove_dir)
 	cr_assert_null(l);
 }
 
+/* --- nothing followed, nothing truncated but a lock file (issue 12) ---- */
+
+/* Taking "fx/a" in LOCK_DIR fails with a message holding WANT. */
+static void refused_in(const char *lock_dir, const char *want)
+{
+	const char *names[] = {"fx/a"};
+	struct rl_err err = {""};
+	struct rl_lock *l = NULL;
+
+	cr_assert_lt(rl_lock_acquire(lock_dir, names, 1, "t", &l, &err), 0);
+	cr_assert_null(l);
+	cr_assert_neq(strstr(err.msg, want), NULL, "'%s' lacks '%s'", err.msg,
+		      want);
+}
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void same(const char *path, const char *text)
+{
+	char got[256] = "";
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	n = fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	cr_assert_str_eq(got, text);
+}
+
+Test(lock, hard_linked_lock_file_not_truncated, .init = make_dir,
+     .fini = remove_dir)
+{
+	put(in_dir("precious"), "keep\n");
+	cr_assert_eq(link(in_dir("precious"), in_dir("fx%2Fa.lock")), 0);
+	refused_in(dir, "fx/a: cannot open lock file: ");
+	refused_in(dir, "fx%2Fa.lock: has 2 hard links");
+	same(in_dir("precious"), "keep\n");
+}
+
+Test(lock, symlinked_lock_file_not_followed, .init = make_dir,
+     .fini = remove_dir)
+{
+	put(in_dir("precious"), "keep\n");
+	cr_assert_eq(symlink(in_dir("precious"), in_dir("fx%2Fa.lock")), 0);
+	refused_in(dir, "fx%2Fa.lock: is a symbolic link");
+	same(in_dir("precious"), "keep\n");
+}
+
+Test(lock, fifo_lock_file_refused_at_once, .init = make_dir, .fini = remove_dir,
+     .timeout = 20)
+{
+	cr_assert_eq(mkfifo(in_dir("fx%2Fa.lock"), 0644), 0);
+	refused_in(dir, "fx%2Fa.lock: is a FIFO");
+}
+
+Test(lock, symlinked_lock_dir_refused, .init = make_dir, .fini = remove_dir)
+{
+	char link_path[256];
+
+	cr_assert_eq(mkdir(in_dir("real"), 0755), 0);
+	snprintf(link_path, sizeof(link_path), "%s", in_dir("locks"));
+	cr_assert_eq(symlink(in_dir("real"), link_path), 0);
+	refused_in(link_path, "is a symbolic link, not a directory");
+	cr_assert(!exists(in_dir("real/fx%2Fa.lock")));
+}
+
+Test(lock, lock_dir_others_may_write_refused, .init = make_dir,
+     .fini = remove_dir)
+{
+	const char *names[] = {"fx/a"};
+	struct rl_err err = {""};
+	struct rl_lock *l = NULL;
+
+	cr_assert_eq(chmod(dir, 0777), 0);
+	refused_in(dir, "writable by group or others (mode 0777)");
+	cr_assert(!exists(in_dir("fx%2Fa.lock")));
+	cr_assert_eq(chmod(dir, 01777), 0);
+	cr_assert_eq(rl_lock_acquire(dir, names, 1, "t", &l, &err), 0, "%s",
+		     err.msg);
+	rl_lock_release(l);
+}
+
 Test(lock, empty_name_refused, .init = make_dir, .fini = remove_dir)
 {
 	const char *names[] = {"a", ""};
@@ -384,7 +474,8 @@ Test(lock, failure_is_not_held, .init = make_dir, .fini = remove_dir)
 	cr_assert_eq(rl_lock_acquire(dir, names, 1, "t", &l, &err),
 		     RL_LOCK_FAILED, "%s", err.msg);
 	cr_assert_null(l);
-	snprintf(want, sizeof(want), "fx/a: cannot open lock file '%s': %s",
+	snprintf(want, sizeof(want),
+		 "fx/a: cannot open lock file: %s: open: %s",
 		 in_dir("fx%2Fa.lock"), strerror(EISDIR));
 	cr_assert_str_eq(err.msg, want);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rl_test.h"
@@ -125,6 +126,63 @@ Test(safefile, dir_owned_by_another_user)
 	open_dir(RL_FILE_DIR_STRICT);
 }
 
+/* a state directory shared by root and the core's account: root takes
+ * any owner, anyone else only root or itself */
+Test(safefile, dir_shared_owner_rule)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give the directory away");
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(chown(dir, 4242, 4242), 0);
+	open_dir(RL_FILE_DIR_STATE);
+	rl_file_dir_close(&d);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rl_err e = {""};
+		struct rl_file_dir c = RL_FILE_DIR_INIT;
+
+		if (setgid(4343) < 0 || setuid(4343) < 0)
+			_exit(2);
+		if (rl_file_dir_open(&c, dir, RL_FILE_DIR_STATE, &e) == 0)
+			_exit(3);
+		_exit(strstr(e.msg, "owned by uid 4242") != NULL ? 0 : 4);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child: status %d", status);
+}
+
+Test(safefile, dir_open_parent)
+{
+	const char *name = NULL;
+
+	cr_assert_eq(rl_file_dir_open_parent(&d, in_dir("a.jsonl"),
+					     RL_FILE_DIR_STRICT, &name, &err),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(d.path, dir);
+	cr_assert_str_eq(name, "a.jsonl");
+	rl_file_dir_close(&d);
+	cr_assert_eq(rl_file_dir_open_parent(&d, "a.jsonl", 0, &name, &err), 0,
+		     "%s", err.msg);
+	cr_assert_str_eq(d.path, ".");
+	cr_assert_str_eq(name, "a.jsonl");
+	rl_file_dir_close(&d);
+	cr_assert_eq(rl_file_dir_open_parent(&d, "/etc", 0, &name, &err), 0,
+		     "%s", err.msg);
+	cr_assert_str_eq(d.path, "/");
+	cr_assert_str_eq(name, "etc");
+	rl_file_dir_close(&d);
+	cr_assert_eq(rl_file_dir_open_parent(&d, in_dir("x/"), 0, &name, &err),
+		     -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert(strstr(err.msg, "not a file name"), "%s", err.msg);
+	cr_assert_eq(d.fd, -1);
+}
+
 /* --- opening files ------------------------------------------------------- */
 
 Test(safefile, read_regular_file_blocking)
@@ -223,6 +281,36 @@ Test(safefile, append_creates_and_appends)
 	cr_assert_str_eq(rl_test_read_file(in_dir("journal")), "a\nb\n");
 	cr_assert_eq(stat(in_dir("journal"), &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0600);
+}
+
+/* read-write (the journal, the lock files); a FIFO opened O_RDWR would
+ * not block, but it is still refused */
+Test(safefile, open_read_write_and_devices)
+{
+	int fd;
+
+	open_dir(RL_FILE_DIR_STRICT);
+	fd = rl_file_open(&d, "state", O_RDWR | O_CREAT, 0640, 0, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	cr_assert_eq(write(fd, "x", 1), 1);
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	close(fd);
+	cr_assert_eq(mkfifo(in_dir("fifo"), 0600), 0);
+	cr_assert_eq(rl_file_open(&d, "fifo", O_RDWR, 0, 0, &err), -1);
+	cr_assert(strstr(err.msg, "/fifo: is a FIFO, not a regular file"), "%s",
+		  err.msg);
+	rl_file_dir_close(&d);
+	/* a device only when asked: "/dev" + "/null" is not "//null" */
+	cr_assert_eq(rl_file_dir_open(&d, "/dev", 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(rl_file_open(&d, "null", O_WRONLY, 0, 0, &err), -1);
+	cr_assert_str_eq(err.msg, "/dev/null: is a device, not a regular file");
+	fd = rl_file_open(&d, "null", O_WRONLY, 0, RL_FILE_CHARDEV, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	close(fd);
+	rl_file_dir_close(&d);
+	cr_assert_eq(rl_file_dir_open(&d, "/", 0, &err), 0, "%s", err.msg);
+	cr_assert_eq(rl_file_open(&d, "dev", O_RDONLY, 0, 0, &err), -1);
+	cr_assert_str_eq(err.msg, "/dev: is a directory, not a regular file");
 }
 
 Test(safefile, names_stay_in_the_directory)
