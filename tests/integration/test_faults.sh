@@ -14,6 +14,7 @@
 # writes "begin PID ACTION" / "end PID ACTION" to DIR/svc.log and its own
 # pid and its parent's to DIR/ACTION.pid, then waits while DIR/gate exists.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/sshd.sh"
 
 ctl=$top_builddir/ctl/relancectl
 hc=$top_builddir/handlers/handle_component
@@ -27,7 +28,7 @@ cleanup() {
 	rm -f "$T/gate"
 	for p in $bg_pids; do kill "$p" 2>/dev/null; done
 	[ -f "$T/svc.pid" ] && kill "$(cat "$T/svc.pid")" 2>/dev/null
-	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null
+	[ -n "$SSHD_DIR" ] && sshd_cleanup
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -225,6 +226,69 @@ sig_worker() {
 		show "$T/ctl2.out"
 }
 
+# Over SSH: relancectl is killed (SIGKILL) while a remote stop runs; the
+# session's TCP connection closes with it, and the remote wrapper kills
+# the stop command.
+faults_signals_ssh() {
+	if ! [ -x "$SSHD_BIN" ] || [ "$(id -u)" != 0 ] ||
+		! command -v ssh-keygen >/dev/null; then
+		diag "no loopback sshd (root, $SSHD_BIN, ssh-keygen): ssh case skipped"
+		return
+	fi
+	sshd_setup
+	trap cleanup EXIT
+	sshd_start h1
+	R=$T/ssh
+	mkdir "$R"
+	chmod 755 "$T"
+	chmod 777 "$R"
+	cp "$T/comp.sh" "$R/comp.sh"
+	chmod 755 "$R/comp.sh"
+	cat >"$T/ssh.ini" <<EOF
+[relance]
+node          = faults
+journal       = $T/journal-ssh.jsonl
+lock_dir      = $T/locks-ssh
+host_lock_dir = $R/hostlocks
+
+[ssh]
+user        = $SSHD_USER
+identity    = $SSHD_DIR/id_ed25519
+known_hosts = $SSHD_DIR/known_hosts
+timeout     = 5s
+
+[host "h1"]
+address = 127.0.0.1
+port    = $SSHD_PORT_h1
+
+[component "faults/remote"]
+host          = h1
+check         = $R/comp.sh $R check
+start         = $R/comp.sh $R start
+stop          = $R/comp.sh $R stop
+start_timeout = 90s
+stop_timeout  = 90s
+EOF
+	chmod 600 "$T/ssh.ini"
+	"$ctl" -c "$T/ssh.ini" start faults/remote >"$T/ssh1.out" 2>&1
+	ok $? "ssh: faults/remote runs on h1" || show "$T/ssh1.out"
+	touch "$R/gate"
+	"$ctl" -c "$T/ssh.ini" stop faults/remote >/dev/null 2>&1 &
+	p=$!
+	bg_pids="$bg_pids $p"
+	wait_for 30 eval '[ -s "$R/stop.pid" ]'
+	ok $? "ssh: the remote stop command runs"
+	read -r stop_pid stop_parent <"$R/stop.pid"
+	alive "$stop_pid"
+	ok $? "ssh: it is alive before the kill"
+	kill -KILL "$p"
+	wait "$p"
+	wait_for 10 gone "$stop_pid"
+	ok $? "ssh: the remote stop is gone after the channel closed (${WAITED_MS} ms)"
+	rm -f "$R/gate"
+	[ -f "$R/svc.pid" ] && kill "$(cat "$R/svc.pid")" 2>/dev/null
+}
+
 faults_signals() {
 	command -v setsid >/dev/null || { diag "setsid needed: signals skipped"; return; }
 	sig_setup
@@ -237,4 +301,5 @@ faults_signals() {
 }
 
 faults_signals
+faults_signals_ssh
 done_testing
