@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "guard.h"
@@ -40,6 +41,8 @@ static const char *outcome_word(enum rl_step_outcome o)
 static void print_step(const struct ctl *ctl, const struct rl_step_report *s,
 		       size_t total)
 {
+	const char *word =
+	    s->interrupted ? "INTERRUPTED" : outcome_word(s->outcome);
 	struct rl_buf b = RL_BUF_INIT;
 	const char *colour = NULL;
 
@@ -48,9 +51,8 @@ static void print_step(const struct ctl *ctl, const struct rl_step_report *s,
 			 : s->outcome == RL_OUTCOME_DONE ? "\033[32m"
 							 : NULL;
 	rl_buf_printf(&b, "%s[%s]%s %zu/%zu %s %s (", colour ? colour : "",
-		      outcome_word(s->outcome), colour ? "\033[0m" : "",
-		      s->step->number, total, rl_step_kind_name(s->step->kind),
-		      s->step->comp->name);
+		      word, colour ? "\033[0m" : "", s->step->number, total,
+		      rl_step_kind_name(s->step->kind), s->step->comp->name);
 	rl_buf_duration(&b, s->duration_ms);
 	rl_buf_puts(&b, ")");
 	/* a failure always says why; the rest only when asked */
@@ -186,7 +188,10 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 		failed += rep->steps[i].outcome == RL_OUTCOME_FAILED;
 	}
 	rl_buf_printf(&b, "%s %s: %s in ", rl_action_name(plan->action),
-		      plan->target, rep->ok ? "done" : "FAILED");
+		      plan->target,
+		      rep->ok		 ? "done"
+		      : rep->interrupted ? "INTERRUPTED"
+					 : "FAILED");
 	rl_buf_duration(&b, rep->duration_ms);
 	rl_buf_printf(&b,
 		      " (%zu step%s: %zu done, %zu skipped, %zu failed, "
@@ -202,7 +207,7 @@ static int summarise(const struct ctl *ctl, const struct rl_plan *plan,
 	rl_buf_free(&b);
 	if (r)
 		return r;
-	if (!rep->ok) {
+	if (!rep->ok && !rep->interrupted) {
 		rl_buf_printf(&b, "%s %s failed; ",
 			      rl_action_name(plan->action), plan->target);
 		rl_run_report_state(rep, &b);
@@ -338,7 +343,7 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 	struct rl_run_report *rep = NULL;
 	struct rl_run_opts opts;
 	struct progress prog;
-	int r;
+	int r, cancel = -1;
 
 	if (argc != 1)
 		return usage_error("%s: expected one component or application",
@@ -353,6 +358,14 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 		r = fail(EXIT_INTERNAL, err.msg);
 		goto out;
 	}
+	/* told to stop (SIGTERM, SIGINT, SIGHUP): the run kills what it
+	 * started and journals "interrupted"; the locks are released below */
+	cancel = rl_run_trap_signals(&err);
+	if (cancel < 0) {
+		r = fail(EXIT_INTERNAL, err.msg);
+		goto out;
+	}
+	rl_transport_set_cancel(t, cancel);
 	r = take_locks(ctl, plan, t, &guard);
 	if (r)
 		goto out;
@@ -386,6 +399,13 @@ out:
 	rl_run_report_free(rep);
 	rl_guard_release(guard, unlock_failed, NULL);
 	rl_transport_free(t);
+	if (cancel >= 0)
+		close(cancel);
+	if (rl_run_trapped() != 0) {
+		fprintf(stderr, "relancectl: interrupted by signal %d\n",
+			rl_run_trapped());
+		r = 128 + rl_run_trapped();
+	}
 	rl_journal_close(journal);
 	rl_plan_free(plan);
 	return r;

@@ -521,7 +521,7 @@ static int handle(struct hc *hc)
 	struct rl_buf what = RL_BUF_INIT;
 	char why[RL_ERR_MAX];
 	bool removed;
-	int r, k;
+	int r, k, cancel = -1;
 
 	decide(hc, &hold, &st, &d);
 	switch (d.verdict) {
@@ -600,6 +600,14 @@ static int handle(struct hc *hc)
 			goto out;
 		}
 	}
+	/* told to stop (SIGTERM, SIGINT, SIGHUP): the run kills what it
+	 * started, journals "interrupted" and releases the locks */
+	cancel = rl_run_trap_signals(&err);
+	if (cancel < 0) {
+		r = fail(EXIT_INTERNAL, "%s: %s", hc->comp->name, err.msg);
+		goto out;
+	}
+	hc->h.cancel_fd = &cancel;
 	switch (rl_heal_run(&hc->h, g, plan)) {
 	case RL_HEAL_DONE:
 		r = EXIT_OK;
@@ -614,8 +622,13 @@ static int handle(struct hc *hc)
 		r = EXIT_JOURNAL_MIDWAY;
 		break;
 	}
+	if (rl_run_trapped() != 0)
+		r = 128 + rl_run_trapped();
 out:
 	rl_guard_release(g, NULL, NULL); /* rl_heal_run left no host lock */
+	hc->h.cancel_fd = NULL;
+	if (cancel >= 0)
+		close(cancel);
 	rl_plan_free(plan);
 	rl_buf_free(&what);
 	return r;

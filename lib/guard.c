@@ -358,9 +358,14 @@ void rl_guard_unlock_hosts(struct rl_guard *g, rl_guard_failed_fn *failed,
 			   void *ctx)
 {
 	size_t i;
+	int cancel;
 
-	if (g == NULL)
+	if (g == NULL || g->n_host == 0)
 		return;
+	/* released even when a signal cancels the run: the transport must
+	 * not cancel these commands too (each is bounded by the ssh
+	 * timeout) */
+	cancel = rl_transport_set_cancel(g->t, -1);
 	for (i = 0; i < g->n_host; i++) {
 		const struct rl_component *c = g->host[i];
 		struct rl_err err = {""};
@@ -371,6 +376,7 @@ void rl_guard_unlock_hosts(struct rl_guard *g, rl_guard_failed_fn *failed,
 		    failed != NULL)
 			failed(ctx, c, err.msg);
 	}
+	rl_transport_set_cancel(g->t, cancel);
 	g->n_host = 0;
 }
 

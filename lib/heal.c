@@ -665,6 +665,8 @@ enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 	t = rl_transport_new(h->model, &err);
 	if (t == NULL)
 		goto failed;
+	if (h->cancel_fd != NULL)
+		rl_transport_set_cancel(t, *h->cancel_fd);
 
 	/* exactly once across monitoring nodes: the locks on the hosts */
 	k = rl_guard_lock_hosts(g, t, plan, why, sizeof(why), &err);
@@ -727,7 +729,7 @@ enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 		run = plans;
 	}
 	ret = RL_HEAL_DONE;
-	for (i = 0; i < n_roots; i++) {
+	for (i = 0; i < n_roots && !rl_transport_interrupted(t); i++) {
 		snprintf(reason, sizeof(reason),
 			 "requires: %s requires %s, which is down",
 			 h->comp->name, roots[i]->name);

@@ -151,6 +151,8 @@ struct rl_heal_ctx {
 	int64_t writeback_ms; /* how long a write to the core may take */
 	rl_heal_log_fn *log;  /* one line each; may be NULL */
 	void *log_ctx;
+	const int *cancel_fd; /* NULL, or the fd that interrupts the heal
+				 (rl_run_trap_signals; borrowed) */
 };
 
 /* A record with the node, user, event, component, host and run set. */
@@ -204,7 +206,10 @@ enum rl_heal_end {
  * core (a comment, passive results, a forced check), journaling each
  * step. A lock held elsewhere, or the component up again, is a
  * stand-down. The host locks are released before it returns; the local
- * ones stay in G. Blocks for as long as the restarts take.
+ * ones stay in G. Blocks for as long as the restarts take. When
+ * h->cancel_fd becomes readable (a signal), the running restart is
+ * interrupted (rl_run_plan), no further one starts, and the host locks are
+ * still released.
  */
 enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 			     struct rl_plan *plan);

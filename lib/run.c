@@ -1,6 +1,9 @@
 #include "build.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,6 +378,8 @@ static void journal_step(struct run_ctx *x, struct step_run *s,
 		default:
 			r.result = "failed";
 		}
+		if (s->rep->interrupted)
+			r.result = "interrupted";
 		r.exit_code = s->action_exit;
 		r.signal = s->action_signal;
 		r.duration_ms = s->rep->duration_ms;
@@ -502,14 +507,31 @@ static int step_result(struct run_ctx *x, struct step_run *s)
 	return 0;
 }
 
-static void sleep_until(int64_t when_ms)
+/*
+ * A signal came (the transport's cancel fd): every step still going ends
+ * "interrupted" (its command, if one ran, was killed by the transport);
+ * the steps not admitted stay not run.
+ */
+static void interrupt(struct run_ctx *x, struct step_run *s, size_t n)
 {
-	int64_t now;
+	static const char *const when[] = {
+	    [PH_PRECHECK] = "before its command ran",
+	    [PH_ACTION] = "while its command ran",
+	    [PH_VERIFY] = "while it was being verified",
+	};
+	size_t i;
 
-	while ((now = rl_now_ms()) < when_ms) {
-		int64_t d = when_ms - now;
+	for (i = 0; i < n; i++) {
+		struct step_run *a = &s[i];
 
-		poll(NULL, 0, d > 60000 ? 60000 : (int)d);
+		if (a->phase == PH_FINISHED || a->phase == PH_WAITING)
+			continue;
+		if (a->phase == PH_ACTION && a->cmd != NULL &&
+		    a->cmd->status == RL_CMD_EXITED)
+			a->action_exit = a->cmd->exit_code;
+		a->rep->interrupted = true;
+		finish(x, a, RL_OUTCOME_FAILED, "%s interrupted %s",
+		       rl_step_kind_name(a->step->kind), when[a->phase]);
 	}
 }
 
@@ -548,7 +570,8 @@ static void abandon(struct run_ctx *x, struct step_run *s, size_t n)
  * Runs one level: at most plan->parallel steps at once, each a small state
  * machine; every round runs the commands due now as one transport batch.
  * Returns 0 when every step succeeded or was skipped, 1 when one failed,
- * -1 on a journal failure (x->jerr) or no memory (err).
+ * 2 when a signal interrupted it (interrupt), -1 on a journal failure
+ * (x->jerr) or no memory (err).
  */
 static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 		     struct rl_err *err)
@@ -558,7 +581,7 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 	size_t i, next = 0, active = 0, n = lv->n_steps, nc;
 	size_t par = x->plan->parallel > 0 ? (size_t)x->plan->parallel : 1;
 	bool failed = false;
-	int ret = -1;
+	int ret = -1, tr;
 
 	s = calloc(n + 1, sizeof(*s));
 	cmds = calloc(n + 1, sizeof(*cmds));
@@ -591,6 +614,11 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 		}
 		if (active == 0)
 			break;
+		if (rl_transport_interrupted(x->t)) {
+			interrupt(x, s, n);
+			ret = 2;
+			goto out;
+		}
 
 		/* the commands due now; journal each action's begin first */
 		nc = 0;
@@ -634,12 +662,18 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 		}
 		if (nc == 0) {
 			/* nothing due: wait for the next check, no spinning */
-			sleep_until(next_due);
+			rl_transport_sleep(x->t, next_due);
 			continue;
 		}
-		if (rl_transport_run(x->t, cmds, nc, batch_end + BATCH_SLACK_MS,
-				     err) < 0)
+		tr = rl_transport_run(x->t, cmds, nc,
+				      batch_end + BATCH_SLACK_MS, err);
+		if (tr < 0)
 			goto out;
+		if (tr == RL_TRANSPORT_INTERRUPTED) {
+			interrupt(x, s, n);
+			ret = 2;
+			goto out;
+		}
 		for (i = 0; i < n; i++) {
 			struct step_run *a = &s[i];
 
@@ -671,6 +705,67 @@ out:
 	free(cmds);
 	free(s);
 	return ret;
+}
+
+/* ---- signals ----------------------------------------------------------- */
+
+/*
+ * The only mutable statics of lib/: a signal handler can reach nothing
+ * else. Set once by rl_run_trap_signals (the pipe's write end) and by the
+ * handler (the first signal); everything else gets the pipe's read end
+ * from its main.
+ */
+static int trap_wfd = -1;
+static volatile sig_atomic_t trap_sig;
+
+static void on_trap(int sig)
+{
+	int e = errno;
+	char b = (char)sig;
+
+	if (trap_sig == 0)
+		trap_sig = sig;
+	/* a full pipe is readable already: nothing to add */
+	if (write(trap_wfd, &b, 1) < 0)
+		b = 0;
+	errno = e;
+}
+
+int rl_run_trap_signals(struct rl_err *err)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	struct sigaction sa;
+	int p[2];
+	size_t i;
+
+	if (trap_wfd >= 0)
+		return rl_err_set(err, "signals are trapped already");
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return rl_err_set(err, "cannot make a pipe for signals: %s",
+				  strerror(errno));
+	trap_wfd = p[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_trap;
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* ignored on entry (nohup, a script's background job): the
+		 * caller meant it so */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return rl_err_set(err, "cannot catch signal %d: %s",
+					  sigs[i], strerror(errno));
+	}
+	return p[0];
+}
+
+int rl_run_trapped(void)
+{
+	return trap_sig;
 }
 
 void rl_run_new_id(char *buf, size_t len)
@@ -796,7 +891,9 @@ static void plan_record(struct run_ctx *x, const char *phase, int64_t ms)
 			rl_buf_printf(&msg, "%s%s",
 				      i == 0 ? "; state unknown: " : ", ",
 				      x->rep->unknown[i]->name);
-		r.result = x->rep->ok ? "ok" : "failed";
+		r.result = x->rep->ok		 ? "ok"
+			   : x->rep->interrupted ? "interrupted"
+						 : "failed";
 		r.duration_ms = ms;
 	}
 	r.message = msg.oom ? NULL : rl_buf_str(&msg);
@@ -858,6 +955,8 @@ int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 		r = run_level(&x, &plan->levels[l], err);
 		if (r < 0 && !x.journal_failed)
 			goto out; /* no memory */
+		if (r == 2)
+			rep->interrupted = true;
 		if (r != 0) {
 			stopped = true;
 			break;
@@ -871,11 +970,14 @@ int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 				 x.journal_failed
 				     ? "not run: the journal could not be "
 				       "written"
+				 : rep->interrupted
+				     ? "not run: interrupted by a signal"
 				     : "not run: an earlier step failed");
 	rep->ok = !stopped && !x.journal_failed;
 	/* after a failure, who is down now; no command once the journal
 	   has failed */
-	if (stopped && !x.journal_failed && final_check(&x, err) < 0)
+	if (stopped && !x.journal_failed && !rep->interrupted &&
+	    final_check(&x, err) < 0)
 		goto out;
 	if (collect_down(&x) < 0)
 		goto oom;

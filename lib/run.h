@@ -68,6 +68,8 @@ struct rl_step_report {
 	int64_t duration_ms;
 	char message[512]; /* "started and verified in 1.2s", "stop
 			      exited 1: ...", "still down after 60s" */
+	bool interrupted;  /* it was running when a signal stopped the
+			      run: outcome FAILED, journaled "interrupted" */
 };
 
 struct rl_run_report {
@@ -89,8 +91,10 @@ struct rl_run_report {
 	bool journal_failed; /* the run stopped: a record could not be
 				written (rl_run_plan returned -1) */
 	int64_t duration_ms;
-	char run_id[40]; /* "20261124T031205.123Z-PID-RANDOM", in
-			    every journal record of the run */
+	char run_id[40];  /* "20261124T031205.123Z-PID-RANDOM", in
+			     every journal record of the run */
+	bool interrupted; /* the transport's cancel fd stopped the run
+			     (ok is false); no final check was made */
 };
 void rl_run_report_free(struct rl_run_report *r);
 
@@ -120,6 +124,21 @@ struct rl_run_opts {
 };
 
 /*
+ * Signals that stop a run. Installs handlers for SIGTERM, SIGINT and SIGHUP
+ * (those not ignored on entry: nohup, a script's background job; SA_RESTART)
+ * that only note the first signal and write a byte to a
+ * non-blocking close-on-exec pipe, and returns the pipe's read end: give it
+ * to rl_transport_set_cancel, so that a run stops launching steps, kills
+ * what runs and journals the interruption. Call once per process (in a
+ * forked worker: after the fork); -1 with err set on failure (or if called
+ * twice). The caller owns the fd.
+ */
+int rl_run_trap_signals(struct rl_err *err);
+/* The first signal the handlers above caught, or 0: a main exits with
+ * 128 + it (143 TERM, 130 INT, 129 HUP). Async-signal-safe. */
+int rl_run_trapped(void);
+
+/*
  * Runs PLAN. Returns 0 when the run happened (report->ok says whether it
  * succeeded), -1 if it could not start or had to stop because the journal
  * failed (err says why; *out still describes what was done, if anything:
@@ -137,6 +156,13 @@ struct rl_run_opts {
  *     (step kind), component, host, command; phase "end": the same plus
  *     result ok/failed/skipped, exit and signal of the action (if it
  *     ran), duration_ms, message. A skipped step has an end record only.
+ *
+ * Interruption: once the transport's cancel fd (rl_transport_set_cancel)
+ * is readable, no further command starts; the commands running are killed
+ * (rl_transport_run); every step that was going gets an end record with
+ * result "interrupted", the steps not begun stay "not run", and the plan's
+ * end record says "interrupted" too. The run then returns 0 with
+ * report->interrupted set and report->ok false, without a final check.
  */
 int rl_run_plan(struct rl_transport *t, const struct rl_model *m,
 		const struct rl_plan *plan, const struct rl_run_opts *opts,

@@ -126,6 +126,42 @@ static void compose_powershell(struct rl_buf *out, const char *command,
 	rl_buf_free(&raw);
 }
 
+/*
+ * The command runs in the background with /dev/null on stdin, under
+ * `timeout` when there is one; a watcher reads the channel (fd 3, the
+ * login shell's stdin, which the client never writes to) and at its EOF,
+ * when the channel closed or the client died, kills the command's group
+ * (`timeout` makes one of its own) and the session's (sshd made the login
+ * shell a session leader: its group is everything this line started that
+ * did not leave it). When the command ends first, the watcher is killed
+ * and the command's status passed on, a death by signal as the same
+ * signal.
+ */
+static void compose_posix(struct rl_buf *out, const char *command,
+			  int64_t timeout_ms)
+{
+	rl_buf_puts(out, "exec 3<&0 </dev/null; ");
+	if (timeout_ms > 0) {
+		rl_buf_printf(out,
+			      "if command -v timeout >/dev/null 2>&1; then "
+			      "timeout -k 1 %lld.%03lld sh -c ",
+			      (long long)(timeout_ms / 1000),
+			      (long long)(timeout_ms % 1000));
+		rl_shell_sh_quote(out, command);
+		rl_buf_puts(out, " 3<&- & c=$!; else ");
+	}
+	rl_buf_puts(out, "sh -c ");
+	rl_shell_sh_quote(out, command);
+	rl_buf_puts(out, " 3<&- & c=$!; ");
+	if (timeout_ms > 0)
+		rl_buf_puts(out, "fi; ");
+	rl_buf_puts(out, "{ while read -r _; do :; done; kill -KILL -$c; "
+			 "kill -KILL 0; } <&3 >/dev/null 2>&1 & w=$!; "
+			 "exec 3<&-; wait $c; s=$?; kill $w 2>/dev/null; "
+			 "[ $s -gt 128 ] && kill -$((s - 128)) $$ 2>/dev/null; "
+			 "exit $s");
+}
+
 int rl_shell_compose(struct rl_buf *out, enum rl_shell shell,
 		     const char *command, const char *component,
 		     int64_t timeout_ms, struct rl_err *err)
@@ -142,19 +178,7 @@ int rl_shell_compose(struct rl_buf *out, enum rl_shell shell,
 			rl_shell_sh_quote(out, component);
 			rl_buf_puts(out, "; export RELANCE_COMPONENT; ");
 		}
-		if (timeout_ms > 0) {
-			rl_buf_puts(out, "command -v timeout >/dev/null 2>&1 "
-					 "|| exec sh -c ");
-			rl_shell_sh_quote(out, command);
-			rl_buf_printf(out,
-				      "; exec timeout -k 1 %lld.%03lld "
-				      "sh -c ",
-				      (long long)(timeout_ms / 1000),
-				      (long long)(timeout_ms % 1000));
-		} else {
-			rl_buf_puts(out, "exec sh -c ");
-		}
-		rl_shell_sh_quote(out, command);
+		compose_posix(out, command, timeout_ms);
 		break;
 	case RL_SHELL_POWERSHELL:
 		compose_powershell(out, command, component, timeout_ms);

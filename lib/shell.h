@@ -26,17 +26,30 @@
  * killing the command after that long where the shell allows:
  *
  *  posix:      RELANCE_COMPONENT='C'; export RELANCE_COMPONENT; \
- *              command -v timeout >/dev/null 2>&1 || exec sh -c 'CMD'; \
- *              exec timeout -k 1 SECS sh -c 'CMD'
- *              (without a timeout: the env part, then exec sh -c 'CMD';
- *              CMD is single-quoted, a ' inside becomes '\'')
+ *              exec 3<&0 </dev/null; \
+ *              if command -v timeout >/dev/null 2>&1; then \
+ *              timeout -k 1 SECS sh -c 'CMD' 3<&- & c=$!; \
+ *              else sh -c 'CMD' 3<&- & c=$!; fi; \
+ *              { while read -r _; do :; done; kill -KILL -$c; \
+ *              kill -KILL 0; } <&3 >/dev/null 2>&1 & w=$!; exec 3<&-; \
+ *              wait $c; s=$?; kill $w 2>/dev/null; \
+ *              [ $s -gt 128 ] && kill -$((s - 128)) $$ 2>/dev/null; exit $s
+ *              (without a timeout: no if, only sh -c 'CMD' 3<&- & c=$!;
+ *              CMD is single-quoted, a ' inside becomes '\''). The
+ *              command's stdin is /dev/null; when the channel closes
+ *              before it ends (our deadline, an interruption, the client
+ *              killed), the watcher sees EOF on the session's stdin and
+ *              kills the command's process group and the session's: what
+ *              it started outlives it only if it left that group (setsid).
+ *              A command killed by a signal is reported as that signal.
  *  powershell: the command travels base64-encoded (no quoting layer of
  *              Win32-OpenSSH or cmd.exe can alter it); with a timeout it
  *              runs in a child powershell that is killed with its tree
  *              (taskkill /T /F) and the result is exit 124
  *  cmd:        set "RELANCE_COMPONENT=C" && CMD
  *              (no remote timeout: the channel is closed at the timeout,
- *              the command may survive on the target)
+ *              the command may survive on the target; so may a
+ *              powershell or cmd command whose channel closes early)
  *
  * A component name with characters outside [A-Za-z0-9._/-] is refused.
  * Returns 0, or -1 with err set (bad component name, no memory).

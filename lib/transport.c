@@ -36,6 +36,7 @@ struct rl_transport {
 	struct rl_backend *b[NPARTS]; /* each created on first use: a
 					 local-only program never starts
 					 libssh2 */
+	int cancel_fd;		      /* borrowed; -1: none */
 };
 
 struct rl_transport *rl_transport_new(const struct rl_model *m,
@@ -48,7 +49,50 @@ struct rl_transport *rl_transport_new(const struct rl_model *m,
 		return NULL;
 	}
 	t->model = m;
+	t->cancel_fd = -1;
 	return t;
+}
+
+int rl_transport_set_cancel(struct rl_transport *t, int fd)
+{
+	int old = t->cancel_fd;
+
+	t->cancel_fd = fd;
+	return old;
+}
+
+/* Waits at most TIMEOUT ms for the cancel fd; true when it is readable. */
+static bool cancel_wait(int fd, int timeout)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	int r;
+
+	if (fd < 0)
+		return false;
+	do
+		r = poll(&p, 1, timeout);
+	while (r < 0 && errno == EINTR && timeout == 0);
+	return r > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+}
+
+bool rl_transport_interrupted(const struct rl_transport *t)
+{
+	return cancel_wait(t->cancel_fd, 0);
+}
+
+bool rl_transport_sleep(const struct rl_transport *t, int64_t until_ms)
+{
+	int64_t now;
+
+	while ((now = rl_now_ms()) < until_ms) {
+		int64_t d = until_ms - now;
+
+		if (t->cancel_fd < 0)
+			poll(NULL, 0, d > 60000 ? 60000 : (int)d);
+		else if (cancel_wait(t->cancel_fd, d > 60000 ? 60000 : (int)d))
+			return true;
+	}
+	return rl_transport_interrupted(t);
 }
 
 void rl_transport_free(struct rl_transport *t)
@@ -109,7 +153,9 @@ int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 	struct batch_part parts[NPARTS];
 	struct rl_pollset ps = {NULL, 0, 0};
 	struct rl_err berr;
-	bool failed = false;
+	bool failed = false, interrupted = false;
+	bool *running = NULL; /* at an interruption: still without result */
+	int cancel_idx;
 	size_t i, k;
 	int r = -1;
 
@@ -124,6 +170,13 @@ int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 		}
 	}
 
+	if (rl_transport_interrupted(t)) {
+		/* told to stop before it began: nothing is started */
+		for (i = 0; i < n; i++)
+			rl_cmd_fail(&cmds[i], RL_STAGE_RESOLVE, "interrupted");
+		r = RL_TRANSPORT_INTERRUPTED;
+		goto finish;
+	}
 	for (i = 0; i < n; i++) {
 		struct rl_cmd *c = &cmds[i];
 
@@ -185,6 +238,15 @@ int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 				goto expire;
 			}
 		}
+		cancel_idx = -1;
+		if (t->cancel_fd >= 0) {
+			cancel_idx = rl_pollset_add(&ps, t->cancel_fd, POLLIN);
+			if (cancel_idx < 0) {
+				rl_err_set(err, "out of memory");
+				failed = true;
+				goto expire;
+			}
+		}
 		if (wake > deadline_ms)
 			wake = deadline_ms;
 		pr = poll(ps.fds, ps.n, poll_timeout(wake, rl_now_ms()));
@@ -199,11 +261,22 @@ int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 				goto expire;
 			}
 		}
+		if (pr > 0 && cancel_idx >= 0 && ps.fds[cancel_idx].revents) {
+			interrupted = true;
+			goto expire;
+		}
 	}
 	r = 0;
 	goto finish;
 
 expire:
+	if (interrupted) {
+		/* which commands the interruption cut: expire marks them
+		 * timed out, they were not */
+		running = calloc(n ? n : 1, sizeof(*running));
+		for (i = 0; running != NULL && i < n; i++)
+			running[i] = cmds[i].status == RL_CMD_PENDING;
+	}
 	/* the deadline passed, or the batch cannot go on: nothing may run on */
 	for (k = 0; k < NPARTS; k++)
 		if (parts[k].started)
@@ -211,6 +284,15 @@ expire:
 	if (failed)
 		goto out; /* r stays -1 */
 	r = 0;
+	if (interrupted) {
+		for (i = 0; i < n; i++)
+			if (running == NULL || running[i])
+				if (cmds[i].status == RL_CMD_TIMEOUT ||
+				    cmds[i].status == RL_CMD_PENDING)
+					rl_cmd_fail(&cmds[i], cmds[i].stage,
+						    "interrupted");
+		r = RL_TRANSPORT_INTERRUPTED;
+	}
 
 finish:
 	/* callers may print out and err: never leave them NULL */
@@ -225,6 +307,7 @@ finish:
 		}
 	}
 out:
+	free(running);
 	for (k = 0; k < NPARTS; k++)
 		free(parts[k].cmds);
 	free(ps.fds);

@@ -90,8 +90,9 @@ void rl_transport_free(struct rl_transport *t);
  * blocks past the deadline by more than a few ms. A command with its own
  * timeout_ms ends at the earlier of the two.
  * Per-command failures are in the commands, not the return value: returns
- * 0 when every command has a result, -1 only if the batch itself could not
- * be run (no memory), with err set.
+ * 0 when every command has a result, RL_TRANSPORT_INTERRUPTED when the
+ * cancel fd (rl_transport_set_cancel) ended the batch, -1 only if the batch
+ * itself could not be run (no memory), with err set.
  * Each command's outputs are cleared first (rl_cmd_clear), so a command may
  * be run again. The ssh backend is created on the first batch that has an
  * ssh host: a local-only program never needs it.
@@ -103,6 +104,27 @@ void rl_transport_free(struct rl_transport *t);
  */
 int rl_transport_run(struct rl_transport *t, struct rl_cmd *cmds, size_t n,
 		     int64_t deadline_ms, struct rl_err *err);
+
+/*
+ * Cancellation. FD is a descriptor the caller owns (the read end of the
+ * pipe that rl_run_trap_signals' handlers write to), or -1 for none; the
+ * transport only polls it, never reads or closes it, so once readable it
+ * stays so and every later batch is cancelled too. While a batch runs and
+ * FD becomes readable, the batch ends at once: what still runs is killed
+ * as at the deadline (a local process group gets SIGKILL; an ssh channel
+ * is closed and the remote wrapper kills its command), those commands are
+ * RL_CMD_FAILED with the error "host 'H': interrupted", and
+ * rl_transport_run returns RL_TRANSPORT_INTERRUPTED. Returns the previous
+ * fd (so that a caller that must finish something, e.g. release its
+ * locks, can run without it and put it back).
+ */
+#define RL_TRANSPORT_INTERRUPTED 1
+int rl_transport_set_cancel(struct rl_transport *t, int fd);
+/* Whether the cancel fd is readable now (never blocks; false without one). */
+bool rl_transport_interrupted(const struct rl_transport *t);
+/* Sleeps until UNTIL_MS (rl_now_ms clock) or until the cancel fd is
+ * readable, whichever is first. Returns true when interrupted. */
+bool rl_transport_sleep(const struct rl_transport *t, int64_t until_ms);
 
 /* Frees a command's outputs and resets its outputs to zero. */
 void rl_cmd_clear(struct rl_cmd *c);

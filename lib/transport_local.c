@@ -4,7 +4,10 @@
  * Each command is a child in its own process group, with a minimal
  * environment, /dev/null on stdin, its stdout and stderr on pipes and
  * every other fd closed. Plain words are exec'd directly (rl_command_split);
- * anything else goes to /bin/sh -c. A timeout kills the whole group.
+ * anything else goes to /bin/sh -c. A timeout or an interruption kills the
+ * whole group. If this process dies without killing it (SIGKILL), the
+ * kernel kills the command itself (PR_SET_PDEATHSIG); what the command
+ * started in turn is its own to end.
  */
 #include "build.h"
 
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -149,8 +153,9 @@ static void reset_reserved_signal(int sig)
  * Every source fd is above 2 (fd_above_stdio).
  */
 __attribute__((noreturn)) static void
-child_exec(int devnull, int out, int err, int exec_fd, const char *path,
-	   char *const argv[], char *const envp[], bool search)
+child_exec(pid_t parent, int devnull, int out, int err, int exec_fd,
+	   const char *path, char *const argv[], char *const envp[],
+	   bool search)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -169,6 +174,10 @@ child_exec(int devnull, int out, int err, int exec_fd, const char *path,
 
 	/* its own process group, so that a timeout kills all it started */
 	setpgid(0, 0);
+	/* killed with us, even by SIGKILL; if we died before prctl took
+	 * effect, our parent is someone else already: end now */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
 
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		goto fail;
@@ -208,7 +217,7 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	int devnull = -1;
 	sigset_t all, old;
 	bool search;
-	pid_t pid;
+	pid_t pid, parent;
 	int r, e;
 
 	lc->state = L_DONE;
@@ -273,10 +282,11 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	lc->start_us = rl_now_us();
+	parent = getpid();
 	pid = fork();
 	if (pid == 0)
-		child_exec(devnull, out[1], err[1], ex[1], path, run_argv, envp,
-			   search);
+		child_exec(parent, devnull, out[1], err[1], ex[1], path,
+			   run_argv, envp, search);
 	e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {

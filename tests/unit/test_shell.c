@@ -1,5 +1,8 @@
+#define _GNU_SOURCE
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,23 +25,58 @@ static char *compose(enum rl_shell sh, const char *cmd, const char *comp,
 	return rl_buf_detach(&b);
 }
 
-/* Runs a composed posix line through /bin/sh, as sshd would. */
-static char *run_sh(const char *line)
+/* The tail of every posix line: the watcher, the wait, the status. */
+#define POSIX_TAIL                                                             \
+	"{ while read -r _; do :; done; kill -KILL -$c; kill -KILL 0; } "      \
+	"<&3 >/dev/null 2>&1 & w=$!; exec 3<&-; wait $c; s=$?; "               \
+	"kill $w 2>/dev/null; [ $s -gt 128 ] && kill -$((s - 128)) $$ "        \
+	"2>/dev/null; exit $s"
+
+/*
+ * Runs a composed posix line through /bin/sh in its own session, as sshd
+ * would, with a pipe on its stdin (the channel) whose write end is *chan,
+ * open until the caller closes it. Returns the stream of its output, with
+ * "rc=N" after it.
+ */
+static FILE *start_sh(const char *line, int *chan)
 {
 	struct rl_buf cmd = RL_BUF_INIT;
-	char buf[4096];
-	size_t n;
-	FILE *p;
+	int p[2], saved;
+	FILE *f;
 
-	rl_buf_puts(&cmd, "sh -c ");
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	/* the child gets the read end as its stdin: ours for a moment */
+	saved = fcntl(0, F_DUPFD_CLOEXEC, 10);
+	cr_assert_eq(dup2(p[0], 0), 0);
+	rl_buf_puts(&cmd, "setsid sh -c ");
 	rl_shell_sh_quote(&cmd, line);
 	rl_buf_puts(&cmd, "; echo \"rc=$?\"");
-	p = popen(rl_buf_str(&cmd), "r");
-	cr_assert_not_null(p);
+	f = popen(rl_buf_str(&cmd), "r");
+	if (saved >= 0) {
+		dup2(saved, 0);
+		close(saved);
+	} else {
+		close(0);
+	}
+	cr_assert_not_null(f);
+	close(p[0]);
+	*chan = p[1];
+	rl_buf_free(&cmd);
+	return f;
+}
+
+/* Runs a composed posix line to its end (the channel open all along). */
+static char *run_sh(const char *line)
+{
+	char buf[4096];
+	size_t n;
+	int chan;
+	FILE *p = start_sh(line, &chan);
+
 	n = fread(buf, 1, sizeof(buf) - 1, p);
 	buf[n] = '\0';
 	pclose(p);
-	rl_buf_free(&cmd);
+	close(chan);
 	return strdup(buf);
 }
 
@@ -56,10 +94,12 @@ Test(shell, compose_posix_plain)
 	char *s = compose(RL_SHELL_POSIX, "echo hi", "fx/pricer", 0);
 
 	cr_assert_str_eq(s, "RELANCE_COMPONENT='fx/pricer'; export "
-			    "RELANCE_COMPONENT; exec sh -c 'echo hi'");
+			    "RELANCE_COMPONENT; exec 3<&0 </dev/null; "
+			    "sh -c 'echo hi' 3<&- & c=$!; " POSIX_TAIL);
 	free(s);
 	s = compose(RL_SHELL_POSIX, "true", NULL, 0);
-	cr_assert_str_eq(s, "exec sh -c 'true'");
+	cr_assert_str_eq(s, "exec 3<&0 </dev/null; sh -c 'true' 3<&- & "
+			    "c=$!; " POSIX_TAIL);
 	free(s);
 }
 
@@ -67,9 +107,10 @@ Test(shell, compose_posix_timeout)
 {
 	char *s = compose(RL_SHELL_POSIX, "sleep 9", NULL, 2500);
 
-	cr_assert_str_eq(s, "command -v timeout >/dev/null 2>&1 || exec sh "
-			    "-c 'sleep 9'; exec timeout -k 1 2.500 sh -c "
-			    "'sleep 9'");
+	cr_assert_str_eq(s, "exec 3<&0 </dev/null; if command -v timeout "
+			    ">/dev/null 2>&1; then timeout -k 1 2.500 sh -c "
+			    "'sleep 9' 3<&- & c=$!; else sh -c 'sleep 9' 3<&- "
+			    "& c=$!; fi; " POSIX_TAIL);
 	free(s);
 }
 
@@ -95,6 +136,78 @@ Test(shell, compose_posix_timeout_kills)
 	cr_assert_str_eq(out, "rc=124\n");
 	free(out);
 	free(s);
+}
+
+Test(shell, compose_posix_passes_a_signal_on)
+{
+	char *s = compose(RL_SHELL_POSIX, "kill -USR1 $$", NULL, 0);
+	char *out = run_sh(s);
+
+	/* the login shell dies of the same signal: 128 + SIGUSR1 */
+	cr_assert_str_eq(out, "rc=138\n");
+	free(out);
+	free(s);
+}
+
+/* Is the process PID gone (or a zombie)? */
+static bool pid_gone(long pid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	char *p;
+	bool gone = true;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return true;
+	if (fgets(buf, sizeof(buf), f) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL)
+		gone = p[1] == ' ' && p[2] == 'Z';
+	fclose(f);
+	return gone;
+}
+
+/* The channel closes while the command runs: the watcher kills it, with
+ * and without the remote timeout. */
+static void closed_channel_kills(int64_t timeout_ms)
+{
+	char dir[] = "/tmp/rl-shell.XXXXXX";
+	char cmd[512], path[128];
+	char *s;
+	FILE *p, *f;
+	long pid = 0;
+	int chan, i;
+	int64_t t0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "echo $$ >%s.tmp; mv %s.tmp %s; exec sleep 60", path, path,
+		 path);
+	s = compose(RL_SHELL_POSIX, cmd, "a/b", timeout_ms);
+	p = start_sh(s, &chan);
+	for (i = 0; i < 2000 && (f = fopen(path, "r")) == NULL; i++)
+		usleep(5000);
+	cr_assert_not_null(f, "the command never started");
+	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	cr_assert(!pid_gone(pid));
+	close(chan); /* the channel closes */
+	t0 = rl_now_ms();
+	while (!pid_gone(pid) && rl_now_ms() - t0 < 10000)
+		usleep(10000);
+	cr_assert(pid_gone(pid), "the command outlived its channel");
+	pclose(p);
+	unlink(path);
+	rmdir(dir);
+	free(s);
+}
+
+Test(shell, compose_posix_closed_channel_kills)
+{
+	closed_channel_kills(0);
+	closed_channel_kills(30000);
 }
 
 Test(shell, compose_refuses_odd_component)

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -1014,4 +1015,84 @@ Test(loop, ssh_host_beside_local, .init = setup_host, .timeout = 30)
 	cr_assert_lt(ms, 2000 + LATE_MS);
 	rl_cmd_clear(&c[0]);
 	rl_cmd_clear(&c[1]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* cancellation (rl_transport_set_cancel): a signal's pipe becomes readable */
+
+/* An fd that becomes readable AFTER_MS from now (0: at once). */
+static int cancel_after(int64_t after_ms)
+{
+	struct itimerspec its;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = after_ms / 1000;
+	its.it_value.tv_nsec = (after_ms % 1000) * 1000000 + 1;
+	cr_assert_eq(timerfd_settime(fd, 0, &its, NULL), 0);
+	return fd;
+}
+
+Test(local, cancel_kills_the_group)
+{
+	struct rl_err err = {{0}};
+	struct rl_transport *t = rl_transport_new(NULL, &err);
+	struct rl_cmd c;
+	long child = 0, shell = 0;
+	int fd = cancel_after(300);
+	int64_t t0;
+	int r;
+
+	cr_assert_not_null(t);
+	cr_assert_eq(rl_transport_set_cancel(t, fd), -1);
+	cmd_init(&c, "sleep 30 & echo $!; echo $$; wait", 0);
+	t0 = rl_now_ms();
+	r = rl_transport_run(t, &c, 1, t0 + 20000, &err);
+	cr_assert_eq(r, RL_TRANSPORT_INTERRUPTED, "%d %s", r, err.msg);
+	cr_assert_lt(rl_now_ms() - t0, 10000, "not cut by the cancel fd");
+	cr_assert_eq(c.status, RL_CMD_FAILED);
+	cr_assert(strstr(c.error, "interrupted") != NULL, "%s", c.error);
+	cr_assert_eq(sscanf(c.out, "%ld %ld", &child, &shell), 2, "%s", c.out);
+	cr_assert(proc_gone((pid_t)shell), "the command survived");
+	cr_assert(proc_gone((pid_t)child), "what it started survived");
+	cr_assert(rl_transport_interrupted(t));
+	cr_assert(rl_transport_sleep(t, rl_now_ms() + 20000));
+	/* without it, the same transport runs again */
+	cr_assert_eq(rl_transport_set_cancel(t, -1), fd);
+	cr_assert(!rl_transport_interrupted(t));
+	cmd_init(&c, "true", 0);
+	cr_assert_eq(rl_transport_run(t, &c, 1, rl_now_ms() + 10000, &err), 0);
+	cr_assert_eq(c.status, RL_CMD_EXITED);
+	rl_cmd_clear(&c);
+	rl_transport_free(t);
+	close(fd);
+}
+
+Test(local, cancelled_before_start_runs_nothing)
+{
+	struct rl_err err = {{0}};
+	struct rl_transport *t = rl_transport_new(NULL, &err);
+	char dir[] = "/tmp/rl-cancel.XXXXXX", cmd[128], path[96];
+	struct rl_cmd c;
+	int fd = cancel_after(0);
+
+	cr_assert_not_null(t);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ran", dir);
+	snprintf(cmd, sizeof(cmd), "touch %s", path);
+	/* wait until the timer fired */
+	cr_assert(!rl_transport_sleep(t, rl_now_ms() + 5));
+	rl_transport_set_cancel(t, fd);
+	cr_assert(rl_transport_interrupted(t));
+	cmd_init(&c, cmd, 0);
+	cr_assert_eq(rl_transport_run(t, &c, 1, rl_now_ms() + 10000, &err),
+		     RL_TRANSPORT_INTERRUPTED);
+	cr_assert_eq(c.status, RL_CMD_FAILED);
+	cr_assert(strstr(c.error, "interrupted") != NULL, "%s", c.error);
+	cr_assert_eq(access(path, F_OK), -1, "the command ran");
+	rl_cmd_clear(&c);
+	rl_transport_free(t);
+	close(fd);
+	rmdir(dir);
 }
