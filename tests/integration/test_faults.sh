@@ -12,7 +12,8 @@
 #
 # The component is a real small process (comp.sh): every start and stop
 # writes "begin PID ACTION" / "end PID ACTION" to DIR/svc.log and its own
-# pid and its parent's to DIR/ACTION.pid, then waits while DIR/gate exists.
+# pid and its parent's to DIR/ACTION.pid; a start waits while DIR/gate
+# exists, a stop while DIR/gate.stop does (relancectl/gated.sh).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sshd.sh"
 
@@ -25,7 +26,7 @@ unset RELANCE_CONFIG NO_COLOR
 T=$(mktemp -d "${TMPDIR:-/tmp}/faults.XXXXXX") || exit 1
 bg_pids=
 cleanup() {
-	rm -f "$T/gate"
+	rm -f "$T/gate" "$T/gate.stop"
 	for p in $bg_pids; do kill "$p" 2>/dev/null; done
 	[ -f "$T/svc.pid" ] && kill "$(cat "$T/svc.pid")" 2>/dev/null
 	[ -n "$SSHD_DIR" ] && sshd_cleanup
@@ -43,48 +44,7 @@ alive() { ! gone "$1"; }
 # --- faults_signals ----------------------------------------------------------
 
 sig_setup() {
-	cat >"$T/comp.sh" <<'EOF'
-#!/bin/sh
-# comp.sh DIR start|stop|check: a `sleep` in its own session, its pid in
-# DIR/svc.pid; start and stop wait (up to 60 s) while DIR/gate exists
-d=$1
-running() {
-	[ -f "$d/svc.pid" ] || return 1
-	s=$(ps -o stat= -p "$(cat "$d/svc.pid")" 2>/dev/null) || return 1
-	case $s in Z*|"") return 1 ;; esac
-}
-gate() {
-	echo "$$ $PPID" >"$d/$1.pid"
-	i=0
-	while [ -e "$d/gate" ] && [ $i -lt 1200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
-case $2 in
-check)
-	running && { echo "svc running"; exit 0; }
-	echo "svc not running"
-	exit 2
-	;;
-start)
-	echo "begin $$ start" >>"$d/svc.log"
-	gate start
-	running || {
-		setsid sleep 3600 </dev/null >/dev/null 2>&1 &
-		echo $! >"$d/svc.pid"
-	}
-	echo "end $$ start" >>"$d/svc.log"
-	;;
-stop)
-	echo "begin $$ stop" >>"$d/svc.log"
-	gate stop
-	running && kill "$(cat "$d/svc.pid")"
-	rm -f "$d/svc.pid"
-	echo "end $$ stop" >>"$d/svc.log"
-	;;
-esac
-EOF
+	cp "$top_srcdir/tests/integration/relancectl/gated.sh" "$T/comp.sh"
 	chmod 755 "$T/comp.sh"
 	C=faults/svc
 	cat >"$T/relance.ini" <<EOF
@@ -127,13 +87,13 @@ host_lock_free() { [ -z "$(ls -A "$T/hostlocks" 2>/dev/null)" ]; }
 show() { sed 's/^/#   /' "$@"; }
 
 # sig_ctl_interrupt SIGNAL WANT-EXIT: relancectl stop, told to stop while
-# the stop command waits at the gate
+# the stop command waits at its gate
 sig_ctl_interrupt() {
 	"$ctl" -c "$CFG" start "$C" >/dev/null 2>&1
 	ok $? "$1: $C runs"
 	: >"$T/svc.log"
 	rm -f "$T/stop.pid"
-	touch "$T/gate"
+	touch "$T/gate.stop"
 	# a script's background job ignores SIGINT: give it back its default
 	env --default-signal=INT "$ctl" -c "$CFG" stop "$C" >"$T/ctl.out" 2>&1 &
 	p=$!
@@ -159,7 +119,7 @@ sig_ctl_interrupt() {
 	ok $? "$1: the host lock is released" || ls -la "$T/hostlocks" | show
 	# the component was left as the stop left it: a restart brings it
 	# back, not refused by any lock, and nothing of the killed stop runs
-	rm -f "$T/gate"
+	rm -f "$T/gate.stop"
 	"$ctl" -c "$CFG" restart "$C" >"$T/ctl2.out" 2>&1
 	is $? 0 "$1: an immediate restart is not refused" || show "$T/ctl2.out"
 	! grep -q "^end $stop_pid " "$T/svc.log"
@@ -171,7 +131,7 @@ sig_ctl_interrupt() {
 sig_ctl_kill() {
 	: >"$T/svc.log"
 	rm -f "$T/stop.pid"
-	touch "$T/gate"
+	touch "$T/gate.stop"
 	"$ctl" -c "$CFG" stop "$C" >/dev/null 2>&1 &
 	p=$!
 	bg_pids="$bg_pids $p"
@@ -183,7 +143,7 @@ sig_ctl_kill() {
 	is $? 137 "KILL: relancectl is killed"
 	wait_for 10 gone "$stop_pid"
 	ok $? "KILL: its stop command is gone within ${WAITED_MS} ms"
-	rm -f "$T/gate"
+	rm -f "$T/gate.stop"
 	# the dead relancectl's host lock is taken over at once (its owner
 	# is a process of this node that is gone), said and journaled
 	"$ctl" -c "$CFG" start "$C" >"$T/ctl2.out" 2>&1
@@ -280,7 +240,7 @@ EOF
 	chmod 600 "$T/ssh.ini"
 	"$ctl" -c "$T/ssh.ini" start faults/remote >"$T/ssh1.out" 2>&1
 	ok $? "ssh: faults/remote runs on h1" || show "$T/ssh1.out"
-	touch "$R/gate"
+	touch "$R/gate.stop"
 	"$ctl" -c "$T/ssh.ini" stop faults/remote >/dev/null 2>&1 &
 	p=$!
 	bg_pids="$bg_pids $p"
@@ -293,7 +253,7 @@ EOF
 	wait "$p"
 	wait_for 10 gone "$stop_pid"
 	ok $? "ssh: the remote stop is gone after the channel closed (${WAITED_MS} ms)"
-	rm -f "$R/gate"
+	rm -f "$R/gate.stop"
 	[ -f "$R/svc.pid" ] && kill "$(cat "$R/svc.pid")" 2>/dev/null
 }
 

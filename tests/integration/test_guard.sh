@@ -40,43 +40,8 @@ trap cleanup EXIT
 [ -n "$RELANCE_TEST_KEEP" ] && trap - EXIT # to look around after a failure
 trap 'exit 1' INT TERM
 
-cat >"$T/comp.sh" <<'EOF'
-#!/bin/sh
-# comp.sh DIR start|stop|check: a `sleep` in its own session, its pid in
-# DIR/svc.pid; start waits (up to 60 s) while DIR/gate exists
-d=$1
-running() {
-	[ -f "$d/svc.pid" ] || return 1
-	s=$(ps -o stat= -p "$(cat "$d/svc.pid")" 2>/dev/null) || return 1
-	case $s in Z*|"") return 1 ;; esac
-}
-case $2 in
-check)
-	running && { echo "svc running"; exit 0; }
-	echo "svc not running"
-	exit 2
-	;;
-start)
-	echo "begin $$ start" >>"$d/svc.log"
-	i=0
-	while [ -e "$d/gate" ] && [ $i -lt 1200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	running || {
-		setsid sleep 3600 </dev/null >/dev/null 2>&1 &
-		echo $! >"$d/svc.pid"
-	}
-	echo "end $$ start" >>"$d/svc.log"
-	;;
-stop)
-	echo "begin $$ stop" >>"$d/svc.log"
-	running && kill "$(cat "$d/svc.pid")"
-	rm -f "$d/svc.pid"
-	echo "end $$ stop" >>"$d/svc.log"
-	;;
-esac
-EOF
+# a start waits while $T/gate exists (relancectl/gated.sh)
+cp "$top_srcdir/tests/integration/relancectl/gated.sh" "$T/comp.sh"
 chmod 755 "$T/comp.sh"
 
 # config NODE: relance-NODE.ini, with lock_dir, journal of its own
