@@ -150,10 +150,7 @@ static void tell_core(const struct ctl *ctl, struct rl_journal *j,
 				      &err);
 	rl_buf_printf(&msg, "forced check of %zu component%s", plan->n_touched,
 		      plan->n_touched == 1 ? "" : "s");
-	rl_journal_rec_init(&r);
-	r.node = ctl->model->site.node;
-	r.user = ctl->user;
-	r.event = "writeback";
+	ctl_rec_init(ctl, &r, "writeback");
 	r.component = plan->target;
 	r.run = rep->run_id;
 	r.result = bad ? "failed" : "ok";
@@ -276,10 +273,7 @@ static void took_over(void *vctx, const struct rl_component *c, const char *msg)
 		"relancectl: host lock of %s taken over: its owner on this "
 		"node is gone (%s)\n",
 		c->name, msg);
-	rl_journal_rec_init(&r);
-	r.node = ctl->model->site.node;
-	r.user = ctl->user;
-	r.event = "hostlock";
+	ctl_rec_init(ctl, &r, "hostlock");
 	r.component = c->name;
 	r.host = c->host_name;
 	r.result = "taken-over";

@@ -28,9 +28,7 @@ static int journal_hold(const struct ctl *ctl, struct rl_journal *j,
 		if (j == NULL)
 			return fail(EXIT_JOURNAL, err.msg);
 	}
-	rl_journal_rec_init(&r);
-	r.node = ctl->model->site.node;
-	r.user = ctl->user;
+	ctl_rec_init(ctl, &r, NULL);
 	r.component = comp;
 	rl_hold_journal_rec(&r, h, result);
 	r.message = message;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "journal.h"
 #include "model.h"
 #include "opts.h"
 #include "util.h"
@@ -79,6 +80,11 @@ int fail(int code, const char *msg);
 
 /* Loads the configuration into ctl->model; EXIT_OK or a failure printed. */
 int load_config(struct ctl *ctl);
+
+/* A journal record of this node and user, EVENT (may be NULL); the rest
+ * as rl_journal_rec_init leaves it. */
+void ctl_rec_init(const struct ctl *ctl, struct rl_journal_rec *r,
+		  const char *event);
 
 /* Writes B to stdout; EXIT_OK, or EXIT_INTERNAL if B ran out of memory. */
 int print_buf(struct rl_buf *b);

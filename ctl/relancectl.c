@@ -101,6 +101,15 @@ int load_config(struct ctl *ctl)
 	return EXIT_OK;
 }
 
+void ctl_rec_init(const struct ctl *ctl, struct rl_journal_rec *r,
+		  const char *event)
+{
+	rl_journal_rec_init(r);
+	r->node = ctl->model->site.node;
+	r->user = ctl->user;
+	r->event = event;
+}
+
 int print_buf(struct rl_buf *b)
 {
 	if (b->oom)
