@@ -45,7 +45,7 @@ app_config() { # FILE NODE STATEDIR [KEY=VALUE...]
 			"$_node" "$_sd" "$_sd"
 		for kv in "$@"; do printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"; done
 		printf '\n[ssh]\nuser = %s\nidentity = %s/id_ed25519\n' "$SSHD_USER" "$SSHD_DIR"
-		printf 'known_hosts = %s/known_hosts\ntimeout = 5s\n\n' "$SSHD_DIR"
+		printf 'known_hosts = %s/known_hosts\ntimeout = 20s\n\n' "$SSHD_DIR"
 		printf '[host "h1"]\naddress = 127.0.0.1\nport = %s\n\n' "$SSHD_PORT_h1"
 		printf '[application "%s"]\ndescription = FX pricing over ssh (e2e)\n\n' "$APP"
 		for c in marketdata: cache:marketdata pricer:marketdata,cache \

@@ -101,9 +101,11 @@ cp "$CFG" "$CFG.good"
 # the application runs before the core starts; brief lives long for now
 echo 3600 > "$APP_DIR/run/brief.life"
 "$ctl" -c "$CFG" start "$APP" > "$E2E_ROOT/start.out" 2>&1
-ok $? "relancectl starts $APP over ssh"
-"$ctl" -c "$CFG" start "${APP}b" >> "$E2E_ROOT/start.out" 2>&1
-ok $? "relancectl starts ${APP}b/brief over ssh"
+ok $? "relancectl starts $APP over ssh" ||
+	sed 's/^/#   /' "$E2E_ROOT/start.out"
+"$ctl" -c "$CFG" start "${APP}b" > "$E2E_ROOT/start.out" 2>&1
+ok $? "relancectl starts ${APP}b/brief over ssh" ||
+	sed 's/^/#   /' "$E2E_ROOT/start.out"
 
 mkdir -p "$CD/objs"
 "$ctl" -c "$CFG" generate "$([ "$CORE" = nagios ] && echo nagios || echo icinga2)" \
