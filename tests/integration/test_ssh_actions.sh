@@ -50,7 +50,7 @@ cfg=$T/relance.ini
 	printf 'node = testnode\n\n'
 	printf '[ssh]\nuser = %s\nidentity = %s/id_ed25519\n' \
 		"$SSHD_USER" "$SSHD_DIR"
-	printf 'known_hosts = %s/known_hosts\ntimeout = 5s\n\n' "$SSHD_DIR"
+	printf 'known_hosts = %s/known_hosts\ntimeout = 20s\n\n' "$SSHD_DIR"
 	printf '[host "h1"]\naddress = 127.0.0.1\nport = %s\n\n' "$SSHD_PORT_h1"
 	printf '[host "h2"]\naddress = 127.0.0.1\nport = %s\n\n' "$SSHD_PORT_h2"
 	for c in db:h1: app:h2:db web:h1:app cache:h2:; do
@@ -59,7 +59,7 @@ cfg=$T/relance.ini
 		for a in check start stop; do
 			printf '%s = %s/comp.sh %s %s %s\n' $a "$T" "$T" "$n" $a
 		done
-		printf 'start_timeout = 10s\nstop_timeout = 10s\n'
+		printf 'start_timeout = 60s\nstop_timeout = 60s\n'
 		[ -n "$r" ] && printf 'requires = xapp/%s\n' "$r"
 		echo
 	done
@@ -92,7 +92,7 @@ owner() { stat -c %U "/proc/$1" 2>/dev/null; }
 
 # --- start: all four, in order, on the target side --------------------------
 rc start xapp
-is "$st" 0 "start xapp over ssh: exit 0"
+is "$st" 0 "start xapp over ssh: exit 0" || printf '%s\n' "$out" | sed 's/^/#   /'
 order=$(printf '%s\n' "$out" | sed -n 's/.*\[ok\] [0-9]*\/[0-9]* start \(xapp\/[a-z]*\).*/\1/p' |
 	tr '\n' ' ')
 like "$order" '^(xapp/cache )?xapp/db (xapp/cache )?xapp/app (xapp/cache )?xapp/web( xapp/cache)? ?$' \
