@@ -383,17 +383,22 @@ static int ack_notification(struct hc *hc)
 			 hc->author ? hc->author : "");
 		snprintf(h.reason, sizeof(h.reason), "%s",
 			 hc->comment ? hc->comment : "");
-		/* journaled first: a hold nobody can trace is worse than
-		 * none */
+		/* a hold nobody can trace is worse than none: nothing is
+		 * written without a journal, and the record says what
+		 * happened, after it happened */
+		if (hc->h.journal == NULL)
+			return hold_changed(hc, "set", &h, NULL);
+		if (rl_hold_set(s->hold_dir, hc->comp->name, RL_HOLD_ACK,
+				h.author, s->node, h.reason, &err) < 0) {
+			hold_changed(hc, "failed", &h, err.msg);
+			return fail(EXIT_INTERNAL, "%s: %s", hc->comp->name,
+				    err.msg);
+		}
 		r = hold_changed(hc, "set", &h,
 				 "acknowledged in the core: held until it "
 				 "recovers");
 		if (r)
 			return r;
-		if (rl_hold_set(s->hold_dir, hc->comp->name, RL_HOLD_ACK,
-				h.author, s->node, h.reason, &err) < 0)
-			return fail(EXIT_INTERNAL, "%s: %s", hc->comp->name,
-				    err.msg);
 		say(hc, "hold", "acknowledged: no healing until it recovers");
 		return EXIT_OK;
 	}

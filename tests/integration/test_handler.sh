@@ -269,6 +269,21 @@ like "$(cat "$T/cmd.log")" "ADD_SVC_COMMENT;here;fx/gateway;1;relance;relance: f
 is $? 2 "the gateway was not touched: still down"
 "$ctl" -c "$cfg" start fx >/dev/null 2>&1
 
+# --- an acknowledgement hold that cannot be written ------------------------
+# journaled as failed, never as set (issue 12 item 7, the handler's side)
+write_config "$T/nohold.ini" "hold_dir = $T/nohold"
+: >"$T/nohold" # a file where the hold directory should be
+out=$("$hc" -c "$T/nohold.ini" -C fx/pricer --ack-notification \
+	--type ACKNOWLEDGEMENT --author bob --comment x 2>&1 >/dev/null)
+is $? 6 "an ack hold that cannot be written: exit 6"
+like "$out" "^handle_component: fx/pricer: .*nohold" "one line naming the hold dir"
+last=$(tail -n 1 "$T/journal.jsonl")
+like "$last" '"event":"hold","action":"ack","component":"fx/pricer".*"result":"failed"' \
+	"journaled as failed"
+! grep '"author":"bob"' "$T/journal.jsonl" | grep -q '"result":"set"'
+ok $? "never journaled as set"
+rm -f "$T/nohold"
+
 # --- ten handlers at once -------------------------------------------------
 kill "$(pid_of pricer)"
 wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
