@@ -58,6 +58,7 @@ struct ctl_cmd {
 extern const struct ctl_cmd ctl_cmd_status, ctl_cmd_start, ctl_cmd_stop,
     ctl_cmd_restart, ctl_cmd_plan, ctl_cmd_history, ctl_cmd_config,
     ctl_cmd_generate, ctl_cmd_hostkey, ctl_cmd_hold, ctl_cmd_release;
+extern const struct ctl_cmd ctl_cmd_graph;
 
 /* Returned by ctl_parse when the command goes on. */
 #define CTL_GO_ON (-1)

@@ -31,6 +31,12 @@ static const char usage_text[] =
     "  history [APP|COMPONENT] [--since DURATION] [--limit N] [--all]\n"
     "                               the journal, newest last\n"
     "  config check                 load and validate the configuration\n"
+    "                               (--json: the findings; exit 0 clean,\n"
+    "                               1 warnings, 2 errors)\n"
+    "  graph [APP...] [--format dot|svg|png] [--status] [-o FILE]\n"
+    "                               the dependency map, by host; --status:\n"
+    "                               coloured by the checks, holds marked\n"
+    "                               (exits as status)\n"
     "  generate nagios|icinga2 [-o DIR [--check]] [--define-hosts]\n"
     "           [--app-host HOST] [--plugin-dir DIR] [--handler PATH]\n"
     "                               the monitoring objects: one file on\n"
@@ -138,7 +144,7 @@ static const struct rl_opt global_opts[] = {
 static const struct ctl_cmd *const commands[] = {
     &ctl_cmd_status,  &ctl_cmd_start,	&ctl_cmd_stop,	  &ctl_cmd_restart,
     &ctl_cmd_plan,    &ctl_cmd_history, &ctl_cmd_config,  &ctl_cmd_generate,
-    &ctl_cmd_hostkey, &ctl_cmd_hold,	&ctl_cmd_release,
+    &ctl_cmd_hostkey, &ctl_cmd_hold,	&ctl_cmd_release, &ctl_cmd_graph,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

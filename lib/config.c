@@ -173,6 +173,45 @@ static int set_host_lock_dir(struct file_state *fs, const struct key *k,
 	return set_str(fs, k, value, err);
 }
 
+/* graph_dir: an absolute path on this node. */
+static int set_abs_path(struct file_state *fs, const struct key *k,
+			const char *value, struct rl_err *err)
+{
+	if (value[0] != '/')
+		return rl_err_set(err, "'%.200s' is not an absolute path",
+				  value); /* ERR_NEEDS_PLACE */
+	return set_str(fs, k, value, err);
+}
+
+/*
+ * graph_url: the base of the links generate writes into the cores'
+ * objects, so only characters that neither core splits, expands ('$') or
+ * reads as a comment (';') or a quote: RFC 3986's, less those.
+ */
+static int set_graph_url(struct file_state *fs, const struct key *k,
+			 const char *value, struct rl_err *err)
+{
+	const char *p;
+
+	if (strncmp(value, "http://", 7) != 0 &&
+	    strncmp(value, "https://", 8) != 0 && value[0] != '/')
+		return rl_err_set(err,
+				  "'%.200s': an http:// or https:// URL or "
+				  "an absolute path is needed",
+				  value);
+	for (p = value; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) &&
+		    !strchr("._~:/?#@!&()*+,=%-", *p))
+			return rl_err_set(
+			    err,
+			    "'%.200s': character '%c' cannot be "
+			    "used in a link of the cores' objects",
+			    value, *p);
+	((struct rl_site *)fs->target)->graph_url_where =
+	    (struct rl_where){fs->name, fs->pending_line};
+	return set_str(fs, k, value, err);
+}
+
 static int set_int(struct file_state *fs, const struct key *k,
 		   const char *value, struct rl_err *err)
 {
@@ -514,6 +553,10 @@ static const struct key keys_relance[] = {
     {"node", STR(struct rl_site, node)},
     {"parallel", INT(struct rl_site, parallel, 1, 1000)},
     {"check_interval", DUR(struct rl_site, check_interval_ms)},
+    {"graph_dir", set_abs_path, offsetof(struct rl_site, graph_dir), 0, 0,
+     false, false},
+    {"graph_url", set_graph_url, offsetof(struct rl_site, graph_url), 0, 0,
+     false, false},
     {"include", set_include, 0, 0, 0, false, true},
     {NULL, NULL, 0, 0, 0, false, false},
 };

@@ -409,9 +409,28 @@ static void nagios_hosts(const struct gen *g, struct rl_buf *b,
 	}
 }
 
+/* The link to application A's map (issue 18), GRAPH_URL/APP.svg, into
+ * U; false when no graph_url is set. config allowed only characters
+ * that neither core splits, expands or reads as a comment. */
+static bool graph_link(const struct gen *g, const struct rl_app *a,
+		       struct rl_buf *u)
+{
+	const char *base = g->m->site.graph_url;
+	size_t n;
+
+	if (base == NULL)
+		return false;
+	n = strlen(base);
+	rl_buf_printf(u, "%.*s/%s.svg",
+		      (int)(n > 0 && base[n - 1] == '/' ? n - 1 : n), base,
+		      a->name);
+	return true;
+}
+
 static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		      struct rl_component **cs)
 {
+	struct rl_buf link = RL_BUF_INIT;
 	size_t i, j;
 
 	rl_buf_printf(b, "# application %s: %zu components\n\n", a->name,
@@ -423,6 +442,11 @@ static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 	if (a->description != NULL)
 		nkv_text(b, "display_name", a->description);
 	nkv(b, "_RELANCE_APPLICATION", a->name);
+	if (graph_link(g, a, &link)) {
+		nkv(b, "notes_url", rl_buf_str(&link));
+		nkv(b, "action_url", rl_buf_str(&link));
+	}
+	rl_buf_free(&link);
 	rl_buf_puts(b, "}\n");
 
 	for (i = 0; i < a->n_components; i++) {
@@ -640,6 +664,7 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		      struct rl_component **cs)
 {
 	const char *zone = app_zone(a);
+	struct rl_buf link = RL_BUF_INIT;
 	size_t i, j;
 
 	rl_buf_printf(b, "/* application %s: %zu components */\n\n", a->name,
@@ -651,6 +676,11 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 	if (a->description != NULL)
 		ikv(b, 1, "display_name", a->description);
 	ikv(b, 1, "vars.relance_application", a->name);
+	if (graph_link(g, a, &link)) {
+		ikv(b, 1, "notes_url", rl_buf_str(&link));
+		ikv(b, 1, "action_url", rl_buf_str(&link));
+	}
+	rl_buf_free(&link);
 	if (zone != NULL)
 		ikv(b, 1, "zone", zone);
 	rl_buf_puts(b, "}\n");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "graph_live.h"
 #include "guard.h"
 #include "heal.h"
 #include "journal.h"
@@ -648,6 +649,25 @@ static enum rl_heal_end restart_root(const struct rl_heal_ctx *h,
 	return ret;
 }
 
+/* After restarts: the application's map in graph_dir, if configured. A
+ * failure is a warning (logged, journaled), never the heal's. */
+static void refresh_graph(const struct rl_heal_ctx *h, struct rl_transport *t)
+{
+	struct rl_err err = {""};
+	struct rl_journal_rec r;
+
+	if (h->model->site.graph_dir == NULL || rl_transport_interrupted(t) ||
+	    rl_graph_live_refresh(h->model, t, h->comp->app, 0, &err) == 0)
+		return;
+	say(h, RL_HEAL_NOTICE, "%s: warning: map not refreshed: %s",
+	    h->comp->name, err.msg);
+	rl_heal_rec_init(h, &r, "graph");
+	r.action = "draw";
+	r.result = "failed";
+	r.message = err.msg;
+	rl_heal_journal(h, &r, false);
+}
+
 enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 			     struct rl_plan *plan)
 {
@@ -743,6 +763,7 @@ enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 		if (e == RL_HEAL_NO_JOURNAL || e == RL_HEAL_JOURNAL_MIDWAY)
 			break;
 	}
+	refresh_graph(h, t);
 	goto out;
 
 failed:

@@ -187,6 +187,8 @@ void rl_model_free(struct rl_model *m)
 	free(s->command_file);
 	free(s->status_file);
 	free(s->hold_dir);
+	free(s->graph_dir);
+	free(s->graph_url);
 	free(s->host_lock_dir);
 	free(s->node);
 	free(s->ssh.user);

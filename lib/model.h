@@ -69,7 +69,11 @@ struct rl_site {
 	char *hold_dir;	     /* holds; default: the journal's dir + /holds */
 	char *host_lock_dir; /* on each target; NULL: ~/.relance/locks */
 	char *node;	     /* this monitoring node's name; default hostname */
-	int parallel;	     /* steps of one level run at once, default 4 */
+	char *graph_dir; /* the handler refreshes APP.dot/.svg here; or NULL */
+	char *graph_url; /* generate links each application to
+			    GRAPH_URL/APP.svg; or NULL */
+	struct rl_where graph_url_where; /* where graph_url was set */
+	int parallel; /* steps of one level run at once, default 4 */
 	int64_t
 	    check_interval_ms; /* between verification checks, default 250ms */
 	struct rl_ssh_settings ssh;

@@ -27,61 +27,25 @@
 
 #include "xpath.h"
 
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "module.h"
 #include "xpath_impl.h"
 
 #define UNAVAILABLE "XML checks unavailable: "
-
-static const char *module_path(void)
-{
-	const char *p = secure_getenv("RELANCE_XPATH_MODULE");
-
-	return p != NULL && p[0] == '/' ? p : XPATHMODULE;
-}
 
 /* The module's table; NULL with err set ("XML checks unavailable: ..."). */
 static const struct rl_xpath_module *load(struct rl_err *err)
 {
 	static const size_t sizes[] = RL_XPATH_MODULE_SIZES;
-	const char *path = module_path(), *why;
-	const struct rl_xpath_module *m;
-	size_t n = strlen(path);
-	void *h;
+	const struct rl_xpath_module *m =
+	    rl_module_load(rl_module_path("RELANCE_XPATH_MODULE", XPATHMODULE),
+			   RL_XPATH_MODULE_SYMBOL, UNAVAILABLE, "XML", NULL,
+			   sizes, sizeof(sizes) / sizeof(sizes[0]), err);
 
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (h == NULL) {
-		why = dlerror();
-		if (why == NULL)
-			why = "unknown error";
-		/* glibc's message starts with the path: say it once */
-		if (strncmp(why, path, n) == 0 &&
-		    strncmp(why + n, ": ", 2) == 0)
-			why += n + 2;
-		rl_err_set(err, UNAVAILABLE "cannot load '%s': %s", path, why);
-		return NULL;
-	}
-	/* not closed on error either: dlopen() has run its constructors */
-	m = dlsym(h, RL_XPATH_MODULE_SYMBOL);
-	if (m == NULL) {
-		rl_err_set(err,
-			   UNAVAILABLE "cannot load '%s': not relance's XML "
-				       "module (no %s)",
-			   path, RL_XPATH_MODULE_SYMBOL);
-		return NULL;
-	}
-	if (m->version == NULL || strcmp(m->version, PACKAGE_VERSION) != 0 ||
-	    memcmp(m->sizes, sizes, sizeof(sizes)) != 0) {
-		rl_err_set(err,
-			   UNAVAILABLE "cannot load '%s': module of relance "
-				       "%.20s, not of this build (%s)",
-			   path, m->version != NULL ? m->version : "?",
-			   PACKAGE_VERSION);
-		return NULL;
-	}
-	m->init();
+	if (m != NULL)
+		m->init();
 	return m;
 }
 
