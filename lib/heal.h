@@ -204,9 +204,11 @@ enum rl_heal_end {
  * (lib/guard), checks it and what it requires again, escalates to the
  * down components it requires, runs the restarts and writes back to the
  * core (a comment, passive results, a forced check), journaling each
- * step. A lock held elsewhere, or the component up again, is a
- * stand-down. The host locks are released before it returns; the local
- * ones stay in G. Blocks for as long as the restarts take. When
+ * step; after restarts, with graph_dir set, redraws the application's map
+ * there (lib/graph_live: a failure is a warning, logged and journaled as
+ * event "graph", never the heal's). A lock held elsewhere, or the component up
+ * again, is a stand-down. The host locks are released before it returns; the
+ * local ones stay in G. Blocks for as long as the restarts take. When
  * h->cancel_fd becomes readable (a signal), the running restart is
  * interrupted (rl_run_plan), no further one starts, and the host locks are
  * still released.
