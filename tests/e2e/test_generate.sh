@@ -108,6 +108,19 @@ for kind in nagios icinga2; do
 		is "$(grep -cE '^(define servicedependency|object Dependency) ' "$T/$kind-demo/relance.$ext")" \
 			"$("$gen" --count-deps $kind "$T/demo/demo.ini")" \
 			"$kind: demo: one dependency object per requires edge"
+		# graph_url (issue 18): the links to the maps, accepted by the core
+		{ cat "$T/demo/demo.ini"
+		  printf '[relance]\ngraph_url = https://mon.example/relance-maps\n'
+		} >"$T/demo/demo-url.ini"
+		chmod 600 "$T/demo/demo-url.ini"
+		mkdir -p "$T/$kind-demo-url"
+		"$gen" -o "$T/$kind-demo-url" $kind "$T/demo/demo-url.ini"
+		ok $? "$kind: generate the demo with graph_url"
+		verify $kind "$T/$kind-demo-url-v" "$T/$kind-demo-url/relance.$ext"
+		ok $? "$kind: the core accepts notes_url and action_url"
+		is "$(grep -cE '^[[:space:]]*(notes_url|action_url)[[:space:]]*=?[[:space:]]*"?https://mon.example/relance-maps/demo.svg"?$' \
+			"$T/$kind-demo-url/relance.$ext")" 2 \
+			"$kind: the demo's service links to its map"
 	else
 		diag "no conf/demo/demo.ini.in yet: demo not tested"
 	fi
