@@ -13,25 +13,35 @@
 
 #include "graph_impl.h"
 
-/* cgraph reports errors through a callback (it would print them on
- * stderr otherwise): the first one of a render is kept for the caller. A
- * module-wide buffer, as cgraph's own error state is process-wide. */
-static char first_error[512];
+/* cgraph reports errors through a callback, in pieces ("Error", ": ",
+ * "syntax error in line 1 near ';'\n"); it would print them on stderr
+ * otherwise. The pieces of a render are joined here, on one line, for the
+ * caller. A module-wide buffer, as cgraph's own error state is
+ * process-wide. */
+static char errors[512];
 
 static int keep_error(char *msg)
 {
-	size_t n;
+	size_t n = strlen(errors);
 
-	if (first_error[0] != '\0')
-		return 0;
-	n = strlen(msg);
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		n--;
-	if (n >= sizeof(first_error))
-		n = sizeof(first_error) - 1;
-	memcpy(first_error, msg, n);
-	first_error[n] = '\0';
+	for (; *msg != '\0' && n + 1 < sizeof(errors); msg++)
+		errors[n++] = (*msg == '\n' || *msg == '\t') ? ' ' : *msg;
+	errors[n] = '\0';
 	return 0;
+}
+
+/* The errors joined, without the trailing space and the leading
+ * "Error: " (the caller says "graphviz: "). */
+static const char *error_text(const char *otherwise)
+{
+	size_t n = strlen(errors);
+	const char *p = errors;
+
+	while (n > 0 && errors[n - 1] == ' ')
+		errors[--n] = '\0';
+	if (strncmp(p, "Error: ", 7) == 0)
+		p += 7;
+	return *p ? p : otherwise;
 }
 
 static int render(const char *dot, size_t len, const char *format,
@@ -48,7 +58,7 @@ static int render(const char *dot, size_t len, const char *format,
 	if (strcmp(format, "svg") != 0 && strcmp(format, "png") != 0)
 		return rl_err_set(err, "graphviz: unknown format '%.20s'",
 				  format);
-	first_error[0] = '\0';
+	errors[0] = '\0';
 	agseterrf(keep_error);
 	gvc = gvContext();
 	if (gvc == NULL) {
@@ -57,21 +67,18 @@ static int render(const char *dot, size_t len, const char *format,
 	}
 	g = agmemread(dot);
 	if (g == NULL) {
-		rl_err_set(err, "graphviz: %s",
-			   first_error[0] ? first_error : "cannot read DOT");
+		rl_err_set(err, "graphviz: %s", error_text("cannot read DOT"));
 		goto out;
 	}
 	if (gvLayout(gvc, g, "dot") != 0) {
 		rl_err_set(err, "graphviz: layout failed: %s",
-			   first_error[0] ? first_error
-					  : "no dot layout plugin");
+			   error_text("no dot layout plugin"));
 		goto out;
 	}
 	laid_out = true;
 	if (gvRenderData(gvc, g, format, &data, &n) != 0 || data == NULL) {
 		rl_err_set(err, "graphviz: cannot render %s: %s", format,
-			   first_error[0] ? first_error
-					  : "no plugin for that format");
+			   error_text("no plugin for that format"));
 		goto out;
 	}
 	rl_buf_append(out, data, n);

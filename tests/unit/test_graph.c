@@ -265,3 +265,69 @@ Test(graph, findings_of_an_error_message)
 	cr_assert_eq(rl_findings_worst(&f), RL_SEVERITY_ERROR);
 	rl_findings_free(&f);
 }
+
+/* ---- rendering through the Graphviz module ---------------------------- */
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Graphviz's own leaks, as tests/lsan.supp (which the shell tests load)
+ * says; LeakSanitizer reads this hook at start-up. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libgvc.so\nleak:libgvplugin_dot_layout.so\n"
+	       "leak:libfontconfig.so\n";
+}
+#endif
+
+/* The build tree's module (make check sets the variable), else skip. */
+static void need_module(void)
+{
+	const char *p = getenv("RELANCE_GRAPH_MODULE");
+
+	if (p == NULL || access(p, R_OK) != 0)
+		cr_skip_test("no Graphviz module (libgraphviz-dev) in this "
+			     "build");
+}
+
+Test(graph, render_svg_has_the_nodes)
+{
+	const struct rl_app *app = rl_model_app(m, "fx");
+	struct rl_buf dot = RL_BUF_INIT;
+	struct rl_err e = {""};
+
+	need_module();
+	rl_graph_dot(m, &app, 1, NULL, &dot);
+	cr_assert_eq(rl_graph_render(dot.data, dot.len, "svg", &out, &e), 0,
+		     "%s", e.msg);
+	cr_assert(strstr(rl_buf_str(&out), "<svg "));
+	cr_assert(strstr(rl_buf_str(&out), "<title>fx/api</title>"));
+	cr_assert(strstr(rl_buf_str(&out), "<title>cluster_1</title>"));
+	rl_buf_free(&dot);
+}
+
+Test(graph, render_errors_are_one_line)
+{
+	static const char bad[] = "digraph { a -> ; }";
+	struct rl_err e = {""};
+
+	need_module();
+	cr_assert_eq(rl_graph_render(bad, strlen(bad), "svg", &out, &e), -1);
+	cr_assert_str_eq(e.msg, "graphviz: syntax error in line 1 near ';'");
+	cr_assert_eq(out.len, 0);
+	cr_assert_eq(rl_graph_render("digraph{}", 9, "gif", &out, &e), -1);
+	cr_assert_str_eq(e.msg, "graphviz: unknown format 'gif'");
+}
+
+Test(graph, render_without_the_module_says_so)
+{
+	struct rl_err e = {""};
+
+	cr_assert_eq(setenv("RELANCE_GRAPH_MODULE", "/nonexistent/g.so", 1), 0);
+	cr_assert_eq(rl_graph_render("digraph{}", 9, "svg", &out, &e), -1);
+	cr_assert(strncmp(e.msg,
+			  "pictures unavailable: cannot load "
+			  "'/nonexistent/g.so': ",
+			  54) == 0,
+		  "%s", e.msg);
+	cr_assert(strstr(e.msg, "or use --format dot)"), "%s", e.msg);
+}
