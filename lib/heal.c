@@ -763,7 +763,8 @@ enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 		if (e == RL_HEAL_NO_JOURNAL || e == RL_HEAL_JOURNAL_MIDWAY)
 			break;
 	}
-	refresh_graph(h, t);
+	if (ret != RL_HEAL_NO_JOURNAL && ret != RL_HEAL_JOURNAL_MIDWAY)
+		refresh_graph(h, t); /* also after a failed restart: red */
 	goto out;
 
 failed:

@@ -142,4 +142,22 @@ ok $? "the DOT is written all the same"
 test -e "$T/maps/fx.svg"
 ok $((!$?)) "no SVG"
 
+# --- a restart that fails: the map shows it red -----------------------------
+rm -f "$T/maps/fx.dot"
+kill "$(pid_of gateway)"
+wait_for 120 down gateway
+ok $? "the gateway killed once more"
+: >"$T/run/gateway.fail"
+out=$(handle fx/gateway)
+like "$out" "heal: restart of 1 component" "the handler tries to heal it"
+wait_for 120 heals_done 4
+ok $? "the restart ended"
+last_end=$(journal | grep '"event":"plan"' | grep '"phase":"end"' | tail -n 1)
+like "$last_end" '"result":"failed"' "the restart failed (gateway.fail)"
+wait_for 60 test -s "$T/maps/fx.dot"
+ok $? "the map is redrawn after a failed restart too"
+like "$(cat "$T/maps/fx.dot")" '"fx/gateway" \[label="gateway\\nCRITICAL", fillcolor="tomato"' \
+	"the gateway is red on it"
+rm -f "$T/run/gateway.fail"
+
 done_testing
