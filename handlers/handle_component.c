@@ -493,13 +493,23 @@ static void decide(struct hc *hc, struct rl_hold *hold,
 		return;
 	}
 	f.hold = hold;
-	if (s->status_file != NULL && hc->ev.ack < 0) {
-		if (rl_monitor_status_dat(s->status_file, hc->host, hc->service,
-					  st, &err) < 0)
+	/* status.dat or the Icinga 2 API, when a macro is missing; the
+	 * macros the core passed win */
+	if (hc->ev.ack < 0 || hc->ev.downtime < 0) {
+		bool have;
+
+		if (rl_monitor_status(s, hc->host, hc->service,
+				      rl_now_ms() + WRITEBACK_MS, st, &have,
+				      &err) < 0)
 			fail(0, "%s: %s (acknowledgements not read from it)",
 			     hc->comp->name, err.msg);
-		else
+		else if (have) {
+			if (hc->ev.ack >= 0)
+				st->acknowledged = hc->ev.ack > 0;
+			if (hc->ev.downtime >= 0)
+				st->downtime_depth = hc->ev.downtime;
 			f.status = st;
+		}
 	}
 	if (rl_heal_count(s->journal, hc->comp->name,
 			  rl_wall_ms() - hc->comp->restart_limit_window_ms,

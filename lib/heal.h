@@ -167,8 +167,9 @@ void rl_heal_rec_init(const struct rl_heal_ctx *h, struct rl_journal_rec *r,
 int rl_heal_journal(const struct rl_heal_ctx *h, const struct rl_journal_rec *r,
 		    bool tell);
 
-/* Sends TEXT (command lines) to the core's command_file, if there is one,
- * within writeback_ms. Returns 0 or -1 with err set. */
+/* Sends TEXT (command lines) to the core, through its command_file or the
+ * Icinga 2 API (rl_monitor_deliver), if either is set, within
+ * writeback_ms. Returns 0 or -1 with err set. */
 int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 		 struct rl_err *err);
 
