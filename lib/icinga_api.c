@@ -146,18 +146,21 @@ out:
 }
 
 /* The status text of an answer: its own "status", or that of its first
- * failed result (code >= 300), on one line, in B. */
+ * failed result (code >= 300), on one line, in B; *NONE: its results are
+ * an empty list. */
 static void answer_status(struct rl_buf *b, const char *body, size_t len,
-			  bool *failed_result)
+			  bool *failed_result, bool *none)
 {
 	json_t *root = json_loadb(body, len, 0, NULL), *results, *res;
 	const char *st = NULL;
 	size_t i;
 
 	*failed_result = false;
+	*none = false;
 	if (root == NULL)
 		return;
 	results = json_object_get(root, "results");
+	*none = json_is_array(results) && json_array_size(results) == 0;
 	json_array_foreach(results, i, res)
 	{
 		json_t *code = json_object_get(res, "code");
@@ -185,7 +188,7 @@ rl_icinga_api_judge(const char *url, const char *what, const char *user,
 	const char *msg = r->curl_msg != NULL && r->curl_msg[0] != '\0'
 			      ? r->curl_msg
 			      : curl_easy_strerror((CURLcode)r->curl);
-	bool failed_result = false;
+	bool failed_result = false, none = false;
 
 	switch ((CURLcode)r->curl) {
 	case CURLE_OK:
@@ -215,7 +218,9 @@ rl_icinga_api_judge(const char *url, const char *what, const char *user,
 		v = RL_ICINGA_API_FINAL; /* ours, the same for every one */
 		goto out;
 	case CURLE_SSL_CONNECT_ERROR:
-		rl_buf_printf(&why, "TLS handshake with %.*s failed: %s",
+		rl_buf_printf(&why,
+			      "TLS handshake with %.*s failed (a certificate "
+			      "not signed by ca_file?): %s",
 			      (int)strcspn(host, "/"), host, msg);
 		goto out;
 	case CURLE_WRITE_ERROR:
@@ -225,7 +230,7 @@ rl_icinga_api_judge(const char *url, const char *what, const char *user,
 		rl_buf_printf(&why, "%s", msg);
 		goto out;
 	}
-	answer_status(&st, r->body, r->len, &failed_result);
+	answer_status(&st, r->body, r->len, &failed_result, &none);
 	if (r->status >= 200 && r->status < 300 && !failed_result) {
 		v = RL_ICINGA_API_OK;
 		goto out;
@@ -250,10 +255,20 @@ rl_icinga_api_judge(const char *url, const char *what, const char *user,
 				  "object");
 		break;
 	default:
+		/* Icinga 2.13 answers an action on nothing so */
+		if (none) {
+			rl_buf_printf(&why,
+				      "HTTP %ld, no result: the core knows "
+				      "no such object",
+				      r->status);
+			break;
+		}
 		rl_buf_printf(&why, "HTTP %ld", r->status);
 		if (r->status >= 500)
 			v = RL_ICINGA_API_NEXT;
 	}
+	if (st.len == 0 && !none && r->len > 0) /* not the API's JSON */
+		rl_buf_oneline(&st, r->body, 120, ' ', RL_ONELINE_ELLIPSIS);
 	if (st.len > 0)
 		rl_buf_printf(&why, " (%s)", rl_buf_str(&st));
 out:

@@ -237,7 +237,16 @@ Test(icinga_api, errors_name_the_endpoint_and_what_failed)
 	     "core knows no such object (No objects found.)"},
 	    {0, "", 503, "{\"error\":503,\"status\":\"starting\\nup\"}",
 	     RL_ICINGA_API_NEXT, "HTTP 503 (starting up)"},
-	    {0, "", 400, "not json", RL_ICINGA_API_FINAL, "HTTP 400"},
+	    {0, "", 400, "not\njson", RL_ICINGA_API_FINAL,
+	     "HTTP 400 (not json)"},
+	    /* Icinga 2.13: an action whose filter matches nothing */
+	    {0, "", 500, "{\"results\":[]}", RL_ICINGA_API_FINAL,
+	     "add-comment on h1!fx/a: HTTP 500, no result: the core knows no "
+	     "such object"},
+	    {CURLE_SSL_CONNECT_ERROR, "rsa routines::invalid padding", 0, "",
+	     RL_ICINGA_API_NEXT,
+	     "TLS handshake with mon-1:5665 failed (a certificate not signed "
+	     "by ca_file?): rsa routines"},
 	    /* 200 whose one result failed */
 	    {0, "", 200,
 	     "{\"results\":[{\"code\":409,\"status\":\"Object is "
