@@ -501,10 +501,18 @@ static void decide(struct hc *hc, struct rl_hold *hold,
 
 		if (rl_monitor_status(s, hc->host, hc->service,
 				      rl_now_ms() + WRITEBACK_MS, st, &have,
-				      &err) < 0)
+				      &err) < 0) {
+			struct rl_journal_rec r;
+
 			fail(0, "%s: %s (acknowledgements not read from it)",
 			     hc->comp->name, err.msg);
-		else if (have) {
+			/* journaled beside the decision that follows */
+			rl_heal_rec_init(&hc->h, &r, "status");
+			r.result = "failed";
+			r.message = err.msg;
+			if (hc->journal != NULL)
+				rl_heal_journal(&hc->h, &r, false);
+		} else if (have) {
 			if (hc->ev.ack >= 0)
 				st->acknowledged = hc->ev.ack > 0;
 			if (hc->ev.downtime >= 0)

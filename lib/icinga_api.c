@@ -184,7 +184,7 @@ rl_icinga_api_judge(const char *url, const char *what, const char *user,
 {
 	struct rl_buf why = RL_BUF_INIT, st = RL_BUF_INIT;
 	enum rl_icinga_api_verdict v = RL_ICINGA_API_NEXT;
-	const char *host = url + strlen("https://");
+	const char *host = strncmp(url, "https://", 8) == 0 ? url + 8 : url;
 	const char *msg = r->curl_msg != NULL && r->curl_msg[0] != '\0'
 			      ? r->curl_msg
 			      : curl_easy_strerror((CURLcode)r->curl);

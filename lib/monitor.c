@@ -328,10 +328,10 @@ static int api_send(struct rl_icinga_api *api, const struct rl_site *s,
 
 	if (rl_monitor_api_cmd(line, &c, err) < 0)
 		return -1;
-	if (c.action[0] == 'a')
+	if (!strcmp(c.action, "add-comment"))
 		r = rl_icinga_api_body_comment(&body, c.host, c.service,
 					       c.author, c.text, err);
-	else if (c.action[0] == 'p')
+	else if (!strcmp(c.action, "process-check-result"))
 		r = rl_icinga_api_body_result(&body, c.host, c.service, c.state,
 					      c.text, s->node, err);
 	else

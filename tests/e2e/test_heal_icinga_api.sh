@@ -328,6 +328,17 @@ chmod 600 "$E2E_ROOT/bad.pw"
 mkcfg "$E2E_ROOT/c401.ini" "$URL" "password_file=$E2E_ROOT/bad.pw"
 heal_with "wrong password" "$E2E_ROOT/c401.ini" reports
 failed_with "wrong password" "^$URL: add-comment on h1!$R: 401 unauthorized: wrong password for ApiUser 'relance'"
+# reading the state (no --ack, no --downtime) fails the same way: said,
+# journaled, and the decision goes on without it (reports is up: the
+# worker finds it so)
+t_s=$(now_ms)
+out=$("$hc" --config "$E2E_ROOT/c401.ini" -C "$R" --state CRITICAL --state-type HARD \
+	--attempt 1 --foreground 2>&1 >/dev/null)
+is "$?" 0 "(d) wrong password, state read: the handler exits 0"
+like "$out" "$R: $URL: query of h1!$R: 401 unauthorized: wrong password for ApiUser 'relance'.* \\(acknowledgements not read from it\\)" \
+	"(d) wrong password, state read: one line naming the endpoint"
+jhas ".event == \"status\" and .result == \"failed\" and .component == \"$R\" and .ts >= $t_s and (.message | startswith(\"$URL: query of h1!$R: 401 unauthorized\"))"
+ok $? "(d) wrong password, state read: journaled"
 
 # a service the core does not know
 heal_with "unknown service" "$CFG" gateway "$APP/no-such"
