@@ -5,11 +5,14 @@
  * (lib/config). The requests themselves run against a real Icinga 2 in
  * tests/e2e/test_heal_icinga_api.sh.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -460,4 +463,73 @@ Test(icinga_api, a_password_file_others_may_read_is_refused_at_load)
 	cr_assert(strstr(err.msg, "refused: readable by group or others (mode "
 				  "0644)") != NULL,
 		  "%s", err.msg);
+}
+
+/* A loopback port nothing listens on (bound, then closed). */
+static int dead_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+Test(icinga_api, deliver_tries_each_endpoint_in_turn)
+{
+	struct rl_site site;
+	struct rl_buf b = RL_BUF_INIT;
+	char path[128], u1[64], u2[64], want[200];
+	char node[] = "mon-1", user[] = "relance";
+	char *urls[2] = {u1, u2};
+
+	memset(&site, 0, sizeof(site));
+	cr_assert_eq(rl_monitor_deliver(&site, "x\n", 0, &err), 0,
+		     "nothing configured: nothing done");
+	cr_assert(!rl_monitor_enabled(&site));
+
+	password_file(path, sizeof(path), "s3cret\n", 0600);
+	snprintf(u1, sizeof(u1), "https://127.0.0.1:%d", dead_port());
+	snprintf(u2, sizeof(u2), "https://127.0.0.1:%d/", dead_port());
+	site.node = node;
+	site.icinga_api.urls = urls;
+	site.icinga_api.n_urls = 2;
+	site.icinga_api.user = user;
+	site.icinga_api.password_file = path;
+	site.icinga_api.timeout_ms = 5000;
+	cr_assert(rl_monitor_enabled(&site));
+	cr_assert_eq(rl_monitor_cmd_forced_check(&b, "h1", "fx/a", &err), 0);
+	cr_assert_eq(rl_monitor_deliver(&site, rl_buf_str(&b),
+					rl_now_ms() + 10000, &err),
+		     -1);
+	/* both tried, each named, on one line */
+	snprintf(want, sizeof(want),
+		 "%s: reschedule-check on h1!fx/a: cannot connect", u1);
+	cr_assert(strstr(err.msg, want) == err.msg, "%s", err.msg);
+	snprintf(want, sizeof(want),
+		 "; %s: reschedule-check on h1!fx/a: cannot connect", u2);
+	cr_assert(strstr(err.msg, want) != NULL, "%s", err.msg);
+	cr_assert(strchr(err.msg, '\n') == NULL);
+
+	/* a deadline already passed: nothing is tried */
+	cr_assert_eq(
+	    rl_monitor_deliver(&site, rl_buf_str(&b), rl_now_ms() - 1, &err),
+	    -1);
+	cr_assert(strstr(err.msg, "not tried, the deadline passed") != NULL,
+		  "%s", err.msg);
+
+	/* the password file is judged again when it is used */
+	cr_assert_eq(chmod(path, 0604), 0);
+	cr_assert_eq(rl_monitor_deliver(&site, rl_buf_str(&b),
+					rl_now_ms() + 10000, &err),
+		     -1);
+	cr_assert(strstr(err.msg, "refused: readable by group or others") !=
+		      NULL,
+		  "%s", err.msg);
+	rl_buf_free(&b);
 }
