@@ -191,9 +191,12 @@ is "$(jrn ".run == \"$run\" and .event == \"plan\" and .phase == \"end\"" | jq -
 new_p=$(app_pid pricer)
 [ "$new_p" != none ] && [ "$new_p" != "$old_p" ]
 ok $? "(a) the pricer runs again ($old_p -> $new_p)"
-wait_for 120 eval 'c_comments "$P" | grep -Eq "^relance: relance: restarted $P and $G on h1 in [0-9.]+m?s \(node $NODE\)$"'
+# on the handled service: the pricer's, or the gateway's when its handler
+# came first (it then heals the pricer it requires)
+pc() { c_comments "$P"; c_comments "$G"; }
+wait_for 120 eval 'pc | grep -Eq "^relance: relance: restarted $P and $G on h1 in [0-9.]+m?s \(node $NODE\)$"'
 ok $? "(a) the comment is seen through /v1/objects/comments"
-c_comments "$P" | grep restarted | sed 's/^/#   comment: /'
+pc | grep restarted | sed 's/^/#   comment: /'
 passive_seen() { # SVC: the passive OK relance sent, in the event stream
 	jq -c --arg s "$1" --arg n "$NODE" 'select(.service == $s and
 		.check_result.check_source == $n and .check_result.state == 0 and
