@@ -130,14 +130,15 @@ static void tell_core(const struct ctl *ctl, struct rl_journal *j,
 		      const struct rl_plan *plan,
 		      const struct rl_run_report *rep)
 {
-	const char *pipe = ctl->model->site.command_file;
+	const struct rl_site *site = &ctl->model->site;
 	struct rl_err err = {""};
 	struct rl_buf b = RL_BUF_INIT, msg = RL_BUF_INIT;
 	struct rl_journal_rec r;
 	size_t i;
 	int bad = 0;
 
-	if (pipe == NULL || plan->action == RL_ACTION_STOP || !rep->ok)
+	if (!rl_monitor_enabled(site) || plan->action == RL_ACTION_STOP ||
+	    !rep->ok)
 		return;
 	for (i = 0; i < plan->n_touched && !bad; i++)
 		bad =
@@ -146,8 +147,8 @@ static void tell_core(const struct ctl *ctl, struct rl_journal *j,
 	if (!bad && b.oom)
 		bad = rl_err_set(&err, "out of memory");
 	if (!bad)
-		bad = rl_monitor_send(pipe, rl_buf_str(&b), rl_now_ms() + 2000,
-				      &err);
+		bad = rl_monitor_deliver(site, rl_buf_str(&b),
+					 rl_now_ms() + 2000, &err);
 	rl_buf_printf(&msg, "forced check of %zu component%s", plan->n_touched,
 		      plan->n_touched == 1 ? "" : "s");
 	ctl_rec_init(ctl, &r, "writeback");

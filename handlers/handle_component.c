@@ -98,7 +98,8 @@ static const char usage_text[] =
     "component's heal policy, stands down on an acknowledgement, a downtime,\n"
     "a hold or a spent restart_limit, else journals the decision, detaches\n"
     "and restarts the component and what requires it, then writes back to\n"
-    "the core (command_file): a comment, passive results, a forced check.\n"
+    "the core (command_file or [icinga_api]): a comment, passive results,\n"
+    "a forced check.\n"
     "On OK it clears a hold set by an acknowledgement.\n"
     "\n"
     "  -c, --config FILE     configuration (default: $RELANCE_CONFIG, else\n"
@@ -493,13 +494,31 @@ static void decide(struct hc *hc, struct rl_hold *hold,
 		return;
 	}
 	f.hold = hold;
-	if (s->status_file != NULL && hc->ev.ack < 0) {
-		if (rl_monitor_status_dat(s->status_file, hc->host, hc->service,
-					  st, &err) < 0)
+	/* status.dat or the Icinga 2 API, when a macro is missing; the
+	 * macros the core passed win */
+	if (hc->ev.ack < 0 || hc->ev.downtime < 0) {
+		bool have;
+
+		if (rl_monitor_status(s, hc->host, hc->service,
+				      rl_now_ms() + WRITEBACK_MS, st, &have,
+				      &err) < 0) {
+			struct rl_journal_rec r;
+
 			fail(0, "%s: %s (acknowledgements not read from it)",
 			     hc->comp->name, err.msg);
-		else
+			/* journaled beside the decision that follows */
+			rl_heal_rec_init(&hc->h, &r, "status");
+			r.result = "failed";
+			r.message = err.msg;
+			if (hc->journal != NULL)
+				rl_heal_journal(&hc->h, &r, false);
+		} else if (have) {
+			if (hc->ev.ack >= 0)
+				st->acknowledged = hc->ev.ack > 0;
+			if (hc->ev.downtime >= 0)
+				st->downtime_depth = hc->ev.downtime;
 			f.status = st;
+		}
 	}
 	if (rl_heal_count(s->journal, hc->comp->name,
 			  rl_wall_ms() - hc->comp->restart_limit_window_ms,

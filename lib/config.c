@@ -59,6 +59,7 @@ enum sect {
 	SECT_HOST,
 	SECT_APP,
 	SECT_COMPONENT,
+	SECT_ICINGA_API,
 	SECT_COUNT,
 };
 
@@ -100,6 +101,7 @@ struct cfg {
 	   duplicates across all their sections */
 	struct rl_where seen_relance[MAX_KEYS];
 	struct rl_where seen_ssh[MAX_KEYS];
+	struct rl_where seen_icinga_api[MAX_KEYS];
 };
 
 /* One file being read. */
@@ -236,6 +238,63 @@ static int set_duration(struct file_state *fs, const struct key *k,
 		    value, k->min);
 	*(int64_t *)field(fs, k) = ms;
 	return 0;
+}
+
+/* [icinga_api] url: one or more https://HOST[:PORT][/], tried in turn. */
+static int set_urls(struct file_state *fs, const struct key *k,
+		    const char *value, struct rl_err *err)
+{
+	struct rl_icinga_api_settings *a = fs->target;
+	const char *p = value, *end, *h;
+	size_t cap = a->n_urls, n;
+	char *u;
+
+	(void)k;
+	for (;;) {
+		p += strspn(p, " \t\n");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " \t\n");
+		end = p + n;
+		if (n < 9 || strncmp(p, "https://", 8) != 0)
+			return rl_err_set(
+			    err,
+			    "'%.*s': use https://HOST[:PORT] (the "
+			    "Icinga 2 API speaks HTTPS only)",
+			    (int)(n > 200 ? 200 : n), p);
+		for (h = p + 8; h < end; h++)
+			if (!isalnum((unsigned char)*h) &&
+			    !strchr(".-:[]_", *h) &&
+			    !(*h == '/' && h + 1 == end))
+				return rl_err_set(
+				    err,
+				    "'%.*s': use https://HOST[:PORT] (no path, "
+				    "user or query)",
+				    (int)(n > 200 ? 200 : n), p);
+		u = strndup(p, n);
+		if (u == NULL || rl_grow(&a->urls, &cap, a->n_urls + 1,
+					 sizeof(*a->urls)) < 0) {
+			free(u);
+			return rl_err_set(err, "out of memory");
+		}
+		a->urls[a->n_urls++] = u;
+		p = end;
+	}
+	if (a->n_urls == 0)
+		return rl_err_set(err, "no URL given");
+	return 0;
+}
+
+/* [icinga_api] password_file: judged now, read when the API is used. */
+static int set_secret_file(struct file_state *fs, const struct key *k,
+			   const char *value, struct rl_err *err)
+{
+	int fd = rl_file_open_secret(value, err);
+
+	if (fd < 0)
+		return ERR_NEEDS_PLACE;
+	close(fd);
+	return set_str(fs, k, value, err);
 }
 
 static int set_transport(struct file_state *fs, const struct key *k,
@@ -572,6 +631,17 @@ static const struct key keys_ssh[] = {
     {NULL, NULL, 0, 0, 0, false, false},
 };
 
+static const struct key keys_icinga_api[] = {
+    {"url", set_urls, 0, 0, 0, false, false},
+    {"user", STR(struct rl_icinga_api_settings, user)},
+    {"password_file", set_secret_file,
+     offsetof(struct rl_icinga_api_settings, password_file), 0, 0, false,
+     false},
+    {"ca_file", STR(struct rl_icinga_api_settings, ca_file)},
+    {"timeout", DUR(struct rl_icinga_api_settings, timeout_ms)},
+    {NULL, NULL, 0, 0, 0, false, false},
+};
+
 static const struct key keys_host[] = {
     {"transport", set_transport, 0, 0, 0, false, false},
     {"address", STR(struct rl_host, address)},
@@ -607,9 +677,13 @@ static const struct key keys_component[] = {
 };
 
 static const struct key *const section_keys[SECT_COUNT] = {
-    [SECT_NONE] = keys_none, [SECT_RELANCE] = keys_relance,
-    [SECT_SSH] = keys_ssh,   [SECT_HOST] = keys_host,
-    [SECT_APP] = keys_app,   [SECT_COMPONENT] = keys_component,
+    [SECT_NONE] = keys_none,
+    [SECT_RELANCE] = keys_relance,
+    [SECT_SSH] = keys_ssh,
+    [SECT_HOST] = keys_host,
+    [SECT_APP] = keys_app,
+    [SECT_COMPONENT] = keys_component,
+    [SECT_ICINGA_API] = keys_icinga_api,
 };
 
 /* --- errors ----------------------------------------------------------- */
@@ -999,9 +1073,10 @@ static void set_section(struct file_state *fs, enum sect sect, void *target,
 	else
 		snprintf(fs->label, sizeof(fs->label), "section '%s': ", kind);
 	memset(fs->seen_local, 0, sizeof(fs->seen_local));
-	fs->seen = sect == SECT_RELANCE ? fs->cfg->seen_relance
-		   : sect == SECT_SSH	? fs->cfg->seen_ssh
-					: fs->seen_local;
+	fs->seen = sect == SECT_RELANCE	     ? fs->cfg->seen_relance
+		   : sect == SECT_SSH	     ? fs->cfg->seen_ssh
+		   : sect == SECT_ICINGA_API ? fs->cfg->seen_icinga_api
+					     : fs->seen_local;
 }
 
 /* The model's messages carry their place (the where we gave it). */
@@ -1065,11 +1140,19 @@ static int parse_section(struct file_state *fs, const char *s)
 		    kind);
 	}
 
-	if (strcmp(kind, "relance") == 0 || strcmp(kind, "ssh") == 0) {
+	if (strcmp(kind, "relance") == 0 || strcmp(kind, "ssh") == 0 ||
+	    strcmp(kind, "icinga_api") == 0) {
+		struct rl_icinga_api_settings *api =
+		    &fs->cfg->m->site.icinga_api;
+
 		if (name != NULL)
 			return fail_line(fs, fs->lineno, false,
 					 "section '%s' takes no name", kind);
-		if (kind[0] == 'r')
+		if (kind[0] == 'i') {
+			if (api->where.file == NULL)
+				api->where = where;
+			set_section(fs, SECT_ICINGA_API, api, kind, NULL);
+		} else if (kind[0] == 'r')
 			set_section(fs, SECT_RELANCE, &fs->cfg->m->site, kind,
 				    NULL);
 		else
@@ -1081,7 +1164,8 @@ static int parse_section(struct file_state *fs, const char *s)
 	    strcmp(kind, "component") != 0)
 		return fail_line(fs, fs->lineno, false,
 				 "unknown section '%s' (use relance, ssh, "
-				 "host, application or component)",
+				 "icinga_api, host, application or "
+				 "component)",
 				 kind);
 	if (name == NULL)
 		return fail_line(fs, fs->lineno, false,
@@ -1375,6 +1459,33 @@ static int check_xml(const struct rl_component *c, struct rl_err *err)
 	return 0;
 }
 
+/* [icinga_api] is whole, and the one way to the core (issue 14). */
+static int check_icinga_api(const struct rl_site *s, struct rl_err *err)
+{
+	const struct rl_icinga_api_settings *a = &s->icinga_api;
+	const char *missing = a->n_urls == 0		 ? "url"
+			      : a->user == NULL		 ? "user"
+			      : a->password_file == NULL ? "password_file"
+							 : NULL;
+
+	if (a->where.file == NULL)
+		return 0;
+	if (missing != NULL)
+		return rl_err_set(err,
+				  "%s:%d: section 'icinga_api': missing key "
+				  "'%s'",
+				  a->where.file, a->where.line, missing);
+	if (s->command_file != NULL || s->status_file != NULL)
+		return rl_err_set(
+		    err,
+		    "%s:%d: section 'icinga_api': %s is set too: the API "
+		    "replaces the command pipe and status.dat (keep "
+		    "one way to the core)",
+		    a->where.file, a->where.line,
+		    s->command_file != NULL ? "command_file" : "status_file");
+	return 0;
+}
+
 static int check_model(struct rl_model *m, struct rl_err *err)
 {
 	static const struct {
@@ -1418,6 +1529,8 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 		    (h->address = strdup(h->name)) == NULL)
 			return rl_err_set(err, "out of memory");
 	}
+	if (check_icinga_api(&m->site, err) < 0)
+		return -1;
 	if (m->site.hold_dir == NULL) {
 		const char *slash = strrchr(m->site.journal, '/');
 		struct rl_buf b = RL_BUF_INIT;

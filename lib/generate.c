@@ -525,6 +525,46 @@ static void iarg(struct rl_buf *b, const char *key, const char *value,
 	rl_buf_puts(b, "\t\t}\n");
 }
 
+/*
+ * With [icinga_api], the ApiUser relance logs in as (issue 14), with the
+ * least it needs, each on the services of components only. Its password
+ * is a constant defined where only Icinga 2 reads it (not in a generated
+ * file, which is world-readable).
+ */
+static void icinga_api_user(const struct gen *g, struct rl_buf *b)
+{
+	static const char *const perms[] = {
+	    "actions/add-comment",
+	    "actions/process-check-result",
+	    "actions/reschedule-check",
+	    "objects/query/Service",
+	};
+	size_t i;
+
+	if (g->m->site.icinga_api.n_urls == 0)
+		return;
+	rl_buf_puts(b, "\n/* relance's write-back and state queries (the "
+		       "[icinga_api] user). Define its\n"
+		       " * password where only Icinga 2 reads it, e.g. in "
+		       "constants.conf:\n"
+		       " *   const RelanceApiPassword = \"...\"  (the "
+		       "line of password_file) */\n"
+		       "object ApiUser ");
+	istr(b, g->m->site.icinga_api.user);
+	rl_buf_puts(b, " {\n\tpassword = RelanceApiPassword\n"
+		       "\tpermissions = [\n");
+	for (i = 0; i < sizeof(perms) / sizeof(perms[0]); i++)
+		rl_buf_printf(b,
+			      "\t\t{\n\t\t\tpermission = \"%s\"\n"
+			      "\t\t\tfilter = {{ typeof("
+			      "service.vars.relance_component) == String }}\n"
+			      "\t\t}%s\n",
+			      perms[i],
+			      i + 1 < sizeof(perms) / sizeof(perms[0]) ? ","
+								       : "");
+	rl_buf_puts(b, "\t]\n}\n");
+}
+
 static void icinga_common(const struct gen *g, struct rl_buf *b)
 {
 	struct rl_buf p = RL_BUF_INIT;
@@ -629,6 +669,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	       "\tinterval = 0\n"
 	       "\tassign where service.vars.relance_component\n"
 	       "}\n");
+	icinga_api_user(g, b);
 
 	if (g->o->hosts != RL_GENERATE_HOSTS_DEFINE)
 		return;

@@ -129,7 +129,8 @@ void rl_heal_decide(const struct rl_component *c,
 	}
 	if (st != NULL && st->found && st->acknowledged) {
 		verdict(out, RL_VERDICT_STAND_DOWN,
-			"acknowledged in the core (status file)");
+			"acknowledged in the core (%s)",
+			st->source != NULL ? st->source : "status file");
 		return;
 	}
 	if (ev->downtime > 0 ||
@@ -428,14 +429,13 @@ void rl_heal_rec_init(const struct rl_heal_ctx *h, struct rl_journal_rec *r,
 int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 		 struct rl_err *err)
 {
-	const char *pipe = h->model->site.command_file;
-
-	if (pipe == NULL || text->len == 0)
+	if (!rl_monitor_enabled(&h->model->site) || text->len == 0)
 		return 0;
 	if (text->oom)
 		return rl_err_set(err, "out of memory");
-	return rl_monitor_send(pipe, rl_buf_str(text),
-			       rl_now_ms() + h->writeback_ms, err);
+	/* the pipe or the Icinga 2 API, as the config says */
+	return rl_monitor_deliver(&h->model->site, rl_buf_str(text),
+				  rl_now_ms() + h->writeback_ms, err);
 }
 
 void rl_heal_tell(const struct rl_heal_ctx *h, const char *text)
@@ -443,7 +443,7 @@ void rl_heal_tell(const struct rl_heal_ctx *h, const char *text)
 	struct rl_err err = {""};
 	struct rl_buf b = RL_BUF_INIT;
 
-	if (h->model->site.command_file == NULL)
+	if (!rl_monitor_enabled(&h->model->site))
 		return;
 	if (rl_heal_comment(&b, h->host, h->service, h->model->site.node, text,
 			    &err) < 0 ||
@@ -633,8 +633,12 @@ static enum rl_heal_end restart_root(const struct rl_heal_ctx *h,
 		r.run = opts.run_id;
 		r.result = "failed";
 		r.message = err.msg;
+		/* the restart stays journaled as it went: only the core was
+		 * not told */
+		say(h, RL_HEAL_ERROR, "%s: write-back to the core failed: %s",
+		    c->name, err.msg);
 		rl_heal_journal(h, &r, false);
-	} else if (s->command_file != NULL) {
+	} else if (rl_monitor_enabled(s)) {
 		rl_heal_rec_init(h, &r, "writeback");
 		r.component = c->name;
 		r.host = c->host_name;

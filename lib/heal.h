@@ -4,9 +4,9 @@
  * The cores call a handler on every SOFT state change, on SOFT->HARD and
  * on recovery (RECIPES.md); relance decides here, from the macros the
  * core passed (struct rl_heal_event) and what relance itself knows
- * (struct rl_heal_facts: a hold, what status.dat says, how many heals
- * the journal has in the restart_limit window). Deciding is a pure
- * function, so each rule has a unit test.
+ * (struct rl_heal_facts: a hold, what status.dat or the Icinga 2 API
+ * says, how many heals the journal has in the restart_limit window).
+ * Deciding is a pure function, so each rule has a unit test.
  *
  * The rules, in order:
  *   OK                          -> RECOVERED (the caller clears an ack hold)
@@ -56,7 +56,7 @@ int rl_heal_parse_state_type(const char *s, bool *hard);
 /* What relance knows beside the event. Plain struct; NULL: not known. */
 struct rl_heal_facts {
 	const struct rl_hold *hold;
-	const struct rl_service_status *status; /* status.dat */
+	const struct rl_service_status *status; /* status.dat or the API */
 	int heals; /* heals of the component in the window */
 };
 
@@ -167,8 +167,9 @@ void rl_heal_rec_init(const struct rl_heal_ctx *h, struct rl_journal_rec *r,
 int rl_heal_journal(const struct rl_heal_ctx *h, const struct rl_journal_rec *r,
 		    bool tell);
 
-/* Sends TEXT (command lines) to the core's command_file, if there is one,
- * within writeback_ms. Returns 0 or -1 with err set. */
+/* Sends TEXT (command lines) to the core, through its command_file or the
+ * Icinga 2 API (rl_monitor_deliver), if either is set, within
+ * writeback_ms. Returns 0 or -1 with err set. */
 int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 		 struct rl_err *err);
 

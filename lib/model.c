@@ -131,6 +131,7 @@ struct rl_model *rl_model_new(void)
 	s->parallel = 4;
 	s->check_interval_ms = 250;
 	s->ssh.timeout_ms = 5000;
+	s->icinga_api.timeout_ms = 5000;
 	s->ssh.max_channels = 8;
 	s->ssh.max_handshakes = 8;
 	if (s->journal == NULL || s->lock_dir == NULL) {
@@ -195,6 +196,12 @@ void rl_model_free(struct rl_model *m)
 	free(s->ssh.identity);
 	free(s->ssh.passphrase_file);
 	free(s->ssh.known_hosts);
+	for (i = 0; i < s->icinga_api.n_urls; i++)
+		free(s->icinga_api.urls[i]);
+	free(s->icinga_api.urls);
+	free(s->icinga_api.user);
+	free(s->icinga_api.password_file);
+	free(s->icinga_api.ca_file);
 	for (i = 0; i < m->n_hosts; i++) {
 		struct rl_host *h = m->hosts[i];
 

@@ -60,6 +60,20 @@ struct rl_ssh_settings {
 	int max_handshakes;    /* concurrent handshakes, default 8 */
 };
 
+/*
+ * [icinga_api]: the Icinga 2 REST API (issue 14), used instead of the
+ * command pipe and status.dat when n_urls > 0. Strings as written.
+ */
+struct rl_icinga_api_settings {
+	char **urls;	     /* https://HOST[:PORT], tried in turn (HA zone) */
+	size_t n_urls;	     /* 0: the API is not used */
+	char *user;	     /* the ApiUser */
+	char *password_file; /* only its owner may read it (safefile) */
+	char *ca_file;	     /* NULL: the system's trust store */
+	int64_t timeout_ms;  /* per request, default 5s */
+	struct rl_where where; /* the section, for messages */
+};
+
 /* [relance] site settings. */
 struct rl_site {
 	char *journal;	     /* default /var/lib/relance/journal.jsonl */
@@ -77,6 +91,7 @@ struct rl_site {
 	int64_t
 	    check_interval_ms; /* between verification checks, default 250ms */
 	struct rl_ssh_settings ssh;
+	struct rl_icinga_api_settings icinga_api;
 	struct rl_where where;
 };
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "icinga_api.h"
 #include "monitor.h"
 
 /* A name (host, service, author) must not split the command's fields. */
@@ -238,7 +239,170 @@ int rl_monitor_status_dat(const char *path, const char *host,
 	}
 	if (fstat(fileno(f), &sb) == 0)
 		st.updated = sb.st_mtime;
+	st.source = "status file";
 	fclose(f);
 	*out = st;
+	return 0;
+}
+
+/* ---- the pipe or the API ------------------------------------------------ */
+
+bool rl_monitor_enabled(const struct rl_site *s)
+{
+	return s->command_file != NULL || s->icinga_api.n_urls > 0;
+}
+
+/* The next ';'-separated field of *P (NUL-terminated in place), or NULL. */
+static char *field(char **p)
+{
+	char *f = *p, *semi;
+
+	if (f == NULL)
+		return NULL;
+	semi = strchr(f, ';');
+	if (semi != NULL)
+		*semi++ = '\0';
+	*p = semi;
+	return f;
+}
+
+int rl_monitor_api_cmd(const char *line, struct rl_monitor_api_cmd *out,
+		       struct rl_err *err)
+{
+	size_t n = strcspn(line, "\n");
+	char *p, *name, *state = NULL;
+	bool ok;
+
+	memset(out, 0, sizeof(*out));
+	if (n >= sizeof(out->buf))
+		return rl_err_set(err, "command line longer than %d bytes",
+				  RL_MONITOR_LINE_MAX);
+	memcpy(out->buf, line, n);
+	p = out->buf[0] == '[' ? strstr(out->buf, "] ") : NULL;
+	if (p == NULL)
+		return rl_err_set(err, "not an external command: '%.60s'",
+				  out->buf);
+	p += 2;
+	name = field(&p);
+	out->host = field(&p);
+	out->service = field(&p);
+	if (!strcmp(name, "ADD_SVC_COMMENT")) {
+		out->action = "add-comment";
+		field(&p); /* persistent: comments made by the API are */
+		out->author = field(&p);
+		out->text = p; /* the rest, ';' and all */
+		ok = out->author != NULL && p != NULL;
+	} else if (!strcmp(name, "PROCESS_SERVICE_CHECK_RESULT")) {
+		out->action = "process-check-result";
+		state = field(&p);
+		out->text = p;
+		ok = p != NULL;
+	} else if (!strcmp(name, "SCHEDULE_FORCED_SVC_CHECK")) {
+		out->action = "reschedule-check"; /* the time given: now */
+		ok = true;
+	} else {
+		return rl_err_set(err,
+				  "external command %.60s has no Icinga 2 API "
+				  "action here",
+				  name);
+	}
+	if (!ok || out->service == NULL)
+		return rl_err_set(err, "%s: missing fields", name);
+	if (state != NULL) {
+		if (strlen(state) != 1 || *state < '0' || *state > '3')
+			return rl_err_set(err, "%s: invalid state '%.20s'",
+					  name, state);
+		out->state = *state - '0';
+	}
+	return 0;
+}
+
+/* One command line as its API action. */
+static int api_send(struct rl_icinga_api *api, const struct rl_site *s,
+		    const char *line, int64_t deadline_ms, struct rl_err *err)
+{
+	struct rl_monitor_api_cmd c;
+	struct rl_buf object = RL_BUF_INIT;
+	char *body = NULL;
+	int r = -1;
+
+	if (rl_monitor_api_cmd(line, &c, err) < 0)
+		return -1;
+	if (!strcmp(c.action, "add-comment"))
+		r = rl_icinga_api_body_comment(&body, c.host, c.service,
+					       c.author, c.text, err);
+	else if (!strcmp(c.action, "process-check-result"))
+		r = rl_icinga_api_body_result(&body, c.host, c.service, c.state,
+					      c.text, s->node, err);
+	else
+		r = rl_icinga_api_body_reschedule(&body, c.host, c.service,
+						  err);
+	rl_buf_printf(&object, "%s!%s", c.host, c.service);
+	if (r == 0 && object.oom)
+		r = rl_err_set(err, "out of memory");
+	if (r == 0)
+		r = rl_icinga_api_action(api, c.action, rl_buf_str(&object),
+					 body, deadline_ms, err);
+	free(body);
+	rl_buf_free(&object);
+	return r;
+}
+
+int rl_monitor_deliver(const struct rl_site *s, const char *text,
+		       int64_t deadline_ms, struct rl_err *err)
+{
+	struct rl_icinga_api *api;
+	const char *p;
+	int r = 0;
+
+	if (s->icinga_api.n_urls == 0)
+		return s->command_file == NULL
+			   ? 0
+			   : rl_monitor_send(s->command_file, text, deadline_ms,
+					     err);
+	api = rl_icinga_api_new(&s->icinga_api, err);
+	if (api == NULL)
+		return -1;
+	for (p = text; r == 0 && *p != '\0'; p += strcspn(p, "\n") + 1) {
+		r = api_send(api, s, p, deadline_ms, err);
+		if (p[strcspn(p, "\n")] == '\0')
+			break;
+	}
+	rl_icinga_api_free(api);
+	return r;
+}
+
+int rl_monitor_status(const struct rl_site *s, const char *host,
+		      const char *service, int64_t deadline_ms,
+		      struct rl_service_status *out, bool *have,
+		      struct rl_err *err)
+{
+	struct rl_icinga_api_service st;
+	struct rl_icinga_api *api;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	*have = s->icinga_api.n_urls > 0 || s->status_file != NULL;
+	if (s->icinga_api.n_urls == 0)
+		return s->status_file == NULL
+			   ? 0
+			   : rl_monitor_status_dat(s->status_file, host,
+						   service, out, err);
+	api = rl_icinga_api_new(&s->icinga_api, err);
+	if (api == NULL)
+		return -1;
+	r = rl_icinga_api_service(api, host, service, deadline_ms, &st,
+				  &out->found, err);
+	rl_icinga_api_free(api);
+	if (r < 0)
+		return -1;
+	out->source = "Icinga 2 API";
+	if (out->found) {
+		out->acknowledged = st.acknowledgement > 0;
+		out->downtime_depth = st.downtime_depth;
+		out->current_state = st.state;
+		out->hard = st.hard;
+		out->updated = (int64_t)time(NULL);
+	}
 	return 0;
 }

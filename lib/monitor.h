@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "model.h"
 #include "plugin.h"
 #include "util.h"
 
@@ -55,13 +56,16 @@ int rl_monitor_cmd_forced_check(struct rl_buf *b, const char *host,
 int rl_monitor_send(const char *path, const char *text, int64_t deadline_ms,
 		    struct rl_err *err);
 
-/* What status.dat says of one service. Plain struct. */
+/* What status.dat (or the Icinga 2 API) says of one service. Plain
+ * struct. */
 struct rl_service_status {
 	bool found;
 	bool acknowledged;  /* problem_has_been_acknowledged=1 */
 	int downtime_depth; /* scheduled_downtime_depth */
 	int current_state;  /* 0..3 */
 	int64_t updated;    /* the file's mtime: how fresh this is */
+	bool hard;	    /* state_type HARD (the API only) */
+	const char *source; /* "status file", "Icinga 2 API": for messages */
 };
 
 /*
@@ -72,5 +76,52 @@ struct rl_service_status {
 int rl_monitor_status_dat(const char *path, const char *host,
 			  const char *service, struct rl_service_status *out,
 			  struct rl_err *err);
+
+/* ---- the pipe or the API, as the config says (issue 14) ---------------- */
+
+/*
+ * Whether the core can be told anything: command_file is set, or
+ * [icinga_api] is (the config never has both).
+ */
+bool rl_monitor_enabled(const struct rl_site *s);
+
+/*
+ * Delivers the command lines in TEXT (built with rl_monitor_cmd_*) to the
+ * core before DEADLINE_MS: through the pipe (rl_monitor_send), or, with
+ * [icinga_api], each line as its action of the Icinga 2 REST API
+ * (lib/icinga_api): ADD_SVC_COMMENT as add-comment,
+ * PROCESS_SERVICE_CHECK_RESULT as process-check-result (check_source: the
+ * site's node), SCHEDULE_FORCED_SVC_CHECK as reschedule-check (forced).
+ * Stops at the first line that fails; err names the endpoint, the action
+ * and what failed. Nothing configured: 0, nothing done.
+ */
+int rl_monitor_deliver(const struct rl_site *s, const char *text,
+		       int64_t deadline_ms, struct rl_err *err);
+
+/* The API's action for the command line LINE (up to its '\n'), parsed
+ * into its fields. Plain struct; the strings point into BUF. */
+struct rl_monitor_api_cmd {
+	const char *action; /* "add-comment", ... */
+	const char *host, *service;
+	const char *author, *text; /* add-comment */
+	int state;		   /* process-check-result */
+	char buf[RL_MONITOR_LINE_MAX + 1];
+};
+
+/* Parses one command line of rl_monitor_cmd_* (pure). Returns 0, or -1
+ * with err set for a command the API path does not know. */
+int rl_monitor_api_cmd(const char *line, struct rl_monitor_api_cmd *out,
+		       struct rl_err *err);
+
+/*
+ * What the core says of HOST/SERVICE: from the Icinga 2 API when
+ * [icinga_api] is set (waiting until DEADLINE_MS at most), else from
+ * status_file. *HAVE is false when neither is configured. Returns 0, or
+ * -1 with err set (out->found is false then).
+ */
+int rl_monitor_status(const struct rl_site *s, const char *host,
+		      const char *service, int64_t deadline_ms,
+		      struct rl_service_status *out, bool *have,
+		      struct rl_err *err);
 
 #endif

@@ -351,3 +351,104 @@ out:
 	rl_buf_free(&tmp);
 	return r;
 }
+
+/* ---- secrets ------------------------------------------------------------ */
+
+int rl_file_open_secret(const char *path, struct rl_err *err)
+{
+	struct stat st;
+	uid_t me = geteuid();
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		e = errno;
+		return fail(err, e, "%s: %s", path, strerror(e));
+	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		return fail(err, e, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, EINVAL, "%s: refused: %s", path,
+			    rl_file_kind(st.st_mode));
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		close(fd);
+		return fail(err, EPERM,
+			    "%s: refused: readable by group or others (mode "
+			    "%04o); chmod 600 %s",
+			    path, (unsigned)(st.st_mode & 07777), path);
+	}
+	if (me != 0 && st.st_uid != me) {
+		close(fd);
+		return fail(err, EPERM,
+			    "%s: refused: owned by uid %lu, not by the caller "
+			    "(uid %lu)",
+			    path, (unsigned long)st.st_uid, (unsigned long)me);
+	}
+	/* blocking again: a regular file */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		e = errno;
+		close(fd);
+		return fail(err, e, "%s: %s", path, strerror(e));
+	}
+	return fd;
+}
+
+int rl_file_read_secret(const char *path, char **secret, struct rl_err *err)
+{
+	char buf[RL_FILE_SECRET_MAX + 2];
+	size_t n = 0, len;
+	ssize_t got;
+	char *s;
+	int fd = rl_file_open_secret(path, err), r = -1;
+
+	if (fd < 0)
+		return -1;
+	while (n < sizeof(buf) - 1 &&
+	       (got = read(fd, buf + n, sizeof(buf) - 1 - n)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rl_err_set(err, "%s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	len = strcspn(buf, "\r\n");
+	if (len > RL_FILE_SECRET_MAX) {
+		rl_err_set(err, "%s: longer than %d bytes", path,
+			   RL_FILE_SECRET_MAX);
+		goto out;
+	}
+	if (len == 0) {
+		rl_err_set(err, "%s: empty (the secret is its first line)",
+			   path);
+		goto out;
+	}
+	s = malloc(len + 1);
+	if (s == NULL) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	memcpy(s, buf, len);
+	s[len] = '\0';
+	*secret = s;
+	r = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return r;
+}
+
+void rl_file_secret_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+}

@@ -138,4 +138,28 @@ int rl_file_write_atomic(const struct rl_file_dir *d, const char *name,
 			 const void *data, size_t len, mode_t mode,
 			 struct rl_err *err);
 
+/*
+ * A secret (the Icinga 2 API password, issue 14) in the file PATH, which
+ * the admin names in the config: links are followed, as for the config
+ * itself, but what is opened must be a regular file (opened non-blocking:
+ * a FIFO is refused, not waited on) that nobody but its owner may read or
+ * write (no permission bit for group or others), owned by the caller (root
+ * may use any owner's file). rl_file_open_secret returns the open fd (the
+ * caller closes it), or -1 with err "PATH: refused: readable by group or
+ * others (mode 0644); chmod 600 PATH" (errno EPERM), or the open's error.
+ */
+int rl_file_open_secret(const char *path, struct rl_err *err);
+
+/*
+ * Reads the secret of PATH (rl_file_open_secret): its first line, without
+ * the line break, at most RL_FILE_SECRET_MAX bytes, not empty. *SECRET is
+ * the caller's: zero it before freeing it (rl_file_secret_free). Returns 0
+ * or -1 with err set ("PATH: empty", "PATH: longer than 1024 bytes").
+ */
+#define RL_FILE_SECRET_MAX 1024
+int rl_file_read_secret(const char *path, char **secret, struct rl_err *err);
+
+/* Zeroes and frees a secret; NULL is a no-op. */
+void rl_file_secret_free(char *secret);
+
 #endif

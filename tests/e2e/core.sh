@@ -19,7 +19,8 @@
 # Icinga 2 (checker, notification, ExternalCommandListener, REST API):
 #   icinga_start DIR CONF...   writes DIR/etc/icinga2.conf including CONF...,
 #                              validates, starts, returns once the API and
-#                              the pipe answer; the API port is in
+#                              the pipe answer (ICINGA_PIPE=no: no pipe,
+#                              the command feature off); the API port is in
 #                              DIR/api_port, certificates are made once
 #                              (icinga_pki) and copied
 #   icinga_stop DIR
@@ -276,9 +277,14 @@ object FileLogger "main-log" {
 }
 object CheckerComponent "checker" { }
 object NotificationComponent "notification" { }
+EOF
+		# ICINGA_PIPE=no: the command feature disabled (the API only)
+		[ "${ICINGA_PIPE:-yes}" = no ] || cat <<EOF
 object ExternalCommandListener "command" {
 	command_path = InitRunDir + "/cmd/icinga2.cmd"
 }
+EOF
+		cat <<EOF
 object ApiListener "api" {
 	bind_host = "127.0.0.1"
 	bind_port = $_port
@@ -310,7 +316,7 @@ EOF
 }
 
 _icinga_ready() {
-	[ -p "$1/run/cmd/icinga2.cmd" ] &&
+	{ [ "${ICINGA_PIPE:-yes}" = no ] || [ -p "$1/run/cmd/icinga2.cmd" ]; } &&
 		[ "$(curl -sk -o /dev/null -w '%{http_code}' -u e2e:e2e-secret \
 			"https://127.0.0.1:$(cat "$1/api_port")/v1/status")" = 200 ]
 }

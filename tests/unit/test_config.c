@@ -446,8 +446,8 @@ Test(config, text_after_section)
 Test(config, unknown_section)
 {
 	refused(SITE "[hosts \"x\"]\n",
-		"t.ini:6: unknown section 'hosts' (use relance, ssh, host, "
-		"application or component)");
+		"t.ini:6: unknown section 'hosts' (use relance, ssh, "
+		"icinga_api, host, application or component)");
 }
 
 Test(config, component_without_name)

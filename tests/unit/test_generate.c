@@ -445,3 +445,42 @@ Test(generate, model_refuses_names_cores_would_choke_on)
 		cr_assert_neq(err.msg[0], '\0');
 	}
 }
+
+/* Issue 14: the ApiUser of [icinga_api], least permissions, no password */
+Test(generate, icinga2_api_user_only_with_icinga_api)
+{
+	static const char *const perms[] = {
+	    "actions/add-comment", "actions/process-check-result",
+	    "actions/reschedule-check", "objects/query/Service"};
+	struct rl_buf want = RL_BUF_INIT;
+	const char *s;
+
+	demo();
+	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert_null(strstr(s, "ApiUser"), "no [icinga_api], no ApiUser");
+	rl_generate_out_free(&out);
+
+	m->site.icinga_api.user = strdup("relance \"api\"");
+	m->site.icinga_api.urls = calloc(1, sizeof(char *));
+	m->site.icinga_api.urls[0] = strdup("https://mon-1:5665");
+	m->site.icinga_api.n_urls = 1;
+	m->site.icinga_api.password_file = strdup("/etc/relance/api.pw");
+	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert(strstr(s, "\nobject ApiUser \"relance \\\"api\\\"\" {\n"
+			    "\tpassword = RelanceApiPassword\n"
+			    "\tpermissions = [\n") != NULL,
+		  "%s", s);
+	for (size_t i = 0; i < 4; i++) {
+		rl_buf_reset(&want);
+		rl_buf_printf(&want,
+			      "\t\t{\n\t\t\tpermission = \"%s\"\n"
+			      "\t\t\tfilter = {{ typeof(service.vars."
+			      "relance_component) == String }}\n\t\t}%s\n",
+			      perms[i], i < 3 ? "," : "");
+		cr_assert(strstr(s, rl_buf_str(&want)) != NULL, "%s",
+			  rl_buf_str(&want));
+	}
+	cr_assert_eq(count(s, "permission = "), 4, "nothing more");
+	cr_assert_null(strstr(s, "/etc/relance/api.pw"));
+	rl_buf_free(&want);
+}
