@@ -22,6 +22,7 @@
 #include <glob.h>
 #include <ini.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -213,6 +214,17 @@ static int set_transport(struct file_state *fs, const struct key *k,
 		return rl_err_set(
 		    err, "invalid value '%.64s' (use ssh or local)", value);
 	return 0;
+}
+
+/* A host's user: where it was written, for the check of a local host's
+ * account (check_model), which needs the host's transport. */
+static int set_host_user(struct file_state *fs, const struct key *k,
+			 const char *value, struct rl_err *err)
+{
+	struct rl_host *h = fs->target;
+
+	h->user_line = fs->pending_line;
+	return set_str(fs, k, value, err);
 }
 
 static int set_shell(struct file_state *fs, const struct key *k,
@@ -533,7 +545,7 @@ static const struct key keys_host[] = {
     {"transport", set_transport, 0, 0, 0, false, false},
     {"address", STR(struct rl_host, address)},
     {"port", INT(struct rl_host, port, 1, 65535)},
-    {"user", STR(struct rl_host, user)},
+    {"user", set_host_user, offsetof(struct rl_host, user), 0, 0, false, false},
     {"identity", STR(struct rl_host, identity)},
     {"shell", set_shell, 0, 0, 0, false, false},
     {"zone", STR(struct rl_host, zone)},
@@ -1363,6 +1375,15 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 	for (i = 0; i < m->n_hosts; i++) {
 		struct rl_host *h = m->hosts[i];
 
+		/* a local host's commands run as its user: an account here */
+		if (h->transport == RL_TRANSPORT_LOCAL && h->user != NULL &&
+		    getpwnam(h->user) == NULL)
+			return rl_err_set(err,
+					  "%s:%d: host '%s': key 'user': no "
+					  "user '%.64s' on this machine (a "
+					  "local host's commands run as it)",
+					  h->where.file, h->user_line, h->name,
+					  h->user);
 		if (h->transport != RL_TRANSPORT_SSH)
 			continue;
 		if (m->site.ssh.known_hosts == NULL)

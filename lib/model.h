@@ -81,7 +81,9 @@ struct rl_host {
 	enum rl_transport_kind transport;
 	char *address;	/* ssh: name or IP; default: the host's name */
 	int port;	/* default 22 */
-	char *user;	/* NULL: site ssh.user */
+	char *user;	/* ssh: the login, NULL: site ssh.user; local: the
+			   account commands run as, NULL: the caller */
+	int user_line;	/* line of `user` in where.file, 0: absent */
 	char *identity; /* NULL: site ssh.identity */
 	enum rl_shell shell;
 	char *zone; /* Icinga 2 zone, or NULL */
