@@ -310,6 +310,11 @@ out:
 	return 0;
 }
 
+static bool sw_is_root(const char *user)
+{
+	return strcmp(user, "root") == 0;
+}
+
 /* Whom H's commands run as (its `user`), into *SW; SW->on when we are
  * root and must switch. Returns 0, or -1 with MSG (without the host's
  * name) saying why they cannot run. */
@@ -324,10 +329,12 @@ static int run_as(const struct rl_host *h, struct switch_to *sw, char *msg,
 	if (h == NULL || h->transport != RL_TRANSPORT_LOCAL || h->user == NULL)
 		return 0;
 	if (lookup_user(h->user, sw, euid == 0) < 0) {
-		snprintf(
-		    msg, len, "%s user '%.64s': %s",
-		    errno == ENOENT ? "no such" : "cannot look up", h->user,
-		    errno == ENOENT ? "not on this machine" : strerror(errno));
+		if (errno == ENOENT)
+			snprintf(msg, len, "no user '%.64s' on this machine",
+				 h->user);
+		else
+			snprintf(msg, len, "cannot look up user '%.64s': %s",
+				 h->user, strerror(errno));
 		return -1;
 	}
 	if (euid == sw->uid) {
@@ -345,8 +352,9 @@ static int run_as(const struct rl_host *h, struct switch_to *sw, char *msg,
 		snprintf(me, sizeof(me), "uid %ld", (long)euid);
 	snprintf(msg, len,
 		 "commands run as '%.64s', relance runs as %s and cannot "
-		 "switch (run as root or %.64s, or use transport = ssh)",
-		 h->user, me, h->user);
+		 "switch (run as root%s%.64s, or use transport = ssh)",
+		 h->user, me, sw_is_root(h->user) ? "" : " or ",
+		 sw_is_root(h->user) ? "" : h->user);
 	return -1;
 }
 

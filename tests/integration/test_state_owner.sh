@@ -147,7 +147,7 @@ config c root
 C=$T/c
 rc as_nagios "$ctl" -c "$T/etc/c.ini" start demo/app
 is "$st" 2 "nagios acting on a host whose user is root: exit 2"
-like "$out" "^relancectl: start demo/app: refused, nothing done: host 'here': commands run as 'root', relance runs as 'nagios' and cannot switch \(run as root or root, or use transport = ssh\)$" \
+like "$out" "^relancectl: start demo/app: refused, nothing done: host 'here': commands run as 'root', relance runs as 'nagios' and cannot switch \(run as root, or use transport = ssh\)$" \
 	"... one line naming the host, the user and who relance is"
 [ ! -e "$C/run/app.pid" ]; ok $? "... nothing was started"
 like "$(grep '"event":"plan"' "$C/journal.jsonl" | tail -n 1)" \
@@ -163,6 +163,12 @@ like "$(grep '"event":"plan"' "$C/journal.jsonl" | tail -n 1)" \
 	"\"result\":\"failed\",\"message\":\"host 'here': commands run as 'root', relance runs as 'nagios'" \
 	"... journaled with why, before any lock or command"
 [ ! -e "$C/run/app.pid" ]; ok $? "... nothing was started"
+
+config f nobody
+rc as_nagios "$ctl" -c "$T/etc/f.ini" stop demo/app
+is "$st" 2 "nagios acting on a host whose user is nobody: exit 2"
+like "$out" "commands run as 'nobody', relance runs as 'nagios' and cannot switch \(run as root or nobody, or use transport = ssh\)$" \
+	"... says who can"
 
 # an account that does not exist: a config error where it is written
 config d no-such-user-rl

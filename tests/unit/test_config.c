@@ -318,6 +318,25 @@ Test(config, local_hosts_need_no_known_hosts)
 		     0, "%s", err.msg);
 }
 
+/* a local host's user must be an account here; an ssh host's need not */
+Test(config, local_host_user_is_an_account_here)
+{
+	cr_assert_eq(load("[host \"lo\"]\ntransport = local\nuser = root\n"
+			  "[host \"far\"]\nuser = no-such-user-rl\n"
+			  "[ssh]\nknown_hosts = /k\n"),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(m->hosts[0]->user, "root");
+	cr_assert_eq(m->hosts[0]->user_line, 3);
+	rl_model_free(m);
+	m = NULL;
+	/* the key may come before the transport: the check is at the end */
+	refused("[host \"lo\"]\n"
+		"user = no-such-user-rl\n"
+		"transport = local\n",
+		"t.ini:2: host 'lo': key 'user': no user 'no-such-user-rl' on "
+		"this machine (a local host's commands run as it)");
+}
+
 Test(config, crlf_and_bom)
 {
 	cr_assert_eq(load("\xEF\xBB\xBF[host \"lo\"]\r\ntransport = local\r\n"
