@@ -1,17 +1,181 @@
 /*
- * cmd_config - `relancectl config check`: load and validate the configuration.
+ * cmd_config - `relancectl config check`: load and validate the
+ * configuration, and warn when the monitoring core's account (core_user)
+ * could not use the journal, lock_dir or hold_dir: the event handler runs
+ * as that account and would fail at its first event.
  */
 #include "build.h"
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "ctl.h"
 
+/* The account whose access is judged. */
+struct who {
+	const char *name;
+	uid_t uid;
+	gid_t groups[256];
+	int n_groups;
+};
+
+/* core_user, else nagios when that account exists; false: nobody to
+ * judge for (or its lookup failed: config load has checked it exists) */
+static bool core_user(const struct rl_model *m, struct who *w)
+{
+	const char *name = m->site.core_user ? m->site.core_user : "nagios";
+	struct passwd *pw = getpwnam(name);
+
+	if (pw == NULL)
+		return false;
+	w->name = name;
+	w->uid = pw->pw_uid;
+	w->n_groups = (int)(sizeof(w->groups) / sizeof(w->groups[0]));
+	if (getgrouplist(name, pw->pw_gid, w->groups, &w->n_groups) < 0) {
+		/* more than we keep: the primary group at least */
+		w->groups[0] = pw->pw_gid;
+		w->n_groups = 1;
+	}
+	return true;
+}
+
+/* May W do WANT (bits of 07: 2 write, 1 search) to what ST describes, by
+ * its owner, group and mode (as the kernel judges, ACLs aside)? */
+static bool may(const struct who *w, const struct stat *st, unsigned want)
+{
+	unsigned m = (unsigned)st->st_mode;
+	int i;
+
+	if (w->uid == 0)
+		return true;
+	if (st->st_uid == w->uid)
+		return ((m >> 6) & want) == want;
+	for (i = 0; i < w->n_groups; i++)
+		if (st->st_gid == w->groups[i])
+			return ((m >> 3) & want) == want;
+	return (m & want) == want;
+}
+
+/* "owner root:root, mode 0755" */
+static void describe(struct rl_buf *b, const struct stat *st)
+{
+	struct passwd *pw = getpwuid(st->st_uid);
+	struct group *gr = getgrgid(st->st_gid);
+
+	if (pw != NULL)
+		rl_buf_printf(b, "owner %s", pw->pw_name);
+	else
+		rl_buf_printf(b, "owner uid %ld", (long)st->st_uid);
+	if (gr != NULL)
+		rl_buf_printf(b, ":%s", gr->gr_name);
+	else
+		rl_buf_printf(b, ":%ld", (long)st->st_gid);
+	rl_buf_printf(b, ", mode %04o", (unsigned)(st->st_mode & 07777));
+}
+
+/*
+ * Appends to WARN (one line each) why W could not use directory DIR
+ * (WHAT names it: "lock_dir"), where it must create and write files: a
+ * parent it cannot search, DIR not writable, or DIR missing: MADE when
+ * relance makes it, and then whoever creates it first owns it unless its
+ * parent is W's (lib/safefile.h).
+ */
+static void judge_dir(const struct who *w, const char *what, const char *dir,
+		      bool made, struct rl_buf *warn)
+{
+	struct rl_buf p = RL_BUF_INIT;
+	struct stat st, parent;
+	const char *s;
+	bool have_parent = false;
+
+	/* every existing ancestor must be searchable */
+	for (s = dir; (s = strchr(s + 1, '/')) != NULL;) {
+		rl_buf_reset(&p);
+		rl_buf_append(&p, dir, (size_t)(s - dir));
+		if (p.oom || stat(rl_buf_str(&p), &st) < 0)
+			break;
+		if (!may(w, &st, 1)) {
+			rl_buf_printf(warn,
+				      "%s '%s': %s cannot reach it: '%s' is "
+				      "not searchable for %s (",
+				      what, dir, w->name, rl_buf_str(&p),
+				      w->name);
+			describe(warn, &st);
+			rl_buf_puts(warn, ")\n");
+			goto out;
+		}
+		parent = st;
+		have_parent = true;
+	}
+	if (stat(dir, &st) < 0) {
+		if (errno != ENOENT) {
+			rl_buf_printf(warn, "%s '%s': %s\n", what, dir,
+				      strerror(errno));
+		} else if (!made) {
+			rl_buf_printf(warn,
+				      "%s '%s' does not exist (relance does "
+				      "not create it): create it owned by "
+				      "%s\n",
+				      what, dir, w->name);
+		} else if (!have_parent || parent.st_uid != w->uid) {
+			rl_buf_printf(warn,
+				      "%s '%s' does not exist, and whoever "
+				      "creates it first owns it: create it "
+				      "owned by %s\n",
+				      what, dir, w->name);
+		}
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		rl_buf_printf(warn, "%s '%s': not a directory\n", what, dir);
+	} else if (!may(w, &st, 3)) {
+		rl_buf_printf(warn, "%s '%s' is not writable for %s (", what,
+			      dir, w->name);
+		describe(warn, &st);
+		rl_buf_puts(warn, ")\n");
+	}
+out:
+	rl_buf_free(&p);
+}
+
+/* The journal: the file writable, or its directory where it is made. */
+static void judge_journal(const struct who *w, const char *path,
+			  struct rl_buf *warn)
+{
+	struct rl_buf dir = RL_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (slash == NULL)
+		rl_buf_puts(&dir, ".");
+	else
+		rl_buf_append(&dir, path,
+			      slash == path ? 1 : (size_t)(slash - path));
+	if (dir.oom)
+		return;
+	judge_dir(w, "journal directory", rl_buf_str(&dir), false, warn);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && !may(w, &st, 2)) {
+		rl_buf_printf(warn, "journal '%s' is not writable for %s (",
+			      path, w->name);
+		describe(warn, &st);
+		rl_buf_puts(warn, ")\n");
+	}
+	rl_buf_free(&dir);
+}
+
 static int cmd_config(struct ctl *ctl, int argc, char **argv)
 {
 	const struct rl_model *m;
+	struct rl_buf warn = RL_BUF_INIT;
+	struct who w;
+	char *text, *line, *end;
 	size_t i;
 	int r;
 
@@ -27,6 +191,21 @@ static int cmd_config(struct ctl *ctl, int argc, char **argv)
 	if (r)
 		return r;
 	m = ctl->model;
+	/* warnings: the state as the core's account sees it (exit stays 0) */
+	if (core_user(m, &w)) {
+		judge_journal(&w, m->site.journal, &warn);
+		judge_dir(&w, "lock_dir", m->site.lock_dir, true, &warn);
+		judge_dir(&w, "hold_dir", m->site.hold_dir, true, &warn);
+	}
+	if (warn.oom)
+		rl_buf_reset(&warn);
+	/* one warning a line; NUL-terminated one by one for JSON below */
+	text = warn.len > 0 ? warn.data : NULL;
+	for (line = text; line != NULL && *line != '\0'; line = end + 1) {
+		end = strchr(line, '\n');
+		fprintf(stderr, "relancectl: warning: %.*s\n",
+			(int)(end - line), line);
+	}
 	if (ctl->json) {
 		struct rl_buf b = RL_BUF_INIT;
 
@@ -39,11 +218,21 @@ static int cmd_config(struct ctl *ctl, int argc, char **argv)
 				rl_buf_puts(&b, ",");
 			rl_buf_json_str(&b, m->files[i]);
 		}
+		rl_buf_puts(&b, "],\"warnings\":[");
+		for (i = 0, line = text; line != NULL && *line != '\0';
+		     line = end + 1, i++) {
+			end = strchr(line, '\n');
+			*end = '\0';
+			rl_buf_puts(&b, i ? "," : "");
+			rl_buf_json_str(&b, line);
+		}
 		rl_buf_puts(&b, "]}\n");
 		r = print_buf(&b);
 		rl_buf_free(&b);
+		rl_buf_free(&warn);
 		return r;
 	}
+	rl_buf_free(&warn);
 	printf("config OK: %zu application%s, %zu component%s on %zu host%s (",
 	       m->n_apps, m->n_apps == 1 ? "" : "s", m->n_components,
 	       m->n_components == 1 ? "" : "s", m->n_hosts,

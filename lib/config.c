@@ -216,6 +216,16 @@ static int set_transport(struct file_state *fs, const struct key *k,
 	return 0;
 }
 
+/* The monitoring core's account: one that exists here. */
+static int set_core_user(struct file_state *fs, const struct key *k,
+			 const char *value, struct rl_err *err)
+{
+	if (getpwnam(value) == NULL)
+		return rl_err_set(err, "no user '%.64s' on this machine",
+				  value); /* ERR_NEEDS_PLACE */
+	return set_str(fs, k, value, err);
+}
+
 /* A host's user: where it was written, for the check of a local host's
  * account (check_model), which needs the host's transport. */
 static int set_host_user(struct file_state *fs, const struct key *k,
@@ -524,6 +534,8 @@ static const struct key keys_relance[] = {
     {"host_lock_dir", set_host_lock_dir,
      offsetof(struct rl_site, host_lock_dir), 0, 0, false, false},
     {"node", STR(struct rl_site, node)},
+    {"core_user", set_core_user, offsetof(struct rl_site, core_user), 0, 0,
+     false, false},
     {"parallel", INT(struct rl_site, parallel, 1, 1000)},
     {"check_interval", DUR(struct rl_site, check_interval_ms)},
     {"include", set_include, 0, 0, 0, false, true},

@@ -188,6 +188,7 @@ void rl_model_free(struct rl_model *m)
 	free(s->status_file);
 	free(s->hold_dir);
 	free(s->host_lock_dir);
+	free(s->core_user);
 	free(s->node);
 	free(s->ssh.user);
 	free(s->ssh.identity);

@@ -69,6 +69,9 @@ struct rl_site {
 	char *hold_dir;	     /* holds; default: the journal's dir + /holds */
 	char *host_lock_dir; /* on each target; NULL: ~/.relance/locks */
 	char *node;	     /* this monitoring node's name; default hostname */
+	char *core_user;     /* the monitoring core's account, whose access
+				to the state dirs `config check` judges;
+				NULL: nagios when that account exists */
 	int parallel;	     /* steps of one level run at once, default 4 */
 	int64_t
 	    check_interval_ms; /* between verification checks, default 250ms */

@@ -177,6 +177,43 @@ is "$st" 2 "unknown user: config error"
 like "$out" "^relancectl: $T/etc/d.ini:9: host 'here': key 'user': no user 'no-such-user-rl' on this machine" \
 	"... file:line:key"
 
+# --- config check: what the core's account could not use is a warning -------
+rc "$ctl" -c "$T/etc/a.ini" config check
+is "$st" 0 "config check: state usable by nagios: exit 0"
+unlike "$out" "warning" "... and no warning"
+config g ""
+G=$T/g
+mkdir "$G/locks"
+: >"$G/journal.jsonl"
+chmod 640 "$G/journal.jsonl"
+sed -i "s|^lock_dir = .*|lock_dir = $T/rootonly/locks|" "$T/etc/g.ini"
+rc "$ctl" -c "$T/etc/g.ini" config check
+is "$st" 0 "config check with warnings: still exit 0"
+like "$out" "^config OK" "... still OK"
+like "$out" "^relancectl: warning: journal '$G/journal.jsonl' is not writable for nagios \(owner root:root, mode 0640\)$" \
+	"... warns of a journal nagios cannot write"
+like "$out" "^relancectl: warning: lock_dir '$T/rootonly/locks' does not exist, and whoever creates it first owns it: create it owned by nagios$" \
+	"... and of a lock_dir that root would create as its own"
+unlike "$out" "hold_dir" "... not of a hold_dir nagios can create"
+chown nagios "$G/journal.jsonl"
+mkdir "$T/rootonly"
+chmod 700 "$T/rootonly"
+rc "$ctl" --json -c "$T/etc/g.ini" config check
+is "$st" 0 "--json: exit 0"
+like "$out" "\"warnings\":\[\"lock_dir '$T/rootonly/locks': nagios cannot reach it: '$T/rootonly' is not searchable for nagios \(owner root:root, mode 0700\)\"\]" \
+	"--json: the warnings as a list"
+printf '[relance]\ncore_user = nobody\n' | cat - "$T/etc/g.ini" | grep -v '^\[relance\]$' >"$T/etc/g2.ini"
+sed -i '1i [relance]' "$T/etc/g2.ini"
+chmod 644 "$T/etc/g2.ini"
+rc "$ctl" -c "$T/etc/g2.ini" config check
+like "$out" "journal '$G/journal.jsonl' is not writable for nobody" "core_user names whose access is judged"
+sed -i 's/^core_user = nobody/core_user = no-such-user-rl/' "$T/etc/g2.ini"
+rc "$ctl" -c "$T/etc/g2.ini" config check
+is "$st" 2 "core_user that does not exist: config error"
+like "$out" "^relancectl: $T/etc/g2.ini:2: section 'relance': key 'core_user': no user 'no-such-user-rl' on this machine$" \
+	"... file:line:key"
+rmdir "$T/rootonly"
+
 # --- a lock_dir nagios cannot create: exit 6, not "held" (4) -----------------
 config e ""
 mkdir "$T/e/rootonly"
