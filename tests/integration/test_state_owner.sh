@@ -133,6 +133,18 @@ is "$st" 0 "root: restart after nagios" || diag "$out"
 rc "$ctl" -c "$T/etc/b.ini" hold demo/app --reason "root second"
 is "$st" 0 "root: hold after nagios"
 is "$(owner "$B/holds/demo%2Fapp.hold")" nagios:nagios "... the hold file root wrote is nagios's"
+: >"$B/run/sick-app"
+rc as_nagios "$hc" -c "$T/etc/b.ini" -C demo/app --state CRITICAL \
+	--state-type HARD --attempt 2 --foreground
+is "$st" 0 "nagios: the handler stands down for root's hold"
+rm -f "$B/run/sick-app"
+like "$(grep '"event":"decision"' "$B/journal.jsonl" | tail -n 1)" \
+	'"user":"nagios".*"result":"stand-down"' "... journaled by nagios"
+like "$("$ctl" -c "$T/etc/b.ini" history demo/app | tail -n 1)" \
+	"^[-0-9]+ [:0-9]+ +testnode +nagios +handler +demo/app +stand-down " \
+	"history: the stand-down's user is the handler's account, not the hold's author"
+like "$("$ctl" -c "$T/etc/b.ini" history demo/app | grep 'hold manual' | tail -n 1)" \
+	" root +hold manual +demo/app +set " "history: a hold's user is who held"
 rc as_nagios "$ctl" -c "$T/etc/b.ini" release demo/app
 is "$st" 0 "nagios: release the hold root set" || diag "$out"
 rc as_nagios "$ctl" -c "$T/etc/b.ini" stop demo/app
