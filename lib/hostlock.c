@@ -199,13 +199,11 @@ static int wrap_for_cmd(struct rl_buf *script, struct rl_buf *out,
 	struct rl_buf u16 = RL_BUF_INIT;
 	const char *p;
 
-	for (p = rl_buf_str(script); *p != '\0'; p++) {
-		char two[2] = {*p, 0};
-
+	/* its names were checked: ASCII only, as cmd's code page needs */
+	for (p = rl_buf_str(script); *p != '\0'; p++)
 		if ((unsigned char)*p >= 0x80)
 			RL_BUG("host lock script holds a non-ASCII byte");
-		rl_buf_append(&u16, two, 2);
-	}
+	rl_shell_utf16le(&u16, rl_buf_str(script));
 	rl_buf_puts(out, "powershell.exe -NoProfile -NonInteractive "
 			 "-EncodedCommand ");
 	rl_base64_encode(out, (const unsigned char *)rl_buf_str(&u16), u16.len,
