@@ -176,6 +176,14 @@ like "$(grep '"event":"plan"' "$C/journal.jsonl" | tail -n 1)" \
 	"... journaled with why, before any lock or command"
 [ ! -e "$C/run/app.pid" ]; ok $? "... nothing was started"
 
+cc="$top_builddir/plugins/check_component"
+if [ -x "$cc" ]; then
+	rc as_nagios "$cc" --config "$T/etc/c.ini" -C demo/app
+	is "$st" 3 "check_component as nagios on that host: UNKNOWN"
+	like "$out" "^COMPONENT UNKNOWN - demo/app on here: failed at exec: commands run as 'root', relance runs as 'nagios' and cannot switch" \
+		"... with the same words"
+fi
+
 config f nobody
 rc as_nagios "$ctl" -c "$T/etc/f.ini" stop demo/app
 is "$st" 2 "nagios acting on a host whose user is nobody: exit 2"
