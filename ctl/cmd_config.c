@@ -1,11 +1,13 @@
 /*
  * cmd_config - `relancectl config check`: load and validate the
  * configuration, and warn when the monitoring core's account (core_user)
- * could not use the journal, lock_dir or hold_dir: the event handler runs
- * as that account and would fail at its first event.
+ * could not use the journal, lock_dir (or a lock file in it) or hold_dir:
+ * the event handler runs as that account and would fail at its first
+ * event.
  */
 #include "build.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -145,6 +147,51 @@ out:
 	rl_buf_free(&p);
 }
 
+/*
+ * Lock files made before the ownership rule (or by hand) that W cannot
+ * open for writing: the handler would fail on them. One warning naming
+ * the first and how many.
+ */
+static void judge_lock_files(const struct who *w, const char *dir,
+			     struct rl_buf *warn)
+{
+	struct rl_buf p = RL_BUF_INIT, first = RL_BUF_INIT;
+	struct stat st, fst;
+	struct dirent *e;
+	size_t n = 0, len;
+	DIR *d;
+
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".lock") != 0)
+			continue;
+		rl_buf_reset(&p);
+		rl_buf_printf(&p, "%s/%s", dir, e->d_name);
+		if (p.oom || lstat(rl_buf_str(&p), &st) < 0 ||
+		    !S_ISREG(st.st_mode) || may(w, &st, 6))
+			continue;
+		if (n++ == 0) {
+			rl_buf_puts(&first, rl_buf_str(&p));
+			fst = st;
+		}
+	}
+	closedir(d);
+	if (n > 0 && !first.oom) {
+		rl_buf_printf(warn,
+			      "lock_dir '%s': %zu lock file%s %s cannot "
+			      "open for writing, such as '%s' (",
+			      dir, n, n == 1 ? "" : "s", w->name,
+			      rl_buf_str(&first));
+		describe(warn, &fst);
+		rl_buf_printf(warn, "): chown %s them\n", w->name);
+	}
+	rl_buf_free(&p);
+	rl_buf_free(&first);
+}
+
 /* The journal: the file writable, or its directory where it is made. */
 static void judge_journal(const struct who *w, const char *path,
 			  struct rl_buf *warn)
@@ -195,6 +242,7 @@ static int cmd_config(struct ctl *ctl, int argc, char **argv)
 	if (core_user(m, &w)) {
 		judge_journal(&w, m->site.journal, &warn);
 		judge_dir(&w, "lock_dir", m->site.lock_dir, true, &warn);
+		judge_lock_files(&w, m->site.lock_dir, &warn);
 		judge_dir(&w, "hold_dir", m->site.hold_dir, true, &warn);
 	}
 	if (warn.oom)

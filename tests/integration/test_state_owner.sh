@@ -28,6 +28,7 @@ trap cleanup EXIT
 [ -n "$RELANCE_TEST_KEEP" ] && trap - EXIT
 trap 'exit 1' INT TERM
 unset RELANCE_CONFIG NO_COLOR
+umask 022
 # nagios must reach the binaries and the test's files
 chmod 755 "$T"
 for d in "$top_builddir" "$top_srcdir"; do
@@ -201,6 +202,13 @@ like "$out" "^relancectl: $T/etc/d.ini:9: host 'here': key 'user': no user 'no-s
 rc "$ctl" -c "$T/etc/a.ini" config check
 is "$st" 0 "config check: state usable by nagios: exit 0"
 unlike "$out" "warning" "... and no warning"
+# a lock file root made before the ownership rule
+: >"$A/locks/demo%2Fold.lock"
+chmod 644 "$A/locks/demo%2Fold.lock"
+rc "$ctl" -c "$T/etc/a.ini" config check
+like "$out" "^relancectl: warning: lock_dir '$A/locks': 1 lock file nagios cannot open for writing, such as '$A/locks/demo%2Fold.lock' \(owner root:root, mode 0644\): chown nagios them$" \
+	"config check: a lock file nagios cannot write is a warning"
+rm "$A/locks/demo%2Fold.lock"
 config g ""
 G=$T/g
 mkdir "$G/locks"
