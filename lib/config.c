@@ -237,6 +237,16 @@ static int set_host_user(struct file_state *fs, const struct key *k,
 	return set_str(fs, k, value, err);
 }
 
+/* A component's user (local hosts only): where it was written. */
+static int set_component_user(struct file_state *fs, const struct key *k,
+			      const char *value, struct rl_err *err)
+{
+	struct rl_component *c = fs->target;
+
+	c->user_line = fs->pending_line;
+	return set_str(fs, k, value, err);
+}
+
 static int set_shell(struct file_state *fs, const struct key *k,
 		     const char *value, struct rl_err *err)
 {
@@ -579,6 +589,8 @@ static const struct key keys_component[] = {
     {"restart", CMD(struct rl_component, restart)},
     {"requires", set_requires, 0, 0, 0, false, false},
     {"description", STR(struct rl_component, description)},
+    {"user", set_component_user, offsetof(struct rl_component, user), 0, 0,
+     false, false},
     {"check_timeout", DUR(struct rl_component, check_timeout_ms)},
     {"start_timeout", DUR(struct rl_component, start_timeout_ms)},
     {"stop_timeout", DUR(struct rl_component, stop_timeout_ms)},
@@ -1356,6 +1368,31 @@ static int check_xml(const struct rl_component *c, struct rl_err *err)
 	return 0;
 }
 
+/* A component's user: on a local host, an account here. (An unknown host
+ * is resolve's error.) */
+static int check_component_user(const struct rl_model *m,
+				const struct rl_component *c,
+				struct rl_err *err)
+{
+	const struct rl_host *h = rl_model_host(m, c->host_name);
+
+	if (h != NULL && h->transport != RL_TRANSPORT_LOCAL)
+		return rl_err_set(err,
+				  "%s:%d: component '%s': key 'user': only "
+				  "for a component on a local host (host "
+				  "'%s' is ssh: its user is the login)",
+				  c->where.file, c->user_line, c->name,
+				  h->name);
+	if (getpwnam(c->user) == NULL)
+		return rl_err_set(err,
+				  "%s:%d: component '%s': key 'user': no user "
+				  "'%.64s' on this machine (a local "
+				  "component's commands run as it)",
+				  c->where.file, c->user_line, c->name,
+				  c->user);
+	return 0;
+}
+
 static int check_model(struct rl_model *m, struct rl_err *err)
 {
 	static const struct {
@@ -1382,6 +1419,8 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 				    c->where.file, c->where.line, c->name,
 				    needed[j].key);
 		if (check_xml(c, err) < 0)
+			return -1;
+		if (c->user != NULL && check_component_user(m, c, err) < 0)
 			return -1;
 	}
 	for (i = 0; i < m->n_hosts; i++) {

@@ -299,6 +299,8 @@ static int acquire_command(enum rl_shell shell, const char *dir,
 		return out->oom ? rl_err_set(err, "out of memory") : 0;
 	}
 	/*
+	 * A directory we cannot write (made by another account) is an
+	 * error, not a lock "being taken" by someone: exit 3, said.
 	 * take: mkdir is the atomic step; the owner file follows. A lock
 	 * without its owner file yet is being taken right now: held.
 	 * An expired lock is moved aside (rename is atomic: one taker wins)
@@ -308,7 +310,8 @@ static int acquire_command(enum rl_shell shell, const char *dir,
 	 */
 	rl_buf_printf(
 	    out,
-	    "mkdir -p \"$d\" || exit 3; now=$(date +%%s); "
+	    "mkdir -p \"$d\" || exit 3; [ -w \"$d\" ] && [ -x \"$d\" ] || "
+	    "{ echo \"cannot write $d\" >&2; exit 3; }; now=$(date +%%s); "
 	    "take() { mkdir \"$l\" 2>/dev/null || return 1; "
 	    "printf '%%s\\n%%s\\n' \"$o\" $((now + %lld)) >\"$l/owner\"; "
 	    "echo '" ANSWER "acquired'; exit 0; }; "

@@ -147,6 +147,7 @@ static void free_component(struct rl_component *c)
 	free(c->name);
 	free(c->short_name);
 	free(c->host_name);
+	free(c->user);
 	free(c->check);
 	free(c->stop);
 	free(c->start);

@@ -135,6 +135,9 @@ struct rl_component {
 	char *stop;
 	char *start;
 	char *restart; /* NULL: stop then start */
+	char *user;    /* local host only: the account its commands run as
+			  instead of the host's `user`; NULL: the host's */
+	int user_line; /* line of `user` in where.file, 0: absent */
 	enum rl_check_mode check_mode;
 	char *description; /* NULL if none */
 

@@ -56,6 +56,9 @@ struct rl_cmd {
 	int64_t timeout_ms;	    /* 0: only the batch deadline */
 	const char *component;	    /* exported as RELANCE_COMPONENT; may
 				       be NULL */
+	const char *user;	    /* local: the account to run as instead
+				       of the host's `user`; NULL: the
+				       host's (rl_transport_check_user) */
 	/* out */
 	enum rl_cmd_status status;
 	enum rl_cmd_stage stage;
@@ -127,7 +130,8 @@ bool rl_transport_interrupted(const struct rl_transport *t);
 bool rl_transport_sleep(const struct rl_transport *t, int64_t until_ms);
 
 /*
- * A local host with `user = NAME` (issue 13): its commands run as NAME.
+ * A local host with `user = NAME` (issue 13): its commands run as NAME
+ * (USER instead when not NULL: a component's own `user`).
  * When this process runs as NAME they run as they are; as root, the child
  * switches to NAME (its groups, gid, uid; HOME, USER and LOGNAME; its home
  * as working directory) before exec. Any other caller cannot switch:
@@ -139,8 +143,10 @@ bool rl_transport_sleep(const struct rl_transport *t, int64_t until_ms);
  * command of such a host the same way; a caller that changes components
  * asks first, before its locks, so that nothing is done.
  */
-int rl_transport_check_user(const struct rl_host *h, struct rl_err *err);
-/* The same for the host of each of the N components: the first refusal. */
+int rl_transport_check_user(const struct rl_host *h, const char *user,
+			    struct rl_err *err);
+/* The same for each of the N components (its user, else its host's):
+ * the first refusal. */
 int rl_transport_check_users(const struct rl_component *const *c, size_t n,
 			     struct rl_err *err);
 

@@ -168,6 +168,7 @@ struct switch_to {
 	gid_t *groups; /* getgrouplist's, with gid */
 	int n_groups;
 	char *home;
+	const char *name; /* the account (borrowed from the config) */
 };
 
 __attribute__((noreturn)) static void
@@ -315,26 +316,30 @@ static bool sw_is_root(const char *user)
 	return strcmp(user, "root") == 0;
 }
 
-/* Whom H's commands run as (its `user`), into *SW; SW->on when we are
- * root and must switch. Returns 0, or -1 with MSG (without the host's
- * name) saying why they cannot run. */
-static int run_as(const struct rl_host *h, struct switch_to *sw, char *msg,
-		  size_t len)
+/* Whom a command on H runs as (USER, else H's `user`), into *SW; SW->on
+ * when we are root and must switch. Returns 0, or -1 with MSG (without
+ * the host's name) saying why it cannot run. */
+static int run_as(const struct rl_host *h, const char *user,
+		  struct switch_to *sw, char *msg, size_t len)
 {
 	struct passwd pw, *res = NULL;
 	char buf[1024], me[64];
 	uid_t euid = geteuid();
 
 	memset(sw, 0, sizeof(*sw));
-	if (h == NULL || h->transport != RL_TRANSPORT_LOCAL || h->user == NULL)
+	if (h == NULL || h->transport != RL_TRANSPORT_LOCAL)
 		return 0;
-	if (lookup_user(h->user, sw, euid == 0) < 0) {
+	if (user == NULL)
+		user = h->user;
+	if (user == NULL)
+		return 0;
+	if (lookup_user(user, sw, euid == 0) < 0) {
 		if (errno == ENOENT)
 			snprintf(msg, len, "no user '%.64s' on this machine",
-				 h->user);
+				 user);
 		else
 			snprintf(msg, len, "cannot look up user '%.64s': %s",
-				 h->user, strerror(errno));
+				 user, strerror(errno));
 		return -1;
 	}
 	if (euid == sw->uid) {
@@ -343,6 +348,7 @@ static int run_as(const struct rl_host *h, struct switch_to *sw, char *msg,
 	}
 	if (euid == 0) {
 		sw->on = true;
+		sw->name = user;
 		return 0;
 	}
 	switch_free(sw);
@@ -353,17 +359,18 @@ static int run_as(const struct rl_host *h, struct switch_to *sw, char *msg,
 	snprintf(msg, len,
 		 "commands run as '%.64s', relance runs as %s and cannot "
 		 "switch (run as root%s%.64s, or use transport = ssh)",
-		 h->user, me, sw_is_root(h->user) ? "" : " or ",
-		 sw_is_root(h->user) ? "" : h->user);
+		 user, me, sw_is_root(user) ? "" : " or ",
+		 sw_is_root(user) ? "" : user);
 	return -1;
 }
 
-int rl_transport_check_user(const struct rl_host *h, struct rl_err *err)
+int rl_transport_check_user(const struct rl_host *h, const char *user,
+			    struct rl_err *err)
 {
 	struct switch_to sw;
 	char msg[RL_ERR_MAX];
 
-	if (run_as(h, &sw, msg, sizeof(msg)) < 0)
+	if (run_as(h, user, &sw, msg, sizeof(msg)) < 0)
 		return rl_err_set(err, "host '%s': %s", h->name, msg);
 	switch_free(&sw);
 	return 0;
@@ -373,7 +380,7 @@ int rl_transport_check_users(const struct rl_component *const *c, size_t n,
 			     struct rl_err *err)
 {
 	for (size_t i = 0; i < n; i++)
-		if (rl_transport_check_user(c[i]->host, err) < 0)
+		if (rl_transport_check_user(c[i]->host, c[i]->user, err) < 0)
 			return -1;
 	return 0;
 }
@@ -399,7 +406,7 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	int r, e;
 
 	lc->state = L_DONE;
-	if (run_as(c->host, &sw, why, sizeof(why)) < 0) {
+	if (run_as(c->host, c->user, &sw, why, sizeof(why)) < 0) {
 		rl_cmd_fail(c, RL_STAGE_EXEC, "%s", why);
 		return;
 	}
@@ -432,15 +439,15 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	if (sw.on) {
 		/* the host's user: its own HOME, USER and LOGNAME */
 		env_as[0] = env_pair("HOME", sw.home != NULL ? sw.home : "/");
-		env_as[1] = env_pair("USER", c->host->user);
-		env_as[2] = env_pair("LOGNAME", c->host->user);
+		env_as[1] = env_pair("USER", sw.name);
+		env_as[2] = env_pair("LOGNAME", sw.name);
 		if (!env_as[0] || !env_as[1] || !env_as[2]) {
 			rl_cmd_fail(c, RL_STAGE_EXEC, "out of memory");
 			goto out;
 		}
 		for (int i = 0; i < 3; i++)
 			envp[ne++] = env_as[i];
-		lc->as_user = c->host->user;
+		lc->as_user = c->user != NULL ? c->user : c->host->user;
 	} else {
 		if (b->env_home != NULL)
 			envp[ne++] = b->env_home;

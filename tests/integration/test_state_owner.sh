@@ -191,6 +191,25 @@ is "$st" 2 "nagios acting on a host whose user is nobody: exit 2"
 like "$out" "commands run as 'nobody', relance runs as 'nagios' and cannot switch \(run as root or nobody, or use transport = ssh\)$" \
 	"... says who can"
 
+# a component's own user, on a host without one
+config h ""
+printf 'user = nagios\n' >>"$T/etc/h.ini"
+rc "$ctl" -c "$T/etc/h.ini" start demo/app
+is "$st" 0 "component user: root starts it" || diag "$out"
+h1=$(pid_of "$T/h" app)
+is "$(ps_user "$h1")" nagios "... as the component's user"
+# the host's locks are still the caller's (the host has no user): root's
+# host_lock_dir is root's, and nagios cannot use it: an error, not "held"
+rc as_nagios "$ctl" -c "$T/etc/h.ini" stop demo/app
+is "$st" 1 "... a host lock dir nagios cannot write: exit 1, nothing done"
+like "$out" "lock of 'demo/app': exit 3: cannot write $T/h/hostlocks" \
+	"... says which directory"
+unlike "$out" "held" "... and not that another action holds the lock"
+alive "$h1"; ok $? "... the component still runs"
+rc "$ctl" -c "$T/etc/h.ini" stop demo/app
+is "$st" 0 "... root stops what runs as the component's user" || diag "$out"
+alive "$h1"; ok $((! $?)) "... its process is gone"
+
 # an account that does not exist: a config error where it is written
 config d no-such-user-rl
 rc "$ctl" -c "$T/etc/d.ini" config check

@@ -337,6 +337,26 @@ Test(config, local_host_user_is_an_account_here)
 		"this machine (a local host's commands run as it)");
 }
 
+/* a component's own user: on a local host only, an account here */
+Test(config, component_user)
+{
+	cr_assert_eq(load(SITE "[component \"fx/a\"]\nhost = lo\n"
+			       "check = a\nstart = b\nstop = c\n"
+			       "user = root\n"),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(m->components[0]->user, "root");
+	rl_model_free(m);
+	m = NULL;
+	refused(SITE "[component \"fx/a\"]\nhost = lo\ncheck = a\n"
+		     "user = no-such-user-rl\nstart = b\nstop = c\n",
+		"t.ini:9: component 'fx/a': key 'user': no user "
+		"'no-such-user-rl' on this machine (a local component's "
+		"commands run as it)");
+	refused(SITE COMP_A "user = root\n",
+		"t.ini:11: component 'fx/a': key 'user': only for a component "
+		"on a local host (host 'h1' is ssh: its user is the login)");
+}
+
 Test(config, crlf_and_bom)
 {
 	cr_assert_eq(load("\xEF\xBB\xBF[host \"lo\"]\r\ntransport = local\r\n"

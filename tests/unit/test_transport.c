@@ -1123,6 +1123,13 @@ Test(local, user_switched_by_root)
 	run_one(&c, "id -u", 5000);
 	cr_assert_str_eq(c.out, "0\n");
 	rl_cmd_clear(&c);
+	/* a component's own user wins over the host's */
+	cmd_init(&c, "id -un", 5000);
+	c.user = "nobody";
+	run_batch(&c, 1, 5000);
+	cr_assert_str_eq(c.out, "nobody\n", "%s", c.error);
+	rl_cmd_clear(&c);
+	cr_assert_eq(rl_transport_check_user(&local_host, "nobody", NULL), 0);
 }
 
 /* anyone else: refused, with who must run it and who we are */
@@ -1142,7 +1149,7 @@ Test(local, user_refused_when_not_root)
 		if (setgid(65534) < 0 || setuid(65534) < 0)
 			_exit(2);
 		local_host.user = (char *)"root";
-		if (rl_transport_check_user(&local_host, &e) == 0 ||
+		if (rl_transport_check_user(&local_host, NULL, &e) == 0 ||
 		    strcmp(e.msg, "host 'monitor': commands run as 'root', "
 				  "relance runs as 'nobody' and cannot switch "
 				  "(run as root, or use transport = ssh)") != 0)
@@ -1166,7 +1173,8 @@ Test(local, user_refused_when_not_root)
 		rl_cmd_clear(&c);
 		/* its own user: as it is */
 		local_host.user = (char *)"nobody";
-		_exit(rl_transport_check_user(&local_host, &e) == 0 ? 0 : 6);
+		_exit(rl_transport_check_user(&local_host, NULL, &e) == 0 ? 0
+									  : 6);
 	}
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -1178,7 +1186,7 @@ Test(local, user_unknown)
 	struct rl_err e = {""};
 
 	local_host.user = (char *)"no-such-user-rl";
-	cr_assert_eq(rl_transport_check_user(&local_host, &e), -1);
+	cr_assert_eq(rl_transport_check_user(&local_host, NULL, &e), -1);
 	cr_assert_str_eq(e.msg, "host 'monitor': no user 'no-such-user-rl' "
 				"on this machine");
 }
