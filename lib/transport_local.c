@@ -62,7 +62,7 @@ struct lcmd {
 	int fd[NFD];	     /* -1 when closed */
 	int idx[NFD];	     /* index in this turn's pollset, or -1 */
 	char *prog;	     /* what was exec'd, for messages */
-	const char *as_user; /* the host's user, when the child switched */
+	const char *as_user; /* whom the child switched to, or NULL */
 	int64_t start_us;
 	int64_t end_us;
 	int64_t deadline_ms; /* own timeout, or the batch's */
@@ -155,12 +155,8 @@ static void reset_reserved_signal(int sig)
 #endif
 }
 
-/*
- * In the child, between fork and exec: only async-signal-safe calls.
- * Every source fd is above 2 (fd_above_stdio).
- */
-/* Whom a child becomes before exec (a local host's `user`, we being
- * root), all looked up before fork. */
+/* Whom a child becomes before exec (a local host's or component's `user`, we
+ * being root), all looked up before fork. */
 struct switch_to {
 	bool on;
 	uid_t uid;
@@ -171,6 +167,10 @@ struct switch_to {
 	const char *name; /* the account (borrowed from the config) */
 };
 
+/*
+ * In the child, between fork and exec: only async-signal-safe calls.
+ * Every source fd is above 2 (fd_above_stdio).
+ */
 __attribute__((noreturn)) static void
 child_exec(pid_t parent, int devnull, int out, int err, int exec_fd,
 	   const char *path, char *const argv[], char *const envp[],
@@ -285,13 +285,11 @@ static int lookup_user(const char *name, struct switch_to *sw, bool groups)
 		goto out;
 	}
 	while (groups) {
-		gid_t *g = realloc(sw->groups, (size_t)n * sizeof(*g));
-
-		if (g == NULL) {
+		if (rl_resize(&sw->groups, (size_t)n, sizeof(*sw->groups)) <
+		    0) {
 			e = ENOMEM;
 			goto out;
 		}
-		sw->groups = g;
 		sw->n_groups = n;
 		if (getgrouplist(name, sw->gid, sw->groups, &sw->n_groups) >= 0)
 			break;
@@ -437,7 +435,7 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	envp[ne++] = (char *)LOCAL_PATH;
 	envp[ne++] = (char *)"LANG=C";
 	if (sw.on) {
-		/* the host's user: its own HOME, USER and LOGNAME */
+		/* whom it runs as: that account's HOME, USER, LOGNAME */
 		env_as[0] = env_pair("HOME", sw.home != NULL ? sw.home : "/");
 		env_as[1] = env_pair("USER", sw.name);
 		env_as[2] = env_pair("LOGNAME", sw.name);
@@ -447,7 +445,7 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 		}
 		for (int i = 0; i < 3; i++)
 			envp[ne++] = env_as[i];
-		lc->as_user = c->user != NULL ? c->user : c->host->user;
+		lc->as_user = sw.name;
 	} else {
 		if (b->env_home != NULL)
 			envp[ne++] = b->env_home;
