@@ -38,11 +38,16 @@ static const char *outcome_word(enum rl_step_outcome o)
 	}
 }
 
+/* What a step came to, the same word in the text and in --json. */
+static const char *step_word(const struct rl_step_report *s)
+{
+	return s->interrupted ? "INTERRUPTED" : outcome_word(s->outcome);
+}
+
 static void print_step(const struct ctl *ctl, const struct rl_step_report *s,
 		       size_t total)
 {
-	const char *word =
-	    s->interrupted ? "INTERRUPTED" : outcome_word(s->outcome);
+	const char *word = step_word(s);
 	struct rl_buf b = RL_BUF_INIT;
 	const char *colour = NULL;
 
@@ -94,7 +99,7 @@ static void report_json(const struct rl_plan *plan,
 		rl_buf_puts(b, ",\"component\":");
 		rl_buf_json_str(b, s->step->comp->name);
 		rl_buf_puts(b, ",\"outcome\":");
-		rl_buf_json_str(b, outcome_word(s->outcome));
+		rl_buf_json_str(b, step_word(s));
 		rl_buf_printf(b, ",\"duration_ms\":%lld,\"message\":",
 			      (long long)s->duration_ms);
 		rl_buf_json_str(b, s->message);
@@ -326,6 +331,50 @@ out:
 	return r;
 }
 
+/*
+ * A local host whose commands run as a user this caller cannot become
+ * (rl_transport_check_user): refused before any lock or command, and
+ * journaled ("plan", result "refused") when the journal can be opened.
+ * Returns EXIT_OK, or EXIT_CONFIG printed.
+ */
+static int refuse_users(const struct ctl *ctl, const struct rl_plan *plan)
+{
+	struct rl_err err = {""}, jerr = {""};
+	struct rl_buf b = RL_BUF_INIT;
+	struct rl_journal *j;
+	struct rl_journal_rec r;
+
+	if (rl_transport_check_users(plan->touched, plan->n_touched, &err) == 0)
+		return EXIT_OK;
+	j = rl_journal_open(ctl->model->site.journal, &jerr);
+	if (j != NULL) {
+		ctl_rec_init(ctl, &r, "plan");
+		r.phase = "end";
+		r.action = rl_action_name(plan->action);
+		r.component = plan->target;
+		r.result = "refused";
+		r.message = err.msg;
+		rl_journal_append(j, &r, NULL);
+		rl_journal_close(j);
+	}
+	if (ctl->json) {
+		rl_buf_puts(&b, "{\"action\":");
+		rl_buf_json_str(&b, rl_action_name(plan->action));
+		rl_buf_puts(&b, ",\"target\":");
+		rl_buf_json_str(&b, plan->target);
+		rl_buf_puts(&b, ",\"ok\":false,\"refused\":");
+		rl_buf_json_str(&b, err.msg);
+		rl_buf_puts(&b, "}\n");
+		print_buf(&b);
+		rl_buf_reset(&b);
+	}
+	rl_buf_printf(&b, "%s %s: refused, nothing done: %s",
+		      rl_action_name(plan->action), plan->target, err.msg);
+	fail(EXIT_CONFIG, b.oom ? err.msg : rl_buf_str(&b));
+	rl_buf_free(&b);
+	return EXIT_CONFIG;
+}
+
 static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 		      char **argv)
 {
@@ -348,6 +397,9 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 		return r;
 	if (rl_plan_build(ctl->model, action, argv[0], &plan, &err) < 0)
 		return fail(EXIT_USAGE, err.msg);
+	r = refuse_users(ctl, plan);
+	if (r)
+		goto out;
 	t = rl_transport_new(ctl->model, &err);
 	if (!t) {
 		r = fail(EXIT_INTERNAL, err.msg);

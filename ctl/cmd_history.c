@@ -1,5 +1,7 @@
 #include "build.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,6 +31,9 @@ static const char *const col_names[N_COLS] = {
 struct row {
 	char *col[N_COLS]; /* owned */
 	char *json;	   /* owned: the record as a JSON line */
+	char *run;	   /* owned: a plan begin's run, until its end */
+	int64_t pid;	   /* of that plan begin */
+	bool here;	   /* that plan began on this node */
 };
 
 struct collect {
@@ -46,6 +51,7 @@ static void row_clear(struct row *r)
 	for (i = 0; i < N_COLS; i++)
 		free(r->col[i]);
 	free(r->json);
+	free(r->run);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -106,10 +112,47 @@ static char *format_time(int64_t ts_ms)
 	return strdup(buf);
 }
 
+/* The plan begun in RUN has its end: no longer open. */
+static void plan_ended(struct collect *c, const char *run)
+{
+	size_t i;
+
+	for (i = c->n; i-- > c->first;)
+		if (c->rows[i].run && !strcmp(c->rows[i].run, run)) {
+			free(c->rows[i].run);
+			c->rows[i].run = NULL;
+			return;
+		}
+}
+
+/* A plan begun without an end: running (its process lives, here), or
+ * said to have no end. Returns -1 on OOM. */
+static int mark_open(struct row *row)
+{
+	struct rl_buf m = RL_BUF_INIT;
+
+	if (row->here && row->pid > 0 &&
+	    (kill((pid_t)row->pid, 0) == 0 || errno == EPERM)) {
+		free(row->col[COL_RESULT]);
+		row->col[COL_RESULT] = strdup("running");
+		return row->col[COL_RESULT] ? 0 : -1;
+	}
+	rl_buf_puts(&m, "no end recorded (killed?)");
+	if (strcmp(row->col[COL_MESSAGE], "-") != 0)
+		rl_buf_printf(&m, "; %s", row->col[COL_MESSAGE]);
+	if (m.oom)
+		return -1;
+	free(row->col[COL_MESSAGE]);
+	row->col[COL_MESSAGE] = rl_buf_detach(&m);
+	free(row->col[COL_RESULT]);
+	row->col[COL_RESULT] = strdup("no end");
+	return row->col[COL_RESULT] ? 0 : -1;
+}
+
 static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 {
 	struct collect *c = ctx;
-	struct row row = {{NULL}, NULL};
+	struct row row = {{NULL}, NULL, NULL, 0, false};
 	struct rl_buf dur = RL_BUF_INIT;
 	const char *result;
 	size_t i;
@@ -123,9 +166,14 @@ static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 		result = r->phase; /* a plan's begin record */
 	row.col[COL_TIME] = format_time(r->ts_ms);
 	row.col[COL_NODE] = clean(r->node, 40);
-	/* who decided: the one who acknowledged or held, else the account */
-	row.col[COL_USER] =
-	    clean(r->author && *r->author ? r->author : r->user, 40);
+	/* who: for a hold, the one who held or acknowledged; else the
+	 * account that wrote the record (a handler's stand-down for a hold
+	 * is the handler's, whoever held) */
+	row.col[COL_USER] = clean(r->event && !strcmp(r->event, "hold") &&
+					  r->author && *r->author
+				      ? r->author
+				      : r->user,
+				  40);
 	if (r->event && !strcmp(r->event, "decision")) {
 		row.col[COL_ACTION] = strdup("handler");
 	} else if (r->event && strcmp(r->event, "step")) {
@@ -162,6 +210,15 @@ static int collect_cb(const struct rl_journal_rec *r, void *ctx)
 	} else {
 		row.col[COL_MESSAGE] =
 		    clean(r->message ? r->message : r->reason, 300);
+	}
+	if (r->event && !strcmp(r->event, "plan") && r->run && r->phase) {
+		if (!strcmp(r->phase, "end"))
+			plan_ended(c, r->run);
+		else if ((row.run = strdup(r->run)) == NULL)
+			goto oom;
+		row.pid = r->pid;
+		row.here =
+		    c->o->node && r->node && !strcmp(r->node, c->o->node);
 	}
 	if (c->o->json)
 		row.json = rl_journal_format(r);
@@ -238,6 +295,11 @@ int ctl_history(const struct ctl_history_opts *o, FILE *out, size_t *shown,
 		for (i = c.first; i < c.n; i++)
 			fputs(c.rows[i].json, out);
 	} else if (c.n > c.first) {
+		for (i = c.first; i < c.n; i++)
+			if (c.rows[i].run && mark_open(&c.rows[i]) < 0) {
+				r = rl_err_set(err, "out of memory");
+				goto out;
+			}
 		print_table(&c, out);
 	}
 	*shown = c.n - c.first;
@@ -289,6 +351,7 @@ static int cmd_history(struct ctl *ctl, int argc, char **argv)
 	o.limit = a.limit;
 	o.json = ctl->json;
 	o.all = a.all;
+	o.node = ctl->model->site.node;
 	if (ctl_history(&o, stdout, &shown, &err) < 0)
 		return fail(EXIT_INTERNAL, err.msg);
 	/* a typo must not look like a quiet history */

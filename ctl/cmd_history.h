@@ -17,14 +17,19 @@ struct ctl_history_opts {
 	long limit;	     /* keep the newest N; 0: all */
 	bool json;	     /* JSON Lines of the records */
 	bool all;	     /* every record, not only step ends and plans */
+	const char *node;    /* this node: a plan begun here without an end
+				whose process lives is running; NULL */
 };
 
 /*
  * Reads the journal and writes the step-end, plan, hold and handler
  * decision records that match (not the handler's "ignore" decisions
  * unless all),
- * oldest first, to OUT. Writes the number of records shown to *shown.
- * Returns 0, or -1 with err set (unreadable journal, torn line, memory).
+ * oldest first, to OUT. In the table, a plan whose begin has no end
+ * (its process was killed: SIGKILL, a crash) says "no end recorded
+ * (killed?)", unless its process on this node still runs. Writes the number of
+ * records shown to *shown. Returns 0, or -1 with err set (unreadable journal,
+ * torn line, memory).
  */
 int ctl_history(const struct ctl_history_opts *o, FILE *out, size_t *shown,
 		struct rl_err *err);

@@ -22,6 +22,7 @@
 #include <glob.h>
 #include <ini.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -311,6 +312,37 @@ static int set_transport(struct file_state *fs, const struct key *k,
 		return rl_err_set(
 		    err, "invalid value '%.64s' (use ssh or local)", value);
 	return 0;
+}
+
+/* The monitoring core's account: one that exists here. */
+static int set_core_user(struct file_state *fs, const struct key *k,
+			 const char *value, struct rl_err *err)
+{
+	if (getpwnam(value) == NULL)
+		return rl_err_set(err, "no user '%.64s' on this machine",
+				  value); /* ERR_NEEDS_PLACE */
+	return set_str(fs, k, value, err);
+}
+
+/* A host's user: where it was written, for the check of a local host's
+ * account (check_model), which needs the host's transport. */
+static int set_host_user(struct file_state *fs, const struct key *k,
+			 const char *value, struct rl_err *err)
+{
+	struct rl_host *h = fs->target;
+
+	h->user_line = fs->pending_line;
+	return set_str(fs, k, value, err);
+}
+
+/* A component's user (local hosts only): where it was written. */
+static int set_component_user(struct file_state *fs, const struct key *k,
+			      const char *value, struct rl_err *err)
+{
+	struct rl_component *c = fs->target;
+
+	c->user_line = fs->pending_line;
+	return set_str(fs, k, value, err);
 }
 
 static int set_shell(struct file_state *fs, const struct key *k,
@@ -610,6 +642,8 @@ static const struct key keys_relance[] = {
     {"host_lock_dir", set_host_lock_dir,
      offsetof(struct rl_site, host_lock_dir), 0, 0, false, false},
     {"node", STR(struct rl_site, node)},
+    {"core_user", set_core_user, offsetof(struct rl_site, core_user), 0, 0,
+     false, false},
     {"parallel", INT(struct rl_site, parallel, 1, 1000)},
     {"check_interval", DUR(struct rl_site, check_interval_ms)},
     {"graph_dir", set_abs_path, offsetof(struct rl_site, graph_dir), 0, 0,
@@ -646,7 +680,7 @@ static const struct key keys_host[] = {
     {"transport", set_transport, 0, 0, 0, false, false},
     {"address", STR(struct rl_host, address)},
     {"port", INT(struct rl_host, port, 1, 65535)},
-    {"user", STR(struct rl_host, user)},
+    {"user", set_host_user, offsetof(struct rl_host, user), 0, 0, false, false},
     {"identity", STR(struct rl_host, identity)},
     {"shell", set_shell, 0, 0, 0, false, false},
     {"zone", STR(struct rl_host, zone)},
@@ -668,6 +702,8 @@ static const struct key keys_component[] = {
     {"restart", CMD(struct rl_component, restart)},
     {"requires", set_requires, 0, 0, 0, false, false},
     {"description", STR(struct rl_component, description)},
+    {"user", set_component_user, offsetof(struct rl_component, user), 0, 0,
+     false, false},
     {"check_timeout", DUR(struct rl_component, check_timeout_ms)},
     {"start_timeout", DUR(struct rl_component, start_timeout_ms)},
     {"stop_timeout", DUR(struct rl_component, stop_timeout_ms)},
@@ -1483,6 +1519,28 @@ static int check_icinga_api(const struct rl_site *s, struct rl_err *err)
 		    "one way to the core)",
 		    a->where.file, a->where.line,
 		    s->command_file != NULL ? "command_file" : "status_file");
+/* A component's user: on a local host, an account here. (An unknown host
+ * is resolve's error.) */
+static int check_component_user(const struct rl_model *m,
+				const struct rl_component *c,
+				struct rl_err *err)
+{
+	const struct rl_host *h = rl_model_host(m, c->host_name);
+
+	if (h != NULL && h->transport != RL_TRANSPORT_LOCAL)
+		return rl_err_set(err,
+				  "%s:%d: component '%s': key 'user': only "
+				  "for a component on a local host (host "
+				  "'%s' is ssh: its user is the login)",
+				  c->where.file, c->user_line, c->name,
+				  h->name);
+	if (getpwnam(c->user) == NULL)
+		return rl_err_set(err,
+				  "%s:%d: component '%s': key 'user': no user "
+				  "'%.64s' on this machine (a local "
+				  "component's commands run as it)",
+				  c->where.file, c->user_line, c->name,
+				  c->user);
 	return 0;
 }
 
@@ -1513,10 +1571,21 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 				    needed[j].key);
 		if (check_xml(c, err) < 0)
 			return -1;
+		if (c->user != NULL && check_component_user(m, c, err) < 0)
+			return -1;
 	}
 	for (i = 0; i < m->n_hosts; i++) {
 		struct rl_host *h = m->hosts[i];
 
+		/* a local host's commands run as its user: an account here */
+		if (h->transport == RL_TRANSPORT_LOCAL && h->user != NULL &&
+		    getpwnam(h->user) == NULL)
+			return rl_err_set(err,
+					  "%s:%d: host '%s': key 'user': no "
+					  "user '%.64s' on this machine (a "
+					  "local host's commands run as it)",
+					  h->where.file, h->user_line, h->name,
+					  h->user);
 		if (h->transport != RL_TRANSPORT_SSH)
 			continue;
 		if (m->site.ssh.known_hosts == NULL)

@@ -692,6 +692,10 @@ enum rl_heal_end rl_heal_run(const struct rl_heal_ctx *h, struct rl_guard *g,
 	if (h->cancel_fd != NULL)
 		rl_transport_set_cancel(t, *h->cancel_fd);
 
+	/* a local host whose commands run as a user we cannot become:
+	 * refused before anything runs (issue 13) */
+	if (rl_transport_check_users(plan->touched, plan->n_touched, &err) < 0)
+		goto failed;
 	/* exactly once across monitoring nodes: the locks on the hosts */
 	k = rl_guard_lock_hosts(g, t, plan, why, sizeof(why), &err);
 	rl_guard_takeovers(g, took_over, (void *)h);

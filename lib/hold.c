@@ -27,26 +27,24 @@
  */
 static int hold_dir_lock(const char *dir, struct rl_err *err)
 {
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
 	struct rl_buf path = RL_BUF_INIT;
 	int64_t until = rl_now_ms() + HOLD_LOCK_WAIT_MS;
-	struct stat st;
-	int fd;
+	int fd = -1;
 
 	rl_buf_printf(&path, "%s/.lock", dir);
 	if (path.oom) {
 		rl_err_set(err, "out of memory");
 		return -1;
 	}
-	/* a FIFO planted here must not block: opened O_NONBLOCK, judged */
-	errno = 0;
-	fd = open(rl_buf_str(&path),
-		  O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-		  0644);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rl_err_set(err, "cannot open '%s': %s", rl_buf_str(&path),
-			   errno != 0 ? strerror(errno) : "not a regular file");
-		if (fd >= 0)
-			close(fd);
+	/* no link followed, a FIFO planted here does not block; made by
+	 * root, it is the directory owner's (lib/safefile.h) */
+	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_STATE, err) == 0)
+		fd =
+		    rl_file_open(&d, ".lock", O_RDONLY | O_CREAT, 0644, 0, err);
+	rl_file_dir_close(&d);
+	if (fd < 0) {
+		rl_err_prefix(err, "cannot lock the holds");
 		rl_buf_free(&path);
 		return -1;
 	}
@@ -102,7 +100,7 @@ int rl_hold_set(const char *dir, const char *component, enum rl_hold_kind kind,
 	struct rl_hold h;
 	int lock = -1, ret = -1;
 
-	if (rl_mkdir_p(dir, "hold directory", err) < 0)
+	if (rl_file_mkdir_p(dir, "hold directory", err) < 0)
 		return -1;
 	/* root writes here too: no link followed, nobody else's temp file */
 	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_STATE, err) < 0) {

@@ -199,13 +199,11 @@ static int wrap_for_cmd(struct rl_buf *script, struct rl_buf *out,
 	struct rl_buf u16 = RL_BUF_INIT;
 	const char *p;
 
-	for (p = rl_buf_str(script); *p != '\0'; p++) {
-		char two[2] = {*p, 0};
-
+	/* its names were checked: ASCII only, as cmd's code page needs */
+	for (p = rl_buf_str(script); *p != '\0'; p++)
 		if ((unsigned char)*p >= 0x80)
 			RL_BUG("host lock script holds a non-ASCII byte");
-		rl_buf_append(&u16, two, 2);
-	}
+	rl_shell_utf16le(&u16, rl_buf_str(script));
 	rl_buf_puts(out, "powershell.exe -NoProfile -NonInteractive "
 			 "-EncodedCommand ");
 	rl_base64_encode(out, (const unsigned char *)rl_buf_str(&u16), u16.len,
@@ -301,6 +299,8 @@ static int acquire_command(enum rl_shell shell, const char *dir,
 		return out->oom ? rl_err_set(err, "out of memory") : 0;
 	}
 	/*
+	 * A directory we cannot write (made by another account) is an
+	 * error, not a lock "being taken" by someone: exit 3, said.
 	 * take: mkdir is the atomic step; the owner file follows. A lock
 	 * without its owner file yet is being taken right now: held.
 	 * An expired lock is moved aside (rename is atomic: one taker wins)
@@ -310,7 +310,8 @@ static int acquire_command(enum rl_shell shell, const char *dir,
 	 */
 	rl_buf_printf(
 	    out,
-	    "mkdir -p \"$d\" || exit 3; now=$(date +%%s); "
+	    "mkdir -p \"$d\" || exit 3; [ -w \"$d\" ] && [ -x \"$d\" ] || "
+	    "{ echo \"cannot write $d\" >&2; exit 3; }; now=$(date +%%s); "
 	    "take() { mkdir \"$l\" 2>/dev/null || return 1; "
 	    "printf '%%s\\n%%s\\n' \"$o\" $((now + %lld)) >\"$l/owner\"; "
 	    "echo '" ANSWER "acquired'; exit 0; }; "

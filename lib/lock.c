@@ -158,7 +158,7 @@ int rl_lock_acquire(const char *lock_dir, const char *const *names, size_t n,
 			rl_err_set(err, "cannot lock an empty component name");
 			goto fail;
 		}
-	if (rl_mkdir_p(lock_dir, "lock directory", err) < 0)
+	if (rl_file_mkdir_p(lock_dir, "lock directory", err) < 0)
 		goto fail;
 	/* a symlinked lock_dir is not followed; each file opened in it */
 	if (rl_file_dir_open(&dir, lock_dir, RL_FILE_DIR_STATE, err) < 0) {

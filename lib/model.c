@@ -148,6 +148,7 @@ static void free_component(struct rl_component *c)
 	free(c->name);
 	free(c->short_name);
 	free(c->host_name);
+	free(c->user);
 	free(c->check);
 	free(c->stop);
 	free(c->start);
@@ -191,6 +192,7 @@ void rl_model_free(struct rl_model *m)
 	free(s->graph_dir);
 	free(s->graph_url);
 	free(s->host_lock_dir);
+	free(s->core_user);
 	free(s->node);
 	free(s->ssh.user);
 	free(s->ssh.identity);

@@ -87,7 +87,10 @@ struct rl_site {
 	char *graph_url; /* generate links each application to
 			    GRAPH_URL/APP.svg; or NULL */
 	struct rl_where graph_url_where; /* where graph_url was set */
-	int parallel; /* steps of one level run at once, default 4 */
+	char *core_user;     /* the monitoring core's account, whose access
+				to the state dirs `config check` judges;
+				NULL: nagios when that account exists */
+	int parallel;	     /* steps of one level run at once, default 4 */
 	int64_t
 	    check_interval_ms; /* between verification checks, default 250ms */
 	struct rl_ssh_settings ssh;
@@ -100,7 +103,9 @@ struct rl_host {
 	enum rl_transport_kind transport;
 	char *address;	/* ssh: name or IP; default: the host's name */
 	int port;	/* default 22 */
-	char *user;	/* NULL: site ssh.user */
+	char *user;	/* ssh: the login, NULL: site ssh.user; local: the
+			   account commands run as, NULL: the caller */
+	int user_line;	/* line of `user` in where.file, 0: absent */
 	char *identity; /* NULL: site ssh.identity */
 	enum rl_shell shell;
 	char *zone; /* Icinga 2 zone, or NULL */
@@ -149,6 +154,9 @@ struct rl_component {
 	char *stop;
 	char *start;
 	char *restart; /* NULL: stop then start */
+	char *user;    /* local host only: the account its commands run as
+			  instead of the host's `user`; NULL: the host's */
+	int user_line; /* line of `user` in where.file, 0: absent */
 	enum rl_check_mode check_mode;
 	char *description; /* NULL if none */
 

@@ -179,6 +179,7 @@ static void fill_check_cmd(struct rl_cmd *cmd, const struct rl_component *c,
 	cmd->command = c->check;
 	cmd->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	cmd->component = c->name;
+	cmd->user = c->user;
 }
 
 void rl_check_results_free(struct rl_check_result *r, size_t n)
@@ -647,6 +648,7 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 				cmd->command = action_command(a->step);
 				cmd->timeout_ms = left;
 				cmd->component = c->name;
+				cmd->user = c->user;
 			} else {
 				fill_check_cmd(cmd, c,
 					       c->check_timeout_ms < left

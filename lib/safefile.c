@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,17 +161,83 @@ static const char *sep_of(const struct rl_file_dir *d)
 	return n > 0 && d->path[n - 1] == '/' ? "" : "/";
 }
 
+/*
+ * The ownership rule (issue 12): a state file or directory belongs to the
+ * owner and group of the directory it is created in, so that whoever runs
+ * first (root's relancectl, the core's account running the handler)
+ * leaves it usable by the other. Only root can give a file away, and only
+ * what root has just created is given: the mode is never changed, so
+ * nothing becomes group or world writable. NEW is the fd of the new file
+ * or directory, DIRFD that of the directory holding it. Returns 0, or -1
+ * with errno set.
+ */
+static int give_to_dir_owner(int dirfd, int new)
+{
+	struct stat dst, nst;
+
+	if (geteuid() != 0)
+		return 0;
+	if (fstat(dirfd, &dst) < 0 || fstat(new, &nst) < 0)
+		return -1;
+	if (nst.st_uid == dst.st_uid && nst.st_gid == dst.st_gid)
+		return 0;
+	return fchown(new, dst.st_uid, dst.st_gid);
+}
+
+/*
+ * openat for rl_file_open: as root with O_CREAT, the file is created
+ * O_EXCL so that only a file made here is given to the directory's owner
+ * (give_to_dir_owner); one that exists is opened as it is. *CREATED says
+ * which. Returns the fd, or -1 with errno set.
+ */
+static int open_or_create(int dirfd, const char *name, int how, mode_t mode,
+			  bool *created)
+{
+	int fd, i;
+
+	*created = false;
+	if (!(how & O_CREAT) || geteuid() != 0) {
+		fd = openat(dirfd, name, how, mode);
+		*created = fd >= 0 && (how & O_EXCL);
+		return fd;
+	}
+	/* a file removed between the two tries: try again, a few times */
+	for (i = 0; i < 8; i++) {
+		fd = openat(dirfd, name, how | O_EXCL, mode);
+		if (fd >= 0) {
+			*created = true;
+			return fd;
+		}
+		if (errno != EEXIST || (how & O_EXCL))
+			return -1;
+		fd = openat(dirfd, name, how & ~O_CREAT, mode);
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+	}
+	return -1;
+}
+
 int rl_file_open(const struct rl_file_dir *d, const char *name, int how,
 		 mode_t mode, unsigned accept, struct rl_err *err)
 {
 	const char *sep = sep_of(d);
 	struct stat st;
+	bool created;
 	int fd, fl, e;
 
 	if (check_name(d, name, err) < 0)
 		return -1;
-	fd = openat(d->fd, name,
-		    how | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode);
+	fd = open_or_create(
+	    d->fd, name, how | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+	    mode, &created);
+	if (fd >= 0 && created && give_to_dir_owner(d->fd, fd) < 0) {
+		e = errno;
+		close(fd);
+		unlinkat(d->fd, name, 0);
+		return fail(err, e,
+			    "%s%s%s: chown to the directory's owner: %s",
+			    d->path, sep, name, strerror(e));
+	}
 	if (fd < 0) {
 		e = errno;
 		/* a symlink (ELOOP), or a FIFO without a reader (ENXIO) */
@@ -315,6 +382,12 @@ int rl_file_write_atomic(const struct rl_file_dir *d, const char *name,
 		     strerror(e));
 		goto out;
 	}
+	if (give_to_dir_owner(d->fd, fd) < 0) {
+		e = errno;
+		fail(err, e, "%s/%s: chown to the directory's owner: %s",
+		     d->path, name, strerror(e));
+		goto out_unlink;
+	}
 	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
 	    fsync(fd) < 0) {
 		e = errno;
@@ -451,4 +524,97 @@ void rl_file_secret_free(char *secret)
 		return;
 	explicit_bzero(secret, strlen(secret));
 	free(secret);
+/* Root made directory PATH: gives it to the owner of PARENT, the
+ * directory it was made in. Returns 0, or -1 with errno set. */
+static int give_dir(const char *parent, const char *path)
+{
+	int pfd, fd, r = -1, e;
+
+	if (geteuid() != 0)
+		return 0;
+	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return -1;
+	/* a link put in its place since is not followed */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		r = give_to_dir_owner(pfd, fd);
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	e = errno;
+	close(pfd);
+	errno = e;
+	return r;
+}
+
+int rl_file_mkdir_p(const char *dir, const char *what, struct rl_err *err)
+{
+	struct rl_buf parent = RL_BUF_INIT;
+	struct stat st;
+	char *tmp, *p, c;
+	int ret = -1;
+
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	tmp = strdup(dir);
+	if (tmp == NULL)
+		return rl_err_set(err, "cannot create %s '%s': out of memory",
+				  what, dir);
+	for (p = tmp + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(tmp, 0755) == 0) {
+			/* its parent: "/" for "/x", "." for "x" */
+			const char *slash = strrchr(tmp, '/');
+
+			rl_buf_reset(&parent);
+			if (slash == NULL)
+				rl_buf_puts(&parent, ".");
+			else
+				rl_buf_append(
+				    &parent, tmp,
+				    slash == tmp ? 1 : (size_t)(slash - tmp));
+			if (parent.oom) {
+				rl_err_set(err,
+					   "cannot create %s '%s': out of "
+					   "memory",
+					   what, dir);
+				goto out;
+			}
+			if (give_dir(rl_buf_str(&parent), tmp) < 0) {
+				rl_err_set(err,
+					   "cannot create %s '%s': chown to "
+					   "the owner of '%s': %s",
+					   what, dir, rl_buf_str(&parent),
+					   strerror(errno));
+				goto out;
+			}
+		} else if (errno != EEXIST) {
+			rl_err_set(err, "cannot create %s '%s': %s", what, dir,
+				   strerror(errno));
+			goto out;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	if (stat(dir, &st) < 0) {
+		rl_err_set(err, "cannot create %s '%s': %s", what, dir,
+			   strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		rl_err_set(err, "cannot create %s '%s': not a directory", what,
+			   dir);
+		goto out;
+	}
+	ret = 0;
+out:
+	rl_buf_free(&parent);
+	free(tmp);
+	return ret;
 }

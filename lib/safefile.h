@@ -19,6 +19,17 @@
  *    renamed over the target, and the directory fsynced. A link planted
  *    at any name is never followed: rename replaces the link itself.
  *
+ *  - Ownership (issue 12): a state file or directory belongs to the owner
+ *    (uid and gid) of the directory it is created in. Root and the
+ *    monitoring core's account share the journal, lock_dir and hold_dir,
+ *    and either may run first: when relance runs as root, what it creates
+ *    (a file by O_EXCL in rl_file_open, the temporary file of
+ *    rl_file_write_atomic before its rename, a directory of
+ *    rl_file_mkdir_p) is fchown()ed to that directory's owner and group
+ *    at once. Modes are never changed (nothing becomes group or world
+ *    writable); root writes the file anyway. Nothing is chowned when not
+ *    root, and a file that existed is left as it is.
+ *
  * Every error is one line naming the path and what was wrong
  * ("/var/lib/relance/holds/fx%2Fa.hold: not a regular file (a FIFO)");
  * errno is left telling why (ENOENT when something is missing, ELOOP for
@@ -161,5 +172,14 @@ int rl_file_read_secret(const char *path, char **secret, struct rl_err *err);
 
 /* Zeroes and frees a secret; NULL is a no-op. */
 void rl_file_secret_free(char *secret);
+ * Creates directory DIR and its missing parents (mode 0755, less the
+ * umask), following links in what already exists, as `mkdir -p`. Each
+ * directory made while running as root is given to the owner and group
+ * of the directory it was made in (the ownership rule below). WHAT names
+ * it in errors: "cannot create lock directory '/x/locks': Permission
+ * denied". Returns 0 (also when DIR already is a directory), or -1 with
+ * err set. Nothing is judged here: open DIR with rl_file_dir_open after.
+ */
+int rl_file_mkdir_p(const char *dir, const char *what, struct rl_err *err);
 
 #endif

@@ -56,6 +56,9 @@ struct rl_cmd {
 	int64_t timeout_ms;	    /* 0: only the batch deadline */
 	const char *component;	    /* exported as RELANCE_COMPONENT; may
 				       be NULL */
+	const char *user;	    /* local: the account to run as instead
+				       of the host's `user`; NULL: the
+				       host's (rl_transport_check_user) */
 	/* out */
 	enum rl_cmd_status status;
 	enum rl_cmd_stage stage;
@@ -125,6 +128,27 @@ bool rl_transport_interrupted(const struct rl_transport *t);
 /* Sleeps until UNTIL_MS (rl_now_ms clock) or until the cancel fd is
  * readable, whichever is first. Returns true when interrupted. */
 bool rl_transport_sleep(const struct rl_transport *t, int64_t until_ms);
+
+/*
+ * A local host with `user = NAME` (issue 13): its commands run as NAME
+ * (USER instead when not NULL: a component's own `user`).
+ * When this process runs as NAME they run as they are; as root, the child
+ * switches to NAME (its groups, gid, uid; HOME, USER and LOGNAME; its home
+ * as working directory) before exec. Any other caller cannot switch:
+ * returns -1 with err "host 'monitor': commands run as 'fxsvc', relance
+ * runs as 'nagios' and cannot switch (run as root or fxsvc, or use
+ * transport = ssh)", or "host 'monitor': no user 'fxsvc' on this machine".
+ * 0 for a host without user or of another transport. Reads the password
+ * database; never blocks otherwise. The local backend refuses each
+ * command of such a host the same way; a caller that changes components
+ * asks first, before its locks, so that nothing is done.
+ */
+int rl_transport_check_user(const struct rl_host *h, const char *user,
+			    struct rl_err *err);
+/* The same for each of the N components (its user, else its host's):
+ * the first refusal. */
+int rl_transport_check_users(const struct rl_component *const *c, size_t n,
+			     struct rl_err *err);
 
 /* Frees a command's outputs and resets its outputs to zero. */
 void rl_cmd_clear(struct rl_cmd *c);

@@ -8,11 +8,17 @@
  * whole group. If this process dies without killing it (SIGKILL), the
  * kernel kills the command itself (PR_SET_PDEATHSIG); what the command
  * started in turn is its own to end.
+ *
+ * A host with `user = NAME` has its commands run as NAME: as they are
+ * when we are NAME, by a child that switches to NAME when we are root
+ * (the groups, gid and uid looked up before fork, so that the child makes
+ * system calls only), and not at all otherwise (rl_transport_check_user).
  */
 #include "build.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,10 +58,11 @@ enum { FD_EXEC = 0, FD_OUT = 1, FD_ERR = 2, FD_PID = 3, NFD };
 struct lcmd {
 	struct rl_cmd *c;
 	enum lstate state;
-	pid_t pid;    /* > 0 until reaped */
-	int fd[NFD];  /* -1 when closed */
-	int idx[NFD]; /* index in this turn's pollset, or -1 */
-	char *prog;   /* what was exec'd, for messages */
+	pid_t pid;	     /* > 0 until reaped */
+	int fd[NFD];	     /* -1 when closed */
+	int idx[NFD];	     /* index in this turn's pollset, or -1 */
+	char *prog;	     /* what was exec'd, for messages */
+	const char *as_user; /* whom the child switched to, or NULL */
 	int64_t start_us;
 	int64_t end_us;
 	int64_t deadline_ms; /* own timeout, or the batch's */
@@ -148,6 +155,18 @@ static void reset_reserved_signal(int sig)
 #endif
 }
 
+/* Whom a child becomes before exec (a local host's or component's `user`, we
+ * being root), all looked up before fork. */
+struct switch_to {
+	bool on;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* getgrouplist's, with gid */
+	int n_groups;
+	char *home;
+	const char *name; /* the account (borrowed from the config) */
+};
+
 /*
  * In the child, between fork and exec: only async-signal-safe calls.
  * Every source fd is above 2 (fd_above_stdio).
@@ -155,7 +174,7 @@ static void reset_reserved_signal(int sig)
 __attribute__((noreturn)) static void
 child_exec(pid_t parent, int devnull, int out, int err, int exec_fd,
 	   const char *path, char *const argv[], char *const envp[],
-	   bool search)
+	   bool search, const struct switch_to *sw)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -174,6 +193,21 @@ child_exec(pid_t parent, int devnull, int out, int err, int exec_fd,
 
 	/* its own process group, so that a timeout kills all it started */
 	setpgid(0, 0);
+	/* the host's user: groups, then gid, then uid, each checked; before
+	 * PR_SET_PDEATHSIG, which a change of credentials clears */
+	if (sw->on) {
+		if (setgroups((size_t)sw->n_groups, sw->groups) < 0 ||
+		    setgid(sw->gid) < 0 || setuid(sw->uid) < 0)
+			goto fail;
+		if (getuid() != sw->uid || geteuid() != sw->uid ||
+		    getgid() != sw->gid || getegid() != sw->gid) {
+			errno = EPERM;
+			goto fail;
+		}
+		if (sw->home == NULL || chdir(sw->home) < 0)
+			if (chdir("/") < 0)
+				goto fail;
+	}
 	/* killed with us, even by SIGKILL; if we died before prctl took
 	 * effect, our parent is someone else already: end now */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
@@ -202,6 +236,153 @@ fail:
 	_exit(127);
 }
 
+static char *env_pair(const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	char *s = malloc(nl + vl + 2);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(s, name, nl);
+	s[nl] = '=';
+	memcpy(s + nl + 1, value, vl + 1);
+	return s;
+}
+
+static void switch_free(struct switch_to *sw)
+{
+	free(sw->groups);
+	free(sw->home);
+	memset(sw, 0, sizeof(*sw));
+}
+
+/* The account NAME into *SW (not switched on): uid, gid, home, and its
+ * groups when GROUPS. Returns 0, or -1 with errno (ENOENT: no such
+ * account, ENOMEM). */
+static int lookup_user(const char *name, struct switch_to *sw, bool groups)
+{
+	struct passwd pw, *res = NULL;
+	long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *buf;
+	int r, n = 16, e = 0;
+
+	memset(sw, 0, sizeof(*sw));
+	if (size < 1024 || size > 1 << 20)
+		size = 16384;
+	buf = malloc((size_t)size);
+	if (buf == NULL)
+		return -1;
+	r = getpwnam_r(name, &pw, buf, (size_t)size, &res);
+	if (r != 0 || res == NULL) {
+		e = r != 0 ? r : ENOENT;
+		goto out;
+	}
+	sw->uid = pw.pw_uid;
+	sw->gid = pw.pw_gid;
+	if (pw.pw_dir != NULL && pw.pw_dir[0] == '/' &&
+	    (sw->home = strdup(pw.pw_dir)) == NULL) {
+		e = ENOMEM;
+		goto out;
+	}
+	while (groups) {
+		if (rl_resize(&sw->groups, (size_t)n, sizeof(*sw->groups)) <
+		    0) {
+			e = ENOMEM;
+			goto out;
+		}
+		sw->n_groups = n;
+		if (getgrouplist(name, sw->gid, sw->groups, &sw->n_groups) >= 0)
+			break;
+		if (sw->n_groups <= n || sw->n_groups > 65536) {
+			e = EINVAL;
+			goto out;
+		}
+		n = sw->n_groups;
+	}
+out:
+	free(buf);
+	if (e != 0) {
+		switch_free(sw);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static bool sw_is_root(const char *user)
+{
+	return strcmp(user, "root") == 0;
+}
+
+/* Whom a command on H runs as (USER, else H's `user`), into *SW; SW->on
+ * when we are root and must switch. Returns 0, or -1 with MSG (without
+ * the host's name) saying why it cannot run. */
+static int run_as(const struct rl_host *h, const char *user,
+		  struct switch_to *sw, char *msg, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024], me[64];
+	uid_t euid = geteuid();
+
+	memset(sw, 0, sizeof(*sw));
+	if (h == NULL || h->transport != RL_TRANSPORT_LOCAL)
+		return 0;
+	if (user == NULL)
+		user = h->user;
+	if (user == NULL)
+		return 0;
+	if (lookup_user(user, sw, euid == 0) < 0) {
+		if (errno == ENOENT)
+			snprintf(msg, len, "no user '%.64s' on this machine",
+				 user);
+		else
+			snprintf(msg, len, "cannot look up user '%.64s': %s",
+				 user, strerror(errno));
+		return -1;
+	}
+	if (euid == sw->uid) {
+		switch_free(sw);
+		return 0;
+	}
+	if (euid == 0) {
+		sw->on = true;
+		sw->name = user;
+		return 0;
+	}
+	switch_free(sw);
+	if (getpwuid_r(euid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(me, sizeof(me), "'%.60s'", pw.pw_name);
+	else
+		snprintf(me, sizeof(me), "uid %ld", (long)euid);
+	snprintf(msg, len,
+		 "commands run as '%.64s', relance runs as %s and cannot "
+		 "switch (run as root%s%.64s, or use transport = ssh)",
+		 user, me, sw_is_root(user) ? "" : " or ",
+		 sw_is_root(user) ? "" : user);
+	return -1;
+}
+
+int rl_transport_check_user(const struct rl_host *h, const char *user,
+			    struct rl_err *err)
+{
+	struct switch_to sw;
+	char msg[RL_ERR_MAX];
+
+	if (run_as(h, user, &sw, msg, sizeof(msg)) < 0)
+		return rl_err_set(err, "host '%s': %s", h->name, msg);
+	switch_free(&sw);
+	return 0;
+}
+
+int rl_transport_check_users(const struct rl_component *const *c, size_t n,
+			     struct rl_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rl_transport_check_user(c[i]->host, c[i]->user, err) < 0)
+			return -1;
+	return 0;
+}
+
 /* Starts one command. On failure the command is FAILED and L_DONE. */
 static void spawn(struct local_backend *b, struct lcmd *lc)
 {
@@ -211,7 +392,9 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	char *const *run_argv;
 	const char *path;
 	char *envp[8];
-	char *env_comp = NULL;
+	char *env_comp = NULL, *env_as[3] = {NULL, NULL, NULL};
+	char why[RL_ERR_MAX];
+	struct switch_to sw;
 	size_t ne = 0;
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, ex[2] = {-1, -1};
 	int devnull = -1;
@@ -221,6 +404,10 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	int r, e;
 
 	lc->state = L_DONE;
+	if (run_as(c->host, c->user, &sw, why, sizeof(why)) < 0) {
+		rl_cmd_fail(c, RL_STAGE_EXEC, "%s", why);
+		return;
+	}
 	r = rl_command_split(c->command, &argv);
 	if (r < 0) {
 		rl_cmd_fail(c, RL_STAGE_EXEC, "out of memory");
@@ -247,11 +434,25 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 
 	envp[ne++] = (char *)LOCAL_PATH;
 	envp[ne++] = (char *)"LANG=C";
-	if (b->env_home != NULL)
-		envp[ne++] = b->env_home;
-	if (b->env_user != NULL) {
-		envp[ne++] = b->env_user;
-		envp[ne++] = b->env_logname;
+	if (sw.on) {
+		/* whom it runs as: that account's HOME, USER, LOGNAME */
+		env_as[0] = env_pair("HOME", sw.home != NULL ? sw.home : "/");
+		env_as[1] = env_pair("USER", sw.name);
+		env_as[2] = env_pair("LOGNAME", sw.name);
+		if (!env_as[0] || !env_as[1] || !env_as[2]) {
+			rl_cmd_fail(c, RL_STAGE_EXEC, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < 3; i++)
+			envp[ne++] = env_as[i];
+		lc->as_user = sw.name;
+	} else {
+		if (b->env_home != NULL)
+			envp[ne++] = b->env_home;
+		if (b->env_user != NULL) {
+			envp[ne++] = b->env_user;
+			envp[ne++] = b->env_logname;
+		}
 	}
 	if (c->component != NULL) {
 		size_t len = strlen(c->component);
@@ -286,7 +487,7 @@ static void spawn(struct local_backend *b, struct lcmd *lc)
 	pid = fork();
 	if (pid == 0)
 		child_exec(parent, devnull, out[1], err[1], ex[1], path,
-			   run_argv, envp, search);
+			   run_argv, envp, search, &sw);
 	e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
@@ -313,6 +514,9 @@ out:
 	close_fd(&ex[0]);
 	close_fd(&ex[1]);
 	free(env_comp);
+	for (int i = 0; i < 3; i++)
+		free(env_as[i]);
+	switch_free(&sw);
 	rl_argv_free(argv);
 }
 
@@ -382,7 +586,11 @@ static void finish(struct lcmd *lc)
 
 	for (int s = 0; s < NFD; s++)
 		close_fd(&lc->fd[s]);
-	if (lc->exec_errno != 0) {
+	if (lc->exec_errno != 0 && lc->as_user != NULL) {
+		rl_cmd_fail(c, RL_STAGE_EXEC,
+			    "cannot run '%.200s' as '%.64s': %s", lc->prog,
+			    lc->as_user, strerror(lc->exec_errno));
+	} else if (lc->exec_errno != 0) {
 		rl_cmd_fail(c, RL_STAGE_EXEC, "cannot run '%.200s': %s",
 			    lc->prog, strerror(lc->exec_errno));
 	} else if (lc->timed_out) {
@@ -667,19 +875,6 @@ static const struct rl_backend_ops local_ops = {
     .expire = local_expire,
     .free = local_free,
 };
-
-static char *env_pair(const char *name, const char *value)
-{
-	size_t nl = strlen(name), vl = strlen(value);
-	char *s = malloc(nl + vl + 2);
-
-	if (s == NULL)
-		return NULL;
-	memcpy(s, name, nl);
-	s[nl] = '=';
-	memcpy(s + nl + 1, value, vl + 1);
-	return s;
-}
 
 /* HOME, USER and LOGNAME of the caller: from the password database, else
  * from the environment. Returns 0 or -1 on allocation failure. */

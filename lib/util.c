@@ -367,48 +367,6 @@ void rl_buf_name_path(struct rl_buf *b, const char *dir, const char *name,
 	rl_buf_puts(b, suffix);
 }
 
-int rl_mkdir_p(const char *dir, const char *what, struct rl_err *err)
-{
-	struct stat st;
-	char *tmp, *p, c;
-	int ret = -1;
-
-	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	tmp = strdup(dir);
-	if (tmp == NULL)
-		return rl_err_set(err, "cannot create %s '%s': out of memory",
-				  what, dir);
-	for (p = tmp + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST) {
-			rl_err_set(err, "cannot create %s '%s': %s", what, dir,
-				   strerror(errno));
-			goto out;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	if (stat(dir, &st) < 0) {
-		rl_err_set(err, "cannot create %s '%s': %s", what, dir,
-			   strerror(errno));
-		goto out;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		rl_err_set(err, "cannot create %s '%s': not a directory", what,
-			   dir);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(tmp);
-	return ret;
-}
-
 void rl_user_describe(char *buf, size_t len)
 {
 	struct passwd pw, *pwp = NULL;

@@ -101,10 +101,6 @@ int rl_parse_long(const char *text, long min, long max, long *out,
 void rl_buf_name_path(struct rl_buf *b, const char *dir, const char *name,
 		      const char *suffix);
 
-/* mkdir -p DIR with mode 0755 for what is missing; errors say
- * "cannot create WHAT 'DIR': ...". */
-int rl_mkdir_p(const char *dir, const char *what, struct rl_err *err);
-
 /* Who asks, for the journal: the account we run as, and the person
  * behind sudo ("root (sudo by alice)"). */
 void rl_user_describe(char *buf, size_t len);

@@ -172,6 +172,7 @@ static int report(const struct rl_pm_opts *o, const char *app,
 	rl_status_text(
 	    r, n, RL_STATUS_NO_HEADER | (o->verbose > 0 ? RL_STATUS_LONG : 0u),
 	    &tree);
+	rl_pm_printing();
 	fputs(rl_buf_str(&line), stdout);
 	fputs(rl_buf_str(&tree), stdout);
 	code = list.oom || text.oom || perf.oom || line.oom || tree.oom
@@ -234,7 +235,7 @@ int main(int argc, char **argv)
 		res[i].state = rl_pm_state(&o, &res[i]);
 	code = report(&o, app, res, n);
 out:
-	fflush(stdout);
+	code = rl_pm_done(code);
 	rl_check_results_free(res, res != NULL ? n : 0);
 	rl_transport_free(t);
 	free(comps);

@@ -189,6 +189,7 @@ static int report(const struct opts *o, const struct rl_component *c,
 	}
 	rl_plugin_status_line(&line, PREFIX, state, rl_buf_str(&text),
 			      rl_buf_str(&perf));
+	rl_pm_printing();
 	fputs(rl_buf_str(&line), stdout);
 	if (r->long_output != NULL && r->long_output[0] != '\0')
 		printf("%s\n", r->long_output);
@@ -245,7 +246,7 @@ int main(int argc, char **argv)
 	}
 	code = report(&o, c, &res[0]);
 out:
-	fflush(stdout);
+	code = rl_pm_done(code);
 	rl_check_results_free(res, res != NULL ? 1 : 0);
 	rl_transport_free(t);
 	rl_model_free(m);

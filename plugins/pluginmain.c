@@ -30,6 +30,7 @@ int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
 	struct rl_buf text = RL_BUF_INIT, line = RL_BUF_INIT;
 	va_list ap;
 
+	rl_pm_printing();
 	va_start(ap, fmt);
 	rl_buf_vprintf(&text, fmt, ap);
 	va_end(ap);
@@ -102,16 +103,43 @@ int rl_pm_parse(struct rl_pm_opts *o, const struct rl_opt *own, void *own_base,
  */
 #define ALARM_AFTER_MS 100
 static char alarm_line[256];
-static int alarm_state;
+static volatile sig_atomic_t alarm_state;
+/* the status line is out: the backstop only ends the process */
+static volatile sig_atomic_t alarm_quiet;
 
 static void on_alarm(int sig)
 {
 	ssize_t r;
 
 	(void)sig;
-	r = write(STDOUT_FILENO, alarm_line, strlen(alarm_line));
-	(void)r;
+	if (!alarm_quiet) {
+		r = write(STDOUT_FILENO, alarm_line, strlen(alarm_line));
+		(void)r;
+	}
 	_exit(alarm_state);
+}
+
+static void alarm_mask(int how)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGALRM);
+	sigprocmask(how, &s, NULL);
+}
+
+void rl_pm_printing(void)
+{
+	alarm_mask(SIG_BLOCK);
+}
+
+int rl_pm_done(int code)
+{
+	fflush(stdout);
+	alarm_state = code;
+	alarm_quiet = 1;
+	alarm_mask(SIG_UNBLOCK);
+	return code;
 }
 
 int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start)

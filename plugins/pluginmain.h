@@ -42,7 +42,8 @@ void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog,
 int rl_pm_parse(struct rl_pm_opts *o, const struct rl_opt *own, void *own_base,
 		void (*help)(void), int argc, char **argv);
 
-/* Prints "PREFIX STATE - text" and returns STATE as the exit code. */
+/* Prints "PREFIX STATE - text" (rl_pm_printing first) and returns STATE
+ * as the exit code. */
 int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
 	       ...) __attribute__((format(printf, 3, 4)));
 
@@ -54,6 +55,17 @@ int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
  * up. Calling it again re-arms with the current timeout.
  */
 int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start);
+
+/*
+ * One status line, whatever the backstop's timing: rl_pm_printing()
+ * before printing the status line (rl_pm_fail calls it) holds SIGALRM
+ * back; rl_pm_done(CODE) after it flushes stdout, and from then on the
+ * backstop prints nothing and only _exits with CODE, so that a cleanup
+ * that blocks (closing ssh sessions, reaping) is still ended in time
+ * without a second status line. rl_pm_done returns CODE.
+ */
+void rl_pm_printing(void);
+int rl_pm_done(int code);
 
 /* Loads the config; on failure prints the line, sets *code, NULL. */
 struct rl_model *rl_pm_load(const struct rl_pm_opts *o, int *code);

@@ -86,8 +86,8 @@ no_overlap_but() {
 host_lock_free() { [ -z "$(ls -A "$T/hostlocks" 2>/dev/null)" ]; }
 show() { sed 's/^/#   /' "$@"; }
 
-# sig_ctl_interrupt SIGNAL WANT-EXIT: relancectl stop, told to stop while
-# the stop command waits at its gate
+# sig_ctl_interrupt SIGNAL WANT-EXIT [--json]: relancectl stop, told to
+# stop while the stop command waits at its gate
 sig_ctl_interrupt() {
 	"$ctl" -c "$CFG" start "$C" >/dev/null 2>&1
 	ok $? "$1: $C runs"
@@ -95,7 +95,7 @@ sig_ctl_interrupt() {
 	rm -f "$T/stop.pid"
 	touch "$T/gate.stop"
 	# a script's background job ignores SIGINT: give it back its default
-	env --default-signal=INT "$ctl" -c "$CFG" stop "$C" >"$T/ctl.out" 2>&1 &
+	env --default-signal=INT "$ctl" ${3:-} -c "$CFG" stop "$C" >"$T/ctl.out" 2>&1 &
 	p=$!
 	bg_pids="$bg_pids $p"
 	wait_for 30 logged stop
@@ -109,6 +109,8 @@ sig_ctl_interrupt() {
 	ok $? "$1: the stop command is gone"
 	like "$(cat "$T/ctl.out")" "INTERRUPTED" "$1: relancectl says the stop was interrupted" ||
 		show "$T/ctl.out"
+	[ "${3:-}" = --json ] && like "$(cat "$T/ctl.out")" '"outcome":"INTERRUPTED"' \
+		"$1 --json: the step's outcome is INTERRUPTED, as in the text"
 	run=$(last_run)
 	like "$run" '"event":"step","phase":"begin","action":"stop"' "$1: journal: the step's begin"
 	like "$run" '"event":"step","phase":"end","action":"stop".*"result":"interrupted"' \
@@ -143,6 +145,9 @@ sig_ctl_kill() {
 	is $? 137 "KILL: relancectl is killed"
 	wait_for 10 gone "$stop_pid"
 	ok $? "KILL: its stop command is gone within ${WAITED_MS} ms"
+	like "$("$ctl" -c "$CFG" history "$C" | tail -n 1)" \
+		"plan stop +$C +no end +- +no end recorded \(killed\?\)" \
+		"KILL: history shows the plan without an end as killed"
 	rm -f "$T/gate.stop"
 	# the dead relancectl's host lock is taken over at once (its owner
 	# is a process of this node that is gone), said and journaled
@@ -263,6 +268,7 @@ faults_signals() {
 	sig_ctl_interrupt TERM 143
 	sig_ctl_interrupt INT 130
 	sig_ctl_interrupt HUP 129
+	sig_ctl_interrupt TERM 143 --json
 	sig_ctl_kill
 	sig_worker TERM
 	sig_worker KILL

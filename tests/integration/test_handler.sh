@@ -216,8 +216,8 @@ is $? 3 "hold without --reason is a usage error"
 "$ctl" -c "$cfg" release fx/pricer >/dev/null
 ok $? "relancectl release clears it"
 hist=$("$ctl" -c "$cfg" history fx/pricer)
-like "$hist" 'alice +handler +fx/pricer +stand-down .*acknowledged by alice' \
-	"history shows the decision with the ack author and the reason"
+like "$hist" " $(id -un) +handler +fx/pricer +stand-down .*acknowledged by alice" \
+	"history shows the decision by the handler's account, the ack author in the reason"
 like "$hist" 'hold manual +fx/pricer +cleared' "history shows the holds"
 
 # --- the restart limit ----------------------------------------------------

@@ -318,6 +318,45 @@ Test(config, local_hosts_need_no_known_hosts)
 		     0, "%s", err.msg);
 }
 
+/* a local host's user must be an account here; an ssh host's need not */
+Test(config, local_host_user_is_an_account_here)
+{
+	cr_assert_eq(load("[host \"lo\"]\ntransport = local\nuser = root\n"
+			  "[host \"far\"]\nuser = no-such-user-rl\n"
+			  "[ssh]\nknown_hosts = /k\n"),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(m->hosts[0]->user, "root");
+	cr_assert_eq(m->hosts[0]->user_line, 3);
+	rl_model_free(m);
+	m = NULL;
+	/* the key may come before the transport: the check is at the end */
+	refused("[host \"lo\"]\n"
+		"user = no-such-user-rl\n"
+		"transport = local\n",
+		"t.ini:2: host 'lo': key 'user': no user 'no-such-user-rl' on "
+		"this machine (a local host's commands run as it)");
+}
+
+/* a component's own user: on a local host only, an account here */
+Test(config, component_user)
+{
+	cr_assert_eq(load(SITE "[component \"fx/a\"]\nhost = lo\n"
+			       "check = a\nstart = b\nstop = c\n"
+			       "user = root\n"),
+		     0, "%s", err.msg);
+	cr_assert_str_eq(m->components[0]->user, "root");
+	rl_model_free(m);
+	m = NULL;
+	refused(SITE "[component \"fx/a\"]\nhost = lo\ncheck = a\n"
+		     "user = no-such-user-rl\nstart = b\nstop = c\n",
+		"t.ini:9: component 'fx/a': key 'user': no user "
+		"'no-such-user-rl' on this machine (a local component's "
+		"commands run as it)");
+	refused(SITE COMP_A "user = root\n",
+		"t.ini:11: component 'fx/a': key 'user': only for a component "
+		"on a local host (host 'h1' is ssh: its user is the login)");
+}
+
 Test(config, crlf_and_bom)
 {
 	cr_assert_eq(load("\xEF\xBB\xBF[host \"lo\"]\r\ntransport = local\r\n"

@@ -426,7 +426,8 @@ Test(hostlock, refused_shells_and_directories)
 
 /* what the POSIX acquire and takeover commands share */
 #define POSIX_TAKE                                                             \
-	"mkdir -p \"$d\" || exit 3; now=$(date +%s); "                         \
+	"mkdir -p \"$d\" || exit 3; [ -w \"$d\" ] && [ -x \"$d\" ] || "        \
+	"{ echo \"cannot write $d\" >&2; exit 3; }; now=$(date +%s); "         \
 	"take() { mkdir \"$l\" 2>/dev/null || return 1; "                      \
 	"printf '%s\\n%s\\n' \"$o\" $((now + 90)) >\"$l/owner\"; "             \
 	"echo 'relance-lock: acquired'; exit 0; }; take; "                     \

@@ -421,3 +421,143 @@ Test(safefile, write_atomic_failure_leaves_nothing)
 	cr_assert_str_eq(others("sub", "sub"), "", "temporary file left");
 	cr_assert_str_eq(rl_test_read_file(in_dir("sub/keep")), "x");
 }
+
+/* --- ownership: what root creates belongs to the directory's owner ------- */
+
+static void assert_owner(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat st;
+
+	cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
+	cr_assert_eq(st.st_uid, uid, "%s: uid %ld, not %ld", path,
+		     (long)st.st_uid, (long)uid);
+	cr_assert_eq(st.st_gid, gid, "%s: gid %ld, not %ld", path,
+		     (long)st.st_gid, (long)gid);
+	cr_assert_eq(st.st_mode & (S_IWGRP | S_IWOTH), 0,
+		     "%s: writable by group or others (%04o)", path,
+		     (unsigned)(st.st_mode & 07777));
+}
+
+Test(safefile, root_creates_files_for_the_dir_owner)
+{
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give files away");
+	put(in_dir("old"), "root's");
+	put(in_dir("victim"), "x");
+	cr_assert_eq(symlink(in_dir("victim"), in_dir("link")), 0);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(chown(dir, 4242, 4343), 0);
+	open_dir(RL_FILE_DIR_STATE);
+	/* appended (the journal), opened read-write (a lock file) */
+	fd = rl_file_open_append(&d, "journal", 0640, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	close(fd);
+	assert_owner(in_dir("journal"), 4242, 4343);
+	fd = rl_file_open(&d, "a.lock", O_RDWR | O_CREAT, 0644, 0, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	close(fd);
+	assert_owner(in_dir("a.lock"), 4242, 4343);
+	/* opened again: still one file, still theirs */
+	fd = rl_file_open(&d, "a.lock", O_RDWR | O_CREAT, 0644, 0, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	close(fd);
+	assert_owner(in_dir("a.lock"), 4242, 4343);
+	/* replaced (a hold): the new file is theirs from before the rename */
+	cr_assert_eq(rl_file_write_atomic(&d, "h.hold", "x", 1, 0644, &err), 0,
+		     "%s", err.msg);
+	assert_owner(in_dir("h.hold"), 4242, 4343);
+	cr_assert_eq(rl_file_write_atomic(&d, "old", "new", 3, 0640, &err), 0,
+		     "%s", err.msg);
+	assert_owner(in_dir("old"), 4242, 4343);
+	/* a file that was there is left as it is, a link is not followed */
+	put(in_dir("kept"), "root's");
+	fd = rl_file_open_append(&d, "kept", 0640, &err);
+	cr_assert_geq(fd, 0, "%s", err.msg);
+	close(fd);
+	assert_owner(in_dir("kept"), 0, 0);
+	cr_assert_eq(rl_file_open_append(&d, "link", 0640, &err), -1);
+	cr_assert_eq(errno, ELOOP);
+	assert_owner(in_dir("victim"), 0, 0);
+}
+
+Test(safefile, mkdir_p_gives_each_new_dir_to_its_parents_owner)
+{
+	char *deep = strdup(in_dir("a/b/c"));
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give directories away");
+	cr_assert_not_null(deep);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(chown(dir, 4242, 4343), 0);
+	cr_assert_eq(rl_file_mkdir_p(deep, "lock directory", &err), 0, "%s",
+		     err.msg);
+	assert_owner(in_dir("a"), 4242, 4343);
+	assert_owner(in_dir("a/b"), 4242, 4343);
+	assert_owner(deep, 4242, 4343);
+	/* there already: nothing to do */
+	cr_assert_eq(rl_file_mkdir_p(deep, "lock directory", &err), 0, "%s",
+		     err.msg);
+	/* made in root's directory: root's */
+	cr_assert_eq(mkdir(in_dir("r"), 0755), 0);
+	cr_assert_eq(rl_file_mkdir_p(in_dir("r/s"), "hold directory", &err), 0,
+		     "%s", err.msg);
+	assert_owner(in_dir("r/s"), 0, 0);
+	free(deep);
+}
+
+Test(safefile, mkdir_p_errors_name_what_and_where)
+{
+	char want[300];
+
+	put(in_dir("file"), "x");
+	cr_assert_eq(rl_file_mkdir_p(in_dir("file"), "lock directory", &err),
+		     -1);
+	snprintf(want, sizeof(want),
+		 "cannot create lock directory '%s': not a directory",
+		 in_dir("file"));
+	cr_assert_str_eq(err.msg, want);
+	/* under a file: the system's word for it */
+	cr_assert_eq(
+	    rl_file_mkdir_p(in_dir("file/sub"), "hold directory", &err), -1);
+	snprintf(want, sizeof(want),
+		 "cannot create hold directory '%s': ", in_dir("file/sub"));
+	cr_assert(strncmp(err.msg, want, strlen(want)) == 0, "%s", err.msg);
+}
+
+/* not root: nothing is given away (and nothing fails for it) */
+Test(safefile, not_root_keeps_its_own_files)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become another user");
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(chown(dir, 4242, 0), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rl_err e = {""};
+		struct rl_file_dir c = RL_FILE_DIR_INIT;
+		struct stat st;
+		int fd;
+
+		if (setgid(4343) < 0 || setuid(4242) < 0)
+			_exit(2);
+		if (rl_file_dir_open(&c, dir, RL_FILE_DIR_STATE, &e) < 0)
+			_exit(3);
+		fd = rl_file_open_append(&c, "mine", 0640, &e);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			_exit(4);
+		if (rl_file_mkdir_p(in_dir("sub"), "hold directory", &e) < 0)
+			_exit(5);
+		/* its own group, not the directory's (0) */
+		_exit(st.st_uid == 4242 && st.st_gid == 4343 ? 0 : 6);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child: status %d", status);
+	assert_owner(in_dir("sub"), 4242, 4343);
+}

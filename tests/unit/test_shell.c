@@ -284,3 +284,23 @@ Test(shell, utf16le)
 			  "a\0\xe9\0\xac\x20\x34\xd8\x1e\xdd\xfd\xff", 12));
 	rl_buf_free(&b);
 }
+
+/* ASCII, what the host lock's cmd wrapper encodes (lib/hostlock.c): each
+ * byte followed by a zero, as the loop it replaced wrote */
+Test(shell, utf16le_of_ascii_is_byte_then_zero)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	char ascii[128];
+	int i;
+
+	for (i = 1; i < 128; i++)
+		ascii[i - 1] = (char)i;
+	ascii[127] = '\0';
+	rl_shell_utf16le(&b, ascii);
+	cr_assert_eq(b.len, 254);
+	for (i = 1; i < 128; i++) {
+		cr_assert_eq((unsigned char)b.data[2 * (i - 1)], i);
+		cr_assert_eq(b.data[2 * (i - 1) + 1], 0);
+	}
+	rl_buf_free(&b);
+}

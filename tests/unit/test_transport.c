@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -1095,4 +1096,97 @@ Test(local, cancelled_before_start_runs_nothing)
 	rl_transport_free(t);
 	close(fd);
 	rmdir(dir);
+}
+
+/* --- a local host's user (issue 13) -------------------------------------- */
+
+/* as root: the child becomes the host's user, its groups, its HOME */
+Test(local, user_switched_by_root)
+{
+	struct rl_cmd c;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to switch");
+	local_host.user = (char *)"nobody";
+	run_one(&c,
+		"id -un; id -u; id -g; id -G; echo \"$USER $LOGNAME $HOME\"; "
+		"pwd",
+		5000);
+	cr_assert_eq(c.status, RL_CMD_EXITED, "%s", c.error);
+	cr_assert_eq(c.exit_code, 0, "%s", c.err);
+	/* nobody's home does not exist: the child works in / */
+	cr_assert_str_eq(c.out, "nobody\n65534\n65534\n65534\n"
+				"nobody nobody /nonexistent\n/\n");
+	rl_cmd_clear(&c);
+	/* root's own user: as it is */
+	local_host.user = (char *)"root";
+	run_one(&c, "id -u", 5000);
+	cr_assert_str_eq(c.out, "0\n");
+	rl_cmd_clear(&c);
+	/* a component's own user wins over the host's */
+	cmd_init(&c, "id -un", 5000);
+	c.user = "nobody";
+	run_batch(&c, 1, 5000);
+	cr_assert_str_eq(c.out, "nobody\n", "%s", c.error);
+	rl_cmd_clear(&c);
+	cr_assert_eq(rl_transport_check_user(&local_host, "nobody", NULL), 0);
+}
+
+/* anyone else: refused, with who must run it and who we are */
+Test(local, user_refused_when_not_root)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to become another user");
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rl_err e = {""};
+		struct rl_cmd c;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		local_host.user = (char *)"root";
+		if (rl_transport_check_user(&local_host, NULL, &e) == 0 ||
+		    strcmp(e.msg, "host 'monitor': commands run as 'root', "
+				  "relance runs as 'nobody' and cannot switch "
+				  "(run as root, or use transport = ssh)") != 0)
+			_exit(3);
+		/* the backend refuses each command the same way */
+		memset(&c, 0, sizeof(c));
+		c.host = &local_host;
+		c.command = "true";
+		{
+			struct rl_transport *t = rl_transport_new(NULL, &e);
+
+			if (t == NULL ||
+			    rl_transport_run(t, &c, 1, rl_now_ms() + 5000,
+					     &e) != 0)
+				_exit(4);
+			rl_transport_free(t);
+		}
+		if (c.status != RL_CMD_FAILED ||
+		    strstr(c.error, "commands run as 'root'") == NULL)
+			_exit(5);
+		rl_cmd_clear(&c);
+		/* its own user: as it is */
+		local_host.user = (char *)"nobody";
+		_exit(rl_transport_check_user(&local_host, NULL, &e) == 0 ? 0
+									  : 6);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child: status %d", status);
+}
+
+Test(local, user_unknown)
+{
+	struct rl_err e = {""};
+
+	local_host.user = (char *)"no-such-user-rl";
+	cr_assert_eq(rl_transport_check_user(&local_host, NULL, &e), -1);
+	cr_assert_str_eq(e.msg, "host 'monitor': no user 'no-such-user-rl' "
+				"on this machine");
 }
