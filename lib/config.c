@@ -1519,6 +1519,9 @@ static int check_icinga_api(const struct rl_site *s, struct rl_err *err)
 		    "one way to the core)",
 		    a->where.file, a->where.line,
 		    s->command_file != NULL ? "command_file" : "status_file");
+	return 0;
+}
+
 /* A component's user: on a local host, an account here. (An unknown host
  * is resolve's error.) */
 static int check_component_user(const struct rl_model *m,

@@ -524,6 +524,8 @@ void rl_file_secret_free(char *secret)
 		return;
 	explicit_bzero(secret, strlen(secret));
 	free(secret);
+}
+
 /* Root made directory PATH: gives it to the owner of PARENT, the
  * directory it was made in. Returns 0, or -1 with errno set. */
 static int give_dir(const char *parent, const char *path)

@@ -172,6 +172,8 @@ int rl_file_read_secret(const char *path, char **secret, struct rl_err *err);
 
 /* Zeroes and frees a secret; NULL is a no-op. */
 void rl_file_secret_free(char *secret);
+
+/*
  * Creates directory DIR and its missing parents (mode 0755, less the
  * umask), following links in what already exists, as `mkdir -p`. Each
  * directory made while running as root is given to the owner and group
