@@ -17,7 +17,10 @@ unset RELANCE_CONFIG
 cfg=$T/relance.ini
 write() { # write [EXTRA...]: a valid config, then the lines EXTRA
 	{
+		# the handler of this config would run as root: its state is
+		# judged for root (core_user), not for nagios
 		printf '[relance]\njournal = %s/j.jsonl\nlock_dir = %s\n' "$T" "$T"
+		printf 'core_user = root\n'
 		printf '[host "h"]\ntransport = local\n'
 		printf '[component "fx/a"]\nhost = h\ncheck = /bin/true\n'
 		printf 'start = /bin/true\nstop = /bin/true\n'
@@ -55,15 +58,15 @@ is "$st" 1 "warnings: exit 1"
 is "$(field 'd["severity"], d["ok"], len(d["findings"])')" \
 	"('warning', True, 2)" "warnings: severity warning, still ok, two findings"
 is "$(field 'd["findings"][0]')" \
-	"{'file': '$cfg', 'line': 11, 'key': None, 'severity': 'warning', 'message': \"host 'spare' is used by no component\"}" \
+	"{'file': '$cfg', 'line': 12, 'key': None, 'severity': 'warning', 'message': \"host 'spare' is used by no component\"}" \
 	"warnings: an unused host, with its file and line"
 is "$(field 'd["findings"][1]["line"], d["findings"][1]["key"]')" \
-	"(14, 'graph_url')" "warnings: graph_url without graph_dir, at its line and key"
+	"(15, 'graph_url')" "warnings: graph_url without graph_dir, at its line and key"
 out=$("$ctl" -c "$cfg" config check 2>"$T/err")
 is "$?" 1 "warnings, text: exit 1"
 like "$out" "^config OK with warnings: 1 application" "warnings, text: the summary says so"
-is "$(cat "$T/err")" "relancectl: $cfg:11: warning: host 'spare' is used by no component
-relancectl: $cfg:14: warning: graph_url without graph_dir: the links would lead to maps nobody refreshes" \
+is "$(cat "$T/err")" "relancectl: $cfg:12: warning: host 'spare' is used by no component
+relancectl: $cfg:15: warning: graph_url without graph_dir: the links would lead to maps nobody refreshes" \
 	"warnings, text: one line each on stderr, file:line first"
 
 # --- an error ----------------------------------------------------------
@@ -73,12 +76,12 @@ is "$st" 2 "an error: exit 2"
 is "$(field 'd["severity"], d["ok"], d["components"], len(d["findings"])')" \
 	"('error', False, None, 1)" "an error: severity error, not ok, no model"
 is "$(field 'd["findings"][0]')" \
-	"{'file': '$cfg', 'line': 11, 'key': 'retrys', 'severity': 'error', 'message': \"component 'fx/a': unknown key 'retrys'\"}" \
+	"{'file': '$cfg', 'line': 12, 'key': 'retrys', 'severity': 'error', 'message': \"component 'fx/a': unknown key 'retrys'\"}" \
 	"an error: file, line, key and message"
 is "$(cat "$T/err")" "" "an error with --json: nothing on stderr"
 out=$("$ctl" -c "$cfg" config check 2>&1)
 is "$?" 2 "an error, text: exit 2"
-is "$out" "relancectl: $cfg:11: component 'fx/a': unknown key 'retrys'" \
+is "$out" "relancectl: $cfg:12: component 'fx/a': unknown key 'retrys'" \
 	"an error, text: the one line as before"
 
 out=$("$ctl" -c "$T/missing.ini" config check --json 2>&1)

@@ -40,6 +40,7 @@ journal = $2
 lock_dir = $3
 hold_dir = $T/holds
 ${4:-}
+core_user = root
 [host "here"]
 transport = local
 [component "fx/a"]

@@ -235,8 +235,8 @@ mkdir "$G/locks"
 chmod 640 "$G/journal.jsonl"
 sed -i "s|^lock_dir = .*|lock_dir = $T/rootonly/locks|" "$T/etc/g.ini"
 rc "$ctl" -c "$T/etc/g.ini" config check
-is "$st" 0 "config check with warnings: still exit 0"
-like "$out" "^config OK" "... still OK"
+is "$st" 1 "config check with warnings: exit 1 (warnings only)"
+like "$out" "^config OK with warnings" "... still OK, with warnings"
 like "$out" "^relancectl: warning: journal '$G/journal.jsonl' is not writable for nagios \(owner root:root, mode 0640\)$" \
 	"... warns of a journal nagios cannot write"
 like "$out" "^relancectl: warning: lock_dir '$T/rootonly/locks' does not exist, and whoever creates it first owns it: create it owned by nagios$" \
@@ -246,9 +246,9 @@ chown nagios "$G/journal.jsonl"
 mkdir "$T/rootonly"
 chmod 700 "$T/rootonly"
 rc "$ctl" --json -c "$T/etc/g.ini" config check
-is "$st" 0 "--json: exit 0"
-like "$out" "\"warnings\":\[\"lock_dir '$T/rootonly/locks': nagios cannot reach it: '$T/rootonly' is not searchable for nagios \(owner root:root, mode 0700\)\"\]" \
-	"--json: the warnings as a list"
+is "$st" 1 "--json: exit 1"
+like "$out" "\"key\":\"core_user\",\"severity\":\"warning\",\"message\":\"lock_dir '$T/rootonly/locks': nagios cannot reach it: '$T/rootonly' is not searchable for nagios \(owner root:root, mode 0700\)\"" \
+	"--json: the warning as a finding"
 printf '[relance]\ncore_user = nobody\n' | cat - "$T/etc/g.ini" | grep -v '^\[relance\]$' >"$T/etc/g2.ini"
 sed -i '1i [relance]' "$T/etc/g2.ini"
 chmod 644 "$T/etc/g2.ini"
