@@ -72,6 +72,10 @@ struct rl_site {
 	int parallel;	     /* steps of one level run at once, default 4 */
 	int64_t
 	    check_interval_ms; /* between verification checks, default 250ms */
+	int64_t journal_max_size; /* rotate beyond (bytes); 0: never;
+				     default 16M */
+	int journal_keep;	  /* rotated journal files kept, default 8 */
+	int config_keep;	  /* config copies kept, default 32; 0: none */
 	struct rl_ssh_settings ssh;
 	struct rl_where where;
 };
@@ -184,6 +188,11 @@ struct rl_model {
 	size_t n_apps;
 	char **files; /* every file read, for messages */
 	size_t n_files;
+	/* the configuration as loaded (lib/confstore.h): every file read,
+	   in order, bundled; and its SHA-256 in hex ("" if none) */
+	char *config_bundle;
+	size_t config_bundle_len;
+	char config_hash[65];
 };
 
 /* A new empty model with the site defaults. NULL on allocation failure. */
