@@ -19,21 +19,28 @@ static int cmd_config(struct ctl *ctl, int argc, char **argv)
 	if (r != CTL_GO_ON)
 		return r;
 	if (argc == 0)
-		return usage_error("config: missing command (check)");
-	if (argc > 1 || strcmp(argv[0], "check"))
-		return usage_error("config: unknown command '%.100s' (check)",
+		return usage_error("config: missing command (check, diff)");
+	if (strcmp(argv[0], "check") && strcmp(argv[0], "diff"))
+		return usage_error("config: unknown command '%.100s' (check, "
+				   "diff)",
 				   argv[0]);
+	if (!strcmp(argv[0], "check") && argc > 1)
+		return usage_error("config check: too many arguments");
 	r = load_config(ctl);
 	if (r)
 		return r;
+	if (!strcmp(argv[0], "diff"))
+		return ctl_config_diff(ctl, argc - 1, argv + 1);
 	m = ctl->model;
 	if (ctl->json) {
 		struct rl_buf b = RL_BUF_INIT;
 
 		rl_buf_printf(&b,
 			      "{\"ok\":true,\"applications\":%zu,"
-			      "\"components\":%zu,\"hosts\":%zu,\"files\":[",
-			      m->n_apps, m->n_components, m->n_hosts);
+			      "\"components\":%zu,\"hosts\":%zu,"
+			      "\"config\":\"%s\",\"files\":[",
+			      m->n_apps, m->n_components, m->n_hosts,
+			      m->config_hash);
 		for (i = 0; i < m->n_files; i++) {
 			if (i)
 				rl_buf_puts(&b, ",");

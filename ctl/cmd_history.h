@@ -11,20 +11,26 @@
 #include "err.h"
 
 struct ctl_history_opts {
-	const char *journal; /* path */
-	const char *target;  /* component or application; NULL: all */
-	int64_t since_ms;    /* wall clock ms since the epoch; 0: all */
-	long limit;	     /* keep the newest N; 0: all */
-	bool json;	     /* JSON Lines of the records */
-	bool all;	     /* every record, not only step ends and plans */
+	const char *journal; /* path, when n_journals is 0 */
+	/* several journals (other nodes'), merged by time; NULL, 0: one */
+	const char *const *journals;
+	size_t n_journals;
+	const char *target; /* component or application; NULL: all */
+	int64_t since_ms;   /* wall clock ms since the epoch; 0: all */
+	long limit;	    /* keep the newest N; 0: all */
+	bool json;	    /* JSON Lines of the records */
+	bool all;	    /* every record, not only step ends and plans */
 };
 
 /*
- * Reads the journal and writes the step-end, plan, hold and handler
- * decision records that match (not the handler's "ignore" decisions
- * unless all),
- * oldest first, to OUT. Writes the number of records shown to *shown.
- * Returns 0, or -1 with err set (unreadable journal, torn line, memory).
+ * Reads the journal (or each of journals, merged by time) and writes the
+ * step-end, plan, hold and handler decision records that match (not the
+ * handler's "ignore" decisions unless all), oldest first, to OUT; in the
+ * table, a line "config changed: OLD -> NEW" (with " on NODE" when
+ * several journals are read) before a node's first record that ran
+ * another config than its record before it. Writes the number of records shown
+ * to *shown. Returns 0, or -1 with err set (unreadable journal, torn line,
+ * memory).
  */
 int ctl_history(const struct ctl_history_opts *o, FILE *out, size_t *shown,
 		struct rl_err *err);

@@ -233,11 +233,13 @@ int rl_confstore_load(const char *journal, const char *prefix, char **bundle,
 	size_t n = 0, i, found = 0, pl = strlen(prefix);
 	int fd, r;
 
-	if (!is_hex(prefix, 4, RL_CONFSTORE_HASH_LEN))
-		return rl_err_set(err,
-				  "'%.80s' is not a config hash (4 to 64 "
-				  "lowercase hex digits)",
-				  prefix);
+	if (!is_hex(prefix, 4, RL_CONFSTORE_HASH_LEN)) {
+		rl_err_set(err,
+			   "'%.80s' is not a config hash (4 to 64 lowercase "
+			   "hex digits)",
+			   prefix);
+		return -2;
+	}
 	r = open_store(journal, &d, err);
 	if (r < 0)
 		return -1;
@@ -254,12 +256,13 @@ int rl_confstore_load(const char *journal, const char *prefix, char **bundle,
 	if (found != 1) {
 		char *dir = rl_confstore_dir(journal);
 
-		r = rl_err_set(err,
-			       found ? "config hash prefix '%s' is ambiguous "
-				       "in '%s'"
-				     : "no config copy '%s' in '%s'",
-			       prefix, dir ? dir : "configs");
+		rl_err_set(err,
+			   found
+			       ? "config hash prefix '%s' is ambiguous in '%s'"
+			       : "no config copy '%s' in '%s'",
+			   prefix, dir ? dir : "configs");
 		free(dir);
+		r = -2;
 		goto out;
 	}
 	fd = rl_file_open_read(&d, full, err);

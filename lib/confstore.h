@@ -19,7 +19,7 @@
  * hash, whichever path they were read through (`-c ./relance.ini` and
  * the handler's absolute path agree); any byte or another include order
  * gives another. Every journal record carries it ("config"), the text
- * output its first 12 digits.
+ * output its first 8 digits.
  *
  * The copies: a program that journals keeps the bundle of its config in
  * DIR/configs/HASH (DIR: the journal's directory), written atomically
@@ -35,7 +35,7 @@
 #include "util.h"
 
 #define RL_CONFSTORE_HASH_LEN 64 /* hex digits */
-#define RL_CONFSTORE_SHORT 12	 /* hex digits shown in text output */
+#define RL_CONFSTORE_SHORT 8	 /* hex digits shown in text output */
 #define RL_CONFSTORE_KEEP 32	 /* copies kept by default */
 
 /* Appends the file PATH, whose LEN bytes are TEXT, to bundle B and to
@@ -66,10 +66,11 @@ int rl_confstore_save(const char *journal, const char *hash, const char *bundle,
 /*
  * Reads the copy whose hash starts with PREFIX (at least 4 hex digits)
  * from the store of JOURNAL into *BUNDLE (NUL-terminated, the caller
- * frees; *LEN its length) and its full hash into FULL. Returns 0, or -1
- * with err set: "no config copy 'PREFIX' in 'DIR'", "config hash prefix
- * 'PREFIX' is ambiguous in 'DIR'", "'X' is not a config hash (4 to 64
- * hex digits)".
+ * frees; *LEN its length) and its full hash into FULL. Returns 0; -2
+ * with err set when there is no such copy: "no config copy 'PREFIX' in
+ * 'DIR'", "config hash prefix 'PREFIX' is ambiguous in 'DIR'", "'X' is
+ * not a config hash (4 to 64 lowercase hex digits)"; -1 with err set on
+ * a system error.
  */
 int rl_confstore_load(const char *journal, const char *prefix, char **bundle,
 		      size_t *len, char full[RL_CONFSTORE_HASH_LEN + 1],
