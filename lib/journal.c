@@ -458,19 +458,32 @@ static int lock_current(struct rl_journal *j, struct rl_err *err)
 static void rotate(struct rl_journal *j)
 {
 	struct rl_buf from = RL_BUF_INIT, to = RL_BUF_INIT;
-	int i, gone = 0;
+	struct stat st;
+	int i, top = 0, missing = 0;
 
-	for (i = j->keep; i <= MAX_ROTATED && gone < 2; i++) {
+	/* the oldest rotated file there is (one gap tolerated, as readers
+	 * do): a rotation costs the files there are, not KEEP renames */
+	for (i = 1; i <= MAX_ROTATED && missing < 2; i++) {
 		rl_buf_reset(&from);
 		rl_buf_printf(&from, "%s.%d", j->name, i);
 		if (from.oom)
 			goto out;
-		gone = unlinkat(j->dir.fd, rl_buf_str(&from), 0) < 0 &&
-			       errno == ENOENT
-			   ? gone + 1
-			   : 0;
+		if (fstatat(j->dir.fd, rl_buf_str(&from), &st,
+			    AT_SYMLINK_NOFOLLOW) == 0) {
+			top = i;
+			missing = 0;
+		} else {
+			missing++;
+		}
 	}
-	for (i = j->keep - 1; i >= 0; i--) {
+	for (i = top; i >= j->keep; i--) {
+		rl_buf_reset(&from);
+		rl_buf_printf(&from, "%s.%d", j->name, i);
+		if (from.oom)
+			goto out;
+		unlinkat(j->dir.fd, rl_buf_str(&from), 0);
+	}
+	for (i = top < j->keep - 1 ? top : j->keep - 1; i >= 0; i--) {
 		rl_buf_reset(&from);
 		rl_buf_reset(&to);
 		if (i == 0)
