@@ -345,17 +345,18 @@ static int read_one(const struct ctl_history_opts *o, size_t source,
 	r = rl_journal_read(path, collect_cb, &c, err);
 	if (c.oom)
 		r = rl_err_set(err, "out of memory reading '%s'", path);
-	else if (r >= 0 &&
+	else if (r >= 0 && c.n > c.first &&
 		 rl_grow(&all->rows, &all->cap, all->n + (c.n - c.first),
 			 sizeof(*all->rows)) < 0)
 		r = rl_err_set(err, "out of memory reading '%s'", path);
-	if (r >= 0) {
+	if (r >= 0 && c.n > c.first) {
 		memcpy(all->rows + all->n, c.rows + c.first,
 		       (c.n - c.first) * sizeof(*c.rows));
 		all->n += c.n - c.first;
 		c.n = c.first;
-		r = 0;
 	}
+	if (r > 0)
+		r = 0;
 	for (i = c.first; i < c.n; i++)
 		row_clear(&c.rows[i]);
 	free(c.rows);
