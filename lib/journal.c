@@ -403,6 +403,36 @@ static int still_named(struct rl_journal *j)
 }
 
 /*
+ * Opens the file named j->name again after a rotation. The rotating
+ * writer creates it again with the old file's owner and mode a moment
+ * after the rename (recreate): a journal found missing is waited for a
+ * little (up to ~20 ms) before it is created here, so that it keeps its
+ * owner (the core's account, say) rather than ours (root). Returns the
+ * fd or -1 with err set.
+ */
+static int reopen(struct rl_journal *j, struct rl_err *err)
+{
+	const struct timespec ms = {0, 1000 * 1000};
+	int fd = -1, i;
+
+	for (i = 0; i < 20 && fd < 0; i++) {
+		fd = open_in(&j->dir, j->name, j->path, O_RDWR | O_APPEND,
+			     RL_FILE_CHARDEV, "open", err);
+		if (fd < 0 && errno != ENOENT)
+			return -1;
+		if (fd < 0)
+			nanosleep(&ms, NULL);
+	}
+	if (fd < 0) {
+		rl_err_clear(err);
+		fd = open_in(&j->dir, j->name, j->path,
+			     O_RDWR | O_APPEND | O_CREAT, RL_FILE_CHARDEV,
+			     "open", err);
+	}
+	return fd;
+}
+
+/*
  * Takes the flock of the file named j->name, reopening it by name as
  * long as the file whose lock we got is no longer the journal (rotated
  * under us): every record goes to the file named j->name at the moment
@@ -434,9 +464,7 @@ static int lock_current(struct rl_journal *j, struct rl_err *err)
 					  "cannot lock journal '%s': it keeps "
 					  "being replaced",
 					  j->path);
-		fd = open_in(&j->dir, j->name, j->path,
-			     O_RDWR | O_APPEND | O_CREAT, RL_FILE_CHARDEV,
-			     "open", err);
+		fd = reopen(j, err);
 		if (fd < 0)
 			return -1;
 		close(j->fd);
@@ -445,9 +473,33 @@ static int lock_current(struct rl_journal *j, struct rl_err *err)
 }
 
 /*
+ * Creates the journal again right after a rotation, with the owner, group
+ * and mode of the file rotated (ST), so that root rotating the journal of
+ * the core's account (or the other way round) leaves a journal that both
+ * can still append to. A writer that created the missing journal itself
+ * in between wins: its file is left as it is.
+ */
+static void recreate(struct rl_journal *j, const struct stat *st)
+{
+	int fd;
+
+	fd = rl_file_open(&j->dir, j->name, O_RDWR | O_CREAT | O_EXCL,
+			  st->st_mode & 07777, 0, NULL);
+	if (fd < 0)
+		return;
+	/* errors ignored: the file is there, as its creator may have it */
+	if (geteuid() == 0)
+		(void)!fchown(fd, st->st_uid, st->st_gid);
+	else
+		(void)!fchown(fd, (uid_t)-1, st->st_gid);
+	(void)!fchmod(fd, st->st_mode & 07777);
+	close(fd);
+}
+
+/*
  * Rotates the journal (rl_journal_set_rotation): NAME.KEEP and beyond go,
- * NAME.K becomes NAME.K+1 from the oldest down, then NAME becomes NAME.1;
- * the next record creates NAME again. Called with the flock of the file
+ * NAME.K becomes NAME.K+1 from the oldest down, then NAME becomes NAME.1,
+ * and NAME is created again (recreate). Called with the flock of the file
  * named NAME held, after a record was written whole and synced: a
  * rotated file always ends with a whole record, and as every writer
  * rotates or appends only under that flock (lock_current), no record is
@@ -483,6 +535,8 @@ static void rotate(struct rl_journal *j)
 			goto out;
 		unlinkat(j->dir.fd, rl_buf_str(&from), 0);
 	}
+	if (fstat(j->fd, &st) < 0)
+		goto out;
 	for (i = top < j->keep - 1 ? top : j->keep - 1; i >= 0; i--) {
 		rl_buf_reset(&from);
 		rl_buf_reset(&to);
@@ -498,6 +552,7 @@ static void rotate(struct rl_journal *j)
 		    (errno != ENOENT || i == 0))
 			goto out;
 	}
+	recreate(j, &st);
 	fsync(j->dir.fd);
 out:
 	rl_buf_free(&from);

@@ -64,7 +64,9 @@ struct rl_journal;
  * themselves: when a record leaves it at max_size bytes or more, the
  * writer that appended it, still holding the journal's flock, renames
  * PATH.K to PATH.K+1 (the oldest, PATH.KEEP and beyond, removed), then
- * PATH to PATH.1; the next record creates PATH again. Every writer,
+ * PATH to PATH.1, and creates PATH again with the owner, group and mode
+ * of the file it rotated (root and the core's account both go on
+ * appending, whichever rotates). Every writer,
  * before it writes, checks under the flock that its descriptor is still
  * the file named PATH and reopens it by name otherwise, so a process
  * that opened the journal before a rotation (the handler's worker, a

@@ -834,7 +834,8 @@ static void fill_msg(char *buf, int w, int i)
 
 /* MAX_SIZE > 0: the writer rotates the journal beyond it (and keeps
  * every rotated file, so that none of the records goes). */
-static void writer(const char *path, int w, int start_fd, int64_t max_size)
+static void writer(const char *path, int w, int start_fd, int64_t max_size,
+		   uid_t uid)
 {
 	struct rl_journal_rec r;
 	struct rl_journal *j;
@@ -847,6 +848,8 @@ static void writer(const char *path, int w, int start_fd, int64_t max_size)
 	/* wait until every writer is ready, then all go at once */
 	if (read(start_fd, &go, 1) < 0)
 		_exit(10);
+	if (uid != 0 && (setgid(uid) < 0 || setuid(uid) < 0))
+		_exit(13);
 	j = rl_journal_open(path, &err);
 	if (j == NULL)
 		_exit(11);
@@ -922,7 +925,7 @@ Test(journal, concurrent_writers, .init = make_dir, .fini = remove_dir,
 		cr_assert_geq(pids[w], 0);
 		if (pids[w] == 0) {
 			close(start[1]);
-			writer(path, w, start[0], 0);
+			writer(path, w, start[0], 0, 0);
 		}
 	}
 	close(start[0]);
@@ -1349,7 +1352,9 @@ Test(journal, writer_opened_before_a_rotation_writes_to_the_new_file,
 	rl_journal_set_rotation(rotator, 1, 5);
 	append_numbered(rotator, 1, 2);
 	cr_assert(exists(one));
-	cr_assert(!exists(path), "rotated: the next record creates it");
+	text = read_all(path);
+	cr_assert_str_eq(text, "", "rotated: a new, empty journal");
+	free(text);
 	append_numbered(early, 2, 3);
 	/* the record went to the journal's name, not to the rotated file */
 	text = read_all(path);
@@ -1445,23 +1450,33 @@ Test(journal, read_since_reaches_into_rotated_files, .init = make_dir,
 	seen_free(&got);
 }
 
-Test(journal, concurrent_writers_during_rotation, .init = make_dir,
-     .fini = remove_dir, .timeout = 240)
+/* The writers of concurrent_writers_during_rotation: root, or half of
+ * them the account UID (the core's, say), in a directory UID owns. */
+static void rotate_with_writers(uid_t uid)
 {
 	char *path = path_in_dir("j.jsonl"), name[160];
 	pid_t pids[WRITERS];
 	int start[2], w, status, ret, files = 0, k;
 	struct tally t;
 	struct rl_err err = {""};
+	struct stat st;
 	char *text;
 
+	if (uid != 0) {
+		/* the journal the core's account made, in its directory */
+		cr_assert_eq(chown(dir, uid, uid), 0);
+		cr_assert_eq(chmod(dir, 0755), 0);
+		write_file(path, "");
+		cr_assert_eq(chown(path, uid, uid), 0);
+		cr_assert_eq(chmod(path, 0640), 0);
+	}
 	cr_assert_eq(pipe(start), 0);
 	for (w = 0; w < WRITERS; w++) {
 		pids[w] = fork();
 		cr_assert_geq(pids[w], 0);
 		if (pids[w] == 0) {
 			close(start[1]);
-			writer(path, w, start[0], 16 * 1024);
+			writer(path, w, start[0], 16 * 1024, w % 2 ? uid : 0);
 		}
 	}
 	close(start[0]);
@@ -1482,6 +1497,10 @@ Test(journal, concurrent_writers_during_rotation, .init = make_dir,
 		free(text);
 	}
 	cr_assert_gt(files, 10, "%d rotated files", files);
+	/* the journal kept its owner and mode, whoever rotated it */
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_uid, uid);
+	cr_assert_eq(st.st_mode & 07777, 0640);
 	/* every record of every writer, once, in each writer's order */
 	memset(&t, 0, sizeof(t));
 	ret = rl_journal_read(path, count, &t, &err);
@@ -1490,6 +1509,23 @@ Test(journal, concurrent_writers_during_rotation, .init = make_dir,
 	for (w = 0; w < WRITERS; w++)
 		cr_assert_eq(t.next[w], RECORDS, "writer %d: %d records", w,
 			     t.next[w]);
+}
+
+Test(journal, concurrent_writers_during_rotation, .init = make_dir,
+     .fini = remove_dir, .timeout = 240)
+{
+	rotate_with_writers(0);
+}
+
+/* root and the core's account (here: nobody, 65534) append at once and
+ * rotate each other's files: the journal stays the account's, and
+ * nothing is lost */
+Test(journal, root_and_another_account_rotating_at_once, .init = make_dir,
+     .fini = remove_dir, .timeout = 240)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to be two users");
+	rotate_with_writers(65534);
 }
 
 /* --- the config of every record (issue 18) ------------------------------ */
