@@ -127,6 +127,11 @@ int rl_confstore_save(const char *journal, const char *hash, const char *bundle,
 	char *dir;
 	int r = -1;
 
+	if (!is_hex(hash, RL_CONFSTORE_HASH_LEN, RL_CONFSTORE_HASH_LEN))
+		return rl_err_set(err,
+				  "cannot keep config copy: '%.80s' is not a "
+				  "SHA-256 in hex",
+				  hash);
 	dir = rl_confstore_dir(journal);
 	if (dir == NULL)
 		return rl_err_set(err,

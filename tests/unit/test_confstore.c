@@ -143,6 +143,12 @@ Test(confstore, load_by_prefix)
 	cr_assert_eq(
 	    rl_confstore_save(journal, hash, text, strlen(text), 5, &err), 0,
 	    "%s", err.msg);
+	/* a name that is not a hash is never a file name in the store */
+	cr_assert_eq(
+	    rl_confstore_save(journal, "../x", text, strlen(text), 5, &err),
+	    -1);
+	cr_assert_str_eq(err.msg, "cannot keep config copy: '../x' is not a "
+				  "SHA-256 in hex");
 	snprintf(prefix, sizeof(prefix), "%.8s", hash);
 	cr_assert_eq(rl_confstore_load(journal, prefix, &got, &len, full, &err),
 		     0, "%s", err.msg);
