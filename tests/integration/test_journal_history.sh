@@ -229,6 +229,10 @@ rc history --journal "$T/j2/a/journal.jsonl" --journal "$T/j2/b/journal.jsonl"
 like "$out" "^config changed on node-a: $sa -> $sa2$" "a change is said with its node"
 is "$(printf '%s\n' "$out" | grep -c 'config changed')" 1 "once"
 [ "$sb" != "$sa" ]; ok $? "the nodes' configs differ"
+rc -c "$c2" config diff
+is "$st" 1 "config diff with one config kept: exit 1"
+like "$out" "^relancectl: no other config kept beside '$T/j2/b/journal.jsonl' to compare with$" \
+	"config diff with one config kept: says so"
 rc history --journal "$T/j2/none.jsonl"
 is "$st" 0 "a missing journal reads as empty"
 like "$out" "no record in" "and says so"
