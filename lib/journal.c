@@ -441,7 +441,7 @@ static int reopen(struct rl_journal *j, struct rl_err *err)
  */
 static int lock_current(struct rl_journal *j, struct rl_err *err)
 {
-	int tries, named, fd;
+	int tries, named, fd, e;
 
 	for (tries = 0;; tries++) {
 		while (flock(j->fd, LOCK_EX) < 0)
@@ -452,10 +452,11 @@ static int lock_current(struct rl_journal *j, struct rl_err *err)
 		named = still_named(j);
 		if (named == 1)
 			return 0;
+		e = errno;
 		flock(j->fd, LOCK_UN);
 		if (named < 0)
 			return rl_err_set(err, "cannot stat journal '%s': %s",
-					  j->path, strerror(errno));
+					  j->path, strerror(e));
 		/* rotated by another process: each rotation needs a
 		 * record written first, so this ends unless the journal
 		 * is rotated thousands of times while we wait */
