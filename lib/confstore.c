@@ -118,6 +118,46 @@ static int list_copies(const struct rl_file_dir *d, struct copy **out,
 	return 0;
 }
 
+/*
+ * Creates the store beside JOURNAL unless it is there: with the journal
+ * directory's mode (its setgid bit too, without write for others) and,
+ * when root makes it, its owner and group, so that root and the core's
+ * account, who share that directory, share the store.
+ */
+static int make_store(const char *journal, struct rl_err *err)
+{
+	struct rl_file_dir jd = RL_FILE_DIR_INIT;
+	const char *name;
+	struct stat st;
+	int r = -1;
+
+	if (rl_file_dir_open_parent(&jd, journal, RL_FILE_DIR_STATE, &name,
+				    err) < 0)
+		return -1;
+	if (fstat(jd.fd, &st) < 0) {
+		rl_err_set(err, "cannot stat '%s': %s", jd.path,
+			   strerror(errno));
+		goto out;
+	}
+	if (mkdirat(jd.fd, "configs", st.st_mode & 02775) < 0) {
+		if (errno == EEXIST)
+			r = 0;
+		else
+			rl_err_set(err, "cannot create '%s/configs': %s",
+				   jd.path, strerror(errno));
+		goto out;
+	}
+	/* mkdir's mode went through the umask: the directory's own */
+	if (geteuid() == 0)
+		(void)!fchownat(jd.fd, "configs", st.st_uid, st.st_gid,
+				AT_SYMLINK_NOFOLLOW);
+	(void)!fchmodat(jd.fd, "configs", st.st_mode & 02775, 0);
+	r = 0;
+out:
+	rl_file_dir_close(&jd);
+	return r;
+}
+
 int rl_confstore_save(const char *journal, const char *hash, const char *bundle,
 		      size_t len, int keep, struct rl_err *err)
 {
@@ -136,7 +176,7 @@ int rl_confstore_save(const char *journal, const char *hash, const char *bundle,
 	if (dir == NULL)
 		return rl_err_set(err,
 				  "cannot keep config copy: out of memory");
-	if (rl_mkdir_p(dir, "config store", err) < 0 ||
+	if (make_store(journal, err) < 0 ||
 	    rl_file_dir_open(&d, dir, RL_FILE_DIR_STATE, err) < 0)
 		goto out;
 	/* content-addressed: the same name holds the same bytes, and its

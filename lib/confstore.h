@@ -55,10 +55,11 @@ char *rl_confstore_dir(const char *journal);
 
 /*
  * Keeps BUNDLE (LEN bytes, whose hash is HASH) in the store of the
- * journal at JOURNAL, creating the configs directory (0755, as the lock
- * and hold directories) when missing; then removes the oldest copies
- * beyond KEEP (at least 1). Returns 0, or -1 with err set ("cannot keep
- * config copy 'DIR/HASH': ..."). Blocks on file I/O only.
+ * journal at JOURNAL, creating the configs directory when missing (with
+ * the journal directory's mode, setgid bit included, without write for
+ * others, and its owner and group when root creates it); then removes the
+ * oldest copies beyond KEEP (at least 1). Returns 0, or -1 with err set
+ * ("cannot keep config copy 'DIR/HASH': ..."). Blocks on file I/O only.
  */
 int rl_confstore_save(const char *journal, const char *hash, const char *bundle,
 		      size_t len, int keep, struct rl_err *err);

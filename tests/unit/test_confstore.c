@@ -197,3 +197,31 @@ Test(confstore, ambiguous_prefix)
 		     0, "%s", err.msg);
 	free(got);
 }
+
+/* root makes the store in the directory root shares with the core's
+ * account: it is that directory's, not root's */
+Test(confstore, store_belongs_to_the_journal_directory_owner)
+{
+	char text[128], hash[65], path[256];
+	struct rl_err err = {""};
+	struct stat st;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to make another user's store");
+	cr_assert_eq(chown(dir, 65534, 65534), 0);
+	cr_assert_eq(chmod(dir, 02750), 0);
+	bundle_of(3, text, sizeof(text), hash);
+	cr_assert_eq(
+	    rl_confstore_save(journal, hash, text, strlen(text), 5, &err), 0,
+	    "%s", err.msg);
+	snprintf(path, sizeof(path), "%s/configs", dir);
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert_eq(st.st_uid, 65534);
+	cr_assert_eq(st.st_gid, 65534);
+	cr_assert_eq(st.st_mode & 07777, 02750, "mode %o", st.st_mode & 07777);
+	/* the copy: readable by the group (setgid: the directory's) */
+	snprintf(path, sizeof(path), "%s/configs/%s", dir, hash);
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert_eq(st.st_gid, 65534);
+	cr_assert_eq(st.st_mode & 07777, 0640);
+}
