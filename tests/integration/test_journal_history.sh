@@ -110,6 +110,11 @@ ok $? "every run's plan begin and end are there, once, in whole files"
 rc -c "$cfg" history
 is "$(printf '%s\n' "$out" | grep -c 'plan restart .* ok ')" 45 \
 	"history shows all 45 restarts"
+rc -c "$cfg" history --since 1h
+is "$(printf '%s\n' "$out" | grep -c 'plan restart .* ok ')" 45 \
+	"history --since reads into the rotated files"
+rc -c "$cfg" history --limit 100
+is "$(printf '%s\n' "$out" | wc -l)" 101 "history --limit 100: the newest 100, across files"
 
 # a torn last line in a rotated file (a crash): skipped, not an error
 printf '{"time":"2026-' >>"$T/j1/journal.jsonl.3"
