@@ -546,7 +546,7 @@ static const struct key keys_relance[] = {
     {"check_interval", DUR(struct rl_site, check_interval_ms)},
     {"journal_max_size", set_size, offsetof(struct rl_site, journal_max_size),
      0, 0, false, false},
-    {"journal_keep", INT(struct rl_site, journal_keep, 1, 1000)},
+    {"journal_keep", INT(struct rl_site, journal_keep, 1, 200)},
     {"config_keep", INT(struct rl_site, config_keep, 0, 10000)},
     {"include", set_include, 0, 0, 0, false, true},
     {NULL, NULL, 0, 0, 0, false, false},

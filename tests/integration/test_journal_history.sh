@@ -51,7 +51,7 @@ print(n)' "$@"; }
 # --- rotation ----------------------------------------------------------------
 cfg=$T/r.ini
 write_config "$cfg" n1 "$T/j1" "" "journal_max_size = 2K
-journal_keep = 1000"
+journal_keep = 200"
 i=0
 while [ $i -lt 15 ]; do
 	"$ctl" -c "$cfg" restart app/c1 >/dev/null 2>&1 || break

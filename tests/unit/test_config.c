@@ -1352,7 +1352,7 @@ Test(config, journal_rotation_keys)
 		"size '99999999999999G' (bytes, or a number with K, M or G)");
 	refused("[relance]\njournal_keep = 0\n" SITE COMP_A,
 		"t.ini:2: section 'relance': key 'journal_keep': 0 out of "
-		"range (1..1000)");
+		"range (1..200)");
 }
 
 /* The hash of TEXT loaded as NAME, into OUT. */
