@@ -3,9 +3,9 @@
  * configurations relance loaded (issue 18), from the copies kept beside
  * the journal (lib/confstore.h). No hash: the newest other copy against
  * the configuration loaded now; one: that copy against the one loaded
- * now; two: the two copies. The unified diff is diff(1)'s (`diff -u` on
- * two temporary files, run without a shell): diffutils is essential on
- * Debian, and its output is the one every reader knows.
+ * now; two: the two copies. The unified diff is diff(1)'s (/usr/bin/diff
+ * -u on two temporary files, run without a shell): diffutils is essential
+ * on Debian, and its output is the one every reader knows.
  */
 #include "build.h"
 
@@ -21,6 +21,8 @@
 #include "ctl.h"
 
 extern char **environ;
+
+#define DIFF "/usr/bin/diff" /* diffutils, essential on Debian */
 
 /* One side of the diff: a copy in the store or the config loaded now. */
 struct side {
@@ -100,9 +102,10 @@ static int run_diff(struct side *a, struct side *b, struct rl_err *err)
 	pid_t pid;
 
 	fflush(stdout);
-	e = posix_spawnp(&pid, "diff", NULL, NULL, argv, environ);
+	/* an absolute path: relancectl often runs as root */
+	e = posix_spawn(&pid, DIFF, NULL, NULL, argv, environ);
 	if (e != 0)
-		return rl_err_set(err, "cannot run diff: %s", strerror(e));
+		return rl_err_set(err, "cannot run %s: %s", DIFF, strerror(e));
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return rl_err_set(err, "cannot wait for diff: %s",
