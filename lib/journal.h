@@ -130,11 +130,13 @@ char *rl_journal_format(const struct rl_journal_rec *r);
 
 /*
  * Reads the journal at PATH, its rotated files first (PATH.N .. PATH.1,
- * each read as described here; a file that a rotation renamed while the
- * reader opened them is read once), from the start and calls CB for every
+ * up to two missing numbers in a row; each read as described here, its
+ * own name in messages; a file that a rotation renamed while the reader
+ * opened them is read once), from the start and calls CB for every
  * record (strings borrowed for the call only). A torn or foreign line is
- * reported through err only if it is not the last line; CB returning
- * non-zero stops the read and is returned. A missing file reads as empty.
+ * reported through err only if it is not the last line of its file; CB
+ * returning non-zero stops the read and is returned. A missing file
+ * reads as empty. All the files are open at once during the read.
  * Returns 0, CB's value, or -1 with "PATH:N: not a journal record" (or
  * "cannot read journal 'PATH': ..."). PATH is opened as for writing
  * (refusing a link, a FIFO, a device or a hard-linked file, never
@@ -148,7 +150,8 @@ int rl_journal_read(const char *path, rl_journal_cb cb, void *ctx,
 /*
  * The same for the records stamped SINCE_MS (wall clock) or later only,
  * without reading the whole file: it starts from the end and goes back
- * until it meets a record a minute older than SINCE_MS. A file whose
+ * until it meets a record a minute older than SINCE_MS (and opens no
+ * rotated file older than the first that begins before that). A file whose
  * stamps jump back by more than that may lose records to this reader.
  * Errors in the part read only.
  */
