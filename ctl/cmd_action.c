@@ -416,7 +416,7 @@ static int cmd_action(struct ctl *ctl, enum rl_action action, int argc,
 	r = take_locks(ctl, plan, t, &guard);
 	if (r)
 		goto out;
-	journal = rl_journal_open(ctl->model->site.journal, &err);
+	journal = rl_journal_open_site(ctl->model, &err);
 	if (!journal) {
 		r = fail(EXIT_JOURNAL, err.msg);
 		goto out;

@@ -36,8 +36,9 @@ static void json_doc(const struct rl_model *m, const struct rl_findings *f,
 	if (m != NULL) {
 		rl_buf_printf(b,
 			      "\"applications\":%zu,\"components\":%zu,"
-			      "\"hosts\":%zu,\"files\":[",
-			      m->n_apps, m->n_components, m->n_hosts);
+			      "\"hosts\":%zu,\"config\":\"%s\",\"files\":[",
+			      m->n_apps, m->n_components, m->n_hosts,
+			      m->config_hash);
 		for (i = 0; i < m->n_files; i++) {
 			if (i)
 				rl_buf_puts(b, ",");
@@ -45,8 +46,9 @@ static void json_doc(const struct rl_model *m, const struct rl_findings *f,
 		}
 		rl_buf_puts(b, "],");
 	} else {
-		rl_buf_puts(b, "\"applications\":null,\"components\":null,"
-			       "\"hosts\":null,\"files\":null,");
+		rl_buf_puts(b,
+			    "\"applications\":null,\"components\":null,"
+			    "\"hosts\":null,\"config\":null,\"files\":null,");
 	}
 	rl_buf_puts(b, "\"findings\":");
 	rl_findings_json(f, b);
@@ -252,8 +254,7 @@ static void judge_journal(const struct who *w, const char *path,
 
 /* The warnings of the state as the core's account sees it, one finding
  * each (key: the setting concerned). */
-static void core_user_findings(const struct rl_model *m,
-			       struct rl_findings *f)
+static void core_user_findings(const struct rl_model *m, struct rl_findings *f)
 {
 	struct rl_buf warn = RL_BUF_INIT;
 	const char *line, *end;
@@ -290,10 +291,19 @@ static int cmd_config(struct ctl *ctl, int argc, char **argv)
 	if (r != CTL_GO_ON)
 		return r;
 	if (argc == 0)
-		return usage_error("config: missing command (check)");
-	if (argc > 1 || strcmp(argv[0], "check"))
-		return usage_error("config: unknown command '%.100s' (check)",
+		return usage_error("config: missing command (check, diff)");
+	if (strcmp(argv[0], "check") && strcmp(argv[0], "diff"))
+		return usage_error("config: unknown command '%.100s' (check, "
+				   "diff)",
 				   argv[0]);
+	if (!strcmp(argv[0], "check") && argc > 1)
+		return usage_error("config check: too many arguments");
+	if (!strcmp(argv[0], "diff")) {
+		r = load_config(ctl);
+		if (r)
+			return r;
+		return ctl_config_diff(ctl, argc - 1, argv + 1);
+	}
 	if (rl_config_load(rl_config_default_path(ctl->config), 0, &ctl->model,
 			   &err) < 0) {
 		if (!ctl->json)

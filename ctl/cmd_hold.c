@@ -24,7 +24,7 @@ static int journal_hold(const struct ctl *ctl, struct rl_journal *j,
 	int ret = EXIT_OK;
 
 	if (j == NULL) {
-		j = own = rl_journal_open(ctl->model->site.journal, &err);
+		j = own = rl_journal_open_site(ctl->model, &err);
 		if (j == NULL)
 			return fail(EXIT_JOURNAL, err.msg);
 	}
@@ -100,7 +100,7 @@ static int cmd_hold(struct ctl *ctl, int argc, char **argv)
 	snprintf(h.author, sizeof(h.author), "%.127s", ctl->user);
 	snprintf(h.reason, sizeof(h.reason), "%s", a.reason);
 	/* a journal that cannot be opened: nothing done */
-	j = rl_journal_open(ctl->model->site.journal, &err);
+	j = rl_journal_open_site(ctl->model, &err);
 	if (j == NULL)
 		return fail(EXIT_JOURNAL, err.msg);
 	/* the record says what happened: journaled once the hold is

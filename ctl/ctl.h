@@ -76,6 +76,10 @@ int ctl_parse(struct ctl *ctl, const struct ctl_cmd *cmd, void *base, int *argc,
 /* "relancectl: MESSAGE (see relancectl --help)" on stderr; EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* `config diff [HASH1 [HASH2]]` (cmd_config_diff.c): ARGV the hashes,
+ * the config loaded. Returns the exit code. */
+int ctl_config_diff(struct ctl *ctl, int argc, char **argv);
+
 /* "relancectl: MSG" on stderr; returns CODE. */
 int fail(int code, const char *msg);
 

@@ -693,7 +693,7 @@ int main(int argc, char **argv)
 		hc.host = hc.comp->host_name;
 	if (hc.service == NULL)
 		hc.service = hc.comp->name;
-	hc.journal = rl_journal_open(hc.model->site.journal, &hc.journal_err);
+	hc.journal = rl_journal_open_site(hc.model, &hc.journal_err);
 	hc.h.model = hc.model;
 	hc.h.comp = hc.comp;
 	hc.h.ev = &hc.ev;

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confstore.h"
 #include "plugin.h"
 #include "safefile.h"
 #include "util.h"
@@ -103,6 +104,9 @@ struct cfg {
 	struct rl_where seen_relance[MAX_KEYS];
 	struct rl_where seen_ssh[MAX_KEYS];
 	struct rl_where seen_icinga_api[MAX_KEYS];
+	/* every file read, in order (confstore.h): with their names, and
+	   as hashed (without them) */
+	struct rl_buf bundle, hashed;
 };
 
 /* One file being read. */
@@ -296,6 +300,32 @@ static int set_secret_file(struct file_state *fs, const struct key *k,
 		return ERR_NEEDS_PLACE;
 	close(fd);
 	return set_str(fs, k, value, err);
+}
+
+/* A size in bytes: a number, with K, M or G (powers of 1024). */
+static int set_size(struct file_state *fs, const struct key *k,
+		    const char *value, struct rl_err *err)
+{
+	static const char units[] = "KMG";
+	const char *u;
+	char *end;
+	long long n;
+	int shift = 0;
+
+	errno = 0;
+	n = value[0] >= '0' && value[0] <= '9' ? strtoll(value, &end, 10) : -1;
+	if (n >= 0 && errno == 0 && *end != '\0' && end[1] == '\0' &&
+	    (u = strchr(units, *end)) != NULL) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (n < 0 || errno != 0 || *end != '\0' || n > (INT64_MAX >> 30))
+		return rl_err_set(err,
+				  "invalid size '%.64s' (bytes, or a number "
+				  "with K, M or G)",
+				  value);
+	*(int64_t *)field(fs, k) = (int64_t)n << shift;
+	return 0;
 }
 
 static int set_transport(struct file_state *fs, const struct key *k,
@@ -650,6 +680,10 @@ static const struct key keys_relance[] = {
      false, false},
     {"graph_url", set_graph_url, offsetof(struct rl_site, graph_url), 0, 0,
      false, false},
+    {"journal_max_size", set_size, offsetof(struct rl_site, journal_max_size),
+     0, 0, false, false},
+    {"journal_keep", INT(struct rl_site, journal_keep, 1, 200)},
+    {"config_keep", INT(struct rl_site, config_keep, 0, 10000)},
     {"include", set_include, 0, 0, 0, false, true},
     {NULL, NULL, 0, 0, 0, false, false},
 };
@@ -976,6 +1010,7 @@ static int include_file(struct cfg *cfg, const char *path, struct rl_err *err)
 		rl_err_set(err, "out of memory");
 		goto out;
 	}
+	rl_confstore_bundle_add(&cfg->bundle, &cfg->hashed, name, text, len);
 	cfg->stack[cfg->depth++] =
 	    (struct file_id){name, st.st_dev, st.st_ino, true};
 	r = parse_text(cfg, name, text, len, err) < 0 ? ERR_COMPLETE : 0;
@@ -1633,6 +1668,19 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 	return 0;
 }
 
+/* The bundle of every file read and its hash go into the model. */
+static int keep_bundle(struct cfg *cfg, struct rl_err *err)
+{
+	if (cfg->bundle.oom || cfg->hashed.oom ||
+	    rl_confstore_hash(rl_buf_str(&cfg->hashed), cfg->hashed.len,
+			      cfg->m->config_hash) < 0)
+		return rl_err_set(err, "out of memory");
+	cfg->m->config_bundle_len = cfg->bundle.len;
+	cfg->m->config_bundle = rl_buf_detach(&cfg->bundle);
+	return cfg->m->config_bundle == NULL ? rl_err_set(err, "out of memory")
+					     : 0;
+}
+
 static int load(const char *text, size_t len, const char *name,
 		const struct stat *st, unsigned flags, struct rl_model **out,
 		struct rl_err *err)
@@ -1652,13 +1700,17 @@ static int load(const char *text, size_t len, const char *name,
 	cfg.stack[0] = (struct file_id){iname, st ? st->st_dev : 0,
 					st ? st->st_ino : 0, st != NULL};
 	cfg.depth = 1;
+	rl_confstore_bundle_add(&cfg.bundle, &cfg.hashed, iname, text, len);
 	if (parse_text(&cfg, iname, text, len, err) < 0 ||
-	    check_model(cfg.m, err) < 0 || rl_model_resolve(cfg.m, err) < 0)
+	    check_model(cfg.m, err) < 0 || rl_model_resolve(cfg.m, err) < 0 ||
+	    keep_bundle(&cfg, err) < 0)
 		goto out;
 	*out = cfg.m;
 	cfg.m = NULL;
 	r = 0;
 out:
+	rl_buf_free(&cfg.hashed);
+	rl_buf_free(&cfg.bundle);
 	rl_model_free(cfg.m);
 	return r;
 }

@@ -10,14 +10,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confstore.h"
 #include "journal.h"
+#include "model.h"
 #include "safefile.h"
 #include "util.h"
 
 struct rl_journal {
 	int fd;
 	char *path;
+	struct rl_file_dir dir; /* the journal's directory, opened once */
+	const char *name;	/* the journal's name in dir (in path) */
+	int64_t max_size;	/* rotate beyond this size; 0: never */
+	int keep;		/* rotated files kept */
+	char *config;		/* the config hash every record carries */
+	char *bundle;		/* that config, kept once (confstore) */
+	size_t bundle_len;
+	int config_keep;
 };
+
+#define MAX_ROTATED 10000 /* rotated files a reader looks for */
 
 /* The fields in the order they are written; the offsets say where. */
 enum field_type { F_STR, F_INT };
@@ -45,6 +57,7 @@ static const struct field {
     {"message", F_STR, offsetof(struct rl_journal_rec, message)},
     {"reason", F_STR, offsetof(struct rl_journal_rec, reason)},
     {"author", F_STR, offsetof(struct rl_journal_rec, author)},
+    {"config", F_STR, offsetof(struct rl_journal_rec, config)},
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -192,36 +205,52 @@ char *rl_journal_format(const struct rl_journal_rec *r)
 	return rl_buf_detach(&b);
 }
 
-/*
- * Opens PATH the safe way (lib/safefile.h): its directory a state
- * directory (RL_FILE_DIR_STATE), no link followed, nothing that could
- * block (a FIFO), only a regular file with one link; a character device
- * (/dev/null, /dev/full) when CHARDEV. HOW: the open(2) access flags. A
- * system error reads "cannot VERB journal 'PATH': strerror"; a refusal
- * says what was refused, and where. Returns the fd or -1, errno kept.
- */
-static int open_journal(const char *path, int how, unsigned accept,
-			const char *verb, struct rl_err *err)
+/* What failed opening PATH, as "cannot VERB journal 'PATH': ..."; errno
+ * tells (a refusal keeps the safefile text, which says where). */
+static void open_failed(const char *path, const char *verb, int e,
+			struct rl_err *err)
 {
-	struct rl_file_dir d = RL_FILE_DIR_INIT;
-	const char *name;
-	int fd = -1, e;
+	if (e == ELOOP || e == EINVAL || e == EPERM || e == ENOTDIR)
+		rl_err_prefix(err, "cannot %s journal '%s'", verb, path);
+	else
+		rl_err_set(err, "cannot %s journal '%s': %s", verb, path,
+			   strerror(e));
+}
 
-	if (rl_file_dir_open_parent(&d, path, RL_FILE_DIR_STATE, &name, err) ==
-	    0)
-		fd = rl_file_open(&d, name, how, 0640, accept, err);
+/*
+ * Opens NAME in the journal's directory D the safe way (lib/safefile.h):
+ * no link followed, nothing that could block (a FIFO), only a regular
+ * file with one link; a character device (/dev/null, /dev/full) when
+ * ACCEPT has RL_FILE_CHARDEV. HOW: the open(2) access flags. PATH names
+ * the file in messages. Returns the fd or -1, errno kept.
+ */
+static int open_in(const struct rl_file_dir *d, const char *name,
+		   const char *path, int how, unsigned accept, const char *verb,
+		   struct rl_err *err)
+{
+	int fd, e;
+
+	fd = rl_file_open(d, name, how, 0640, accept, err);
 	e = errno;
-	if (fd < 0) {
-		if (e == ELOOP || e == EINVAL || e == EPERM || e == ENOTDIR)
-			rl_err_prefix(err, "cannot %s journal '%s'", verb,
-				      path);
-		else
-			rl_err_set(err, "cannot %s journal '%s': %s", verb,
-				   path, strerror(e));
-	}
-	rl_file_dir_close(&d);
+	if (fd < 0)
+		open_failed(path, verb, e, err);
 	errno = e;
 	return fd;
+}
+
+/* Opens the directory of PATH as a state directory (RL_FILE_DIR_STATE)
+ * into D and points *NAME at the file's name; errors as open_in's. */
+static int open_dir(struct rl_file_dir *d, const char *path, const char **name,
+		    const char *verb, struct rl_err *err)
+{
+	int e;
+
+	if (rl_file_dir_open_parent(d, path, RL_FILE_DIR_STATE, name, err) == 0)
+		return 0;
+	e = errno;
+	open_failed(path, verb, e, err);
+	errno = e;
+	return -1;
 }
 
 struct rl_journal *rl_journal_open(const char *path, struct rl_err *err)
@@ -232,13 +261,17 @@ struct rl_journal *rl_journal_open(const char *path, struct rl_err *err)
 	if (j == NULL)
 		goto oom;
 	j->fd = -1;
+	j->dir = (struct rl_file_dir)RL_FILE_DIR_INIT;
+	j->keep = RL_JOURNAL_KEEP;
 	j->path = strdup(path);
 	if (j->path == NULL)
 		goto oom;
+	if (open_dir(&j->dir, j->path, &j->name, "open", err) < 0)
+		goto fail;
 	/* read access too: to find and cut a torn tail (see below); a
 	 * device is written as it is (/dev/null: no journal) */
-	j->fd = open_journal(path, O_RDWR | O_APPEND | O_CREAT, RL_FILE_CHARDEV,
-			     "open", err);
+	j->fd = open_in(&j->dir, j->name, path, O_RDWR | O_APPEND | O_CREAT,
+			RL_FILE_CHARDEV, "open", err);
 	if (j->fd < 0)
 		goto fail;
 	return j;
@@ -249,12 +282,64 @@ fail:
 	return NULL;
 }
 
+void rl_journal_set_rotation(struct rl_journal *j, int64_t max_size, int keep)
+{
+	j->max_size = max_size > 0 ? max_size : 0;
+	j->keep = keep < 1 ? 1 : keep > MAX_ROTATED ? MAX_ROTATED : keep;
+}
+
+int rl_journal_set_config(struct rl_journal *j, const char *hash,
+			  const char *bundle, size_t len, int keep,
+			  struct rl_err *err)
+{
+	free(j->config);
+	free(j->bundle);
+	j->config = j->bundle = NULL;
+	if (hash == NULL || *hash == '\0')
+		return 0;
+	j->config = strdup(hash);
+	if (bundle != NULL && keep > 0) {
+		j->bundle = malloc(len + 1);
+		if (j->bundle != NULL) {
+			memcpy(j->bundle, bundle, len);
+			j->bundle[len] = '\0';
+		}
+	}
+	j->bundle_len = len;
+	j->config_keep = keep;
+	if (j->config == NULL || (bundle != NULL && keep > 0 && !j->bundle))
+		return rl_err_set(err, "out of memory");
+	return 0;
+}
+
+struct rl_journal *rl_journal_open_site(const struct rl_model *m,
+					struct rl_err *err)
+{
+	struct rl_journal *j = rl_journal_open(m->site.journal, err);
+
+	if (j == NULL)
+		return NULL;
+	rl_journal_set_rotation(j, m->site.journal_max_size,
+				m->site.journal_keep);
+	if (rl_journal_set_config(j, m->config_hash, m->config_bundle,
+				  m->config_bundle_len, m->site.config_keep,
+				  err) < 0) {
+		rl_err_prefix(err, "cannot open journal '%s'", m->site.journal);
+		rl_journal_close(j);
+		return NULL;
+	}
+	return j;
+}
+
 void rl_journal_close(struct rl_journal *j)
 {
 	if (j == NULL)
 		return;
 	if (j->fd >= 0)
 		close(j->fd);
+	rl_file_dir_close(&j->dir);
+	free(j->config);
+	free(j->bundle);
 	free(j->path);
 	free(j);
 }
@@ -299,29 +384,204 @@ static int cut_torn_tail(int fd, off_t size)
 	return ftruncate(fd, 0);
 }
 
+/*
+ * Is j->fd still the file named j->name? Not after another process
+ * rotated it (renamed it to NAME.1) or removed it: 0 then, 1 if it is,
+ * -1 with errno on a system error. Called with the flock held, so the
+ * answer holds until it is released: a rotation renames the journal
+ * only while holding the flock of the file it renames.
+ */
+static int still_named(struct rl_journal *j)
+{
+	struct stat fst, nst;
+
+	if (fstat(j->fd, &fst) < 0)
+		return -1;
+	if (fstatat(j->dir.fd, j->name, &nst, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return fst.st_dev == nst.st_dev && fst.st_ino == nst.st_ino;
+}
+
+/*
+ * Opens the file named j->name again after a rotation. The rotating
+ * writer creates it again with the old file's owner and mode a moment
+ * after the rename (recreate): a journal found missing is waited for a
+ * little (up to ~20 ms) before it is created here, so that it keeps its
+ * owner (the core's account, say) rather than ours (root). Returns the
+ * fd or -1 with err set.
+ */
+static int reopen(struct rl_journal *j, struct rl_err *err)
+{
+	const struct timespec ms = {0, 1000 * 1000};
+	int fd = -1, i;
+
+	for (i = 0; i < 20 && fd < 0; i++) {
+		fd = open_in(&j->dir, j->name, j->path, O_RDWR | O_APPEND,
+			     RL_FILE_CHARDEV, "open", err);
+		if (fd < 0 && errno != ENOENT)
+			return -1;
+		if (fd < 0)
+			nanosleep(&ms, NULL);
+	}
+	if (fd < 0) {
+		rl_err_clear(err);
+		fd = open_in(&j->dir, j->name, j->path,
+			     O_RDWR | O_APPEND | O_CREAT, RL_FILE_CHARDEV,
+			     "open", err);
+	}
+	return fd;
+}
+
+/*
+ * Takes the flock of the file named j->name, reopening it by name as
+ * long as the file whose lock we got is no longer the journal (rotated
+ * under us): every record goes to the file named j->name at the moment
+ * it is written, never into a rotated one. Returns 0 with the lock
+ * held, or -1 with err set.
+ */
+static int lock_current(struct rl_journal *j, struct rl_err *err)
+{
+	int tries, named, fd, e;
+
+	for (tries = 0;; tries++) {
+		while (flock(j->fd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return rl_err_set(
+				    err, "cannot lock journal '%s': %s",
+				    j->path, strerror(errno));
+		named = still_named(j);
+		if (named == 1)
+			return 0;
+		e = errno;
+		flock(j->fd, LOCK_UN);
+		if (named < 0)
+			return rl_err_set(err, "cannot stat journal '%s': %s",
+					  j->path, strerror(e));
+		/* rotated by another process: each rotation needs a
+		 * record written first, so this ends unless the journal
+		 * is rotated thousands of times while we wait */
+		if (tries == 1000)
+			return rl_err_set(err,
+					  "cannot lock journal '%s': it keeps "
+					  "being replaced",
+					  j->path);
+		fd = reopen(j, err);
+		if (fd < 0)
+			return -1;
+		close(j->fd);
+		j->fd = fd;
+	}
+}
+
+/*
+ * Creates the journal again right after a rotation, with the owner, group
+ * and mode of the file rotated (ST), so that root rotating the journal of
+ * the core's account (or the other way round) leaves a journal that both
+ * can still append to. A writer that created the missing journal itself
+ * in between wins: its file is left as it is.
+ */
+static void recreate(struct rl_journal *j, const struct stat *st)
+{
+	int fd;
+
+	fd = rl_file_open(&j->dir, j->name, O_RDWR | O_CREAT | O_EXCL,
+			  st->st_mode & 07777, 0, NULL);
+	if (fd < 0)
+		return;
+	/* errors ignored: the file is there, as its creator may have it */
+	if (geteuid() == 0)
+		(void)!fchown(fd, st->st_uid, st->st_gid);
+	else
+		(void)!fchown(fd, (uid_t)-1, st->st_gid);
+	(void)!fchmod(fd, st->st_mode & 07777);
+	close(fd);
+}
+
+/*
+ * Rotates the journal (rl_journal_set_rotation): NAME.KEEP and beyond go,
+ * NAME.K becomes NAME.K+1 from the oldest down, then NAME becomes NAME.1,
+ * and NAME is created again (recreate). Called with the flock of the file
+ * named NAME held, after a record was written whole and synced: a
+ * rotated file always ends with a whole record, and as every writer
+ * rotates or appends only under that flock (lock_current), no record is
+ * lost or lands in a rotated file. A failure leaves the journal as it
+ * is (appended to, and rotated by the next record); readers tolerate a
+ * missing NAME.K between others (a crash in the middle).
+ */
+static void rotate(struct rl_journal *j)
+{
+	struct rl_buf from = RL_BUF_INIT, to = RL_BUF_INIT;
+	struct stat st;
+	int i, top = 0, missing = 0;
+
+	/* the oldest rotated file there is (one gap tolerated, as readers
+	 * do): a rotation costs the files there are, not KEEP renames */
+	for (i = 1; i <= MAX_ROTATED && missing < 2; i++) {
+		rl_buf_reset(&from);
+		rl_buf_printf(&from, "%s.%d", j->name, i);
+		if (from.oom)
+			goto out;
+		if (fstatat(j->dir.fd, rl_buf_str(&from), &st,
+			    AT_SYMLINK_NOFOLLOW) == 0) {
+			top = i;
+			missing = 0;
+		} else {
+			missing++;
+		}
+	}
+	for (i = top; i >= j->keep; i--) {
+		rl_buf_reset(&from);
+		rl_buf_printf(&from, "%s.%d", j->name, i);
+		if (from.oom)
+			goto out;
+		unlinkat(j->dir.fd, rl_buf_str(&from), 0);
+	}
+	if (fstat(j->fd, &st) < 0)
+		goto out;
+	for (i = top < j->keep - 1 ? top : j->keep - 1; i >= 0; i--) {
+		rl_buf_reset(&from);
+		rl_buf_reset(&to);
+		if (i == 0)
+			rl_buf_puts(&from, j->name);
+		else
+			rl_buf_printf(&from, "%s.%d", j->name, i);
+		rl_buf_printf(&to, "%s.%d", j->name, i + 1);
+		if (from.oom || to.oom)
+			goto out;
+		if (renameat(j->dir.fd, rl_buf_str(&from), j->dir.fd,
+			     rl_buf_str(&to)) < 0 &&
+		    (errno != ENOENT || i == 0))
+			goto out;
+	}
+	recreate(j, &st);
+	fsync(j->dir.fd);
+out:
+	rl_buf_free(&from);
+	rl_buf_free(&to);
+}
+
 int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 		      struct rl_err *err)
 {
+	struct rl_journal_rec rec = *r;
 	char *line = NULL;
 	size_t len;
 	ssize_t n;
 	struct stat st;
 	int locked = 0, ret = -1, e;
 
-	line = rl_journal_format(r);
+	/* the one place every record passes: each carries the config */
+	if (rec.config == NULL)
+		rec.config = j->config;
+	line = rl_journal_format(&rec);
 	if (line == NULL) {
 		rl_err_set(err, "cannot write journal '%s': out of memory",
 			   j->path);
 		goto out;
 	}
 	len = strlen(line);
-	while (flock(j->fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			rl_err_set(err, "cannot lock journal '%s': %s", j->path,
-				   strerror(errno));
-			goto out;
-		}
-	}
+	if (lock_current(j, err) < 0)
+		goto out;
 	locked = 1;
 	if (fstat(j->fd, &st) < 0) {
 		rl_err_set(err, "cannot stat journal '%s': %s", j->path,
@@ -376,10 +636,22 @@ int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 			goto out;
 		}
 	}
+	if (S_ISREG(st.st_mode) && j->max_size > 0 &&
+	    st.st_size + (off_t)len >= j->max_size)
+		rotate(j);
 	ret = 0;
 out:
 	if (locked)
 		flock(j->fd, LOCK_UN);
+	/* the copy of the config this record names, once per process; a
+	 * copy that cannot be kept costs `config diff` only, not the
+	 * action: it is tried again with the next record */
+	if (ret == 0 && S_ISREG(st.st_mode) && j->bundle != NULL &&
+	    rl_confstore_save(j->path, j->config, j->bundle, j->bundle_len,
+			      j->config_keep, NULL) == 0) {
+		free(j->bundle);
+		j->bundle = NULL;
+	}
 	free(line);
 	return ret;
 }
@@ -690,33 +962,18 @@ static long start_for(FILE *f, int64_t since_ms, char **line, size_t *cap)
 	return off;
 }
 
-static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
-			void *ctx, struct rl_err *err)
+/* Reads the records of one file F (named PATH in messages), from
+ * SINCE_MS on, into CB. */
+static int read_file(FILE *f, const char *path, int64_t since_ms,
+		     rl_journal_cb cb, void *ctx, struct rl_err *err)
 {
-	FILE *f;
 	char *line = NULL, *store = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0, bad_line = 0, off;
 	struct rl_journal_rec rec;
-	int fd, ret = 0;
+	int ret = 0;
 
-	/* a FIFO or a device would block or be read forever (/dev/zero);
-	 * a link is not followed, as for writing */
-	fd = open_journal(path, O_RDONLY, 0, "read", err);
-	if (fd < 0) {
-		if (errno == ENOENT) {
-			rl_err_clear(err);
-			return 0;
-		}
-		return -1;
-	}
-	f = fdopen(fd, "r");
-	if (f == NULL) {
-		close(fd);
-		return rl_err_set(err, "cannot read journal '%s': %s", path,
-				  strerror(errno));
-	}
 	off = start_for(f, since_ms, &line, &cap);
 	if (fseek(f, off, SEEK_SET) < 0) {
 		ret = rl_err_set(err, "cannot read journal '%s': %s", path,
@@ -762,7 +1019,162 @@ static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
 	/* a bad last line is a record being written, or torn: skipped */
 out:
 	free(line);
-	fclose(f);
+	return ret;
+}
+
+/* One file of a journal and its rotated files, open for reading. */
+struct jfile {
+	FILE *f;
+	char *path; /* for messages */
+	dev_t dev;
+	ino_t ino;
+};
+
+struct jset {
+	struct jfile *v; /* [0]: the journal, then NAME.1, NAME.2... */
+	size_t n, cap;
+};
+
+static void jset_free(struct jset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		fclose(s->v[i].f);
+		free(s->v[i].path);
+	}
+	free(s->v);
+}
+
+/*
+ * Opens NAME (PATH in messages) into S unless it is a file S already
+ * has (a rotation between two opens renamed it: it is read once).
+ * Returns 1 if opened, 0 if missing or already there, -1 with err set.
+ */
+static int jset_add(struct jset *s, const struct rl_file_dir *d,
+		    const char *name, const char *path, struct rl_err *err)
+{
+	struct jfile *x;
+	struct stat st;
+	size_t i;
+	int fd;
+
+	fd = open_in(d, name, path, O_RDONLY, 0, "read", err);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return -1;
+		rl_err_clear(err);
+		return 0;
+	}
+	if (fstat(fd, &st) < 0)
+		goto sys;
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].dev == st.st_dev && s->v[i].ino == st.st_ino) {
+			close(fd);
+			return 0;
+		}
+	if (rl_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v)) < 0)
+		goto oom;
+	x = &s->v[s->n];
+	x->path = strdup(path);
+	if (x->path == NULL)
+		goto oom;
+	x->f = fdopen(fd, "r");
+	if (x->f == NULL) {
+		free(x->path);
+		goto sys;
+	}
+	x->dev = st.st_dev;
+	x->ino = st.st_ino;
+	s->n++;
+	return 1;
+oom:
+	errno = ENOMEM;
+sys:
+	rl_err_set(err, "cannot read journal '%s': %s", path, strerror(errno));
+	close(fd);
+	return -1;
+}
+
+/* Does F begin with a record older than SINCE_MS minus a minute (so
+ * older files need not be read)? */
+static bool begins_before(FILE *f, int64_t since_ms)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int64_t ts = first_ts_after(f, 0, &line, &cap);
+
+	free(line);
+	clearerr(f);
+	return ts >= 0 && ts < since_ms - 60 * 1000;
+}
+
+/*
+ * Opens the journal PATH and its rotated files PATH.1, PATH.2... (up to
+ * two missing in a row: a crash in the middle of a rotation leaves one
+ * gap) into S, newest first. The journal is opened first and the
+ * rotated files in ascending order: a rotation that happens meanwhile
+ * shifts files towards the names still to open, so a file is seen twice
+ * (and read once) rather than missed. With SINCE_MS, stops at the first
+ * file that begins well before it.
+ */
+static int open_set(struct jset *s, const char *path, int64_t since_ms,
+		    struct rl_err *err)
+{
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
+	struct rl_buf name = RL_BUF_INIT, full = RL_BUF_INIT;
+	const char *base;
+	int i, r, missing = 0, ret = -1;
+
+	if (open_dir(&d, path, &base, "read", err) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		rl_err_clear(err); /* no directory, no journal */
+		return 0;
+	}
+	r = jset_add(s, &d, base, path, err);
+	if (r < 0)
+		goto out;
+	for (i = 1; i <= MAX_ROTATED && missing < 2; i++) {
+		if (s->n > 0 && since_ms > 0 &&
+		    begins_before(s->v[s->n - 1].f, since_ms))
+			break;
+		rl_buf_reset(&name);
+		rl_buf_reset(&full);
+		rl_buf_printf(&name, "%s.%d", base, i);
+		rl_buf_printf(&full, "%s.%d", path, i);
+		if (name.oom || full.oom) {
+			rl_err_set(err,
+				   "cannot read journal '%s': out of memory",
+				   path);
+			goto out;
+		}
+		r = jset_add(s, &d, rl_buf_str(&name), rl_buf_str(&full), err);
+		if (r < 0)
+			goto out;
+		missing = r == 0 ? missing + 1 : 0;
+	}
+	ret = 0;
+out:
+	rl_buf_free(&name);
+	rl_buf_free(&full);
+	rl_file_dir_close(&d);
+	return ret;
+}
+
+static int read_journal(const char *path, int64_t since_ms, rl_journal_cb cb,
+			void *ctx, struct rl_err *err)
+{
+	struct jset s = {NULL, 0, 0};
+	size_t i;
+	int ret;
+
+	ret = open_set(&s, path, since_ms, err);
+	/* the oldest file first: records in the order they were written */
+	for (i = s.n; ret == 0 && i > 0; i--)
+		ret = read_file(s.v[i - 1].f, s.v[i - 1].path, since_ms, cb,
+				ctx, err);
+	jset_free(&s);
 	return ret;
 }
 

@@ -130,6 +130,9 @@ struct rl_model *rl_model_new(void)
 	s->lock_dir = strdup(RUNSTATEDIR "/relance");
 	s->parallel = 4;
 	s->check_interval_ms = 250;
+	s->journal_max_size = (int64_t)16 << 20; /* journal.h, confstore.h */
+	s->journal_keep = 8;
+	s->config_keep = 32;
 	s->ssh.timeout_ms = 5000;
 	s->icinga_api.timeout_ms = 5000;
 	s->ssh.max_channels = 8;
@@ -229,6 +232,7 @@ void rl_model_free(struct rl_model *m)
 	for (i = 0; i < m->n_files; i++)
 		free(m->files[i]);
 	free(m->files);
+	free(m->config_bundle);
 	map_free(&pm->hosts);
 	map_free(&pm->components);
 	map_free(&pm->apps);

@@ -87,12 +87,16 @@ struct rl_site {
 	char *graph_url; /* generate links each application to
 			    GRAPH_URL/APP.svg; or NULL */
 	struct rl_where graph_url_where; /* where graph_url was set */
-	char *core_user;     /* the monitoring core's account, whose access
-				to the state dirs `config check` judges;
-				NULL: nagios when that account exists */
-	int parallel;	     /* steps of one level run at once, default 4 */
+	char *core_user; /* the monitoring core's account, whose access
+			    to the state dirs `config check` judges;
+			    NULL: nagios when that account exists */
+	int parallel;	 /* steps of one level run at once, default 4 */
 	int64_t
 	    check_interval_ms; /* between verification checks, default 250ms */
+	int64_t journal_max_size; /* rotate beyond (bytes); 0: never;
+				     default 16M */
+	int journal_keep;	  /* rotated journal files kept, default 8 */
+	int config_keep;	  /* config copies kept, default 32; 0: none */
 	struct rl_ssh_settings ssh;
 	struct rl_icinga_api_settings icinga_api;
 	struct rl_where where;
@@ -211,6 +215,11 @@ struct rl_model {
 	size_t n_apps;
 	char **files; /* every file read, for messages */
 	size_t n_files;
+	/* the configuration as loaded (lib/confstore.h): every file read,
+	   in order, bundled; and its SHA-256 in hex ("" if none) */
+	char *config_bundle;
+	size_t config_bundle_len;
+	char config_hash[65];
 };
 
 /* A new empty model with the site defaults. NULL on allocation failure. */

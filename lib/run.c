@@ -865,10 +865,34 @@ static int collect_down(struct run_ctx *x)
 	return 0;
 }
 
+/*
+ * The commands of a plan, one line each in step order ("2. start fx/a:
+ * COMMAND"), for its record (issue 18): at its begin every step's, at
+ * its end those of the steps that ran one (done or failed).
+ */
+static void plan_commands(const struct run_ctx *x, bool ran, struct rl_buf *b)
+{
+	const char *sep = "";
+	size_t i;
+
+	for (i = 0; i < x->rep->n_steps; i++) {
+		const struct rl_step_report *s = &x->rep->steps[i];
+		const char *cmd = action_command(s->step);
+
+		if (cmd == NULL || (ran && s->outcome != RL_OUTCOME_DONE &&
+				    s->outcome != RL_OUTCOME_FAILED))
+			continue;
+		rl_buf_printf(b, "%s%zu. %s %s: %s", sep, i + 1,
+			      rl_step_kind_name(s->step->kind),
+			      s->step->comp->name, cmd);
+		sep = "\n";
+	}
+}
+
 static void plan_record(struct run_ctx *x, const char *phase, int64_t ms)
 {
 	struct rl_journal_rec r;
-	struct rl_buf msg = RL_BUF_INIT;
+	struct rl_buf msg = RL_BUF_INIT, cmds = RL_BUF_INIT;
 	size_t i, done = 0;
 
 	rl_journal_rec_init(&r);
@@ -898,8 +922,11 @@ static void plan_record(struct run_ctx *x, const char *phase, int64_t ms)
 						 : "failed";
 		r.duration_ms = ms;
 	}
+	plan_commands(x, strcmp(phase, "end") == 0, &cmds);
 	r.message = msg.oom ? NULL : rl_buf_str(&msg);
+	r.command = cmds.oom || cmds.len == 0 ? NULL : rl_buf_str(&cmds);
 	journal(x, &r);
+	rl_buf_free(&cmds);
 	rl_buf_free(&msg);
 }
 

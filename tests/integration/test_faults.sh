@@ -157,8 +157,9 @@ sig_ctl_kill() {
 		"$T/ctl2.out"
 	ok $? "KILL: the start says it took the dead owner's host lock over" ||
 		show "$T/ctl2.out"
-	grep -q '"event":"hostlock".*"result":"taken-over"' "$T/journal.jsonl"
-	ok $? "KILL: the takeover is journaled"
+	grep -Eq '"event":"hostlock".*"result":"taken-over".*"config":"[0-9a-f]{64}"' \
+		"$T/journal.jsonl"
+	ok $? "KILL: the takeover is journaled, with the config's hash"
 }
 
 # sig_worker SIGNAL: the handler's detached worker, inside the start of

@@ -452,6 +452,25 @@ else
 	diag "skip syslog: needs root and unshare -m with a tmpfs mount"
 fi
 
+# every record the handler, its worker and relancectl wrote carries the
+# hash of the config they loaded, whose copy is kept (issue 18)
+kinds=$(python3 - "$T/journal.jsonl" "$T/configs" <<'EOF'
+import json, os, sys
+kinds, bad = set(), 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    kinds.add(r.get("event", "?") + "/" + r.get("phase", r.get("result", "")))
+    h = r.get("config", "")
+    bad += len(h) != 64 or not os.path.exists(os.path.join(sys.argv[2], h))
+print(" ".join(sorted(kinds)))
+sys.exit(1 if bad else 0)
+EOF
+)
+ok $? "every record carries a config hash whose copy is kept"
+diag "record kinds seen: $kinds"
+like "$kinds" "decision/.*hold/.*plan/.*step/.*writeback/" \
+	"among them decisions, holds, plans, steps and write-backs"
+
 "$ctl" -c "$cfg" stop fx >/dev/null 2>&1
 ok $? "the application stops"
 done_testing

@@ -237,7 +237,7 @@ is "$out" "" "errors go to stderr, not stdout"
 # --- history ------------------------------------------------------------------
 rc -c "$cfg" history
 is "$st" 0 "history: exit 0"
-like "$out" "^TIME +NODE +USER +ACTION +COMPONENT +RESULT +DURATION +MESSAGE" \
+like "$out" "^TIME +NODE +USER +ACTION +COMPONENT +RESULT +DURATION +CONFIG +MESSAGE" \
 	"history: table header"
 like "$out" "testnode +[^ ]+ .*restart.*demo/cache" "history: the restart is there"
 me=$(id -un)

@@ -1348,3 +1348,122 @@ Test(config, no_components)
 	cr_assert_eq(m->n_apps, 0);
 	cr_assert_eq(m->n_hosts, 2);
 }
+
+/* --- journal rotation and the config hash (issues 13, 18) ------------- */
+
+Test(config, journal_rotation_keys)
+{
+	cr_assert_eq(load(SITE COMP_A), 0, "%s", err.msg);
+	cr_assert_eq(m->site.journal_max_size, 16 << 20);
+	cr_assert_eq(m->site.journal_keep, 8);
+	cr_assert_eq(m->site.config_keep, 32);
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_eq(load("[relance]\njournal_max_size = 512K\n"
+			  "journal_keep = 3\nconfig_keep = 0\n" SITE COMP_A),
+		     0, "%s", err.msg);
+	cr_assert_eq(m->site.journal_max_size, 512 * 1024);
+	cr_assert_eq(m->site.journal_keep, 3);
+	cr_assert_eq(m->site.config_keep, 0);
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_eq(load("[relance]\njournal_max_size = 0\n" SITE COMP_A), 0,
+		     "%s", err.msg);
+	cr_assert_eq(m->site.journal_max_size, 0);
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_eq(load("[relance]\njournal_max_size = 2G\n" SITE COMP_A), 0,
+		     "%s", err.msg);
+	cr_assert_eq(m->site.journal_max_size, (int64_t)2 << 30);
+	rl_model_free(m);
+	m = NULL;
+	refused("[relance]\njournal_max_size = 16MB\n" SITE COMP_A,
+		"t.ini:2: section 'relance': key 'journal_max_size': invalid "
+		"size '16MB' (bytes, or a number with K, M or G)");
+	refused("[relance]\njournal_max_size = -1\n" SITE COMP_A,
+		"t.ini:2: section 'relance': key 'journal_max_size': invalid "
+		"size '-1' (bytes, or a number with K, M or G)");
+	refused("[relance]\njournal_max_size = M\n" SITE COMP_A,
+		"t.ini:2: section 'relance': key 'journal_max_size': invalid "
+		"size 'M' (bytes, or a number with K, M or G)");
+	refused("[relance]\njournal_max_size = 99999999999999G\n" SITE COMP_A,
+		"t.ini:2: section 'relance': key 'journal_max_size': invalid "
+		"size '99999999999999G' (bytes, or a number with K, M or G)");
+	refused("[relance]\njournal_keep = 0\n" SITE COMP_A,
+		"t.ini:2: section 'relance': key 'journal_keep': 0 out of "
+		"range (1..200)");
+}
+
+/* The hash of TEXT loaded as NAME, into OUT. */
+static void hash_of(const char *text, const char *name, char out[65])
+{
+	rl_err_clear(&err);
+	cr_assert_eq(
+	    rl_config_load_string(text, name, RL_CONFIG_NO_PERMS, &m, &err), 0,
+	    "%s", err.msg);
+	cr_assert_eq(strlen(m->config_hash), 64);
+	cr_assert_eq(strspn(m->config_hash, "0123456789abcdef"), 64);
+	memcpy(out, m->config_hash, 65);
+	rl_model_free(m);
+	m = NULL;
+}
+
+Test(config, hash_stable_for_the_same_content_changed_by_any_byte)
+{
+	char a[65], b[65], c[65];
+
+	hash_of(SITE COMP_A, "a.ini", a);
+	/* the same bytes, read through another name: the same config */
+	hash_of(SITE COMP_A, "/etc/relance/relance.ini", b);
+	cr_assert_str_eq(a, b);
+	/* one byte more (a blank line), one byte changed */
+	hash_of(SITE COMP_A "\n", "a.ini", c);
+	cr_assert_str_neq(a, c);
+	hash_of(SITE COMP_A "stop_timeout = 10s\n", "a.ini", b);
+	hash_of(SITE COMP_A "stop_timeout = 11s\n", "a.ini", c);
+	cr_assert_str_neq(b, c);
+}
+
+Test(config, hash_covers_includes_and_their_order)
+{
+	char ab[65], ba[65], again[65], changed[65];
+	const char *top;
+
+	make_dir();
+	write_file("a.ini", 0600, SITE);
+	write_file("b.ini", 0600, COMP_A);
+	top = write_file("r1.ini", 0600, "include = a.ini b.ini\n");
+	cr_assert_eq(load_file(top, 0), 0, "%s", err.msg);
+	memcpy(ab, m->config_hash, 65);
+	/* the bundle: every file, in the order read, with its path */
+	cr_assert_not_null(
+	    strstr(m->config_bundle,
+		   fmt("### relance config: %s/r1.ini (22 bytes)\n"
+		       "include = a.ini b.ini\n\n"
+		       "### relance config: %s/a.ini",
+		       dir, dir)),
+	    "%s", m->config_bundle);
+	cr_assert_not_null(
+	    strstr(m->config_bundle, fmt("### relance config: %s/b.ini", dir)));
+	cr_assert_eq(m->config_bundle_len, strlen(m->config_bundle));
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_eq(load_file(top, 0), 0, "%s", err.msg);
+	memcpy(again, m->config_hash, 65);
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_str_eq(ab, again);
+	/* the same files, included in the other order */
+	top = write_file("r1.ini", 0600, "include = b.ini a.ini\n");
+	cr_assert_eq(load_file(top, 0), 0, "%s", err.msg);
+	memcpy(ba, m->config_hash, 65);
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_str_neq(ab, ba);
+	/* a byte in an included file */
+	top = write_file("r1.ini", 0600, "include = a.ini b.ini\n");
+	write_file("b.ini", 0600, COMP_A "\n");
+	cr_assert_eq(load_file(top, 0), 0, "%s", err.msg);
+	memcpy(changed, m->config_hash, 65);
+	cr_assert_str_neq(ab, changed);
+}

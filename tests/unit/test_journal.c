@@ -832,7 +832,10 @@ static void fill_msg(char *buf, int w, int i)
 	buf[n] = '\0';
 }
 
-static void writer(const char *path, int w, int start_fd)
+/* MAX_SIZE > 0: the writer rotates the journal beyond it (and keeps
+ * every rotated file, so that none of the records goes). */
+static void writer(const char *path, int w, int start_fd, int64_t max_size,
+		   uid_t uid)
 {
 	struct rl_journal_rec r;
 	struct rl_journal *j;
@@ -845,9 +848,13 @@ static void writer(const char *path, int w, int start_fd)
 	/* wait until every writer is ready, then all go at once */
 	if (read(start_fd, &go, 1) < 0)
 		_exit(10);
+	if (uid != 0 && (setgid(uid) < 0 || setuid(uid) < 0))
+		_exit(13);
 	j = rl_journal_open(path, &err);
 	if (j == NULL)
 		_exit(11);
+	if (max_size > 0)
+		rl_journal_set_rotation(j, max_size, 10000);
 	snprintf(node, sizeof(node), "w%d", w);
 	for (i = 0; i < RECORDS; i++) {
 		rl_journal_rec_init(&r);
@@ -918,7 +925,7 @@ Test(journal, concurrent_writers, .init = make_dir, .fini = remove_dir,
 		cr_assert_geq(pids[w], 0);
 		if (pids[w] == 0) {
 			close(start[1]);
-			writer(path, w, start[0]);
+			writer(path, w, start[0], 0, 0);
 		}
 	}
 	close(start[0]);
@@ -1237,4 +1244,326 @@ Test(journal, read_since_directory_is_an_error, .init = make_dir,
 		     -1);
 	cr_assert(strstr(err.msg, dir) != NULL, "%s", err.msg);
 	cr_assert_eq(got.n, 0);
+}
+
+/* --- rotation (issue 13) ------------------------------------------------ */
+
+/* Appends records numbered FROM..TO-1 (exit_code) through J. */
+static void append_numbered(struct rl_journal *j, int from, int to)
+{
+	struct rl_journal_rec r;
+	struct rl_err err = {""};
+	int i;
+
+	for (i = from; i < to; i++) {
+		rl_journal_rec_init(&r);
+		r.event = "step";
+		r.message =
+		    "a message long enough to fill a small journal fast";
+		r.exit_code = i;
+		cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	}
+}
+
+/* The exit codes of the records read, in order. */
+struct numbers {
+	int64_t v[4096];
+	size_t n;
+};
+
+static int numbered(const struct rl_journal_rec *r, void *ctx)
+{
+	struct numbers *x = ctx;
+
+	cr_assert_lt(x->n, sizeof(x->v) / sizeof(x->v[0]));
+	x->v[x->n++] = r->exit_code;
+	return 0;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+Test(journal, rotation_keeps_n_files_and_reads_across_them, .init = make_dir,
+     .fini = remove_dir)
+{
+	char path[128], name[160];
+	struct rl_journal *j;
+	struct rl_err err = {""};
+	struct numbers x;
+	struct stat st;
+	char *text;
+	size_t i;
+	int k;
+
+	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
+	j = rl_journal_open(path, &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	rl_journal_set_rotation(j, 1024, 3);
+	append_numbered(j, 0, 200);
+	rl_journal_close(j);
+
+	/* j.jsonl.1 .. .3, no .4: the oldest went */
+	for (k = 1; k <= 4; k++) {
+		snprintf(name, sizeof(name), "%s.%d", path, k);
+		cr_assert_eq(exists(name), k <= 3, "%s", name);
+		if (k > 3)
+			continue;
+		/* each rotated file just past the size, and whole */
+		cr_assert_eq(stat(name, &st), 0);
+		cr_assert_geq(st.st_size, 1024, "%s: %lld", name,
+			      (long long)st.st_size);
+		cr_assert_lt(st.st_size, 2048, "%s", name);
+		text = read_all(name);
+		cr_assert_eq(text[strlen(text) - 1], '\n', "%s", name);
+		free(text);
+	}
+	/* the reader: the newest records, oldest first, none twice */
+	memset(&x, 0, sizeof(x));
+	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
+		     err.msg);
+	cr_assert_gt(x.n, 10);
+	cr_assert_lt(x.n, 200);
+	for (i = 0; i < x.n; i++)
+		cr_assert_eq(x.v[i], 200 - (int64_t)x.n + (int64_t)i,
+			     "record %zu is %lld", i, (long long)x.v[i]);
+}
+
+Test(journal, writer_opened_before_a_rotation_writes_to_the_new_file,
+     .init = make_dir, .fini = remove_dir)
+{
+	char path[128], one[160];
+	struct rl_journal *early, *rotator;
+	struct rl_err err = {""};
+	struct numbers x;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
+	snprintf(one, sizeof(one), "%s.1", path);
+	early = rl_journal_open(path, &err);
+	cr_assert_not_null(early, "%s", err.msg);
+	append_numbered(early, 0, 1);
+	/* another process rotates the file "early" holds open */
+	rotator = rl_journal_open(path, &err);
+	cr_assert_not_null(rotator, "%s", err.msg);
+	rl_journal_set_rotation(rotator, 1, 5);
+	append_numbered(rotator, 1, 2);
+	cr_assert(exists(one));
+	text = read_all(path);
+	cr_assert_str_eq(text, "", "rotated: a new, empty journal");
+	free(text);
+	append_numbered(early, 2, 3);
+	/* the record went to the journal's name, not to the rotated file */
+	text = read_all(path);
+	cr_assert_not_null(strstr(text, "\"exit\":2"), "%s", text);
+	free(text);
+	text = read_all(one);
+	cr_assert_null(strstr(text, "\"exit\":2"), "%s", text);
+	free(text);
+	memset(&x, 0, sizeof(x));
+	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(x.n, 3);
+	cr_assert_eq(x.v[0] + x.v[1] * 10 + x.v[2] * 100, 210);
+	rl_journal_close(early);
+	rl_journal_close(rotator);
+}
+
+Test(journal, rotated_file_with_a_torn_tail, .init = make_dir,
+     .fini = remove_dir)
+{
+	char path[128], name[160];
+	struct rl_err err = {""};
+	struct numbers x;
+
+	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
+	snprintf(name, sizeof(name), "%s.2", path);
+	write_file(name, "{\"exit\":1}\n{\"exit\":2}\n{\"exi");
+	snprintf(name, sizeof(name), "%s.1", path);
+	write_file(name, "{\"exit\":3}\n");
+	write_file(path, "{\"exit\":4}\n{\"ex");
+	memset(&x, 0, sizeof(x));
+	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(x.n, 4);
+	cr_assert_eq(x.v[0] * 1000 + x.v[1] * 100 + x.v[2] * 10 + x.v[3], 1234);
+	/* a bad line in the middle of a rotated file is named with it */
+	write_file(name, "{\"exit\":3}\nnot json\n{\"exit\":5}\n");
+	memset(&x, 0, sizeof(x));
+	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), -1);
+	cr_assert_not_null(strstr(err.msg, "j.jsonl.1:2: not a journal record"),
+			   "%s", err.msg);
+}
+
+Test(journal, reader_steps_over_one_missing_rotated_file, .init = make_dir,
+     .fini = remove_dir)
+{
+	char path[128], name[160];
+	struct rl_err err = {""};
+	struct numbers x;
+
+	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
+	/* a rotation stopped half-way: .2 renamed to .3, .1 not yet to .2 */
+	snprintf(name, sizeof(name), "%s.3", path);
+	write_file(name, "{\"exit\":1}\n");
+	snprintf(name, sizeof(name), "%s.1", path);
+	write_file(name, "{\"exit\":2}\n");
+	memset(&x, 0, sizeof(x));
+	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(x.n, 2, "the journal itself may be missing too");
+	cr_assert_eq(x.v[0] * 10 + x.v[1], 12);
+}
+
+Test(journal, read_since_reaches_into_rotated_files, .init = make_dir,
+     .fini = remove_dir)
+{
+	char path[128], name[160];
+	struct rl_err err = {""};
+	struct seen got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
+	snprintf(name, sizeof(name), "%s.2", path);
+	f = fopen(name, "w");
+	cr_assert_not_null(f);
+	put_rec(f, 1000000, "old", "too old");
+	fclose(f);
+	snprintf(name, sizeof(name), "%s.1", path);
+	f = fopen(name, "w");
+	cr_assert_not_null(f);
+	put_rec(f, 5000000, "a", "in .1");
+	fclose(f);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	put_rec(f, 6000000, "b", "in the journal");
+	fclose(f);
+	memset(&got, 0, sizeof(got));
+	cr_assert_eq(rl_journal_read_since(path, 4000000, see, &got, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(got.n, 2);
+	cr_assert_str_eq(got.msg[0], "in .1");
+	cr_assert_str_eq(got.msg[1], "in the journal");
+	seen_free(&got);
+}
+
+/* The writers of concurrent_writers_during_rotation: root, or half of
+ * them the account UID (the core's, say), in a directory UID owns. */
+static void rotate_with_writers(uid_t uid)
+{
+	char *path = path_in_dir("j.jsonl"), name[160];
+	pid_t pids[WRITERS];
+	int start[2], w, status, ret, files = 0, k;
+	struct tally t;
+	struct rl_err err = {""};
+	struct stat st;
+	char *text;
+
+	if (uid != 0) {
+		/* the journal the core's account made, in its directory */
+		cr_assert_eq(chown(dir, uid, uid), 0);
+		cr_assert_eq(chmod(dir, 0755), 0);
+		write_file(path, "");
+		cr_assert_eq(chown(path, uid, uid), 0);
+		cr_assert_eq(chmod(path, 0640), 0);
+	}
+	cr_assert_eq(pipe(start), 0);
+	for (w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		cr_assert_geq(pids[w], 0);
+		if (pids[w] == 0) {
+			close(start[1]);
+			writer(path, w, start[0], 16 * 1024, w % 2 ? uid : 0);
+		}
+	}
+	close(start[0]);
+	close(start[1]);
+	for (w = 0; w < WRITERS; w++) {
+		cr_assert_eq(waitpid(pids[w], &status, 0), pids[w]);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "writer %d: status %d", w, status);
+	}
+	/* many rotations happened, each rotated file whole */
+	for (k = 1; k < 10000; k++) {
+		snprintf(name, sizeof(name), "%s.%d", path, k);
+		if (!exists(name))
+			break;
+		files++;
+		text = read_all(name);
+		cr_assert_eq(text[strlen(text) - 1], '\n', "%s", name);
+		free(text);
+	}
+	cr_assert_gt(files, 10, "%d rotated files", files);
+	/* the journal kept its owner and mode, whoever rotated it */
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_uid, uid);
+	cr_assert_eq(st.st_mode & 07777, 0640);
+	/* every record of every writer, once, in each writer's order */
+	memset(&t, 0, sizeof(t));
+	ret = rl_journal_read(path, count, &t, &err);
+	cr_assert_eq(ret, 0, "read: %d %s %s", ret, err.msg, t.problem);
+	cr_assert_eq(t.total, WRITERS * RECORDS);
+	for (w = 0; w < WRITERS; w++)
+		cr_assert_eq(t.next[w], RECORDS, "writer %d: %d records", w,
+			     t.next[w]);
+}
+
+Test(journal, concurrent_writers_during_rotation, .init = make_dir,
+     .fini = remove_dir, .timeout = 240)
+{
+	rotate_with_writers(0);
+}
+
+/* root and the core's account (here: nobody, 65534) append at once and
+ * rotate each other's files: the journal stays the account's, and
+ * nothing is lost */
+Test(journal, root_and_another_account_rotating_at_once, .init = make_dir,
+     .fini = remove_dir, .timeout = 240)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to be two users");
+	rotate_with_writers(65534);
+}
+
+/* --- the config of every record (issue 18) ------------------------------ */
+
+Test(journal, every_record_carries_the_config, .init = make_dir,
+     .fini = remove_dir)
+{
+	static const char hash[] =
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	static const char bundle[] =
+	    "### relance config: x.ini (3 bytes)\nab\n\n";
+	char path[128], copy[256];
+	struct rl_journal *j;
+	struct rl_journal_rec r;
+	struct rl_err err = {""};
+	char *text;
+
+	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
+	j = rl_journal_open(path, &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	cr_assert_eq(
+	    rl_journal_set_config(j, hash, bundle, strlen(bundle), 4, &err), 0,
+	    "%s", err.msg);
+	rl_journal_rec_init(&r);
+	r.event = "hold";
+	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	r.config = "feedbeef"; /* a record that names its own keeps it */
+	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	rl_journal_close(j);
+	text = read_all(path);
+	cr_assert_not_null(strstr(text, "\"event\":\"hold\",\"config\":\"0123"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "\"config\":\"feedbeef\"}"), "%s",
+			   text);
+	free(text);
+	/* the copy of the config, beside the journal */
+	snprintf(copy, sizeof(copy), "%s/configs/%s", dir, hash);
+	text = read_all(copy);
+	cr_assert_str_eq(text, bundle);
+	free(text);
 }
