@@ -146,7 +146,7 @@ sig_ctl_kill() {
 	wait_for 10 gone "$stop_pid"
 	ok $? "KILL: its stop command is gone within ${WAITED_MS} ms"
 	like "$("$ctl" -c "$CFG" history "$C" | tail -n 1)" \
-		"plan stop +$C +no end +- +no end recorded \(killed\?\)" \
+		"plan stop +$C +no end +- +[0-9a-f]{8} +no end recorded \(killed\?\)" \
 		"KILL: history shows the plan without an end as killed"
 	rm -f "$T/gate.stop"
 	# the dead relancectl's host lock is taken over at once (its owner
