@@ -18,7 +18,7 @@
 #include "opts.h"
 
 static const char usage_text[] =
-    "usage: relancectl [-c CONFIG] [--json] [--no-color] [-t TIMEOUT] [-v]"
+    "usage: relancectl [-f CONFIG] [--json] [--no-color] [-t TIMEOUT] [-v]"
     " COMMAND ...\n"
     "\n"
     "commands:\n"
@@ -53,8 +53,9 @@ static const char usage_text[] =
     "  help                         this text\n"
     "\n"
     "options:\n"
-    "  -c, --config FILE   configuration (default: $RELANCE_CONFIG, else\n"
-    "                      " SYSCONFDIR "/relance/relance.ini)\n"
+    "  -f, --config FILE   configuration (default: $RELANCE_CONFIG, else\n"
+    "                      " SYSCONFDIR "/relance/relance.ini); -c works\n"
+    "                      too\n"
     "      --json          output for scripts (JSON; history: JSON Lines)\n"
     "      --no-color      no colours (also: NO_COLOR set, or not a tty)\n"
     "  -t, --timeout DUR   status: deadline for all checks (10s, 500ms;\n"
@@ -123,7 +124,10 @@ int print_buf(struct rl_buf *b)
 /* before the command or after it: `relancectl --json status`, `status
  * --json` */
 static const struct rl_opt global_opts[] = {
-    RL_OPT('c', "config", RL_OPT_STRING, offsetof(struct ctl, config)),
+    RL_OPT('f', "config", RL_OPT_STRING, offsetof(struct ctl, config)),
+    /* -c as before -f, which the plugins took from -c (reserved there
+     * for thresholds): every program takes -f */
+    RL_OPT('c', NULL, RL_OPT_STRING, offsetof(struct ctl, config)),
     RL_OPT(0, "json", RL_OPT_FLAG, offsetof(struct ctl, json)),
     RL_OPT(0, "no-color", RL_OPT_FLAG, offsetof(struct ctl, no_color)),
     RL_OPT(0, "no-colour", RL_OPT_FLAG, offsetof(struct ctl, no_color)),

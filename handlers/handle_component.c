@@ -85,11 +85,11 @@ struct hc {
 };
 
 static const char usage_text[] =
-    "usage: " PROG " -c CONFIG -C APP/NAME --state STATE --state-type "
+    "usage: " PROG " -f CONFIG -C APP/NAME --state STATE --state-type "
     "SOFT|HARD\n"
     "           --attempt N [--max-attempts N] [--ack 0|1|2] [--downtime N]\n"
     "           [--host HOST] [--service SERVICE] [--foreground] [-v]\n"
-    "       " PROG " -c CONFIG -C APP/NAME --ack-notification --type TYPE\n"
+    "       " PROG " -f CONFIG -C APP/NAME --ack-notification --type TYPE\n"
     "           [--author WHO] [--comment TEXT]\n"
     "\n"
     "The event handler of relance, called by Nagios or Icinga 2 with the\n"
@@ -101,8 +101,9 @@ static const char usage_text[] =
     "the core (command_file): a comment, passive results, a forced check.\n"
     "On OK it clears a hold set by an acknowledgement.\n"
     "\n"
-    "  -c, --config FILE     configuration (default: $RELANCE_CONFIG, else\n"
-    "                        " SYSCONFDIR "/relance/relance.ini)\n"
+    "  -f, --config FILE     configuration (default: $RELANCE_CONFIG, else\n"
+    "                        " SYSCONFDIR "/relance/relance.ini); -c works\n"
+    "                        too\n"
     "  -C, --component NAME  the component (APP/NAME)\n"
     "      --state S         OK, WARNING, CRITICAL or UNKNOWN (or 0..3)\n"
     "      --state-type T    SOFT or HARD\n"
@@ -264,7 +265,10 @@ static int parse_attempt(const struct rl_opt *opt, const char *v, void *base,
 	RL_OPT(0, l, t, offsetof(struct hc, f), __VA_ARGS__)
 
 static const struct rl_opt hc_opts[] = {
-    RL_OPT('c', "config", RL_OPT_STRING, offsetof(struct hc, config)),
+    RL_OPT('f', "config", RL_OPT_STRING, offsetof(struct hc, config)),
+    /* -c as before -f, which the plugins took from -c (reserved there
+     * for thresholds): every program takes -f */
+    RL_OPT('c', NULL, RL_OPT_STRING, offsetof(struct hc, config)),
     RL_OPT('C', "component", RL_OPT_STRING, offsetof(struct hc, component)),
     HC_OPT("state", RL_OPT_CALL, ev.state, .parse = parse_state),
     HC_OPT("state-type", RL_OPT_CALL, ev.hard, .parse = parse_state_type),

@@ -279,19 +279,19 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "define command {\n");
 	nkv(b, "command_name", "relance_check_component");
 	rl_buf_printf(b,
-		      "    %-31s %s/check_component -c %s -C "
+		      "    %-31s %s/check_component -f %s -C "
 		      "$_SERVICERELANCE_COMPONENT$\n",
 		      "command_line", g->plugin_dir, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
 	nkv(b, "command_name", "relance_check_application");
 	rl_buf_printf(b,
-		      "    %-31s %s/check_application -c %s -A "
+		      "    %-31s %s/check_application -f %s -A "
 		      "$_SERVICERELANCE_APPLICATION$\n",
 		      "command_line", g->plugin_dir, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
 	nkv(b, "command_name", "relance_handle_component");
 	rl_buf_printf(b,
-		      "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
+		      "    %-31s %s -f %s -C $_SERVICERELANCE_COMPONENT$ "
 		      "--state $SERVICESTATE$ --state-type $SERVICESTATETYPE$ "
 		      "--attempt $SERVICEATTEMPT$ --max-attempts "
 		      "$MAXSERVICEATTEMPTS$ --downtime $SERVICEDOWNTIME$ "
@@ -300,7 +300,7 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "}\n\ndefine command {\n");
 	nkv(b, "command_name", "relance_notify_ack");
 	rl_buf_printf(b,
-		      "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
+		      "    %-31s %s -f %s -C $_SERVICERELANCE_COMPONENT$ "
 		      "--ack-notification --type $NOTIFICATIONTYPE$ "
 		      "--author \"$NOTIFICATIONAUTHOR$\" "
 		      "--comment \"$NOTIFICATIONCOMMENT$\"\n",
@@ -510,7 +510,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "\tcommand = [ ");
 	istr(b, rl_buf_str(&p));
 	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
 	iarg(b, "-t", "$relance_timeout$",
 	     "timeout in seconds (default: the component's check_timeout)",
@@ -525,7 +525,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "\tcommand = [ ");
 	istr(b, rl_buf_str(&p));
 	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-A", "$relance_application$", "application", true);
 	iarg(b, "-t", "$relance_timeout$", "timeout in seconds", false);
 	rl_buf_puts(b, "\t}\n");
@@ -537,7 +537,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 		       "\tcommand = [ ");
 	istr(b, g->handler);
 	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
 	iarg(b, "--state", "$service.state$", "OK, WARNING, CRITICAL, UNKNOWN",
 	     true);
@@ -560,7 +560,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 		    "{\n\tcommand = [ ");
 	istr(b, g->handler);
 	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
 	iarg(b, "--ack-notification", NULL, "called as a notification command",
 	     false);

@@ -90,7 +90,7 @@ struct rl_generate_opts {
 	/* Embedded in the commands. Paths must be absolute and made of
 	 * [A-Za-z0-9._/+:@%,=-] (a core would split or expand anything else).
 	 */
-	const char *config_path; /* required: the -c of every program */
+	const char *config_path; /* required: the -f of every program */
 	const char *plugin_dir;	 /* NULL: PLUGINDIR */
 	const char *handler;	 /* NULL: PLUGIN_DIR/handle_component */
 	/* Host the application services are attached to; NULL: the host of

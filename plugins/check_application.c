@@ -2,7 +2,7 @@
  * check_application - the state of every component of an application, as
  * one monitoring plugin.
  *
- *   check_application -c CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]
+ *   check_application -f CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]
  *
  * Prints "APPLICATION STATE - fx: 1 of 10 components critical: fx/pricer
  * | ok=9;;;0 ... 'fx/pricer'=0.012s;;;0" then the tree of the components
@@ -33,7 +33,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG
-		   " -c CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]\n");
+		   " -f CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]\n");
 }
 
 static void help(void)
@@ -47,7 +47,7 @@ static void help(void)
 		    "dependency order.\n\n");
 	usage(stdout);
 	printf("\nOptions:\n"
-	       " -c, --config=FILE        relance config (default "
+	       " -f, --config=FILE        relance config (default "
 	       "$RELANCE_CONFIG, else\n"
 	       "                          " SYSCONFDIR "/relance/relance.ini)\n"
 	       " -A, --application=APP    the application to check\n"

@@ -1,8 +1,8 @@
 /*
  * check_component - the state of one component, as a monitoring plugin.
  *
- *   check_component -c CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]
- *   check_component -c CONFIG -H HOST -s NAME ...
+ *   check_component -f CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]
+ *   check_component -f CONFIG -H HOST -s NAME ...
  *
  * Prints "COMPONENT STATE - text | time=...s;;;0" and exits 0..3.
  */
@@ -34,9 +34,9 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG
-		   " -c CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]\n"
+		   " -f CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]\n"
 		   "       " PROG
-		   " -c CONFIG -H HOST -s NAME [-t SECONDS[:STATE]] [-v]\n");
+		   " -f CONFIG -H HOST -s NAME [-t SECONDS[:STATE]] [-v]\n");
 }
 
 static void help(void)
@@ -50,7 +50,7 @@ static void help(void)
 	usage(stdout);
 	printf(
 	    "\nOptions:\n"
-	    " -c, --config=FILE        relance config (default "
+	    " -f, --config=FILE        relance config (default "
 	    "$RELANCE_CONFIG, else\n"
 	    "                          " SYSCONFDIR "/relance/relance.ini)\n"
 	    " -C, --component=APP/NAME the component to check\n"

@@ -55,7 +55,7 @@ static int parse_timeout(const struct rl_opt *opt, const char *arg, void *base,
 }
 
 static const struct rl_opt common_opts[] = {
-    RL_OPT('c', "config", RL_OPT_STRING, offsetof(struct rl_pm_opts, config)),
+    RL_OPT('f', "config", RL_OPT_STRING, offsetof(struct rl_pm_opts, config)),
     RL_OPT('t', "timeout", RL_OPT_CALL, 0, .parse = parse_timeout),
     RL_OPT('T', "transport-critical", RL_OPT_FLAG,
 	   offsetof(struct rl_pm_opts, transport_critical)),

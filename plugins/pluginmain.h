@@ -1,6 +1,6 @@
 /*
  * pluginmain - what check_component and check_application share: the
- * common options (-c -t -T -v -h -V) and their parse, the one-line failure, the
+ * common options (-f -t -T -v -h -V) and their parse, the one-line failure, the
  * SIGALRM backstop, loading the config, and the state a transport failure
  * reports.
  *
@@ -21,7 +21,7 @@
 struct rl_pm_opts {
 	const char *prog;	     /* "check_component" */
 	const char *prefix;	     /* "COMPONENT" */
-	const char *config;	     /* -c, NULL: the default path */
+	const char *config;	     /* -f, NULL: the default path */
 	int64_t timeout_ms;	     /* -t, default 10s */
 	bool timeout_given;	     /* -t was given */
 	enum rl_state timeout_state; /* -t N:STATE, default UNKNOWN */

@@ -189,15 +189,16 @@ like "$(cat "$T/cmd.log")" 'ADD_SVC_COMMENT;here;fx/pricer;1;relance;relance: no
 	"the acknowledged stand-down too, on the component's generated names"
 
 # --- holds: acknowledgement notifications and relancectl -------------------
-"$hc" -c "$cfg" -C fx/pricer --ack-notification --type ACKNOWLEDGEMENT \
+# (the config as -f, as the generated commands give it; handle() uses -c)
+"$hc" -f "$cfg" -C fx/pricer --ack-notification --type ACKNOWLEDGEMENT \
 	--author alice --comment 'looking at it' >/dev/null
-ok $? "an ACKNOWLEDGEMENT notification sets a hold"
+ok $? "an ACKNOWLEDGEMENT notification sets a hold (-f CONFIG)"
 out=$(handle fx/pricer CRITICAL HARD 2 2>&1)
 like "$out" 'stand-down: acknowledged by alice.*: looking at it' \
 	"the handler stands down on it (Nagios gives no ack macro)"
 like "$(journal | grep '"event":"decision"' | tail -n 1)" '"author":"alice"' \
 	"the decision names who acknowledged"
-"$hc" -c "$cfg" -C fx/pricer --ack-notification --type PROBLEM \
+"$hc" --config "$cfg" -C fx/pricer --ack-notification --type PROBLEM \
 	--author x --comment y >/dev/null
 like "$("$ctl" -c "$cfg" hold 2>&1)" 'fx/pricer +acknowledged by alice' \
 	"a PROBLEM notification changes nothing"

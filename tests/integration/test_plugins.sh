@@ -77,24 +77,24 @@ status_line() { printf '%s\n' "$out" | head -n 1; }
 "$T/comp.sh" "$T" pricer start
 
 # --- check_component -------------------------------------------------------
-run "$cc" -c "$cfg" -C fx/marketdata
+run "$cc" -f "$cfg" -C fx/marketdata
 is "$st" 0 "component up: exit 0"
 like "$(status_line)" '^COMPONENT OK - fx/marketdata on here is up \| time=[0-9.]+s;;;0$' \
 	"component up: the status line"
 
-run "$cc" -c "$cfg" -C fx/cache
+run "$cc" -f "$cfg" -C fx/cache
 is "$st" 2 "component down (exit mode): exit 2"
 like "$(status_line)" '^COMPONENT CRITICAL - fx/cache on here is down: .*cache not running \| time=' \
 	"component down: says why"
 
-run "$cc" -c "$cfg" -C fx/disk
+run "$cc" -f "$cfg" -C fx/disk
 is "$st" 1 "plugin mode: the check's WARNING passes through"
 like "$(status_line)" '^COMPONENT WARNING - fx/disk on here: WARNING - disk 91% \| time=[0-9.]+s;;;0 disk=91%;90;95$' \
 	"plugin mode: its perfdata after ours"
 like "$out" 'second line of disk' "plugin mode: its long output"
 
 t0=$(date +%s%N)
-run "$cc" -c "$cfg" -C slow/hang -t 1
+run "$cc" -f "$cfg" -C slow/hang -t 1
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 is "$st" 3 "hanging check, -t 1: UNKNOWN"
@@ -102,16 +102,16 @@ like "$(status_line)" '^COMPONENT UNKNOWN - slow/hang on here: .*tim' "hanging c
 # generous (a busy machine): the check would hang for 30 s
 ok $([ "$ms" -lt 10000 ]; echo $?) "hanging check: ends long before the check would (took ${ms}ms)"
 
-run "$cc" -c "$cfg" -C slow/hang -t 1:CRITICAL
+run "$cc" -f "$cfg" -C slow/hang -t 1:CRITICAL
 is "$st" 2 "hanging check, -t 1:CRITICAL: CRITICAL"
 like "$(status_line)" '^COMPONENT CRITICAL - ' "-t 1:CRITICAL: the status line"
 
-run "$cc" -c "$cfg" -H here -s pricer
+run "$cc" -f "$cfg" -H here -s pricer
 is "$st" 0 "-H/-s: finds fx/pricer by its short name"
 like "$(status_line)" '^COMPONENT OK - fx/pricer on here is up' "-H/-s: the status line"
-run "$cc" -c "$cfg" -H here -s fx/cache
+run "$cc" -f "$cfg" -H here -s fx/cache
 is "$st" 2 "-H/-s with APP/NAME"
-run "$cc" -c "$cfg" -H nowhere -s pricer
+run "$cc" -f "$cfg" -H nowhere -s pricer
 is "$st" 3 "-H unknown host: UNKNOWN"
 like "$out" "^COMPONENT UNKNOWN - unknown host 'nowhere'$" "-H unknown host: one line"
 
@@ -120,37 +120,48 @@ one_line_unknown() { # DESC PATTERN
 	is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 1 "$1: one line"
 	like "$out" "^COMPONENT UNKNOWN - $2" "$1: the message"
 }
-run "$cc" -c "$cfg" -C fx/nothing
+run "$cc" -f "$cfg" -C fx/nothing
 one_line_unknown "unknown component" "unknown component 'fx/nothing'"
 printf '[component "x/y"]\nhost = nowhere\n' >"$T/bad.ini"
 chmod 600 "$T/bad.ini"
-run "$cc" -c "$T/bad.ini" -C x/y
+run "$cc" -f "$T/bad.ini" -C x/y
 one_line_unknown "bad config" "config: .*bad.ini"
-run "$cc" -c "$T/missing.ini" -C x/y
+run "$cc" -f "$T/missing.ini" -C x/y
 one_line_unknown "missing config" "config: "
-run "$cc" -c "$cfg" -C fx/pricer -t 0
+run "$cc" -f "$cfg" -C fx/pricer -t 0
 one_line_unknown "-t 0" "-t: "
-run "$cc" -c "$cfg" -C fx/pricer -t abc
+run "$cc" -f "$cfg" -C fx/pricer -t abc
 one_line_unknown "-t abc" "-t: "
-run "$cc" -c "$cfg" -C fx/pricer -t 5:SOMETIMES
+run "$cc" -f "$cfg" -C fx/pricer -t 5:SOMETIMES
 one_line_unknown "-t 5:SOMETIMES" "-t: "
 run "$cc"
 one_line_unknown "no arguments" "give either -C"
-run "$cc" -c "$cfg" -C fx/pricer --frobnicate
+run "$cc" -f "$cfg" -C fx/pricer --frobnicate
 one_line_unknown "unknown option" "invalid option"
-run "$cc" -c "$cfg" -C fx/pricer stray
+run "$cc" -f "$cfg" -C fx/pricer stray
 one_line_unknown "stray argument" "unexpected argument 'stray'"
+# -c and -w are the guidelines' thresholds: the config is -f / --config
+run "$cc" -c "$cfg" -C fx/marketdata
+one_line_unknown "-c is not the config" "invalid option: unknown option '-c'"
+run "$cc" --config "$cfg" -C fx/marketdata
+is "$st" 0 "--config FILE: the config"
+run "$ca" -c "$cfg" -A fx
+is "$st" 3 "check_application -c: unknown option, exit 3"
+like "$out" "^APPLICATION UNKNOWN - invalid option: unknown option '-c'" \
+	"check_application -c: says so"
+run "$ca" --config="$cfg" -A other
+like "$(status_line)" '^APPLICATION [A-Z]+ - other: ' "check_application --config=FILE"
 run "$cc" -h
 is "$st" 0 "-h: exit 0"
-like "$out" '^Usage: check_component -c CONFIG -C APP/NAME' "-h: usage"
+like "$out" '^Usage: check_component -f CONFIG -C APP/NAME' "-h: usage"
 run "$cc" -V
 is "$st" 0 "-V: exit 0"
 like "$out" '^check_component [0-9]' "-V: the version"
-run "$cc" -c "$cfg" -C fx/pricer -v
+run "$cc" -f "$cfg" -C fx/pricer -v
 like "$out" 'check: .*comp.sh' "-v: shows the check"
 
 # --- check_application ----------------------------------------------------
-run "$ca" -c "$cfg" -A fx
+run "$ca" -f "$cfg" -A fx
 is "$st" 2 "application with a critical component: exit 2"
 like "$(status_line)" '^APPLICATION CRITICAL - fx: 2 of 5 components critical: fx/cache, fx/gateway; 1 warning: fx/disk \| ok=2;;;0 warning=1;;;0 critical=2;;;0 unknown=0;;;0 ' \
 	"application: the status line and counts"
@@ -163,32 +174,32 @@ unlike "$out" '^fx: ' "application: no header line in the tree"
 
 "$T/comp.sh" "$T" cache start
 "$T/comp.sh" "$T" gateway start
-run "$ca" -c "$cfg" -A other -t 5
+run "$ca" -f "$cfg" -A other -t 5
 is "$st" 2 "application other: batch down"
 "$T/comp.sh" "$T" batch start
-run "$ca" -c "$cfg" -A other
+run "$ca" -f "$cfg" -A other
 is "$st" 0 "application all up: exit 0"
 like "$(status_line)" '^APPLICATION OK - other: 1 of 1 components ok \| ok=1;;;0 warning=0;;;0 critical=0;;;0 unknown=0;;;0 other/batch=' \
 	"application all up: the status line"
 
 t0=$(date +%s%N)
-run "$ca" -c "$cfg" -A slow -t 1
+run "$ca" -f "$cfg" -A slow -t 1
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 is "$st" 3 "application with a hanging check, -t 1: UNKNOWN"
 ok $([ "$ms" -lt 10000 ]; echo $?) "application timeout: ends long before the check would (took ${ms}ms)"
-run "$ca" -c "$cfg" -A slow -t 1:CRITICAL
+run "$ca" -f "$cfg" -A slow -t 1:CRITICAL
 is "$st" 2 "application -t 1:CRITICAL: CRITICAL"
 
-run "$ca" -c "$cfg" -A nothing
+run "$ca" -f "$cfg" -A nothing
 is "$st" 3 "unknown application: exit 3"
 like "$out" "^APPLICATION UNKNOWN - unknown application 'nothing'$" "unknown application: one line"
-run "$ca" -c "$cfg" -A fx/cache
+run "$ca" -f "$cfg" -A fx/cache
 is "$st" 3 "-A with a component name: UNKNOWN"
-run "$ca" -c "$cfg"
+run "$ca" -f "$cfg"
 is "$st" 3 "no -A: exit 3"
 like "$out" '^APPLICATION UNKNOWN - give the application' "no -A: says so"
-run "$ca" -c "$cfg" -A fx -t x
+run "$ca" -f "$cfg" -A fx -t x
 is "$st" 3 "check_application bad -t: exit 3"
 run "$ca" -h
 is "$st" 0 "check_application -h: exit 0"
@@ -287,16 +298,16 @@ else
 fi
 
 # --- check_mode = xml ------------------------------------------------------
-run "$cc" -c "$cfg" -C web/tomcat
+run "$cc" -f "$cfg" -C web/tomcat
 is "$st" 1 "xml: 180 busy threads beyond the warning range: WARNING"
 like "$(status_line)" '^COMPONENT WARNING - web/tomcat on here: .*busy = 180.*\| time=[0-9.]+s;;;0 busy=180;150;190$' \
 	"xml: the expressions' perfdata follow ours"
 like "$out" "state = 'RUNNING'" "xml: long output, one line per expression"
 printf '%s\n' '<status state="STOPPED"><connector><threadInfo currentThreadsBusy="3"/></connector></status>' >"$T/status.xml"
-run "$cc" -c "$cfg" -C web/tomcat
+run "$cc" -f "$cfg" -C web/tomcat
 is "$st" 2 "xml: state STOPPED instead of RUNNING: CRITICAL"
 printf '<status><a></status>\n' >"$T/status.xml"
-run "$cc" -c "$cfg" -C web/tomcat
+run "$cc" -f "$cfg" -C web/tomcat
 is "$st" 3 "xml: a malformed document is UNKNOWN"
 like "$(status_line)" 'line 1' "xml: ... with libxml2's line"
 

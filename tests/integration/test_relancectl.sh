@@ -94,6 +94,13 @@ like "$out" "^config OK: 2 applications, 5 components on 1 host \(.*relance.ini\
 	"config check: counts and files"
 out=$(RELANCE_CONFIG=$cfg "$ctl" config check 2>&1)
 is "$?" 0 "config check through RELANCE_CONFIG"
+# -f, --config as the plugins; -c as before
+for o in -f --config; do
+	rc $o "$cfg" config check
+	like "$out" "^config OK: .*relance.ini\)$" "config check $o FILE"
+done
+rc config check -f "$T/missing.ini"
+is "$st" 2 "-f after the command: that config (missing: exit 2)"
 rc -c "$T/missing.ini" config check
 is "$st" 2 "missing config: exit 2"
 like "$out" "missing.ini" "missing config: the file is named"

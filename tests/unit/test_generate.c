@@ -101,11 +101,11 @@ Test(generate, nagios_objects_and_dependency_count)
 	cr_assert_eq(count(s, "relance-application\n"), 2 /* tmpl + use */);
 	cr_assert(strstr(s, "service_description             fx/pricer\n"));
 	cr_assert(strstr(s, "    dependent_service_description   fx/pricer\n"));
-	cr_assert(strstr(s, "/usr/lib/nagios/plugins/check_component -c "
+	cr_assert(strstr(s, "/usr/lib/nagios/plugins/check_component -f "
 			    "/etc/relance/relance.ini -C "
 			    "$_SERVICERELANCE_COMPONENT$\n"));
 	cr_assert(strstr(s,
-			 "/usr/lib/nagios/plugins/handle_component -c "
+			 "/usr/lib/nagios/plugins/handle_component -f "
 			 "/etc/relance/relance.ini -C "
 			 "$_SERVICERELANCE_COMPONENT$ --state $SERVICESTATE$ "
 			 "--state-type $SERVICESTATETYPE$"));
