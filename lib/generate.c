@@ -277,19 +277,19 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	size_t i;
 
 	rl_buf_puts(b, "define command {\n");
-	nkv(b, "command_name", "relance_check_component");
+	nkv(b, "command_name", "relance-component");
 	rl_buf_printf(b,
 		      "    %-31s %s/check_component -f %s -C "
 		      "$_SERVICERELANCE_COMPONENT$\n",
 		      "command_line", g->plugin_dir, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
-	nkv(b, "command_name", "relance_check_application");
+	nkv(b, "command_name", "relance-application");
 	rl_buf_printf(b,
 		      "    %-31s %s/check_application -f %s -A "
 		      "$_SERVICERELANCE_APPLICATION$\n",
 		      "command_line", g->plugin_dir, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
-	nkv(b, "command_name", "relance_handle_component");
+	nkv(b, "command_name", "relance-handle-component");
 	rl_buf_printf(b,
 		      "    %-31s %s -f %s -C $_SERVICERELANCE_COMPONENT$ "
 		      "--state $SERVICESTATE$ --state-type $SERVICESTATETYPE$ "
@@ -298,7 +298,7 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 		      "--host \"$HOSTNAME$\" --service \"$SERVICEDESC$\"\n",
 		      "command_line", g->handler, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
-	nkv(b, "command_name", "relance_notify_ack");
+	nkv(b, "command_name", "relance-ack-notification");
 	rl_buf_printf(b,
 		      "    %-31s %s -f %s -C $_SERVICERELANCE_COMPONENT$ "
 		      "--ack-notification --type $NOTIFICATIONTYPE$ "
@@ -329,12 +329,12 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "service_notification_period", "relance-24x7");
 	nkv(b, "host_notification_options", "n");
 	nkv(b, "service_notification_options", "w,u,c,r");
-	nkv(b, "host_notification_commands", "relance_notify_ack");
-	nkv(b, "service_notification_commands", "relance_notify_ack");
+	nkv(b, "host_notification_commands", "relance-ack-notification");
+	nkv(b, "service_notification_commands", "relance-ack-notification");
 	rl_buf_puts(b, "}\n\n");
 
-	service_template(b, "relance-component", "relance_check_component");
-	nkv(b, "event_handler", "relance_handle_component");
+	service_template(b, "relance-component", "relance-component");
+	nkv(b, "event_handler", "relance-handle-component");
 	nkv(b, "event_handler_enabled", "1");
 	nkv(b, "flap_detection_enabled", "0");
 	nkv(b, "contacts", "relance");
@@ -344,7 +344,7 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "notifications_enabled", "1");
 	rl_buf_puts(b, "}\n\n");
 
-	service_template(b, "relance-application", "relance_check_application");
+	service_template(b, "relance-application", "relance-application");
 	nkv(b, "event_handler_enabled", "0");
 	nkv(b, "flap_detection_enabled", "0");
 	/* The relance contact has nothing to do with an application: it is

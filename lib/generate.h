@@ -30,8 +30,15 @@
  *    RL_GENERATE_HOSTS_EXISTING mode the services name hosts that the
  *    admin defines elsewhere, under the model's host names.
  *
- * Nagios: commands relance_check_component, relance_check_application,
- * relance_handle_component, relance_notify_ack; templates relance-component,
+ * One naming for both cores: the commands are "relance-component" and
+ * "relance-application" (checks), "relance-handle-component" (event
+ * handler) and "relance-ack-notification" (notification), as the Icinga 2
+ * ITL names them; Nagios takes the same names (its own sample config names
+ * commands check-host-alive, notify-service-by-email). Only the custom
+ * variables follow each core's syntax: _RELANCE_COMPONENT in Nagios,
+ * vars.relance_component in Icinga 2.
+ *
+ * Nagios: the four commands; templates relance-component,
  * relance-application (services) and relance-host; timeperiod relance-24x7;
  * contact relance (receives the notifications of component services; the
  * handler acts only on type ACKNOWLEDGEMENT). The component name travels as

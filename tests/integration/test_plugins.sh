@@ -213,7 +213,7 @@ if [ -x "$gen" ]; then
 	# shellcheck disable=SC2086
 	"$gen" $ga nagios "$cfg" | awk '/^define command \{/{b=""; keep=1}
 		keep{b=b $0 "\n"}
-		/^\}/{ if (keep && b ~ /relance_(check_component|check_application|handle_component|notify_ack)\n/) printf "%s\n", b; keep=0}' \
+		/^\}/{ if (keep && b ~ /relance-(component|application|handle-component|ack-notification)\n/) printf "%s\n", b; keep=0}' \
 		>"$T/gen.cfg"
 	# shellcheck disable=SC2086
 	"$gen" $ga icinga2 "$cfg" | awk '/^object (CheckCommand|EventCommand|NotificationCommand) "relance-/{keep=1}
@@ -259,7 +259,7 @@ define host {
 define service {
     host_name           fx-app-01
     service_description fx/pricer
-    check_command       relance_check_component
+    check_command       relance-component
     _RELANCE_COMPONENT  fx/pricer
     max_check_attempts  1
     check_interval      5
@@ -271,7 +271,7 @@ define service {
 define service {
     host_name           fx-app-01
     service_description fx
-    check_command       relance_check_application
+    check_command       relance-application
     _RELANCE_APPLICATION fx
     max_check_attempts  1
     check_interval      5

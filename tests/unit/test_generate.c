@@ -98,7 +98,8 @@ Test(generate, nagios_objects_and_dependency_count)
 	cr_assert_eq(count(s, "\n    use                             "
 			      "relance-component\n"),
 		     5);
-	cr_assert_eq(count(s, "relance-application\n"), 2 /* tmpl + use */);
+	/* template, use, command, the template's check_command */
+	cr_assert_eq(count(s, "relance-application\n"), 4);
 	cr_assert(strstr(s, "service_description             fx/pricer\n"));
 	cr_assert(strstr(s, "    dependent_service_description   fx/pricer\n"));
 	cr_assert(strstr(s, "/usr/lib/nagios/plugins/check_component -f "
@@ -444,4 +445,42 @@ Test(generate, model_refuses_names_cores_would_choke_on)
 			       "%s", bad[i]);
 		cr_assert_neq(err.msg[0], '\0');
 	}
+}
+
+/* One name per command in both cores (README "One naming for both
+ * cores"): the ITL-style names, the same in Nagios. */
+Test(generate, one_command_naming_for_both_cores)
+{
+	static const char *const names[] = {
+	    "relance-component", "relance-application",
+	    "relance-handle-component", "relance-ack-notification"};
+	const char *s;
+
+	demo();
+	s = gen1(RL_GENERATE_NAGIOS);
+	for (size_t i = 0; i < 4; i++) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "    %-31s %s\n", "command_name",
+			 names[i]);
+		cr_assert(strstr(s, line), "nagios: no command %s", names[i]);
+	}
+	cr_assert(strstr(s, "    check_command                   "
+			    "relance-component\n"));
+	cr_assert(strstr(s, "    event_handler                   "
+			    "relance-handle-component\n"));
+	cr_assert(strstr(s, "    service_notification_commands   "
+			    "relance-ack-notification\n"));
+	cr_assert_null(strstr(s, "relance_check"));
+	cr_assert_null(strstr(s, "relance_handle"));
+	cr_assert_null(strstr(s, "relance_notify"));
+	rl_generate_out_free(&out);
+
+	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert(strstr(s, "object CheckCommand \"relance-component\" {\n"));
+	cr_assert(strstr(s, "object CheckCommand \"relance-application\" {\n"));
+	cr_assert(
+	    strstr(s, "object EventCommand \"relance-handle-component\" {\n"));
+	cr_assert(strstr(
+	    s, "object NotificationCommand \"relance-ack-notification\" {\n"));
 }
