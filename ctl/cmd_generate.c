@@ -20,6 +20,7 @@ struct generate_args {
 	const char *app_host;	/* --app-host */
 	const char *plugin_dir; /* --plugin-dir */
 	const char *handler;	/* --handler */
+	long interval_length;	/* --interval-length, 0: 60 */
 };
 
 static const struct rl_opt generate_opts[] = {
@@ -34,6 +35,9 @@ static const struct rl_opt generate_opts[] = {
 	   offsetof(struct generate_args, plugin_dir)),
     RL_OPT(0, "handler", RL_OPT_STRING,
 	   offsetof(struct generate_args, handler)),
+    RL_OPT(0, "interval-length", RL_OPT_LONG,
+	   offsetof(struct generate_args, interval_length), .min = 1,
+	   .max = 86400),
     {0},
 };
 
@@ -83,6 +87,7 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 	o.plugin_dir = a.plugin_dir;
 	o.handler = a.handler;
 	o.generator = "relancectl generate";
+	o.interval_length_s = (int)a.interval_length;
 	if (a.app_host && !rl_model_host(ctl->model, a.app_host) &&
 	    a.define_hosts) {
 		r = usage_error("generate: --app-host: unknown host '%.100s'",

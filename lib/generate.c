@@ -16,14 +16,16 @@
 #define PLUGINDIR "/usr/lib/nagios/plugins"
 #endif
 
-/* Nagios numbers intervals in interval_length units (60 s by default). */
 #define DEFAULT_ATTEMPTS 3
+/* Nagios numbers intervals in interval_length units (60 s by default). */
+#define DEFAULT_INTERVAL_LENGTH_S 60
 
 struct gen {
 	const struct rl_model *m;
 	const struct rl_generate_opts *o;
 	enum rl_generate_target target;
 	const char *plugin_dir;
+	int64_t interval_length_ms; /* Nagios's interval_length */
 	char *handler;		    /* owned */
 	struct rl_component **reqs; /* scratch for sorting requires */
 	size_t reqs_cap;
@@ -204,8 +206,30 @@ static const char *app_zone(const struct rl_app *a)
 	return z;
 }
 
+/* c's schedule: its own keys, else its application's (0: the template's) */
+static struct rl_schedule sched_of(const struct rl_component *c)
+{
+	struct rl_schedule s = c->sched;
+	const struct rl_schedule *a = &c->app->sched;
+
+	if (s.check_interval_ms == 0)
+		s.check_interval_ms = a->check_interval_ms;
+	if (s.retry_interval_ms == 0)
+		s.retry_interval_ms = a->retry_interval_ms;
+	if (s.max_check_attempts == 0)
+		s.max_check_attempts = a->max_check_attempts;
+	return s;
+}
+
+/* max_check_attempts of c's service: the config's (rl_config has checked
+ * that heal = soft:N gets its N-th SOFT attempt), else the template's,
+ * raised to N+1 for soft:N */
 static int attempts(const struct rl_component *c)
 {
+	struct rl_schedule s = sched_of(c);
+
+	if (s.max_check_attempts != 0)
+		return s.max_check_attempts;
 	if (c->heal == RL_HEAL_SOFT &&
 	    c->heal_soft_attempt + 1 > DEFAULT_ATTEMPTS)
 		return c->heal_soft_attempt + 1;
@@ -233,7 +257,10 @@ static void header(const struct gen *g, struct rl_buf *b, const char *what)
 		comment_text(b, g->m->files[i]);
 		rl_buf_puts(b, "\n");
 	}
-	rl_buf_puts(b, "\n");
+	rl_buf_puts(b,
+		    "# Intervals and attempts: check_interval, retry_interval "
+		    "and\n# max_check_attempts in relance's [application] "
+		    "and [component]\n# sections.\n\n");
 }
 
 /* --- Nagios -------------------------------------------------------------- */
@@ -250,6 +277,58 @@ static void nkv_text(struct rl_buf *b, const char *k, const char *v)
 	for (; *v != '\0'; v++)
 		rl_buf_puts(b, *v == ';' ? "\\;" : (char[2]){*v, '\0'});
 	rl_buf_puts(b, "\n");
+}
+
+/* An interval in Nagios's interval_length units; Nagios 4 reads it as a
+ * double, so 30s with interval_length 60 is 0.5. */
+static void nagios_interval(const struct gen *g, struct rl_buf *b,
+			    const char *k, int64_t ms)
+{
+	char v[48];
+	size_t n;
+
+	if (ms % g->interval_length_ms == 0) {
+		rl_buf_printf(b, "    %-31s %lld\n", k,
+			      (long long)(ms / g->interval_length_ms));
+		return;
+	}
+	snprintf(v, sizeof(v), "%.6f",
+		 (double)ms / (double)g->interval_length_ms);
+	n = strlen(v);
+	while (n > 1 && v[n - 1] == '0')
+		v[--n] = '\0';
+	nkv(b, k, v);
+}
+
+/* The keys of S that are set, and max_check_attempts ATTEMPTS unless 0,
+ * in a service of either core: what the admin set in relance's config
+ * overrides the template. */
+static void schedule(const struct gen *g, struct rl_buf *b,
+		     const struct rl_schedule *s, int attempts)
+{
+	static const char *const key[] = {"check_interval", "retry_interval"};
+	int64_t ms[2] = {s->check_interval_ms, s->retry_interval_ms};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (ms[i] == 0)
+			continue;
+		if (g->target == RL_GENERATE_NAGIOS)
+			nagios_interval(g, b, key[i], ms[i]);
+		else if (ms[i] % 1000 == 0)
+			rl_buf_printf(b, "\t%s = %llds\n", key[i],
+				      (long long)(ms[i] / 1000));
+		else
+			rl_buf_printf(b, "\t%s = %lldms\n", key[i],
+				      (long long)ms[i]);
+	}
+	if (attempts == 0)
+		return;
+	if (g->target == RL_GENERATE_NAGIOS)
+		rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
+			      attempts);
+	else
+		rl_buf_printf(b, "\tmax_check_attempts = %d\n", attempts);
 }
 
 /* The head of a Nagios service template: checks every interval_length
@@ -412,6 +491,7 @@ static void nagios_hosts(const struct gen *g, struct rl_buf *b,
 static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		      struct rl_component **cs)
 {
+	struct rl_schedule s;
 	size_t i, j;
 
 	rl_buf_printf(b, "# application %s: %zu components\n\n", a->name,
@@ -423,6 +503,7 @@ static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 	if (a->description != NULL)
 		nkv_text(b, "display_name", a->description);
 	nkv(b, "_RELANCE_APPLICATION", a->name);
+	schedule(g, b, &a->sched, a->sched.max_check_attempts);
 	rl_buf_puts(b, "}\n");
 
 	for (i = 0; i < a->n_components; i++) {
@@ -435,9 +516,9 @@ static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		if (c->description != NULL)
 			nkv_text(b, "display_name", c->description);
 		nkv(b, "_RELANCE_COMPONENT", c->name);
-		if (attempts(c) != DEFAULT_ATTEMPTS)
-			rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
-				      attempts(c));
+		s = sched_of(c);
+		schedule(g, b, &s,
+			 attempts(c) != DEFAULT_ATTEMPTS ? attempts(c) : 0);
 		if (c->heal == RL_HEAL_NEVER)
 			nkv(b, "event_handler_enabled", "0");
 		rl_buf_puts(b, "}\n");
@@ -640,6 +721,7 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		      struct rl_component **cs)
 {
 	const char *zone = app_zone(a);
+	struct rl_schedule s;
 	size_t i, j;
 
 	rl_buf_printf(b, "/* application %s: %zu components */\n\n", a->name,
@@ -651,6 +733,7 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 	if (a->description != NULL)
 		ikv(b, 1, "display_name", a->description);
 	ikv(b, 1, "vars.relance_application", a->name);
+	schedule(g, b, &a->sched, a->sched.max_check_attempts);
 	if (zone != NULL)
 		ikv(b, 1, "zone", zone);
 	rl_buf_puts(b, "}\n");
@@ -665,9 +748,9 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		if (c->description != NULL)
 			ikv(b, 1, "display_name", c->description);
 		ikv(b, 1, "vars.relance_component", c->name);
-		if (attempts(c) != DEFAULT_ATTEMPTS)
-			rl_buf_printf(b, "\tmax_check_attempts = %d\n",
-				      attempts(c));
+		s = sched_of(c);
+		schedule(g, b, &s,
+			 attempts(c) != DEFAULT_ATTEMPTS ? attempts(c) : 0);
 		if (c->heal == RL_HEAL_NEVER)
 			rl_buf_puts(b, "\tenable_event_handler = false\n");
 		if (c->host->zone != NULL)
@@ -765,6 +848,10 @@ int rl_generate(const struct rl_model *m, enum rl_generate_target target,
 		return rl_err_set(err, "unknown generate target %d",
 				  (int)target);
 	g.plugin_dir = opts->plugin_dir ? opts->plugin_dir : PLUGINDIR;
+	g.interval_length_ms =
+	    (int64_t)(opts->interval_length_s > 0 ? opts->interval_length_s
+						  : DEFAULT_INTERVAL_LENGTH_S) *
+	    1000;
 	if (opts->handler != NULL) {
 		g.handler = strdup(opts->handler);
 	} else {

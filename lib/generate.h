@@ -16,7 +16,11 @@
  *    application, named by the application's name ("fx"); the component
  *    services carry the event handler unless heal = never, and
  *    max_check_attempts is raised to N+1 for heal = soft:N so that the
- *    N-th SOFT attempt exists;
+ *    N-th SOFT attempt exists; the config's check_interval,
+ *    retry_interval and max_check_attempts (struct rl_schedule: the
+ *    component's, else its application's) are written into each service
+ *    over the templates' defaults, Nagios's intervals in interval_length
+ *    units (opts.interval_length_s);
  *  - one dependency object per requires edge: the dependent's service
  *    depends on the required component's service. Failure criteria: the
  *    required service in a HARD CRITICAL or UNKNOWN state suppresses both
@@ -107,6 +111,9 @@ struct rl_generate_opts {
 	/* Says who generated, for the header (e.g. "relancectl generate
 	 * nagios"); NULL: "relance". Must not contain a newline. */
 	const char *generator;
+	/* Nagios's interval_length in seconds, to write check_interval and
+	 * retry_interval in its units; 0: 60, Nagios's default. */
+	int interval_length_s;
 };
 
 enum rl_generate_status {

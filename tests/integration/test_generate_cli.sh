@@ -120,4 +120,15 @@ like "$(cat "$T/err")" "handler '/opt/a b': character ' ' cannot be written into
 "$ctl" -c "$T/demo.ini" status --plugin-dir /x > /dev/null 2>&1
 is $? 3 "--plugin-dir on another command is a usage error"
 
+# intervals in the config, written in Nagios's interval_length units
+sed 's|^\[component "demo/pricer"\]$|&\ncheck_interval = 90s|' "$T/demo.ini" >"$T/sched.ini"
+chmod 600 "$T/sched.ini"
+like "$("$ctl" -f "$T/sched.ini" generate nagios)" 'check_interval +1\.5$' \
+	"check_interval = 90s: 1.5 units of 60s"
+like "$("$ctl" -f "$T/sched.ini" generate nagios --interval-length 1)" 'check_interval +90$' \
+	"--interval-length 1: 90 units"
+"$ctl" -f "$T/sched.ini" generate nagios --interval-length 0 > /dev/null 2> "$T/err"
+is $? 3 "--interval-length 0: usage error"
+like "$(cat "$T/err")" "^relancectl: --interval-length: " "and says so"
+
 done_testing

@@ -484,3 +484,48 @@ Test(generate, one_command_naming_for_both_cores)
 	cr_assert(strstr(
 	    s, "object NotificationCommand \"relance-ack-notification\" {\n"));
 }
+
+/* check_interval, retry_interval, max_check_attempts from relance's config
+ * ([application], [component] over it) override the templates. */
+Test(generate, schedule_from_the_config)
+{
+	struct rl_app *fx;
+	const char *s;
+
+	demo();
+	fx = (struct rl_app *)rl_model_app(m, "fx");
+	fx->sched.check_interval_ms = 300000; /* 5m */
+	fx->sched.max_check_attempts = 5;
+	m->components[1]->sched.retry_interval_ms = 30000; /* fx/pricer */
+	m->components[1]->sched.max_check_attempts = 2;
+
+	s = gen1(RL_GENERATE_NAGIOS);
+	/* minutes (interval_length 60); 30s is half a unit */
+	cr_assert(strstr(s, "    _RELANCE_COMPONENT              fx/pricer\n"
+			    "    check_interval                  5\n"
+			    "    retry_interval                  0.5\n"
+			    "    max_check_attempts              2\n"));
+	cr_assert(strstr(s, "    _RELANCE_COMPONENT              fx/cache\n"
+			    "    check_interval                  5\n"
+			    "    max_check_attempts              5\n"));
+	cr_assert(strstr(s, "    _RELANCE_APPLICATION            fx\n"
+			    "    check_interval                  5\n"
+			    "    max_check_attempts              5\n}\n"));
+	cr_assert(strstr(s, "# Intervals and attempts: check_interval"));
+	rl_generate_out_free(&out);
+
+	opts.interval_length_s = 1;
+	s = gen1(RL_GENERATE_NAGIOS);
+	cr_assert(strstr(s, "    check_interval                  300\n"
+			    "    retry_interval                  30\n"));
+	rl_generate_out_free(&out);
+
+	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert(strstr(s, "\tvars.relance_component = \"fx/pricer\"\n"
+			    "\tcheck_interval = 300s\n"
+			    "\tretry_interval = 30s\n"
+			    "\tmax_check_attempts = 2\n"));
+	cr_assert(strstr(s, "\tvars.relance_application = \"fx\"\n"
+			    "\tcheck_interval = 300s\n"
+			    "\tmax_check_attempts = 5\n"));
+}
