@@ -312,9 +312,11 @@ Test(generate, unsafe_paths_refused)
 Test(generate, define_hosts_mode)
 {
 	host("web-2", "lyon")->address = strdup("10.0.0.2");
-	host("web-1", NULL);
+	host("web-1", NULL)->port = 2222;
+	host("mon", NULL)->transport = RL_TRANSPORT_LOCAL;
 	comp("fx/a", "web-2", "");
 	comp("fx/b", "web-1", "");
+	comp("fx/c", "mon", "");
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
 	opts.hosts = RL_GENERATE_HOSTS_DEFINE;
 	const char *s = gen1(RL_GENERATE_NAGIOS);
@@ -323,11 +325,29 @@ Test(generate, define_hosts_mode)
 	cr_assert(h1 && h2 && h1 < h2, "hosts sorted by name");
 	cr_assert(strstr(s, "address                         10.0.0.2\n"));
 	cr_assert(strstr(s, "address                         web-1\n"));
+	/* a host check: check_ssh on an SSH host's port, a local host UP */
+	cr_assert(strstr(s, "    active_checks_enabled           1\n"));
+	cr_assert(strstr(s,
+			 "$USER1$/check_ssh -t 10 -p $_HOSTRELANCE_SSH_PORT$ "
+			 "-H $HOSTADDRESS$\n"));
+	cr_assert(strstr(s, "    address                         web-1\n"
+			    "    check_command                   "
+			    "relance-host-ssh\n"
+			    "    _RELANCE_SSH_PORT               2222\n}\n"));
+	cr_assert(strstr(s, "    address                         mon\n"
+			    "    check_command                   "
+			    "relance-host-local\n}\n"));
 	rl_generate_out_free(&out);
 	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert(strstr(s, "template Host \"relance-host\" {\n"
+			    "\tcheck_command = \"ssh\"\n"));
 	cr_assert(strstr(s,
 			 "object Host \"web-2\" {\n\timport \"relance-host\"\n"
-			 "\taddress = \"10.0.0.2\"\n\tzone = \"lyon\"\n}\n"));
+			 "\taddress = \"10.0.0.2\"\n\tvars.ssh_port = 22\n"
+			 "\tzone = \"lyon\"\n}\n"));
+	cr_assert(strstr(s,
+			 "object Host \"mon\" {\n\timport \"relance-host\"\n"
+			 "\taddress = \"mon\"\n\tcheck_command = \"dummy\"\n"));
 	rl_generate_out_free(&out);
 	opts.app_host = "nowhere";
 	cr_assert_eq(rl_generate(m, RL_GENERATE_NAGIOS, &opts, &out, &err), -1);
