@@ -172,6 +172,12 @@ static int report(const struct rl_pm_opts *o, const char *app,
 	rl_status_text(
 	    r, n, RL_STATUS_NO_HEADER | (o->verbose > 0 ? RL_STATUS_LONG : 0u),
 	    &tree);
+	/* the cores read the first '|' of the long output as the start of
+	 * perfdata: a wrapped plugin's own '|' is shown as '/', as the status
+	 * line shows it */
+	for (i = 0; i < tree.len; i++)
+		if (tree.data[i] == '|')
+			tree.data[i] = '/';
 	fputs(rl_buf_str(&line), stdout);
 	fputs(rl_buf_str(&tree), stdout);
 	code = list.oom || text.oom || perf.oom || line.oom || tree.oom

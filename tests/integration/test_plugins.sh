@@ -163,6 +163,12 @@ like "$out" 'check: .*comp.sh' "-v: shows the check"
 # --- check_application ----------------------------------------------------
 run "$ca" -f "$cfg" -A fx
 is "$st" 2 "application with a critical component: exit 2"
+# the cores take the first '|' of the long output for perfdata: the wrapped
+# plugin's own (fx/disk: "... | disk=91%;90;95") is shown as '/'
+is "$(printf '%s\n' "$out" | sed 1d | grep -c '|')" 0 \
+	"application: no '|' in the long output"
+like "$out" 'fx/disk .*WARNING - disk 91% / disk=91%;90;95' \
+	"application: the wrapped plugin's perfdata shown with '/'"
 like "$(status_line)" '^APPLICATION CRITICAL - fx: 2 of 5 components critical: fx/cache, fx/gateway; 1 warning: fx/disk \| ok=2;;;0 warning=1;;;0 critical=2;;;0 unknown=0;;;0 ' \
 	"application: the status line and counts"
 like "$(status_line)" " fx/marketdata=[0-9.]+s;;;0 fx/cache=[0-9.]+s;;;0 fx/pricer=[0-9.]+s;;;0 fx/gateway=[0-9.]+s;;;0 fx/disk=[0-9.]+s;;;0$" \

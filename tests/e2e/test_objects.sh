@@ -1,7 +1,10 @@
 #!/bin/sh
-# The host objects of `relancectl generate --define-hosts` have a host check
-# that works in the real cores: an SSH host whose sshd answers is UP, one
-# whose sshd is dead is DOWN (not PENDING for ever), a local host is UP.
+# Generated objects in the real cores (Nagios 4, Icinga 2):
+# - the host objects of `generate --define-hosts` have a host check: an SSH
+#   host whose sshd answers is UP, one whose sshd is dead is DOWN (not
+#   PENDING for ever), a local host is UP;
+# - check_application's long output carries a wrapped plugin's "| perf"
+#   escaped: the core's perfdata is relance's alone, the text is whole.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sshd.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -48,6 +51,13 @@ host = here
 check = true
 start = true
 stop = true
+
+[component "hosts/p"]
+host = here
+check = /bin/echo "OK - fine | wrapped=1;;;0"
+check_mode = plugin
+start = true
+stop = true
 EOF
 chmod 600 "$CFG"
 
@@ -73,6 +83,13 @@ icinga_host() {
 host_is() { # CORE DIR HOST "STATE TYPE CHECKED"
 	[ "$("${1}_host" "$2" "$3" | sed 's/\.0*//g')" = "$4" ]
 }
+# app_perf CORE DIR: the perfdata the core parsed from the service "hosts"
+nagios_app_perf() { nagios_field "$1" here hosts performance_data; }
+icinga_app_perf() {
+	icinga_field "$1" here hosts last_check_result.performance_data |
+		tr -d '\n'
+}
+app_checked() { [ -n "$("${1}_app_perf" "$2")" ]; }
 
 # hosts CORE KIND EXT: generate, start the core, judge the three hosts
 hosts() {
@@ -81,8 +98,9 @@ hosts() {
 	"$ctl" -f "$CFG" generate "$2" --define-hosts \
 		--plugin-dir "$top_builddir/plugins" >"$D/objs/relance.$3"
 	ok $? "$2: generate with --define-hosts"
-	# Icinga 2's template checks hosts every 60s: every second here
+	# Icinga 2's templates check every minute: every second here
 	sed -i -e 's/^\tcheck_interval = 60s$/\tcheck_interval = 1s/' \
+		-e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \
 		-e 's/^\tretry_interval = 30s$/\tretry_interval = 1s/' "$D/objs/relance.$3"
 	"${1}_start" "$D" "$D/objs/relance.$3"
 	ok $? "$2: starts with the generated hosts"
@@ -95,12 +113,17 @@ hosts() {
 	wait_for 120 host_is "$1" "$D" here "0 1 1"
 	ok $? "$2: the local host is UP, checked" ||
 		diag "here: $("${1}_host" "$D" here)"
+	wait_for 120 app_checked "$1" "$D"
+	perf=$("${1}_app_perf" "$D")
+	like "$perf" "hosts/p" "$2: the application's perfdata, relance's" ||
+		diag "perfdata: $perf"
+	unlike "$perf" "wrapped" "$2: and not the wrapped plugin's from the long output"
 	"${1}_stop" "$D"
 }
 
 if have_nagios; then hosts nagios nagios cfg
-else for i in 1 2 3 4 5; do ok 0 "# SKIP nagios4 not installed"; done; fi
+else for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP nagios4 not installed"; done; fi
 if have_icinga; then hosts icinga icinga2 conf
-else for i in 1 2 3 4 5; do ok 0 "# SKIP icinga2 not installed"; done; fi
+else for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP icinga2 not installed"; done; fi
 
 done_testing
