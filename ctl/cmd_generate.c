@@ -47,15 +47,16 @@ static const struct rl_opt generate_opts[] = {
 static int check_out_dir(const char *dir)
 {
 	struct stat st;
+	char msg[300];
 
 	if (stat(dir, &st) < 0) {
 		if (errno == ENOENT)
 			return usage_error("generate: -o '%.200s': no such "
 					   "directory (create it first)",
 					   dir);
-		fprintf(stderr, "relancectl: generate: -o '%.200s': %s\n", dir,
-			strerror(errno));
-		return EXIT_INTERNAL;
+		snprintf(msg, sizeof(msg), "generate: -o '%.200s': %s", dir,
+			 strerror(errno));
+		return fail(EXIT_INTERNAL, msg);
 	}
 	if (!S_ISDIR(st.st_mode))
 		return usage_error("generate: -o '%.200s': not a directory",
