@@ -61,8 +61,13 @@ static void help(void)
 	       " -T, --transport-critical a component whose host cannot be "
 	       "reached is\n"
 	       "                          CRITICAL, not UNKNOWN\n"
-	       " -v, --verbose            add each check's long output to the "
-	       "tree\n"
+	       " -v, --verbose            -v: the slowest check on the status "
+	       "line and\n"
+	       "                          each check's long output in the "
+	       "tree; -vv: the\n"
+	       "                          config, commands and hosts after "
+	       "it; -vvv:\n"
+	       "                          timings and sizes too\n"
 	       " -h, --help               this help\n"
 	       " -V, --version            the version\n"
 	       "\nThe state is the worst of the components' (CRITICAL > "
@@ -133,7 +138,7 @@ static void list_state(struct rl_buf *b, const struct rl_check_result *r,
 	}
 }
 
-static int report(const struct rl_pm_opts *o, const char *app,
+static int report(struct rl_pm_opts *o, const char *app,
 		  const struct rl_check_result *r, size_t n)
 {
 	struct rl_buf list = RL_BUF_INIT, text = RL_BUF_INIT;
@@ -154,6 +159,18 @@ static int report(const struct rl_pm_opts *o, const char *app,
 			      count[RL_STATE_OK], n);
 	else
 		rl_buf_printf(&text, "%s: %s", app, rl_buf_str(&list));
+	/* -v: one line with more detail: the slowest check */
+	if (o->verbose >= RL_PM_V_DETAIL) {
+		size_t slow = 0;
+
+		for (i = 1; i < n; i++)
+			if (r[i].duration_us > r[slow].duration_us)
+				slow = i;
+		rl_buf_printf(&text, " (slowest %s, %.3fs)", r[slow].comp->name,
+			      rl_pm_seconds(r[slow].duration_us));
+	}
+	for (i = 0; i < n; i++)
+		rl_pm_debug_result(o, &r[i]);
 
 	for (i = 0; i < 4; i++) {
 		static const char *const label[] = {"ok", "warning", "critical",
@@ -227,6 +244,13 @@ int main(int argc, char **argv)
 			       "application '%.100s' has no components", app);
 		goto out;
 	}
+	for (i = 0; i < n; i++)
+		rl_pm_debug_component(&o, m, comps[i]);
+	rl_pm_debug(&o, RL_PM_V_CONFIG, "timeout: %lldms, then %s%s",
+		    (long long)o.timeout_ms, rl_state_name(o.timeout_state),
+		    o.transport_critical
+			? "; an unreachable host is CRITICAL (-T)"
+			: "");
 	t = rl_transport_new(m, &err);
 	if (t == NULL) {
 		code = rl_pm_fail(&o, RL_STATE_UNKNOWN, "%s", err.msg);
@@ -240,6 +264,7 @@ int main(int argc, char **argv)
 		res[i].state = rl_pm_state(&o, &res[i]);
 	code = report(&o, app, res, n);
 out:
+	rl_pm_finish(&o);
 	fflush(stdout);
 	rl_check_results_free(res, res != NULL ? n : 0);
 	rl_transport_free(t);

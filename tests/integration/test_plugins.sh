@@ -157,8 +157,43 @@ like "$out" '^Usage: check_component -f CONFIG -C APP/NAME' "-h: usage"
 run "$cc" -V
 is "$st" 0 "-V: exit 0"
 like "$out" '^check_component [0-9]' "-V: the version"
-run "$cc" -f "$cfg" -C fx/pricer -v
-like "$out" 'check: .*comp.sh' "-v: shows the check"
+# graded verbosity (the monitoring-plugins guidelines): 0 one line, -v one
+# line with more detail, -vv the config, commands and hosts, -vvv timings
+lines() { printf '%s\n' "$out" | wc -l | tr -d ' '; }
+run "$cc" -f "$cfg" -C fx/marketdata
+is "$(lines)" 1 "verbosity 0: one line"
+run "$cc" -f "$cfg" -C fx/marketdata -v
+is "$(lines)" 1 "-v: still one line"
+like "$out" '^COMPONENT OK - fx/marketdata on here is up: exit 0: marketdata running .* \([0-9.]+s, local\) \| time=' \
+	"-v: the check's output, the time and the transport on it"
+run "$cc" -f "$cfg" -C fx/marketdata -vv
+like "$(status_line)" '^COMPONENT OK - fx/marketdata on here is up: ' "-vv: the status line first"
+like "$out" "
+config: $cfg" "-vv: the config file"
+like "$out" "
+fx/marketdata: check '$T/comp.sh $T marketdata check' \(mode exit, check_timeout 10000ms\) on here via local" \
+	"-vv: the command, mode, timeout and host"
+like "$out" "
+timeout: 10000ms, then UNKNOWN" "-vv: the timeout"
+unlike "$out" "total: " "-vv: no timings"
+run "$cc" -f "$cfg" -C fx/marketdata -vvv
+like "$out" "
+fx/marketdata: OK in [0-9.]+ms; output [0-9]+ bytes" "-vvv: the check's time and sizes"
+like "$out" "
+config: loaded in [0-9.]+ms \(1 files?, 4 applications, 8 components, 1 hosts?\)" "-vvv: the config's load"
+like "$out" "
+total: [0-9.]+ms$" "-vvv: the total time, last"
+is "$st" 0 "-vvv: the state unchanged"
+run "$ca" -f "$cfg" -A other -v
+like "$(status_line)" '^APPLICATION [A-Z]+ - other: .* \(slowest other/batch, [0-9.]+s\) \|' \
+	"check_application -v: the slowest check on the status line"
+run "$ca" -f "$cfg" -A other -vv
+like "$out" "
+other/batch: check '$T/comp.sh $T batch check' \(mode exit" "check_application -vv: each command"
+unlike "$out" "total: " "check_application -vv: no timings"
+run "$ca" -f "$cfg" -A other -vvv
+like "$out" "
+other/batch: [A-Z]+ in [0-9.]+ms" "check_application -vvv: each check's time"
 
 # --- check_application ----------------------------------------------------
 run "$ca" -f "$cfg" -A fx
