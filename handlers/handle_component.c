@@ -365,10 +365,24 @@ static int hold_changed(struct hc *hc, const char *result,
 			const struct rl_hold *h, const char *why)
 {
 	struct rl_journal_rec r;
+	char msg[300];
 
 	rl_heal_rec_init(&hc->h, &r, "hold");
 	rl_hold_journal_rec(&r, h, result);
 	r.message = why;
+	if (!strcmp(result, "cleared")) {
+		/* the core reported the recovery: the record is the handler's
+		 * (its user), not the acknowledger's, who stays named */
+		r.author = NULL;
+		if (h->author[0] != '\0') {
+			snprintf(
+			    msg, sizeof(msg),
+			    "%s (the core reported OK); the hold was %.128s's "
+			    "acknowledgement",
+			    why, h->author);
+			r.message = msg;
+		}
+	}
 	return journaled(rl_heal_journal(&hc->h, &r, false));
 }
 

@@ -87,6 +87,16 @@ static bool policy_acts(const struct rl_component *c,
 	return false;
 }
 
+/* A stand-down because of hold H: its description, and who set it. */
+static void stand_down_held(struct rl_heal_decision *d, const struct rl_hold *h)
+{
+	char what[sizeof(d->reason) - 16];
+
+	rl_hold_describe(h, what, sizeof(what));
+	verdict(d, RL_VERDICT_STAND_DOWN, "%s", what);
+	snprintf(d->author, sizeof(d->author), "%s", h->author);
+}
+
 void rl_heal_decide(const struct rl_component *c,
 		    const struct rl_heal_event *ev,
 		    const struct rl_heal_facts *f, struct rl_heal_decision *out)
@@ -126,6 +136,13 @@ void rl_heal_decide(const struct rl_component *c,
 		}
 		return;
 	}
+	/* the hold an ACKNOWLEDGEMENT notification set decides before
+	 * status.dat, which may be late and does not say who: the text says
+	 * what decided */
+	if (f->hold != NULL && f->hold->set && f->hold->kind == RL_HOLD_ACK) {
+		stand_down_held(out, f->hold);
+		return;
+	}
 	if (st != NULL && st->found && st->acknowledged) {
 		verdict(out, RL_VERDICT_STAND_DOWN,
 			"acknowledged in the core (status file)");
@@ -138,12 +155,7 @@ void rl_heal_decide(const struct rl_component *c,
 		return;
 	}
 	if (f->hold != NULL && f->hold->set) {
-		char what[sizeof(out->reason) - 16];
-
-		rl_hold_describe(f->hold, what, sizeof(what));
-		verdict(out, RL_VERDICT_STAND_DOWN, "%s", what);
-		snprintf(out->author, sizeof(out->author), "%s",
-			 f->hold->author);
+		stand_down_held(out, f->hold);
 		return;
 	}
 	if (f->heals >= c->restart_limit_count) {

@@ -15,7 +15,9 @@
  *   hard, SOFT                  -> IGNORE ("policy": waits for HARD)
  *   soft:N, SOFT attempt < N    -> IGNORE ("policy")
  *   soft:N, SOFT attempt > N    -> IGNORE ("policy": acted at N)
- *   acknowledged (macro, status.dat)   -> STAND_DOWN "acknowledged ..."
+ *   acknowledged (macro; the hold of an ACKNOWLEDGEMENT notification,
+ *   "acknowledged by WHO: COMMENT"; else status.dat, "... (status
+ *   file)")                            -> STAND_DOWN "acknowledged ..."
  *   in downtime (macro, status.dat)    -> STAND_DOWN "downtime ..."
  *   a hold                             -> STAND_DOWN "held ..." / the ack
  *   heals in the window >= limit       -> STAND_DOWN "restart limit ..."

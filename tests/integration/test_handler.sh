@@ -206,6 +206,12 @@ handle fx/pricer OK HARD 1 >/dev/null
 ok $? "on OK the handler"
 like "$("$ctl" -c "$cfg" hold 2>&1)" '^relancectl: no holds$' \
 	"clears the acknowledgement hold"
+# the recovery is the core's report, not alice's doing: the record is the
+# handler's, alice named as the one who had acknowledged
+cleared=$(journal | grep '"event":"hold"' | grep '"result":"cleared"' | tail -n 1)
+unlike "$cleared" '"author":"alice"' "the hold cleared is not credited to the acknowledger"
+like "$cleared" "\"user\":\"$(id -un)" "but to the handler's user"
+like "$cleared" "the hold was alice's acknowledgement" "which names who had acknowledged"
 "$ctl" -c "$cfg" hold fx/pricer --reason 'disk swap at 22:00' >/dev/null
 ok $? "relancectl hold sets a hold by hand"
 handle fx/pricer OK HARD 1 >/dev/null

@@ -200,6 +200,21 @@ Test(heal, status_file_acknowledged_and_downtime)
 	cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN);
 	cr_assert_str_eq(d.reason, "acknowledged in the core (status file)");
 
+	/* the acknowledgement's hold decided, not the status file: the text
+	 * says so, and who */
+	{
+		struct rl_hold h = {.set = true, .kind = RL_HOLD_ACK};
+		struct rl_heal_facts fh = {&h, &st, 0};
+
+		snprintf(h.author, sizeof(h.author), "alice");
+		snprintf(h.reason, sizeof(h.reason), "looking at it");
+		d = decide(&c, &ev, &fh);
+		cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN);
+		cr_assert_str_eq(d.reason,
+				 "acknowledged by alice: looking at it");
+		cr_assert_str_eq(d.author, "alice");
+	}
+
 	st.acknowledged = false;
 	st.downtime_depth = 1;
 	d = decide(&c, &ev, &f);
