@@ -449,6 +449,35 @@ int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 			       rl_now_ms() + h->writeback_ms, err);
 }
 
+/*
+ * Deletes relance's earlier comments on HOST/SERVICE (B gets a
+ * DEL_SVC_COMMENT line each) before a new one is added, so that the UI
+ * shows relance's latest word, not one comment per heal for months; the
+ * journal keeps the whole story. Only with status_file (Nagios's
+ * status.dat names the comments and their ids); a comment by anyone else
+ * is never touched.
+ */
+static void replace_comments(const struct rl_heal_ctx *h, const char *host,
+			     const char *service, struct rl_buf *b)
+{
+	const char *path = h->model->site.status_file;
+	struct rl_err err = {""};
+	unsigned long *ids = NULL;
+	size_t n = 0, i;
+
+	if (path == NULL)
+		return;
+	if (rl_monitor_status_comments(path, host, service, AUTHOR, &ids, &n,
+				       &err) < 0) {
+		say(h, RL_HEAL_ERROR, "%s: earlier comments kept: %s",
+		    h->comp->name, err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		rl_monitor_cmd_del_comment(b, ids[i]);
+	free(ids);
+}
+
 void rl_heal_tell(const struct rl_heal_ctx *h, const char *text)
 {
 	struct rl_err err = {""};
@@ -456,6 +485,7 @@ void rl_heal_tell(const struct rl_heal_ctx *h, const char *text)
 
 	if (h->model->site.command_file == NULL)
 		return;
+	replace_comments(h, h->host, h->service, &b);
 	if (rl_heal_comment(&b, h->host, h->service, h->model->site.node, text,
 			    &err) < 0 ||
 	    rl_heal_send(h, &b, &err) < 0)
@@ -634,6 +664,9 @@ static enum rl_heal_end restart_root(const struct rl_heal_ctx *h,
 		say(h, rep->ok ? RL_HEAL_NOTICE : RL_HEAL_ERR, "%s (node %s)",
 		    rl_buf_str(&text), s->node);
 	rl_buf_reset(&text);
+	if (s->command_file != NULL)
+		replace_comments(h, self ? h->host : c->host_name,
+				 self ? h->service : c->name, &text);
 	if (rl_heal_writeback(&text, self ? h->host : c->host_name,
 			      self ? h->service : c->name, c, plan, rep,
 			      s->node, &err) < 0 ||

@@ -4,14 +4,17 @@
 #   host whose sshd answers is UP, one whose sshd is dead is DOWN (not
 #   PENDING for ever), a local host is UP;
 # - check_application's long output carries a wrapped plugin's "| perf"
-#   escaped: the core's perfdata is relance's alone, the text is whole.
+#   escaped: the core's perfdata is relance's alone, the text is whole;
+# - Nagios: the handler's comments replace relance's earlier one on the
+#   service (status_file names it), a human's comment stays.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sshd.sh"
 . "$top_srcdir/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/core.sh"
 
 ctl=$top_builddir/ctl/relancectl
-[ -x "$ctl" ] || skip_all "relancectl not built"
+hc=$top_builddir/handlers/handle_component
+[ -x "$ctl" ] && [ -x "$hc" ] || skip_all "relancectl or handle_component not built"
 have_nagios || have_icinga || skip_all "neither nagios4 nor icinga2 installed"
 [ -x /usr/lib/nagios/plugins/check_ssh ] || skip_all "monitoring-plugins' check_ssh needed"
 command -v jq >/dev/null || skip_all "jq needed"
@@ -118,11 +121,37 @@ hosts() {
 	like "$perf" "hosts/p" "$2: the application's perfdata, relance's" ||
 		diag "perfdata: $perf"
 	unlike "$perf" "wrapped" "$2: and not the wrapped plugin's from the long output"
+	[ "$1" = nagios ] && comments "$D"
 	"${1}_stop" "$D"
 }
 
+# comments DIR: two stand-downs of the handler (a hold) on hosts/x leave
+# one comment of relance, the latest, and a human's comment untouched
+relance_comments() { nagios_comments "$1" here hosts/x | grep -c '^relance: '; }
+comments() {
+	sed -e "s|^node = e2e-hosts$|&\ncommand_file = $1/var/nagios.cmd\nstatus_file = $1/var/status.dat|" \
+		"$CFG" >"$1/relance.ini"
+	chmod 600 "$1/relance.ini"
+	"$ctl" -f "$1/relance.ini" hold hosts/x --reason "first" >/dev/null
+	nagios_cmd "$1" "ADD_SVC_COMMENT;here;hosts/x;1;alice;a human's note"
+	"$hc" -f "$1/relance.ini" -C hosts/x --state CRITICAL --state-type HARD \
+		--attempt 2 --host here --service hosts/x >/dev/null
+	ND=$1
+	wait_for 120 eval '[ "$(relance_comments "$ND")" = 1 ]'
+	ok $? "nagios: the handler's stand-down is a comment" ||
+		nagios_comments "$1" here hosts/x | sed 's/^/#   /'
+	"$ctl" -f "$1/relance.ini" hold hosts/x --reason "second" >/dev/null
+	"$hc" -f "$1/relance.ini" -C hosts/x --state CRITICAL --state-type HARD \
+		--attempt 2 --host here --service hosts/x >/dev/null
+	wait_for 120 eval 'nagios_comments "$ND" here hosts/x | grep -q "^relance: .*second"'
+	ok $? "nagios: the second stand-down's comment is there"
+	is "$(relance_comments "$1")" 1 "nagios: it replaced relance's first one"
+	like "$(nagios_comments "$1" here hosts/x)" "^alice: a human's note" \
+		"nagios: a human's comment stays"
+}
+
 if have_nagios; then hosts nagios nagios cfg
-else for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP nagios4 not installed"; done; fi
+else for i in 1 2 3 4 5 6 7 8 9 10 11; do ok 0 "# SKIP nagios4 not installed"; done; fi
 if have_icinga; then hosts icinga icinga2 conf
 else for i in 1 2 3 4 5 6 7; do ok 0 "# SKIP icinga2 not installed"; done; fi
 

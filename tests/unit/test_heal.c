@@ -590,7 +590,7 @@ Test(heal, writeback_success)
 	cr_assert_eq(n, 5, "%s", rl_buf_str(&b));
 	/* restarted in the plan's touched order (model topological order) */
 	cr_assert_str_eq(
-	    lines[0], "ADD_SVC_COMMENT;app01.example;pricer service;1;relance;"
+	    lines[0], "ADD_SVC_COMMENT;app01.example;pricer service;0;relance;"
 		      "relance: restarted fx/pricer, fx/cache and fx/gateway "
 		      "on fx-app-01, fx-web-01 in 4.2s (node mon-1)");
 	cr_assert_str_eq(
@@ -639,7 +639,7 @@ Test(heal, writeback_success_skipped_start_not_listed)
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 4, "%s", rl_buf_str(&b));
 	cr_assert_str_eq(
-	    lines[0], "ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;"
+	    lines[0], "ADD_SVC_COMMENT;fx-app-01;fx/pricer;0;relance;"
 		      "relance: restarted fx/pricer and fx/cache on fx-app-01 "
 		      "in 850ms (node mon-2)");
 	cr_assert(strncmp(lines[1],
@@ -673,7 +673,7 @@ Test(heal, writeback_success_skipped_start_not_listed)
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 2, "%s", rl_buf_str(&b));
 	cr_assert_str_eq(lines[0],
-			 "ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;"
+			 "ADD_SVC_COMMENT;fx-app-01;fx/pricer;0;relance;"
 			 "relance: fx/pricer was up, nothing restarted "
 			 "in 850ms (node mon-2)");
 	cr_assert(strncmp(lines[1], "SCHEDULE_FORCED_SVC_CHECK;", 26) == 0);
@@ -715,7 +715,7 @@ Test(heal, writeback_failure)
 	    "down now: fx/pricer, fx/cache, fx/gateway");
 	cr_assert_str_eq(
 	    lines[1],
-	    "ADD_SVC_COMMENT;app01;pricer;1;relance;"
+	    "ADD_SVC_COMMENT;app01;pricer;0;relance;"
 	    "relance: restart of fx/pricer FAILED after 1m01s: still "
 	    "down after 60s; down now: fx/pricer, fx/cache, fx/gateway "
 	    "(node mon-1)");
@@ -735,7 +735,7 @@ Test(heal, writeback_failure)
 	    "PROCESS_SERVICE_CHECK_RESULT;app01;pricer;2;"
 	    "COMPONENT CRITICAL - relance: restart of fx/pricer failed: "
 	    "down now: none");
-	cr_assert_str_eq(lines[1], "ADD_SVC_COMMENT;app01;pricer;1;relance;"
+	cr_assert_str_eq(lines[1], "ADD_SVC_COMMENT;app01;pricer;0;relance;"
 				   "relance: restart of fx/pricer FAILED after "
 				   "1m01s; down now: none (node mon-1)");
 	free(store);
@@ -787,7 +787,7 @@ Test(heal, comment_text_stays_on_one_line)
 				     &err),
 		     0, "%s", err.msg);
 	cr_assert_eq(lines_of(&b, lines, 4, &store), 1, "%s", rl_buf_str(&b));
-	cr_assert_str_eq(lines[0], "ADD_SVC_COMMENT;h;s;1;relance;relance: not "
+	cr_assert_str_eq(lines[0], "ADD_SVC_COMMENT;h;s;0;relance;relance: not "
 				   "restarting fx/pricer: held by bob [0] "
 				   "RESTART_PROGRAM (node mon-1)");
 	free(store);
