@@ -39,14 +39,24 @@ static pid_t reader(const char *out)
 		int in = open(fifo, O_RDONLY),
 		    o = open(out, O_WRONLY | O_CREAT, 0600);
 		ssize_t n;
+		size_t got = 0;
 
-		while ((n = read(in, buf, sizeof(buf))) > 0)
+		/* the parent's probe below opens and closes the FIFO: an EOF
+		 * before any data is that probe, not the end */
+		while ((n = read(in, buf, sizeof(buf))) > 0 || got == 0) {
+			if (n <= 0) {
+				usleep(1000);
+				continue;
+			}
+			got += (size_t)n;
 			if (write(o, buf, (size_t)n) != n)
 				_exit(1);
+		}
 		_exit(0);
 	}
-	/* wait until it has the FIFO open, as the core always has */
-	for (int i = 0; i < 200; i++) {
+	/* wait until it has the FIFO open, as the core always has (a
+	 * readiness wait: the bound is only against a hang) */
+	for (int i = 0; i < 12000; i++) {
 		int fd = open(fifo, O_WRONLY | O_NONBLOCK);
 		if (fd >= 0) {
 			close(fd);
