@@ -87,7 +87,9 @@ struct hc {
 static const char usage_text[] =
     "usage: " PROG " -f CONFIG -C APP/NAME --state STATE --state-type "
     "SOFT|HARD\n"
-    "           --attempt N [--max-attempts N] [--ack 0|1|2] [--downtime N]\n"
+    "           --attempt N [--max-attempts N] [--ack 0|1|2] [--ack-author "
+    "WHO]\n"
+    "           [--downtime N]\n"
     "           [--host HOST] [--service SERVICE] [--foreground] [-v]\n"
     "       " PROG " -f CONFIG -C APP/NAME --ack-notification --type TYPE\n"
     "           [--author WHO] [--comment TEXT]\n"
@@ -110,6 +112,8 @@ static const char usage_text[] =
     "      --attempt N       the check attempt\n"
     "      --max-attempts N  the service's max_check_attempts\n"
     "      --ack N           Icinga 2: 0 none, 1 normal, 2 sticky\n"
+    "      --ack-author WHO  Icinga 2: who acknowledged (the journal names\n"
+    "                        them, not the core's user)\n"
     "      --downtime N      the service's downtime depth\n"
     "      --host H          the core's host object (default: the\n"
     "                        component's host)\n"
@@ -278,6 +282,7 @@ static const struct rl_opt hc_opts[] = {
 	   .max = 1000000, .parse = parse_count),
     HC_OPT("ack", RL_OPT_CALL, ev.ack, .min = 0, .max = 2,
 	   .parse = parse_count),
+    HC_OPT("ack-author", RL_OPT_STRING, ev.ack_author),
     HC_OPT("downtime", RL_OPT_CALL, ev.downtime, .min = 0, .max = 1000000,
 	   .parse = parse_count),
     HC_OPT("host", RL_OPT_CALL, host, .parse = check_name),

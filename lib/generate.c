@@ -651,6 +651,27 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	     "max check attempts", false);
 	iarg(b, "--ack", "$service.acknowledgement$",
 	     "0 none, 1 normal, 2 sticky", false);
+	/* who acknowledged: no macro says it, the acknowledgement's comment
+	 * does (entry_type 4); without it the journal could name only the
+	 * core's user */
+	rl_buf_puts(
+	    b, "\t\t\"--ack-author\" = {\n"
+	       "\t\t\tvalue = {{\n"
+	       "\t\t\t\tvar who = \"\"\n"
+	       "\t\t\t\tvar h = macro(\"$host.name$\")\n"
+	       "\t\t\t\tvar s = macro(\"$service.name$\")\n"
+	       "\t\t\t\tfor (c in get_objects(Comment)) {\n"
+	       "\t\t\t\t\tif (c.host_name == h && c.service_name == s && "
+	       "c.entry_type == 4) {\n"
+	       "\t\t\t\t\t\twho = c.author\n"
+	       "\t\t\t\t\t}\n"
+	       "\t\t\t\t}\n"
+	       "\t\t\t\treturn who\n"
+	       "\t\t\t}}\n"
+	       "\t\t\tset_if = {{ macro(\"$service.acknowledgement$\") > 0 }}\n"
+	       "\t\t\tdescription = \"who acknowledged (the "
+	       "acknowledgement's comment)\"\n"
+	       "\t\t}\n");
 	iarg(b, "--downtime", "$service.downtime_depth$", "downtime depth",
 	     false);
 	iarg(b, "--host", "$host.name$", "host object", false);

@@ -129,6 +129,16 @@ void rl_heal_decide(const struct rl_component *c,
 				h->reason[0] != '\0' ? ": " : "", h->reason);
 			snprintf(out->author, sizeof(out->author), "%s",
 				 h->author);
+		} else if (ev->ack_author != NULL &&
+			   ev->ack_author[0] != '\0') {
+			/* the core said who: the record is theirs, not the
+			 * core's user's */
+			verdict(out, RL_VERDICT_STAND_DOWN,
+				"acknowledged in the core (%s) by %.120s",
+				ev->ack == 2 ? "sticky" : "normal",
+				ev->ack_author);
+			snprintf(out->author, sizeof(out->author), "%s",
+				 ev->ack_author);
 		} else {
 			verdict(out, RL_VERDICT_STAND_DOWN,
 				"acknowledged in the core (%s)",

@@ -50,6 +50,9 @@ struct rl_heal_event {
 	int max_attempts; /* 0: not passed */
 	int ack;	  /* 0 none, 1 normal, 2 sticky; -1 not passed */
 	int downtime;	  /* depth; -1 not passed */
+	/* who acknowledged, when the core says (Icinga 2: --ack-author,
+	 * from the acknowledgement's comment); NULL or "": not said */
+	const char *ack_author;
 };
 
 /* Parses the core's words: "SOFT"/"HARD" (or 0/1, Icinga's numbers). */

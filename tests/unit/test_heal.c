@@ -39,7 +39,7 @@ static struct rl_component comp(enum rl_heal heal, int soft_attempt)
 
 static struct rl_heal_event event(enum rl_state state, bool hard, int attempt)
 {
-	struct rl_heal_event ev = {state, hard, attempt, 0, -1, -1};
+	struct rl_heal_event ev = {state, hard, attempt, 0, -1, -1, NULL};
 
 	return ev;
 }
@@ -182,6 +182,17 @@ Test(heal, acknowledged_by_macro)
 	d = decide(&c, &ev, &no_facts);
 	cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN);
 	cr_assert_str_eq(d.reason, "acknowledged in the core (sticky)");
+	/* Icinga 2's --ack-author: the record is theirs */
+	ev.ack_author = "carol";
+	d = decide(&c, &ev, &no_facts);
+	cr_assert_str_eq(d.reason,
+			 "acknowledged in the core (sticky) by carol");
+	cr_assert_str_eq(d.author, "carol");
+	ev.ack_author = "";
+	d = decide(&c, &ev, &no_facts);
+	cr_assert_str_eq(d.reason, "acknowledged in the core (sticky)");
+	cr_assert_str_eq(d.author, "");
+	ev.ack_author = NULL;
 	ev.ack = 0;
 	cr_assert_eq(decide(&c, &ev, &no_facts).verdict, RL_VERDICT_HEAL);
 	ev.ack = -1; /* not passed */
