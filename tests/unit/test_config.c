@@ -1193,6 +1193,8 @@ Test(config, the_example_is_valid)
 	    c->check, "/usr/lib/nagios/plugins/check_procs -C pricer -c 1:1");
 	cr_assert_eq(c->requires[0], rl_model_component(m, "fx/marketdata"));
 	cr_assert_str_eq(m->site.node, "monitor-1");
+	cr_assert_eq(rl_model_app(m, "fx")->sched.check_interval_ms, 300000);
+	cr_assert_eq(rl_model_app(m, "fx")->sched.max_check_attempts, 3);
 	c = rl_model_component(m, "fx/gateway");
 	cr_assert_not_null(c);
 	cr_assert_eq(c->check_mode, RL_CHECK_XML);
