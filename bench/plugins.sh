@@ -81,13 +81,13 @@ cbs_fn='cbs_one() {
 		-o UserKnownHostsFile="$KH" -o StrictHostKeyChecking=yes \
 		-o BatchMode=yes -t 10 -C true
 }'
-cc_cmd='exec "$CC" -c "$cfg" -C one/c -t 10'
-ccx_cmd='exec "$CC" -c "$cfgx" -C one/c -t 10'
-ccxml_cmd='exec "$CC" -c "$cfgx" -C xml/status -t 10'
+cc_cmd='exec "$CC" -f "$cfg" -C one/c -t 10'
+ccx_cmd='exec "$CC" -f "$cfgx" -C one/c -t 10'
+ccxml_cmd='exec "$CC" -f "$cfgx" -C xml/status -t 10'
 ssh_cmd='exec ssh $SSHOPT -i "$KEY" -p "$P" "$SSHD_USER@127.0.0.1" true'
 cbs_cmd="$cbs_fn"'
 cbs_one "$P"'
-ca_cmd='exec "$CA" -c "$cfg" -A thirty -t 30'
+ca_cmd='exec "$CA" -f "$cfg" -A thirty -t 30'
 cbs30_cmd="$cbs_fn"'
 i=0
 while [ $i -lt 30 ]; do

@@ -5,9 +5,11 @@
  */
 #include "build.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "ctl.h"
@@ -20,6 +22,7 @@ struct generate_args {
 	const char *app_host;	/* --app-host */
 	const char *plugin_dir; /* --plugin-dir */
 	const char *handler;	/* --handler */
+	long interval_length;	/* --interval-length, 0: 60 */
 };
 
 static const struct rl_opt generate_opts[] = {
@@ -34,8 +37,60 @@ static const struct rl_opt generate_opts[] = {
 	   offsetof(struct generate_args, plugin_dir)),
     RL_OPT(0, "handler", RL_OPT_STRING,
 	   offsetof(struct generate_args, handler)),
+    RL_OPT(0, "interval-length", RL_OPT_LONG,
+	   offsetof(struct generate_args, interval_length), .min = 1,
+	   .max = 86400),
     {0},
 };
+
+/* -o DIR must be a directory that exists: one line naming it, else */
+static int check_out_dir(const char *dir)
+{
+	struct stat st;
+	char msg[300];
+
+	if (stat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return usage_error("generate: -o '%.200s': no such "
+					   "directory (create it first)",
+					   dir);
+		snprintf(msg, sizeof(msg), "generate: -o '%.200s': %s", dir,
+			 strerror(errno));
+		return fail(EXIT_INTERNAL, msg);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return usage_error("generate: -o '%.200s': not a directory",
+				   dir);
+	return EXIT_OK;
+}
+
+/*
+ * The files relance generated in DIR that it no longer generates (an
+ * application gone from the config): with CHECK listed as stale and
+ * counted in *n_stale, else removed and listed. EXIT_OK or a failure.
+ */
+static int stale_files(const struct rl_generate_out *out,
+		       enum rl_generate_target target, const char *dir,
+		       bool check, size_t *n_stale)
+{
+	struct rl_err err = {""};
+	char **names = NULL;
+	size_t n = 0, i;
+	int r = EXIT_OK;
+
+	if (rl_generate_stale(out, target, dir, &names, &n, &err) < 0)
+		return fail(EXIT_INTERNAL, err.msg);
+	if (!check && rl_generate_prune(dir, names, n, &err) < 0)
+		r = fail(EXIT_FAILED, err.msg);
+	for (i = 0; i < n && r == EXIT_OK; i++)
+		printf("%s/%s: %s\n", dir, names[i],
+		       check ? "stale (no longer generated)"
+			     : "removed (no longer generated)");
+	if (check)
+		*n_stale = n;
+	rl_generate_names_free(names, n);
+	return r;
+}
 
 static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 {
@@ -45,7 +100,7 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 	struct rl_generate_out out = {NULL, 0};
 	enum rl_generate_target target;
 	char *abs = NULL;
-	size_t i, n_differ = 0;
+	size_t i, n_differ = 0, n_stale = 0;
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -66,6 +121,8 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 		return usage_error("generate: --handler '%.200s': not an "
 				   "absolute path",
 				   a.handler);
+	if (a.out_dir && (r = check_out_dir(a.out_dir)) != EXIT_OK)
+		return r;
 	r = load_config(ctl);
 	if (r)
 		return r;
@@ -83,6 +140,7 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 	o.plugin_dir = a.plugin_dir;
 	o.handler = a.handler;
 	o.generator = "relancectl generate";
+	o.interval_length_s = (int)a.interval_length;
 	if (a.app_host && !rl_model_host(ctl->model, a.app_host) &&
 	    a.define_hosts) {
 		r = usage_error("generate: --app-host: unknown host '%.100s'",
@@ -105,13 +163,23 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 				    out.files[i].status == RL_GENERATE_MISSING
 					? "missing"
 					: "differs");
+		r = stale_files(&out, target, a.out_dir, true, &n_stale);
+		if (r)
+			goto out;
 		if (n_differ)
 			fprintf(stderr,
 				"relancectl: %zu of %zu file%s in '%s' not "
 				"up to date\n",
 				n_differ, out.n_files,
 				out.n_files == 1 ? "" : "s", a.out_dir);
-		r = n_differ ? EXIT_FAILED : EXIT_OK;
+		if (n_stale)
+			fprintf(
+			    stderr,
+			    "relancectl: %zu stale file%s in '%s' (relance's, "
+			    "no longer generated: -o without --check "
+			    "removes them)\n",
+			    n_stale, n_stale == 1 ? "" : "s", a.out_dir);
+		r = n_differ || n_stale ? EXIT_FAILED : EXIT_OK;
 	} else if (a.out_dir) {
 		if (rl_generate_write(&out, a.out_dir, &err) < 0) {
 			r = fail(EXIT_FAILED, err.msg);
@@ -119,7 +187,7 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 		}
 		for (i = 0; i < out.n_files; i++)
 			printf("%s/%s\n", a.out_dir, out.files[i].name);
-		r = EXIT_OK;
+		r = stale_files(&out, target, a.out_dir, false, NULL);
 	} else {
 		for (i = 0; i < out.n_files; i++)
 			fwrite(out.files[i].content, 1, out.files[i].len,

@@ -50,9 +50,11 @@ static int cmd_hostkey(struct ctl *ctl, int argc, char **argv)
 		return r;
 	h = rl_model_host(ctl->model, argv[0]);
 	if (!h || h->transport != RL_TRANSPORT_SSH) {
-		fprintf(stderr, "relancectl: hostkey: %s '%.200s'\n",
-			h ? "not an ssh host" : "unknown host", argv[0]);
-		return EXIT_USAGE;
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "hostkey: %s '%.200s'",
+			 h ? "not an ssh host" : "unknown host", argv[0]);
+		return fail(EXIT_USAGE, msg);
 	}
 	kh = ctl->model->site.ssh.known_hosts;
 	memset(&k, 0, sizeof(k));

@@ -34,7 +34,7 @@ enum {
 
 /* The context: global options, who runs us, the model once loaded. */
 struct ctl {
-	const char *config; /* -c, or NULL for the default */
+	const char *config; /* -f (-c), or NULL for the default */
 	bool json;
 	bool no_color;
 	bool verbose;

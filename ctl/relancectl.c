@@ -18,7 +18,7 @@
 #include "opts.h"
 
 static const char usage_text[] =
-    "usage: relancectl [-c CONFIG] [--json] [--no-color] [-t TIMEOUT] [-v]"
+    "usage: relancectl [-f CONFIG] [--json] [--no-color] [-t TIMEOUT] [-v]"
     " COMMAND ...\n"
     "\n"
     "commands:\n"
@@ -44,12 +44,16 @@ static const char usage_text[] =
     "                               newest other one, and the one now)\n"
     "  generate nagios|icinga2 [-o DIR [--check]] [--define-hosts]\n"
     "           [--app-host HOST] [--plugin-dir DIR] [--handler PATH]\n"
+    "           [--interval-length SECONDS]\n"
     "                               the monitoring objects: one file on\n"
     "                               stdout, or with -o one file per\n"
     "                               application in DIR; --check compares\n"
     "                               DIR with them (exit 1 on a difference);\n"
     "                               --plugin-dir: where the core finds the\n"
-    "                               plugins (default " PLUGINDIR ")\n"
+    "                               plugins (default " PLUGINDIR ");\n"
+    "                               --interval-length: Nagios's, to\n"
+    "                               write check_interval in its units\n"
+    "                               (default 60)\n"
     "  hostkey HOST [--add]         the SSH host key HOST offers and whether\n"
     "                               known_hosts has it (known, unknown,\n"
     "                               MISMATCH); --add appends an unknown key\n"
@@ -64,8 +68,9 @@ static const char usage_text[] =
     "  help                         this text\n"
     "\n"
     "options:\n"
-    "  -c, --config FILE   configuration (default: $RELANCE_CONFIG, else\n"
-    "                      " SYSCONFDIR "/relance/relance.ini)\n"
+    "  -f, --config FILE   configuration (default: $RELANCE_CONFIG, else\n"
+    "                      " SYSCONFDIR "/relance/relance.ini); -c works\n"
+    "                      too\n"
     "      --json          output for scripts (JSON; history: JSON Lines)\n"
     "      --no-color      no colours (also: NO_COLOR set, or not a tty)\n"
     "  -t, --timeout DUR   status, graph --status: deadline for all checks\n"
@@ -85,22 +90,178 @@ static const char usage_text[] =
     "  status exits as a plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN,\n"
     "  the worst state wins (CRITICAL > WARNING > UNKNOWN > OK)\n";
 
+/* Each command's own help: `relancectl COMMAND --help`, `relancectl help
+ * COMMAND`. The global options (above) apply to every command. */
+static const struct {
+	const char *name;
+	const char *text;
+} command_help[] = {
+    {"status",
+     "usage: relancectl status [APP|COMPONENT] [-t TIMEOUT] [-v] "
+     "[--json]\n"
+     "\n"
+     "Runs the checks of every component (or of APP, or of one\n"
+     "COMPONENT) at once and shows a tree per application, in\n"
+     "dependency order. Exits as a plugin: 0 OK, 1 WARNING, 2\n"
+     "CRITICAL, 3 UNKNOWN, the worst state wins.\n"
+     "\n"
+     "  -t, --timeout DUR  deadline for all the checks (default 10s)\n"
+     "  -v, --verbose      each check's long output too\n"
+     "      --json         one JSON object\n"
+     "\n"
+     "example: relancectl status fx -t 30s\n"},
+    {"start", "usage: relancectl start APP|COMPONENT [-v] [--json]\n"
+	      "\n"
+	      "Starts it and what it requires, requirements first, each step\n"
+	      "verified by the component's check; components already up are\n"
+	      "skipped. Journaled before and after each step.\n"
+	      "\n"
+	      "example: relancectl start fx/pricer\n"},
+    {"stop", "usage: relancectl stop APP|COMPONENT [-v] [--json]\n"
+	     "\n"
+	     "Stops it and what requires it, dependents first, each step\n"
+	     "verified. Journaled before and after each step.\n"
+	     "\n"
+	     "example: relancectl stop fx/marketdata\n"},
+    {"restart", "usage: relancectl restart APP|COMPONENT [-v] [--json]\n"
+		"\n"
+		"Targeted restart: what requires it is stopped first, it is\n"
+		"restarted, then the dependents are started again; nothing\n"
+		"else is touched.\n"
+		"\n"
+		"example: relancectl restart fx/cache\n"},
+    {"plan", "usage: relancectl plan start|stop|restart APP|COMPONENT "
+	     "[--json]\n"
+	     "\n"
+	     "Shows the numbered steps the action would take; runs and\n"
+	     "journals nothing.\n"
+	     "\n"
+	     "example: relancectl plan restart fx/cache\n"},
+    {"history",
+     "usage: relancectl history [APP|COMPONENT] [--since DURATION] "
+     "[--limit N]\n"
+     "                          [--all] [--json]\n"
+     "\n"
+     "The journal, newest last: decisions, steps, holds, write-backs.\n"
+     "\n"
+     "      --since DUR  only what is more recent (1h, 2d)\n"
+     "      --limit N    the last N records\n"
+     "      --all        every record, not only the main events\n"
+     "      --json       JSON Lines\n"
+     "\n"
+     "example: relancectl history fx/pricer --since 1d\n"},
+    {"config", "usage: relancectl config check\n"
+	       "\n"
+	       "Loads and validates the configuration and every file it\n"
+	       "includes: \"config OK: ...\", or the first error as\n"
+	       "FILE:LINE: ... and exit 2.\n"
+	       "\n"
+	       "example: relancectl -f /tmp/new/relance.ini config check\n"},
+    {"generate",
+     "usage: relancectl generate nagios|icinga2 [-o DIR [--check]] "
+     "[--define-hosts]\n"
+     "           [--app-host HOST] [--plugin-dir DIR] [--handler PATH]\n"
+     "           [--interval-length SECONDS]\n"
+     "\n"
+     "The monitoring objects of the configuration: one file on stdout, or\n"
+     "with -o one file per application in DIR (which must exist); files\n"
+     "relance wrote there and no longer generates are removed.\n"
+     "\n"
+     "  -o, --output DIR         write into DIR\n"
+     "      --check              compare DIR with them: exit 1 on a\n"
+     "                           difference, a missing or a stale file\n"
+     "      --define-hosts       a host object per host, with a host check\n"
+     "      --app-host HOST      the host of the application services\n"
+     "      --plugin-dir DIR     where the core finds the plugins (default\n"
+     "                           " PLUGINDIR ")\n"
+     "      --handler PATH       the event handler (default:\n"
+     "                           DIR/handle_component)\n"
+     "      --interval-length S  Nagios's interval_length (default 60)\n"
+     "\n"
+     "example: relancectl generate nagios -o /etc/nagios4/conf.d/relance\n"},
+    {"hostkey",
+     "usage: relancectl hostkey HOST [--add] [-t TIMEOUT]\n"
+     "\n"
+     "The SSH host key HOST offers and whether known_hosts has it\n"
+     "(known, unknown, MISMATCH).\n"
+     "\n"
+     "      --add  append an unknown key as a plain [addr]:port line;\n"
+     "             never replaces a mismatching one\n"
+     "\n"
+     "example: relancectl hostkey fx-app-01 --add\n"},
+    {"hold", "usage: relancectl hold [COMPONENT --reason TEXT]\n"
+	     "\n"
+	     "Keeps the event handler away from COMPONENT until released;\n"
+	     "without arguments, lists the holds.\n"
+	     "\n"
+	     "      --reason TEXT  why (required to set a hold)\n"
+	     "\n"
+	     "example: relancectl hold fx/pricer --reason \"disk swap at "
+	     "22:00\"\n"},
+    {"release", "usage: relancectl release COMPONENT\n"
+		"\n"
+		"Removes its hold (set by hand or by an acknowledgement).\n"
+		"\n"
+		"example: relancectl release fx/pricer\n"},
+};
+
+/* Prints CMD's own help (the global help when it has none). */
+static void print_help(const char *cmd)
+{
+	size_t i;
+
+	for (i = 0; cmd && i < sizeof(command_help) / sizeof(command_help[0]);
+	     i++)
+		if (!strcmp(cmd, command_help[i].name)) {
+			fputs(command_help[i].text, stdout);
+			fputs(
+			    "\nglobal options: -f CONFIG, --json, --no-color, "
+			    "-t TIMEOUT, -v\n(relancectl --help)\n",
+			    stdout);
+			return;
+		}
+	fputs(usage_text, stdout);
+}
+
+/* --json was given: errors are one JSON object on stdout too. */
+static bool json_errors;
+
+/* An error: a line on stderr, or {"error": MSG, "exit": CODE} on stdout
+ * under --json. Returns CODE. */
+static int error_out(int code, const char *msg)
+{
+	struct rl_buf b = RL_BUF_INIT;
+
+	if (!json_errors) {
+		fprintf(stderr, "relancectl: %s\n", msg);
+		return code;
+	}
+	rl_buf_puts(&b, "{\"error\": ");
+	rl_buf_json_str(&b, msg);
+	rl_buf_printf(&b, ", \"exit\": %d}\n", code);
+	fputs(b.oom ? "{\"error\": \"out of memory\"}\n" : rl_buf_str(&b),
+	      stdout);
+	rl_buf_free(&b);
+	return code;
+}
+
 int usage_error(const char *fmt, ...)
 {
+	char msg[1200];
 	va_list ap;
+	size_t n;
 
-	fputs("relancectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs(" (see relancectl --help)\n", stderr);
-	return EXIT_USAGE;
+	n = strlen(msg);
+	snprintf(msg + n, sizeof(msg) - n, " (see relancectl --help)");
+	return error_out(EXIT_USAGE, msg);
 }
 
 int fail(int code, const char *msg)
 {
-	fprintf(stderr, "relancectl: %s\n", msg);
-	return code;
+	return error_out(code, msg);
 }
 
 int load_config(struct ctl *ctl)
@@ -135,7 +296,10 @@ int print_buf(struct rl_buf *b)
 /* before the command or after it: `relancectl --json status`, `status
  * --json` */
 static const struct rl_opt global_opts[] = {
-    RL_OPT('c', "config", RL_OPT_STRING, offsetof(struct ctl, config)),
+    RL_OPT('f', "config", RL_OPT_STRING, offsetof(struct ctl, config)),
+    /* -c as before -f, which the plugins took from -c (reserved there
+     * for thresholds): every program takes -f */
+    RL_OPT('c', NULL, RL_OPT_STRING, offsetof(struct ctl, config)),
     RL_OPT(0, "json", RL_OPT_FLAG, offsetof(struct ctl, json)),
     RL_OPT(0, "no-color", RL_OPT_FLAG, offsetof(struct ctl, no_color)),
     RL_OPT(0, "no-colour", RL_OPT_FLAG, offsetof(struct ctl, no_color)),
@@ -185,7 +349,7 @@ static int parsed(int r, const struct rl_opts_res *res,
 	case RL_OPTS_OK:
 		return CTL_GO_ON;
 	case RL_OPTS_HELP:
-		fputs(usage_text, stdout);
+		print_help(cmd ? cmd->name : NULL);
 		return EXIT_OK;
 	case RL_OPTS_VERSION:
 		printf("relancectl (relance) %s\n", PACKAGE_VERSION);
@@ -247,6 +411,9 @@ int main(int argc, char **argv)
 	int r;
 
 	memset(&ctl, 0, sizeof(ctl));
+	/* before any parse: an error in the options is JSON too */
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--"); i++)
+		json_errors |= !strcmp(argv[i], "--json");
 	global.opts = global_opts;
 	global.base = &ctl;
 	r = rl_opts_parse(&global, 1, RL_OPTS_IN_ORDER, argc, argv, &res, &err);
@@ -257,7 +424,7 @@ int main(int argc, char **argv)
 		return usage_error("missing command");
 	name = argv[res.next];
 	if (!strcmp(name, "help")) {
-		fputs(usage_text, stdout);
+		print_help(res.next + 1 < argc ? argv[res.next + 1] : NULL);
 		return EXIT_OK;
 	}
 	for (i = 0; i < N_COMMANDS; i++)

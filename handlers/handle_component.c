@@ -85,11 +85,13 @@ struct hc {
 };
 
 static const char usage_text[] =
-    "usage: " PROG " -c CONFIG -C APP/NAME --state STATE --state-type "
+    "usage: " PROG " -f CONFIG -C APP/NAME --state STATE --state-type "
     "SOFT|HARD\n"
-    "           --attempt N [--max-attempts N] [--ack 0|1|2] [--downtime N]\n"
-    "           [--host HOST] [--service SERVICE] [--foreground] [-v]\n"
-    "       " PROG " -c CONFIG -C APP/NAME --ack-notification --type TYPE\n"
+    "           --attempt N [--max-attempts N] [--ack 0|1|2] [--ack-author "
+    "WHO]\n"
+    "           [--downtime N] [--host HOST] [--service SERVICE] "
+    "[--foreground] [-v]\n"
+    "       " PROG " -f CONFIG -C APP/NAME --ack-notification --type TYPE\n"
     "           [--author WHO] [--comment TEXT]\n"
     "\n"
     "The event handler of relance, called by Nagios or Icinga 2 with the\n"
@@ -102,14 +104,17 @@ static const char usage_text[] =
     "a forced check.\n"
     "On OK it clears a hold set by an acknowledgement.\n"
     "\n"
-    "  -c, --config FILE     configuration (default: $RELANCE_CONFIG, else\n"
-    "                        " SYSCONFDIR "/relance/relance.ini)\n"
+    "  -f, --config FILE     configuration (default: $RELANCE_CONFIG, else\n"
+    "                        " SYSCONFDIR "/relance/relance.ini); -c works\n"
+    "                        too\n"
     "  -C, --component NAME  the component (APP/NAME)\n"
     "      --state S         OK, WARNING, CRITICAL or UNKNOWN (or 0..3)\n"
     "      --state-type T    SOFT or HARD\n"
     "      --attempt N       the check attempt\n"
     "      --max-attempts N  the service's max_check_attempts\n"
     "      --ack N           Icinga 2: 0 none, 1 normal, 2 sticky\n"
+    "      --ack-author WHO  Icinga 2: who acknowledged (the journal names\n"
+    "                        them, not the core's user)\n"
     "      --downtime N      the service's downtime depth\n"
     "      --host H          the core's host object (default: the\n"
     "                        component's host)\n"
@@ -265,7 +270,10 @@ static int parse_attempt(const struct rl_opt *opt, const char *v, void *base,
 	RL_OPT(0, l, t, offsetof(struct hc, f), __VA_ARGS__)
 
 static const struct rl_opt hc_opts[] = {
-    RL_OPT('c', "config", RL_OPT_STRING, offsetof(struct hc, config)),
+    RL_OPT('f', "config", RL_OPT_STRING, offsetof(struct hc, config)),
+    /* -c as before -f, which the plugins took from -c (reserved there
+     * for thresholds): every program takes -f */
+    RL_OPT('c', NULL, RL_OPT_STRING, offsetof(struct hc, config)),
     RL_OPT('C', "component", RL_OPT_STRING, offsetof(struct hc, component)),
     HC_OPT("state", RL_OPT_CALL, ev.state, .parse = parse_state),
     HC_OPT("state-type", RL_OPT_CALL, ev.hard, .parse = parse_state_type),
@@ -275,6 +283,7 @@ static const struct rl_opt hc_opts[] = {
 	   .max = 1000000, .parse = parse_count),
     HC_OPT("ack", RL_OPT_CALL, ev.ack, .min = 0, .max = 2,
 	   .parse = parse_count),
+    HC_OPT("ack-author", RL_OPT_STRING, ev.ack_author),
     HC_OPT("downtime", RL_OPT_CALL, ev.downtime, .min = 0, .max = 1000000,
 	   .parse = parse_count),
     HC_OPT("host", RL_OPT_CALL, host, .parse = check_name),
@@ -362,10 +371,24 @@ static int hold_changed(struct hc *hc, const char *result,
 			const struct rl_hold *h, const char *why)
 {
 	struct rl_journal_rec r;
+	char msg[300];
 
 	rl_heal_rec_init(&hc->h, &r, "hold");
 	rl_hold_journal_rec(&r, h, result);
 	r.message = why;
+	if (!strcmp(result, "cleared")) {
+		/* the core reported the recovery: the record is the handler's
+		 * (its user), not the acknowledger's, who stays named */
+		r.author = NULL;
+		if (h->author[0] != '\0') {
+			snprintf(
+			    msg, sizeof(msg),
+			    "%s (the core reported OK); the hold was %.128s's "
+			    "acknowledgement",
+			    why, h->author);
+			r.message = msg;
+		}
+	}
 	return journaled(rl_heal_journal(&hc->h, &r, false));
 }
 

@@ -465,6 +465,24 @@ bad:
 			  value, k->min, k->max);
 }
 
+/* max_check_attempts of an rl_schedule: the number, and where it was set
+ * (heal = soft:N is judged against it once every section is read) */
+static int set_attempts(struct file_state *fs, const struct key *k,
+			const char *value, struct rl_err *err)
+{
+	struct rl_schedule *s =
+	    (struct rl_schedule *)((char *)field(fs, k) -
+				   offsetof(struct rl_schedule,
+					    max_check_attempts));
+	int r = set_int(fs, k, value, err);
+
+	if (r == 0) {
+		s->attempts_where.file = fs->name;
+		s->attempts_where.line = fs->pending_line;
+	}
+	return r;
+}
+
 static int set_requires(struct file_state *fs, const struct key *k,
 			const char *value, struct rl_err *err)
 {
@@ -721,9 +739,19 @@ static const struct key keys_host[] = {
     {NULL, NULL, 0, 0, 0, false, false},
 };
 
+/* the core's schedule of a service, in [application] and [component] */
+#define SCHED_DUR(type, f)                                                     \
+	set_duration, offsetof(type, sched.f), 1000, 0, false, false
+#define SCHED_ATTEMPTS(type)                                                   \
+	set_attempts, offsetof(type, sched.max_check_attempts), 1, 100, false, \
+	    false
+
 static const struct key keys_app[] = {
     {"description", STR(struct rl_app, description)},
     {"parallel", INT(struct rl_app, parallel, 1, 1000)},
+    {"check_interval", SCHED_DUR(struct rl_app, check_interval_ms)},
+    {"retry_interval", SCHED_DUR(struct rl_app, retry_interval_ms)},
+    {"max_check_attempts", SCHED_ATTEMPTS(struct rl_app)},
     {NULL, NULL, 0, 0, 0, false, false},
 };
 
@@ -743,6 +771,9 @@ static const struct key keys_component[] = {
     {"stop_timeout", DUR(struct rl_component, stop_timeout_ms)},
     {"heal", set_heal, 0, 1, 100, false, false},
     {"restart_limit", set_restart_limit, 0, 1, 1000, false, false},
+    {"check_interval", SCHED_DUR(struct rl_component, check_interval_ms)},
+    {"retry_interval", SCHED_DUR(struct rl_component, retry_interval_ms)},
+    {"max_check_attempts", SCHED_ATTEMPTS(struct rl_component)},
     {NULL, NULL, 0, 0, 0, false, false},
 };
 
@@ -1582,6 +1613,24 @@ static int check_component_user(const struct rl_model *m,
 	return 0;
 }
 
+/* heal = soft:N acts at the N-th SOFT attempt: the core must make one */
+static int check_attempts(const struct rl_component *c, struct rl_err *err)
+{
+	const struct rl_schedule *s =
+	    c->sched.max_check_attempts ? &c->sched : &c->app->sched;
+
+	if (c->heal != RL_HEAL_SOFT || s->max_check_attempts == 0 ||
+	    s->max_check_attempts > c->heal_soft_attempt)
+		return 0;
+	return rl_err_set(err,
+			  "%s:%d: key 'max_check_attempts': %d is too few "
+			  "for component '%s' (heal = soft:%d needs at least "
+			  "%d)",
+			  s->attempts_where.file, s->attempts_where.line,
+			  s->max_check_attempts, c->name, c->heal_soft_attempt,
+			  c->heal_soft_attempt + 1);
+}
+
 static int check_model(struct rl_model *m, struct rl_err *err)
 {
 	static const struct {
@@ -1607,7 +1656,7 @@ static int check_model(struct rl_model *m, struct rl_err *err)
 				    "%s:%d: component '%s': missing key '%s'",
 				    c->where.file, c->where.line, c->name,
 				    needed[j].key);
-		if (check_xml(c, err) < 0)
+		if (check_xml(c, err) < 0 || check_attempts(c, err) < 0)
 			return -1;
 		if (c->user != NULL && check_component_user(m, c, err) < 0)
 			return -1;

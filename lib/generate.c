@@ -1,5 +1,6 @@
 #include "build.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,14 +17,16 @@
 #define PLUGINDIR "/usr/lib/nagios/plugins"
 #endif
 
-/* Nagios numbers intervals in interval_length units (60 s by default). */
 #define DEFAULT_ATTEMPTS 3
+/* Nagios numbers intervals in interval_length units (60 s by default). */
+#define DEFAULT_INTERVAL_LENGTH_S 60
 
 struct gen {
 	const struct rl_model *m;
 	const struct rl_generate_opts *o;
 	enum rl_generate_target target;
 	const char *plugin_dir;
+	int64_t interval_length_ms; /* Nagios's interval_length */
 	char *handler;		    /* owned */
 	struct rl_component **reqs; /* scratch for sorting requires */
 	size_t reqs_cap;
@@ -204,8 +207,30 @@ static const char *app_zone(const struct rl_app *a)
 	return z;
 }
 
+/* c's schedule: its own keys, else its application's (0: the template's) */
+static struct rl_schedule sched_of(const struct rl_component *c)
+{
+	struct rl_schedule s = c->sched;
+	const struct rl_schedule *a = &c->app->sched;
+
+	if (s.check_interval_ms == 0)
+		s.check_interval_ms = a->check_interval_ms;
+	if (s.retry_interval_ms == 0)
+		s.retry_interval_ms = a->retry_interval_ms;
+	if (s.max_check_attempts == 0)
+		s.max_check_attempts = a->max_check_attempts;
+	return s;
+}
+
+/* max_check_attempts of c's service: the config's (rl_config has checked
+ * that heal = soft:N gets its N-th SOFT attempt), else the template's,
+ * raised to N+1 for soft:N */
 static int attempts(const struct rl_component *c)
 {
+	struct rl_schedule s = sched_of(c);
+
+	if (s.max_check_attempts != 0)
+		return s.max_check_attempts;
 	if (c->heal == RL_HEAL_SOFT &&
 	    c->heal_soft_attempt + 1 > DEFAULT_ATTEMPTS)
 		return c->heal_soft_attempt + 1;
@@ -233,7 +258,10 @@ static void header(const struct gen *g, struct rl_buf *b, const char *what)
 		comment_text(b, g->m->files[i]);
 		rl_buf_puts(b, "\n");
 	}
-	rl_buf_puts(b, "\n");
+	rl_buf_puts(b,
+		    "# Intervals and attempts: check_interval, retry_interval "
+		    "and\n# max_check_attempts in relance's [application] "
+		    "and [component]\n# sections.\n\n");
 }
 
 /* --- Nagios -------------------------------------------------------------- */
@@ -250,6 +278,58 @@ static void nkv_text(struct rl_buf *b, const char *k, const char *v)
 	for (; *v != '\0'; v++)
 		rl_buf_puts(b, *v == ';' ? "\\;" : (char[2]){*v, '\0'});
 	rl_buf_puts(b, "\n");
+}
+
+/* An interval in Nagios's interval_length units; Nagios 4 reads it as a
+ * double, so 30s with interval_length 60 is 0.5. */
+static void nagios_interval(const struct gen *g, struct rl_buf *b,
+			    const char *k, int64_t ms)
+{
+	char v[48];
+	size_t n;
+
+	if (ms % g->interval_length_ms == 0) {
+		rl_buf_printf(b, "    %-31s %lld\n", k,
+			      (long long)(ms / g->interval_length_ms));
+		return;
+	}
+	snprintf(v, sizeof(v), "%.6f",
+		 (double)ms / (double)g->interval_length_ms);
+	n = strlen(v);
+	while (n > 1 && v[n - 1] == '0')
+		v[--n] = '\0';
+	nkv(b, k, v);
+}
+
+/* The keys of S that are set, and max_check_attempts ATTEMPTS unless 0,
+ * in a service of either core: what the admin set in relance's config
+ * overrides the template. */
+static void schedule(const struct gen *g, struct rl_buf *b,
+		     const struct rl_schedule *s, int attempts)
+{
+	static const char *const key[] = {"check_interval", "retry_interval"};
+	int64_t ms[2] = {s->check_interval_ms, s->retry_interval_ms};
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (ms[i] == 0)
+			continue;
+		if (g->target == RL_GENERATE_NAGIOS)
+			nagios_interval(g, b, key[i], ms[i]);
+		else if (ms[i] % 1000 == 0)
+			rl_buf_printf(b, "\t%s = %llds\n", key[i],
+				      (long long)(ms[i] / 1000));
+		else
+			rl_buf_printf(b, "\t%s = %lldms\n", key[i],
+				      (long long)ms[i]);
+	}
+	if (attempts == 0)
+		return;
+	if (g->target == RL_GENERATE_NAGIOS)
+		rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
+			      attempts);
+	else
+		rl_buf_printf(b, "\tmax_check_attempts = %d\n", attempts);
 }
 
 /* The head of a Nagios service template: checks every interval_length
@@ -277,30 +357,30 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	size_t i;
 
 	rl_buf_puts(b, "define command {\n");
-	nkv(b, "command_name", "relance_check_component");
+	nkv(b, "command_name", "relance-component");
 	rl_buf_printf(b,
-		      "    %-31s %s/check_component -c %s -C "
+		      "    %-31s %s/check_component -f %s -C "
 		      "$_SERVICERELANCE_COMPONENT$\n",
 		      "command_line", g->plugin_dir, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
-	nkv(b, "command_name", "relance_check_application");
+	nkv(b, "command_name", "relance-application");
 	rl_buf_printf(b,
-		      "    %-31s %s/check_application -c %s -A "
+		      "    %-31s %s/check_application -f %s -A "
 		      "$_SERVICERELANCE_APPLICATION$\n",
 		      "command_line", g->plugin_dir, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
-	nkv(b, "command_name", "relance_handle_component");
+	nkv(b, "command_name", "relance-handle-component");
 	rl_buf_printf(b,
-		      "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
+		      "    %-31s %s -f %s -C $_SERVICERELANCE_COMPONENT$ "
 		      "--state $SERVICESTATE$ --state-type $SERVICESTATETYPE$ "
 		      "--attempt $SERVICEATTEMPT$ --max-attempts "
 		      "$MAXSERVICEATTEMPTS$ --downtime $SERVICEDOWNTIME$ "
 		      "--host \"$HOSTNAME$\" --service \"$SERVICEDESC$\"\n",
 		      "command_line", g->handler, cfg);
 	rl_buf_puts(b, "}\n\ndefine command {\n");
-	nkv(b, "command_name", "relance_notify_ack");
+	nkv(b, "command_name", "relance-ack-notification");
 	rl_buf_printf(b,
-		      "    %-31s %s -c %s -C $_SERVICERELANCE_COMPONENT$ "
+		      "    %-31s %s -f %s -C $_SERVICERELANCE_COMPONENT$ "
 		      "--ack-notification --type $NOTIFICATIONTYPE$ "
 		      "--author \"$NOTIFICATIONAUTHOR$\" "
 		      "--comment \"$NOTIFICATIONCOMMENT$\"\n",
@@ -329,12 +409,12 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "service_notification_period", "relance-24x7");
 	nkv(b, "host_notification_options", "n");
 	nkv(b, "service_notification_options", "w,u,c,r");
-	nkv(b, "host_notification_commands", "relance_notify_ack");
-	nkv(b, "service_notification_commands", "relance_notify_ack");
+	nkv(b, "host_notification_commands", "relance-ack-notification");
+	nkv(b, "service_notification_commands", "relance-ack-notification");
 	rl_buf_puts(b, "}\n\n");
 
-	service_template(b, "relance-component", "relance_check_component");
-	nkv(b, "event_handler", "relance_handle_component");
+	service_template(b, "relance-component", "relance-component");
+	nkv(b, "event_handler", "relance-handle-component");
 	nkv(b, "event_handler_enabled", "1");
 	nkv(b, "flap_detection_enabled", "0");
 	nkv(b, "contacts", "relance");
@@ -344,7 +424,7 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 	nkv(b, "notifications_enabled", "1");
 	rl_buf_puts(b, "}\n\n");
 
-	service_template(b, "relance-application", "relance_check_application");
+	service_template(b, "relance-application", "relance-application");
 	nkv(b, "event_handler_enabled", "0");
 	nkv(b, "flap_detection_enabled", "0");
 	/* The relance contact has nothing to do with an application: it is
@@ -359,13 +439,28 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 
 	if (g->o->hosts != RL_GENERATE_HOSTS_DEFINE)
 		return;
-	/* No host check: a generated host is a container, always UP. */
+	/* A host check, so that a host whose sshd is dead is DOWN (and not
+	 * PENDING for ever): monitoring-plugins' check_ssh on the host's SSH
+	 * port, from $USER1$ as Debian's resource.cfg sets it; a local host
+	 * is this machine, UP as long as the core runs. */
+	rl_buf_puts(b, "\ndefine command {\n");
+	nkv(b, "command_name", "relance-host-ssh");
+	nkv(b, "command_line",
+	    "$USER1$/check_ssh -t 10 -p $_HOSTRELANCE_SSH_PORT$ "
+	    "-H $HOSTADDRESS$");
+	rl_buf_puts(b, "}\n\ndefine command {\n");
+	nkv(b, "command_name", "relance-host-local");
+	nkv(b, "command_line",
+	    "$USER1$/check_dummy 0 \"this machine (transport local)\"");
+	rl_buf_puts(b, "}\n");
 	rl_buf_puts(b, "\ndefine host {\n");
 	nkv(b, "name", "relance-host");
 	nkv(b, "register", "0");
-	nkv(b, "max_check_attempts", "1");
+	nkv(b, "max_check_attempts", "2");
+	nkv(b, "check_interval", "5");
+	nkv(b, "retry_interval", "1");
 	nkv(b, "check_period", "relance-24x7");
-	nkv(b, "active_checks_enabled", "0");
+	nkv(b, "active_checks_enabled", "1");
 	nkv(b, "contacts", "relance");
 	nkv(b, "notification_period", "relance-24x7");
 	nkv(b, "notifications_enabled", "0");
@@ -405,6 +500,13 @@ static void nagios_hosts(const struct gen *g, struct rl_buf *b,
 		nkv(b, "alias", hs[i]->name);
 		nkv_text(b, "address",
 			 hs[i]->address ? hs[i]->address : hs[i]->name);
+		if (hs[i]->transport == RL_TRANSPORT_SSH) {
+			nkv(b, "check_command", "relance-host-ssh");
+			rl_buf_printf(b, "    %-31s %d\n", "_RELANCE_SSH_PORT",
+				      hs[i]->port);
+		} else {
+			nkv(b, "check_command", "relance-host-local");
+		}
 		rl_buf_puts(b, "}\n");
 	}
 }
@@ -431,6 +533,7 @@ static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		      struct rl_component **cs)
 {
 	struct rl_buf link = RL_BUF_INIT;
+	struct rl_schedule s;
 	size_t i, j;
 
 	rl_buf_printf(b, "# application %s: %zu components\n\n", a->name,
@@ -447,6 +550,7 @@ static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		nkv(b, "action_url", rl_buf_str(&link));
 	}
 	rl_buf_free(&link);
+	schedule(g, b, &a->sched, a->sched.max_check_attempts);
 	rl_buf_puts(b, "}\n");
 
 	for (i = 0; i < a->n_components; i++) {
@@ -459,9 +563,9 @@ static int nagios_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		if (c->description != NULL)
 			nkv_text(b, "display_name", c->description);
 		nkv(b, "_RELANCE_COMPONENT", c->name);
-		if (attempts(c) != DEFAULT_ATTEMPTS)
-			rl_buf_printf(b, "    %-31s %d\n", "max_check_attempts",
-				      attempts(c));
+		s = sched_of(c);
+		schedule(g, b, &s,
+			 attempts(c) != DEFAULT_ATTEMPTS ? attempts(c) : 0);
 		if (c->heal == RL_HEAL_NEVER)
 			nkv(b, "event_handler_enabled", "0");
 		rl_buf_puts(b, "}\n");
@@ -574,7 +678,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "\tcommand = [ ");
 	istr(b, rl_buf_str(&p));
 	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
 	iarg(b, "-t", "$relance_timeout$",
 	     "timeout in seconds (default: the component's check_timeout)",
@@ -589,7 +693,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "\tcommand = [ ");
 	istr(b, rl_buf_str(&p));
 	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-A", "$relance_application$", "application", true);
 	iarg(b, "-t", "$relance_timeout$", "timeout in seconds", false);
 	rl_buf_puts(b, "\t}\n");
@@ -601,7 +705,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 		       "\tcommand = [ ");
 	istr(b, g->handler);
 	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
 	iarg(b, "--state", "$service.state$", "OK, WARNING, CRITICAL, UNKNOWN",
 	     true);
@@ -611,6 +715,27 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	     "max check attempts", false);
 	iarg(b, "--ack", "$service.acknowledgement$",
 	     "0 none, 1 normal, 2 sticky", false);
+	/* who acknowledged: no macro says it, the acknowledgement's comment
+	 * does (entry_type 4); without it the journal could name only the
+	 * core's user */
+	rl_buf_puts(
+	    b, "\t\t\"--ack-author\" = {\n"
+	       "\t\t\tvalue = {{\n"
+	       "\t\t\t\tvar who = \"\"\n"
+	       "\t\t\t\tvar h = macro(\"$host.name$\")\n"
+	       "\t\t\t\tvar s = macro(\"$service.name$\")\n"
+	       "\t\t\t\tfor (c in get_objects(Comment)) {\n"
+	       "\t\t\t\t\tif (c.host_name == h && c.service_name == s && "
+	       "c.entry_type == 4) {\n"
+	       "\t\t\t\t\t\twho = c.author\n"
+	       "\t\t\t\t\t}\n"
+	       "\t\t\t\t}\n"
+	       "\t\t\t\treturn who\n"
+	       "\t\t\t}}\n"
+	       "\t\t\tset_if = {{ macro(\"$service.acknowledgement$\") > 0 }}\n"
+	       "\t\t\tdescription = \"who acknowledged (the "
+	       "acknowledgement's comment)\"\n"
+	       "\t\t}\n");
 	iarg(b, "--downtime", "$service.downtime_depth$", "downtime depth",
 	     false);
 	iarg(b, "--host", "$host.name$", "host object", false);
@@ -624,7 +749,7 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 		    "{\n\tcommand = [ ");
 	istr(b, g->handler);
 	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-c", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
 	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
 	iarg(b, "--ack-notification", NULL, "called as a notification command",
 	     false);
@@ -673,15 +798,15 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 
 	if (g->o->hosts != RL_GENERATE_HOSTS_DEFINE)
 		return;
-	/* dummy comes from the ITL: a generated host is a container. */
-	rl_buf_puts(
-	    b, "\ntemplate Host \"relance-host\" {\n"
-	       "\tcheck_command = \"dummy\"\n"
-	       "\tvars.dummy_state = 0\n"
-	       "\tvars.dummy_text = \"no host check (generated by relance)\"\n"
-	       "\tmax_check_attempts = 1\n"
-	       "\tcheck_interval = 5m\n"
-	       "}\n");
+	/* A host check from the ITL, so that a host whose sshd is dead is
+	 * DOWN: "ssh" (check_ssh) on an SSH host's port, set per host;
+	 * "dummy" for a local host, this machine. */
+	rl_buf_puts(b, "\ntemplate Host \"relance-host\" {\n"
+		       "\tcheck_command = \"ssh\"\n"
+		       "\tmax_check_attempts = 2\n"
+		       "\tcheck_interval = 60s\n"
+		       "\tretry_interval = 30s\n"
+		       "}\n");
 }
 
 static void icinga_hosts(const struct gen *g, struct rl_buf *b,
@@ -695,6 +820,13 @@ static void icinga_hosts(const struct gen *g, struct rl_buf *b,
 		rl_buf_puts(b, " {\n\timport \"relance-host\"\n");
 		ikv(b, 1, "address",
 		    hs[i]->address ? hs[i]->address : hs[i]->name);
+		if (hs[i]->transport == RL_TRANSPORT_SSH)
+			rl_buf_printf(b, "\tvars.ssh_port = %d\n", hs[i]->port);
+		else
+			rl_buf_puts(b, "\tcheck_command = \"dummy\"\n"
+				       "\tvars.dummy_state = 0\n"
+				       "\tvars.dummy_text = \"this machine "
+				       "(transport local)\"\n");
 		if (hs[i]->zone != NULL)
 			ikv(b, 1, "zone", hs[i]->zone);
 		rl_buf_puts(b, "}\n");
@@ -706,6 +838,7 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 {
 	const char *zone = app_zone(a);
 	struct rl_buf link = RL_BUF_INIT;
+	struct rl_schedule s;
 	size_t i, j;
 
 	rl_buf_printf(b, "/* application %s: %zu components */\n\n", a->name,
@@ -722,6 +855,7 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		ikv(b, 1, "action_url", rl_buf_str(&link));
 	}
 	rl_buf_free(&link);
+	schedule(g, b, &a->sched, a->sched.max_check_attempts);
 	if (zone != NULL)
 		ikv(b, 1, "zone", zone);
 	rl_buf_puts(b, "}\n");
@@ -736,9 +870,9 @@ static int icinga_app(struct gen *g, struct rl_buf *b, const struct rl_app *a,
 		if (c->description != NULL)
 			ikv(b, 1, "display_name", c->description);
 		ikv(b, 1, "vars.relance_component", c->name);
-		if (attempts(c) != DEFAULT_ATTEMPTS)
-			rl_buf_printf(b, "\tmax_check_attempts = %d\n",
-				      attempts(c));
+		s = sched_of(c);
+		schedule(g, b, &s,
+			 attempts(c) != DEFAULT_ATTEMPTS ? attempts(c) : 0);
 		if (c->heal == RL_HEAL_NEVER)
 			rl_buf_puts(b, "\tenable_event_handler = false\n");
 		if (c->host->zone != NULL)
@@ -836,6 +970,10 @@ int rl_generate(const struct rl_model *m, enum rl_generate_target target,
 		return rl_err_set(err, "unknown generate target %d",
 				  (int)target);
 	g.plugin_dir = opts->plugin_dir ? opts->plugin_dir : PLUGINDIR;
+	g.interval_length_ms =
+	    (int64_t)(opts->interval_length_s > 0 ? opts->interval_length_s
+						  : DEFAULT_INTERVAL_LENGTH_S) *
+	    1000;
 	if (opts->handler != NULL) {
 		g.handler = strdup(opts->handler);
 	} else {
@@ -1022,6 +1160,132 @@ int rl_generate_check(struct rl_generate_out *out, const char *dir,
 out:
 	rl_buf_free(&path);
 	return r;
+}
+
+/* Whether NAME in D is a file relance generated for TARGET: its first
+ * line is the header's ("# Generated by ... for nagios: ..."). */
+static bool generated_by_us(const struct rl_file_dir *d, const char *name,
+			    enum rl_generate_target target)
+{
+	char line[512], want[32];
+	struct rl_err ignored = {""};
+	ssize_t n;
+	char *nl;
+	int fd;
+
+	fd = rl_file_open_read(d, name, &ignored);
+	if (fd < 0)
+		return false; /* a link, a FIFO...: never relance's */
+	do
+		n = read(fd, line, sizeof(line) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return false;
+	line[n] = '\0';
+	nl = strchr(line, '\n');
+	if (nl == NULL)
+		return false;
+	*nl = '\0';
+	snprintf(want, sizeof(want),
+		 " for %s: ", rl_generate_target_name(target));
+	return strncmp(line, "# Generated by ", 15) == 0 &&
+	       strstr(line, want) != NULL;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool in_output(const struct rl_generate_out *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < out->n_files; i++)
+		if (strcmp(out->files[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int rl_generate_stale(const struct rl_generate_out *out,
+		      enum rl_generate_target target, const char *dir,
+		      char ***names, size_t *n_names, struct rl_err *err)
+{
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
+	const char *dot = target == RL_GENERATE_NAGIOS ? ".cfg" : ".conf";
+	char **v = NULL;
+	size_t n = 0, cap = 0, len;
+	struct dirent *e;
+	DIR *dp = NULL;
+	int fd, r = -1;
+
+	*names = NULL;
+	*n_names = 0;
+	if (rl_file_dir_open(&d, dir, 0, err) < 0)
+		return -1;
+	fd = dup(d.fd);
+	dp = fd < 0 ? NULL : fdopendir(fd);
+	if (dp == NULL) {
+		rl_err_set(err, "%s: cannot list: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	while ((e = readdir(dp)) != NULL) {
+		len = strlen(e->d_name);
+		if (len <= strlen(dot) ||
+		    strcmp(e->d_name + len - strlen(dot), dot) != 0 ||
+		    strncmp(e->d_name, "relance", 7) != 0 ||
+		    in_output(out, e->d_name) ||
+		    !generated_by_us(&d, e->d_name, target))
+			continue;
+		if (rl_grow(&v, &cap, n + 1, sizeof(*v)) < 0 ||
+		    (v[n] = strdup(e->d_name)) == NULL) {
+			rl_err_set(err, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_string);
+	*names = v;
+	*n_names = n;
+	v = NULL;
+	n = 0;
+	r = 0;
+out:
+	rl_generate_names_free(v, n);
+	if (dp != NULL)
+		closedir(dp);
+	rl_file_dir_close(&d);
+	return r;
+}
+
+int rl_generate_prune(const char *dir, char *const *names, size_t n,
+		      struct rl_err *err)
+{
+	struct rl_file_dir d = RL_FILE_DIR_INIT;
+	size_t i;
+	int r = 0;
+
+	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_MODE, err) < 0)
+		return -1;
+	for (i = 0; i < n && r == 0; i++)
+		if (unlinkat(d.fd, names[i], 0) < 0 && errno != ENOENT)
+			r = rl_err_set(err, "%s/%s: remove: %s", dir, names[i],
+				       strerror(errno));
+	rl_file_dir_close(&d);
+	return r;
+}
+
+void rl_generate_names_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 const char *rl_generate_target_name(enum rl_generate_target t)

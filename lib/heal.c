@@ -88,6 +88,16 @@ static bool policy_acts(const struct rl_component *c,
 	return false;
 }
 
+/* A stand-down because of hold H: its description, and who set it. */
+static void stand_down_held(struct rl_heal_decision *d, const struct rl_hold *h)
+{
+	char what[sizeof(d->reason) - 16];
+
+	rl_hold_describe(h, what, sizeof(what));
+	verdict(d, RL_VERDICT_STAND_DOWN, "%s", what);
+	snprintf(d->author, sizeof(d->author), "%s", h->author);
+}
+
 void rl_heal_decide(const struct rl_component *c,
 		    const struct rl_heal_event *ev,
 		    const struct rl_heal_facts *f, struct rl_heal_decision *out)
@@ -120,11 +130,28 @@ void rl_heal_decide(const struct rl_component *c,
 				h->reason[0] != '\0' ? ": " : "", h->reason);
 			snprintf(out->author, sizeof(out->author), "%s",
 				 h->author);
+		} else if (ev->ack_author != NULL &&
+			   ev->ack_author[0] != '\0') {
+			/* the core said who: the record is theirs, not the
+			 * core's user's */
+			verdict(out, RL_VERDICT_STAND_DOWN,
+				"acknowledged in the core (%s) by %.120s",
+				ev->ack == 2 ? "sticky" : "normal",
+				ev->ack_author);
+			snprintf(out->author, sizeof(out->author), "%s",
+				 ev->ack_author);
 		} else {
 			verdict(out, RL_VERDICT_STAND_DOWN,
 				"acknowledged in the core (%s)",
 				ev->ack == 2 ? "sticky" : "normal");
 		}
+		return;
+	}
+	/* the hold an ACKNOWLEDGEMENT notification set decides before
+	 * status.dat, which may be late and does not say who: the text says
+	 * what decided */
+	if (f->hold != NULL && f->hold->set && f->hold->kind == RL_HOLD_ACK) {
+		stand_down_held(out, f->hold);
 		return;
 	}
 	if (st != NULL && st->found && st->acknowledged) {
@@ -140,12 +167,7 @@ void rl_heal_decide(const struct rl_component *c,
 		return;
 	}
 	if (f->hold != NULL && f->hold->set) {
-		char what[sizeof(out->reason) - 16];
-
-		rl_hold_describe(f->hold, what, sizeof(what));
-		verdict(out, RL_VERDICT_STAND_DOWN, "%s", what);
-		snprintf(out->author, sizeof(out->author), "%s",
-			 f->hold->author);
+		stand_down_held(out, f->hold);
 		return;
 	}
 	if (f->heals >= c->restart_limit_count) {
@@ -438,6 +460,35 @@ int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 				  rl_now_ms() + h->writeback_ms, err);
 }
 
+/*
+ * Deletes relance's earlier comments on HOST/SERVICE (B gets a
+ * DEL_SVC_COMMENT line each) before a new one is added, so that the UI
+ * shows relance's latest word, not one comment per heal for months; the
+ * journal keeps the whole story. Only with status_file (Nagios's
+ * status.dat names the comments and their ids); a comment by anyone else
+ * is never touched.
+ */
+static void replace_comments(const struct rl_heal_ctx *h, const char *host,
+			     const char *service, struct rl_buf *b)
+{
+	const char *path = h->model->site.status_file;
+	struct rl_err err = {""};
+	unsigned long *ids = NULL;
+	size_t n = 0, i;
+
+	if (path == NULL)
+		return;
+	if (rl_monitor_status_comments(path, host, service, AUTHOR, &ids, &n,
+				       &err) < 0) {
+		say(h, RL_HEAL_ERROR, "%s: earlier comments kept: %s",
+		    h->comp->name, err.msg);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		rl_monitor_cmd_del_comment(b, ids[i]);
+	free(ids);
+}
+
 void rl_heal_tell(const struct rl_heal_ctx *h, const char *text)
 {
 	struct rl_err err = {""};
@@ -445,6 +496,7 @@ void rl_heal_tell(const struct rl_heal_ctx *h, const char *text)
 
 	if (!rl_monitor_enabled(&h->model->site))
 		return;
+	replace_comments(h, h->host, h->service, &b);
 	if (rl_heal_comment(&b, h->host, h->service, h->model->site.node, text,
 			    &err) < 0 ||
 	    rl_heal_send(h, &b, &err) < 0)
@@ -623,6 +675,9 @@ static enum rl_heal_end restart_root(const struct rl_heal_ctx *h,
 		say(h, rep->ok ? RL_HEAL_NOTICE : RL_HEAL_ERR, "%s (node %s)",
 		    rl_buf_str(&text), s->node);
 	rl_buf_reset(&text);
+	if (s->command_file != NULL)
+		replace_comments(h, self ? h->host : c->host_name,
+				 self ? h->service : c->name, &text);
 	if (rl_heal_writeback(&text, self ? h->host : c->host_name,
 			      self ? h->service : c->name, c, plan, rep,
 			      s->node, &err) < 0 ||

@@ -15,7 +15,9 @@
  *   hard, SOFT                  -> IGNORE ("policy": waits for HARD)
  *   soft:N, SOFT attempt < N    -> IGNORE ("policy")
  *   soft:N, SOFT attempt > N    -> IGNORE ("policy": acted at N)
- *   acknowledged (macro, status.dat)   -> STAND_DOWN "acknowledged ..."
+ *   acknowledged (macro; the hold of an ACKNOWLEDGEMENT notification,
+ *   "acknowledged by WHO: COMMENT"; else status.dat, "... (status
+ *   file)")                            -> STAND_DOWN "acknowledged ..."
  *   in downtime (macro, status.dat)    -> STAND_DOWN "downtime ..."
  *   a hold                             -> STAND_DOWN "held ..." / the ack
  *   heals in the window >= limit       -> STAND_DOWN "restart limit ..."
@@ -48,6 +50,9 @@ struct rl_heal_event {
 	int max_attempts; /* 0: not passed */
 	int ack;	  /* 0 none, 1 normal, 2 sticky; -1 not passed */
 	int downtime;	  /* depth; -1 not passed */
+	/* who acknowledged, when the core says (Icinga 2: --ack-author,
+	 * from the acknowledgement's comment); NULL or "": not said */
+	const char *ack_author;
 };
 
 /* Parses the core's words: "SOFT"/"HARD" (or 0/1, Icinga's numbers). */

@@ -147,6 +147,19 @@ struct rl_xml_check {
 					the component's file */
 };
 
+/*
+ * How the monitoring core schedules a service: the [application] and
+ * [component] keys check_interval, retry_interval, max_check_attempts,
+ * written into the generated objects (lib/generate). 0: not set (the
+ * application's, else the generated template's). Plain struct.
+ */
+struct rl_schedule {
+	int64_t check_interval_ms;
+	int64_t retry_interval_ms;
+	int max_check_attempts;
+	struct rl_where attempts_where; /* where max_check_attempts was set */
+};
+
 struct rl_component {
 	char *name;	  /* full name "APP/NAME" */
 	char *short_name; /* NAME */
@@ -183,6 +196,7 @@ struct rl_component {
 	int heal_soft_attempt;		 /* for RL_HEAL_SOFT */
 	int restart_limit_count;	 /* default 3 */
 	int64_t restart_limit_window_ms; /* default 1h */
+	struct rl_schedule sched;	 /* the core's; 0: the app's */
 
 	/* check_mode xml: the expressions, in the order they were first
 	   named; an array owned by the model */
@@ -195,9 +209,10 @@ struct rl_component {
 
 struct rl_app {
 	char *name;
-	bool declared;	   /* has its own [application] section */
-	char *description; /* NULL if none */
-	int parallel;	   /* 0: site's */
+	bool declared;		  /* has its own [application] section */
+	char *description;	  /* NULL if none */
+	int parallel;		  /* 0: site's */
+	struct rl_schedule sched; /* the core's, for its components too */
 	struct rl_component **components; /* in topological order */
 	size_t n_components;
 	struct rl_where where; /* of [application] or of its first component */

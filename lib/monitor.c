@@ -57,8 +57,9 @@ int rl_monitor_cmd_comment(struct rl_buf *b, const char *host,
 	    check_field("author", author, err) < 0)
 		return -1;
 	stamp(b, "ADD_SVC_COMMENT");
-	/* persistent=1: the comment outlives a restart of the core */
-	rl_buf_printf(b, ";%s;%s;1;%s;", host, service, author);
+	/* persistent=0: one per heal would pile up over months; Nagios drops
+	 * them at its next restart (the journal keeps the whole story) */
+	rl_buf_printf(b, ";%s;%s;0;%s;", host, service, author);
 	put_text(b, text, false);
 	rl_buf_puts(b, "\n");
 	return 0;
@@ -78,6 +79,12 @@ int rl_monitor_cmd_result(struct rl_buf *b, const char *host,
 	put_text(b, output, true);
 	rl_buf_puts(b, "\n");
 	return 0;
+}
+
+void rl_monitor_cmd_del_comment(struct rl_buf *b, unsigned long id)
+{
+	stamp(b, "DEL_SVC_COMMENT");
+	rl_buf_printf(b, ";%lu\n", id);
 }
 
 int rl_monitor_cmd_forced_check(struct rl_buf *b, const char *host,
@@ -178,6 +185,22 @@ out:
 }
 
 /* status.dat: blocks "NAME {\n\tkey=value\n...\t}\n". */
+/* The next line of status.dat without its newline and indentation, in
+ * *LINE (getline's buffer); NULL at the end. */
+static char *status_line(FILE *f, char **line, size_t *cap)
+{
+	ssize_t len = getline(line, cap, f);
+	char *k;
+
+	if (len <= 0)
+		return NULL;
+	if ((*line)[len - 1] == '\n')
+		(*line)[--len] = '\0';
+	for (k = *line; *k == '\t' || *k == ' ';)
+		k++;
+	return k;
+}
+
 int rl_monitor_status_dat(const char *path, const char *host,
 			  const char *service, struct rl_service_status *out,
 			  struct rl_err *err)
@@ -186,7 +209,7 @@ int rl_monitor_status_dat(const char *path, const char *host,
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
-	ssize_t len;
+	char *k;
 	bool in_service = false, host_ok = false, svc_ok = false;
 	struct rl_service_status cur = {0};
 	struct stat sb;
@@ -194,13 +217,9 @@ int rl_monitor_status_dat(const char *path, const char *host,
 	if (f == NULL)
 		return rl_err_set(err, "status file %s: %s", path,
 				  strerror(errno));
-	while ((len = getline(&line, &cap, f)) > 0) {
-		char *k = line, *v;
+	while ((k = status_line(f, &line, &cap)) != NULL) {
+		char *v;
 
-		if (line[len - 1] == '\n')
-			line[--len] = '\0';
-		while (*k == '\t' || *k == ' ')
-			k++;
 		if (strcmp(k, "servicestatus {") == 0) {
 			in_service = true;
 			host_ok = svc_ok = false;
@@ -404,5 +423,73 @@ int rl_monitor_status(const struct rl_site *s, const char *host,
 		out->hard = st.hard;
 		out->updated = (int64_t)time(NULL);
 	}
+	return 0;
+}
+
+int rl_monitor_status_comments(const char *path, const char *host,
+			       const char *service, const char *author,
+			       unsigned long **ids, size_t *n,
+			       struct rl_err *err)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0, n_ids = 0, ids_cap = 0;
+	char *k;
+	bool in = false, host_ok = false, svc_ok = false, author_ok = false;
+	bool user_comment = false;
+	unsigned long id = 0, *v = NULL;
+	int r = 0;
+
+	*ids = NULL;
+	*n = 0;
+	if (f == NULL)
+		return rl_err_set(err, "status file %s: %s", path,
+				  strerror(errno));
+	while (r == 0 && (k = status_line(f, &line, &cap)) != NULL) {
+		char *val;
+
+		if (strcmp(k, "servicecomment {") == 0) {
+			in = true;
+			host_ok = svc_ok = author_ok = user_comment = false;
+			id = 0;
+			continue;
+		}
+		if (strcmp(k, "}") == 0) {
+			if (in && host_ok && svc_ok && author_ok &&
+			    user_comment && id > 0) {
+				if (rl_grow(&v, &ids_cap, n_ids + 1,
+					    sizeof(*v)) < 0)
+					r = rl_err_set(err, "out of memory");
+				else
+					v[n_ids++] = id;
+			}
+			in = false;
+			continue;
+		}
+		val = strchr(k, '=');
+		if (!in || val == NULL)
+			continue;
+		*val++ = '\0';
+		if (strcmp(k, "host_name") == 0)
+			host_ok = strcmp(val, host) == 0;
+		else if (strcmp(k, "service_description") == 0)
+			svc_ok = strcmp(val, service) == 0;
+		else if (strcmp(k, "author") == 0)
+			author_ok = strcmp(val, author) == 0;
+		else if (strcmp(k, "entry_type") == 0)
+			user_comment = strcmp(val, "1") == 0;
+		else if (strcmp(k, "comment_id") == 0)
+			id = strtoul(val, NULL, 10);
+	}
+	free(line);
+	if (r == 0 && ferror(f))
+		r = rl_err_set(err, "status file %s: read error", path);
+	fclose(f);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*ids = v;
+	*n = n_ids;
 	return 0;
 }

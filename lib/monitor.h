@@ -32,9 +32,10 @@
 /*
  * Appends external command lines to B (each ends with '\n'), stamped with
  * the current time. Return 0, or -1 with err set when a name is refused.
- *   ADD_SVC_COMMENT;host;service;1;author;text
+ *   ADD_SVC_COMMENT;host;service;0;author;text   (not persistent)
  *   PROCESS_SERVICE_CHECK_RESULT;host;service;state;output
  *   SCHEDULE_FORCED_SVC_CHECK;host;service;time
+ *   DEL_SVC_COMMENT;id   (rl_monitor_cmd_del_comment: cannot fail)
  */
 int rl_monitor_cmd_comment(struct rl_buf *b, const char *host,
 			   const char *service, const char *author,
@@ -44,6 +45,7 @@ int rl_monitor_cmd_result(struct rl_buf *b, const char *host,
 			  const char *output, struct rl_err *err);
 int rl_monitor_cmd_forced_check(struct rl_buf *b, const char *host,
 				const char *service, struct rl_err *err);
+void rl_monitor_cmd_del_comment(struct rl_buf *b, unsigned long id);
 
 /*
  * Writes the command lines in TEXT to the pipe at PATH, each with one
@@ -123,5 +125,16 @@ int rl_monitor_status(const struct rl_site *s, const char *host,
 		      const char *service, int64_t deadline_ms,
 		      struct rl_service_status *out, bool *have,
 		      struct rl_err *err);
+/*
+ * The ids of the comments AUTHOR wrote on HOST/SERVICE (servicecomment
+ * blocks of a Nagios status.dat: entry_type 1, a comment, not an
+ * acknowledgement or a downtime's), so that they can be replaced rather
+ * than piled up. *ids (caller frees; NULL when *n is 0) gets them in the
+ * file's order. Returns 0, or -1 with err naming the file.
+ */
+int rl_monitor_status_comments(const char *path, const char *host,
+			       const char *service, const char *author,
+			       unsigned long **ids, size_t *n,
+			       struct rl_err *err);
 
 #endif

@@ -2,7 +2,7 @@
  * check_application - the state of every component of an application, as
  * one monitoring plugin.
  *
- *   check_application -c CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]
+ *   check_application -f CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]
  *
  * Prints "APPLICATION STATE - fx: 1 of 10 components critical: fx/pricer
  * | ok=9;;;0 ... 'fx/pricer'=0.012s;;;0" then the tree of the components
@@ -33,7 +33,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG
-		   " -c CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]\n");
+		   " -f CONFIG -A APP [-t SECONDS[:STATE]] [-T] [-v]\n");
 }
 
 static void help(void)
@@ -47,7 +47,7 @@ static void help(void)
 		    "dependency order.\n\n");
 	usage(stdout);
 	printf("\nOptions:\n"
-	       " -c, --config=FILE        relance config (default "
+	       " -f, --config=FILE        relance config (default "
 	       "$RELANCE_CONFIG, else\n"
 	       "                          " SYSCONFDIR "/relance/relance.ini)\n"
 	       " -A, --application=APP    the application to check\n"
@@ -61,8 +61,13 @@ static void help(void)
 	       " -T, --transport-critical a component whose host cannot be "
 	       "reached is\n"
 	       "                          CRITICAL, not UNKNOWN\n"
-	       " -v, --verbose            add each check's long output to the "
-	       "tree\n"
+	       " -v, --verbose            -v: the slowest check on the status "
+	       "line and\n"
+	       "                          each check's long output in the "
+	       "tree; -vv: the\n"
+	       "                          config, commands and hosts after "
+	       "it; -vvv:\n"
+	       "                          timings and sizes too\n"
 	       " -h, --help               this help\n"
 	       " -V, --version            the version\n"
 	       "\nThe state is the worst of the components' (CRITICAL > "
@@ -133,7 +138,7 @@ static void list_state(struct rl_buf *b, const struct rl_check_result *r,
 	}
 }
 
-static int report(const struct rl_pm_opts *o, const char *app,
+static int report(struct rl_pm_opts *o, const char *app,
 		  const struct rl_check_result *r, size_t n)
 {
 	struct rl_buf list = RL_BUF_INIT, text = RL_BUF_INIT;
@@ -154,6 +159,18 @@ static int report(const struct rl_pm_opts *o, const char *app,
 			      count[RL_STATE_OK], n);
 	else
 		rl_buf_printf(&text, "%s: %s", app, rl_buf_str(&list));
+	/* -v: one line with more detail: the slowest check */
+	if (o->verbose >= RL_PM_V_DETAIL) {
+		size_t slow = 0;
+
+		for (i = 1; i < n; i++)
+			if (r[i].duration_us > r[slow].duration_us)
+				slow = i;
+		rl_buf_printf(&text, " (slowest %s, %.3fs)", r[slow].comp->name,
+			      rl_pm_seconds(r[slow].duration_us));
+	}
+	for (i = 0; i < n; i++)
+		rl_pm_debug_result(o, &r[i]);
 
 	for (i = 0; i < 4; i++) {
 		static const char *const label[] = {"ok", "warning", "critical",
@@ -172,6 +189,12 @@ static int report(const struct rl_pm_opts *o, const char *app,
 	rl_status_text(
 	    r, n, RL_STATUS_NO_HEADER | (o->verbose > 0 ? RL_STATUS_LONG : 0u),
 	    &tree);
+	/* the cores read the first '|' of the long output as the start of
+	 * perfdata: a wrapped plugin's own '|' is shown as '/', as the status
+	 * line shows it */
+	for (i = 0; i < tree.len; i++)
+		if (tree.data[i] == '|')
+			tree.data[i] = '/';
 	rl_pm_printing();
 	fputs(rl_buf_str(&line), stdout);
 	fputs(rl_buf_str(&tree), stdout);
@@ -222,6 +245,13 @@ int main(int argc, char **argv)
 			       "application '%.100s' has no components", app);
 		goto out;
 	}
+	for (i = 0; i < n; i++)
+		rl_pm_debug_component(&o, m, comps[i]);
+	rl_pm_debug(&o, RL_PM_V_CONFIG, "timeout: %lldms, then %s%s",
+		    (long long)o.timeout_ms, rl_state_name(o.timeout_state),
+		    o.transport_critical
+			? "; an unreachable host is CRITICAL (-T)"
+			: "");
 	t = rl_transport_new(m, &err);
 	if (t == NULL) {
 		code = rl_pm_fail(&o, RL_STATE_UNKNOWN, "%s", err.msg);
@@ -235,6 +265,7 @@ int main(int argc, char **argv)
 		res[i].state = rl_pm_state(&o, &res[i]);
 	code = report(&o, app, res, n);
 out:
+	rl_pm_finish(&o);
 	code = rl_pm_done(code);
 	rl_check_results_free(res, res != NULL ? n : 0);
 	rl_transport_free(t);

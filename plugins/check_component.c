@@ -1,8 +1,8 @@
 /*
  * check_component - the state of one component, as a monitoring plugin.
  *
- *   check_component -c CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]
- *   check_component -c CONFIG -H HOST -s NAME ...
+ *   check_component -f CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]
+ *   check_component -f CONFIG -H HOST -s NAME ...
  *
  * Prints "COMPONENT STATE - text | time=...s;;;0" and exits 0..3.
  */
@@ -34,9 +34,9 @@ struct opts {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG
-		   " -c CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]\n"
+		   " -f CONFIG -C APP/NAME [-t SECONDS[:STATE]] [-v]\n"
 		   "       " PROG
-		   " -c CONFIG -H HOST -s NAME [-t SECONDS[:STATE]] [-v]\n");
+		   " -f CONFIG -H HOST -s NAME [-t SECONDS[:STATE]] [-v]\n");
 }
 
 static void help(void)
@@ -50,7 +50,7 @@ static void help(void)
 	usage(stdout);
 	printf(
 	    "\nOptions:\n"
-	    " -c, --config=FILE        relance config (default "
+	    " -f, --config=FILE        relance config (default "
 	    "$RELANCE_CONFIG, else\n"
 	    "                          " SYSCONFDIR "/relance/relance.ini)\n"
 	    " -C, --component=APP/NAME the component to check\n"
@@ -70,8 +70,11 @@ static void help(void)
 	    "host key,\n"
 	    "                          authentication...) is CRITICAL, not "
 	    "UNKNOWN\n"
-	    " -v, --verbose            more detail after the status line "
-	    "(repeatable)\n"
+	    " -v, --verbose            -v: more detail on the status line; "
+	    "-vv: the\n"
+	    "                          config, command and host after it; "
+	    "-vvv: timings\n"
+	    "                          and sizes too\n"
 	    " -h, --help               this help\n"
 	    " -V, --version            the version\n"
 	    "\nCheck modes (the component's check_mode):\n"
@@ -152,7 +155,7 @@ static const struct rl_component *find(const struct rl_model *m,
 	return c;
 }
 
-static int report(const struct opts *o, const struct rl_component *c,
+static int report(struct opts *o, const struct rl_component *c,
 		  const struct rl_check_result *r)
 {
 	struct rl_buf text = RL_BUF_INIT, perf = RL_BUF_INIT;
@@ -181,26 +184,27 @@ static int report(const struct opts *o, const struct rl_component *c,
 			text.data[--text.len] = '\0';
 		if (bar != NULL && bar[1] != '\0')
 			rl_buf_printf(&perf, " %s", bar + 1 + (bar[1] == ' '));
+	} else if (state == RL_STATE_OK && o->pm.verbose >= RL_PM_V_DETAIL &&
+		   out[0] != '\0') {
+		rl_buf_printf(&text, "%s on %s is up: %s", c->name,
+			      c->host_name, out);
 	} else if (state == RL_STATE_OK) {
 		rl_buf_printf(&text, "%s on %s is up", c->name, c->host_name);
 	} else {
 		rl_buf_printf(&text, "%s on %s is down: %s", c->name,
 			      c->host_name, out);
 	}
+	/* -v: one line with more detail: how long, through what */
+	if (o->pm.verbose >= RL_PM_V_DETAIL)
+		rl_buf_printf(&text, " (%ss, %s)", secs,
+			      rl_transport_name(c->host->transport));
 	rl_plugin_status_line(&line, PREFIX, state, rl_buf_str(&text),
 			      rl_buf_str(&perf));
 	rl_pm_printing();
 	fputs(rl_buf_str(&line), stdout);
 	if (r->long_output != NULL && r->long_output[0] != '\0')
 		printf("%s\n", r->long_output);
-	if (o->pm.verbose > 0)
-		printf("check: %s\nhost: %s (%s)\nmode: %s\ntook: %ss\n",
-		       c->check, c->host_name,
-		       rl_transport_name(c->host->transport),
-		       c->check_mode == RL_CHECK_PLUGIN ? "plugin"
-		       : c->check_mode == RL_CHECK_XML	? "xml"
-							: "exit",
-		       secs);
+	rl_pm_debug_result(&o->pm, r);
 	code = text.oom || perf.oom || line.oom ? RL_STATE_UNKNOWN : (int)state;
 	rl_buf_free(&text);
 	rl_buf_free(&perf);
@@ -230,11 +234,17 @@ int main(int argc, char **argv)
 	c = find(m, &o, &code);
 	if (c == NULL)
 		goto out;
+	rl_pm_debug_component(&o.pm, m, c);
 	if (!o.pm.timeout_given) {
 		/* without -t, the component's check_timeout */
 		o.pm.timeout_ms = c->check_timeout_ms;
 		deadline = rl_pm_arm(&o.pm, start);
 	}
+	rl_pm_debug(
+	    &o.pm, RL_PM_V_CONFIG, "timeout: %lldms, then %s%s",
+	    (long long)o.pm.timeout_ms, rl_state_name(o.pm.timeout_state),
+	    o.pm.transport_critical ? "; an unreachable host is CRITICAL (-T)"
+				    : "");
 	t = rl_transport_new(m, &err);
 	if (t == NULL) {
 		code = rl_pm_fail(&o.pm, RL_STATE_UNKNOWN, "%s", err.msg);
@@ -246,6 +256,7 @@ int main(int argc, char **argv)
 	}
 	code = report(&o, c, &res[0]);
 out:
+	rl_pm_finish(&o.pm);
 	code = rl_pm_done(code);
 	rl_check_results_free(res, res != NULL ? 1 : 0);
 	rl_transport_free(t);

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "pluginmain.h"
+#include "transport.h"
 #include "util.h"
 
 void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog, const char *prefix)
@@ -22,6 +23,35 @@ void rl_pm_opts_init(struct rl_pm_opts *o, const char *prog, const char *prefix)
 	o->prefix = prefix;
 	o->timeout_ms = 10000;
 	o->timeout_state = RL_STATE_UNKNOWN;
+	o->debug = (struct rl_buf)RL_BUF_INIT;
+	o->t0_us = rl_now_us();
+}
+
+void rl_pm_debug(struct rl_pm_opts *o, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->verbose < level)
+		return;
+	va_start(ap, fmt);
+	rl_buf_vprintf(&o->debug, fmt, ap);
+	va_end(ap);
+	rl_buf_puts(&o->debug, "\n");
+}
+
+void rl_pm_finish(struct rl_pm_opts *o)
+{
+	size_t i;
+
+	rl_pm_debug(o, RL_PM_V_TRACE, "total: %.1fms",
+		    (double)(rl_now_us() - o->t0_us) / 1000.0);
+	/* long output: a '|' (a command's pipe) would start perfdata */
+	for (i = 0; i < o->debug.len; i++)
+		if (o->debug.data[i] == '|')
+			o->debug.data[i] = '/';
+	if (o->debug.len > 0 && !o->debug.oom)
+		fputs(rl_buf_str(&o->debug), stdout);
+	rl_buf_free(&o->debug);
 }
 
 int rl_pm_fail(const struct rl_pm_opts *o, enum rl_state state, const char *fmt,
@@ -56,7 +86,7 @@ static int parse_timeout(const struct rl_opt *opt, const char *arg, void *base,
 }
 
 static const struct rl_opt common_opts[] = {
-    RL_OPT('c', "config", RL_OPT_STRING, offsetof(struct rl_pm_opts, config)),
+    RL_OPT('f', "config", RL_OPT_STRING, offsetof(struct rl_pm_opts, config)),
     RL_OPT('t', "timeout", RL_OPT_CALL, 0, .parse = parse_timeout),
     RL_OPT('T', "transport-critical", RL_OPT_FLAG,
 	   offsetof(struct rl_pm_opts, transport_critical)),
@@ -170,16 +200,23 @@ int64_t rl_pm_arm(const struct rl_pm_opts *o, int64_t start)
 	       (o->timeout_ms > 100 ? o->timeout_ms - 50 : o->timeout_ms);
 }
 
-struct rl_model *rl_pm_load(const struct rl_pm_opts *o, int *code)
+struct rl_model *rl_pm_load(struct rl_pm_opts *o, int *code)
 {
 	struct rl_err err = {""};
 	struct rl_model *m = NULL;
+	const char *path = rl_config_default_path(o->config);
+	int64_t t0 = rl_now_us();
 
-	if (rl_config_load(rl_config_default_path(o->config),
-			   RL_CONFIG_LAZY_XPATH, &m, &err) < 0) {
+	rl_pm_debug(o, RL_PM_V_CONFIG, "config: %s", path);
+	if (rl_config_load(path, RL_CONFIG_LAZY_XPATH, &m, &err) < 0) {
 		*code = rl_pm_fail(o, RL_STATE_UNKNOWN, "config: %s", err.msg);
 		return NULL;
 	}
+	rl_pm_debug(o, RL_PM_V_TRACE,
+		    "config: loaded in %.1fms (%zu files, %zu applications, "
+		    "%zu components, %zu hosts)",
+		    (double)(rl_now_us() - t0) / 1000.0, m->n_files, m->n_apps,
+		    m->n_components, m->n_hosts);
 	return m;
 }
 
@@ -192,6 +229,49 @@ enum rl_state rl_pm_state(const struct rl_pm_opts *o,
 		return o->transport_critical ? RL_STATE_CRITICAL
 					     : RL_STATE_UNKNOWN;
 	return r->state;
+}
+
+static const char *mode_name(enum rl_check_mode m)
+{
+	return m == RL_CHECK_PLUGIN ? "plugin"
+	       : m == RL_CHECK_XML  ? "xml"
+				    : "exit";
+}
+
+void rl_pm_debug_component(struct rl_pm_opts *o, const struct rl_model *m,
+			   const struct rl_component *c)
+{
+	const struct rl_host *h = c->host;
+	const char *user = h->user ? h->user : m->site.ssh.user;
+
+	if (h->transport == RL_TRANSPORT_SSH)
+		rl_pm_debug(o, RL_PM_V_CONFIG,
+			    "%s: check '%s' (mode %s, check_timeout %lldms) on "
+			    "%s via ssh %s:%d as %s",
+			    c->name, c->check, mode_name(c->check_mode),
+			    (long long)c->check_timeout_ms, h->name,
+			    h->address ? h->address : h->name, h->port,
+			    user ? user : "the caller");
+	else
+		rl_pm_debug(o, RL_PM_V_CONFIG,
+			    "%s: check '%s' (mode %s, check_timeout %lldms) on "
+			    "%s via %s",
+			    c->name, c->check, mode_name(c->check_mode),
+			    (long long)c->check_timeout_ms, h->name,
+			    rl_transport_name(h->transport));
+}
+
+void rl_pm_debug_result(struct rl_pm_opts *o, const struct rl_check_result *r)
+{
+	rl_pm_debug(o, RL_PM_V_TRACE,
+		    "%s: %s in %.1fms; output %zu bytes, long output %zu "
+		    "bytes%s%s",
+		    r->comp->name, rl_state_name(r->state),
+		    (double)r->duration_us / 1000.0,
+		    r->output ? strlen(r->output) : 0,
+		    r->long_output ? strlen(r->long_output) : 0,
+		    r->transport_failed ? "; the transport failed" : "",
+		    r->timed_out ? " (timed out)" : "");
 }
 
 double rl_pm_seconds(int64_t us)

@@ -67,10 +67,12 @@ else
 	c_cmd() { icinga_cmd "$CD" "$1"; }
 	_c_filter() { jq -cn --arg s "$1" '{type: "Service",
 		filter: "host.name == \"h1\" && service.name == s", filter_vars: {s: $s}}'; }
-	# a sticky acknowledgement through the REST API
+	# a sticky acknowledgement through the REST API, without a
+	# notification: the handler learns who from --ack-author (the
+	# acknowledgement's comment), not from a hold
 	c_ack() {
 		icinga_api "$CD" POST /v1/actions/acknowledge-problem "$(_c_filter "$1" |
-			jq -c --arg a "$2" --arg c "$3" '. + {author: $a, comment: $c, sticky: true, notify: true}')"
+			jq -c --arg a "$2" --arg c "$3" '. + {author: $a, comment: $c, sticky: true, notify: false}')"
 	}
 	c_retry() {
 		icinga_api "$CD" POST /v1/objects/services "$(_c_filter "$1" |
@@ -295,6 +297,12 @@ if [ "$CORE" = nagios ]; then
 	# Nagios passes no ack macro: the ack notification set a hold
 	jhas ".event == \"hold\" and .component == \"$R\" and .result == \"set\" and .author == \"tester\" and .ts >= $t_kill"
 	ok $? "(b) nagios: the acknowledgement notification set a hold (journaled, author tester)"
+else
+	# no notification, no hold: the author came with --ack-author
+	! jhas ".event == \"hold\" and .component == \"$R\" and .ts >= $t_kill"
+	ok $? "(b) icinga: no hold (no notification): the author from --ack-author"
+	like "$(echo "$why" | jq -r .reason)" '^acknowledged in the core \(sticky\) by tester$' \
+		"(b) icinga: the reason names who, from the acknowledgement's comment"
 fi
 wait_for 120 c_hard "$R"
 ok $? "(b) $CORE: reports is CRITICAL HARD"

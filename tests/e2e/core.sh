@@ -271,6 +271,9 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 /* e2e: a self-contained Icinga 2, nothing read from /etc/icinga2 */
 const ZoneName = NodeName
 include <itl>
+/* as Debian's /etc/icinga2: PluginDir (constants.conf) and <plugins> */
+const PluginDir = "/usr/lib/nagios/plugins"
+include <plugins>
 object FileLogger "main-log" {
 	severity = "information"
 	path = LogDir + "/icinga2.log"

@@ -82,6 +82,9 @@ icinga_verify() {
 /* e2e: a master zone, a child zone per zone the generated files name,
  * and the admin's hosts the files attach to. */
 include <itl>
+/* as Debian's /etc/icinga2: PluginDir (constants.conf) and <plugins> */
+const PluginDir = "/usr/lib/nagios/plugins"
+include <plugins>
 object Endpoint NodeName { }
 object Zone "master" { endpoints = [ NodeName ] }
 EOF

@@ -121,6 +121,20 @@ for kind in nagios icinga2; do
 		is "$(grep -cE '^[[:space:]]*(notes_url|action_url)[[:space:]]*=?[[:space:]]*"?https://mon.example/relance-maps/demo.svg"?$' \
 			"$T/$kind-demo-url/relance.$ext")" 2 \
 			"$kind: the demo's service links to its map"
+		# the schedule from relance's config: a fraction of Nagios's
+		# interval_length (30s = 0.5) and the attempts, in the core
+		mkdir -p "$T/$kind-sched"
+		sed -e 's|^\[application "demo"\]$|&\ncheck_interval = 5m\nmax_check_attempts = 4|' \
+			-e 's|^\[component "demo/pricer"\]$|&\nretry_interval = 30s|' \
+			"$T/demo/demo.ini" >"$T/demo/sched.ini"
+		chmod 600 "$T/demo/sched.ini"
+		"$gen" -o "$T/$kind-sched" $kind "$T/demo/sched.ini"
+		ok $? "$kind: generate the demo with check_interval, retry_interval, max_check_attempts"
+		like "$(cat "$T/$kind-sched/relance.$ext")" \
+			"$(if [ $kind = nagios ]; then echo 'retry_interval +0\.5$'; else echo 'retry_interval = 30s$'; fi)" \
+			"$kind: the pricer's retry_interval"
+		verify $kind "$T/$kind-sched-v" "$T/$kind-sched/relance.$ext"
+		ok $? "$kind: the core accepts the schedule"
 	else
 		diag "no conf/demo/demo.ini.in yet: demo not tested"
 	fi

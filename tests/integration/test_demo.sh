@@ -15,7 +15,7 @@ like "$out" "^  SCHEDULE_FORCED_SVC_CHECK;localhost;demo/gateway;[0-9]+$" \
 	"2. the start tells the core"
 like "$out" "\[CRITICAL\] demo/gateway +on localhost .*gateway is not running" \
 	"4. the gateway goes down with the pricer"
-like "$out" "ADD_SVC_COMMENT;localhost;demo/pricer;1;relance;relance: restarted demo/pricer and demo/gateway on localhost in [0-9.]+m?s \(node demo\)" \
+like "$out" "ADD_SVC_COMMENT;localhost;demo/pricer;0;relance;relance: restarted demo/pricer and demo/gateway on localhost in [0-9.]+m?s \(node demo\)" \
 	"6. the handler restarts the pricer and the gateway, and says so"
 like "$out" "^only the pricer and what requires it were restarted$" \
 	"7. the other components kept their pids"

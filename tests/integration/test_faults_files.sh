@@ -217,7 +217,7 @@ run "$hc" -c "$T/cd2/relance.ini" -C fx/a --state CRITICAL --state-type HARD \
 is "$st" 2 "FIFO in the glob: the handler returns, config error (exit 2)"
 like "$out" "a FIFO" "FIFO in the glob: the handler says why"
 t0=$(now_ms)
-run "$cc" -c "$T/cd2/relance.ini" -C fx/a -t 3
+run "$cc" -f "$T/cd2/relance.ini" -C fx/a -t 3
 ms=$(( $(now_ms) - t0 ))
 is "$st" 3 "FIFO in the glob: check_component -t 3 is UNKNOWN"
 is "$(lines)" 1 "FIFO in the glob: the plugin prints one line"
@@ -299,7 +299,7 @@ conf "$T/cp.ini" "$T/jp.jsonl" "$T/locks"
 printf '[component "fx/stuck"]\nhost = here\ncheck = %s\nstart = true\nstop = true\n' \
 	"$T/stubborn.sh" >>"$T/cp.ini"
 t0=$(now_ms)
-run "$cc" -c "$T/cp.ini" -C fx/stuck -t 3
+run "$cc" -f "$T/cp.ini" -C fx/stuck -t 3
 ms=$(( $(now_ms) - t0 ))
 is "$st" 3 "a check that blocks and ignores TERM, -t 3: UNKNOWN"
 like "$(printf '%s\n' "$out" | head -n 1)" "^COMPONENT UNKNOWN - .*tim" \
@@ -312,7 +312,7 @@ ok $([ "$ms" -lt 5000 ]; echo $?) "the blocking check: back within t+2s (${ms}ms
 # were due at ceil(t)+1s
 rm -f "$T/stubborn.started"
 t0=$(now_ms)
-timeout 20 "$cc" -c "$T/cp.ini" -C fx/stuck -t 3 >"$T/alarm.out" 2>&1 &
+timeout 20 "$cc" -f "$T/cp.ini" -C fx/stuck -t 3 >"$T/alarm.out" 2>&1 &
 plugin=$!
 wait_for 20 test -f "$T/stubborn.started"
 ok $? "the blocking check has started"

@@ -89,8 +89,47 @@ is "$(wc -c < "$T/out")" 0 "and writes nothing on stdout"
 is $? 3 "--check without -o is a usage error"
 "$ctl" -c "$T/demo.ini" status --define-hosts > /dev/null 2>&1
 is $? 3 "generate's options on another command are a usage error"
-"$ctl" -c "$T/demo.ini" generate nagios -o "$T/nonexistent" > /dev/null 2>&1
-is $? 1 "-o into a missing directory fails"
+"$ctl" -c "$T/demo.ini" generate nagios -o "$T/nonexistent" > "$T/out" 2> "$T/err"
+is $? 3 "-o into a missing directory: usage error (3)"
+is "$(cat "$T/err")" "relancectl: generate: -o '$T/nonexistent': no such directory (create it first) (see relancectl --help)" \
+	"-o into a missing directory: one line naming it"
+"$ctl" -c "$T/demo.ini" generate nagios -o "$T/nonexistent" --check > "$T/out" 2> "$T/err"
+is $? 3 "-o DIR --check with DIR missing: usage error (3)"
+like "$(cat "$T/err")" "^relancectl: generate: -o '$T/nonexistent': no such directory" \
+	"-o DIR --check with DIR missing: names it"
+: > "$T/afile"
+"$ctl" -c "$T/demo.ini" generate nagios -o "$T/afile" > "$T/out" 2> "$T/err"
+like "$(cat "$T/err")" "^relancectl: generate: -o '$T/afile': not a directory" \
+	"-o naming a file: says so"
+
+# what relance no longer generates: an application removed from the config
+for kind in nagios icinga2; do
+	ext=cfg; [ $kind = icinga2 ] && ext=conf
+	d=$T/$kind-prune
+	mkdir -p "$d"
+	{ cat "$T/demo.ini"; printf '\n[component "gone/x"]\nhost = localhost\ncheck = true\nstart = true\nstop = true\n'; } > "$T/p.ini"
+	chmod 600 "$T/p.ini"
+	"$ctl" -f "$T/p.ini" generate $kind -o "$d" > /dev/null
+	ok $? "$kind: generate with an application 'gone'"
+	[ -f "$d/relance-app-gone.$ext" ]; ok $? "$kind: its file is there"
+	echo "define nothing" > "$d/relance-mine.$ext"   # the admin's own
+	"$ctl" -f "$T/p.ini" generate $kind > "$d/relance.$ext"  # one-file output
+	cp "$T/demo.ini" "$T/p.ini"   # the application removed
+	out=$("$ctl" -f "$T/p.ini" generate $kind -o "$d" --check 2> "$T/err")
+	is $? 1 "$kind: --check with relance's files no longer generated: exit 1"
+	is "$out" "$d/relance-app-gone.$ext: stale (no longer generated)
+$d/relance.$ext: stale (no longer generated)" "$kind: --check lists them"
+	like "$(cat "$T/err")" "2 stale files in '$d'" "$kind: and counts them on stderr"
+	out=$("$ctl" -f "$T/p.ini" generate $kind -o "$d")
+	ok $? "$kind: -o DIR again"
+	like "$out" "$d/relance-app-gone.$ext: removed \(no longer generated\)" \
+		"$kind: removes what relance no longer generates, and says so"
+	[ ! -e "$d/relance-app-gone.$ext" ] && [ ! -e "$d/relance.$ext" ]
+	ok $? "$kind: both are gone"
+	[ -f "$d/relance-mine.$ext" ]; ok $? "$kind: a file relance did not write stays"
+	"$ctl" -f "$T/p.ini" generate $kind -o "$d" --check > "$T/out" 2>&1
+	ok $? "$kind: --check: up to date now"
+done
 "$ctl" -c "$T/nope.ini" generate nagios > /dev/null 2>&1
 is $? 2 "a missing configuration is a configuration error (2)"
 
@@ -119,5 +158,16 @@ like "$(cat "$T/err")" "handler '/opt/a b': character ' ' cannot be written into
 	"and says which character"
 "$ctl" -c "$T/demo.ini" status --plugin-dir /x > /dev/null 2>&1
 is $? 3 "--plugin-dir on another command is a usage error"
+
+# intervals in the config, written in Nagios's interval_length units
+sed 's|^\[component "demo/pricer"\]$|&\ncheck_interval = 90s|' "$T/demo.ini" >"$T/sched.ini"
+chmod 600 "$T/sched.ini"
+like "$("$ctl" -f "$T/sched.ini" generate nagios)" 'check_interval +1\.5$' \
+	"check_interval = 90s: 1.5 units of 60s"
+like "$("$ctl" -f "$T/sched.ini" generate nagios --interval-length 1)" 'check_interval +90$' \
+	"--interval-length 1: 90 units"
+"$ctl" -f "$T/sched.ini" generate nagios --interval-length 0 > /dev/null 2> "$T/err"
+is $? 3 "--interval-length 0: usage error"
+like "$(cat "$T/err")" "^relancectl: --interval-length: " "and says so"
 
 done_testing

@@ -127,7 +127,7 @@ like "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' |
 wait_for 120 grep -q 'SCHEDULE_FORCED_SVC_CHECK;app-01;FX pricer' "$T/cmd.log"
 ok $? "the core is asked for a forced check of the handled service"
 log=$(cat "$T/cmd.log")
-like "$log" '^\[[0-9]+\] ADD_SVC_COMMENT;app-01;FX pricer;1;relance;relance: restarted fx/pricer and fx/gateway on here in [0-9.]+m?s \(node testnode\)$' \
+like "$log" '^\[[0-9]+\] ADD_SVC_COMMENT;app-01;FX pricer;0;relance;relance: restarted fx/pricer and fx/gateway on here in [0-9.]+m?s \(node testnode\)$' \
 	"a comment says what was restarted, where, how fast, by which node"
 like "$log" '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;app-01;FX pricer;0;COMPONENT OK - fx/pricer on here is up' \
 	"a passive OK for the handled service, on the core's names"
@@ -185,19 +185,20 @@ out=$(handle fx/pricer CRITICAL HARD 2 --downtime 1 2>&1)
 like "$out" 'stand-down: downtime' "a service in downtime is left alone"
 wait_for 120 grep -q 'not restarting fx/pricer: downtime' "$T/cmd.log"
 ok $? "a stand-down is said in the core"
-like "$(cat "$T/cmd.log")" 'ADD_SVC_COMMENT;here;fx/pricer;1;relance;relance: not restarting fx/pricer: acknowledged' \
+like "$(cat "$T/cmd.log")" 'ADD_SVC_COMMENT;here;fx/pricer;0;relance;relance: not restarting fx/pricer: acknowledged' \
 	"the acknowledged stand-down too, on the component's generated names"
 
 # --- holds: acknowledgement notifications and relancectl -------------------
-"$hc" -c "$cfg" -C fx/pricer --ack-notification --type ACKNOWLEDGEMENT \
+# (the config as -f, as the generated commands give it; handle() uses -c)
+"$hc" -f "$cfg" -C fx/pricer --ack-notification --type ACKNOWLEDGEMENT \
 	--author alice --comment 'looking at it' >/dev/null
-ok $? "an ACKNOWLEDGEMENT notification sets a hold"
+ok $? "an ACKNOWLEDGEMENT notification sets a hold (-f CONFIG)"
 out=$(handle fx/pricer CRITICAL HARD 2 2>&1)
 like "$out" 'stand-down: acknowledged by alice.*: looking at it' \
 	"the handler stands down on it (Nagios gives no ack macro)"
 like "$(journal | grep '"event":"decision"' | tail -n 1)" '"author":"alice"' \
 	"the decision names who acknowledged"
-"$hc" -c "$cfg" -C fx/pricer --ack-notification --type PROBLEM \
+"$hc" --config "$cfg" -C fx/pricer --ack-notification --type PROBLEM \
 	--author x --comment y >/dev/null
 like "$("$ctl" -c "$cfg" hold 2>&1)" 'fx/pricer +acknowledged by alice' \
 	"a PROBLEM notification changes nothing"
@@ -205,6 +206,12 @@ handle fx/pricer OK HARD 1 >/dev/null
 ok $? "on OK the handler"
 like "$("$ctl" -c "$cfg" hold 2>&1)" '^relancectl: no holds$' \
 	"clears the acknowledgement hold"
+# the recovery is the core's report, not alice's doing: the record is the
+# handler's, alice named as the one who had acknowledged
+cleared=$(journal | grep '"event":"hold"' | grep '"result":"cleared"' | tail -n 1)
+unlike "$cleared" '"author":"alice"' "the hold cleared is not credited to the acknowledger"
+like "$cleared" "\"user\":\"$(id -un)" "but to the handler's user"
+like "$cleared" "the hold was alice's acknowledgement" "which names who had acknowledged"
 "$ctl" -c "$cfg" hold fx/pricer --reason 'disk swap at 22:00' >/dev/null
 ok $? "relancectl hold sets a hold by hand"
 handle fx/pricer OK HARD 1 >/dev/null
@@ -263,7 +270,7 @@ out=$("$hc" -c "$T/full.ini" -C fx/gateway --state CRITICAL --state-type HARD --
 is $? 5 "a journal that cannot be written: exit 5"
 like "$out" "^handle_component: fx/gateway: cannot write journal '/dev/full': No space left on device; nothing done$" \
 	"one line on stderr says why"
-like "$(cat "$T/cmd.log")" "ADD_SVC_COMMENT;here;fx/gateway;1;relance;relance: fx/gateway: cannot write journal '/dev/full'" \
+like "$(cat "$T/cmd.log")" "ADD_SVC_COMMENT;here;fx/gateway;0;relance;relance: fx/gateway: cannot write journal '/dev/full'" \
 	"and the core is told"
 "$daemon" status gateway "$T/run" >/dev/null
 is $? 2 "the gateway was not touched: still down"

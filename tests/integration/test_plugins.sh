@@ -77,24 +77,24 @@ status_line() { printf '%s\n' "$out" | head -n 1; }
 "$T/comp.sh" "$T" pricer start
 
 # --- check_component -------------------------------------------------------
-run "$cc" -c "$cfg" -C fx/marketdata
+run "$cc" -f "$cfg" -C fx/marketdata
 is "$st" 0 "component up: exit 0"
 like "$(status_line)" '^COMPONENT OK - fx/marketdata on here is up \| time=[0-9.]+s;;;0$' \
 	"component up: the status line"
 
-run "$cc" -c "$cfg" -C fx/cache
+run "$cc" -f "$cfg" -C fx/cache
 is "$st" 2 "component down (exit mode): exit 2"
 like "$(status_line)" '^COMPONENT CRITICAL - fx/cache on here is down: .*cache not running \| time=' \
 	"component down: says why"
 
-run "$cc" -c "$cfg" -C fx/disk
+run "$cc" -f "$cfg" -C fx/disk
 is "$st" 1 "plugin mode: the check's WARNING passes through"
 like "$(status_line)" '^COMPONENT WARNING - fx/disk on here: WARNING - disk 91% \| time=[0-9.]+s;;;0 disk=91%;90;95$' \
 	"plugin mode: its perfdata after ours"
 like "$out" 'second line of disk' "plugin mode: its long output"
 
 t0=$(date +%s%N)
-run "$cc" -c "$cfg" -C slow/hang -t 1
+run "$cc" -f "$cfg" -C slow/hang -t 1
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 is "$st" 3 "hanging check, -t 1: UNKNOWN"
@@ -102,16 +102,16 @@ like "$(status_line)" '^COMPONENT UNKNOWN - slow/hang on here: .*tim' "hanging c
 # generous (a busy machine): the check would hang for 30 s
 ok $([ "$ms" -lt 10000 ]; echo $?) "hanging check: ends long before the check would (took ${ms}ms)"
 
-run "$cc" -c "$cfg" -C slow/hang -t 1:CRITICAL
+run "$cc" -f "$cfg" -C slow/hang -t 1:CRITICAL
 is "$st" 2 "hanging check, -t 1:CRITICAL: CRITICAL"
 like "$(status_line)" '^COMPONENT CRITICAL - ' "-t 1:CRITICAL: the status line"
 
-run "$cc" -c "$cfg" -H here -s pricer
+run "$cc" -f "$cfg" -H here -s pricer
 is "$st" 0 "-H/-s: finds fx/pricer by its short name"
 like "$(status_line)" '^COMPONENT OK - fx/pricer on here is up' "-H/-s: the status line"
-run "$cc" -c "$cfg" -H here -s fx/cache
+run "$cc" -f "$cfg" -H here -s fx/cache
 is "$st" 2 "-H/-s with APP/NAME"
-run "$cc" -c "$cfg" -H nowhere -s pricer
+run "$cc" -f "$cfg" -H nowhere -s pricer
 is "$st" 3 "-H unknown host: UNKNOWN"
 like "$out" "^COMPONENT UNKNOWN - unknown host 'nowhere'$" "-H unknown host: one line"
 
@@ -120,38 +120,90 @@ one_line_unknown() { # DESC PATTERN
 	is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 1 "$1: one line"
 	like "$out" "^COMPONENT UNKNOWN - $2" "$1: the message"
 }
-run "$cc" -c "$cfg" -C fx/nothing
+run "$cc" -f "$cfg" -C fx/nothing
 one_line_unknown "unknown component" "unknown component 'fx/nothing'"
 printf '[component "x/y"]\nhost = nowhere\n' >"$T/bad.ini"
 chmod 600 "$T/bad.ini"
-run "$cc" -c "$T/bad.ini" -C x/y
+run "$cc" -f "$T/bad.ini" -C x/y
 one_line_unknown "bad config" "config: .*bad.ini"
-run "$cc" -c "$T/missing.ini" -C x/y
+run "$cc" -f "$T/missing.ini" -C x/y
 one_line_unknown "missing config" "config: "
-run "$cc" -c "$cfg" -C fx/pricer -t 0
+run "$cc" -f "$cfg" -C fx/pricer -t 0
 one_line_unknown "-t 0" "-t: "
-run "$cc" -c "$cfg" -C fx/pricer -t abc
+run "$cc" -f "$cfg" -C fx/pricer -t abc
 one_line_unknown "-t abc" "-t: "
-run "$cc" -c "$cfg" -C fx/pricer -t 5:SOMETIMES
+run "$cc" -f "$cfg" -C fx/pricer -t 5:SOMETIMES
 one_line_unknown "-t 5:SOMETIMES" "-t: "
 run "$cc"
 one_line_unknown "no arguments" "give either -C"
-run "$cc" -c "$cfg" -C fx/pricer --frobnicate
+run "$cc" -f "$cfg" -C fx/pricer --frobnicate
 one_line_unknown "unknown option" "invalid option"
-run "$cc" -c "$cfg" -C fx/pricer stray
+run "$cc" -f "$cfg" -C fx/pricer stray
 one_line_unknown "stray argument" "unexpected argument 'stray'"
+# -c and -w are the guidelines' thresholds: the config is -f / --config
+run "$cc" -c "$cfg" -C fx/marketdata
+one_line_unknown "-c is not the config" "invalid option: unknown option '-c'"
+run "$cc" --config "$cfg" -C fx/marketdata
+is "$st" 0 "--config FILE: the config"
+run "$ca" -c "$cfg" -A fx
+is "$st" 3 "check_application -c: unknown option, exit 3"
+like "$out" "^APPLICATION UNKNOWN - invalid option: unknown option '-c'" \
+	"check_application -c: says so"
+run "$ca" --config="$cfg" -A other
+like "$(status_line)" '^APPLICATION [A-Z]+ - other: ' "check_application --config=FILE"
 run "$cc" -h
 is "$st" 0 "-h: exit 0"
-like "$out" '^Usage: check_component -c CONFIG -C APP/NAME' "-h: usage"
+like "$out" '^Usage: check_component -f CONFIG -C APP/NAME' "-h: usage"
 run "$cc" -V
 is "$st" 0 "-V: exit 0"
 like "$out" '^check_component [0-9]' "-V: the version"
-run "$cc" -c "$cfg" -C fx/pricer -v
-like "$out" 'check: .*comp.sh' "-v: shows the check"
+# graded verbosity (the monitoring-plugins guidelines): 0 one line, -v one
+# line with more detail, -vv the config, commands and hosts, -vvv timings
+lines() { printf '%s\n' "$out" | wc -l | tr -d ' '; }
+run "$cc" -f "$cfg" -C fx/marketdata
+is "$(lines)" 1 "verbosity 0: one line"
+run "$cc" -f "$cfg" -C fx/marketdata -v
+is "$(lines)" 1 "-v: still one line"
+like "$out" '^COMPONENT OK - fx/marketdata on here is up: exit 0: marketdata running .* \([0-9.]+s, local\) \| time=' \
+	"-v: the check's output, the time and the transport on it"
+run "$cc" -f "$cfg" -C fx/marketdata -vv
+like "$(status_line)" '^COMPONENT OK - fx/marketdata on here is up: ' "-vv: the status line first"
+like "$out" "
+config: $cfg" "-vv: the config file"
+like "$out" "
+fx/marketdata: check '$T/comp.sh $T marketdata check' \(mode exit, check_timeout 10000ms\) on here via local" \
+	"-vv: the command, mode, timeout and host"
+like "$out" "
+timeout: 10000ms, then UNKNOWN" "-vv: the timeout"
+unlike "$out" "total: " "-vv: no timings"
+run "$cc" -f "$cfg" -C fx/marketdata -vvv
+like "$out" "
+fx/marketdata: OK in [0-9.]+ms; output [0-9]+ bytes" "-vvv: the check's time and sizes"
+like "$out" "
+config: loaded in [0-9.]+ms \(1 files?, 4 applications, 8 components, 1 hosts?\)" "-vvv: the config's load"
+like "$out" "
+total: [0-9.]+ms$" "-vvv: the total time, last"
+is "$st" 0 "-vvv: the state unchanged"
+run "$ca" -f "$cfg" -A other -v
+like "$(status_line)" '^APPLICATION [A-Z]+ - other: .* \(slowest other/batch, [0-9.]+s\) \|' \
+	"check_application -v: the slowest check on the status line"
+run "$ca" -f "$cfg" -A other -vv
+like "$out" "
+other/batch: check '$T/comp.sh $T batch check' \(mode exit" "check_application -vv: each command"
+unlike "$out" "total: " "check_application -vv: no timings"
+run "$ca" -f "$cfg" -A other -vvv
+like "$out" "
+other/batch: [A-Z]+ in [0-9.]+ms" "check_application -vvv: each check's time"
 
 # --- check_application ----------------------------------------------------
-run "$ca" -c "$cfg" -A fx
+run "$ca" -f "$cfg" -A fx
 is "$st" 2 "application with a critical component: exit 2"
+# the cores take the first '|' of the long output for perfdata: the wrapped
+# plugin's own (fx/disk: "... | disk=91%;90;95") is shown as '/'
+is "$(printf '%s\n' "$out" | sed 1d | grep -c '|')" 0 \
+	"application: no '|' in the long output"
+like "$out" 'fx/disk .*WARNING - disk 91% / disk=91%;90;95' \
+	"application: the wrapped plugin's perfdata shown with '/'"
 like "$(status_line)" '^APPLICATION CRITICAL - fx: 2 of 5 components critical: fx/cache, fx/gateway; 1 warning: fx/disk \| ok=2;;;0 warning=1;;;0 critical=2;;;0 unknown=0;;;0 ' \
 	"application: the status line and counts"
 like "$(status_line)" " fx/marketdata=[0-9.]+s;;;0 fx/cache=[0-9.]+s;;;0 fx/pricer=[0-9.]+s;;;0 fx/gateway=[0-9.]+s;;;0 fx/disk=[0-9.]+s;;;0$" \
@@ -163,32 +215,32 @@ unlike "$out" '^fx: ' "application: no header line in the tree"
 
 "$T/comp.sh" "$T" cache start
 "$T/comp.sh" "$T" gateway start
-run "$ca" -c "$cfg" -A other -t 5
+run "$ca" -f "$cfg" -A other -t 5
 is "$st" 2 "application other: batch down"
 "$T/comp.sh" "$T" batch start
-run "$ca" -c "$cfg" -A other
+run "$ca" -f "$cfg" -A other
 is "$st" 0 "application all up: exit 0"
 like "$(status_line)" '^APPLICATION OK - other: 1 of 1 components ok \| ok=1;;;0 warning=0;;;0 critical=0;;;0 unknown=0;;;0 other/batch=' \
 	"application all up: the status line"
 
 t0=$(date +%s%N)
-run "$ca" -c "$cfg" -A slow -t 1
+run "$ca" -f "$cfg" -A slow -t 1
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
 is "$st" 3 "application with a hanging check, -t 1: UNKNOWN"
 ok $([ "$ms" -lt 10000 ]; echo $?) "application timeout: ends long before the check would (took ${ms}ms)"
-run "$ca" -c "$cfg" -A slow -t 1:CRITICAL
+run "$ca" -f "$cfg" -A slow -t 1:CRITICAL
 is "$st" 2 "application -t 1:CRITICAL: CRITICAL"
 
-run "$ca" -c "$cfg" -A nothing
+run "$ca" -f "$cfg" -A nothing
 is "$st" 3 "unknown application: exit 3"
 like "$out" "^APPLICATION UNKNOWN - unknown application 'nothing'$" "unknown application: one line"
-run "$ca" -c "$cfg" -A fx/cache
+run "$ca" -f "$cfg" -A fx/cache
 is "$st" 3 "-A with a component name: UNKNOWN"
-run "$ca" -c "$cfg"
+run "$ca" -f "$cfg"
 is "$st" 3 "no -A: exit 3"
 like "$out" '^APPLICATION UNKNOWN - give the application' "no -A: says so"
-run "$ca" -c "$cfg" -A fx -t x
+run "$ca" -f "$cfg" -A fx -t x
 is "$st" 3 "check_application bad -t: exit 3"
 run "$ca" -h
 is "$st" 0 "check_application -h: exit 0"
@@ -202,7 +254,7 @@ if [ -x "$gen" ]; then
 	# shellcheck disable=SC2086
 	"$gen" $ga nagios "$cfg" | awk '/^define command \{/{b=""; keep=1}
 		keep{b=b $0 "\n"}
-		/^\}/{ if (keep && b ~ /relance_(check_component|check_application|handle_component|notify_ack)\n/) printf "%s\n", b; keep=0}' \
+		/^\}/{ if (keep && b ~ /relance-(component|application|handle-component|ack-notification)\n/) printf "%s\n", b; keep=0}' \
 		>"$T/gen.cfg"
 	# shellcheck disable=SC2086
 	"$gen" $ga icinga2 "$cfg" | awk '/^object (CheckCommand|EventCommand|NotificationCommand) "relance-/{keep=1}
@@ -248,7 +300,7 @@ define host {
 define service {
     host_name           fx-app-01
     service_description fx/pricer
-    check_command       relance_check_component
+    check_command       relance-component
     _RELANCE_COMPONENT  fx/pricer
     max_check_attempts  1
     check_interval      5
@@ -260,7 +312,7 @@ define service {
 define service {
     host_name           fx-app-01
     service_description fx
-    check_command       relance_check_application
+    check_command       relance-application
     _RELANCE_APPLICATION fx
     max_check_attempts  1
     check_interval      5
@@ -287,16 +339,16 @@ else
 fi
 
 # --- check_mode = xml ------------------------------------------------------
-run "$cc" -c "$cfg" -C web/tomcat
+run "$cc" -f "$cfg" -C web/tomcat
 is "$st" 1 "xml: 180 busy threads beyond the warning range: WARNING"
 like "$(status_line)" '^COMPONENT WARNING - web/tomcat on here: .*busy = 180.*\| time=[0-9.]+s;;;0 busy=180;150;190$' \
 	"xml: the expressions' perfdata follow ours"
 like "$out" "state = 'RUNNING'" "xml: long output, one line per expression"
 printf '%s\n' '<status state="STOPPED"><connector><threadInfo currentThreadsBusy="3"/></connector></status>' >"$T/status.xml"
-run "$cc" -c "$cfg" -C web/tomcat
+run "$cc" -f "$cfg" -C web/tomcat
 is "$st" 2 "xml: state STOPPED instead of RUNNING: CRITICAL"
 printf '<status><a></status>\n' >"$T/status.xml"
-run "$cc" -c "$cfg" -C web/tomcat
+run "$cc" -f "$cfg" -C web/tomcat
 is "$st" 3 "xml: a malformed document is UNKNOWN"
 like "$(status_line)" 'line 1' "xml: ... with libxml2's line"
 

@@ -50,18 +50,18 @@ write_config "$cfg" "$SSHD_DIR/known_hosts"
 run() { out=$("$@" 2>&1); st=$?; }
 status_line() { printf '%s\n' "$out" | head -n 1; }
 
-run "$cc" -c "$cfg" -C solo/web -t 10
+run "$cc" -f "$cfg" -C solo/web -t 10
 is "$st" 0 "check_component over ssh: OK"
 like "$(status_line)" '^COMPONENT OK - solo/web on h1 is up \| time=[0-9.]+s;;;0$' \
 	"check_component over ssh: the status line"
 
-run "$ca" -c "$cfg" -A one -t 15
+run "$ca" -f "$cfg" -A one -t 15
 is "$st" 0 "15 components on one host (MaxSessions 10): OK"
 like "$(status_line)" '^APPLICATION OK - one: 15 of 15 components ok \| ok=15;;;0 warning=0;;;0 critical=0;;;0 unknown=0;;;0 ' \
 	"15 on one host: the counts"
 is "$(printf '%s\n' "$out" | grep -c '\[OK\]')" 15 "15 on one host: 15 [OK] lines"
 
-run "$ca" -c "$cfg" -A five -t 15
+run "$ca" -f "$cfg" -A five -t 15
 is "$st" 0 "30 components on 5 hosts: OK"
 like "$(status_line)" '^APPLICATION OK - five: 30 of 30 components ok' \
 	"30 on 5 hosts: the status line"
@@ -70,27 +70,27 @@ is "$(printf '%s\n' "$out" | grep -c '\[OK\]')" 30 "30 on 5 hosts: 30 [OK] lines
 # unknown host key: an empty known_hosts
 : >"$SSHD_DIR/empty_known_hosts"
 write_config "$SSHD_DIR/nokey.ini" "$SSHD_DIR/empty_known_hosts"
-run "$cc" -c "$SSHD_DIR/nokey.ini" -C solo/web -t 10
+run "$cc" -f "$SSHD_DIR/nokey.ini" -C solo/web -t 10
 is "$st" 3 "unknown host key: UNKNOWN"
 like "$(status_line)" '^COMPONENT UNKNOWN - solo/web on h1: .*host ?key' \
 	"unknown host key: names the hostkey stage"
-run "$cc" -c "$SSHD_DIR/nokey.ini" -C solo/web -t 10 -T
+run "$cc" -f "$SSHD_DIR/nokey.ini" -C solo/web -t 10 -T
 is "$st" 2 "unknown host key with -T: CRITICAL"
 
 # one host down
 sshd_stop h3
-run "$cc" -c "$cfg" -C five/c02 -t 10
+run "$cc" -f "$cfg" -C five/c02 -t 10
 is "$st" 3 "sshd down: UNKNOWN"
 like "$(status_line)" '^COMPONENT UNKNOWN - five/c02 on h3: .*connect' \
 	"sshd down: names the connect stage"
-run "$ca" -c "$cfg" -A five -t 15
+run "$ca" -f "$cfg" -A five -t 15
 is "$st" 3 "one of five hosts down: UNKNOWN"
 like "$(status_line)" '^APPLICATION UNKNOWN - five: 6 of 30 components unknown: five/c02, five/c07, ' \
 	"one host down: its 6 components are UNKNOWN"
 is "$(printf '%s\n' "$out" | grep -c '\[OK\]')" 24 "one host down: the 24 others OK"
 is "$(printf '%s\n' "$out" | grep '\[UNKNOWN\]' | grep -vc ' on h3 ')" 0 \
 	"one host down: only h3's components UNKNOWN"
-run "$ca" -c "$cfg" -A five -t 15 -T
+run "$ca" -f "$cfg" -A five -t 15 -T
 is "$st" 2 "one host down with -T: CRITICAL"
 
 done_testing

@@ -82,6 +82,40 @@ rc -c "$cfg" --since 1h history
 is "$st" 3 "--since before the command: exit 3"
 like "$out" "^relancectl: --since is for history: give it after the command" \
 	"--since before the command: says where it goes"
+# each command its own help
+for c in status start stop restart plan history config generate hostkey hold release; do
+	rc $c --help
+	[ "$st" = 0 ] && printf '%s\n' "$out" | head -n 1 | grep -q "^usage: relancectl $c" &&
+		printf '%s\n' "$out" | grep -q '^example: relancectl'
+	ok $? "$c --help: exit 0, its own usage and an example"
+done
+rc generate --help
+like "$out" "--interval-length" "generate --help: its options"
+unlike "$out" "hostkey HOST" "generate --help: not the other commands"
+rc help hold
+like "$out" "^usage: relancectl hold " "help COMMAND: that command's help"
+# errors under --json: one object, the exit code unchanged
+json_err() { # json_err WANT-EXIT DESCRIPTION: $out is one {"error", "exit"}
+	printf '%s' "$out" | python3 -c 'import json,sys
+d = json.loads(sys.stdin.read())
+assert set(d) == {"error", "exit"}, d
+assert d["exit"] == int(sys.argv[1]), d
+print(d["error"])' "$1" >/dev/null
+	ok $? "$2"
+}
+out=$("$ctl" --json -c "$cfg" frobnicate 2>/dev/null); st=$?
+is "$st" 3 "--json, unknown command: exit 3"
+json_err 3 "--json, unknown command: one JSON object on stdout"
+out=$("$ctl" -c "$cfg" status --bogus --json 2>/dev/null); st=$?
+is "$st" 3 "--json after a bad option: exit 3"
+json_err 3 "--json after a bad option: JSON too"
+out=$("$ctl" -c "$T/missing.ini" --json status 2>/dev/null); st=$?
+is "$st" 2 "--json, missing config: exit 2"
+json_err 2 "--json, missing config: JSON, exit 2 inside"
+like "$out" "missing.ini" "--json, missing config: names the file"
+out=$("$ctl" -c "$cfg" --json status nope/nope 2>/dev/null); st=$?
+is "$st" 3 "--json, unknown component: exit 3"
+json_err 3 "--json, unknown component: JSON"
 rc -c "$cfg" config
 is "$st" 3 "config without check: exit 3"
 n_lines=$(printf '%s\n' "$out" | wc -l)
@@ -94,6 +128,13 @@ like "$out" "^config OK: 2 applications, 5 components on 1 host \(.*relance.ini\
 	"config check: counts and files"
 out=$(RELANCE_CONFIG=$cfg "$ctl" config check 2>&1)
 is "$?" 0 "config check through RELANCE_CONFIG"
+# -f, --config as the plugins; -c as before
+for o in -f --config; do
+	rc $o "$cfg" config check
+	like "$out" "^config OK: .*relance.ini\)$" "config check $o FILE"
+done
+rc config check -f "$T/missing.ini"
+is "$st" 2 "-f after the command: that config (missing: exit 2)"
 rc -c "$T/missing.ini" config check
 is "$st" 2 "missing config: exit 2"
 like "$out" "missing.ini" "missing config: the file is named"

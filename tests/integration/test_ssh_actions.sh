@@ -170,7 +170,7 @@ like "$out" 'testnode .*stop +xapp' "history: the stop"
 
 # --- check_component: a check that hangs ----------------------------------------
 t0=$(now_ms)
-out=$("$cc" -c "$cfg" -C hang/forever -t 2 2>&1); st=$?
+out=$("$cc" -f "$cfg" -C hang/forever -t 2 2>&1); st=$?
 dt=$(( $(now_ms) - t0 ))
 is "$st" 3 "check that hangs, -t 2: UNKNOWN"
 like "$(printf '%s\n' "$out" | head -1)" '^COMPONENT UNKNOWN - hang/forever on h2: ' \
@@ -188,7 +188,7 @@ is "$left" "" "check that hangs: no 'sleep 30' left as $SSHD_USER"
 # it started) goes once the three run (an earlier status ran them too)
 rm -f "$T"/run/slow.a? "$T/run/go"
 t0=$(now_ms)
-"$ca" -c "$cfg" -A slow -t 60 >"$T/ca.out" 2>&1 &
+"$ca" -f "$cfg" -A slow -t 60 >"$T/ca.out" 2>&1 &
 bg_pid=$!
 wait_for 120 test -e "$T/run/slow.a1" -a -e "$T/run/slow.a2" -a -e "$T/run/slow.a3"
 ok $? "h1's three checks running ($WAITED_MS ms)"

@@ -52,19 +52,19 @@ loaded() { # loaded ARGS...: what the dynamic loader opened, in $libs
 }
 
 # --- libxml2 only when needed ---------------------------------------------
-loaded -c "$T/plain.ini" -C fx/plain
+loaded -f "$T/plain.ini" -C fx/plain
 like "$libs" 'libssh2' "LD_DEBUG sees the libraries (libssh2)"
 unlike "$libs" 'libxml2|xpath\.so' "no xpath keys: neither libxml2 nor the module"
-loaded -c "$T/xml.ini" -C fx/tomcat
+loaded -f "$T/xml.ini" -C fx/tomcat
 like "$libs" "$mod" "an xml component: the build tree's module"
 like "$libs" 'libxml2' "and libxml2"
-loaded -c "$T/xml.ini" -C fx/plain
+loaded -f "$T/xml.ini" -C fx/plain
 unlike "$libs" 'libxml2|xpath\.so' "a config with xpath keys, a plain component: neither"
 
-run "$cc" -c "$T/xml.ini" -C fx/tomcat
+run "$cc" -f "$T/xml.ini" -C fx/tomcat
 is "$st" 1 "the xml component is judged (WARNING: busy 7 > 5)"
 like "$out" "^COMPONENT WARNING - fx/tomcat on here: WARNING: busy = 7" "its verdict"
-run "$cc" -c "$T/xml.ini" -C fx/dtd
+run "$cc" -f "$T/xml.ini" -C fx/dtd
 is "$st" 3 "a document naming an external DTD: UNKNOWN"
 like "$out" "^COMPONENT UNKNOWN - fx/dtd on here: .*document refused: it declares entities or an external DTD" \
 	"refused, as the README says"
@@ -72,7 +72,7 @@ like "$out" "^COMPONENT UNKNOWN - fx/dtd on here: .*document refused: it declare
 # --- a module that cannot be loaded ----------------------------------------
 RELANCE_XPATH_MODULE=$T/none/xpath.so
 export RELANCE_XPATH_MODULE
-run "$cc" -c "$T/xml.ini" -C fx/tomcat
+run "$cc" -f "$T/xml.ini" -C fx/tomcat
 is "$st" 3 "missing module: UNKNOWN"
 is "$(printf '%s\n' "$out" | wc -l)" 1 "on one line"
 like "$out" "^COMPONENT UNKNOWN - fx/tomcat on here: XML checks unavailable: cannot load '$T/none/xpath.so': cannot open shared object file" \
@@ -80,7 +80,7 @@ like "$out" "^COMPONENT UNKNOWN - fx/tomcat on here: XML checks unavailable: can
 run "$ctl" -c "$T/xml.ini" config check
 ok $((st == 0)) "relancectl config check fails too"
 like "$out" "component 'fx/tomcat': .*XML checks unavailable: cannot load" "and says why"
-run "$cc" -c "$T/plain.ini" -C fx/plain
+run "$cc" -f "$T/plain.ini" -C fx/plain
 is "$st" 0 "no xpath keys: no module needed"
 
 # a module of another build (its table says so)
@@ -94,7 +94,7 @@ EOC
 		-o "$T/other/xpath.so" "$T/other/m.c" 2>"$T/other/cc.log"
 	ok $? "a module of another build compiles"
 	RELANCE_XPATH_MODULE=$T/other/xpath.so
-	run "$cc" -c "$T/xml.ini" -C fx/tomcat
+	run "$cc" -f "$T/xml.ini" -C fx/tomcat
 	is "$st" 3 "a module of another build: UNKNOWN"
 	like "$out" "fx/tomcat on here: XML checks unavailable: cannot load '$T/other/xpath.so': module of relance 0\.0\.0-other, not of this build" \
 		"and never called"

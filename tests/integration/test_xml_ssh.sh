@@ -46,7 +46,7 @@ tomcat() { # tomcat STATE BUSY FREE-BYTES
 
 # --- WARNING, with perfdata ------------------------------------------------
 tomcat RUNNING 180 52428800
-run "$cc" -c "$cfg" -C web/tomcat -t 10
+run "$cc" -f "$cfg" -C web/tomcat -t 10
 is "$st" 1 "xml over ssh: 180 busy threads: WARNING"
 like "$(status_line)" "^COMPONENT WARNING - web/tomcat on h1: .*busy threads = 180 \(warning range '150'\)" \
 	"WARNING: the expression and its range named"
@@ -56,19 +56,19 @@ like "$out" "OK: state = 'RUNNING'" "WARNING: long output, state line"
 
 # --- all fine -----------------------------------------------------------------
 tomcat RUNNING 12 52428800
-run "$cc" -c "$cfg" -C web/tomcat -t 10
+run "$cc" -f "$cfg" -C web/tomcat -t 10
 is "$st" 0 "xml over ssh: 12 busy threads: OK"
 like "$(status_line)" "'busy threads'=12;150;190 heap=50MB;;32:$" "OK: perfdata"
 
 # --- the document changes: CRITICAL ---------------------------------------------
 tomcat RUNNING 195 52428800
-run "$cc" -c "$cfg" -C web/tomcat -t 10
+run "$cc" -f "$cfg" -C web/tomcat -t 10
 is "$st" 2 "xml over ssh: 195 busy threads: CRITICAL"
 like "$(status_line)" "^COMPONENT CRITICAL - web/tomcat on h1: .*busy threads = 195" \
 	"CRITICAL: names the value"
 like "$(status_line)" "'busy threads'=195;150;190 " "CRITICAL: perfdata"
 tomcat STOPPED 3 10485760
-run "$cc" -c "$cfg" -C web/tomcat -t 10
+run "$cc" -f "$cfg" -C web/tomcat -t 10
 is "$st" 2 "xml over ssh: state STOPPED and 10 MB free: CRITICAL"
 like "$out" "CRITICAL: heap = 10MB" "CRITICAL: the heap below 32 MB"
 like "$out" "CRITICAL: state = 'STOPPED'" "CRITICAL: the state"
@@ -78,7 +78,7 @@ doc '<?xml version="1.0"?>
 <status state="RUNNING">
   <jvm><memory free="1"/>
 </status>'
-run "$cc" -c "$cfg" -C web/tomcat -t 10
+run "$cc" -f "$cfg" -C web/tomcat -t 10
 is "$st" 3 "xml over ssh: malformed document: UNKNOWN"
 like "$(status_line)" '^COMPONENT UNKNOWN - web/tomcat on h1: .*line [34]' \
 	"malformed: libxml2's line"
@@ -86,7 +86,7 @@ unlike "$(status_line)" '\|.*busy' "malformed: no expression perfdata"
 
 # --- the check itself fails on the target -------------------------------------------
 rm -f "$D/status.xml"
-run "$cc" -c "$cfg" -C web/tomcat -t 10
+run "$cc" -f "$cfg" -C web/tomcat -t 10
 case $st in 2|3) ok 0 "missing document: CRITICAL or UNKNOWN ($st)" ;;
 *) ok 1 "missing document: CRITICAL or UNKNOWN ($st)"; diag "$out" ;; esac
 like "$out" 'No such file' "missing document: cat's message shown"

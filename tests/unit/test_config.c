@@ -310,6 +310,54 @@ Test(config, heal_values)
 	cr_assert_eq(rl_model_component(m, "fx/a")->check_mode, RL_CHECK_XML);
 }
 
+/* The core's schedule: [application] keys, [component] keys over them. */
+Test(config, schedule_keys)
+{
+	const struct rl_component *c;
+	const struct rl_app *a;
+
+	cr_assert_eq(load(SITE
+			  "[application \"fx\"]\ncheck_interval = 5m\n"
+			  "max_check_attempts = 4\n" COMP_A
+			  "retry_interval = 30s\nmax_check_attempts = 2\n"),
+		     0, "%s", err.msg);
+	a = rl_model_app(m, "fx");
+	c = rl_model_component(m, "fx/a");
+	cr_assert_eq(a->sched.check_interval_ms, 300000);
+	cr_assert_eq(a->sched.retry_interval_ms, 0);
+	cr_assert_eq(a->sched.max_check_attempts, 4);
+	cr_assert_eq(c->sched.check_interval_ms, 0);
+	cr_assert_eq(c->sched.retry_interval_ms, 30000);
+	cr_assert_eq(c->sched.max_check_attempts, 2);
+	cr_assert_eq(c->sched.attempts_where.line, 15);
+}
+
+Test(config, bad_schedule_keys)
+{
+	refused(SITE COMP_A "check_interval = 500ms\n",
+		"t.ini:11: component 'fx/a': key 'check_interval': duration "
+		"'500ms' is too short (at least 1000ms)");
+	refused(SITE "[application \"fx\"]\nretry_interval = often\n",
+		"t.ini:7: application 'fx': key 'retry_interval': invalid "
+		"duration 'often' (use a whole number and ms, s, m, h or d)");
+	refused(SITE COMP_A "max_check_attempts = 0\n",
+		"t.ini:11: component 'fx/a': key 'max_check_attempts': 0 out "
+		"of range (1..100)");
+	/* heal = soft:N needs an N-th SOFT attempt: said at the key */
+	refused(SITE COMP_A "heal = soft:2\nmax_check_attempts = 2\n",
+		"t.ini:12: key 'max_check_attempts': 2 is too few for "
+		"component 'fx/a' (heal = soft:2 needs at least 3)");
+	refused(SITE "[application \"fx\"]\nmax_check_attempts = 3\n" COMP_A
+		     "heal = soft:3\n",
+		"t.ini:7: key 'max_check_attempts': 3 is too few for "
+		"component 'fx/a' (heal = soft:3 needs at least 4)");
+	/* the component's own number wins over the application's */
+	cr_assert_eq(load(SITE "[application \"fx\"]\nmax_check_attempts = "
+			       "3\n" COMP_A "heal = soft:3\n"
+			       "max_check_attempts = 4\n"),
+		     0, "%s", err.msg);
+}
+
 Test(config, local_hosts_need_no_known_hosts)
 {
 	cr_assert_eq(load("[host \"lo\"]\ntransport = local\n"
@@ -1184,6 +1232,8 @@ Test(config, the_example_is_valid)
 	    c->check, "/usr/lib/nagios/plugins/check_procs -C pricer -c 1:1");
 	cr_assert_eq(c->requires[0], rl_model_component(m, "fx/marketdata"));
 	cr_assert_str_eq(m->site.node, "monitor-1");
+	cr_assert_eq(rl_model_app(m, "fx")->sched.check_interval_ms, 300000);
+	cr_assert_eq(rl_model_app(m, "fx")->sched.max_check_attempts, 3);
 	c = rl_model_component(m, "fx/gateway");
 	cr_assert_not_null(c);
 	cr_assert_eq(c->check_mode, RL_CHECK_XML);

@@ -98,14 +98,15 @@ Test(generate, nagios_objects_and_dependency_count)
 	cr_assert_eq(count(s, "\n    use                             "
 			      "relance-component\n"),
 		     5);
-	cr_assert_eq(count(s, "relance-application\n"), 2 /* tmpl + use */);
+	/* template, use, command, the template's check_command */
+	cr_assert_eq(count(s, "relance-application\n"), 4);
 	cr_assert(strstr(s, "service_description             fx/pricer\n"));
 	cr_assert(strstr(s, "    dependent_service_description   fx/pricer\n"));
-	cr_assert(strstr(s, "/usr/lib/nagios/plugins/check_component -c "
+	cr_assert(strstr(s, "/usr/lib/nagios/plugins/check_component -f "
 			    "/etc/relance/relance.ini -C "
 			    "$_SERVICERELANCE_COMPONENT$\n"));
 	cr_assert(strstr(s,
-			 "/usr/lib/nagios/plugins/handle_component -c "
+			 "/usr/lib/nagios/plugins/handle_component -f "
 			 "/etc/relance/relance.ini -C "
 			 "$_SERVICERELANCE_COMPONENT$ --state $SERVICESTATE$ "
 			 "--state-type $SERVICESTATETYPE$"));
@@ -311,9 +312,11 @@ Test(generate, unsafe_paths_refused)
 Test(generate, define_hosts_mode)
 {
 	host("web-2", "lyon")->address = strdup("10.0.0.2");
-	host("web-1", NULL);
+	host("web-1", NULL)->port = 2222;
+	host("mon", NULL)->transport = RL_TRANSPORT_LOCAL;
 	comp("fx/a", "web-2", "");
 	comp("fx/b", "web-1", "");
+	comp("fx/c", "mon", "");
 	cr_assert_eq(rl_model_resolve(m, &err), 0, "%s", err.msg);
 	opts.hosts = RL_GENERATE_HOSTS_DEFINE;
 	const char *s = gen1(RL_GENERATE_NAGIOS);
@@ -322,11 +325,29 @@ Test(generate, define_hosts_mode)
 	cr_assert(h1 && h2 && h1 < h2, "hosts sorted by name");
 	cr_assert(strstr(s, "address                         10.0.0.2\n"));
 	cr_assert(strstr(s, "address                         web-1\n"));
+	/* a host check: check_ssh on an SSH host's port, a local host UP */
+	cr_assert(strstr(s, "    active_checks_enabled           1\n"));
+	cr_assert(strstr(s,
+			 "$USER1$/check_ssh -t 10 -p $_HOSTRELANCE_SSH_PORT$ "
+			 "-H $HOSTADDRESS$\n"));
+	cr_assert(strstr(s, "    address                         web-1\n"
+			    "    check_command                   "
+			    "relance-host-ssh\n"
+			    "    _RELANCE_SSH_PORT               2222\n}\n"));
+	cr_assert(strstr(s, "    address                         mon\n"
+			    "    check_command                   "
+			    "relance-host-local\n}\n"));
 	rl_generate_out_free(&out);
 	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert(strstr(s, "template Host \"relance-host\" {\n"
+			    "\tcheck_command = \"ssh\"\n"));
 	cr_assert(strstr(s,
 			 "object Host \"web-2\" {\n\timport \"relance-host\"\n"
-			 "\taddress = \"10.0.0.2\"\n\tzone = \"lyon\"\n}\n"));
+			 "\taddress = \"10.0.0.2\"\n\tvars.ssh_port = 22\n"
+			 "\tzone = \"lyon\"\n}\n"));
+	cr_assert(strstr(s,
+			 "object Host \"mon\" {\n\timport \"relance-host\"\n"
+			 "\taddress = \"mon\"\n\tcheck_command = \"dummy\"\n"));
 	rl_generate_out_free(&out);
 	opts.app_host = "nowhere";
 	cr_assert_eq(rl_generate(m, RL_GENERATE_NAGIOS, &opts, &out, &err), -1);
@@ -483,4 +504,87 @@ Test(generate, icinga2_api_user_only_with_icinga_api)
 	cr_assert_eq(count(s, "permission = "), 4, "nothing more");
 	cr_assert_null(strstr(s, "/etc/relance/api.pw"));
 	rl_buf_free(&want);
+}
+
+/* One name per command in both cores (README "One naming for both
+ * cores"): the ITL-style names, the same in Nagios. */
+Test(generate, one_command_naming_for_both_cores)
+{
+	static const char *const names[] = {
+	    "relance-component", "relance-application",
+	    "relance-handle-component", "relance-ack-notification"};
+	const char *s;
+
+	demo();
+	s = gen1(RL_GENERATE_NAGIOS);
+	for (size_t i = 0; i < 4; i++) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "    %-31s %s\n", "command_name",
+			 names[i]);
+		cr_assert(strstr(s, line), "nagios: no command %s", names[i]);
+	}
+	cr_assert(strstr(s, "    check_command                   "
+			    "relance-component\n"));
+	cr_assert(strstr(s, "    event_handler                   "
+			    "relance-handle-component\n"));
+	cr_assert(strstr(s, "    service_notification_commands   "
+			    "relance-ack-notification\n"));
+	cr_assert_null(strstr(s, "relance_check"));
+	cr_assert_null(strstr(s, "relance_handle"));
+	cr_assert_null(strstr(s, "relance_notify"));
+	rl_generate_out_free(&out);
+
+	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert(strstr(s, "object CheckCommand \"relance-component\" {\n"));
+	cr_assert(strstr(s, "object CheckCommand \"relance-application\" {\n"));
+	cr_assert(
+	    strstr(s, "object EventCommand \"relance-handle-component\" {\n"));
+	cr_assert(strstr(
+	    s, "object NotificationCommand \"relance-ack-notification\" {\n"));
+}
+
+/* check_interval, retry_interval, max_check_attempts from relance's config
+ * ([application], [component] over it) override the templates. */
+Test(generate, schedule_from_the_config)
+{
+	struct rl_app *fx;
+	const char *s;
+
+	demo();
+	fx = (struct rl_app *)rl_model_app(m, "fx");
+	fx->sched.check_interval_ms = 300000; /* 5m */
+	fx->sched.max_check_attempts = 5;
+	m->components[1]->sched.retry_interval_ms = 30000; /* fx/pricer */
+	m->components[1]->sched.max_check_attempts = 2;
+
+	s = gen1(RL_GENERATE_NAGIOS);
+	/* minutes (interval_length 60); 30s is half a unit */
+	cr_assert(strstr(s, "    _RELANCE_COMPONENT              fx/pricer\n"
+			    "    check_interval                  5\n"
+			    "    retry_interval                  0.5\n"
+			    "    max_check_attempts              2\n"));
+	cr_assert(strstr(s, "    _RELANCE_COMPONENT              fx/cache\n"
+			    "    check_interval                  5\n"
+			    "    max_check_attempts              5\n"));
+	cr_assert(strstr(s, "    _RELANCE_APPLICATION            fx\n"
+			    "    check_interval                  5\n"
+			    "    max_check_attempts              5\n}\n"));
+	cr_assert(strstr(s, "# Intervals and attempts: check_interval"));
+	rl_generate_out_free(&out);
+
+	opts.interval_length_s = 1;
+	s = gen1(RL_GENERATE_NAGIOS);
+	cr_assert(strstr(s, "    check_interval                  300\n"
+			    "    retry_interval                  30\n"));
+	rl_generate_out_free(&out);
+
+	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert(strstr(s, "\tvars.relance_component = \"fx/pricer\"\n"
+			    "\tcheck_interval = 300s\n"
+			    "\tretry_interval = 30s\n"
+			    "\tmax_check_attempts = 2\n"));
+	cr_assert(strstr(s, "\tvars.relance_application = \"fx\"\n"
+			    "\tcheck_interval = 300s\n"
+			    "\tmax_check_attempts = 5\n"));
 }

@@ -39,7 +39,7 @@ static struct rl_component comp(enum rl_heal heal, int soft_attempt)
 
 static struct rl_heal_event event(enum rl_state state, bool hard, int attempt)
 {
-	struct rl_heal_event ev = {state, hard, attempt, 0, -1, -1};
+	struct rl_heal_event ev = {state, hard, attempt, 0, -1, -1, NULL};
 
 	return ev;
 }
@@ -182,6 +182,17 @@ Test(heal, acknowledged_by_macro)
 	d = decide(&c, &ev, &no_facts);
 	cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN);
 	cr_assert_str_eq(d.reason, "acknowledged in the core (sticky)");
+	/* Icinga 2's --ack-author: the record is theirs */
+	ev.ack_author = "carol";
+	d = decide(&c, &ev, &no_facts);
+	cr_assert_str_eq(d.reason,
+			 "acknowledged in the core (sticky) by carol");
+	cr_assert_str_eq(d.author, "carol");
+	ev.ack_author = "";
+	d = decide(&c, &ev, &no_facts);
+	cr_assert_str_eq(d.reason, "acknowledged in the core (sticky)");
+	cr_assert_str_eq(d.author, "");
+	ev.ack_author = NULL;
 	ev.ack = 0;
 	cr_assert_eq(decide(&c, &ev, &no_facts).verdict, RL_VERDICT_HEAL);
 	ev.ack = -1; /* not passed */
@@ -199,6 +210,21 @@ Test(heal, status_file_acknowledged_and_downtime)
 	d = decide(&c, &ev, &f);
 	cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN);
 	cr_assert_str_eq(d.reason, "acknowledged in the core (status file)");
+
+	/* the acknowledgement's hold decided, not the status file: the text
+	 * says so, and who */
+	{
+		struct rl_hold h = {.set = true, .kind = RL_HOLD_ACK};
+		struct rl_heal_facts fh = {&h, &st, 0};
+
+		snprintf(h.author, sizeof(h.author), "alice");
+		snprintf(h.reason, sizeof(h.reason), "looking at it");
+		d = decide(&c, &ev, &fh);
+		cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN);
+		cr_assert_str_eq(d.reason,
+				 "acknowledged by alice: looking at it");
+		cr_assert_str_eq(d.author, "alice");
+	}
 
 	st.acknowledged = false;
 	st.downtime_depth = 1;
@@ -575,7 +601,7 @@ Test(heal, writeback_success)
 	cr_assert_eq(n, 5, "%s", rl_buf_str(&b));
 	/* restarted in the plan's touched order (model topological order) */
 	cr_assert_str_eq(
-	    lines[0], "ADD_SVC_COMMENT;app01.example;pricer service;1;relance;"
+	    lines[0], "ADD_SVC_COMMENT;app01.example;pricer service;0;relance;"
 		      "relance: restarted fx/pricer, fx/cache and fx/gateway "
 		      "on fx-app-01, fx-web-01 in 4.2s (node mon-1)");
 	cr_assert_str_eq(
@@ -624,7 +650,7 @@ Test(heal, writeback_success_skipped_start_not_listed)
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 4, "%s", rl_buf_str(&b));
 	cr_assert_str_eq(
-	    lines[0], "ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;"
+	    lines[0], "ADD_SVC_COMMENT;fx-app-01;fx/pricer;0;relance;"
 		      "relance: restarted fx/pricer and fx/cache on fx-app-01 "
 		      "in 850ms (node mon-2)");
 	cr_assert(strncmp(lines[1],
@@ -658,7 +684,7 @@ Test(heal, writeback_success_skipped_start_not_listed)
 	n = lines_of(&b, lines, 16, &store);
 	cr_assert_eq(n, 2, "%s", rl_buf_str(&b));
 	cr_assert_str_eq(lines[0],
-			 "ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;"
+			 "ADD_SVC_COMMENT;fx-app-01;fx/pricer;0;relance;"
 			 "relance: fx/pricer was up, nothing restarted "
 			 "in 850ms (node mon-2)");
 	cr_assert(strncmp(lines[1], "SCHEDULE_FORCED_SVC_CHECK;", 26) == 0);
@@ -700,7 +726,7 @@ Test(heal, writeback_failure)
 	    "down now: fx/pricer, fx/cache, fx/gateway");
 	cr_assert_str_eq(
 	    lines[1],
-	    "ADD_SVC_COMMENT;app01;pricer;1;relance;"
+	    "ADD_SVC_COMMENT;app01;pricer;0;relance;"
 	    "relance: restart of fx/pricer FAILED after 1m01s: still "
 	    "down after 60s; down now: fx/pricer, fx/cache, fx/gateway "
 	    "(node mon-1)");
@@ -720,7 +746,7 @@ Test(heal, writeback_failure)
 	    "PROCESS_SERVICE_CHECK_RESULT;app01;pricer;2;"
 	    "COMPONENT CRITICAL - relance: restart of fx/pricer failed: "
 	    "down now: none");
-	cr_assert_str_eq(lines[1], "ADD_SVC_COMMENT;app01;pricer;1;relance;"
+	cr_assert_str_eq(lines[1], "ADD_SVC_COMMENT;app01;pricer;0;relance;"
 				   "relance: restart of fx/pricer FAILED after "
 				   "1m01s; down now: none (node mon-1)");
 	free(store);
@@ -772,7 +798,7 @@ Test(heal, comment_text_stays_on_one_line)
 				     &err),
 		     0, "%s", err.msg);
 	cr_assert_eq(lines_of(&b, lines, 4, &store), 1, "%s", rl_buf_str(&b));
-	cr_assert_str_eq(lines[0], "ADD_SVC_COMMENT;h;s;1;relance;relance: not "
+	cr_assert_str_eq(lines[0], "ADD_SVC_COMMENT;h;s;0;relance;relance: not "
 				   "restarting fx/pricer: held by bob [0] "
 				   "RESTART_PROGRAM (node mon-1)");
 	free(store);

@@ -39,14 +39,24 @@ static pid_t reader(const char *out)
 		int in = open(fifo, O_RDONLY),
 		    o = open(out, O_WRONLY | O_CREAT, 0600);
 		ssize_t n;
+		size_t got = 0;
 
-		while ((n = read(in, buf, sizeof(buf))) > 0)
+		/* the parent's probe below opens and closes the FIFO: an EOF
+		 * before any data is that probe, not the end */
+		while ((n = read(in, buf, sizeof(buf))) > 0 || got == 0) {
+			if (n <= 0) {
+				usleep(1000);
+				continue;
+			}
+			got += (size_t)n;
 			if (write(o, buf, (size_t)n) != n)
 				_exit(1);
+		}
 		_exit(0);
 	}
-	/* wait until it has the FIFO open, as the core always has */
-	for (int i = 0; i < 200; i++) {
+	/* wait until it has the FIFO open, as the core always has (a
+	 * readiness wait: the bound is only against a hang) */
+	for (int i = 0; i < 12000; i++) {
 		int fd = open(fifo, O_WRONLY | O_NONBLOCK);
 		if (fd >= 0) {
 			close(fd);
@@ -85,7 +95,7 @@ Test(monitor, commands_are_formatted_and_delivered)
 	cr_assert_str_eq(got, rl_buf_str(&b));
 	cr_assert(
 	    strstr(got,
-		   "] ADD_SVC_COMMENT;fx-app-01;fx/pricer;1;relance;restarted "
+		   "] ADD_SVC_COMMENT;fx-app-01;fx/pricer;0;relance;restarted "
 		   "fx/pricer; took 4.2s injected\n") != NULL,
 	    "%s", got);
 	cr_assert(strstr(got, "] "
@@ -213,29 +223,38 @@ Test(monitor, overlong_line_and_missing_newline_are_refused)
 	rl_buf_free(&b);
 }
 
+/* Writes TEXT as DIR/status.dat into PATH (160 bytes). */
+static void write_status(char *path, const char *text)
+{
+	FILE *f;
+
+	snprintf(path, 160, "%s/status.dat", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 Test(monitor, status_dat_acknowledgement_and_downtime)
 {
 	char path[160];
-	FILE *f;
 	struct rl_service_status st;
 
-	snprintf(path, sizeof(path), "%s/status.dat", dir);
-	f = fopen(path, "w");
-	fputs("info {\n\tcreated=1700000000\n\tversion=4.4.6\n\t}\n\n"
-	      "servicestatus "
-	      "{\n\thost_name=fx-app-01\n\tservice_description=fx/cache\n"
-	      "\tcurrent_state=0\n\tproblem_has_been_acknowledged="
-	      "0\n\tscheduled_downtime_depth=0\n\t}\n\n"
-	      "servicestatus "
-	      "{\n\thost_name=fx-app-01\n\tservice_description=fx/pricer\n"
-	      "\tcurrent_state=2\n\tlast_update=1700000001\n\tproblem_has_been_"
-	      "acknowledged=1\n"
-	      "\tscheduled_downtime_depth=2\n\t}\n\n"
-	      "servicestatus "
-	      "{\n\thost_name=fx-app-02\n\tservice_description=fx/pricer\n"
-	      "\tcurrent_state=0\n\tproblem_has_been_acknowledged=0\n\t}\n",
-	      f);
-	fclose(f);
+	write_status(
+	    path,
+	    "info {\n\tcreated=1700000000\n\tversion=4.4.6\n\t}\n\n"
+	    "servicestatus "
+	    "{\n\thost_name=fx-app-01\n\tservice_description=fx/cache\n"
+	    "\tcurrent_state=0\n\tproblem_has_been_acknowledged="
+	    "0\n\tscheduled_downtime_depth=0\n\t}\n\n"
+	    "servicestatus "
+	    "{\n\thost_name=fx-app-01\n\tservice_description=fx/pricer\n"
+	    "\tcurrent_state=2\n\tlast_update=1700000001\n\tproblem_has_been_"
+	    "acknowledged=1\n"
+	    "\tscheduled_downtime_depth=2\n\t}\n\n"
+	    "servicestatus "
+	    "{\n\thost_name=fx-app-02\n\tservice_description=fx/pricer\n"
+	    "\tcurrent_state=0\n\tproblem_has_been_acknowledged=0\n\t}\n");
 	cr_assert_eq(
 	    rl_monitor_status_dat(path, "fx-app-01", "fx/pricer", &st, &err), 0,
 	    "%s", err.msg);
@@ -257,4 +276,51 @@ Test(monitor, status_dat_acknowledgement_and_downtime)
 	cr_assert_eq(rl_monitor_status_dat(path, "h", "s", &st, &err), -1);
 	cr_assert(strstr(err.msg, "missing.dat: No such file") != NULL, "%s",
 		  err.msg);
+}
+
+/* relance's comments on a service, to replace rather than pile up: its
+ * own (author relance, a comment), never a human's, an acknowledgement's
+ * or another service's. */
+Test(monitor, status_dat_comments_of_an_author)
+{
+	char path[160];
+	unsigned long *ids = NULL;
+	size_t n = 9;
+	struct rl_buf b = RL_BUF_INIT;
+
+	write_status(
+	    path,
+	    "servicestatus {\n\thost_name=h1\n\tservice_description=fx/a\n"
+	    "\t}\n"
+	    "servicecomment {\n\thost_name=h1\n\tservice_description=fx/a\n"
+	    "\tentry_type=1\n\tcomment_id=5\n\tauthor=relance\n"
+	    "\tcomment_data=relance: restarted fx/a\n\t}\n"
+	    "servicecomment {\n\thost_name=h1\n\tservice_description=fx/a\n"
+	    "\tentry_type=1\n\tcomment_id=6\n\tauthor=alice\n"
+	    "\tcomment_data=looking at it\n\t}\n"
+	    "servicecomment {\n\thost_name=h1\n\tservice_description=fx/b\n"
+	    "\tentry_type=1\n\tcomment_id=7\n\tauthor=relance\n\t}\n"
+	    "servicecomment {\n\thost_name=h1\n\tservice_description=fx/a\n"
+	    "\tentry_type=4\n\tcomment_id=8\n\tauthor=relance\n\t}\n"
+	    "servicecomment {\n\thost_name=h1\n\tservice_description=fx/a\n"
+	    "\tentry_type=1\n\tcomment_id=12\n\tauthor=relance\n\t}\n");
+	cr_assert_eq(rl_monitor_status_comments(path, "h1", "fx/a", "relance",
+						&ids, &n, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(ids[0], 5);
+	cr_assert_eq(ids[1], 12);
+	free(ids);
+	cr_assert_eq(rl_monitor_status_comments(path, "h2", "fx/a", "relance",
+						&ids, &n, &err),
+		     0);
+	cr_assert_eq(n, 0);
+	cr_assert_null(ids);
+	rl_monitor_cmd_del_comment(&b, 5);
+	cr_assert(strstr(rl_buf_str(&b), "] DEL_SVC_COMMENT;5\n"));
+	rl_buf_free(&b);
+	snprintf(path, sizeof(path), "%s/missing.dat", dir);
+	cr_assert_eq(rl_monitor_status_comments(path, "h", "s", "relance", &ids,
+						&n, &err),
+		     -1);
 }
