@@ -44,7 +44,7 @@
 
 #define MAX_LINE 199 /* inih reads 200 bytes with the NUL */
 #define MAX_NAME 49  /* inih's section and key buffers hold 50 */
-#define MAX_KEYS 16
+#define MAX_KEYS 32 /* keys of a section: checked below, at compile time */
 #define MAX_DEPTH 16 /* nested includes */
 #define MAX_FILE_SIZE (16 * 1024 * 1024)
 #define MAX_XML_CHECKS 64 /* xpath.NAME per component */
@@ -776,6 +776,13 @@ static const struct key keys_component[] = {
     {"max_check_attempts", SCHED_ATTEMPTS(struct rl_component)},
     {NULL, NULL, 0, 0, 0, false, false},
 };
+
+/* each section's keys fit the duplicate-key tables (seen_*) */
+#define KEYS_FIT(t) (sizeof(t) / sizeof((t)[0]) - 1 <= MAX_KEYS)
+_Static_assert(KEYS_FIT(keys_relance) && KEYS_FIT(keys_ssh) &&
+		   KEYS_FIT(keys_icinga_api) && KEYS_FIT(keys_host) &&
+		   KEYS_FIT(keys_app) && KEYS_FIT(keys_component),
+	       "a section has more keys than MAX_KEYS");
 
 static const struct key *const section_keys[SECT_COUNT] = {
     [SECT_NONE] = keys_none,
