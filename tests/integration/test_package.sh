@@ -9,6 +9,8 @@
 . "$top_srcdir/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (dpkg -i)"
+# the installed programs, with the installed XML module, not the build's
+unset RELANCE_XPATH_MODULE RELANCE_CONFIG
 for p in dpkg-buildpackage lintian flock runuser; do
 	command -v $p >/dev/null || skip_all "$p not installed (tools/deps)"
 done
@@ -162,7 +164,7 @@ is "$(stat -c '%U' /var/lib/relance/journal.jsonl 2>&1)" nagios "the journal is 
 printf '<a n="7"/>\n' >"$T/cfg/doc.xml"
 chmod 0644 "$T/cfg/doc.xml"
 sed -i "s|^check = .*|check = cat $T/cfg/doc.xml|" "$cfg"
-out=$(unset RELANCE_XPATH_MODULE; asnagios /usr/lib/nagios/plugins/check_component --config "$cfg" -C pkg/x 2>&1)
+out=$(asnagios /usr/lib/nagios/plugins/check_component --config "$cfg" -C pkg/x 2>&1)
 like "$out" "^COMPONENT OK .*n=7" "check_component loads the installed XML module"
 
 # --- remove, purge ------------------------------------------------------
