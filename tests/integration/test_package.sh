@@ -11,7 +11,7 @@
 [ "$(id -u)" = 0 ] || skip_all "needs root (dpkg -i)"
 # the installed programs, with the installed XML module, not the build's
 unset RELANCE_XPATH_MODULE RELANCE_CONFIG
-for p in dpkg-buildpackage lintian flock runuser; do
+for p in dpkg-buildpackage lintian flock runuser readelf; do
 	command -v $p >/dev/null || skip_all "$p not installed (tools/deps)"
 done
 getent passwd nagios >/dev/null || skip_all "no user nagios (nagios4-core, tools/deps)"
@@ -116,6 +116,19 @@ for f in /usr/bin/relancectl /usr/lib/nagios/plugins/*_component \
 	[ -x "$f" ]
 done
 ok $? "the programs are executable"
+# dpkg-buildflags' hardening (hardening=+all), read from the ELF files
+for f in /usr/bin/relancectl /usr/lib/nagios/plugins/check_component \
+	/usr/lib/nagios/plugins/check_application \
+	/usr/lib/nagios/plugins/handle_component /usr/lib/$ma/relance/xpath.so; do
+	h=""
+	readelf -hW "$f" | grep -q 'Type: *DYN' && h="$h pie"
+	readelf -lW "$f" | grep -q GNU_RELRO && h="$h relro"
+	readelf -dW "$f" | grep -q 'FLAGS.*NOW' && h="$h now"
+	syms=$(readelf -sW --dyn-syms "$f")
+	printf '%s\n' "$syms" | grep -q __stack_chk_fail && h="$h ssp"
+	printf '%s\n' "$syms" | grep -q '__[a-z]*_chk@' && h="$h fortify"
+	is "$h" " pie relro now ssp fortify" "hardened: ${f##*/} (PIE, RELRO, BIND_NOW, stack protector, FORTIFY)"
+done
 
 # --- the programs as nagios ---------------------------------------------
 asnagios() { (cd / && runuser -u nagios -- "$@"); }
