@@ -180,6 +180,15 @@ sed -i "s|^check = .*|check = cat $T/cfg/doc.xml|" "$cfg"
 out=$(asnagios /usr/lib/nagios/plugins/check_component --config "$cfg" -C pkg/x 2>&1)
 like "$out" "^COMPONENT OK .*n=7" "check_component loads the installed XML module"
 
+# --- reinstall (as an upgrade does): the admin's config and the modes stay
+echo "# edited by the package test" >>/etc/relance/relance.ini
+dpkg -i "$deb" >"$T/reinstall.out" 2>&1
+ok $? "dpkg -i again (the upgrade path)" || sed 's/^/#  /' "$T/reinstall.out"
+grep -q "edited by the package test" /etc/relance/relance.ini
+ok $? "the edited conffile is kept"
+is "$(stat -c '%a %U:%G' /etc/relance/relance.ini) $(stat -c '%a %U:%G' /var/lib/relance)" \
+	"640 root:relance 750 nagios:relance" "the config's and the journal directory's modes are kept"
+
 # --- remove, purge ------------------------------------------------------
 dpkg -r relance >"$T/remove.out" 2>&1
 ok $? "dpkg -r" || sed 's/^/#  /' "$T/remove.out"
