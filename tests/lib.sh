@@ -51,3 +51,8 @@ wait_for() {
 	WAITED_MS=$(( $(now_ms) - _wf_t0 ))
 	return 1
 }
+
+# RELANCE_UNIT_ONLY=1 in the environment of `make check` (tools/check's
+# distcheck step, debian/rules): every shell test skips, the unit tests run
+[ -z "${RELANCE_UNIT_ONLY:-}" ] ||
+	skip_all "RELANCE_UNIT_ONLY is set: unit tests only"

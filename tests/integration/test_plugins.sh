@@ -261,9 +261,23 @@ if [ -x "$gen" ]; then
 		keep{print} keep && /^\}/{keep=0; print ""}' >"$T/gen.conf"
 	is "$(grep -v '^#' "$top_srcdir/conf/nagios/relance-commands.cfg" | sed '/./,$!d')" \
 		"$(cat "$T/gen.cfg")" "conf/nagios: the generator's command definitions"
-	is "$(grep -v '^//' "$top_srcdir/conf/icinga2/relance-commands.conf" | sed '/./,$!d')" \
-		"$(cat "$T/gen.conf")" "conf/icinga2: the generator's commands"
+	# conf/icinga2 is in the ITL's style (PluginDir, set_if flags the
+	# generator does not write): what compares is each object, the program
+	# it runs, and every macro and variable the generator passes
+	itl_facts() { # FILE: "OBJECT: fact" lines, sorted
+		awk '/^object [A-Za-z]+Command "/{o=$2 " " $3}
+			o && /command = \[/{p=$0; sub(/.*\//, "", p); sub(/".*/, "", p); print o ": runs " p}
+			o && /value = "/{v=$0; sub(/^[^"]*"/, "", v); sub(/"[^"]*$/, "", v); print o ": value " v}
+			o && /^\tvars\./{print o ": " $1 " " $3}' "$1" | sort -u
+	}
+	itl_facts "$T/gen.conf" >"$T/gen.facts"
+	itl_facts "$top_srcdir/conf/icinga2/relance-commands.conf" >"$T/itl.facts"
+	is "$(sed 's/:.*//' "$T/itl.facts" | sort -u)" "$(sed 's/:.*//' "$T/gen.facts" | sort -u)" \
+		"conf/icinga2: the generator's command objects"
+	is "$(comm -23 "$T/gen.facts" "$T/itl.facts")" "" \
+		"conf/icinga2: programs, macros and variables of the generator's commands"
 else
+	ok 0 "# SKIP gen_driver not built"
 	ok 0 "# SKIP gen_driver not built"
 	ok 0 "# SKIP gen_driver not built"
 fi
@@ -332,8 +346,48 @@ else
 fi
 if have_icinga; then
 	mkdir "$T/icinga"
-	icinga_verify "$T/icinga" "$top_srcdir/conf/icinga2/relance-commands.conf"
-	ok $? "conf/icinga2 loads in icinga2 daemon -C"
+	# as the ITL has it: PluginDir comes from the site's constants.conf
+	printf 'const PluginDir = "/usr/lib/nagios/plugins"\n' >"$T/constants.conf"
+	icinga_verify "$T/icinga" "$T/constants.conf" \
+		"$top_srcdir/conf/icinga2/relance-commands.conf"
+	st=$?
+	ok $st "conf/icinga2 loads in icinga2 daemon -C"
+	[ $st = 0 ] || grep -i 'critical\|warning' "$T/icinga/verify.out" | sed 's/^/#  /'
+else
+	ok 0 "# SKIP icinga2 not installed"
+fi
+
+# Installed (the package, make install), the definitions are in the
+# directories the cores read (nagios-plugins/config/relance.cfg,
+# plugins-contrib.d/relance.conf): the objects `generate` writes beside
+# them must not define the commands again, or the core refuses both.
+# TODO (issue 13): the generator still writes them; TAP TODO until it
+# leaves them out (then these pass: XPASS, and the TODO goes).
+known_failure() { # STATUS DESCRIPTION REASON
+	_t_n=$((_t_n + 1))
+	if [ "$1" = 0 ]; then echo "ok $_t_n - $2 # TODO $3"
+	else echo "not ok $_t_n - $2 # TODO $3"; fi
+}
+rctl="$top_builddir/ctl/relancectl"
+if have_nagios && [ -x "$rctl" ]; then
+	mkdir "$T/nagios-both"
+	"$rctl" -c "$cfg" generate nagios --define-hosts \
+		--plugin-dir /usr/lib/nagios/plugins >"$T/nagios-both/gen.cfg" 2>&1
+	nagios_verify "$T/nagios-both" "$top_srcdir/conf/nagios/relance-commands.cfg" \
+		"$T/nagios-both/gen.cfg"
+	known_failure $? "nagios4 -v: relance.cfg with generate's objects beside it" \
+		"generate also writes the commands (duplicate definition)"
+else
+	ok 0 "# SKIP nagios4 not installed"
+fi
+if have_icinga && [ -x "$rctl" ]; then
+	mkdir "$T/icinga-both"
+	"$rctl" -c "$cfg" generate icinga2 --define-hosts \
+		--plugin-dir /usr/lib/nagios/plugins >"$T/icinga-both/gen.conf" 2>&1
+	icinga_verify "$T/icinga-both" "$T/constants.conf" \
+		"$top_srcdir/conf/icinga2/relance-commands.conf" "$T/icinga-both/gen.conf"
+	known_failure $? "icinga2 daemon -C: relance.conf with generate's objects beside it" \
+		"generate also writes the commands (object re-defined)"
 else
 	ok 0 "# SKIP icinga2 not installed"
 fi
