@@ -108,9 +108,11 @@ webui_save() {
 			_webui_stop_pid "$_wo" nagios4
 		_wo=$(_webui_pid "$WEBUI_APACHE_PIDFILE" apache2) &&
 			_webui_stop_pid "$_wo" apache2
+		WEBUI_SAVED=1
 		webui_restore || return 1
 	fi
 	mkdir -m 700 "$WEBUI_SAVE" || _webui_fail "cannot make $WEBUI_SAVE" || return 1
+	WEBUI_SAVED=1
 	for _p in $WEBUI_PATHS; do
 		_a=$WEBUI_SAVE/$(echo "$_p" | tr / _)
 		if [ -e "$_p" ]; then
@@ -123,9 +125,11 @@ webui_save() {
 		echo www-data >"$WEBUI_SAVE/www-data-not-in-nagios"
 	echo ok >"$WEBUI_SAVE/complete"
 }
+WEBUI_SAVED=
 
 webui_restore() {
-	[ -d "$WEBUI_SAVE" ] || return 0
+	# only this run's save (or a killed run's, from webui_save, under the lock)
+	[ "$WEBUI_SAVED" = 1 ] && [ -d "$WEBUI_SAVE" ] || return 0
 	_wr=0
 	if [ -f "$WEBUI_SAVE/complete" ]; then
 		for _p in $WEBUI_PATHS; do
@@ -140,7 +144,7 @@ webui_restore() {
 			gpasswd -d www-data nagios >/dev/null 2>&1
 	fi
 	# (an incomplete save changed nothing yet)
-	[ $_wr = 0 ] && rm -rf "$WEBUI_SAVE"
+	[ $_wr = 0 ] && rm -rf "$WEBUI_SAVE" && WEBUI_SAVED=
 	[ $_wr = 0 ] || _webui_fail "could not restore everything; archives kept in $WEBUI_SAVE"
 }
 
@@ -353,8 +357,9 @@ webui_screenshot() {
 
 # --- relance itself ------------------------------------------------------------
 
-# install_relance SRCDIR BUILDDIR: relance installed in Debian's layout,
-# built from SRCDIR in BUILDDIR. The one place that installs it: switch it
+# install_relance SRCDIR BUILDDIR [CONFIGURE-OPTIONS...]: relance
+# installed in Debian's layout, built from SRCDIR in BUILDDIR (with the
+# extra options, e.g. --enable-sanitizers). The one place that installs it: switch it
 # to `dpkg -i relance_*.deb` once the package exists (and remove_relance to
 # `dpkg -r relance`).
 # webui_no_relance: true when no relance is installed (install_relance
@@ -368,13 +373,15 @@ webui_no_relance() {
 }
 install_relance() {
 	webui_no_relance || return 1
-	sh "$1/tools/build" "$2" --prefix=/usr --sysconfdir=/etc \
+	_wsrc=$1 _wb=$2
+	shift 2
+	sh "$_wsrc/tools/build" "$_wb" --prefix=/usr --sysconfdir=/etc \
 		--localstatedir=/var --runstatedir=/run \
-		--with-plugindir=/usr/lib/nagios/plugins >"$WEBUI_DIR/install-build.out" 2>&1 ||
-		_webui_fail "tools/build $2: $(tail -1 "$WEBUI_DIR/install-build.out")" || return 1
-	make -s -C "$2" install >"$WEBUI_DIR/install.out" 2>&1 ||
+		--with-plugindir=/usr/lib/nagios/plugins "$@" >"$WEBUI_DIR/install-build.out" 2>&1 ||
+		_webui_fail "tools/build $_wb: $(tail -1 "$WEBUI_DIR/install-build.out")" || return 1
+	make -s -C "$_wb" install >"$WEBUI_DIR/install.out" 2>&1 ||
 		_webui_fail "make install: $(tail -1 "$WEBUI_DIR/install.out")" || return 1
-	WEBUI_INSTALLED=$2
+	WEBUI_INSTALLED=$_wb
 }
 
 remove_relance() {
@@ -418,6 +425,29 @@ webui_app() {
 			"$1/conf/demo/demo.ini.in"
 	} >"$WEBUI_CONF" || return 1
 	chown root:nagios "$WEBUI_CONF" && chmod 640 "$WEBUI_CONF"
+}
+
+# webui_app_kill: SIGKILL to every process of the application still
+# running (by the pid files in $WEBUI_DIR/run*, checked against
+# /proc/PID/cmdline)
+webui_app_kill() {
+	for _f in "$WEBUI_DIR"/run*/*.pid; do
+		[ -f "$_f" ] || continue
+		_p=$(cat "$_f")
+		case $_p in '' | *[!0-9]*) continue ;; esac
+		{ tr '\0' ' ' <"/proc/$_p/cmdline"; } 2>/dev/null | grep -q "daemon run " &&
+			kill -KILL "$_p" 2>/dev/null
+	done
+}
+
+# webui_down: everything webui_* started stopped, relance uninstalled, the
+# machine restored (the caller's own processes are its own business)
+webui_down() {
+	webui_app_kill
+	webui_nagios_stop
+	webui_apache_stop
+	remove_relance
+	webui_restore || echo "# $WEBUI_WHY" >&2
 }
 
 # webui_objects: `relancectl generate nagios` into Debian's conf.d

@@ -35,19 +35,7 @@ mkdir -p "$ART"
 
 cleanup() {
 	trap - EXIT
-	# the application's processes, by their pid files (they run as nagios
-	# and relance-test)
-	for f in "$WEBUI_DIR"/run/*.pid "$WEBUI_DIR"/run-h1/*.pid; do
-		[ -f "$f" ] || continue
-		p=$(cat "$f")
-		case $p in '' | *[!0-9]*) continue ;; esac
-		{ tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null | grep -q "daemon run " &&
-			kill -KILL "$p" 2>/dev/null
-	done
-	webui_nagios_stop
-	webui_apache_stop
-	remove_relance
-	webui_restore || echo "# $WEBUI_WHY"
+	webui_down
 	sshd_cleanup
 	if [ -n "${E2E_KEEP:-}" ]; then echo "# kept $WEBUI_DIR"; else rm -rf "$WEBUI_DIR"; fi
 }
@@ -63,9 +51,20 @@ webui_lock || bail "$WEBUI_WHY"
 webui_save || bail "$WEBUI_WHY"
 
 # --- relance installed, the config, the application ------------------------------
+# built with this build's options (the ASan build installs ASan programs);
+# every relance program, run by the core or by su, writes any sanitizer
+# report into $SAN
+eval "set -- $("$top_builddir/config.status" --config)"
+SAN=$WEBUI_DIR/sanitizer
+mkdir -m 1777 "$SAN"
+install -m 644 "$top_srcdir/tests/lsan.supp" "$WEBUI_DIR/lsan.supp"
+ASAN_OPTIONS="log_path=$SAN/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+LSAN_OPTIONS="suppressions=$WEBUI_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+UBSAN_OPTIONS="log_path=$SAN/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 t0=$(now_ms)
-install_relance "$top_srcdir" "$top_builddir/tests/e2e/webui-build"
-ok $? "relance built and installed in Debian's layout ($(($(now_ms) - t0)) ms)" || bail "$WEBUI_WHY"
+install_relance "$top_srcdir" "$top_builddir/tests/e2e/webui-build" "$@"
+ok $? "relance built ($*) and installed in Debian's layout ($(($(now_ms) - t0)) ms)" || bail "$WEBUI_WHY"
 is "$(command -v relancectl) $(ls /usr/lib/nagios/plugins/check_component /usr/lib/nagios/plugins/handle_component 2>&1 | tr '\n' ' ')" \
 	"/usr/bin/relancectl /usr/lib/nagios/plugins/check_component /usr/lib/nagios/plugins/handle_component " \
 	"relancectl in /usr/bin, the plugins and the handler in /usr/lib/nagios/plugins"
@@ -274,5 +273,7 @@ ok $? "status.cgi: reports OK again ($WAITED_MS ms)"
 
 webui_as_nagios relancectl stop demo >"$WEBUI_DIR/stop.out" 2>&1
 ok $? "relancectl stop demo, as nagios" || sed 's/^/#   /' "$WEBUI_DIR/stop.out"
+is "$(ls "$SAN")" "" "no sanitizer report from any relance program"
+for f in "$SAN"/*; do [ -f "$f" ] && head -n 20 "$f" | sed 's/^/#   /'; done
 diag "test_webui: $(($(now_ms) - t_begin)) ms in all"
 done_testing
