@@ -409,6 +409,9 @@ webui_as_nagios() {
 # "localhost" is named $WEBUI_HOST here: Debian's objects define a
 # Nagios host localhost, and `generate --define-hosts` defines relance's.
 webui_app() {
+	# the journal's and the locks' directories, made for user nagios so
+	# that the handler (nagios) can write them   # until state lands
+	install -d -o nagios -g nagios -m 750 /var/lib/relance /run/relance || return 1
 	mkdir -p "$WEBUI_DIR/bin" || return 1
 	install -m 755 "$1/conf/demo/daemon" "$WEBUI_DIR/bin/daemon" || return 1
 	install -d -o nagios -g nagios -m 755 "$WEBUI_DIR/run" || return 1

@@ -72,10 +72,6 @@ is "$(command -v relancectl) $(ls /usr/lib/nagios/plugins/check_component /usr/l
 webui_configure
 ok $? "Debian's nagios4 and nagios4-cgi configured (login $WEBUI_USER)" || bail "$WEBUI_WHY"
 
-# the journal's and the locks' directories, made by user nagios so that the
-# handler (nagios) can write them   # until state lands
-install -d -o nagios -g nagios -m 750 /var/lib/relance /run/relance
-
 webui_app "$top_srcdir" || bail "cannot write the config"
 # the ssh host: the key and known_hosts readable by nagios (the handler)
 install -d -o nagios -g nagios -m 700 "$WEBUI_DIR/ssh"
