@@ -46,9 +46,12 @@ WEBUI_USER=nagiosadmin
 WEBUI_REALM=Nagios4
 WEBUI_HOST=relance-local
 # Every path written by Nagios, apache2, the CGIs, the handler (as user
-# nagios: its home) and the install of relance.
+# nagios: its home), the install of relance, and the mail Debian's example
+# contact nagiosadmin gets from Nagios (notify-*-by-email through exim4).
 WEBUI_PATHS="/etc/nagios4 /etc/apache2 /var/lib/apache2 /var/lib/nagios4
-	/var/log/nagios4 /var/log/apache2 /var/lib/nagios /etc/relance
+	/var/log/nagios4 /var/log/apache2 /run/apache2 /run/lock/apache2
+	/run/nagios4 /var/lib/nagios /var/mail/nagios /var/spool/exim4
+	/var/log/exim4 /etc/relance
 	/var/lib/relance /run/relance /etc/nagios-plugins/config/relance.cfg
 	/usr/lib/relance"
 WEBUI_NAGIOS_PID=

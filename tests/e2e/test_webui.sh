@@ -253,9 +253,11 @@ for who in root nagios; do
 	like "$out" "restart.*$P|$P.*restart" "  history ($who) shows the pricer's restart"
 	out=$(run_ctl status demo 2>&1)
 	st=$?
-	# reports is down (acknowledged): status says so and exits non-zero
-	like "$out" "reports" "relancectl status demo, as $who: the tree (exit $st)" ||
-		echo "$out" | head -5 | sed 's/^/#   /'
+	# reports is down (acknowledged): the tree says so, and the exit is 2
+	like "$out" "CRITICAL.*demo/reports" "relancectl status demo, as $who: reports CRITICAL in the tree" ||
+		echo "$out" | head -8 | sed 's/^/#   /'
+	like "$out" "OK.*demo/pricer" "  and the pricer OK"
+	is "$st" 2 "  exit 2 (a component is critical)"
 	out=$(run_ctl plan restart "$P" 2>&1)
 	ok $? "relancectl plan restart $P, as $who" || echo "$out" | head -5 | sed 's/^/#   /'
 	like "$out" "demo/archive" "  the plan ($who) restarts the archive on h1 too"
