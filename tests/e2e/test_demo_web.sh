@@ -8,6 +8,8 @@
 . "$top_srcdir/tools/webui.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (installs relance, runs Debian's nagios4 and apache2)"
+# (under the lock: not while another web UI run has the machine)
+webui_lock || skip_all "$WEBUI_WHY"
 webui_usable || skip_all "$WEBUI_WHY"
 webui_no_relance || skip_all "$WEBUI_WHY"
 
@@ -34,8 +36,6 @@ snapshot() {
 	echo "nagios4 on Debian's config: $(pgrep -fc 'nagios4 -d /etc/nagios4/nagios.cfg')"
 	echo "apache2: $(pgrep -xc apache2)"
 }
-# (under the lock: not while another web UI run has the machine)
-webui_lock || skip_all "$WEBUI_WHY"
 snapshot >"$WEBUI_DIR/before"
 exec 8>&-
 

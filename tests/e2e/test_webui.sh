@@ -20,6 +20,8 @@
 . "$top_srcdir/tools/webui.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (installs relance, runs Debian's nagios4 and apache2)"
+# one web UI run at a time on this machine; then what it needs
+webui_lock || skip_all "$WEBUI_WHY"
 webui_usable || skip_all "$WEBUI_WHY"
 webui_no_relance || skip_all "$WEBUI_WHY"
 command -v jq >/dev/null || skip_all "jq needed"
@@ -47,7 +49,6 @@ bail() {
 	exit 1
 }
 
-webui_lock || bail "$WEBUI_WHY"
 webui_save || bail "$WEBUI_WHY"
 
 # --- relance installed, the config, the application ------------------------------
