@@ -134,6 +134,8 @@ webui_nagios_start
 ok $? "Debian's nagios4 runs, as user nagios ($(($(now_ms) - t0)) ms, pid $WEBUI_NAGIOS_PID)" ||
 	bail "$WEBUI_WHY"
 is "$(ps -o user= -p "$WEBUI_NAGIOS_PID" | tr -d ' ')" nagios "the core's user is nagios"
+tr '\0' '\n' <"/proc/$WEBUI_NAGIOS_PID/environ" | grep -qxF "ASAN_OPTIONS=$ASAN_OPTIONS"
+ok $? "the core has the sanitizer settings, for the programs it runs"
 t0=$(now_ms)
 webui_apache_start
 ok $? "apache2 serves the CGIs on 127.0.0.1 behind the login ($(($(now_ms) - t0)) ms)" ||
