@@ -6,14 +6,15 @@
 # The machine is changed only between webui_save and webui_restore, and
 # left as it was found: webui_save archives every path this file (or the
 # install of relance) writes, webui_restore puts them back and removes what
-# was not there. A run killed in between is repaired by the next
-# webui_save (the archive stays in $WEBUI_SAVE). One run at a time
-# (webui_lock).
+# was not there. One run at a time (webui_lock), which first repairs what
+# a run killed in between left (its archive stays in $WEBUI_SAVE): stops
+# its daemons and application, uninstalls its relance, restores.
 #
-#   webui_usable              root, the packages, no system nagios4 or
-#                             apache2 running already (we never take over
-#                             a service we did not start)
-#   webui_lock                waits up to 10 min for other runs (flock)
+#   webui_lock                waits up to 10 min for other runs (flock),
+#                             then repairs what a killed run left
+#   webui_usable              (after webui_lock) root, the packages, no
+#                             system nagios4 or apache2 running already (we
+#                             never take over a service we did not start)
 #   webui_save / webui_restore
 #   webui_configure           Debian's config, changed only where an admin
 #                             must (or a test must be fast): see below
@@ -81,39 +82,48 @@ webui_usable() {
 	id nagios >/dev/null 2>&1 || _webui_fail "no user nagios" || return 1
 	# a service already running is someone else's: leave it alone
 	# (the pid files here are written only by those daemons)
-	if _webui_pid "$WEBUI_NAGIOS_PIDFILE" nagios4 >/dev/null &&
-		[ ! -d "$WEBUI_SAVE" ]; then
+	if _webui_pid "$WEBUI_NAGIOS_PIDFILE" nagios4 >/dev/null; then
 		_webui_fail "a system nagios4 is running already"
 		return 1
 	fi
-	if _webui_pid "$WEBUI_APACHE_PIDFILE" apache2 >/dev/null &&
-		[ ! -d "$WEBUI_SAVE" ]; then
+	if _webui_pid "$WEBUI_APACHE_PIDFILE" apache2 >/dev/null; then
 		_webui_fail "apache2 is running already"
 		return 1
 	fi
-	if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1/ 2>/dev/null)" != 000 ] &&
-		[ ! -d "$WEBUI_SAVE" ]; then
+	if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1/ 2>/dev/null)" != 000 ]; then
 		_webui_fail "something answers on 127.0.0.1:80 already"
 		return 1
 	fi
 }
 
+# (fd 8 holds the lock: every daemon is started with it closed, else a
+# daemon left by a killed run would hold it for ever)
 webui_lock() {
 	exec 8>"$WEBUI_LOCK" || return 1
 	flock -w 600 8 || _webui_fail "another web UI run holds $WEBUI_LOCK" || return 1
+	_webui_repair
+}
+
+# _webui_repair: a run killed before its restore left its save: stop its
+# daemons and application (pid files), uninstall its relance, restore
+_webui_repair() {
+	[ -d "$WEBUI_SAVE" ] || return 0
+	_wo=$(_webui_pid "$WEBUI_NAGIOS_PIDFILE" /etc/nagios4/nagios.cfg) &&
+		_webui_stop_pid "$_wo" nagios4
+	_wo=$(_webui_pid "$WEBUI_APACHE_PIDFILE" apache2) &&
+		_webui_stop_pid "$_wo" apache2
+	_wd=$WEBUI_DIR
+	WEBUI_DIR=$(cat "$WEBUI_SAVE/run-dir" 2>/dev/null) && [ -n "$WEBUI_DIR" ] &&
+		webui_app_kill
+	WEBUI_INSTALLED=$(cat "$WEBUI_SAVE/installed" 2>/dev/null) && [ -n "$WEBUI_INSTALLED" ] &&
+		make -s -C "$WEBUI_INSTALLED" uninstall >/dev/null 2>&1
+	WEBUI_DIR=$_wd WEBUI_INSTALLED=
+	WEBUI_SAVED=1
+	webui_restore
 }
 
 webui_save() {
-	# a run killed before its restore: put that machine back first
-	# (its daemons, if any survived, are stopped by their pid files)
-	if [ -d "$WEBUI_SAVE" ]; then
-		_wo=$(_webui_pid "$WEBUI_NAGIOS_PIDFILE" /etc/nagios4/nagios.cfg) &&
-			_webui_stop_pid "$_wo" nagios4
-		_wo=$(_webui_pid "$WEBUI_APACHE_PIDFILE" apache2) &&
-			_webui_stop_pid "$_wo" apache2
-		WEBUI_SAVED=1
-		webui_restore || return 1
-	fi
+	_webui_repair || return 1
 	mkdir -m 700 "$WEBUI_SAVE" || _webui_fail "cannot make $WEBUI_SAVE" || return 1
 	WEBUI_SAVED=1
 	for _p in $WEBUI_PATHS; do
@@ -126,6 +136,7 @@ webui_save() {
 	done
 	id -nG www-data | tr ' ' '\n' | grep -qx nagios ||
 		echo www-data >"$WEBUI_SAVE/www-data-not-in-nagios"
+	echo "$WEBUI_DIR" >"$WEBUI_SAVE/run-dir"
 	echo ok >"$WEBUI_SAVE/complete"
 }
 WEBUI_SAVED=
@@ -242,7 +253,7 @@ webui_nagios_start() {
 		return 1
 	rm -f "$WEBUI_PIPE"
 	: >"$WEBUI_DIR/nagios.t0"
-	/usr/sbin/nagios4 -d "$WEBUI_CFG" >"$WEBUI_DIR/nagios-start.out" 2>&1 ||
+	/usr/sbin/nagios4 -d "$WEBUI_CFG" >"$WEBUI_DIR/nagios-start.out" 2>&1 8>&- ||
 		_webui_fail "nagios4 -d failed: $(head -1 "$WEBUI_DIR/nagios-start.out")" || return 1
 	_webui_wait 60 eval 'WEBUI_NAGIOS_PID=$(_webui_pid "$WEBUI_NAGIOS_PIDFILE" "$WEBUI_CFG")' ||
 		_webui_fail "nagios4 wrote no pid file $WEBUI_NAGIOS_PIDFILE" || return 1
@@ -258,7 +269,7 @@ webui_apache_start() {
 	/usr/sbin/apache2ctl configtest >"$WEBUI_DIR/apache-configtest.out" 2>&1 ||
 		_webui_fail "apache2ctl configtest: $(grep -v '^Syntax' "$WEBUI_DIR/apache-configtest.out" | head -1)" ||
 		return 1
-	/usr/sbin/apache2ctl start >"$WEBUI_DIR/apache-start.out" 2>&1 ||
+	/usr/sbin/apache2ctl start >"$WEBUI_DIR/apache-start.out" 2>&1 8>&- ||
 		_webui_fail "apache2ctl start: $(head -1 "$WEBUI_DIR/apache-start.out")" || return 1
 	_webui_wait 60 eval 'WEBUI_APACHE_PID=$(_webui_pid "$WEBUI_APACHE_PIDFILE" apache2)' ||
 		_webui_fail "apache2 wrote no pid file" || return 1
@@ -354,7 +365,7 @@ webui_screenshot() {
 		--disable-dev-shm-usage --no-first-run --hide-scrollbars \
 		--user-data-dir="$_home/profile" --window-size=1280,900 \
 		--screenshot="$2" "http://$WEBUI_USER:$WEBUI_PASS@127.0.0.1$1" \
-		>"$WEBUI_DIR/chromium.out" 2>&1
+		>"$WEBUI_DIR/chromium.out" 2>&1 8>&-
 	[ -s "$2" ] || _webui_fail "chromium saved no screenshot: $(tail -1 "$WEBUI_DIR/chromium.out")"
 }
 
@@ -385,6 +396,7 @@ install_relance() {
 	make -s -C "$_wb" install >"$WEBUI_DIR/install.out" 2>&1 ||
 		_webui_fail "make install: $(tail -1 "$WEBUI_DIR/install.out")" || return 1
 	WEBUI_INSTALLED=$_wb
+	[ -d "$WEBUI_SAVE" ] && echo "$_wb" >"$WEBUI_SAVE/installed"
 }
 
 remove_relance() {
@@ -400,7 +412,7 @@ remove_relance() {
 webui_as_nagios() {
 	_wa=
 	for _x in "$@"; do _wa="$_wa '$(printf '%s' "$_x" | sed "s/'/'\\\\''/g")'"; done
-	su -s /bin/sh nagios -c "cd / && exec$_wa"
+	su -s /bin/sh nagios -c "cd / && exec$_wa" 8>&-
 }
 
 # webui_app SRCDIR: the demo's application (conf/demo) for the installed

@@ -29,7 +29,7 @@ unset RELANCE_CONFIG NO_COLOR
 t_begin=$(now_ms)
 
 sshd_setup
-sshd_start h1
+sshd_start h1 8>&-
 WEBUI_DIR=$(mktemp -d /tmp/rl-webui-XXXXXX) || exit 1
 chmod 755 "$WEBUI_DIR"
 ART=$top_builddir/tests/e2e/artifacts
