@@ -461,8 +461,9 @@ webui_app_kill() {
 # webui_down: everything webui_* started stopped, relance uninstalled, the
 # machine restored (the caller's own processes are its own business)
 webui_down() {
-	webui_app_kill
+	# the core first: its handler would restart what is killed
 	webui_nagios_stop
+	webui_app_kill
 	webui_apache_stop
 	remove_relance
 	webui_restore || echo "# $WEBUI_WHY" >&2
