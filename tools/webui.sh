@@ -209,13 +209,21 @@ webui_configure() {
 	: >"$WEBUI_DIR/cookies"
 }
 
-_webui_stop_pid() { # PID WHAT
+_webui_alive() { [ -d "/proc/$1" ] && [ "$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+# _webui_stop_pid PID WHAT: SIGTERM, then waits until it and its children
+# (apache2's workers, nagios4's) are gone; SIGKILL to PID after 60 s
+_webui_stop_pid() {
+	_wk=$(pgrep -P "$1" 2>/dev/null | tr '\n' ' ')
 	kill -TERM "$1" 2>/dev/null || return 0
-	_ws=0
-	while [ -d "/proc/$1" ] && [ "$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; do
-		_ws=$((_ws + 1))
-		[ $_ws -lt 1200 ] || { kill -KILL "$1" 2>/dev/null; break; }
-		sleep 0.05
+	for _wc in "$1" $_wk; do
+		_ws=0
+		while _webui_alive "$_wc"; do
+			_ws=$((_ws + 1))
+			# (a child's pid is only waited for: never killed)
+			[ $_ws -lt 1200 ] || { [ "$_wc" = "$1" ] && kill -KILL "$_wc" 2>/dev/null; break; }
+			sleep 0.05
+		done
 	done
 }
 
