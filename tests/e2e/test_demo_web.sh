@@ -33,8 +33,10 @@ snapshot() {
 	ls -d /etc/relance /var/lib/relance /run/relance /usr/bin/relancectl \
 		/usr/lib/nagios/plugins/handle_component /var/lib/relance-webui.save 2>&1
 	id -nG www-data
-	echo "nagios4 on Debian's config: $(pgrep -fc 'nagios4 -d /etc/nagios4/nagios.cfg')"
-	echo "apache2: $(pgrep -xc apache2)"
+	# processes alive (a zombie, which pid 1 here may not reap, is gone)
+	ps -e -o stat=,args= | awk '$1 !~ /^Z/ && $2 == "/usr/sbin/apache2" { a++ }
+		$1 !~ /^Z/ && / nagios4 -d \/etc\/nagios4\/nagios.cfg/ { n++ }
+		END { print "apache2:", a + 0, "nagios4 on Debian'"'"'s config:", n + 0 }'
 }
 snapshot >"$WEBUI_DIR/before"
 exec 8>&-
