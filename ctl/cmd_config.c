@@ -121,8 +121,8 @@ static void describe(struct rl_buf *b, const struct stat *st)
  * Appends to WARN (one line each) why W could not use directory DIR
  * (WHAT names it: "lock_dir"), where it must create and write files: a
  * parent it cannot search, DIR not writable, or DIR missing: MADE when
- * relance makes it, and then whoever creates it first owns it unless its
- * parent is W's (lib/safefile.h).
+ * relance makes it, and then it goes to its parent's owner whoever makes
+ * it (lib/safefile.h): fine for root, or when that parent is W's.
  */
 static void judge_dir(const struct who *w, const char *what, const char *dir,
 		      bool made, struct rl_buf *warn)
@@ -161,11 +161,14 @@ static void judge_dir(const struct who *w, const char *what, const char *dir,
 				      "not create it): create it owned by "
 				      "%s\n",
 				      what, dir, w->name);
-		} else if (!have_parent || parent.st_uid != w->uid) {
+		} else if (w->uid != 0 &&
+			   (!have_parent || parent.st_uid != w->uid)) {
+			/* made by anyone, it goes to its parent's owner
+			 * (lib/safefile.h): not W's */
 			rl_buf_printf(warn,
-				      "%s '%s' does not exist, and whoever "
-				      "creates it first owns it: create it "
-				      "owned by %s\n",
+				      "%s '%s' does not exist, and relance "
+				      "would create it owned by its parent's "
+				      "owner: create it owned by %s\n",
 				      what, dir, w->name);
 		}
 		goto out;

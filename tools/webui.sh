@@ -445,6 +445,8 @@ webui_app() {
 		sed -e "s|@DEMO_DIR@|$WEBUI_DIR/bin|g" -e "s|@RUN_DIR@|$WEBUI_RUN|g" \
 			-e '/^journal = /d' -e '/^lock_dir = /d' -e '/^host_lock_dir = /d' \
 			-e '/^# the host locks/d' \
+			-e '/^core_user = /d' -e "/^# the demo's event handler runs as root/d" \
+			-e '/^# config check judges the state directories/d' \
 			-e "s/^\\[host \"localhost\"\\]\$/[host \"$WEBUI_HOST\"]/" \
 			-e "s/^host = localhost\$/host = $WEBUI_HOST/" \
 			-e "s|^node = demo\$|node = webui\\ncommand_file = $WEBUI_PIPE\\nstatus_file = $WEBUI_STATUS|" \

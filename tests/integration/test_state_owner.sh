@@ -239,7 +239,7 @@ is "$st" 1 "config check with warnings: exit 1 (warnings only)"
 like "$out" "^config OK with warnings" "... still OK, with warnings"
 like "$out" "^relancectl: warning: journal '$G/journal.jsonl' is not writable for nagios \(owner root:root, mode 0640\)$" \
 	"... warns of a journal nagios cannot write"
-like "$out" "^relancectl: warning: lock_dir '$T/rootonly/locks' does not exist, and whoever creates it first owns it: create it owned by nagios$" \
+like "$out" "^relancectl: warning: lock_dir '$T/rootonly/locks' does not exist, and relance would create it owned by its parent's owner: create it owned by nagios$" \
 	"... and of a lock_dir that root would create as its own"
 unlike "$out" "hold_dir" "... not of a hold_dir nagios can create"
 chown nagios "$G/journal.jsonl"
