@@ -20,6 +20,9 @@
 #   cluster_ready DIR N        the API answers and N endpoints are connected
 #   cluster_endpoint NAME DIR  the Endpoint object of NAME listening on
 #                              DIR's port (for ZONEFILE)
+#   todo STATUS DESCRIPTION REASON
+#                              a TAP TODO line (a known gap: reported,
+#                              not counted as a failure)
 #   cluster_kill DIR           SIGKILL to DIR's icinga2: the process of
 #                              DIR/run/icinga2.pid and its descendants
 
@@ -122,4 +125,9 @@ cluster_kill() { # DIR
 	# the tree first, then the kill: a killed parent's children move
 	# shellcheck disable=SC2046
 	kill -KILL $(_cluster_tree "$_kp") 2>/dev/null
+}
+
+todo() {
+	_t_n=$((_t_n + 1))
+	[ "$1" = 0 ] && echo "ok $_t_n - $2 # TODO $3" || echo "not ok $_t_n - $2 # TODO $3"
 }

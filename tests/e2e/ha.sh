@@ -10,30 +10,7 @@
 # Helpers: st_on / up_on NODE SVC, all_up, source_of SVC (the endpoint
 # that ran its last check), jall COND (both journals together, oldest
 # first), jn COND (how many).
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/sshd.sh"
-. "$top_srcdir/tests/e2e/lib.sh"
-. "$top_srcdir/tests/e2e/core.sh"
-. "$top_srcdir/tests/e2e/cluster.sh"
-. "$top_srcdir/tests/e2e/app.sh"
-
-ctl=$top_builddir/ctl/relancectl
-hc=$top_builddir/handlers/handle_component
-[ -x "$ctl" ] && [ -x "$hc" ] && [ -x "$top_builddir/plugins/check_component" ] ||
-	skip_all "relancectl, handle_component or check_component not built"
-have_icinga || skip_all "icinga2 not installed"
-for t in jq curl setsid python3; do
-	command -v $t >/dev/null || skip_all "$t needed"
-done
-unset RELANCE_CONFIG NO_COLOR
-T0=$(now_ms)
-
-sshd_setup
-sshd_start h1
-e2e_setup
-e2e_sanitizers
-E2E_CLEANUP_HOOKS=sshd_cleanup
-app_setup
+. "$top_srcdir/tests/e2e/cluster_env.sh"
 
 NODES="ha1 ha2"
 for n in $NODES; do
