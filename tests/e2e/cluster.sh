@@ -75,7 +75,7 @@ cluster_start() { # DIR NODE ZONEFILE CONF...
 /* e2e: one endpoint of a cluster, nothing read from /etc/icinga2 */
 include <itl>
 object FileLogger "main-log" {
-	severity = "information"
+	severity = "${CLUSTER_LOG:-information}"
 	path = LogDir + "/icinga2.log"
 }
 object CheckerComponent "checker" { }

@@ -3,8 +3,10 @@
 # "master") and a satellite (zone "sat", its child), each a real Icinga 2
 # in its own temp dir with its own certificate. relance is configured on
 # the satellite only (host h1 with zone = sat); the objects `relancectl
-# generate icinga2` writes from that config go into the master's
-# zones.d/sat/, and Icinga 2's config sync brings them to the satellite,
+# generate icinga2 -o` writes from that config go into the master's
+# zones.d/ (the commands and templates to a global zone, global-templates,
+# the services to sat) and Icinga 2's config sync brings them to the
+# satellite,
 # which checks and heals; the master shows the state and relance's
 # comments (TODO: the comments stay on the satellite). An acknowledgement made on the master keeps the satellite's
 # handler away.
@@ -20,12 +22,14 @@ ZONES=$E2E_ROOT/zones.conf
 	# the satellite connects to its parent
 	echo 'object Endpoint "sat1" { }'
 	echo 'object Zone "sat" { parent = "master"; endpoints = [ "sat1" ] }'
+	echo 'object Zone "global-templates" { global = true }'
 } > "$ZONES"
 {
 	cluster_endpoint master1 "$M"
 	echo 'object Zone "master" { endpoints = [ "master1" ] }'
 	echo 'object Endpoint "sat1" { }'
 	echo 'object Zone "sat" { parent = "master"; endpoints = [ "sat1" ] }'
+	echo 'object Zone "global-templates" { global = true }'
 } > "$ZONES.sat"
 
 app_config "$S/relance.ini" sat1 "$S/state" "command_file=$S/run/cmd/icinga2.cmd"
@@ -35,14 +39,28 @@ for a in "$APP" "${APP}b"; do
 	"$ctl" --config "$S/relance.ini" start "$a" > "$E2E_ROOT/start.out" 2>&1
 	ok $? "relancectl starts $a over ssh" || sed 's/^/#   /' "$E2E_ROOT/start.out"
 done
-mkdir -p "$M/etc/zones.d/sat"
-"$ctl" --config "$S/relance.ini" generate icinga2 --define-hosts \
-	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$M/etc/zones.d/sat/relance.conf"
-ok $? "relancectl generate icinga2 from the satellite's config, into the master's zones.d/sat/"
-sed -i -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \
-	-e 's/^\tretry_interval = 15s$/\tretry_interval = 500ms/' "$M/etc/zones.d/sat/relance.conf"
-grep -q '^	zone = "sat"$' "$M/etc/zones.d/sat/relance.conf"
+# the layout of a real setup: `generate -o DIR` writes the commands and
+# templates (relance-common.conf) apart from each application's services
+# (relance-app-APP.conf); the common file goes to a global zone, so every
+# satellite has the commands, the application to its satellite's zone,
+# beside the admin's own host object
+G=$E2E_ROOT/gen
+mkdir -p "$G" "$M/etc/zones.d/sat" "$M/etc/zones.d/global-templates"
+chmod 755 "$G"
+"$ctl" --config "$S/relance.ini" generate icinga2 -o "$G" \
+	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$E2E_ROOT/gen.out" 2>&1
+ok $? "relancectl generate icinga2 -o DIR from the satellite's config" ||
+	sed 's/^/#   /' "$E2E_ROOT/gen.out"
+sed -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \
+	-e 's/^\tretry_interval = 15s$/\tretry_interval = 500ms/' "$G/relance-common.conf" \
+	> "$M/etc/zones.d/global-templates/relance-common.conf"
+for a in "$APP" "${APP}b"; do cp "$G/relance-app-$a.conf" "$M/etc/zones.d/sat/"; done
+printf 'object Host "h1" {\n\tcheck_command = "dummy"\n\taddress = "127.0.0.1"\n}\n' \
+	> "$M/etc/zones.d/sat/hosts.conf"
+grep -q '^	zone = "sat"$' "$G/relance-app-$APP.conf"
 ok $? "the generated services name the zone sat"
+! grep -q 'zone' "$G/relance-common.conf"
+ok $? "the common file names no zone (it can go to a global zone)"
 
 t0=$(now_ms)
 cluster_start "$M" master1 "$ZONES" > "$E2E_ROOT/m.start" 2>&1 &
@@ -69,6 +87,16 @@ is "$(icinga_field "$M" h1 "$APP/gateway" last_check_result.check_source)" sat1 
 J=$S/state/journal.jsonl
 jn() { jq -c "select($1)" "$J" 2>/dev/null | wc -l; }
 
+# The master has the objects too, and calls their event handler on each
+# state change it learns of from the satellite (Icinga 2 2.13 does). In a
+# real setup the master cannot or must not heal: its event handlers are
+# switched off (README, Distributed Icinga 2); here, through its API.
+icinga_api "$M" POST /v1/objects/icingaapplications/app \
+	'{"attrs": {"enable_event_handlers": false}}' > /dev/null
+wait_for 120 eval '[ "$(icinga_api "$M" GET /v1/status/IcingaApplication |
+	jq -r ".results[0].status.icingaapplication.app.enable_event_handlers")" = false ]'
+ok $? "the master's event handlers are off"
+
 # (3) a kill healed by the satellite, seen on the master
 n0=$(app_starts gateway)
 t_kill=$(now_ms)
@@ -78,6 +106,8 @@ ok $? "the satellite's handler restarted gateway ($WAITED_MS ms)"
 wait_for 120 up_on "$M" "$APP/gateway"
 ok $? "the master shows gateway OK HARD again ($(( $(now_ms) - t_kill )) ms after the kill)"
 is "$(( $(app_starts gateway) - n0 ))" 1 "gateway started once"
+is "$(jn ".event == \"decision\" and .component == \"$APP/gateway\" and .result != \"ignore\" and .ts >= $t_kill" )" 1 \
+	"one handler acted: the satellite's (no twin standing down)"
 wait_for 120 eval 'icinga_comments "$S" h1 "$APP/gateway" | grep -q "relance: restarted"'
 ok $? "the satellite shows relance's comment (written to its pipe)"
 icinga_comments "$S" h1 "$APP/gateway" | sed 's/^/#   satellite: /'
