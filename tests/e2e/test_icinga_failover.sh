@@ -4,10 +4,11 @@
 # start waits while a gate file exists (tests/integration/relancectl/
 # gated.sh). Kill it; once the endpoint that checks it has its handler's
 # worker inside the start, SIGKILL that endpoint's icinga2 and the worker.
-# The survivor takes over the checks; the component must end up running,
-# started at most once more, never two starts at the same time; the dead
-# worker's host lock holds the survivor off no longer than the lock rules
-# say (another node's lock: until its expiry); both journals tell it.
+# The cut start ends on the target before any other begins; the survivor
+# takes over the checks; the dead worker's host lock refuses the survivor
+# until its expiry (another node's lock) and no longer: `relancectl
+# restart` there then starts it once more; both journals tell it. The
+# survivor's handler is never called (no state change on it): a TODO.
 ha_extra_config() { # FILE
 	G=$APP_DIR/gated
 	mkdir -p "$G"
@@ -109,6 +110,13 @@ diag "component killed at $(( t_kill / 1000 )) s, lock expiry $expiry s, failove
 wait_for 120 up_on "$B" "$C"
 ok $? "$C OK HARD on $B ($(( $(now_ms) - t_fo )) ms after the failover)"
 is "$(grep -c '^begin .* start$' "$G/svc.log")" $((n0 + 2)) "two starts since the kill: the dead worker's, cut, and $B's"
+# the journals: A's worker began the start and never ended it; B's
+# restart is whole
+R=".component == \"$C\" and .ts >= $t_kill"
+is "$(jn "$R and .node == \"$A\" and .event == \"step\" and .action == \"start\"" ) $(jn "$R and .node == \"$A\" and .event == \"plan\" and .phase == \"end\"")" "1 0" \
+	"$A's journal: the start began, no end, no plan end (the worker died in it)"
+is "$(jall "$R and .node == \"$B\" and .event == \"plan\" and .phase == \"end\"" | jq -r .result)" ok \
+	"$B's journal: its restart ended ok"
 jall ".ts >= $t_kill and .component == \"$C\" and .event != \"check\"" |
 	jq -r '"#   \(.node) \(.pid) \(.event) \(.phase // "") \(.action // "") \(.result // ""): \(.reason // .message // "")"'
 echo "# svc.log:"; sed 's/^/#   /' "$G/svc.log"
