@@ -169,7 +169,7 @@ EOF
 own_pid() {
 	_op=$(cat "$1" 2>/dev/null) || return 1
 	case $_op in '' | *[!0-9]*) return 1 ;; esac
-	tr '\0' ' ' < "/proc/$_op/cmdline" 2>/dev/null | grep -q "$2" || return 1
+	tr '\0' ' ' 2>/dev/null < "/proc/$_op/cmdline" | grep -q "$2" || return 1
 	echo "$_op"
 }
 

@@ -7,10 +7,10 @@
 # Used by test_guard.sh (two nodes, one component) and test_faults.sh
 # (signals).
 d=$1
-running() {
+running() { # (a pid reused by another process is not ours: the args too)
 	[ -f "$d/svc.pid" ] || return 1
-	s=$(ps -o stat= -p "$(cat "$d/svc.pid")" 2>/dev/null) || return 1
-	case $s in Z*|"") return 1 ;; esac
+	s=$(ps -o stat=,args= -p "$(cat "$d/svc.pid")" 2>/dev/null) || return 1
+	case $s in Z*|"") return 1 ;; *" sleep 3600") return 0 ;; *) return 1 ;; esac
 }
 gate() { # ACTION GATE-FILE
 	echo "$$ $PPID" >"$d/$1.pid"
