@@ -128,7 +128,7 @@ static void judge_dir(const struct who *w, const char *what, const char *dir,
 		      bool made, struct rl_buf *warn)
 {
 	struct rl_buf p = RL_BUF_INIT;
-	struct stat st, parent;
+	struct stat st, parent = {0};
 	const char *s;
 	bool have_parent = false;
 
