@@ -149,7 +149,10 @@ for kind in nagios icinga2; do
 		ok $? "$kind: the core accepts them beside the installed definitions"
 		is "$(warnings $kind "$T/$kind-inst-v")" 0 "$kind: without a warning"
 		verify $kind "$T/$kind-alone-v" "$T/$kind-inst"/* >/dev/null
-		isnt "$?" 0 "$kind: without the installed definitions the core refuses them"
+		ok $((! $?)) "$kind: without the installed definitions the core refuses them"
+		like "$(grep -i 'relance-component' "$T/$kind-alone-v/verify.out")" \
+			"relance-component.*(not defined|does not exist)" \
+			"$kind: ... for want of command relance-component"
 		if [ $kind = icinga2 ]; then
 			is "$(grep -c "^	vars.relance_config = \"$T/demo/demo.ini\"$" "$T/$kind-inst/relance-common.conf")" 2 \
 				"icinga2: both service templates name the config (the installed commands read it)"
