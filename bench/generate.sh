@@ -42,7 +42,7 @@ bench() {
 		rm -rf "$tmp/out"; mkdir "$tmp/out"
 		t0=$(date +%s%N)
 		/usr/bin/time -o "$tmp/time.out" -f '%e %M' \
-			"$drv" --time -o "$tmp/out" "$1" "$cfg" \
+			"$drv" --time --with-commands -o "$tmp/out" "$1" "$cfg" \
 			>/dev/null 2>"$tmp/err" ||
 			{ echo "generate $1 failed:" >&2; cat "$tmp/err" >&2; return 1; }
 		t1=$(date +%s%N)

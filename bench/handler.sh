@@ -93,13 +93,13 @@ for core in nagios icinga; do
 	"$ctl" -c "$C/relance.ini" start "$APP" > /dev/null 2>&1 &&
 		"$ctl" -c "$C/relance.ini" start "${APP}b" > /dev/null 2>&1 || exit 1
 	if [ $core = nagios ]; then
-		"$ctl" -c "$C/relance.ini" generate nagios --define-hosts \
+		"$ctl" -c "$C/relance.ini" generate nagios --define-hosts --with-commands \
 			--plugin-dir "$build/plugins" --handler "$hc" > "$C/objs/relance.cfg"
 		nagios_start "$C" "$C/objs/relance.cfg" || exit 1
 		st() { nagios_state "$C" h1 "$1"; }
 		out() { nagios_field "$C" h1 "$1" plugin_output; }
 	else
-		"$ctl" -c "$C/relance.ini" generate icinga2 --define-hosts \
+		"$ctl" -c "$C/relance.ini" generate icinga2 --define-hosts --with-commands \
 			--plugin-dir "$build/plugins" --handler "$hc" > "$C/objs/relance.conf"
 		sed -i -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \
 			-e 's/^\tretry_interval = 15s$/\tretry_interval = 500ms/' "$C/objs/relance.conf"

@@ -23,6 +23,7 @@ struct generate_args {
 	const char *plugin_dir; /* --plugin-dir */
 	const char *handler;	/* --handler */
 	long interval_length;	/* --interval-length, 0: 60 */
+	bool with_commands;	/* --with-commands */
 };
 
 static const struct rl_opt generate_opts[] = {
@@ -40,6 +41,8 @@ static const struct rl_opt generate_opts[] = {
     RL_OPT(0, "interval-length", RL_OPT_LONG,
 	   offsetof(struct generate_args, interval_length), .min = 1,
 	   .max = 86400),
+    RL_OPT(0, "with-commands", RL_OPT_FLAG,
+	   offsetof(struct generate_args, with_commands)),
     {0},
 };
 
@@ -92,6 +95,32 @@ static int stale_files(const struct rl_generate_out *out,
 	return r;
 }
 
+/*
+ * Nagios's installed commands run the programs with the installed config
+ * (Icinga 2's services name their config: the generator sets it): the
+ * objects of another config, without --with-commands, are checked with
+ * that one. Says so on stderr.
+ */
+static void installed_config_note(enum rl_generate_target target,
+				  const struct generate_args *a,
+				  const char *config)
+{
+	const char *installed = SYSCONFDIR "/relance/relance.ini";
+	char *real;
+
+	if (target != RL_GENERATE_NAGIOS || a->with_commands)
+		return;
+	real = realpath(installed, NULL);
+	if (strcmp(config, real ? real : installed) != 0)
+		fprintf(stderr,
+			"relancectl: warning: generate nagios: the installed "
+			"commands (relance.cfg) run the plugins with -f %s, "
+			"not %s (where they are not installed, give "
+			"--with-commands)\n",
+			installed, config);
+	free(real);
+}
+
 static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 {
 	struct rl_err err = {""};
@@ -121,6 +150,12 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 		return usage_error("generate: --handler '%.200s': not an "
 				   "absolute path",
 				   a.handler);
+	/* they name the programs in the commands, written only on demand */
+	if ((a.plugin_dir || a.handler) && !a.with_commands)
+		return usage_error("generate: %s is for the commands: add "
+				   "--with-commands (without it the installed "
+				   "definitions name the programs)",
+				   a.plugin_dir ? "--plugin-dir" : "--handler");
 	if (a.out_dir && (r = check_out_dir(a.out_dir)) != EXIT_OK)
 		return r;
 	r = load_config(ctl);
@@ -141,6 +176,7 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 	o.handler = a.handler;
 	o.generator = "relancectl generate";
 	o.interval_length_s = (int)a.interval_length;
+	o.commands = a.with_commands;
 	if (a.app_host && !rl_model_host(ctl->model, a.app_host) &&
 	    a.define_hosts) {
 		r = usage_error("generate: --app-host: unknown host '%.100s'",
@@ -151,6 +187,7 @@ static int cmd_generate(struct ctl *ctl, int argc, char **argv)
 		r = fail(EXIT_CONFIG, err.msg);
 		goto out;
 	}
+	installed_config_note(target, &a, abs);
 	if (a.check) {
 		if (rl_generate_check(&out, a.out_dir, &n_differ, &err) < 0) {
 			r = fail(EXIT_INTERNAL, err.msg);

@@ -44,7 +44,7 @@
 
 #define MAX_LINE 199 /* inih reads 200 bytes with the NUL */
 #define MAX_NAME 49  /* inih's section and key buffers hold 50 */
-#define MAX_KEYS 32 /* keys of a section: checked below, at compile time */
+#define MAX_KEYS 32  /* keys of a section: checked below, at compile time */
 #define MAX_DEPTH 16 /* nested includes */
 #define MAX_FILE_SIZE (16 * 1024 * 1024)
 #define MAX_XML_CHECKS 64 /* xpath.NAME per component */

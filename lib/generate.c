@@ -351,10 +351,10 @@ static void service_template(struct rl_buf *b, const char *name,
 	nkv(b, "passive_checks_enabled", "1");
 }
 
-static void nagios_common(const struct gen *g, struct rl_buf *b)
+/* The four commands, as conf/nagios/relance-commands.cfg installs them. */
+static void nagios_commands(const struct gen *g, struct rl_buf *b)
 {
 	const char *cfg = g->o->config_path;
-	size_t i;
 
 	rl_buf_puts(b, "define command {\n");
 	nkv(b, "command_name", "relance-component");
@@ -386,7 +386,14 @@ static void nagios_common(const struct gen *g, struct rl_buf *b)
 		      "--comment \"$NOTIFICATIONCOMMENT$\"\n",
 		      "command_line", g->handler, cfg);
 	rl_buf_puts(b, "}\n\n");
+}
 
+static void nagios_common(const struct gen *g, struct rl_buf *b)
+{
+	size_t i;
+
+	if (g->o->commands)
+		nagios_commands(g, b);
 	rl_buf_puts(b, "define timeperiod {\n");
 	nkv(b, "timeperiod_name", "relance-24x7");
 	nkv(b, "alias", "always (relance)");
@@ -669,7 +676,9 @@ static void icinga_api_user(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "\t]\n}\n");
 }
 
-static void icinga_common(const struct gen *g, struct rl_buf *b)
+/* The four command objects, as conf/icinga2/relance-commands.conf installs
+ * them (that one in the ITL's style). */
+static void icinga_commands(const struct gen *g, struct rl_buf *b)
 {
 	struct rl_buf p = RL_BUF_INIT;
 
@@ -760,7 +769,21 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "\t}\n");
 	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
+}
 
+/* Without the generated commands, the installed ones run: their default
+ * config (relance_config) is the installed path, so a service template
+ * names the config generated from (a service's variables come first). */
+static void icinga_config_var(const struct gen *g, struct rl_buf *b)
+{
+	if (!g->o->commands)
+		ikv(b, 1, "vars.relance_config", g->o->config_path);
+}
+
+static void icinga_common(const struct gen *g, struct rl_buf *b)
+{
+	if (g->o->commands)
+		icinga_commands(g, b);
 	rl_buf_puts(b, "template Service \"relance-component\" {\n"
 		       "\tcheck_command = \"relance-component\"\n"
 		       "\tevent_command = \"relance-handle-component\"\n"
@@ -768,17 +791,19 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 		       "\tenable_flapping = false\n");
 	rl_buf_printf(b, "\tmax_check_attempts = %d\n", DEFAULT_ATTEMPTS);
 	rl_buf_puts(b, "\tcheck_interval = 1m\n"
-		       "\tretry_interval = 15s\n"
-		       "}\n\n"
+		       "\tretry_interval = 15s\n");
+	icinga_config_var(g, b);
+	rl_buf_puts(b, "}\n\n"
 		       "template Service \"relance-application\" {\n"
 		       "\tcheck_command = \"relance-application\"\n"
 		       "\tenable_event_handler = false\n"
 		       "\tenable_flapping = false\n");
 	rl_buf_printf(b, "\tmax_check_attempts = %d\n", DEFAULT_ATTEMPTS);
+	rl_buf_puts(b, "\tcheck_interval = 1m\n"
+		       "\tretry_interval = 15s\n");
+	icinga_config_var(g, b);
 	rl_buf_puts(
-	    b, "\tcheck_interval = 1m\n"
-	       "\tretry_interval = 15s\n"
-	       "}\n\n"
+	    b, "}\n\n"
 	       "/* The handler learns of acknowledgements made in a HARD "
 	       "state from these. */\n"
 	       "object User \"relance\" {\n"
@@ -991,7 +1016,9 @@ int rl_generate(const struct rl_model *m, enum rl_generate_target target,
 		goto oom;
 
 	header(&g, &b,
-	       opts->split ? "commands and templates" : "every relance object");
+	       !opts->split	? "every relance object"
+	       : opts->commands ? "commands and templates"
+				: "templates (the commands: installed)");
 	common_part(&g, &b, hs);
 	if (opts->split) {
 		rl_buf_printf(&name, "relance-common.%s", ext(&g));

@@ -8,9 +8,17 @@
  * objects sorted by name, so the same input gives the same bytes.
  *
  * What is generated (both cores):
- *  - commands: the check_component and check_application plugins, the
- *    handle_component event handler, and the acknowledgement notification
- *    command (handle_component --ack-notification);
+ *  - with opts.commands only: the commands of the check_component and
+ *    check_application plugins, the handle_component event handler, and
+ *    the acknowledgement notification command (handle_component
+ *    --ack-notification). The package and `make install` install these
+ *    four (conf/nagios/relance-commands.cfg, conf/icinga2/...conf) where
+ *    the cores read them, and a core refuses a command defined twice, so
+ *    they are left out by default: opts.commands is for a core without
+ *    the installed definitions (tests' temporary cores, the demo). Without
+ *    them Icinga 2's service templates set vars.relance_config to the
+ *    config path (the installed commands read it); Nagios's installed
+ *    commands name SYSCONFDIR/relance/relance.ini;
  *  - one service per component, named by the component's full name
  *    ("fx/pricer": both cores accept '/' in a service name), and one per
  *    application, named by the application's name ("fx"); the component
@@ -73,10 +81,10 @@
  *
  * Files: with opts.split, one file per application ("relance-app-APP.cfg" /
  * ".conf") holding its services and the dependencies whose dependent is in
- * it, plus "relance-common.cfg" / ".conf" holding commands, templates and
- * generated hosts. Without it, one file "relance.cfg" / "relance.conf".
- * Every file starts with a header saying it was generated, by what, and
- * from which configuration files.
+ * it, plus "relance-common.cfg" / ".conf" holding the commands (with
+ * opts.commands), templates and generated hosts. Without it, one file
+ * "relance.cfg" / "relance.conf". Every file starts with a header saying it was
+ * generated, by what, and from which configuration files.
  */
 #ifndef RL_GENERATE_H
 #define RL_GENERATE_H
@@ -102,7 +110,11 @@ enum rl_generate_hosts {
 struct rl_generate_opts {
 	enum rl_generate_hosts hosts;
 	bool split; /* one file per application + common file */
-	/* Embedded in the commands. Paths must be absolute and made of
+	/* true: write the four relance-* command objects too (false: the
+	 * installed definitions provide them; see above) */
+	bool commands;
+	/* Embedded in the commands (config_path: without them, in Icinga 2's
+	 * templates). Paths must be absolute and made of
 	 * [A-Za-z0-9._/+:@%,=-] (a core would split or expand anything else).
 	 */
 	const char *config_path; /* required: the -f of every program */

@@ -111,7 +111,7 @@ ok $? "relancectl starts ${APP}b/brief over ssh" ||
 
 mkdir -p "$CD/objs"
 "$ctl" -c "$CFG" generate "$([ "$CORE" = nagios ] && echo nagios || echo icinga2)" \
-	--define-hosts --plugin-dir "$top_builddir/plugins" --handler "$hc" \
+	--define-hosts --with-commands --plugin-dir "$top_builddir/plugins" --handler "$hc" \
 	> "$CD/objs/relance.$([ "$CORE" = nagios ] && echo cfg || echo conf)"
 ok $? "relancectl generates the $CORE objects, handler $hc"
 if [ "$CORE" = nagios ]; then

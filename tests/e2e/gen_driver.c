@@ -5,8 +5,9 @@
  *
  *   gen_driver [options] nagios|icinga2 CONFIG
  *   gen_driver [options] --synthetic COMPONENTS HOSTS ZONES nagios|icinga2
- * Options: --split, --define-hosts, -o DIR (write), --check DIR (compare,
- * exit 1 on a difference), --plugin-dir D, --handler H, --app-host H,
+ * Options: --split, --with-commands, --define-hosts, -o DIR (write), --check
+ * DIR (compare, exit 1 on a difference), --plugin-dir D, --handler H,
+ * --app-host H,
  * --config-path P (embedded; default CONFIG), --time (elapsed ms of
  * rl_generate on stderr), --count-deps (print the number of requires edges
  * of the model on stdout instead of the output).
@@ -91,6 +92,7 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 	    {"split", no_argument, NULL, 's'},
+	    {"with-commands", no_argument, NULL, 'w'},
 	    {"define-hosts", no_argument, NULL, 'D'},
 	    {"check", required_argument, NULL, 'k'},
 	    {"plugin-dir", required_argument, NULL, 'p'},
@@ -115,6 +117,9 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 's':
 			o.split = true;
+			break;
+		case 'w':
+			o.commands = true;
 			break;
 		case 'D':
 			o.hosts = RL_GENERATE_HOSTS_DEFINE;

@@ -38,7 +38,7 @@ for kind in nagios icinga2; do
 	# one file, attached to the admin's hosts
 	out="$T/$kind-one"
 	mkdir -p "$out"
-	"$gen" -o "$out" $kind "$T/ex/relance.ini"
+	"$gen" --with-commands -o "$out" $kind "$T/ex/relance.ini"
 	ok $? "$kind: generate the example into one file"
 	verify $kind "$T/$kind-one-v" "$out/relance.$ext"
 	ok $? "$kind: the core accepts the example (one file, existing hosts)"
@@ -61,7 +61,7 @@ for kind in nagios icinga2; do
 	# one file per application, generated hosts
 	out="$T/$kind-split"
 	mkdir -p "$out"
-	"$gen" --split --define-hosts -o "$out" $kind "$T/ex/relance.ini"
+	"$gen" --with-commands --split --define-hosts -o "$out" $kind "$T/ex/relance.ini"
 	ok $? "$kind: generate the example, one file per application"
 	is "$(ls "$out" | tr '\n' ' ')" \
 		"relance-app-app0.$ext relance-app-app1.$ext relance-app-app2.$ext relance-app-app3.$ext relance-app-app4.$ext relance-common.$ext " \
@@ -74,14 +74,14 @@ for kind in nagios icinga2; do
 
 	# twice: same bytes; --check agrees, then sees a change and a loss
 	mkdir -p "$T/$kind-again"
-	"$gen" --split --define-hosts -o "$T/$kind-again" $kind "$T/ex/relance.ini"
+	"$gen" --with-commands --split --define-hosts -o "$T/$kind-again" $kind "$T/ex/relance.ini"
 	diff -r "$out" "$T/$kind-again" >/dev/null
 	ok $? "$kind: generating twice gives identical bytes"
-	"$gen" --split --define-hosts --check "$out" $kind "$T/ex/relance.ini" >"$T/check.out"
+	"$gen" --with-commands --split --define-hosts --check "$out" $kind "$T/ex/relance.ini" >"$T/check.out"
 	ok $? "$kind: --check: nothing differs"
 	printf '# edited by hand\n' >> "$out/relance-app-app2.$ext"
 	rm "$out/relance-common.$ext"
-	"$gen" --split --define-hosts --check "$out" $kind "$T/ex/relance.ini" >"$T/check.out"
+	"$gen" --with-commands --split --define-hosts --check "$out" $kind "$T/ex/relance.ini" >"$T/check.out"
 	is "$?" 1 "$kind: --check: exit 1 on a difference"
 	is "$(cat "$T/check.out" | tr '\n' ' ')" \
 		"relance-app-app2.$ext: differs relance-common.$ext: missing " \
@@ -101,7 +101,7 @@ for kind in nagios icinga2; do
 		sed -e "s|@DEMO_DIR@|$top_srcdir/conf/demo|g" -e "s|@RUN_DIR@|$T/demo|g" \
 			"$top_srcdir/conf/demo/demo.ini.in" > "$T/demo/demo.ini"
 		chmod 600 "$T/demo/demo.ini"
-		"$gen" -o "$T/$kind-demo" $kind "$T/demo/demo.ini"
+		"$gen" --with-commands -o "$T/$kind-demo" $kind "$T/demo/demo.ini"
 		ok $? "$kind: generate the demo"
 		verify $kind "$T/$kind-demo-v" "$T/$kind-demo/relance.$ext"
 		ok $? "$kind: the core accepts the demo"
@@ -114,7 +114,7 @@ for kind in nagios icinga2; do
 		} >"$T/demo/demo-url.ini"
 		chmod 600 "$T/demo/demo-url.ini"
 		mkdir -p "$T/$kind-demo-url"
-		"$gen" -o "$T/$kind-demo-url" $kind "$T/demo/demo-url.ini"
+		"$gen" --with-commands -o "$T/$kind-demo-url" $kind "$T/demo/demo-url.ini"
 		ok $? "$kind: generate the demo with graph_url"
 		verify $kind "$T/$kind-demo-url-v" "$T/$kind-demo-url/relance.$ext"
 		ok $? "$kind: the core accepts notes_url and action_url"
@@ -128,13 +128,35 @@ for kind in nagios icinga2; do
 			-e 's|^\[component "demo/pricer"\]$|&\nretry_interval = 30s|' \
 			"$T/demo/demo.ini" >"$T/demo/sched.ini"
 		chmod 600 "$T/demo/sched.ini"
-		"$gen" -o "$T/$kind-sched" $kind "$T/demo/sched.ini"
+		"$gen" --with-commands -o "$T/$kind-sched" $kind "$T/demo/sched.ini"
 		ok $? "$kind: generate the demo with check_interval, retry_interval, max_check_attempts"
 		like "$(cat "$T/$kind-sched/relance.$ext")" \
 			"$(if [ $kind = nagios ]; then echo 'retry_interval +0\.5$'; else echo 'retry_interval = 30s$'; fi)" \
 			"$kind: the pricer's retry_interval"
 		verify $kind "$T/$kind-sched-v" "$T/$kind-sched/relance.$ext"
 		ok $? "$kind: the core accepts the schedule"
+		# installed (package, make install), the commands are in
+		# relance.cfg / relance.conf (conf/*/relance-commands.*): what
+		# generate writes by default goes beside them, no command twice
+		static=$top_srcdir/conf/nagios/relance-commands.cfg
+		[ $kind = icinga2 ] && static=$top_srcdir/conf/icinga2/relance-commands.conf
+		mkdir -p "$T/$kind-inst"
+		"$gen" --split -o "$T/$kind-inst" $kind "$T/demo/demo.ini"
+		ok $? "$kind: generate the demo without the commands"
+		is "$(cat "$T/$kind-inst"/* | grep -cE '^(define command \{|object [A-Za-z]+Command )')" 0 \
+			"$kind: no command object written"
+		verify $kind "$T/$kind-inst-v" "$static" "$T/$kind-inst"/*
+		ok $? "$kind: the core accepts them beside the installed definitions"
+		is "$(warnings $kind "$T/$kind-inst-v")" 0 "$kind: without a warning"
+		verify $kind "$T/$kind-alone-v" "$T/$kind-inst"/* >/dev/null
+		ok $((! $?)) "$kind: without the installed definitions the core refuses them"
+		like "$(grep -i 'relance-component' "$T/$kind-alone-v/verify.out")" \
+			"relance-component.*(not defined|does not exist)" \
+			"$kind: ... for want of command relance-component"
+		if [ $kind = icinga2 ]; then
+			is "$(grep -c "^	vars.relance_config = \"$T/demo/demo.ini\"$" "$T/$kind-inst/relance-common.conf")" 2 \
+				"icinga2: both service templates name the config (the installed commands read it)"
+		fi
 	else
 		diag "no conf/demo/demo.ini.in yet: demo not tested"
 	fi

@@ -80,7 +80,7 @@ jhas() { [ "$(jcount "$1")" -gt 0 ]; }
 
 # the objects, generated before the port is known
 mkcfg "$CFG" https://localhost:1
-"$ctl" --config "$CFG" generate icinga2 --define-hosts \
+"$ctl" --config "$CFG" generate icinga2 --define-hosts --with-commands \
 	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$OBJS"
 ok $? "relancectl generates the Icinga 2 objects with [icinga_api]"
 sed -n '/^object ApiUser "relance"/,/^}/p' "$OBJS" > "$E2E_ROOT/apiuser"

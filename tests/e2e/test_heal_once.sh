@@ -103,9 +103,9 @@ mkdir -p "$N/objs" "$I/objs" "$E2E_ROOT/gn" "$E2E_ROOT/gi"
 app_config "$E2E_ROOT/gn/relance.ini" mon-n "$E2E_ROOT/gn" "command_file=$N/var/nagios.cmd"
 app_config "$E2E_ROOT/gi/relance.ini" mon-i "$E2E_ROOT/gi" "command_file=$I/run/cmd/icinga2.cmd"
 JN=$E2E_ROOT/gn/journal.jsonl JI=$E2E_ROOT/gi/journal.jsonl
-"$ctl" -c "$E2E_ROOT/gn/relance.ini" generate nagios --define-hosts \
+"$ctl" -c "$E2E_ROOT/gn/relance.ini" generate nagios --define-hosts --with-commands \
 	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$N/objs/relance.cfg" &&
-"$ctl" -c "$E2E_ROOT/gi/relance.ini" generate icinga2 --define-hosts \
+"$ctl" -c "$E2E_ROOT/gi/relance.ini" generate icinga2 --define-hosts --with-commands \
 	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$I/objs/relance.conf"
 ok $? "(g) generate for both cores, each from its own config"
 sed -i -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \

@@ -98,7 +98,7 @@ app_checked() { [ -n "$("${1}_app_perf" "$2")" ]; }
 hosts() {
 	D=$E2E_ROOT/$1
 	mkdir -p "$D/objs"
-	"$ctl" -f "$CFG" generate "$2" --define-hosts \
+	"$ctl" -f "$CFG" generate "$2" --define-hosts --with-commands \
 		--plugin-dir "$top_builddir/plugins" >"$D/objs/relance.$3"
 	ok $? "$2: generate with --define-hosts"
 	# Icinga 2's templates check every minute: every second here

@@ -14,7 +14,7 @@ comp=$top_srcdir/conf/bash-completion/relancectl
 
 # --- keys --------------------------------------------------------------------
 # the parser's: the names in the keys_* tables (xpath.NAME.* apart)
-awk '/^static const struct key keys_[a-z]*\[\] = \{/{t=1; next}
+awk '/^static const struct key keys_[a-z_]*\[\] = \{/{t=1; next}
 	t && /^\};/{t=0}
 	t && /^ *\{"/{k=$0; sub(/^ *\{"/, "", k); sub(/".*/, "", k); print k}' \
 	"$top_srcdir/lib/config.c" | sort -u >"$T/code"

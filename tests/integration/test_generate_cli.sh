@@ -17,11 +17,15 @@ sed "s|@DEMO_DIR@|$demo|g; s|@RUN_DIR@|$T/run|g" \
 chmod 600 "$T/demo.ini"
 unset RELANCE_CONFIG
 
-# verify KIND DIR FILE...: the core accepts the files
+# verify KIND DIR FILE...: the core accepts the files beside the installed
+# command definitions (conf/*/relance-commands.*), as a site loads them
 verify() {
 	kind=$1 d=$2; shift 2
-	if [ "$kind" = nagios ]; then nagios_verify "$d" "$@"
-	else icinga_verify "$d" "$@"; fi
+	if [ "$kind" = nagios ]; then
+		nagios_verify "$d" "$top_srcdir/conf/nagios/relance-commands.cfg" "$@"
+	else
+		icinga_verify "$d" "$top_srcdir/conf/icinga2/relance-commands.conf" "$@"
+	fi
 	rc=$?
 	[ $rc = 0 ] || sed 's/^/#   /' "$d/verify.out" | grep -iE 'error|warn' | head -20
 	return $rc
@@ -38,8 +42,15 @@ for kind in nagios icinga2; do
 	ok $? "$kind: the same bytes twice"
 	like "$(head -5 "$T/$kind-1.$ext")" "relancectl generate" \
 		"$kind: the header names relancectl"
-	like "$(cat "$T/$kind-1.$ext")" "$T/demo.ini" \
+	is "$(grep -cE '^(define command \{|object [A-Za-z]+Command )' "$T/$kind-1.$ext")" 0 \
+		"$kind: no command object (the installed definitions have them)"
+	"$ctl" -f "$T/demo.ini" generate $kind --with-commands > "$T/$kind-c.$ext" 2> "$T/err"
+	ok $? "$kind: generate --with-commands"
+	is "$(grep -cE '^(define command \{|object [A-Za-z]+Command )' "$T/$kind-c.$ext")" 4 \
+		"$kind: --with-commands: the four commands"
+	is "$(grep -cE -- "-f $T/demo.ini |vars.relance_config = \"$T/demo.ini\"" "$T/$kind-c.$ext")" 4 \
 		"$kind: the commands carry the absolute config path"
+	is "$(cat "$T/err")" "" "$kind: --with-commands: nothing on stderr"
 
 	# -o DIR: one file per application plus the common one
 	mkdir "$T/$kind-dir"
@@ -135,14 +146,14 @@ is $? 2 "a missing configuration is a configuration error (2)"
 
 # --plugin-dir and --handler: where the core will find the programs
 for kind in nagios icinga2; do
-	out=$("$ctl" -c "$T/demo.ini" generate $kind --plugin-dir /opt/rl/plugins \
-		--handler /opt/rl/bin/handle_component)
+	out=$("$ctl" -c "$T/demo.ini" generate $kind --with-commands \
+		--plugin-dir /opt/rl/plugins --handler /opt/rl/bin/handle_component)
 	ok $? "$kind: --plugin-dir and --handler"
 	like "$out" "/opt/rl/plugins/check_component" "$kind: check_component from --plugin-dir"
 	like "$out" "/opt/rl/plugins/check_application" "$kind: check_application from --plugin-dir"
 	like "$out" "/opt/rl/bin/handle_component" "$kind: the handler from --handler"
 	unlike "$out" "/opt/rl/plugins/handle_component" "$kind: and nowhere else"
-	out=$("$ctl" -c "$T/demo.ini" generate $kind --plugin-dir /opt/rl/plugins)
+	out=$("$ctl" -c "$T/demo.ini" generate $kind --with-commands --plugin-dir /opt/rl/plugins)
 	like "$out" "/opt/rl/plugins/handle_component" \
 		"$kind: without --handler, the handler is in --plugin-dir"
 done
@@ -152,10 +163,24 @@ like "$(cat "$T/err")" "^relancectl: generate: --plugin-dir 'plugins': not an ab
 	"and says so"
 "$ctl" -c "$T/demo.ini" generate nagios --handler 'x y' > "$T/out" 2> "$T/err"
 is $? 3 "a relative --handler is a usage error (3)"
-"$ctl" -c "$T/demo.ini" generate icinga2 --handler '/opt/a b' > "$T/out" 2> "$T/err"
+"$ctl" -c "$T/demo.ini" generate icinga2 --with-commands --handler '/opt/a b' > "$T/out" 2> "$T/err"
 is $? 2 "a --handler a core would split is refused"
 like "$(cat "$T/err")" "handler '/opt/a b': character ' ' cannot be written into a command line" \
 	"and says which character"
+for o in --plugin-dir --handler; do
+	"$ctl" -f "$T/demo.ini" generate nagios $o /opt/rl/x > "$T/out" 2> "$T/err"
+	is $? 3 "$o without --with-commands is a usage error (3)"
+	is "$(cat "$T/err")" "relancectl: generate: $o is for the commands: add --with-commands (without it the installed definitions name the programs) (see relancectl --help)" \
+		"and says why"
+done
+# Nagios's installed commands name the installed config: another one is
+# warned about (Icinga 2's templates name it)
+"$ctl" -f "$T/demo.ini" generate nagios > "$T/out" 2> "$T/err"
+is $? 0 "nagios: another config than the installed one: exit 0"
+like "$(cat "$T/err")" "^relancectl: warning: generate nagios: the installed commands \\(relance.cfg\\) run the plugins with -f [^ ]*/relance/relance.ini, not $T/demo.ini " \
+	"nagios: and a warning naming both configs"
+"$ctl" -f "$T/demo.ini" generate icinga2 > "$T/out" 2> "$T/err"
+is "$(cat "$T/err")" "" "icinga2: no warning (the templates name the config)"
 "$ctl" -c "$T/demo.ini" status --plugin-dir /x > /dev/null 2>&1
 is $? 3 "--plugin-dir on another command is a usage error"
 

@@ -142,9 +142,16 @@ out=$(asnagios relancectl config check 2>&1)
 like "$out" "^config OK" "nagios reads /etc/relance/relance.ini through group relance"
 out=$(runuser -u www-data -- cat /etc/relance/relance.ini 2>&1)
 ok $((! $?)) "others (www-data) cannot read it"
-gen=$(relancectl generate nagios 2>&1 | grep -c '/usr/lib/nagios/plugins/check_component')
+gen=$(relancectl generate nagios --with-commands 2>&1 | grep -c '/usr/lib/nagios/plugins/check_component')
 [ "$gen" -gt 0 ]
-ok $? "relancectl generate: the plugins in /usr/lib/nagios/plugins"
+ok $? "relancectl generate --with-commands: the plugins in /usr/lib/nagios/plugins"
+# by default the commands are the installed relance.cfg's, which read the
+# installed config: none written, no warning
+relancectl generate nagios >"$T/gen.cfg" 2>"$T/gen.err"
+ok $? "relancectl generate nagios (the installed config)"
+is "$(grep -c '^define command {' "$T/gen.cfg")" 0 \
+	"relancectl generate: no command (relance.cfg has them)"
+is "$(cat "$T/gen.err")" "" "relancectl generate nagios: no warning (the config the installed commands read)"
 
 # root and nagios share the journal and the holds; nagios starts them (a
 # journal root creates is given to the directory's owner by relance itself)

@@ -27,6 +27,7 @@ static void setup(void)
 	memset(&opts, 0, sizeof(opts));
 	opts.config_path = "/etc/relance/relance.ini";
 	opts.plugin_dir = "/usr/lib/nagios/plugins";
+	opts.commands = true; /* the whole output; see commands_on_demand */
 	rl_err_clear(&err);
 }
 
@@ -542,6 +543,62 @@ Test(generate, one_command_naming_for_both_cores)
 	    strstr(s, "object EventCommand \"relance-handle-component\" {\n"));
 	cr_assert(strstr(
 	    s, "object NotificationCommand \"relance-ack-notification\" {\n"));
+}
+
+/* By default the installed definitions provide the commands: none is
+ * written (a core refuses one defined twice), the rest is the same, and
+ * Icinga 2's service templates name the config the installed commands
+ * read. */
+Test(generate, commands_on_demand)
+{
+	char *with[2];
+	const char *s;
+
+	demo();
+	for (int t = 0; t < 2; t++) {
+		opts.commands = true;
+		with[t] =
+		    strdup(gen1(t ? RL_GENERATE_ICINGA2 : RL_GENERATE_NAGIOS));
+		cr_assert_not_null(with[t]);
+		rl_generate_out_free(&out);
+	}
+	opts.commands = false;
+	s = gen1(RL_GENERATE_NAGIOS);
+	cr_assert_eq(count(s, "define command {"), 0, "%s", s);
+	cr_assert_eq(count(with[0], "define command {"), 4);
+	cr_assert_null(strstr(s, "/etc/relance/relance.ini -C"));
+	/* what remains is what came after the commands, byte for byte */
+	cr_assert(strstr(with[0], strstr(s, "define timeperiod {")));
+	cr_assert(strstr(s, "    check_command                   "
+			    "relance-component\n"));
+	rl_generate_out_free(&out);
+
+	s = gen1(RL_GENERATE_ICINGA2);
+	cr_assert_null(strstr(s, "Command \""), "%s", s);
+	cr_assert_eq(count(with[1], "Command \"relance-"), 4);
+	cr_assert_eq(count(s, "\tvars.relance_config = "
+			      "\"/etc/relance/relance.ini\"\n"),
+		     2, "%s", s);
+	cr_assert(strstr(s, "template Service \"relance-component\" {\n"
+			    "\tcheck_command = \"relance-component\"\n"));
+	cr_assert(strstr(s, "\tcommand = \"relance-ack-notification\"\n"));
+	free(with[0]);
+	free(with[1]);
+}
+
+/* split: the common file says what it holds */
+Test(generate, split_common_file_header_without_commands)
+{
+	demo();
+	opts.split = true;
+	opts.commands = false;
+	cr_assert_eq(rl_generate(m, RL_GENERATE_NAGIOS, &opts, &out, &err), 0,
+		     "%s", err.msg);
+	cr_assert_eq(out.n_files, 2);
+	cr_assert_str_eq(out.files[1].name, "relance-common.cfg");
+	cr_assert(strstr(out.files[1].content,
+			 ": templates (the commands: installed).\n"),
+		  "%s", out.files[1].content);
 }
 
 /* check_interval, retry_interval, max_check_attempts from relance's config
