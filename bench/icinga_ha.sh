@@ -42,7 +42,7 @@ icinga_stop "$S"
 ONE=$E2E_ROOT/single
 mkdir -p "$ONE/objs"
 app_config "$ONE/relance.ini" single "$ONE/state" "command_file=$ONE/run/cmd/icinga2.cmd"
-"$ctl" --config "$ONE/relance.ini" generate icinga2 --define-hosts \
+"$ctl" --config "$ONE/relance.ini" generate icinga2 --define-hosts --with-commands \
 	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$ONE/objs/relance.conf"
 sed -i -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \
 	-e 's/^\tretry_interval = 15s$/\tretry_interval = 500ms/' "$ONE/objs/relance.conf"

@@ -30,7 +30,7 @@ for nd in $NODES; do
 	app_config "$D/relance.ini" "$nd" "$D/state" \
 		"command_file=$D/run/cmd/icinga2.cmd"
 	command -v ha_extra_config >/dev/null && ha_extra_config "$D/relance.ini"
-	"$ctl" --config "$D/relance.ini" generate icinga2 --define-hosts \
+	"$ctl" --config "$D/relance.ini" generate icinga2 --define-hosts --with-commands \
 		--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$D/objs/relance.conf"
 	ok $? "$nd: relancectl generate icinga2 --config $nd's relance.ini"
 	sed -i -e 's/^\tcheck_interval = 1m$/\tcheck_interval = 1s/' \

@@ -44,7 +44,7 @@ done
 G=$E2E_ROOT/gen
 mkdir -p "$G" "$M/etc/zones.d/sat" "$M/etc/zones.d/global-templates"
 chmod 755 "$G"
-"$ctl" --config "$S/relance.ini" generate icinga2 -o "$G" \
+"$ctl" --config "$S/relance.ini" generate icinga2 -o "$G" --with-commands \
 	--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$E2E_ROOT/gen.out" 2>&1
 ok $? "relancectl generate icinga2 -o DIR from the satellite's config" ||
 	sed 's/^/#   /' "$E2E_ROOT/gen.out"
