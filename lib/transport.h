@@ -56,6 +56,12 @@ struct rl_cmd {
 	int64_t timeout_ms;	    /* 0: only the batch deadline */
 	const char *component;	    /* exported as RELANCE_COMPONENT; may
 				       be NULL */
+	bool batchable; /* a check (issue 17): on an ssh host with a POSIX
+			   shell it may run in one remote command with the
+			   host's other batchable commands of the batch
+			   (shell.h: rl_shell_compose_batch), and, if that
+			   command fails before its result came, once more
+			   on a channel of its own. Never for actions. */
 	/* out */
 	enum rl_cmd_status status;
 	enum rl_cmd_stage stage;
@@ -73,6 +79,10 @@ struct rl_cmd {
 				TIMEOUT, to the moment it timed out */
 	char error[256];     /* FAILED/TIMEOUT: one line, names the
 				host and the stage */
+	char via[160];	     /* how it ran, for -v: "one remote command
+				for the 6 checks on 'h1'", "a channel of
+				its own", "a channel of its own: the batch
+				failed: ..."; "" for local commands */
 };
 
 struct rl_transport;

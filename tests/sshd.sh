@@ -1,7 +1,8 @@
 # tests/sshd.sh - throwaway OpenSSH servers on 127.0.0.1 for the tests.
 # Source it (after tests/lib.sh), then:
 #   sshd_setup                 temp dir $SSHD_DIR, keys, the user relance-test
-#   sshd_start NAME            starts an sshd for host NAME on a free port;
+#   sshd_start NAME            starts an sshd for host NAME on a free port
+#                              (SSHD_EXTRA: more sshd_config lines);
 #                              sets SSHD_PORT_<NAME>, adds it to known_hosts
 #   sshd_stop NAME             stops it (its pid, then its children's pids)
 # Files: $SSHD_DIR/id_ed25519 id_rsa id_ecdsa (user keys, no passphrase),
@@ -83,6 +84,7 @@ StrictModes no
 LogLevel VERBOSE
 MaxSessions 10
 AllowUsers $SSHD_USER
+${SSHD_EXTRA:-}
 EOF
 	rm -f "$d/sshd.pid"
 	$SSHD_EXEC "$SSHD_BIN" -f "$d/sshd_config" -E "$d/sshd.log" ||
