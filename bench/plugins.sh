@@ -20,7 +20,8 @@
 # and the ratios against issue 4's and issue 17's targets.
 #   bench/plugins.sh [--rtt MS] [RUNS [APP-RUNS]]   (from the source tree,
 #       after a build; BUILD=_build/plain; root; --rtt 0: loopback only;
-#       default 20)
+#       default 20). CA_REF=PATH adds a row for another build's
+#       check_application (e.g. one from before a change), same config.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 top_srcdir=$top
@@ -137,7 +138,8 @@ chmod 600 "$cfgx"
 # the commands, as sh -c scripts for /usr/bin/time (variables from the
 # environment)
 A=$SSHD_ADDR
-export CC CA CBS FLOOR KEY KH P A SSHD_USER SSHOPT cfg cfgx
+CA_REF=${CA_REF:-}
+export CC CA CA_REF CBS FLOOR KEY KH P A SSHD_USER SSHOPT cfg cfgx
 for h in h1 h2 h3 h4 h5; do eval "export SSHD_PORT_$h"; done
 cbs_fn='cbs_one() {
 	"$CBS" -H "$A" -p "$1" -l "$SSHD_USER" -i "$KEY" \
@@ -159,6 +161,7 @@ ssh_cmd='exec ssh $SSHOPT -i "$KEY" -p "$P" "$SSHD_USER@$A" true'
 cbs_cmd="$cbs_fn"'
 cbs_one "$P"'
 ca_cmd='exec "$CA" --config "$cfg" -A thirty -t 30'
+caref_cmd='exec "$CA_REF" -c "$cfg" -A thirty -t 30'
 cbs30_cmd="$cbs_fn"'
 i=0
 while [ $i -lt 30 ]; do
@@ -219,6 +222,7 @@ r_cbs=$(measure "$runs" sh -c "$cbs_cmd")
 r_ssh=$(measure "$runs" sh -c "$ssh_cmd")
 r_floor30=$(measure "$app_runs" sh -c "$floor30_cmd")
 r_ca=$(measure "$app_runs" sh -c "$ca_cmd")
+[ -z "$CA_REF" ] || r_caref=$(measure "$app_runs" sh -c "$caref_cmd")
 r_cbs30=$(measure "$app_runs" sh -c "$cbs30_cmd")
 
 # shellcheck disable=SC2086
@@ -250,6 +254,8 @@ row "check_component, config with xpath keys" "$r_ccx" "$fl_w"
 row "check_component, xml component" "$r_ccxml" "$fl_w"
 row "floor: 5 hosts in parallel, 1 exec of 6 each" "$r_floor30" "$fl30_w"
 row "check_application, 30 components / 5 hosts" "$r_ca" "$fl30_w"
+[ -z "$CA_REF" ] ||
+	row "check_application of CA_REF" "$r_caref" "$fl30_w"
 row "check_by_ssh x 30, one after the other" "$r_cbs30" "$fl30_w"
 
 # shellcheck disable=SC2086

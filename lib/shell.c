@@ -266,7 +266,7 @@ int rl_shell_compose_batch(struct rl_buf *out, const char *token,
 	    "2>/dev/null; "
 	    "[ $e -gt 0 ] && dd if=\"$d/e$i\" bs=$e count=1 conv=sync "
 	    "2>/dev/null; "
-	    "rm -f \"$d/o$i\" \"$d/e$i\"; done; "
+	    "done; "
 	    "kill $w 2>/dev/null; rm -rf \"$d\"; exit 0",
 	    n, RL_BATCH_STREAM_MAX, RL_BATCH_STREAM_MAX, RL_BATCH_STREAM_MAX,
 	    RL_BATCH_STREAM_MAX, token);
