@@ -201,15 +201,90 @@ int rl_shell_compose(struct rl_buf *out, enum rl_shell shell,
 
 /* ---- one remote command for many checks (shell.h) --------------------- */
 
+/* A sleep in the background, its pid in z, waited for; where sleep takes
+ * only whole seconds, once more rounded up. */
+static void put_sleep(struct rl_buf *out, int64_t ms)
+{
+	rl_buf_printf(out,
+		      "sleep %lld.%03lld 2>/dev/null & echo $! >\"$d/z\"; "
+		      "wait $! || { sleep %lld & echo $! >\"$d/z\"; wait $!; "
+		      "}; ",
+		      (long long)(ms / 1000), (long long)(ms % 1000),
+		      (long long)((ms + 999) / 1000));
+}
+
+struct batch_event {
+	int64_t at_ms;
+	bool kill; /* false: TERM at the timeout, true: KILL a second later */
+	size_t idx;
+};
+
+static int event_cmp(const void *a, const void *b)
+{
+	const struct batch_event *x = a, *y = b;
+
+	if (x->at_ms != y->at_ms)
+		return x->at_ms < y->at_ms ? -1 : 1;
+	if (x->kill != y->kill)
+		return x->kill ? 1 : -1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * The timer: one process for the whole batch (not a `timeout` per check:
+ * starting 6 of those cost a loaded target 100 ms). It sleeps from one
+ * deadline to the next; at a check's timeout k() marks it timed out (t<i>)
+ * and sends its process SIGTERM, a second later SIGKILL, unless it has
+ * ended (x<i>); the check then reports 124, as `timeout` would. Each
+ * sleep's pid is in z, so that the end of the batch can stop it.
+ */
+static int put_timer(struct rl_buf *out, const struct rl_batch_item *items,
+		     size_t n)
+{
+	struct batch_event *ev = calloc(2 * n + 1, sizeof(*ev));
+	size_t m = 0, i, j;
+	int64_t now = 0;
+
+	if (!ev)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (items[i].timeout_ms <= 0)
+			continue;
+		ev[m++] = (struct batch_event){items[i].timeout_ms, false, i};
+		ev[m++] =
+		    (struct batch_event){items[i].timeout_ms + 1000, true, i};
+	}
+	if (m) {
+		qsort(ev, m, sizeof(*ev), event_cmp);
+		rl_buf_puts(out, "(exec >/dev/null 2>&1 4<&-; ");
+		for (i = 0; i < m; i = j) {
+			put_sleep(out, ev[i].at_ms - now);
+			now = ev[i].at_ms;
+			for (j = i; j < m && ev[j].at_ms == ev[i].at_ms &&
+				    ev[j].kill == ev[i].kill;
+			     j++)
+				;
+			rl_buf_printf(out, "k %s",
+				      ev[i].kill ? "KILL" : "TERM");
+			for (; i < j; i++)
+				rl_buf_printf(out, " %zu", ev[i].idx);
+			rl_buf_puts(out, "; ");
+		}
+		rl_buf_puts(out, ") & m=$!; ");
+	}
+	free(ev);
+	return 0;
+}
+
 /*
  * The watcher reads the channel (fd 3) as compose_posix's does; at its EOF
- * it kills each check's process group (the pid in p<i>: `timeout` makes
- * a group of its own), removes the directory and kills the session's
- * group. r() runs one check in the background with its outputs in files,
- * records its pid, waits for it and writes "IDX STATUS" to the FIFO (a
- * short write: atomic); the loop at the end reads those lines in the
- * order the checks end and writes each frame, so only that one process
- * writes to the channel.
+ * (the channel closed: the client is done with the batch, or gone) it
+ * removes the directory and kills the session's group: every check and
+ * what it started, unless it left the group. r() runs one check in the
+ * background with its outputs in files, records its pid, waits for it and
+ * writes "IDX STATUS" to the FIFO (a short write: atomic); the loop at the
+ * end reads those lines in the order the checks end and writes each
+ * frame, so only that one process writes to the channel.
  */
 int rl_shell_compose_batch(struct rl_buf *out, const char *token,
 			   const struct rl_batch_item *items, size_t n,
@@ -229,15 +304,15 @@ int rl_shell_compose_batch(struct rl_buf *out, const char *token,
 	    "d=${TMPDIR:-/tmp}/relance.%s.$$; mkdir \"$d\" || exit 97; "
 	    "mkfifo \"$d/f\" || { rmdir \"$d\"; exit 97; }; "
 	    "exec 4<>\"$d/f\"; "
-	    "{ while read -r _; do :; done; for p in \"$d\"/p*; do "
-	    "read -r q <\"$p\" && kill -KILL -\"$q\"; done; rm -rf \"$d\"; "
-	    "kill -KILL 0; } <&3 >/dev/null 2>&1 4<&- & w=$!; exec 3<&-; "
-	    "if command -v timeout >/dev/null 2>&1; then t=1; else t=; fi; "
-	    "r() { if [ -n \"$t\" ] && [ \"$2\" != 0 ]; then "
-	    "timeout -k 1 \"$2\" sh -c \"$3\" >\"$d/o$1\" 2>\"$d/e$1\" & "
-	    "else sh -c \"$3\" >\"$d/o$1\" 2>\"$d/e$1\" & fi; "
-	    "echo $! >\"$d/p$1\"; wait $! 2>>\"$d/e$1\"; "
-	    "echo \"$1 $?\" >\"$d/f\"; }; ",
+	    "{ while read -r _; do :; done; rm -rf \"$d\"; kill -KILL 0; } "
+	    "<&3 >/dev/null 2>&1 4<&- & w=$!; exec 3<&-; m=; "
+	    "r() { sh -c \"$2\" >\"$d/o$1\" 2>\"$d/e$1\" & "
+	    "echo $! >\"$d/p$1\"; wait $!; s=$?; "
+	    ": >\"$d/x$1\"; [ -e \"$d/t$1\" ] && s=124; "
+	    "echo \"$1 $s\" >\"$d/f\"; }; "
+	    "k() { g=$1; shift; for i; do [ -e \"$d/x$i\" ] || "
+	    "{ : >\"$d/t$i\"; read -r q <\"$d/p$i\" && kill -$g \"$q\"; }; "
+	    "done; }; ",
 	    token);
 	for (i = 0; i < n; i++) {
 		rl_buf_puts(out, "(");
@@ -246,15 +321,14 @@ int rl_shell_compose_batch(struct rl_buf *out, const char *token,
 			rl_shell_sh_quote(out, items[i].component);
 			rl_buf_puts(out, "; export RELANCE_COMPONENT; ");
 		}
-		if (items[i].timeout_ms > 0)
-			rl_buf_printf(out, "r %zu %lld.%03lld ", i,
-				      (long long)(items[i].timeout_ms / 1000),
-				      (long long)(items[i].timeout_ms % 1000));
-		else
-			rl_buf_printf(out, "r %zu 0 ", i);
+		rl_buf_printf(out, "r %zu ", i);
 		rl_shell_sh_quote(out, items[i].command);
-		rl_buf_puts(out, ") 4<&- & ");
+		/* what the shell says of the check's end ("Terminated") goes
+		 * after the check's own stderr, as on a channel */
+		rl_buf_printf(out, ") 4<&- 2>>\"$d/e%zu\" & ", i);
 	}
+	if (put_timer(out, items, n) < 0)
+		return rl_err_set(err, "out of memory");
 	rl_buf_printf(
 	    out,
 	    "k=0; while [ $k -lt %zu ] && read -r i s <&4; do k=$((k + 1)); "
@@ -267,6 +341,8 @@ int rl_shell_compose_batch(struct rl_buf *out, const char *token,
 	    "[ $e -gt 0 ] && dd if=\"$d/e$i\" bs=$e count=1 conv=sync "
 	    "2>/dev/null; "
 	    "done; "
+	    "[ -n \"$m\" ] && { kill $m; read -r z <\"$d/z\" && kill $z; } "
+	    "2>/dev/null; "
 	    "kill $w 2>/dev/null; rm -rf \"$d\"; exit 0",
 	    n, RL_BATCH_STREAM_MAX, RL_BATCH_STREAM_MAX, RL_BATCH_STREAM_MAX,
 	    RL_BATCH_STREAM_MAX, token);

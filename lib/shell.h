@@ -79,13 +79,18 @@ void rl_shell_utf16le(struct rl_buf *out, const char *s);
  *   "RLB1 TOKEN IDX STATUS OUTLEN ERRLEN\n" OUTLEN bytes ERRLEN bytes
  *
  * IDX is the item's index, STATUS its exit status as the shell saw it
- * (128 + N: killed by signal N; 124 or 137: its remote `timeout` ended
- * it), OUTLEN and ERRLEN at most RL_BATCH_STREAM_MAX (a check that wrote
- * more is cut there). Only the batch's own shell writes to the channel,
- * and each frame says how long it is, so no check output can pass for a
- * frame; the TOKEN (random per batch) is checked in every header too.
- * When the channel closes early the watcher kills every check's process
- * group and removes the directory, as compose_posix's does for one.
+ * (128 + N: killed by signal N; 124: its timeout ended it), OUTLEN and
+ * ERRLEN at most RL_BATCH_STREAM_MAX (a check that wrote more is cut
+ * there). Only the batch's own shell writes to the channel, and each
+ * frame says how long it is, so no check output can pass for a frame; the
+ * TOKEN (random per batch) is checked in every header too. The timeouts
+ * are one timer process for the batch (not a `timeout` per check: their
+ * start cost a loaded target 100 ms for six): at a check's timeout its
+ * process gets SIGTERM, a second later SIGKILL (what a check's own shell
+ * started is killed when the channel closes). When the channel closes
+ * (the client has every result, or gave up) the watcher removes the
+ * directory and kills the session's process group, as compose_posix's
+ * does for one command.
  * The script exits 97 (no frame at all) when the target cannot make its
  * directory or FIFO (${TMPDIR:-/tmp}, mkfifo): the caller falls back.
  * POSIX shells only.

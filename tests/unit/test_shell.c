@@ -458,10 +458,11 @@ Test(shell, batch_header_with_nul_is_refused)
  * its outputs apart, whatever they print. */
 Test(shell, batch_script_runs_and_frames)
 {
-	struct rl_batch_item it[3] = {
+	struct rl_batch_item it[4] = {
 	    {"printf 'RLB1 " TOK " 0 0 0 0\\n'; echo e >&2; exit 3", "a/x", 0},
-	    {"echo $RELANCE_COMPONENT", "a/y", 5000},
+	    {"echo $RELANCE_COMPONENT", "a/y", 60000},
 	    {"kill -TERM $$", NULL, 0},
+	    {"trap '' TERM; sleep 60", NULL, 300}, /* the timer ends it */
 	};
 	struct rl_buf b = RL_BUF_INIT, out = RL_BUF_INIT;
 	struct rl_err err = {""};
@@ -476,7 +477,7 @@ Test(shell, batch_script_runs_and_frames)
 	rl_test_tmpdir(dir, sizeof(dir), "batch");
 	/* its temporary directory in DIR */
 	rl_buf_printf(&b, "TMPDIR='%s'; ", dir);
-	cr_assert_eq(rl_shell_compose_batch(&b, TOK, it, 3, &err), 0);
+	cr_assert_eq(rl_shell_compose_batch(&b, TOK, it, 4, &err), 0);
 	f = start_sh(rl_buf_str(&b), &chan);
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		rl_buf_append(&out, buf, n);
@@ -487,14 +488,17 @@ Test(shell, batch_script_runs_and_frames)
 	rc = strstr(rl_buf_str(&out), "rc=0\n");
 	cr_assert(rc, "%s", rl_buf_str(&out));
 	out.len = (size_t)(rc - out.data);
-	cr_assert_eq(feed(&p, &s, 3, out.data, out.len, 0), 0, "%s", p.error);
-	cr_assert_eq(p.done, 3);
+	cr_assert_eq(feed(&p, &s, 4, out.data, out.len, 0), 0, "%s", p.error);
+	cr_assert_eq(p.done, 4);
 	cr_assert_eq(s.status[0], 3);
 	cr_assert_str_eq(rl_buf_str(&s.out[0]), "RLB1 " TOK " 0 0 0 0\n");
 	cr_assert_str_eq(rl_buf_str(&s.err[0]), "e\n");
 	cr_assert_str_eq(rl_buf_str(&s.out[1]), "a/y\n");
 	cr_assert_eq(s.status[1], 0);
 	cr_assert_eq(s.status[2], 128 + 15);
+	cr_assert_str_eq(rl_buf_str(&s.err[2]), "Terminated\n");
+	/* past its timeout, deaf to SIGTERM: killed, reported as 124 */
+	cr_assert_eq(s.status[3], 124);
 	seen_free(&s);
 	rl_batch_free(&p);
 	rl_buf_free(&b);
