@@ -90,7 +90,9 @@ void rl_shell_utf16le(struct rl_buf *out, const char *s);
  * started is killed when the channel closes). When the channel closes
  * (the client has every result, or gave up) the watcher removes the
  * directory and kills the session's process group, as compose_posix's
- * does for one command.
+ * does for one command. Only when the whole session is killed at once
+ * (SIGKILL to its group: sshd killed with its children) does the
+ * directory stay behind in $TMPDIR (files of 0600, a directory of 0700).
  * The script exits 97 (no frame at all) when the target cannot make its
  * directory or FIFO (${TMPDIR:-/tmp}, mkfifo): the caller falls back.
  * POSIX shells only.

@@ -13,7 +13,9 @@ ca="$top_builddir/plugins/check_application"
 ctl="$top_builddir/ctl/relancectl"
 [ -x "$ca" ] && [ -x "$ctl" ] || skip_all "programs not built"
 sshd_setup
-sshd_start h1
+# h1's batches make their directories in a TMPDIR of this test's own
+mkdir -m 1777 "$SSHD_DIR/tmp"
+SSHD_EXTRA="SetEnv TMPDIR=$SSHD_DIR/tmp" sshd_start h1
 # h2's sessions get a TMPDIR that does not exist: the batch cannot make
 # its directory there
 SSHD_EXTRA="SetEnv TMPDIR=/nonexistent/relance-test" sshd_start h2
@@ -66,7 +68,13 @@ h1 2000 b/hang echo started; sleep 86397
 h1 60000 b/two sleep 0.5; echo two
 C
 # shellcheck disable=SC2086
-out=$(sshd_drive $K -b $H <"$SSHD_DIR/c2")
+sshd_drive $K -b $H <"$SSHD_DIR/c2" >"$SSHD_DIR/out2" &
+drive=$!
+a_dir() { [ -n "$(ls -A "$SSHD_DIR/tmp")" ]; }
+wait_for 60 a_dir
+ok $? "while it runs, the batch's directory is in the target's TMPDIR"
+wait $drive
+out=$(cat "$SSHD_DIR/out2")
 like "$out" 'cmd=1 .*status=timeout .*via=\[one remote command for the 3 checks' \
 	"the hanging check times out inside the batch"
 like "$out" 'cmd=0 .*status=exited .*exit=0 .*out=\[one\\n\]' "... the first still has its result"
@@ -77,7 +85,7 @@ ok $? "... and theirs came before the hanging one's timeout ($(ms 0), $(ms 2) < 
 no_hang() { ! pgrep -u "$SSHD_USER" -f '^sleep 86397$' >/dev/null; }
 wait_for 60 no_hang
 ok $? "the hanging check was killed on the target"
-no_dir() { ! ls -d /tmp/relance.*.* >/dev/null 2>&1; }
+no_dir() { [ -z "$(ls -A "$SSHD_DIR/tmp")" ]; }
 wait_for 60 no_dir
 ok $? "no temporary directory left on the target"
 
