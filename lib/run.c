@@ -180,6 +180,7 @@ static void fill_check_cmd(struct rl_cmd *cmd, const struct rl_component *c,
 	cmd->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	cmd->component = c->name;
 	cmd->user = c->user;
+	cmd->batchable = true; /* a check: may share a remote command */
 }
 
 void rl_check_results_free(struct rl_check_result *r, size_t n)
@@ -217,6 +218,7 @@ int rl_run_checks(struct rl_transport *t,
 		goto out;
 	for (i = 0; i < n; i++) {
 		res[i].comp = comps[i];
+		memcpy(res[i].via, cmds[i].via, sizeof(res[i].via));
 		if (judge_check(comps[i], &cmds[i], &res[i]) < 0) {
 			rl_err_set(err,
 				   "out of memory judging the check of '%s'",

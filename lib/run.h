@@ -39,6 +39,7 @@ struct rl_check_result {
 	int64_t duration_us;
 	bool transport_failed; /* the command could not run / timed out */
 	bool timed_out;	       /* of those: it ran out of time */
+	char via[160];	       /* how it ran (transport.h's rl_cmd.via) */
 };
 
 /*

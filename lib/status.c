@@ -169,6 +169,14 @@ static void component_line(struct rl_buf *out, const struct rl_check_result *x,
 		rl_buf_printf(out, "%s%s", i ? ", " : "; requires ",
 			      c->requires[i] -> name);
 	rl_buf_puts(out, "\n");
+	if ((flags & RL_STATUS_LONG) && x->via[0]) {
+		/* how the check ran: one remote command per host, or a
+		 * channel of its own (issue 17) */
+		pad(out, indent + 13);
+		rl_buf_puts(out, "(via ");
+		append_safe(out, x->via, OUTPUT_SHOWN_MAX);
+		rl_buf_puts(out, ")\n");
+	}
 	if ((flags & RL_STATUS_LONG) && x->long_output) {
 		const char *p = x->long_output;
 

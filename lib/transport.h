@@ -59,6 +59,12 @@ struct rl_cmd {
 	const char *user;	    /* local: the account to run as instead
 				       of the host's `user`; NULL: the
 				       host's (rl_transport_check_user) */
+	bool batchable; /* a check (issue 17): on an ssh host with a POSIX
+			   shell it may run in one remote command with the
+			   host's other batchable commands of the batch
+			   (shell.h: rl_shell_compose_batch), and, if that
+			   command fails before its result came, once more
+			   on a channel of its own. Never for actions. */
 	/* out */
 	enum rl_cmd_status status;
 	enum rl_cmd_stage stage;
@@ -76,6 +82,10 @@ struct rl_cmd {
 				TIMEOUT, to the moment it timed out */
 	char error[256];     /* FAILED/TIMEOUT: one line, names the
 				host and the stage */
+	char via[160];	     /* how it ran, for -v: "one remote command
+				for the 6 checks on 'h1'", "a channel of
+				its own", "a channel of its own: the batch
+				failed: ..."; "" for local commands */
 };
 
 struct rl_transport;

@@ -217,6 +217,7 @@ void rl_cmd_clear(struct rl_cmd *c)
 	c->err_cut = false;
 	c->duration_us = 0;
 	c->error[0] = '\0';
+	c->via[0] = '\0';
 }
 
 /* ---------------------------------------------------------------------- */

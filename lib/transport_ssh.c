@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,6 +51,12 @@
 #define REOPEN_IDLE_MS 20
 #define STREAM_OUT 1
 #define STREAM_ERR 2
+/* One remote command runs at most this many checks ... */
+#define BATCH_MAX 64
+/* ... and its exec request stays under libssh2's packet limit (35000) */
+#define BATCH_LINE_MAX 30000
+/* The batch shell's own stderr kept, to say why a batch failed */
+#define BATCH_ERR_KEPT 512
 
 enum conn_state {
 	C_IDLE = 0, /* no session */
@@ -81,6 +88,16 @@ struct chan {
 	int64_t start_us;
 	int64_t deadline_ms; /* the command's own timeout */
 	int64_t remote_ms;   /* the remote `timeout` it runs under; 0: none */
+
+	/* A batch (issue 17): the checks of one remote command. cmd is NULL
+	 * for a batch; batch[j] becomes NULL once check j has its result. */
+	struct rl_cmd **batch;
+	int64_t *bdeadline; /* each check's own deadline (ms) */
+	int64_t *bremote;   /* each check's remote timeout (ms); 0: none */
+	size_t nb;
+	struct rl_batch_parser bp;
+	struct rl_buf berr; /* the batch shell's own stderr, its start */
+	char bwhy[160];	    /* why the batch failed, when it did */
 };
 
 struct ssh_backend;
@@ -111,6 +128,9 @@ struct conn {
 	int64_t retry_at;     /* INT64_MAX: until a channel finishes */
 	bool reused;	      /* READY before this batch */
 	bool batch_started;   /* a command of this batch was exec'd */
+	bool nobatch;	      /* a remote batch failed here: from then on
+				 every command gets a channel of its own */
+	char batch_why[160];  /* why */
 };
 
 struct ssh_backend {
@@ -304,7 +324,23 @@ static void chan_free(struct chan *ch)
 	if (!ch)
 		return;
 	free(ch->line);
+	free(ch->batch);
+	free(ch->bdeadline);
+	free(ch->bremote);
+	rl_batch_free(&ch->bp);
+	rl_buf_free(&ch->berr);
 	free(ch);
+}
+
+/* How many of a channel's commands are without a result. */
+static size_t chan_pending(const struct chan *ch)
+{
+	size_t j, n = ch->cmd ? 1 : 0;
+
+	for (j = 0; j < ch->nb; j++)
+		if (ch->batch[j])
+			n++;
+	return n;
 }
 
 static void zero_pass(struct conn *c)
@@ -369,17 +405,24 @@ static void conn_fail(struct conn *c, enum rl_cmd_status status,
 					  ? RL_STAGE_EXEC
 					  : RL_STAGE_COMMAND;
 
-		if (!ch->cmd)
-			continue;
-		if (status == RL_CMD_TIMEOUT) {
-			cmd_timeout(ch->cmd, s, ch->start_us, c->began_us);
-		} else {
-			rl_cmd_fail(ch->cmd, s, "%s", why);
-			if (ch->start_us)
-				ch->cmd->duration_us =
-				    rl_now_us() - ch->start_us;
+		size_t j;
+
+		for (j = 0; j <= ch->nb; j++) {
+			struct rl_cmd **cp =
+			    j < ch->nb ? &ch->batch[j] : &ch->cmd;
+
+			if (!*cp)
+				continue;
+			if (status == RL_CMD_TIMEOUT) {
+				cmd_timeout(*cp, s, ch->start_us, c->began_us);
+			} else {
+				rl_cmd_fail(*cp, s, "%s", why);
+				if (ch->start_us)
+					(*cp)->duration_us =
+					    rl_now_us() - ch->start_us;
+			}
+			*cp = NULL;
 		}
-		ch->cmd = NULL;
 	}
 	for (i = c->qhead; i < c->nq; i++) {
 		if (status == RL_CMD_TIMEOUT)
@@ -731,6 +774,125 @@ static void chan_remove(struct conn *c, size_t i, int64_t now)
 		c->retry_at = now + REOPEN_DELAY_MS;
 }
 
+/* CMD ended on the target: killed by signal CODE (SIGNALED), else exit
+ * status CODE. */
+static void cmd_ended(struct rl_cmd *cmd, int64_t start_us, int64_t remote_ms,
+		      bool signaled, int code)
+{
+	cmd->duration_us = rl_now_us() - start_us;
+	if (signaled) {
+		cmd->status = RL_CMD_SIGNALED;
+		cmd->signal = code;
+	} else {
+		cmd->status = RL_CMD_EXITED;
+		cmd->exit_code = code;
+	}
+	cmd->stage = RL_STAGE_COMMAND;
+	/* the remote `timeout` may end the command a moment before our own
+	 * deadline does: its 124 (or the KILL of -k) is a timeout, not the
+	 * command's answer */
+	if (remote_ms > 0 && cmd->duration_us >= (remote_ms - 50) * 1000 &&
+	    ((cmd->status == RL_CMD_EXITED &&
+	      (cmd->exit_code == 124 || cmd->exit_code == 137)) ||
+	     (cmd->status == RL_CMD_SIGNALED && cmd->signal == SIGKILL)))
+		rl_cmd_timeout(cmd, RL_STAGE_COMMAND, cmd->duration_us);
+}
+
+/* ---- batches: one remote command for a host's checks (issue 17) ------- */
+
+static void batch_output(void *ctx, size_t idx, int stream, const char *data,
+			 size_t n)
+{
+	struct chan *ch = ctx;
+
+	if (ch->batch[idx])
+		rl_cmd_take_output(ch->batch[idx], stream, data, n);
+}
+
+/* Check IDX's frame is complete: its status as the shell saw it. */
+static void batch_done(void *ctx, size_t idx, int status)
+{
+	struct chan *ch = ctx;
+	struct rl_cmd *cmd = ch->batch[idx];
+
+	if (!cmd)
+		return; /* it had timed out here already */
+	/* 128 + N: killed by signal N (the shell's convention, which the
+	 * channel wrapper turns into a real death by N) */
+	if (status > 128 && status - 128 < 65)
+		cmd_ended(cmd, ch->start_us, ch->bremote[idx], true,
+			  status - 128);
+	else
+		cmd_ended(cmd, ch->start_us, ch->bremote[idx], false, status);
+	ch->batch[idx] = NULL;
+}
+
+static const struct rl_batch_sink batch_sink_ops = {batch_output, batch_done,
+						    NULL};
+
+static int queue_push(struct conn *c, struct rl_cmd *cmd);
+
+/* The batch's channel is over. Checks still without a result (the target
+ * could not run the batch, or its report was cut or malformed) run again,
+ * each on a channel of its own, unless their time is up; the session
+ * makes no more batches. */
+static void batch_end(struct conn *c, struct chan *ch)
+{
+	int64_t now = rl_now_ms();
+	size_t j;
+
+	if (!chan_pending(ch))
+		return;
+	if (!ch->bwhy[0]) {
+		int code = libssh2_channel_get_exit_status(ch->ch);
+		char line[64];
+		size_t k;
+
+		snprintf(line, sizeof(line), "%.60s", rl_buf_str(&ch->berr));
+		for (k = 0; line[k]; k++)
+			if (line[k] == '\n' || line[k] == '\r' ||
+			    (unsigned char)line[k] < 32)
+				line[k] = ' ';
+		snprintf(ch->bwhy, sizeof(ch->bwhy), "%s (exit %d)%s%s",
+			 code == 97 ? "no temporary directory or FIFO on the "
+				      "target"
+				    : "the report ended early",
+			 code, line[0] ? ": " : "", line);
+	}
+	c->nobatch = true;
+	snprintf(c->batch_why, sizeof(c->batch_why), "%s", ch->bwhy);
+	for (j = 0; j < ch->nb; j++) {
+		struct rl_cmd *cmd = ch->batch[j];
+
+		if (!cmd)
+			continue;
+		ch->batch[j] = NULL;
+		if (now >= ch->bdeadline[j]) {
+			cmd_timeout(cmd, RL_STAGE_COMMAND, ch->start_us, 0);
+			continue;
+		}
+		snprintf(cmd->via, sizeof(cmd->via),
+			 "a channel of its own: the batch failed: %.110s",
+			 c->batch_why);
+		if (queue_push(c, cmd) < 0)
+			rl_cmd_fail(cmd, RL_STAGE_EXEC, "out of memory");
+	}
+}
+
+/* Checks past their own time in a batch: timed out; when none is left
+ * the channel is closed (the watcher kills what still runs there). */
+static void batch_timeouts(struct chan *ch, int64_t now)
+{
+	size_t j;
+
+	for (j = 0; j < ch->nb; j++) {
+		if (!ch->batch[j] || now < ch->bdeadline[j])
+			continue;
+		cmd_timeout(ch->batch[j], RL_STAGE_COMMAND, ch->start_us, 0);
+		ch->batch[j] = NULL;
+	}
+}
+
 static void chan_result(struct conn *c, struct chan *ch)
 {
 	struct rl_cmd *cmd = ch->cmd;
@@ -747,37 +909,38 @@ static void chan_result(struct conn *c, struct chan *ch)
 	    {"USR2", SIGUSR2}, {"BUS", SIGBUS},	  {"XCPU", SIGXCPU},
 	};
 
+	if (ch->nb) {
+		batch_end(c, ch);
+		return;
+	}
 	if (!cmd)
 		return;
-	cmd->duration_us = rl_now_us() - ch->start_us;
 	libssh2_channel_get_exit_signal(ch->ch, &sig, &siglen, NULL, NULL, NULL,
 					NULL);
 	if (sig && siglen) {
 		size_t i;
+		int num = 0;
 
-		cmd->status = RL_CMD_SIGNALED;
-		cmd->signal = 0;
 		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 			if (!strcmp(sig, sigs[i].name))
-				cmd->signal = sigs[i].num;
+				num = sigs[i].num;
+		cmd_ended(cmd, ch->start_us, ch->remote_ms, true, num);
 	} else {
-		cmd->status = RL_CMD_EXITED;
-		cmd->exit_code = libssh2_channel_get_exit_status(ch->ch);
+		cmd_ended(cmd, ch->start_us, ch->remote_ms, false,
+			  libssh2_channel_get_exit_status(ch->ch));
 	}
-	cmd->stage = RL_STAGE_COMMAND;
-	/* the remote `timeout` may end the command a moment before our own
-	 * deadline does: its 124 (or the KILL of -k) is a timeout, not the
-	 * command's answer */
-	if (ch->remote_ms > 0 &&
-	    cmd->duration_us >= (ch->remote_ms - 50) * 1000 &&
-	    ((cmd->status == RL_CMD_EXITED &&
-	      (cmd->exit_code == 124 || cmd->exit_code == 137)) ||
-	     (cmd->status == RL_CMD_SIGNALED && cmd->signal == SIGKILL)))
-		rl_cmd_timeout(cmd, RL_STAGE_COMMAND, cmd->duration_us);
 	if (sig)
 		libssh2_free(c->s, sig);
 	ch->cmd = NULL;
-	(void)c;
+}
+
+static void batch_feed(struct chan *ch, const char *buf, size_t n)
+{
+	struct rl_batch_sink sink = batch_sink_ops;
+
+	sink.ctx = ch;
+	if (rl_batch_feed(&ch->bp, buf, n, &sink) < 0)
+		snprintf(ch->bwhy, sizeof(ch->bwhy), "%s", ch->bp.error);
 }
 
 /* Reads what is there on both streams. */
@@ -796,6 +959,12 @@ static int chan_read(struct conn *c, struct chan *ch, int *eof)
 							   stream ? STREAM_ERR
 								  : STREAM_OUT,
 							   buf, (size_t)n);
+				else if (ch->nb && !stream && !ch->bp.failed)
+					batch_feed(ch, buf, (size_t)n);
+				else if (ch->nb && stream &&
+					 ch->berr.len < BATCH_ERR_KEPT)
+					rl_buf_append(&ch->berr, buf,
+						      (size_t)n);
 				progress = PROGRESS;
 				continue;
 			}
@@ -832,7 +1001,15 @@ static int chan_step(struct conn *c, size_t i, int64_t now)
 							  : progress;
 				if (r == LIBSSH2_ERROR_CHANNEL_FAILURE) {
 					/* sshd's MaxSessions: put it back */
-					c->queue[--c->qhead] = ch->cmd;
+					size_t j = ch->nb;
+
+					while (j > 0) {
+						c->queue[--c->qhead] =
+						    ch->batch[--j];
+						ch->batch[j] = NULL;
+					}
+					if (ch->cmd)
+						c->queue[--c->qhead] = ch->cmd;
 					ch->cmd = NULL;
 					c->refused = true;
 					c->retry_at =
@@ -847,9 +1024,15 @@ static int chan_step(struct conn *c, size_t i, int64_t now)
 			ch->st = CH_EXEC;
 			ch->start_us = rl_now_us();
 			/* rounded up: the duration is never below it */
-			if (ch->cmd->timeout_ms > 0)
+			if (ch->cmd && ch->cmd->timeout_ms > 0)
 				ch->deadline_ms = (ch->start_us + 999) / 1000 +
 						  ch->cmd->timeout_ms;
+			for (r = 0; (size_t)r < ch->nb; r++)
+				ch->bdeadline[r] =
+				    ch->batch[r]->timeout_ms > 0
+					? (ch->start_us + 999) / 1000 +
+					      ch->batch[r]->timeout_ms
+					: INT64_MAX;
 			progress = PROGRESS;
 			break;
 		case CH_EXEC:
@@ -865,9 +1048,17 @@ static int chan_step(struct conn *c, size_t i, int64_t now)
 				    r == LIBSSH2_ERROR_SOCKET_RECV ||
 				    r == LIBSSH2_ERROR_SOCKET_DISCONNECT)
 					return SESSION_LOST;
-				rl_cmd_fail(ch->cmd, RL_STAGE_EXEC,
-					    "the server would not start the "
-					    "command: %s",
+				if (ch->nb)
+					snprintf(
+					    ch->bwhy, sizeof(ch->bwhy),
+					    "the server would not start "
+					    "it: %.120s",
+					    session_error(c->s, e, sizeof(e)));
+				else
+					rl_cmd_fail(
+					    ch->cmd, RL_STAGE_EXEC,
+					    "the server would not "
+					    "start the command: %s",
 					    session_error(c->s, e, sizeof(e)));
 				ch->cmd = NULL;
 				ch->st = CH_CLOSE;
@@ -883,6 +1074,10 @@ static int chan_step(struct conn *c, size_t i, int64_t now)
 				return r;
 			if (r == PROGRESS)
 				progress = PROGRESS;
+			/* a batch whose checks all have their result, or
+			 * whose report went wrong, is closed at once */
+			if (ch->nb && (ch->bp.failed || !chan_pending(ch)))
+				eof = 1;
 			if (!eof)
 				return progress;
 			ch->st = CH_CLOSE;
@@ -929,6 +1124,12 @@ static void chan_timeouts(struct conn *c, int64_t now)
 	for (i = 0; i < c->nch; i++) {
 		struct chan *ch = c->chans[i];
 
+		if (ch->nb && ch->st >= CH_READ) {
+			batch_timeouts(ch, now);
+			if (ch->st == CH_READ && !chan_pending(ch))
+				ch->st = CH_CLOSE;
+			continue;
+		}
 		if (!ch->cmd || ch->st < CH_READ || now < ch->deadline_ms)
 			continue;
 		cmd_timeout(ch->cmd, RL_STAGE_COMMAND, ch->start_us, 0);
@@ -936,6 +1137,128 @@ static void chan_timeouts(struct conn *c, int64_t now)
 		if (ch->st == CH_READ)
 			ch->st = CH_CLOSE;
 	}
+}
+
+/* The remote side ends a command by itself at its timeout, or at the batch
+ * deadline, so that nothing hung survives there; 0: no remote timeout. */
+static int64_t remote_timeout(const struct conn *c, const struct rl_cmd *cmd,
+			      int64_t now)
+{
+	int64_t remote_ms = cmd->timeout_ms > 0 ? cmd->timeout_ms : INT64_MAX;
+
+	if (c->b->deadline_ms != INT64_MAX)
+		remote_ms = min64(remote_ms, c->b->deadline_ms - now);
+	if (remote_ms == INT64_MAX || remote_ms < 1)
+		remote_ms = remote_ms < 1 ? 1 : 0;
+	return remote_ms;
+}
+
+/* Its length in a batch's exec request, at most (shell.h's quoting). */
+static size_t batch_cost(const struct rl_cmd *cmd)
+{
+	size_t n = 160 + (cmd->component ? 4 * strlen(cmd->component) : 0);
+	const char *p;
+
+	for (p = cmd->command; *p; p++)
+		n += *p == '\'' ? 4 : 1;
+	return n;
+}
+
+/*
+ * On a POSIX shell, while the session makes batches: the batchable
+ * commands waiting (at least two) go into one remote command, up to
+ * BATCH_MAX of them and BATCH_LINE_MAX bytes. Returns PROGRESS when it
+ * made the channel, NO_PROGRESS when the queue's head is for a channel of
+ * its own.
+ */
+static int batch_open(struct conn *c, int64_t now)
+{
+	struct rl_batch_item *items = NULL;
+	struct rl_cmd **order = NULL;
+	struct rl_buf line = RL_BUF_INIT;
+	struct chan *ch = NULL;
+	struct rl_err err;
+	unsigned char rnd[RL_BATCH_TOKEN_LEN / 2];
+	char token[RL_BATCH_TOKEN_LEN + 1];
+	size_t left = c->nq - c->qhead, m = 0, k = 0, j, cost = 1500;
+
+	if (c->host->shell != RL_SHELL_POSIX || c->nobatch)
+		return NO_PROGRESS;
+	for (j = c->qhead; j < c->nq; j++)
+		if (c->queue[j]->batchable)
+			k++;
+	if (k < 2)
+		return NO_PROGRESS;
+	/* the batchable ones first, each side in its order */
+	if (!(order = calloc(left, sizeof(*order))))
+		return NO_PROGRESS;
+	for (j = c->qhead; j < c->nq; j++)
+		if (c->queue[j]->batchable && m < BATCH_MAX &&
+		    (m < 2 ||
+		     cost + batch_cost(c->queue[j]) <= BATCH_LINE_MAX)) {
+			cost += batch_cost(c->queue[j]);
+			order[m++] = c->queue[j];
+		}
+	k = m;
+	for (j = c->qhead; j < c->nq; j++) {
+		size_t x;
+
+		for (x = 0; x < m && order[x] != c->queue[j]; x++)
+			;
+		if (x == m)
+			order[k++] = c->queue[j];
+	}
+	memcpy(c->queue + c->qhead, order, left * sizeof(*order));
+	free(order);
+
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd))
+		goto fail;
+	for (j = 0; j < sizeof(rnd); j++) {
+		token[2 * j] = "0123456789abcdef"[rnd[j] >> 4];
+		token[2 * j + 1] = "0123456789abcdef"[rnd[j] & 15];
+	}
+	token[2 * j] = '\0';
+	if (!(items = calloc(m, sizeof(*items))) ||
+	    !(ch = calloc(1, sizeof(*ch))) ||
+	    !(ch->batch = calloc(m, sizeof(*ch->batch))) ||
+	    !(ch->bdeadline = calloc(m, sizeof(*ch->bdeadline))) ||
+	    !(ch->bremote = calloc(m, sizeof(*ch->bremote))) ||
+	    rl_batch_init(&ch->bp, token, m) < 0 ||
+	    rl_grow(&c->chans, &c->capch, c->nch + 1, sizeof(*c->chans)) < 0)
+		goto fail;
+	for (j = 0; j < m; j++) {
+		struct rl_cmd *cmd = c->queue[c->qhead + j];
+
+		items[j].command = cmd->command;
+		items[j].component = cmd->component;
+		items[j].timeout_ms = remote_timeout(c, cmd, now);
+		ch->bremote[j] = items[j].timeout_ms;
+		ch->batch[j] = cmd;
+		ch->bdeadline[j] = INT64_MAX;
+		snprintf(cmd->via, sizeof(cmd->via),
+			 "one remote command for the %zu checks on '%.60s'", m,
+			 c->host->name);
+	}
+	if (rl_shell_compose_batch(&line, token, items, m, &err) < 0)
+		goto fail;
+	free(items);
+	ch->nb = m;
+	ch->line = rl_buf_detach(&line);
+	ch->deadline_ms = INT64_MAX;
+	ch->st = CH_OPEN;
+	c->chans[c->nch++] = ch;
+	c->qhead += m;
+	return PROGRESS;
+fail:
+	/* no batch (no memory, no randomness, a name the shell cannot
+	 * take): the commands go on channels of their own */
+	for (j = 0; j < m; j++)
+		c->queue[c->qhead + j]->via[0] = '\0';
+	rl_buf_free(&line);
+	free(items);
+	chan_free(ch);
+	c->nobatch = true;
+	return NO_PROGRESS;
 }
 
 /* Starts a channel for the next queued command, if a slot is free. */
@@ -955,14 +1278,10 @@ static int chan_open(struct conn *c, int64_t now)
 	for (i = 0; i < c->nch; i++)
 		if (c->chans[i]->st == CH_OPEN)
 			return NO_PROGRESS; /* one open in flight */
+	if (batch_open(c, now) == PROGRESS)
+		return PROGRESS;
 	cmd = c->queue[c->qhead];
-	/* the remote side ends the command by itself at its timeout, or at
-	 * the batch deadline, so that nothing hung survives there */
-	remote_ms = cmd->timeout_ms > 0 ? cmd->timeout_ms : INT64_MAX;
-	if (c->b->deadline_ms != INT64_MAX)
-		remote_ms = min64(remote_ms, c->b->deadline_ms - now);
-	if (remote_ms == INT64_MAX || remote_ms < 1)
-		remote_ms = remote_ms < 1 ? 1 : 0;
+	remote_ms = remote_timeout(c, cmd, now);
 	if (rl_shell_compose(&line, c->host->shell, cmd->command,
 			     cmd->component, remote_ms, &err)) {
 		rl_buf_free(&line);
@@ -975,6 +1294,8 @@ static int chan_open(struct conn *c, int64_t now)
 	if (!(ch = calloc(1, sizeof(*ch))))
 		goto oom;
 	ch->cmd = cmd;
+	if (!cmd->via[0])
+		snprintf(cmd->via, sizeof(cmd->via), "a channel of its own");
 	ch->line = rl_buf_detach(&line);
 	ch->deadline_ms = INT64_MAX;
 	ch->remote_ms = c->host->shell == RL_SHELL_POSIX ? remote_ms : 0;
@@ -998,9 +1319,16 @@ static void session_lost(struct conn *c, int64_t now)
 	 * server meanwhile: connect again once, before anything ran. */
 	if (c->reused && !c->batch_started) {
 		for (i = 0; i < c->nch; i++) {
-			if (c->chans[i]->cmd)
-				c->queue[--c->qhead] = c->chans[i]->cmd;
-			c->chans[i]->cmd = NULL;
+			struct chan *ch = c->chans[i];
+			size_t j = ch->nb;
+
+			while (j > 0)
+				if (ch->batch[--j])
+					c->queue[--c->qhead] = ch->batch[j];
+			if (ch->cmd)
+				c->queue[--c->qhead] = ch->cmd;
+			ch->cmd = NULL;
+			ch->nb = 0;
 		}
 		conn_drop(c);
 		c->st = C_WAIT;
@@ -1060,8 +1388,7 @@ static size_t conn_unfinished(const struct conn *c)
 	size_t i, n = c->nq - c->qhead;
 
 	for (i = 0; i < c->nch; i++)
-		if (c->chans[i]->cmd)
-			n++;
+		n += chan_pending(c->chans[i]);
 	return n;
 }
 
@@ -1213,10 +1540,17 @@ static int ssh_pollfds(struct rl_backend *base, struct rl_pollset *ps,
 			*wake_ms = min64(*wake_ms, c->deadline_ms);
 		if (c->refused && c->qhead < c->nq)
 			*wake_ms = min64(*wake_ms, c->retry_at);
-		for (j = 0; j < c->nch; j++)
-			if (c->chans[j]->cmd)
-				*wake_ms =
-				    min64(*wake_ms, c->chans[j]->deadline_ms);
+		for (j = 0; j < c->nch; j++) {
+			struct chan *ch = c->chans[j];
+			size_t k;
+
+			if (ch->cmd)
+				*wake_ms = min64(*wake_ms, ch->deadline_ms);
+			for (k = 0; k < ch->nb; k++)
+				if (ch->batch[k] && ch->st >= CH_READ)
+					*wake_ms =
+					    min64(*wake_ms, ch->bdeadline[k]);
+		}
 	}
 	return 0;
 }

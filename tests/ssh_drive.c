@@ -5,15 +5,17 @@
  *   ssh_drive [-k known_hosts] [-i identity] [-u user] [-P passfile]
  *             [-T connect_timeout_ms] [-C max_channels] [-S max_handshakes]
  *             [-d batch_deadline_ms] [-r batches] [-w ms_between_batches]
- *             -h NAME=ADDR:PORT ... < commands
+ *             [-b] -h NAME=ADDR:PORT ... < commands
  *
  * Each stdin line is "HOST TIMEOUT_MS COMPONENT|- COMMAND...". Each result
  * is printed on one line:
  *   batch=B cmd=I host=H status=exited stage=command exit=0 signal=0
- *   ms=12 out=[...] err=[...] error=[...]
+ *   ms=12 out=[...] err=[...] error=[...] outlen=N outcut=0 via=[...]
  * with newlines in the outputs shown as \n. The last line is
  * "batch=B wall_ms=N". Each batch is one rl_transport_run() on one
- * transport, so sessions are kept between batches.
+ * transport, so sessions are kept between batches. -b marks every command
+ * batchable (a check: transport.h), so that a host's commands run in one
+ * remote command (issue 17).
  */
 #include "build.h"
 
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
 	size_t nh = 0, nc = 0, i, bi;
 	int64_t deadline_ms = 10000;
 	int batches = 1, wait_ms = 0, opt;
+	bool batchable = false;
 	char line[4096];
 	struct rl_err err = {""};
 	struct rl_transport *t;
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
 	if (!hosts || !cmds)
 		return 2;
 	memset(&m, 0, sizeof(m));
-	while ((opt = getopt(argc, argv, "k:i:u:P:T:C:S:d:r:w:h:")) != -1) {
+	while ((opt = getopt(argc, argv, "k:i:u:P:T:C:S:d:r:w:h:b")) != -1) {
 		char *eq, *colon;
 
 		switch (opt) {
@@ -100,6 +103,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			wait_ms = atoi(optarg);
+			break;
+		case 'b':
+			batchable = true;
 			break;
 		case 'h':
 			eq = strchr(optarg, '=');
@@ -134,6 +140,7 @@ int main(int argc, char **argv)
 		cmds[nc].timeout_ms = atoll(to);
 		cmds[nc].component = strcmp(comp, "-") ? strdup(comp) : NULL;
 		cmds[nc].command = strdup(cmd);
+		cmds[nc].batchable = batchable;
 		nc++;
 	}
 	if (!(t = rl_transport_new(&m, &err))) {
@@ -163,6 +170,9 @@ int main(int argc, char **argv)
 			show(c->err);
 			fputs("] error=[", stdout);
 			show(c->error);
+			printf("] outlen=%zu outcut=%d via=[", c->out_len,
+			       (int)c->out_cut);
+			show(c->via);
 			fputs("]\n", stdout);
 			rl_cmd_clear(c);
 		}

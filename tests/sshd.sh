@@ -1,15 +1,21 @@
 # tests/sshd.sh - throwaway OpenSSH servers on 127.0.0.1 for the tests.
 # Source it (after tests/lib.sh), then:
 #   sshd_setup                 temp dir $SSHD_DIR, keys, the user relance-test
-#   sshd_start NAME            starts an sshd for host NAME on a free port;
+#   sshd_start NAME            starts an sshd for host NAME on a free port
+#                              (SSHD_EXTRA: more sshd_config lines);
 #                              sets SSHD_PORT_<NAME>, adds it to known_hosts
 #   sshd_stop NAME             stops it (its pid, then its children's pids)
 # Files: $SSHD_DIR/id_ed25519 id_rsa id_ecdsa (user keys, no passphrase),
 #        $SSHD_DIR/known_hosts ([127.0.0.1]:PORT entries), host keys
 #        $SSHD_DIR/NAME/hostkey. The user is $SSHD_USER (shell /bin/sh).
 # Everything started is stopped on exit (trap), by pid.
+# bench/plugins.sh's WAN mode sets SSHD_ADDR (default 127.0.0.1) and
+# SSHD_EXEC (a prefix such as `nsenter --net=/run/netns/NS`: the sshds
+# and their port probes run in that network namespace).
 
 SSHD_USER=relance-test
+SSHD_ADDR=${SSHD_ADDR:-127.0.0.1}
+SSHD_EXEC=${SSHD_EXEC:-}
 SSHD_BIN=/usr/sbin/sshd
 SSHD_NAMES=
 
@@ -45,10 +51,11 @@ sshd_setup() {
 	: >"$SSHD_DIR/known_hosts"
 }
 
-# A free TCP port on 127.0.0.1 (the kernel picks it).
+# A free TCP port on $SSHD_ADDR (the kernel picks it).
 sshd_free_port() {
-	python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	$SSHD_EXEC python3 -c 'import socket, sys
+s = socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' \
+		"$SSHD_ADDR"
 }
 
 sshd_start() {
@@ -63,7 +70,7 @@ sshd_start() {
 		ssh-keygen -q -t ecdsa -N '' -f "$d/hostkey_ecdsa" || exit 1
 	port=$(sshd_free_port)
 	cat >"$d/sshd_config" <<EOF
-ListenAddress 127.0.0.1
+ListenAddress $SSHD_ADDR
 Port $port
 HostKey $d/hostkey_ecdsa
 HostKey $d/hostkey
@@ -77,21 +84,22 @@ StrictModes no
 LogLevel VERBOSE
 MaxSessions 10
 AllowUsers $SSHD_USER
+${SSHD_EXTRA:-}
 EOF
 	rm -f "$d/sshd.pid"
-	"$SSHD_BIN" -f "$d/sshd_config" -E "$d/sshd.log" ||
+	$SSHD_EXEC "$SSHD_BIN" -f "$d/sshd_config" -E "$d/sshd.log" ||
 		{ echo "Bail out! sshd did not start"; cat "$d/sshd.log"; exit 1; }
 	i=0
 	while ! [ -s "$d/sshd.pid" ] ||
-		! python3 -c 'import socket,sys
-socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()' \
-			"$port" 2>/dev/null; do
+		! $SSHD_EXEC python3 -c 'import socket,sys
+socket.create_connection((sys.argv[2], int(sys.argv[1])), 0.2).close()' \
+			"$port" "$SSHD_ADDR" 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -lt 2400 ] || { echo "Bail out! sshd on port $port"; exit 1; }
 		sleep 0.05
 	done
 	eval "SSHD_PORT_$name=$port"
-	echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$d/hostkey.pub")" \
+	echo "[$SSHD_ADDR]:$port $(cut -d' ' -f1,2 "$d/hostkey.pub")" \
 		>>"$SSHD_DIR/known_hosts"
 	SSHD_NAMES="$SSHD_NAMES $name"
 }

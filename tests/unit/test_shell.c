@@ -304,3 +304,234 @@ Test(shell, utf16le_of_ascii_is_byte_then_zero)
 	}
 	rl_buf_free(&b);
 }
+
+/* ---- the batch report parser (issue 17) ------------------------------- */
+
+#define TOK "0123456789abcdef"
+
+/* What the sink saw: per index, stdout, stderr and the status. */
+struct seen {
+	struct rl_buf out[4], err[4];
+	int status[4];
+	int order[4];
+	size_t ndone;
+};
+
+static void seen_output(void *ctx, size_t idx, int stream, const char *data,
+			size_t n)
+{
+	struct seen *s = ctx;
+
+	cr_assert_lt(idx, 4);
+	rl_buf_append(stream == 1 ? &s->out[idx] : &s->err[idx], data, n);
+}
+
+static void seen_done(void *ctx, size_t idx, int status)
+{
+	struct seen *s = ctx;
+
+	cr_assert_lt(idx, 4);
+	s->status[idx] = status;
+	s->order[s->ndone++] = (int)idx;
+}
+
+static void seen_free(struct seen *s)
+{
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		rl_buf_free(&s->out[i]);
+		rl_buf_free(&s->err[i]);
+	}
+}
+
+/* Feeds REPORT (LEN bytes) to a parser of N frames, STEP bytes at a time
+ * (0: all at once). Returns the last rl_batch_feed result. */
+static int feed(struct rl_batch_parser *p, struct seen *s, size_t n,
+		const char *report, size_t len, size_t step)
+{
+	struct rl_batch_sink sink = {seen_output, seen_done, s};
+	size_t off = 0;
+	int r = 0;
+
+	memset(s, 0, sizeof(*s));
+	cr_assert_eq(rl_batch_init(p, TOK, n), 0);
+	if (!step)
+		step = len ? len : 1;
+	while (off < len && r == 0) {
+		size_t k = len - off < step ? len - off : step;
+
+		r = rl_batch_feed(p, report + off, k, &sink);
+		off += k;
+	}
+	return r;
+}
+
+/* Two checks, the second ending first; outputs holding what a forger
+ * would write: a frame header with a guessed token, newlines, a NUL. */
+static const char good[] =
+    "RLB1 " TOK " 1 2 35 3\n"
+    "RLB1 ffffffffffffffff 0 0 5 0\nhello" /* 35 bytes of stdout */
+    "e\0r"				   /* 3 bytes of stderr */
+    "RLB1 " TOK " 0 0 6 0\n"
+    "ok\nok\n";
+
+Test(shell, batch_parses_frames_whole_and_byte_by_byte)
+{
+	size_t step;
+
+	for (step = 0; step <= 1; step++) {
+		struct rl_batch_parser p;
+		struct seen s;
+
+		cr_assert_eq(feed(&p, &s, 2, good, sizeof(good) - 1, step), 0,
+			     "%s", p.error);
+		cr_assert_eq(s.ndone, 2);
+		cr_assert_eq(p.done, 2);
+		cr_assert_eq(s.order[0], 1);
+		cr_assert_eq(s.order[1], 0);
+		cr_assert_eq(s.status[1], 2);
+		cr_assert_eq(s.out[1].len, 35);
+		cr_assert_eq(memcmp(s.out[1].data,
+				    "RLB1 ffffffffffffffff 0 0 5 0\nhello", 35),
+			     0);
+		cr_assert_eq(s.err[1].len, 3);
+		cr_assert_eq(memcmp(s.err[1].data, "e\0r", 3), 0);
+		cr_assert_str_eq(rl_buf_str(&s.out[0]), "ok\nok\n");
+		cr_assert_eq(s.err[0].len, 0);
+		seen_free(&s);
+		rl_batch_free(&p);
+	}
+}
+
+Test(shell, batch_truncated_report_is_incomplete)
+{
+	size_t cut;
+
+	/* every prefix: no error, but not every frame came */
+	for (cut = 0; cut < sizeof(good) - 1; cut++) {
+		struct rl_batch_parser p;
+		struct seen s;
+
+		cr_assert_eq(feed(&p, &s, 2, good, cut, 0), 0, "at %zu: %s",
+			     cut, p.error);
+		cr_assert_lt(p.done, 2, "at %zu", cut);
+		seen_free(&s);
+		rl_batch_free(&p);
+	}
+}
+
+static void bad(const char *report, size_t n, const char *why)
+{
+	struct rl_batch_parser p;
+	struct seen s;
+
+	cr_assert_eq(feed(&p, &s, n, report, strlen(report), 0), -1,
+		     "accepted: %s", report);
+	cr_assert(strstr(p.error, why), "'%s' does not say '%s'", p.error, why);
+	/* once failed, nothing more is taken */
+	{
+		struct rl_batch_sink sink = {seen_output, seen_done, &s};
+
+		cr_assert_eq(rl_batch_feed(&p, "x", 1, &sink), -1);
+	}
+	seen_free(&s);
+	rl_batch_free(&p);
+}
+
+Test(shell, batch_refuses_malformed_and_forged_input)
+{
+	bad("RLB1 ffffffffffffffff 0 0 0 0\n", 1, "token");
+	bad("RLB1 " TOK "0 0 0 0\n", 1, "token");
+	bad("RLB2 " TOK " 0 0 0 0\n", 1, "token");
+	bad("hello\n", 1, "token");
+	bad("RLB1 " TOK " 1 0 0 0\n", 1, "not in the batch");
+	bad("RLB1 " TOK " 0 0 0 0\nRLB1 " TOK " 0 0 0 0\n", 2, "two frames");
+	bad("RLB1 " TOK " 0 256 0 0\n", 1, "out of range");
+	bad("RLB1 " TOK " 0 0 65538 0\n", 1, "out of range");
+	bad("RLB1 " TOK " 0 0 0 1234567890\n", 1, "malformed");
+	bad("RLB1 " TOK " 0 0 -1 0\n", 1, "malformed");
+	bad("RLB1 " TOK " 0 0 0\n", 1, "malformed");
+	bad("RLB1 " TOK " 0 0 0 0 0\n", 1, "malformed");
+	bad("RLB1 " TOK " 0 0  0 0\n", 1, "malformed");
+	bad("RLB1 " TOK " 0 x 0 0\n", 1, "malformed");
+	bad("RLB1 " TOK
+	    " 0 0 0 0                                                    "
+	    "                                                            \n",
+	    1, "malformed");
+	bad("RLB1 " TOK " 0 0 0 0\nmore", 1, "after the last frame");
+}
+
+Test(shell, batch_header_with_nul_is_refused)
+{
+	static const char r[] = "RLB1 " TOK " 0\0 0 0 0\n";
+	struct rl_batch_parser p;
+	struct seen s;
+
+	cr_assert_eq(feed(&p, &s, 1, r, sizeof(r) - 1, 0), -1);
+	cr_assert_eq(s.ndone, 0);
+	seen_free(&s);
+	rl_batch_free(&p);
+}
+
+/* The composed script, run by /bin/sh here: every check's frame comes,
+ * its outputs apart, whatever they print. */
+Test(shell, batch_script_runs_and_frames)
+{
+	struct rl_batch_item it[4] = {
+	    {"printf 'RLB1 " TOK " 0 0 0 0\\n'; echo e >&2; exit 3", "a/x", 0},
+	    {"echo $RELANCE_COMPONENT", "a/y", 60000},
+	    {"kill -TERM $$", NULL, 0},
+	    {"trap '' TERM; sleep 60", NULL, 300}, /* the timer ends it */
+	};
+	struct rl_buf b = RL_BUF_INIT, out = RL_BUF_INIT;
+	struct rl_err err = {""};
+	struct rl_batch_parser p;
+	struct seen s;
+	char dir[64], buf[4096];
+	const char *rc;
+	size_t n;
+	FILE *f;
+	int chan;
+
+	rl_test_tmpdir(dir, sizeof(dir), "batch");
+	/* its temporary directory in DIR */
+	rl_buf_printf(&b, "TMPDIR='%s'; ", dir);
+	cr_assert_eq(rl_shell_compose_batch(&b, TOK, it, 4, &err), 0);
+	f = start_sh(rl_buf_str(&b), &chan);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		rl_buf_append(&out, buf, n);
+	pclose(f);
+	close(chan);
+	rl_test_rmtree(dir);
+	/* the batch's own exit status, after the report */
+	rc = strstr(rl_buf_str(&out), "rc=0\n");
+	cr_assert(rc, "%s", rl_buf_str(&out));
+	out.len = (size_t)(rc - out.data);
+	cr_assert_eq(feed(&p, &s, 4, out.data, out.len, 0), 0, "%s", p.error);
+	cr_assert_eq(p.done, 4);
+	cr_assert_eq(s.status[0], 3);
+	cr_assert_str_eq(rl_buf_str(&s.out[0]), "RLB1 " TOK " 0 0 0 0\n");
+	cr_assert_str_eq(rl_buf_str(&s.err[0]), "e\n");
+	cr_assert_str_eq(rl_buf_str(&s.out[1]), "a/y\n");
+	cr_assert_eq(s.status[1], 0);
+	cr_assert_eq(s.status[2], 128 + 15);
+	cr_assert_str_eq(rl_buf_str(&s.err[2]), "Terminated\n");
+	/* past its timeout, deaf to SIGTERM: killed, reported as 124 */
+	cr_assert_eq(s.status[3], 124);
+	seen_free(&s);
+	rl_batch_free(&p);
+	rl_buf_free(&b);
+	rl_buf_free(&out);
+}
+
+Test(shell, batch_refuses_odd_component)
+{
+	struct rl_batch_item it[1] = {{"true", "a b", 0}};
+	struct rl_buf b = RL_BUF_INIT;
+	struct rl_err err = {""};
+
+	cr_assert_eq(rl_shell_compose_batch(&b, TOK, it, 1, &err), -1);
+	cr_assert(strstr(err.msg, "'a b'"), "%s", err.msg);
+	rl_buf_free(&b);
+}
