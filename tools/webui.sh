@@ -4,9 +4,9 @@
 # with a one-line reason in $WEBUI_WHY when it cannot do its job.
 #
 # The machine is changed only between webui_save and webui_restore, and
-# left as it was found: webui_save archives every path this file (or the
-# install of relance) writes, webui_restore puts them back and removes what
-# was not there. One run at a time (webui_lock), which first repairs what
+# left as it was found: webui_save archives every path this file writes,
+# webui_restore puts them back and removes what was not there; relance's
+# package is purged before. One run at a time (webui_lock), which first repairs what
 # a run killed in between left (its archive stays in $WEBUI_SAVE): stops
 # its daemons and application, uninstalls its relance, restores.
 #
@@ -26,9 +26,9 @@
 #                             form for its CSRF cookie and nagFormId, POST)
 #   webui_svc_state HOST SVC  "OK", "CRITICAL", ... as status.cgi shows it
 #   webui_screenshot PATH PNG a headless Chromium screenshot of a CGI page
-#   install_relance BUILDDIR / remove_relance
-#                             relance in Debian's layout (/usr,
-#                             /usr/lib/nagios/plugins, /etc/relance)
+#   install_relance SRCDIR OUTDIR / remove_relance
+#                             the Debian package built by tools/deb,
+#                             dpkg -i; dpkg -P
 #
 # Variables: WEBUI_DIR (a work directory the caller made), WEBUI_USER and
 # WEBUI_PASS (the login, set by webui_configure), WEBUI_URL.
@@ -47,14 +47,16 @@ WEBUI_USER=nagiosadmin
 WEBUI_REALM=Nagios4
 WEBUI_HOST=relance-local
 # Every path written by Nagios, apache2, the CGIs, the handler (as user
-# nagios: its home), the install of relance, and the mail Debian's example
-# contact nagiosadmin gets from Nagios (notify-*-by-email through exim4).
+# nagios: its home) and the mail Debian's example contact nagiosadmin gets
+# from Nagios (notify-*-by-email through exim4). relance's own files, its
+# group and its statoverride are the package's: dpkg -P removes them (they
+# were not there before: webui_no_relance); the paths it makes are listed
+# too, in case a purge fails.
 WEBUI_PATHS="/etc/nagios4 /etc/apache2 /var/lib/apache2 /var/lib/nagios4
 	/var/log/nagios4 /var/log/apache2 /run/apache2 /run/lock/apache2
 	/run/nagios4 /var/lib/nagios /var/mail/nagios /var/spool/exim4
 	/var/log/exim4 /etc/relance
-	/var/lib/relance /run/relance /etc/nagios-plugins/config/relance.cfg
-	/usr/lib/relance"
+	/var/lib/relance /run/relance /etc/nagios-plugins/config/relance.cfg"
 WEBUI_NAGIOS_PID=
 WEBUI_APACHE_PID=
 
@@ -115,8 +117,7 @@ _webui_repair() {
 	_wd=$WEBUI_DIR
 	WEBUI_DIR=$(cat "$WEBUI_SAVE/run-dir" 2>/dev/null) && [ -n "$WEBUI_DIR" ] &&
 		webui_app_kill
-	WEBUI_INSTALLED=$(cat "$WEBUI_SAVE/installed" 2>/dev/null) && [ -n "$WEBUI_INSTALLED" ] &&
-		make -s -C "$WEBUI_INSTALLED" uninstall >/dev/null 2>&1
+	[ -f "$WEBUI_SAVE/installed" ] && dpkg -P relance >/dev/null 2>&1
 	WEBUI_DIR=$_wd WEBUI_INSTALLED=
 	WEBUI_SAVED=1
 	webui_restore
@@ -379,37 +380,51 @@ webui_screenshot() {
 
 # --- relance itself ------------------------------------------------------------
 
-# install_relance SRCDIR BUILDDIR [CONFIGURE-OPTIONS...]: relance
-# installed in Debian's layout, built from SRCDIR in BUILDDIR (with the
-# extra options, e.g. --enable-sanitizers). The one place that installs it: switch it
-# to `dpkg -i relance_*.deb` once the package exists (and remove_relance to
-# `dpkg -r relance`).
 # webui_no_relance: true when no relance is installed (install_relance
-# never goes over another install: a package's files would be lost)
+# never goes over another install: a package's files would be lost), and
+# no group relance exists (the purge would remove it)
 webui_no_relance() {
-	if [ -e /usr/bin/relancectl ] || [ -e /usr/lib/nagios/plugins/handle_component ] ||
-		dpkg-query -W -f='${Status}' relance 2>/dev/null | grep -q installed; then
-		_webui_fail "relance is installed on this machine already (a package?)"
+	_wst=$(dpkg-query -W -f='${db:Status-Status}' relance 2>/dev/null)
+	case $_wst in "" | not-installed) ;; *)
+		_webui_fail "the package relance is on this machine already ($_wst)"
+		return 1 ;;
+	esac
+	if [ -e /usr/bin/relancectl ] || [ -e /usr/lib/nagios/plugins/handle_component ]; then
+		_webui_fail "relance is installed on this machine already (from source?)"
+		return 1
+	fi
+	if getent group relance >/dev/null; then
+		_webui_fail "a group relance exists without the package: dpkg -P relance would remove it"
 		return 1
 	fi
 }
+
+# install_relance SRCDIR OUTDIR: the Debian package, as an admin gets it:
+# tools/deb builds it from SRCDIR into OUTDIR (not again while the sources
+# are unchanged), dpkg -i installs it (its dependencies come from
+# tools/deps). Its postinst makes the group relance (nagios in it),
+# /var/lib/relance (nagios:relance 0750), /run/relance (tmpfiles.d) and
+# gives /etc/relance/relance.ini root:relance 0640.
+# The ASan build of the suite installs this same .deb too, not an ASan
+# build in Debian's layout: the package is what this test is about (issue
+# 13); the other end-to-end tests run relance's programs under ASan.
 install_relance() {
 	webui_no_relance || return 1
-	_wsrc=$1 _wb=$2
-	shift 2
-	sh "$_wsrc/tools/build" "$_wb" --prefix=/usr --sysconfdir=/etc \
-		--localstatedir=/var --runstatedir=/run \
-		--with-plugindir=/usr/lib/nagios/plugins "$@" >"$WEBUI_DIR/install-build.out" 2>&1 ||
-		_webui_fail "tools/build $_wb: $(tail -1 "$WEBUI_DIR/install-build.out")" || return 1
-	make -s -C "$_wb" install >"$WEBUI_DIR/install.out" 2>&1 ||
-		_webui_fail "make install: $(tail -1 "$WEBUI_DIR/install.out")" || return 1
-	WEBUI_INSTALLED=$_wb
-	[ -d "$WEBUI_SAVE" ] && echo "$_wb" >"$WEBUI_SAVE/installed"
+	_wdeb=$(sh "$1/tools/deb" "$2" 2>"$WEBUI_DIR/deb.err") ||
+		_webui_fail "tools/deb $2: $(tail -1 "$WEBUI_DIR/deb.err")" || return 1
+	# marked before dpkg -i: a run killed during it is purged by the next
+	[ -d "$WEBUI_SAVE" ] && echo "$_wdeb" >"$WEBUI_SAVE/installed"
+	WEBUI_INSTALLED=$_wdeb
+	dpkg -i "$_wdeb" >"$WEBUI_DIR/install.out" 2>&1 ||
+		_webui_fail "dpkg -i $_wdeb: $(tail -1 "$WEBUI_DIR/install.out")" || return 1
 }
 
+# remove_relance: dpkg -P relance (the conffiles, the postinst's group,
+# directories and statoverride go too)
 remove_relance() {
 	[ -n "${WEBUI_INSTALLED:-}" ] || return 0
-	make -s -C "$WEBUI_INSTALLED" uninstall >"$WEBUI_DIR/uninstall.out" 2>&1
+	dpkg -P relance >"$WEBUI_DIR/uninstall.out" 2>&1 ||
+		echo "# dpkg -P relance: $(tail -1 "$WEBUI_DIR/uninstall.out")" >&2
 	WEBUI_INSTALLED=
 }
 
@@ -426,21 +441,21 @@ webui_as_nagios() {
 # webui_app SRCDIR: the demo's application (conf/demo) for the installed
 # relance: the daemon in $WEBUI_DIR/bin, its pid files and logs in
 # $WEBUI_DIR/run (user nagios: the handler runs as nagios and restarts
-# them), and /etc/relance/relance.ini from conf/demo/demo.ini.in with the
-# installed layout's journal and locks (the defaults) and Debian's
-# command pipe and status file; root:nagios 0640. The demo's host
+# them), and /etc/relance/relance.ini (the package's conffile, its mode
+# and group kept: root:relance 0640) from conf/demo/demo.ini.in with the
+# installed layout's journal and locks (the defaults: the package's
+# /var/lib/relance and /run/relance) and Debian's command pipe and status
+# file. The demo's host
 # "localhost" is named $WEBUI_HOST here: Debian's objects define a
 # Nagios host localhost, and `generate --define-hosts` defines relance's.
 webui_app() {
-	# the journal's and the locks' directories, made for user nagios so
-	# that the handler (nagios) can write them   # until state lands
-	install -d -o nagios -g nagios -m 750 /var/lib/relance /run/relance || return 1
 	mkdir -p "$WEBUI_DIR/bin" || return 1
 	install -m 755 "$1/conf/demo/daemon" "$WEBUI_DIR/bin/daemon" || return 1
 	install -d -o nagios -g nagios -m 755 "$WEBUI_DIR/run" || return 1
 	WEBUI_RUN=$WEBUI_DIR/run
 	WEBUI_CONF=/etc/relance/relance.ini
-	mkdir -p /etc/relance
+	[ -f "$WEBUI_CONF" ] || return 1
+	# (written over, not replaced: the file keeps its mode and group)
 	{
 		sed -e "s|@DEMO_DIR@|$WEBUI_DIR/bin|g" -e "s|@RUN_DIR@|$WEBUI_RUN|g" \
 			-e '/^journal = /d' -e '/^lock_dir = /d' -e '/^host_lock_dir = /d' \
@@ -451,8 +466,7 @@ webui_app() {
 			-e "s/^host = localhost\$/host = $WEBUI_HOST/" \
 			-e "s|^node = demo\$|node = webui\\ncommand_file = $WEBUI_PIPE\\nstatus_file = $WEBUI_STATUS|" \
 			"$1/conf/demo/demo.ini.in"
-	} >"$WEBUI_CONF" || return 1
-	chown root:nagios "$WEBUI_CONF" && chmod 640 "$WEBUI_CONF"
+	} >"$WEBUI_CONF"
 }
 
 # webui_app_kill: SIGKILL to every process of the application still

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tools/webui.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root (installs relance, runs Debian's nagios4 and apache2)"
+[ "$(id -u)" = 0 ] || skip_all "needs root (dpkg -i relance, runs Debian's nagios4 and apache2)"
 # (under the lock: not while another web UI run has the machine)
 webui_lock || skip_all "$WEBUI_WHY"
 webui_usable || skip_all "$WEBUI_WHY"
@@ -33,6 +33,10 @@ snapshot() {
 	ls -d /etc/relance /var/lib/relance /run/relance /usr/bin/relancectl \
 		/usr/lib/nagios/plugins/handle_component /var/lib/relance-webui.save 2>&1
 	id -nG www-data
+	id -nG nagios
+	getent group relance
+	dpkg-query -W -f='${db:Status-Status}\n' relance 2>&1
+	dpkg-statoverride --list | grep relance
 	# processes alive (a zombie, which pid 1 here may not reap, is gone)
 	ps -e -o stat=,args= | awk '$1 !~ /^Z/ && $2 == "/usr/sbin/apache2" { a++ }
 		$1 !~ /^Z/ && / nagios4 -d \/etc\/nagios4\/nagios.cfg/ { n++ }
@@ -42,7 +46,7 @@ snapshot >"$WEBUI_DIR/before"
 exec 8>&-
 
 t0=$(now_ms)
-RELANCE_DEMO_BUILD=$top_builddir/tests/e2e/webui-build \
+RELANCE_DEMO_BUILD=$top_builddir/deb \
 	sh "$top_srcdir/tools/demo" --web </dev/null >"$WEBUI_DIR/out" 2>&1 &
 demo=$!
 wait_for 900 eval 'grep -q "waiting for a signal" "$WEBUI_DIR/out" || ! kill -0 $demo 2>/dev/null'
@@ -70,7 +74,7 @@ like "$(cat "$WEBUI_DIR/out")" "Cleaning up" "  (said so)"
 webui_lock || { echo "Bail out! $WEBUI_WHY"; exit 1; }
 snapshot >"$WEBUI_DIR/after"
 is "$(diff "$WEBUI_DIR/before" "$WEBUI_DIR/after")" "" \
-	"the machine as it was: configs, modules, relance uninstalled, www-data's groups"
+	"the machine as it was: configs, modules, relance purged, www-data's and nagios's groups"
 is "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 http://127.0.0.1/ 2>/dev/null)" 000 \
 	"nothing answers on 127.0.0.1:80 any more"
 done_testing

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Issue 13 part 2: relance installed as an admin installs it, under
+# Issue 13 part 2: relance's .deb installed as an admin installs it, under
 # Debian's own nagios4 (its /etc/nagios4, user nagios) and its web UI
 # (nagios4-cgi on apache2, a digest login), driven as a browser drives it.
 # The application is the demo's (conf/demo: five local processes, run by
@@ -19,13 +19,14 @@
 . "$top_srcdir/tests/sshd.sh"
 . "$top_srcdir/tools/webui.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root (installs relance, runs Debian's nagios4 and apache2)"
+[ "$(id -u)" = 0 ] || skip_all "needs root (dpkg -i relance, runs Debian's nagios4 and apache2)"
 # one web UI run at a time on this machine; then what it needs
 webui_lock || skip_all "$WEBUI_WHY"
 webui_usable || skip_all "$WEBUI_WHY"
 webui_no_relance || skip_all "$WEBUI_WHY"
 command -v jq >/dev/null || skip_all "jq needed"
-unset RELANCE_CONFIG NO_COLOR
+# the installed programs, with the package's XML module, not the build's
+unset RELANCE_CONFIG RELANCE_XPATH_MODULE NO_COLOR
 t_begin=$(now_ms)
 
 sshd_setup
@@ -52,28 +53,30 @@ bail() {
 webui_save || bail "$WEBUI_WHY"
 
 # --- relance installed, the config, the application ------------------------------
-# built with this build's options (the ASan build installs ASan programs);
-# every relance program, run by the core or by su, writes any sanitizer
-# report into $SAN
-eval "set -- $("$top_builddir/config.status" --config)"
-SAN=$WEBUI_DIR/sanitizer
-mkdir -m 1777 "$SAN"
-install -m 644 "$top_srcdir/tests/lsan.supp" "$WEBUI_DIR/lsan.supp"
-ASAN_OPTIONS="log_path=$SAN/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-LSAN_OPTIONS="suppressions=$WEBUI_DIR/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-UBSAN_OPTIONS="log_path=$SAN/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
+# the Debian package (tools/deb, kept in the build tree with
+# tests/integration/test_package.sh's: built once for both), dpkg -i; in
+# the ASan build of the suite too (tools/webui.sh, install_relance)
 t0=$(now_ms)
-install_relance "$top_srcdir" "$top_builddir/tests/e2e/webui-build" "$@"
-ok $? "relance built ($*) and installed in Debian's layout ($(($(now_ms) - t0)) ms)" || bail "$WEBUI_WHY"
+install_relance "$top_srcdir" "$top_builddir/deb"
+ok $? "the .deb built and installed: dpkg -i ${WEBUI_INSTALLED##*/} ($(($(now_ms) - t0)) ms)" || bail "$WEBUI_WHY"
+is "$(dpkg-query -W -f='${db:Status-Status}' relance)" installed "dpkg: relance installed"
 is "$(command -v relancectl) $(ls /usr/lib/nagios/plugins/check_component /usr/lib/nagios/plugins/handle_component 2>&1 | tr '\n' ' ')" \
 	"/usr/bin/relancectl /usr/lib/nagios/plugins/check_component /usr/lib/nagios/plugins/handle_component " \
 	"relancectl in /usr/bin, the plugins and the handler in /usr/lib/nagios/plugins"
+id -nG nagios | tr ' ' '\n' | grep -qx relance
+ok $? "the postinst put nagios in group relance"
+is "$(stat -c '%a %U:%G' /var/lib/relance /run/relance 2>&1 | tr '\n' ' ')" \
+	"750 nagios:relance 755 nagios:nagios " \
+	"the package made /var/lib/relance (nagios:relance 0750) and /run/relance (tmpfiles.d)"
+grep -q '^cfg_dir=/etc/nagios-plugins/config$' "$WEBUI_CFG"
+ok $? "Debian's nagios.cfg reads /etc/nagios-plugins/config (cfg_dir), where the package's relance.cfg is"
 
 webui_configure
 ok $? "Debian's nagios4 and nagios4-cgi configured (login $WEBUI_USER)" || bail "$WEBUI_WHY"
 
 webui_app "$top_srcdir" || bail "cannot write the config"
+is "$(stat -c '%a %U:%G' "$WEBUI_CONF")" "640 root:relance" \
+	"$WEBUI_CONF written over: the package's mode and group kept (root:relance 0640)"
 # the ssh host: the key and known_hosts readable by nagios (the handler)
 install -d -o nagios -g nagios -m 700 "$WEBUI_DIR/ssh"
 install -o nagios -g nagios -m 600 "$SSHD_DIR/id_ed25519" "$WEBUI_DIR/ssh/id_ed25519"
@@ -128,14 +131,22 @@ webui_objects --define-hosts
 ok $? "relancectl generate nagios -o /etc/nagios4/conf.d/relance" ||
 	diag "$WEBUI_WHY"
 ls /etc/nagios4/conf.d/relance | sed 's/^/#   generated: /'
+# relance's commands are the package's (/etc/nagios-plugins/config/relance.cfg,
+# on /etc/relance/relance.ini), not generated (only --define-hosts' host checks)
+! grep -rEqs 'command_name +relance-(component|application|handle-component|ack-notification) *$' \
+	/etc/nagios4/conf.d/relance
+ok $? "generate wrote none of relance's command objects"
+grep -Eq 'command_name +relance-handle-component *$' /etc/nagios-plugins/config/relance.cfg
+ok $? "the package's relance.cfg defines them"
+grep -q 'command_line.*/usr/lib/nagios/plugins/handle_component -f /etc/relance/relance.ini ' \
+	/etc/nagios-plugins/config/relance.cfg
+ok $? "the installed relance-handle-component runs the handler on $WEBUI_CONF"
 
 t0=$(now_ms)
 webui_nagios_start
-ok $? "Debian's nagios4 runs, as user nagios ($(($(now_ms) - t0)) ms, pid $WEBUI_NAGIOS_PID)" ||
+ok $? "nagios4 -v accepts the generated objects with the package's commands; Debian's nagios4 runs, as user nagios ($(($(now_ms) - t0)) ms, pid $WEBUI_NAGIOS_PID)" ||
 	bail "$WEBUI_WHY"
 is "$(ps -o user= -p "$WEBUI_NAGIOS_PID" | tr -d ' ')" nagios "the core's user is nagios"
-tr '\0' '\n' <"/proc/$WEBUI_NAGIOS_PID/environ" | grep -qxF "ASAN_OPTIONS=$ASAN_OPTIONS"
-ok $? "the core has the sanitizer settings, for the programs it runs"
 t0=$(now_ms)
 webui_apache_start
 ok $? "apache2 serves the CGIs on 127.0.0.1 behind the login ($(($(now_ms) - t0)) ms)" ||
@@ -274,7 +285,5 @@ ok $? "status.cgi: reports OK again ($WAITED_MS ms)"
 
 webui_as_nagios relancectl stop demo >"$WEBUI_DIR/stop.out" 2>&1
 ok $? "relancectl stop demo, as nagios" || sed 's/^/#   /' "$WEBUI_DIR/stop.out"
-is "$(ls "$SAN")" "" "no sanitizer report from any relance program"
-for f in "$SAN"/*; do [ -f "$f" ] && head -n 20 "$f" | sed 's/^/#   /'; done
 diag "test_webui: $(($(now_ms) - t_begin)) ms in all"
 done_testing
