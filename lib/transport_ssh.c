@@ -984,6 +984,24 @@ static int chan_read(struct conn *c, struct chan *ch, int *eof)
 	return progress;
 }
 
+/* Reads and drops what CH still has, both streams: 0 at the peer's EOF
+ * (or close), LIBSSH2_ERROR_EAGAIN for more to come, or another error. */
+static int drain_to_eof(LIBSSH2_CHANNEL *ch)
+{
+	char junk[4096];
+	ssize_t n;
+	int stream;
+
+	for (stream = 0; stream < 2; stream++)
+		do
+			n = libssh2_channel_read_ex(ch, stream, junk,
+						    sizeof(junk));
+		while (n > 0);
+	if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
+		return (int)n;
+	return libssh2_channel_eof(ch) ? 0 : LIBSSH2_ERROR_EAGAIN;
+}
+
 /* Does what one channel can do now; see the enum for the result. */
 static int chan_step(struct conn *c, size_t i, int64_t now)
 {
@@ -1096,6 +1114,21 @@ static int chan_step(struct conn *c, size_t i, int64_t now)
 			r = libssh2_channel_wait_closed(ch->ch);
 			if (r == LIBSSH2_ERROR_EAGAIN)
 				return sending(c) ? BLOCKED_SEND : progress;
+			if (r == LIBSSH2_ERROR_INVAL) {
+				/* libssh2 1.10's channel_close returns once
+				 * any one packet came, and wait_closed then
+				 * refuses a channel whose peer's EOF is still
+				 * on its way: read (what came after we chose
+				 * to close is dropped) until it comes */
+				r = drain_to_eof(ch->ch);
+				if (r == LIBSSH2_ERROR_EAGAIN)
+					return sending(c) ? BLOCKED_SEND
+							  : progress;
+				if (r < 0)
+					return SESSION_LOST;
+				progress = PROGRESS;
+				break;
+			}
 			if (r)
 				return SESSION_LOST;
 			chan_result(c, ch);

@@ -74,6 +74,10 @@ cluster_start() { # DIR NODE ZONEFILE CONF...
 		cat <<EOF
 /* e2e: one endpoint of a cluster, nothing read from /etc/icinga2 */
 include <itl>
+/* as Debian's /etc/icinga2: PluginDir (constants.conf) and <plugins>
+ * (the generated hosts' check_command ssh and dummy) */
+const PluginDir = "/usr/lib/nagios/plugins"
+include <plugins>
 object FileLogger "main-log" {
 	severity = "${CLUSTER_LOG:-information}"
 	path = LogDir + "/icinga2.log"

@@ -37,7 +37,12 @@ $1 60000 - echo no component
 C
 }
 # the results without the timings and the way they ran
-strip() { sed 's/ ms=[0-9]* / /; s/ via=\[.*\]$//'; }
+# the duration and the way differ by design; so may the shell's own
+# "Terminated" after a check killed by a signal: on a channel the wrapper
+# says it before the channel's end, in one remote command the check's
+# subshell says it as the report is read (a race the product does not
+# hide: it is the shell's word, not the check's output)
+strip() { sed 's/ ms=[0-9]* / /; s/ via=\[.*\]$//; s/err=\[Terminated\\n\]/err=[]/'; }
 
 checks h1 >"$SSHD_DIR/c1"
 # shellcheck disable=SC2086
