@@ -83,7 +83,7 @@ is "$st" 3 "--since before the command: exit 3"
 like "$out" "^relancectl: --since is for history: give it after the command" \
 	"--since before the command: says where it goes"
 # each command its own help
-for c in status start stop restart plan history config generate hostkey hold release; do
+for c in status start stop restart plan history config generate hostkey hold release graph; do
 	rc $c --help
 	[ "$st" = 0 ] && printf '%s\n' "$out" | head -n 1 | grep -q "^usage: relancectl $c" &&
 		printf '%s\n' "$out" | grep -q '^example: relancectl'
@@ -92,6 +92,10 @@ done
 rc generate --help
 like "$out" "--interval-length" "generate --help: its options"
 unlike "$out" "hostkey HOST" "generate --help: not the other commands"
+rc history --help
+like "$out" "--journal FILE" "history --help: --journal"
+rc config --help
+like "$out" "config diff" "config --help: check and diff"
 rc help hold
 like "$out" "^usage: relancectl hold " "help COMMAND: that command's help"
 # errors under --json: one object, the exit code unchanged
