@@ -78,6 +78,12 @@ alive() { # alive PID: running, not a zombie
 		! sed 's/.*) //' "/proc/$1/stat" | grep -q '^Z'
 }
 journal() { cat "$T/journal.jsonl" 2>/dev/null; }
+# cmd_has PATTERN...: every pattern (grep -E) has a line in cmd.log; the
+# reader appends what the handler wrote to the pipe when it gets to it, so
+# a test waits for it (wait_for 120 cmd_has ...) before reading the log
+cmd_has() {
+	for _p in "$@"; do grep -Eq -- "$_p" "$T/cmd.log" || return 1; done
+}
 decisions() { # decisions COMPONENT RESULT: how many
 	journal | grep '"event":"decision"' | grep "\"component\":\"$1\"" |
 		grep -c "\"result\":\"$2\""
@@ -124,7 +130,7 @@ like "$(journal | grep "$run" | grep '"event":"step"' | grep '"phase":"end"' |
 	sed -n 's/.*"action":"\([^"]*\)".*"component":"\([^"]*\)".*"result":"\([^"]*\)".*/\1 \2 \3/p' | tr '\n' ,)" \
 	'^stop fx/gateway skipped,stop fx/pricer skipped,start fx/pricer ok,start fx/gateway ok,$' \
 	"the journal has every step of the targeted restart"
-wait_for 120 grep -q 'SCHEDULE_FORCED_SVC_CHECK;app-01;FX pricer' "$T/cmd.log"
+wait_for 120 cmd_has 'SCHEDULE_FORCED_SVC_CHECK;app-01;FX pricer'
 ok $? "the core is asked for a forced check of the handled service"
 log=$(cat "$T/cmd.log")
 like "$log" '^\[[0-9]+\] ADD_SVC_COMMENT;app-01;FX pricer;0;relance;relance: restarted fx/pricer and fx/gateway on here in [0-9.]+m?s \(node testnode\)$' \
@@ -159,7 +165,7 @@ ok $? "the handler returned while the worker is still starting the gateway"
 w=$(ps -eo pid=,sid=,args= | awk -v s="$hsid" '$2 == s && /slow.sh|handle_component/' | wc -l)
 is "$w" 0 "nothing of the restart runs in the handler's session"
 touch "$T/slow.go"
-wait_for 120 grep -q 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0' "$T/cmd.log"
+wait_for 120 cmd_has 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;0'
 ok $? "the detached worker healed the gateway after the handler returned"
 
 # --- decisions that do nothing --------------------------------------------
@@ -183,7 +189,7 @@ like "$out" 'stand-down: acknowledged in the core \(sticky\)' \
 	"an acknowledged problem is left to the human"
 out=$(handle fx/pricer CRITICAL HARD 2 --downtime 1 2>&1)
 like "$out" 'stand-down: downtime' "a service in downtime is left alone"
-wait_for 120 grep -q 'not restarting fx/pricer: downtime' "$T/cmd.log"
+wait_for 120 cmd_has 'not restarting fx/pricer: downtime'
 ok $? "a stand-down is said in the core"
 like "$(cat "$T/cmd.log")" 'ADD_SVC_COMMENT;here;fx/pricer;0;relance;relance: not restarting fx/pricer: acknowledged' \
 	"the acknowledged stand-down too, on the component's generated names"
@@ -242,7 +248,7 @@ done
 out=$(lim 2>&1)
 like "$out" 'stand-down: restart limit: 2 restarts in 1h, a human is needed' \
 	"the third time, relance gives up"
-wait_for 120 grep -q 'a human is needed' "$T/cmd.log"
+wait_for 120 cmd_has 'a human is needed'
 ok $? "and says so in the core"
 "$ctl" -c "$cfg" restart fx/marketdata >/dev/null 2>&1
 
@@ -253,6 +259,8 @@ touch "$T/run/gateway.fail"
 : >"$T/cmd.log"
 handle fx/gateway CRITICAL HARD 2 --foreground >/dev/null 2>&1
 is $? 1 "a failed restart exits 1 in the foreground"
+wait_for 120 cmd_has 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;2;' \
+	'ADD_SVC_COMMENT;here;fx/gateway;'
 like "$(cat "$T/cmd.log")" 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;2;COMPONENT CRITICAL - relance: restart of fx/gateway failed: down now: fx/gateway$' \
 	"a passive CRITICAL names who is down now"
 like "$(cat "$T/cmd.log")" 'relance: restart of fx/gateway FAILED after .*: .*down now: fx/gateway' \
@@ -268,6 +276,7 @@ kill "$(pid_of gateway)"
 wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 out=$("$hc" -c "$T/full.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 2>&1 >/dev/null)
 is $? 5 "a journal that cannot be written: exit 5"
+wait_for 120 cmd_has 'ADD_SVC_COMMENT;here;fx/gateway;'
 like "$out" "^handle_component: fx/gateway: cannot write journal '/dev/full': No space left on device; nothing done$" \
 	"one line on stderr says why"
 like "$(cat "$T/cmd.log")" "ADD_SVC_COMMENT;here;fx/gateway;0;relance;relance: fx/gateway: cannot write journal '/dev/full'" \
@@ -397,7 +406,7 @@ ok $? "an acknowledgement with metacharacters is taken as text"
 handle fx/pricer CRITICAL HARD 2 --service "$evil_name" --host "x\$(id)" >/dev/null 2>&1
 ok $? "a handler call with metacharacters in its names"
 handle fx/pricer OK HARD 1 --service "$evil_name" >/dev/null 2>&1
-wait_for 120 grep -q 'not restarting' "$T/cmd.log"
+wait_for 120 cmd_has 'not restarting'
 [ ! -e "$marker" ] && [ -d "$T/run" ]
 ok $? "nothing they carry ran"
 like "$(grep 'not restarting' "$T/cmd.log")" "ADD_SVC_COMMENT;x\\\$\\(id\\);\\\$\\(touch" \
