@@ -80,7 +80,9 @@ alive() { # alive PID: running, not a zombie
 journal() { cat "$T/journal.jsonl" 2>/dev/null; }
 # cmd_has PATTERN...: every pattern (grep -E) has a line in cmd.log; the
 # reader appends what the handler wrote to the pipe when it gets to it, so
-# a test waits for it (wait_for 120 cmd_has ...) before reading the log
+# a test waits for the very lines it expects (wait_for 120 cmd_has ...)
+# before reading the log: a line an earlier case wrote may still come in
+# after the log was emptied
 cmd_has() {
 	for _p in "$@"; do grep -Eq -- "$_p" "$T/cmd.log" || return 1; done
 }
@@ -260,7 +262,7 @@ touch "$T/run/gateway.fail"
 handle fx/gateway CRITICAL HARD 2 --foreground >/dev/null 2>&1
 is $? 1 "a failed restart exits 1 in the foreground"
 wait_for 120 cmd_has 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;2;' \
-	'ADD_SVC_COMMENT;here;fx/gateway;'
+	'ADD_SVC_COMMENT;here;fx/gateway;.*FAILED'
 like "$(cat "$T/cmd.log")" 'PROCESS_SERVICE_CHECK_RESULT;here;fx/gateway;2;COMPONENT CRITICAL - relance: restart of fx/gateway failed: down now: fx/gateway$' \
 	"a passive CRITICAL names who is down now"
 like "$(cat "$T/cmd.log")" 'relance: restart of fx/gateway FAILED after .*: .*down now: fx/gateway' \
@@ -276,7 +278,7 @@ kill "$(pid_of gateway)"
 wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 out=$("$hc" -c "$T/full.ini" -C fx/gateway --state CRITICAL --state-type HARD --attempt 2 2>&1 >/dev/null)
 is $? 5 "a journal that cannot be written: exit 5"
-wait_for 120 cmd_has 'ADD_SVC_COMMENT;here;fx/gateway;'
+wait_for 120 cmd_has 'ADD_SVC_COMMENT;here;fx/gateway;.*cannot write journal'
 like "$out" "^handle_component: fx/gateway: cannot write journal '/dev/full': No space left on device; nothing done$" \
 	"one line on stderr says why"
 like "$(cat "$T/cmd.log")" "ADD_SVC_COMMENT;here;fx/gateway;0;relance;relance: fx/gateway: cannot write journal '/dev/full'" \
@@ -406,7 +408,7 @@ ok $? "an acknowledgement with metacharacters is taken as text"
 handle fx/pricer CRITICAL HARD 2 --service "$evil_name" --host "x\$(id)" >/dev/null 2>&1
 ok $? "a handler call with metacharacters in its names"
 handle fx/pricer OK HARD 1 --service "$evil_name" >/dev/null 2>&1
-wait_for 120 cmd_has 'not restarting'
+wait_for 120 cmd_has 'ADD_SVC_COMMENT;x\$\(id\);.*not restarting'
 [ ! -e "$marker" ] && [ -d "$T/run" ]
 ok $? "nothing they carry ran"
 like "$(grep 'not restarting' "$T/cmd.log")" "ADD_SVC_COMMENT;x\\\$\\(id\\);\\\$\\(touch" \
