@@ -1,7 +1,12 @@
 # tests/e2e/app.sh - the demo's application run over a loopback sshd
 # (tests/sshd.sh), for the end-to-end tests. Source after tests/sshd.sh and
-# tests/e2e/core.sh, after sshd_setup, sshd_start h1 and e2e_setup.
+# tests/e2e/core.sh; then e2e_app_start, or app_setup after sshd_setup,
+# sshd_start h1 and e2e_setup.
 #
+#   e2e_app_start         the start of a test on the application: a
+#                         loopback sshd for host h1 (stopped on exit),
+#                         $E2E_ROOT (e2e_setup), the sanitizers' logs
+#                         (e2e_sanitizers), then app_setup
 #   app_setup             $APP_DIR: conf/demo/daemon, tests/e2e/brief.sh
 #                         and run/ (pid files and logs, written by the test
 #                         user on the target side); $APP: the application's
@@ -33,6 +38,15 @@ app_setup() {
 	cp "$top_srcdir/conf/demo/daemon" "$top_srcdir/tests/e2e/brief.sh" "$APP_DIR/"
 	chmod 755 "$APP_DIR/daemon" "$APP_DIR/brief.sh"
 	E2E_CLEANUP_HOOKS="app_stop_all $E2E_CLEANUP_HOOKS"
+}
+
+e2e_app_start() {
+	sshd_setup
+	sshd_start h1
+	e2e_setup
+	e2e_sanitizers
+	E2E_CLEANUP_HOOKS=sshd_cleanup
+	app_setup
 }
 
 app_config() { # FILE NODE STATEDIR [KEY=VALUE...]

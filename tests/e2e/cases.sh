@@ -18,23 +18,10 @@
 . "$top_srcdir/tests/e2e/core.sh"
 . "$top_srcdir/tests/e2e/app.sh"
 
-ctl=$top_builddir/ctl/relancectl
-hc=$top_builddir/handlers/handle_component
-[ -x "$ctl" ] && [ -x "$top_builddir/plugins/check_component" ] ||
-	skip_all "relancectl or check_component not built"
-if [ "$CORE" = nagios ]; then have_nagios || skip_all "nagios4 not installed"
-else have_icinga || skip_all "icinga2 not installed"; fi
-command -v jq >/dev/null || skip_all "jq needed"
-command -v curl >/dev/null || skip_all "curl needed"
-command -v setsid >/dev/null || skip_all "setsid needed"
+if [ "$CORE" = nagios ]; then core_prog=nagios4; else core_prog=icinga2; fi
+e2e_require relancectl check_component $core_prog jq curl setsid
 unset RELANCE_CONFIG NO_COLOR
-
-sshd_setup
-sshd_start h1
-e2e_setup
-e2e_sanitizers
-E2E_CLEANUP_HOOKS=sshd_cleanup
-app_setup
+e2e_app_start
 have_handler=yes
 [ -x "$hc" ] || have_handler=
 

@@ -12,11 +12,46 @@
 #                               master zone), runs `icinga2 daemon -C`;
 #                               output in DIR/verify.out
 #   have_nagios / have_icinga   true when the core is installed
+#   e2e_require WHAT...         skips the whole test (skip_all) unless every
+#                               WHAT is there: relancectl, handle_component,
+#                               check_component built in $top_builddir;
+#                               nagios4, icinga2 installed ("nagios4|icinga2":
+#                               either); any other name a command in PATH;
+#                               sets $ctl and $hc to the built programs
 #   nagios_paths DIR            the nagios.cfg lines that keep every file a
 #                               Nagios writes inside DIR
 
 have_nagios() { command -v nagios4 >/dev/null 2>&1; }
 have_icinga() { command -v icinga2 >/dev/null 2>&1; }
+
+e2e_require() {
+	ctl=$top_builddir/ctl/relancectl
+	hc=$top_builddir/handlers/handle_component
+	_er_nb=
+	for _er in "$@"; do
+		case $_er in
+		relancectl) [ -x "$ctl" ] || _er_nb="$_er_nb $_er" ;;
+		handle_component) [ -x "$hc" ] || _er_nb="$_er_nb $_er" ;;
+		check_component)
+			[ -x "$top_builddir/plugins/check_component" ] ||
+				_er_nb="$_er_nb $_er" ;;
+		esac
+	done
+	# "relancectl or check_component not built"
+	[ -z "$_er_nb" ] ||
+		skip_all "$(echo $_er_nb | sed 's/ \([^ ]*\)$/ or \1/; s/ /, /g; s/, or,/ or/') not built"
+	for _er in "$@"; do
+		case $_er in
+		relancectl | handle_component | check_component) ;;
+		nagios4) have_nagios || skip_all "nagios4 not installed" ;;
+		icinga2) have_icinga || skip_all "icinga2 not installed" ;;
+		'nagios4|icinga2' | 'icinga2|nagios4')
+			have_nagios || have_icinga ||
+				skip_all "neither nagios4 nor icinga2 installed" ;;
+		*) command -v "$_er" >/dev/null 2>&1 || skip_all "$_er needed" ;;
+		esac
+	done
+}
 
 # Hosts used (host_name / parent / child) but not defined by FILE...
 _e2e_used_hosts() { # nagios|icinga2 FILE...

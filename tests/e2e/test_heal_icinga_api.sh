@@ -16,22 +16,10 @@
 . "$top_srcdir/tests/e2e/core.sh"
 . "$top_srcdir/tests/e2e/app.sh"
 
-ctl=$top_builddir/ctl/relancectl
-hc=$top_builddir/handlers/handle_component
-[ -x "$ctl" ] && [ -x "$hc" ] && [ -x "$top_builddir/plugins/check_component" ] ||
-	skip_all "relancectl, handle_component or check_component not built"
-have_icinga || skip_all "icinga2 not installed"
-for t in jq curl python3 setsid; do
-	command -v $t >/dev/null || skip_all "$t needed"
-done
+e2e_require relancectl handle_component check_component icinga2 \
+	jq curl python3 setsid
 unset RELANCE_CONFIG NO_COLOR
-
-sshd_setup
-sshd_start h1
-e2e_setup
-e2e_sanitizers
-E2E_CLEANUP_HOOKS=sshd_cleanup
-app_setup
+e2e_app_start
 
 # relance verifies the API's certificate, host name included: the node's
 # certificate is made for "localhost" (its own CA, kept like the one of

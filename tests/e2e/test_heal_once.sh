@@ -14,20 +14,9 @@
 . "$top_srcdir/tests/e2e/core.sh"
 . "$top_srcdir/tests/e2e/app.sh"
 
-ctl=$top_builddir/ctl/relancectl
-hc=$top_builddir/handlers/handle_component
-[ -x "$ctl" ] && [ -x "$hc" ] ||
-	skip_all "relancectl or handle_component not built"
-command -v jq >/dev/null || skip_all "jq needed"
-command -v curl >/dev/null || skip_all "curl needed"
+e2e_require relancectl handle_component jq curl
 unset RELANCE_CONFIG NO_COLOR
-
-sshd_setup
-sshd_start h1
-e2e_setup
-e2e_sanitizers
-E2E_CLEANUP_HOOKS=sshd_cleanup
-app_setup
+e2e_app_start
 echo 3600 > "$APP_DIR/run/brief.life"
 
 # jrn FILE COND: the records of journal FILE matching a jq condition

@@ -12,13 +12,8 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/core.sh"
 
-ctl=$top_builddir/ctl/relancectl
-hc=$top_builddir/handlers/handle_component
-[ -x "$ctl" ] && [ -x "$hc" ] || skip_all "relancectl or handle_component not built"
-have_nagios || have_icinga || skip_all "neither nagios4 nor icinga2 installed"
+e2e_require relancectl handle_component 'nagios4|icinga2' jq curl
 [ -x /usr/lib/nagios/plugins/check_ssh ] || skip_all "monitoring-plugins' check_ssh needed"
-command -v jq >/dev/null || skip_all "jq needed"
-command -v curl >/dev/null || skip_all "curl needed"
 unset RELANCE_CONFIG
 
 sshd_setup
