@@ -6,9 +6,9 @@
 # elsewhere): the machine's mounts are never touched. Components are the
 # relancectl tests' sh daemons (relancectl/comp.sh), run locally.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/local.sh"
 
 ctl="$top_builddir/ctl/relancectl"
-comp_src="$top_srcdir/tests/integration/relancectl/comp.sh"
 [ -x "$ctl" ] || skip_all "relancectl not built"
 [ "$(id -u)" = 0 ] || skip_all "needs root to mount a small tmpfs in a mount namespace"
 command -v unshare >/dev/null || skip_all "unshare needed"
@@ -16,18 +16,8 @@ unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs -o size=8k none /mnt
 	2>/dev/null || skip_all "unshare -m with a tmpfs mount is not allowed here"
 command -v setsid >/dev/null || skip_all "setsid needed"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/rl-faults-rec.XXXXXX") || exit 1
-cleanup() {
-	for f in "$T"/run/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mkdir "$T/run" "$T/locks" "$T/holds" "$T/jfs"
-cp "$comp_src" "$T/comp.sh"
-chmod 755 "$T/comp.sh"
+local_setup rl-faults-rec comp
+mkdir "$T/locks" "$T/holds" "$T/jfs"
 unset NO_COLOR RELANCE_CONFIG
 
 . "$top_srcdir/tests/integration/relancectl/config.sh"

@@ -5,25 +5,14 @@
 # escaped, SVG and PNG through the Graphviz module when it is built, the
 # errors; and generate's links to the maps (graph_url).
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/local.sh"
 
 ctl="$top_builddir/ctl/relancectl"
-comp_src="$top_srcdir/tests/integration/relancectl/comp.sh"
 [ -x "$ctl" ] || skip_all "relancectl not built"
 command -v setsid >/dev/null || skip_all "setsid needed"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/rl-graph.XXXXXX") || exit 1
-cleanup() {
-	for f in "$T"/run/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-[ -n "$RELANCE_TEST_KEEP" ] && trap - EXIT
-trap 'exit 1' INT TERM
-mkdir "$T/run" "$T/locks"
-cp "$comp_src" "$T/comp.sh"
-chmod 755 "$T/comp.sh"
+local_setup rl-graph comp
+mkdir "$T/locks"
 unset NO_COLOR RELANCE_CONFIG
 # Graphviz's own leaks (tests/lsan.supp says which) in the ASan build
 export LSAN_OPTIONS="suppressions=$top_srcdir/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"

@@ -5,6 +5,7 @@
 # restart; a map that cannot be drawn is a warning in the journal and the
 # log, never a failed heal.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/local.sh"
 
 hc="$top_builddir/handlers/handle_component"
 ctl="$top_builddir/ctl/relancectl"
@@ -12,17 +13,8 @@ daemon="$top_srcdir/conf/demo/daemon"
 [ -x "$hc" ] || skip_all "handle_component not built"
 [ -x "$ctl" ] || skip_all "relancectl not built"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/rl-graphheal.XXXXXX") || exit 1
-cleanup() {
-	for f in "$T"/run/*.pid; do
-		[ -f "$f" ] && kill "$(head -n 1 "$f")" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-[ -n "$RELANCE_TEST_KEEP" ] && trap - EXIT
-trap 'exit 1' INT TERM
-mkdir "$T/run" "$T/maps"
+local_setup rl-graphheal
+mkdir "$T/maps"
 unset RELANCE_CONFIG
 # Graphviz's own leaks (tests/lsan.supp says which) in the ASan build
 export LSAN_OPTIONS="suppressions=$top_srcdir/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"

@@ -7,6 +7,7 @@
 # The end-to-end tests (tests/e2e/) do the same with a real Nagios and
 # Icinga 2.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/local.sh"
 
 hc="$top_builddir/handlers/handle_component"
 ctl="$top_builddir/ctl/relancectl"
@@ -14,19 +15,7 @@ daemon="$top_srcdir/conf/demo/daemon"
 [ -x "$hc" ] || skip_all "handle_component not built"
 [ -x "$ctl" ] || skip_all "relancectl not built"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/rl-handler.XXXXXX") || exit 1
-reader=
-cleanup() {
-	[ -n "$reader" ] && kill "$reader" 2>/dev/null
-	for f in "$T"/run/*.pid; do
-		[ -f "$f" ] && kill "$(head -n 1 "$f")" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-[ -n "$RELANCE_TEST_KEEP" ] && trap - EXIT
-trap 'exit 1' INT TERM
-mkdir "$T/run"
+local_setup rl-handler
 unset RELANCE_CONFIG
 
 # write_config FILE [EXTRA-RELANCE-LINES]
@@ -70,7 +59,7 @@ write_config "$cfg"
 mkfifo "$T/cmd"
 : >"$T/cmd.log"
 (exec 3<>"$T/cmd"; exec cat <&3 >>"$T/cmd.log") &
-reader=$!
+bg_pid=$!
 
 pid_of() { head -n 1 "$T/run/$1.pid" 2>/dev/null; }
 alive() { # alive PID: running, not a zombie

@@ -4,25 +4,14 @@
 # Also: conf/nagios and conf/icinga2 equal the generator's commands and load
 # in the real cores.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/local.sh"
 
 cc="$top_builddir/plugins/check_component"
 ca="$top_builddir/plugins/check_application"
-comp_src="$top_srcdir/tests/integration/relancectl/comp.sh"
 [ -x "$cc" ] && [ -x "$ca" ] || skip_all "plugins not built"
 command -v setsid >/dev/null || skip_all "setsid needed"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/plugins.XXXXXX") || exit 1
-cleanup() {
-	for f in "$T"/run/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mkdir "$T/run"
-cp "$comp_src" "$T/comp.sh"
-chmod 755 "$T/comp.sh"
+local_setup plugins comp
 unset RELANCE_CONFIG
 
 cat >"$T/disk.sh" <<'EOS'
