@@ -21,29 +21,10 @@ export LSAN_OPTIONS="suppressions=$top_srcdir/tests/lsan.supp${LSAN_OPTIONS:+:$L
 
 # write_config GRAPH_DIR: fx, marketdata <- pricer <- gateway
 cfg=$T/relance.ini
+. "$top_srcdir/tests/integration/relancectl/config.sh"
 write_config() {
-	{
-		printf '[relance]\njournal = %s/journal.jsonl\n' "$T"
-		printf 'lock_dir = %s/locks\nhost_lock_dir = %s/hostlocks\n' "$T" "$T"
-		printf 'node = testnode\ngraph_dir = %s\n' "$1"
-		printf '[host "here"]\ntransport = local\n\n'
-		for n in marketdata pricer gateway; do
-			req=
-			case $n in
-			pricer) req=marketdata ;;
-			gateway) req=pricer ;;
-			esac
-			printf '[component "fx/%s"]\nhost = here\n' "$n"
-			[ -n "$req" ] && printf 'requires = %s\n' "$req"
-			for a in check start stop; do
-				v=$a; [ $a = check ] && v=status
-				printf '%s = %s %s %s %s %s\n' "$a" "$daemon" \
-					"$v" "$n" "$T/run" "$req"
-			done
-			printf 'start_timeout = 60s\nstop_timeout = 60s\n\n'
-		done
-	} >"$cfg"
-	chmod 600 "$cfg"
+	fx_config "$cfg" "graph_dir = $1" 'start_timeout = 60s
+stop_timeout = 60s' marketdata 'pricer marketdata' 'gateway pricer'
 }
 write_config "$T/maps"
 

@@ -18,39 +18,20 @@ daemon="$top_srcdir/conf/demo/daemon"
 local_setup rl-handler
 unset RELANCE_CONFIG
 
+. "$top_srcdir/tests/integration/relancectl/config.sh"
+fx_extra() {
+	case $1 in
+	reports) echo 'heal = never' ;;
+	cache) echo 'heal = soft:2' ;;
+	esac
+}
 # write_config FILE [EXTRA-RELANCE-LINES]
 write_config() {
-	{
-		printf '[relance]\njournal = %s/journal.jsonl\n' "$T"
-		printf 'lock_dir = %s/locks\nhost_lock_dir = %s/hostlocks\n' "$T" "$T"
-		printf 'node = testnode\n'
-		printf 'command_file = %s/cmd\n%s\n' "$T" "${2:-}"
-		printf '[host "here"]\ntransport = local\n\n'
-		for n in marketdata cache pricer gateway reports; do
-			req=
-			case $n in
-			cache) req=marketdata ;;
-			pricer) req="marketdata cache" ;;
-			gateway) req=pricer ;;
-			reports) req=cache ;;
-			esac
-			printf '[component "fx/%s"]\nhost = here\n' "$n"
-			[ -n "$req" ] && printf 'requires = %s\n' "$req"
-			for a in check start stop; do
-				v=$a; [ $a = check ] && v=status
-				printf '%s = %s %s %s %s %s\n' "$a" "$daemon" \
-					"$v" "$n" "$T/run" "$req"
-			done
-			printf 'start_timeout = 10s\nstop_timeout = 10s\n'
-			printf 'restart_limit = 3/1h\n'
-			case $n in
-			reports) printf 'heal = never\n' ;;
-			cache) printf 'heal = soft:2\n' ;;
-			esac
-			echo
-		done
-	} >"$1"
-	chmod 600 "$1"
+	fx_config "$1" "command_file = $T/cmd
+${2:-}" 'start_timeout = 10s
+stop_timeout = 10s
+restart_limit = 3/1h' marketdata 'cache marketdata' 'pricer marketdata cache' \
+		'gateway pricer' 'reports cache'
 }
 cfg=$T/relance.ini
 write_config "$cfg"
