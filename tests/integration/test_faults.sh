@@ -16,6 +16,7 @@
 # exists, a stop while DIR/gate.stop does (relancectl/gated.sh).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sshd.sh"
+. "$top_srcdir/tests/integration/relancectl/config.sh"
 
 ctl=$top_builddir/ctl/relancectl
 hc=$top_builddir/handlers/handle_component
@@ -44,8 +45,7 @@ alive() { ! gone "$1"; }
 # --- faults_signals ----------------------------------------------------------
 
 sig_setup() {
-	cp "$top_srcdir/tests/integration/relancectl/gated.sh" "$T/comp.sh"
-	chmod 755 "$T/comp.sh"
+	gated_install "$T"
 	C=faults/svc
 	cat >"$T/relance.ini" <<EOF
 [relance]
@@ -58,11 +58,7 @@ hold_dir      = $T/holds
 [host "here"]
 transport = local
 
-[component "$C"]
-host          = here
-check         = $T/comp.sh $T check
-start         = $T/comp.sh $T start
-stop          = $T/comp.sh $T stop
+$(gated_component "$C" here "$T")
 start_timeout = 90s
 stop_timeout  = 90s
 restart_limit = 100/1h
@@ -216,8 +212,7 @@ faults_signals_ssh() {
 	mkdir "$R"
 	chmod 755 "$T"
 	chmod 777 "$R"
-	cp "$T/comp.sh" "$R/comp.sh"
-	chmod 755 "$R/comp.sh"
+	gated_install "$R"
 	cat >"$T/ssh.ini" <<EOF
 [relance]
 node          = faults
@@ -235,11 +230,7 @@ timeout     = 5s
 address = 127.0.0.1
 port    = $SSHD_PORT_h1
 
-[component "faults/remote"]
-host          = h1
-check         = $R/comp.sh $R check
-start         = $R/comp.sh $R start
-stop          = $R/comp.sh $R stop
+$(gated_component faults/remote h1 "$R")
 start_timeout = 90s
 stop_timeout  = 90s
 EOF

@@ -14,6 +14,7 @@
 # overlap. Its name is unique to this run: the host lock lives in the
 # account's ~/.relance/locks, which other tests and runs share.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/relancectl/config.sh"
 
 ctl=$top_builddir/ctl/relancectl
 hc=$top_builddir/handlers/handle_component
@@ -41,8 +42,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # a start waits while $T/gate exists (relancectl/gated.sh)
-cp "$top_srcdir/tests/integration/relancectl/gated.sh" "$T/comp.sh"
-chmod 755 "$T/comp.sh"
+gated_install "$T"
 
 # config NODE: relance-NODE.ini, with lock_dir, journal of its own
 config() {
@@ -56,11 +56,7 @@ hold_dir = $T/holds-$1
 [host "here"]
 transport = local
 
-[component "$C"]
-host          = here
-check         = $T/comp.sh $T check
-start         = $T/comp.sh $T start
-stop          = $T/comp.sh $T stop
+$(gated_component "$C" here "$T")
 start_timeout = 90s
 stop_timeout  = 5s
 EOF

@@ -1,7 +1,8 @@
 # Sourced by the tests that run relance on local components, in $T (which
 # the test has made with run/ and locks/ in it): the configurations they
 # share. write_config: relancectl/comp.sh daemons; fx_config (below): the
-# demo's conf/demo/daemon.
+# demo's conf/demo/daemon; gated_install and gated_component (at the end):
+# relancectl/gated.sh.
 #
 # write_config FILE JOURNAL
 write_config() {
@@ -75,4 +76,21 @@ fx_config() {
 		done
 	} >"$_fx_f"
 	chmod 600 "$_fx_f"
+}
+
+# gated_install DIR: DIR/comp.sh, a copy of relancectl/gated.sh
+# (test_faults.sh, test_guard.sh)
+gated_install() {
+	cp "$top_srcdir/tests/integration/relancectl/gated.sh" "$1/comp.sh" &&
+		chmod 755 "$1/comp.sh" || exit 1
+}
+
+# gated_component NAME HOST DIR: the first lines of the section of
+# component NAME on HOST, whose check, start and stop are DIR/comp.sh
+# (gated_install); the caller writes the component's other keys after them
+gated_component() {
+	printf '[component "%s"]\nhost          = %s\n' "$1" "$2"
+	for _ga in check start stop; do
+		printf '%-13s = %s/comp.sh %s %s\n' "$_ga" "$3" "$3" "$_ga"
+	done
 }
