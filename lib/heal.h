@@ -174,7 +174,10 @@ int rl_heal_journal(const struct rl_heal_ctx *h, const struct rl_journal_rec *r,
 
 /* Sends TEXT (command lines) to the core, through its command_file or the
  * Icinga 2 API (rl_monitor_deliver), if either is set, within
- * writeback_ms. Returns 0 or -1 with err set. */
+ * writeback_ms. A delivery past the API's first URL is said at
+ * RL_HEAL_NOTICE ("fx/pricer: write-back through URL2, skipped URL1: ...")
+ * and journaled (event "writeback", result "detour", the note as message).
+ * Returns 0 or -1 with err set. */
 int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 		 struct rl_err *err);
 
