@@ -352,9 +352,9 @@ static void heal_log(void *ctx, enum rl_heal_level level, const char *line)
 		return;
 	}
 	log_line(level == RL_HEAL_ERR ? LOG_ERR : LOG_NOTICE, "%s", line);
-	/* -v: on stdout as well (seen with --foreground; the worker's
-	 * stdout is /dev/null) */
-	if (hc != NULL && hc->verbose) {
+	/* a detour, with -v: on stdout as well (seen with --foreground;
+	 * the worker's stdout is /dev/null) */
+	if (level == RL_HEAL_DETOUR && hc != NULL && hc->verbose) {
 		printf("relance: %s\n", line);
 		fflush(stdout);
 	}
@@ -556,7 +556,7 @@ static void decide(struct hc *hc, struct rl_hold *hold,
 				snprintf(line, sizeof(line),
 					 "%s: state read %s", hc->comp->name,
 					 detour.msg);
-				heal_log(hc, RL_HEAL_NOTICE, line);
+				heal_log(hc, RL_HEAL_DETOUR, line);
 				status_rec(hc, "detour", detour.msg);
 			}
 			if (hc->ev.ack >= 0)

@@ -465,7 +465,7 @@ int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 	if (detour.msg[0] != '\0') {
 		/* told, but not through the first URL (a satellite's
 		 * master down): the admin should know where it went */
-		say(h, RL_HEAL_NOTICE, "%s: write-back %s", h->comp->name,
+		say(h, RL_HEAL_DETOUR, "%s: write-back %s", h->comp->name,
 		    detour.msg);
 		rl_heal_rec_init(h, &r, "writeback");
 		r.result = "detour";
