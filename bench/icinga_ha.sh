@@ -53,7 +53,7 @@ for i in $(seq "$RUNS"); do one="$one $(kill_to_ok "$ONE")"; done
 
 echo
 echo "kill -> OK HARD in the core, gateway, ms ($RUNS runs):"
-printf '%-36s %8s   %s\n' "where" "median" "runs"
-printf '%-36s %8s   %s\n' "master, checked and healed on sat1" \
+printf '%-44s %8s   %s\n' "where" "median" "runs"
+printf '%-44s %8s   %s\n' "master, checked and healed on the satellite" \
 	"$(echo $sat | tr ' ' '\n' | median)" "$sat"
-printf '%-36s %8s   %s\n' "single node" "$(echo $one | tr ' ' '\n' | median)" "$one"
+printf '%-44s %8s   %s\n' "single node" "$(echo $one | tr ' ' '\n' | median)" "$one"

@@ -136,7 +136,7 @@ static void tell_core(const struct ctl *ctl, struct rl_journal *j,
 		      const struct rl_run_report *rep)
 {
 	const struct rl_site *site = &ctl->model->site;
-	struct rl_err err = {""};
+	struct rl_err err = {""}, detour = {""};
 	struct rl_buf b = RL_BUF_INIT, msg = RL_BUF_INIT;
 	struct rl_journal_rec r;
 	size_t i;
@@ -153,9 +153,15 @@ static void tell_core(const struct ctl *ctl, struct rl_journal *j,
 		bad = rl_err_set(&err, "out of memory");
 	if (!bad)
 		bad = rl_monitor_deliver(site, rl_buf_str(&b),
-					 rl_now_ms() + 2000, &err);
+					 rl_now_ms() + 2000, &detour, &err);
 	rl_buf_printf(&msg, "forced check of %zu component%s", plan->n_touched,
 		      plan->n_touched == 1 ? "" : "s");
+	if (!bad && detour.msg[0] != '\0') {
+		/* the first URL failed: said, so that it is looked at */
+		rl_buf_printf(&msg, ", %s", detour.msg);
+		fprintf(stderr, "relancectl: note: the core was told %s\n",
+			detour.msg);
+	}
 	ctl_rec_init(ctl, &r, "writeback");
 	r.component = plan->target;
 	r.run = rep->run_id;

@@ -345,12 +345,19 @@ static int parse_opts(struct hc *hc, int argc, char **argv)
  * (the core may log it; /dev/null in the worker). */
 static void heal_log(void *ctx, enum rl_heal_level level, const char *line)
 {
-	(void)ctx;
-	if (level == RL_HEAL_ERROR)
+	const struct hc *hc = ctx;
+
+	if (level == RL_HEAL_ERROR) {
 		fail(0, "%s", line);
-	else
-		log_line(level == RL_HEAL_ERR ? LOG_ERR : LOG_NOTICE, "%s",
-			 line);
+		return;
+	}
+	log_line(level == RL_HEAL_ERR ? LOG_ERR : LOG_NOTICE, "%s", line);
+	/* a detour, with -v: on stdout as well (seen with --foreground;
+	 * the worker's stdout is /dev/null) */
+	if (level == RL_HEAL_DETOUR && hc != NULL && hc->verbose) {
+		printf("relance: %s\n", line);
+		fflush(stdout);
+	}
 }
 
 /* The exit code for what rl_heal_journal and friends returned. */
@@ -494,6 +501,19 @@ static int detach(struct rl_err *err)
 	return 0;
 }
 
+/* A record of the state read from the core (event "status"), journaled
+ * beside the decision that follows. */
+static void status_rec(struct hc *hc, const char *result, const char *message)
+{
+	struct rl_journal_rec r;
+
+	rl_heal_rec_init(&hc->h, &r, "status");
+	r.result = result;
+	r.message = message;
+	if (hc->journal != NULL)
+		rl_heal_journal(&hc->h, &r, false);
+}
+
 /* Gathers what relance knows and decides; *d says what. */
 static void decide(struct hc *hc, struct rl_hold *hold,
 		   struct rl_service_status *st, struct rl_heal_decision *d)
@@ -520,22 +540,25 @@ static void decide(struct hc *hc, struct rl_hold *hold,
 	/* status.dat or the Icinga 2 API, when a macro is missing; the
 	 * macros the core passed win */
 	if (hc->ev.ack < 0 || hc->ev.downtime < 0) {
+		struct rl_err detour = {""};
 		bool have;
 
 		if (rl_monitor_status(s, hc->host, hc->service,
 				      rl_now_ms() + WRITEBACK_MS, st, &have,
-				      &err) < 0) {
-			struct rl_journal_rec r;
-
+				      &detour, &err) < 0) {
 			fail(0, "%s: %s (acknowledgements not read from it)",
 			     hc->comp->name, err.msg);
-			/* journaled beside the decision that follows */
-			rl_heal_rec_init(&hc->h, &r, "status");
-			r.result = "failed";
-			r.message = err.msg;
-			if (hc->journal != NULL)
-				rl_heal_journal(&hc->h, &r, false);
+			status_rec(hc, "failed", err.msg);
 		} else if (have) {
+			if (detour.msg[0] != '\0') {
+				char line[RL_ERR_MAX + 128];
+
+				snprintf(line, sizeof(line),
+					 "%s: state read %s", hc->comp->name,
+					 detour.msg);
+				heal_log(hc, RL_HEAL_DETOUR, line);
+				status_rec(hc, "detour", detour.msg);
+			}
 			if (hc->ev.ack >= 0)
 				st->acknowledged = hc->ev.ack > 0;
 			if (hc->ev.downtime >= 0)
@@ -729,6 +752,7 @@ int main(int argc, char **argv)
 	hc.h.run_id = hc.run_id;
 	hc.h.writeback_ms = WRITEBACK_MS;
 	hc.h.log = heal_log;
+	hc.h.log_ctx = &hc;
 	r = hc.ack_mode ? ack_notification(&hc) : handle(&hc);
 	if (hc.verbose && !hc.foreground)
 		fprintf(stderr, PROG ": returned after %.1f ms\n",

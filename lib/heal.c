@@ -451,13 +451,28 @@ void rl_heal_rec_init(const struct rl_heal_ctx *h, struct rl_journal_rec *r,
 int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 		 struct rl_err *err)
 {
+	struct rl_err detour = {""};
+	struct rl_journal_rec r;
+
 	if (!rl_monitor_enabled(&h->model->site) || text->len == 0)
 		return 0;
 	if (text->oom)
 		return rl_err_set(err, "out of memory");
 	/* the pipe or the Icinga 2 API, as the config says */
-	return rl_monitor_deliver(&h->model->site, rl_buf_str(text),
-				  rl_now_ms() + h->writeback_ms, err);
+	if (rl_monitor_deliver(&h->model->site, rl_buf_str(text),
+			       rl_now_ms() + h->writeback_ms, &detour, err) < 0)
+		return -1;
+	if (detour.msg[0] != '\0') {
+		/* told, but not through the first URL (a satellite's
+		 * master down): the admin should know where it went */
+		say(h, RL_HEAL_DETOUR, "%s: write-back %s", h->comp->name,
+		    detour.msg);
+		rl_heal_rec_init(h, &r, "writeback");
+		r.result = "detour";
+		r.message = detour.msg;
+		rl_heal_journal(h, &r, false);
+	}
+	return 0;
 }
 
 /*

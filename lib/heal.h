@@ -135,6 +135,7 @@ enum rl_heal_level {
 	RL_HEAL_NOTICE, /* a decision or an outcome */
 	RL_HEAL_ERR,	/* a failed restart */
 	RL_HEAL_ERROR,	/* relance could not do its part (journal, core) */
+	RL_HEAL_DETOUR, /* the core was told, past the API's first URL */
 };
 typedef void rl_heal_log_fn(void *ctx, enum rl_heal_level level,
 			    const char *line);
@@ -174,7 +175,10 @@ int rl_heal_journal(const struct rl_heal_ctx *h, const struct rl_journal_rec *r,
 
 /* Sends TEXT (command lines) to the core, through its command_file or the
  * Icinga 2 API (rl_monitor_deliver), if either is set, within
- * writeback_ms. Returns 0 or -1 with err set. */
+ * writeback_ms. A delivery past the API's first URL is said at
+ * RL_HEAL_DETOUR ("fx/pricer: write-back through URL2, skipped URL1: ...")
+ * and journaled (event "writeback", result "detour", the note as message).
+ * Returns 0 or -1 with err set. */
 int rl_heal_send(const struct rl_heal_ctx *h, const struct rl_buf *text,
 		 struct rl_err *err);
 

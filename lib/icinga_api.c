@@ -290,6 +290,10 @@ struct rl_icinga_api {
 	size_t good; /* the endpoint that answered last */
 	struct rl_buf answer;
 	char errbuf[CURL_ERROR_SIZE];
+	/* why the first URL was skipped: "" while it answers */
+	struct rl_err detour;
+	rl_icinga_api_perform_fn *perform; /* NULL: libcurl */
+	void *perform_ctx;
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
@@ -391,6 +395,23 @@ static CURLcode setup(struct rl_icinga_api *api, const char *url,
 }
 
 /*
+ * Endpoint I (BASE) answered, after the failures in ERRS of the ones
+ * tried before it in this request: the detour is noted, or forgotten when
+ * I is the first URL. From a later endpoint with nothing skipped this
+ * time (the client goes on where it answered last), the earlier note
+ * stays: the first URL is still the one that failed.
+ */
+static void note_detour(struct rl_icinga_api *api, size_t i, const char *base,
+			const struct rl_buf *errs)
+{
+	if (i == 0)
+		api->detour.msg[0] = '\0';
+	else if (errs->len > 0)
+		rl_err_set(&api->detour, "through %s, skipped %s", base,
+			   errs->oom ? "(out of memory)" : rl_buf_str(errs));
+}
+
+/*
  * POSTs BODY to PATH at each endpoint in turn, from the one that
  * answered last, until one answers. The answer is in api->answer.
  */
@@ -430,18 +451,27 @@ static int request(struct rl_icinga_api *api, const char *path,
 			rl_err_set(err, "out of memory");
 			goto out;
 		}
-		rep.curl = (int)setup(api, rl_buf_str(&url), body, get,
-				      rep.timeout_ms);
-		if (rep.curl == CURLE_OK)
-			rep.curl = (int)curl_easy_perform(api->curl);
-		if (rep.curl == CURLE_OK)
-			curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE,
-					  &rep.status);
-		rep.curl_msg = api->errbuf;
+		if (api->perform != NULL) {
+			api->perform(api->perform_ctx, rl_buf_str(&url), body,
+				     &rep);
+			if (rep.len > 0)
+				rl_buf_append(&api->answer, rep.body, rep.len);
+		} else {
+			rep.curl = (int)setup(api, rl_buf_str(&url), body, get,
+					      rep.timeout_ms);
+			if (rep.curl == CURLE_OK)
+				rep.curl = (int)curl_easy_perform(api->curl);
+			if (rep.curl == CURLE_OK)
+				curl_easy_getinfo(api->curl,
+						  CURLINFO_RESPONSE_CODE,
+						  &rep.status);
+			rep.curl_msg = api->errbuf;
+		}
 		rep.body = rl_buf_str(&api->answer);
 		rep.len = api->answer.len;
 		v = rl_icinga_api_judge(base, what, s->user, &rep, &one);
 		if (v == RL_ICINGA_API_OK) {
+			note_detour(api, i, base, &errs);
 			api->good = i;
 			r = 0;
 			goto out;
@@ -455,6 +485,18 @@ out:
 	rl_buf_free(&url);
 	rl_buf_free(&errs);
 	return r;
+}
+
+const char *rl_icinga_api_detour(const struct rl_icinga_api *api)
+{
+	return api->detour.msg[0] != '\0' ? api->detour.msg : NULL;
+}
+
+void rl_icinga_api_set_perform(struct rl_icinga_api *api,
+			       rl_icinga_api_perform_fn *fn, void *ctx)
+{
+	api->perform = fn;
+	api->perform_ctx = ctx;
 }
 
 int rl_icinga_api_action(struct rl_icinga_api *api, const char *action,

@@ -23,7 +23,12 @@
  * goes to the endpoint that answered last, and on a failure of the
  * connection (refused, timeout, TLS) or a 5xx answer, to the next one.
  * An answer 401, 403, 404 or another 4xx is final: the endpoints of a
- * zone share their objects and users.
+ * zone share their objects and users. The order also serves a satellite
+ * (README, Distributed Icinga 2): the master's API first, so that what
+ * relance writes is seen on the master and synced down to the satellite's
+ * zone, and the satellite's own API second, for when the master cannot be
+ * reached. A request that went past the first URL is a detour, which
+ * rl_icinga_api_detour says.
  *
  * Errors are one line naming the endpoint, what was asked and what failed:
  *   "https://mon-1:5665: add-comment on h1!fx/pricer: 401 unauthorized:
@@ -144,5 +149,29 @@ int rl_icinga_api_service(struct rl_icinga_api *api, const char *host,
 			  const char *service, int64_t deadline_ms,
 			  struct rl_icinga_api_service *out, bool *found,
 			  struct rl_err *err);
+
+/*
+ * After a request that succeeded: NULL when the first URL answered it;
+ * else the detour, one line naming the endpoint that answered and each
+ * one skipped before it with why:
+ *   "through https://sat-1:5665, skipped https://master-1:5665:
+ *    add-comment on h1!fx/pricer: cannot connect (...)"
+ * A request that starts at a later endpoint (the one that answered last)
+ * keeps the note of the request that went there. Owned by API, valid
+ * until its next request.
+ */
+const char *rl_icinga_api_detour(const struct rl_icinga_api *api);
+
+/*
+ * For tests: FN stands in for libcurl, filling R (curl, curl_msg, status,
+ * body and len, which it owns until its next call) for a request of BODY
+ * to URL; every other step (the order, the judge, the detour) is the
+ * client's own. FN NULL: libcurl again.
+ */
+typedef void rl_icinga_api_perform_fn(void *ctx, const char *url,
+				      const char *body,
+				      struct rl_icinga_api_reply *r);
+void rl_icinga_api_set_perform(struct rl_icinga_api *api,
+			       rl_icinga_api_perform_fn *fn, void *ctx);
 
 #endif

@@ -367,13 +367,25 @@ static int api_send(struct rl_icinga_api *api, const struct rl_site *s,
 	return r;
 }
 
+/* The client's detour after a request that succeeded, in DETOUR. */
+static void copy_detour(const struct rl_icinga_api *api, struct rl_err *detour)
+{
+	const char *d = rl_icinga_api_detour(api);
+
+	if (detour != NULL && d != NULL)
+		rl_err_set(detour, "%s", d);
+}
+
 int rl_monitor_deliver(const struct rl_site *s, const char *text,
-		       int64_t deadline_ms, struct rl_err *err)
+		       int64_t deadline_ms, struct rl_err *detour,
+		       struct rl_err *err)
 {
 	struct rl_icinga_api *api;
 	const char *p;
 	int r = 0;
 
+	if (detour != NULL)
+		detour->msg[0] = '\0';
 	if (s->icinga_api.n_urls == 0)
 		return s->command_file == NULL
 			   ? 0
@@ -387,6 +399,8 @@ int rl_monitor_deliver(const struct rl_site *s, const char *text,
 		if (p[strcspn(p, "\n")] == '\0')
 			break;
 	}
+	if (r == 0)
+		copy_detour(api, detour);
 	rl_icinga_api_free(api);
 	return r;
 }
@@ -394,13 +408,15 @@ int rl_monitor_deliver(const struct rl_site *s, const char *text,
 int rl_monitor_status(const struct rl_site *s, const char *host,
 		      const char *service, int64_t deadline_ms,
 		      struct rl_service_status *out, bool *have,
-		      struct rl_err *err)
+		      struct rl_err *detour, struct rl_err *err)
 {
 	struct rl_icinga_api_service st;
 	struct rl_icinga_api *api;
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	if (detour != NULL)
+		detour->msg[0] = '\0';
 	*have = s->icinga_api.n_urls > 0 || s->status_file != NULL;
 	if (s->icinga_api.n_urls == 0)
 		return s->status_file == NULL
@@ -412,6 +428,8 @@ int rl_monitor_status(const struct rl_site *s, const char *host,
 		return -1;
 	r = rl_icinga_api_service(api, host, service, deadline_ms, &st,
 				  &out->found, err);
+	if (r == 0)
+		copy_detour(api, detour);
 	rl_icinga_api_free(api);
 	if (r < 0)
 		return -1;

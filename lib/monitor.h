@@ -95,10 +95,14 @@ bool rl_monitor_enabled(const struct rl_site *s);
  * PROCESS_SERVICE_CHECK_RESULT as process-check-result (check_source: the
  * site's node), SCHEDULE_FORCED_SVC_CHECK as reschedule-check (forced).
  * Stops at the first line that fails; err names the endpoint, the action
- * and what failed. Nothing configured: 0, nothing done.
+ * and what failed. Nothing configured: 0, nothing done. DETOUR (may be
+ * NULL) is set to "" or, when the API's first URL was skipped and a later
+ * one took the lines, to that detour on one line
+ * (rl_icinga_api_detour); the pipe has none.
  */
 int rl_monitor_deliver(const struct rl_site *s, const char *text,
-		       int64_t deadline_ms, struct rl_err *err);
+		       int64_t deadline_ms, struct rl_err *detour,
+		       struct rl_err *err);
 
 /* The API's action for the command line LINE (up to its '\n'), parsed
  * into its fields. Plain struct; the strings point into BUF. */
@@ -119,12 +123,13 @@ int rl_monitor_api_cmd(const char *line, struct rl_monitor_api_cmd *out,
  * What the core says of HOST/SERVICE: from the Icinga 2 API when
  * [icinga_api] is set (waiting until DEADLINE_MS at most), else from
  * status_file. *HAVE is false when neither is configured. Returns 0, or
- * -1 with err set (out->found is false then).
+ * -1 with err set (out->found is false then). DETOUR (may be NULL): as
+ * for rl_monitor_deliver.
  */
 int rl_monitor_status(const struct rl_site *s, const char *host,
 		      const char *service, int64_t deadline_ms,
 		      struct rl_service_status *out, bool *have,
-		      struct rl_err *err);
+		      struct rl_err *detour, struct rl_err *err);
 /*
  * The ids of the comments AUTHOR wrote on HOST/SERVICE (servicecomment
  * blocks of a Nagios status.dat: entry_type 1, a comment, not an

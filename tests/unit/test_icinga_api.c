@@ -489,7 +489,7 @@ Test(icinga_api, deliver_tries_each_endpoint_in_turn)
 	char *urls[2] = {u1, u2};
 
 	memset(&site, 0, sizeof(site));
-	cr_assert_eq(rl_monitor_deliver(&site, "x\n", 0, &err), 0,
+	cr_assert_eq(rl_monitor_deliver(&site, "x\n", 0, NULL, &err), 0,
 		     "nothing configured: nothing done");
 	cr_assert(!rl_monitor_enabled(&site));
 
@@ -505,7 +505,7 @@ Test(icinga_api, deliver_tries_each_endpoint_in_turn)
 	cr_assert(rl_monitor_enabled(&site));
 	cr_assert_eq(rl_monitor_cmd_forced_check(&b, "h1", "fx/a", &err), 0);
 	cr_assert_eq(rl_monitor_deliver(&site, rl_buf_str(&b),
-					rl_now_ms() + 10000, &err),
+					rl_now_ms() + 10000, NULL, &err),
 		     -1);
 	/* both tried, each named, on one line */
 	snprintf(want, sizeof(want),
@@ -517,19 +517,259 @@ Test(icinga_api, deliver_tries_each_endpoint_in_turn)
 	cr_assert(strchr(err.msg, '\n') == NULL);
 
 	/* a deadline already passed: nothing is tried */
-	cr_assert_eq(
-	    rl_monitor_deliver(&site, rl_buf_str(&b), rl_now_ms() - 1, &err),
-	    -1);
+	cr_assert_eq(rl_monitor_deliver(&site, rl_buf_str(&b), rl_now_ms() - 1,
+					NULL, &err),
+		     -1);
 	cr_assert(strstr(err.msg, "not tried, the deadline passed") != NULL,
 		  "%s", err.msg);
 
 	/* the password file is judged again when it is used */
 	cr_assert_eq(chmod(path, 0604), 0);
 	cr_assert_eq(rl_monitor_deliver(&site, rl_buf_str(&b),
-					rl_now_ms() + 10000, &err),
+					rl_now_ms() + 10000, NULL, &err),
 		     -1);
 	cr_assert(strstr(err.msg, "refused: readable by group or others") !=
 		      NULL,
 		  "%s", err.msg);
 	rl_buf_free(&b);
+}
+
+/* ---- the detour: a later URL took what the first did not (issue 15) ---- */
+
+/* Stands in for libcurl: what each endpoint answers, and who was asked. */
+struct fake_ep {
+	int curl;
+	long status;
+	const char *body;
+};
+struct fake {
+	struct fake_ep ep[3];
+	int asked[3];
+};
+
+static const char *const fake_urls[] = {
+    "https://master-1:5665", "https://sat-1:5665", "https://sat-2:5665"};
+
+static void fake_perform(void *ctx, const char *url, const char *body,
+			 struct rl_icinga_api_reply *r)
+{
+	struct fake *f = ctx;
+	size_t i;
+
+	(void)body;
+	for (i = 0; i < 3; i++)
+		if (strncmp(url, fake_urls[i], strlen(fake_urls[i])) == 0)
+			break;
+	cr_assert_lt(i, 3, "unknown URL %s", url);
+	f->asked[i]++;
+	r->curl = f->ep[i].curl;
+	r->curl_msg = "";
+	r->status = f->ep[i].status;
+	r->body = f->ep[i].body != NULL ? f->ep[i].body : "";
+	r->len = strlen(r->body);
+}
+
+#define ANSWER_OK "{\"results\":[{\"code\":200,\"status\":\"done\"}]}"
+
+static struct rl_icinga_api *fake_client(struct rl_icinga_api_settings *s,
+					 char *path, size_t n_urls,
+					 struct fake *f)
+{
+	static char user[] = "relance";
+	struct rl_icinga_api *api;
+
+	password_file(path, 128, "s3cret\n", 0600);
+	memset(s, 0, sizeof(*s));
+	s->urls = (char **)fake_urls;
+	s->n_urls = n_urls;
+	s->user = user;
+	s->password_file = path;
+	s->timeout_ms = 5000;
+	api = rl_icinga_api_new(s, &err);
+	cr_assert_not_null(api, "%s", err.msg);
+	rl_icinga_api_set_perform(api, fake_perform, f);
+	return api;
+}
+
+static int comment(struct rl_icinga_api *api)
+{
+	return rl_icinga_api_action(api, "add-comment", "h1!fx/a", "{}",
+				    rl_now_ms() + 10000, &err);
+}
+
+Test(icinga_api, the_first_url_answering_is_no_detour)
+{
+	struct rl_icinga_api_settings s;
+	struct fake f = {{{0, 200, ANSWER_OK}, {0, 200, ANSWER_OK}}, {0}};
+	char path[128];
+	struct rl_icinga_api *api = fake_client(&s, path, 2, &f);
+
+	cr_assert_eq(comment(api), 0, "%s", err.msg);
+	cr_assert_null(rl_icinga_api_detour(api));
+	cr_assert_eq(f.asked[0], 1);
+	cr_assert_eq(f.asked[1], 0, "the second URL is not asked");
+	rl_icinga_api_free(api);
+}
+
+Test(icinga_api, each_failure_of_the_first_url_is_a_detour_saying_why)
+{
+	static const struct {
+		int curl;
+		long status;
+		const char *body, *why;
+	} modes[] = {
+	    {CURLE_COULDNT_CONNECT, 0, NULL,
+	     "cannot connect (is Icinga 2 running, with the api feature?)"},
+	    {CURLE_OPERATION_TIMEDOUT, 0, NULL, "no answer within 5.0s"},
+	    {CURLE_COULDNT_RESOLVE_HOST, 0, NULL, "cannot resolve the host"},
+	    {CURLE_PEER_FAILED_VERIFICATION, 0, NULL,
+	     "TLS: the certificate of master-1:5665 is not trusted"},
+	    {CURLE_SSL_CONNECT_ERROR, 0, NULL,
+	     "TLS handshake with master-1:5665 failed"},
+	    {CURLE_OK, 503, "{\"error\":503,\"status\":\"shutting down\"}",
+	     "HTTP 503 (shutting down)"},
+	};
+	char path[128], want[300];
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct rl_icinga_api_settings s;
+		struct fake f = {
+		    {{modes[i].curl, modes[i].status, modes[i].body},
+		     {0, 200, ANSWER_OK}},
+		    {0}};
+		struct rl_icinga_api *api = fake_client(&s, path, 2, &f);
+		const char *d;
+
+		cr_assert_eq(comment(api), 0, "%s: %s", modes[i].why, err.msg);
+		d = rl_icinga_api_detour(api);
+		cr_assert_not_null(d, "%s: no detour", modes[i].why);
+		snprintf(want, sizeof(want),
+			 "through https://sat-1:5665, skipped "
+			 "https://master-1:5665: add-comment on h1!fx/a: %s",
+			 modes[i].why);
+		cr_assert(strncmp(d, want, strlen(want)) == 0,
+			  "'%s' does not start with '%s'", d, want);
+		cr_assert(strchr(d, '\n') == NULL, "one line: %s", d);
+		cr_assert_eq(f.asked[1], 1);
+		rl_icinga_api_free(api);
+	}
+}
+
+Test(icinga_api, a_final_answer_of_the_first_url_is_no_detour)
+{
+	static const long final[] = {401, 403, 404};
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(final) / sizeof(final[0]); i++) {
+		struct rl_icinga_api_settings s;
+		struct fake f = {
+		    {{0, final[i], "{\"status\":\"no\"}"}, {0, 200, ANSWER_OK}},
+		    {0}};
+		struct rl_icinga_api *api = fake_client(&s, path, 2, &f);
+
+		cr_assert_eq(comment(api), -1, "HTTP %ld", final[i]);
+		cr_assert(strncmp(err.msg, "https://master-1:5665: ", 23) == 0,
+			  "%s", err.msg);
+		cr_assert_eq(f.asked[1], 0, "HTTP %ld: not tried elsewhere",
+			     final[i]);
+		cr_assert_null(rl_icinga_api_detour(api));
+		rl_icinga_api_free(api);
+	}
+}
+
+Test(icinga_api, the_detour_stays_said_while_the_client_goes_on_there)
+{
+	struct rl_icinga_api_settings s;
+	struct fake f = {
+	    {{CURLE_COULDNT_CONNECT, 0, NULL}, {0, 200, ANSWER_OK}}, {0}};
+	char path[128];
+	struct rl_icinga_api *api = fake_client(&s, path, 2, &f);
+
+	cr_assert_eq(comment(api), 0, "%s", err.msg);
+	cr_assert_not_null(rl_icinga_api_detour(api));
+	/* the next request goes where the last one was answered... */
+	cr_assert_eq(comment(api), 0, "%s", err.msg);
+	cr_assert_eq(f.asked[0], 1, "the first URL not asked again");
+	cr_assert_eq(f.asked[1], 2);
+	/* ...and is still a detour, for the reason seen */
+	cr_assert_not_null(rl_icinga_api_detour(api));
+	cr_assert(strstr(rl_icinga_api_detour(api), "cannot connect") != NULL);
+	rl_icinga_api_free(api);
+
+	/* a new client (each delivery) asks the first URL first again */
+	f.ep[0].curl = 0;
+	f.ep[0].status = 200;
+	f.ep[0].body = ANSWER_OK;
+	api = fake_client(&s, path, 2, &f);
+	cr_assert_eq(comment(api), 0, "%s", err.msg);
+	cr_assert_eq(f.asked[0], 2);
+	cr_assert_null(rl_icinga_api_detour(api), "the first URL is back");
+	rl_icinga_api_free(api);
+}
+
+Test(icinga_api, a_detour_past_two_urls_names_both)
+{
+	struct rl_icinga_api_settings s;
+	struct fake f = {{{CURLE_COULDNT_CONNECT, 0, NULL},
+			  {0, 502, "{\"status\":\"bad gateway\"}"},
+			  {0, 200, ANSWER_OK}},
+			 {0}};
+	char path[128];
+	struct rl_icinga_api *api = fake_client(&s, path, 3, &f);
+	const char *d;
+
+	cr_assert_eq(comment(api), 0, "%s", err.msg);
+	d = rl_icinga_api_detour(api);
+	cr_assert_not_null(d);
+	cr_assert(strstr(d, "through https://sat-2:5665, skipped "
+			    "https://master-1:5665: add-comment on h1!fx/a: "
+			    "cannot connect") == d,
+		  "%s", d);
+	cr_assert(strstr(d, "; https://sat-1:5665: add-comment on h1!fx/a: "
+			    "HTTP 502 (bad gateway)") != NULL,
+		  "%s", d);
+	rl_icinga_api_free(api);
+}
+
+Test(icinga_api, a_state_read_through_a_detour_is_said_and_read)
+{
+	struct rl_icinga_api_settings s;
+	struct fake f = {
+	    {{CURLE_OPERATION_TIMEDOUT, 0, NULL},
+	     {0, 200,
+	      "{\"results\":[{\"attrs\":{\"acknowledgement\":2,"
+	      "\"downtime_depth\":0,\"state\":2,\"state_type\":1}}]}"}},
+	    {0}};
+	struct rl_icinga_api_service st;
+	char path[128];
+	bool found = false;
+	struct rl_icinga_api *api = fake_client(&s, path, 2, &f);
+
+	cr_assert_eq(rl_icinga_api_service(api, "h1", "fx/a",
+					   rl_now_ms() + 10000, &st, &found,
+					   &err),
+		     0, "%s", err.msg);
+	cr_assert(found);
+	cr_assert_eq(st.acknowledgement, 2);
+	cr_assert(strstr(rl_icinga_api_detour(api),
+			 "skipped https://master-1:5665: query of h1!fx/a: no "
+			 "answer within") != NULL,
+		  "%s", rl_icinga_api_detour(api));
+	rl_icinga_api_free(api);
+}
+
+Test(icinga_api, every_url_failing_is_an_error_not_a_detour)
+{
+	struct rl_icinga_api_settings s;
+	struct fake f = {{{CURLE_COULDNT_CONNECT, 0, NULL},
+			  {CURLE_COULDNT_CONNECT, 0, NULL}},
+			 {0}};
+	char path[128];
+	struct rl_icinga_api *api = fake_client(&s, path, 2, &f);
+
+	cr_assert_eq(comment(api), -1);
+	cr_assert(strstr(err.msg, "; https://sat-1:5665: add-comment") != NULL,
+		  "%s", err.msg);
+	cr_assert_null(rl_icinga_api_detour(api));
+	rl_icinga_api_free(api);
 }
