@@ -107,6 +107,14 @@ struct cfg {
 	/* every file read, in order (confstore.h): with their names, and
 	   as hashed (without them) */
 	struct rl_buf bundle, hashed;
+	/* the XPath expressions that compiled: a site repeats the same few
+	   on thousands of components, and compiling one costs libxml2 a
+	   new context (its function tables) each time */
+	struct xpath_seen {
+		char **slots; /* open addressing; owned copies */
+		size_t cap;   /* power of two, or 0 */
+		size_t n;
+	} xpath_ok;
 };
 
 /* One file being read. */
@@ -562,15 +570,87 @@ static struct rl_xml_check *xml_check(struct rl_component *c, const char *name,
 	return x;
 }
 
-static int check_xml_value(enum rl_xml_key sub, const char *value,
-			   struct rl_err *err)
+static size_t xpath_slot(const struct xpath_seen *xs, const char *expr)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	const char *p;
+	size_t i;
+
+	for (p = expr; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ULL;
+	}
+	for (i = h & (xs->cap - 1); xs->slots[i] != NULL;
+	     i = (i + 1) & (xs->cap - 1))
+		if (strcmp(xs->slots[i], expr) == 0)
+			break;
+	return i;
+}
+
+/* Remembers EXPR as compiled; a failure (memory) only loses the saving. */
+static void xpath_seen_add(struct xpath_seen *xs, const char *expr)
+{
+	char *copy;
+
+	if ((xs->n + 1) * 2 > xs->cap) {
+		struct xpath_seen bigger = {NULL, xs->cap ? xs->cap * 2 : 64,
+					    0};
+		size_t i;
+
+		bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
+		if (bigger.slots == NULL)
+			return;
+		for (i = 0; i < xs->cap; i++)
+			if (xs->slots[i] != NULL)
+				bigger
+				    .slots[xpath_slot(&bigger, xs->slots[i])] =
+				    xs->slots[i];
+		bigger.n = xs->n;
+		free(xs->slots);
+		*xs = bigger;
+	}
+	copy = strdup(expr);
+	if (copy == NULL)
+		return;
+	xs->slots[xpath_slot(xs, expr)] = copy;
+	xs->n++;
+}
+
+static void xpath_seen_free(struct xpath_seen *xs)
+{
+	size_t i;
+
+	for (i = 0; i < xs->cap; i++)
+		free(xs->slots[i]);
+	free(xs->slots);
+	xs->slots = NULL;
+	xs->cap = xs->n = 0;
+}
+
+/* rl_xpath_validate, once per distinct expression of a load: the result
+ * depends on the text alone */
+static int validate_xpath(struct cfg *cfg, const char *expr, struct rl_err *err)
+{
+	struct xpath_seen *xs = &cfg->xpath_ok;
+
+	if (xs->cap > 0 && xs->slots[xpath_slot(xs, expr)] != NULL)
+		return 0;
+	if (rl_xpath_validate(expr, err) < 0)
+		return -1;
+	xpath_seen_add(xs, expr);
+	return 0;
+}
+
+static int check_xml_value(struct cfg *cfg, enum rl_xml_key sub,
+			   const char *value, struct rl_err *err)
 {
 	struct rl_range range;
 	const char *p;
 
 	switch (sub) {
 	case RL_XML_KEY_EXPR:
-		return rl_xpath_validate(value, err) < 0 ? ERR_NEEDS_PLACE : 0;
+		return validate_xpath(cfg, value, err) < 0 ? ERR_NEEDS_PLACE
+							   : 0;
 	case RL_XML_KEY_WARNING:
 	case RL_XML_KEY_CRITICAL:
 		return rl_range_parse(value, &range, err) < 0 ? ERR_NEEDS_PLACE
@@ -640,7 +720,7 @@ static int set_xpath(struct file_state *fs, const struct key *k,
 	 * reports an expression that does not compile as UNKNOWN anyway */
 	r = sub == RL_XML_KEY_EXPR && (fs->cfg->flags & RL_CONFIG_LAZY_XPATH)
 		? 0
-		: check_xml_value(sub, value, err);
+		: check_xml_value(fs->cfg, sub, value, err);
 	if (r < 0)
 		return r;
 	x = xml_check(c, name, n, err);
@@ -1765,6 +1845,7 @@ static int load(const char *text, size_t len, const char *name,
 	cfg.m = NULL;
 	r = 0;
 out:
+	xpath_seen_free(&cfg.xpath_ok);
 	rl_buf_free(&cfg.hashed);
 	rl_buf_free(&cfg.bundle);
 	rl_model_free(cfg.m);

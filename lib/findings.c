@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,22 +93,40 @@ void rl_findings_add_error(struct rl_findings *f, const char *msg)
 	add_n(f, RL_SEVERITY_ERROR, file, file_len, line, key, key_len, rest);
 }
 
+/* Is host h used by no component? USED (one flag per host, NULL when it
+ * could not be allocated) or, without it, a search of the components. */
+static bool host_unused(const struct rl_model *m, const bool *used,
+			const struct rl_host *h)
+{
+	size_t j;
+
+	if (used != NULL)
+		return !used[h->index];
+	for (j = 0; j < m->n_components; j++)
+		if (m->components[j]->host == h)
+			return false;
+	return true;
+}
+
 void rl_findings_check_model(const struct rl_model *m, struct rl_findings *f)
 {
-	size_t i, j;
+	/* one pass over the components, not one per host: a site of
+	   10,000 hosts and 100,000 components */
+	bool *used = calloc(m->n_hosts ? m->n_hosts : 1, sizeof(*used));
+	size_t i;
 
+	for (i = 0; used != NULL && i < m->n_components; i++)
+		used[m->components[i]->host->index] = true;
 	for (i = 0; i < m->n_hosts; i++) {
 		const struct rl_host *h = m->hosts[i];
-		bool used = false;
 
-		for (j = 0; j < m->n_components && !used; j++)
-			used = m->components[j]->host == h;
-		if (!used)
+		if (host_unused(m, used, h))
 			rl_findings_add(f, RL_SEVERITY_WARNING, h->where.file,
 					h->where.line, NULL,
 					"host '%s' is used by no component",
 					h->name);
 	}
+	free(used);
 	if (m->site.graph_url != NULL && m->site.graph_dir == NULL)
 		rl_findings_add(f, RL_SEVERITY_WARNING,
 				m->site.graph_url_where.file,

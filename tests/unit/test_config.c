@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "findings.h"
 #include "rl_test.h"
 #include "util.h"
 
@@ -1340,6 +1341,56 @@ Test(config, xpath_bad_values)
 		"t.ini:7: application 'fx': unknown key 'xpath.x'");
 }
 
+/*
+ * A load compiles each distinct expression once (a cache in lib/config):
+ * components that repeat one still get their own copy and lines, 200
+ * distinct ones (the cache grows) all load, and an expression that does
+ * not compile is refused at its first use, after good ones were cached.
+ */
+Test(config, xpath_repeated_across_components)
+{
+	struct rl_buf b = RL_BUF_INIT;
+	const struct rl_component *c;
+	char name[32];
+	int i, line;
+
+	rl_buf_puts(&b, SITE);
+	for (i = 0; i < 200; i++)
+		rl_buf_printf(&b,
+			      "[component \"fx/c%d\"]\nhost = h1\ncheck = "
+			      "true\nstart = true\nstop = true\ncheck_mode = "
+			      "xml\nxpath.busy = sum(/status/@busy)\n"
+			      "xpath.n = count(/status/c%d) + %d\n",
+			      i, i % 7, i);
+	cr_assert_eq(load(rl_buf_str(&b)), 0, "%s", err.msg);
+	for (i = 0; i < 200; i += 199) {
+		snprintf(name, sizeof(name), "fx/c%d", i);
+		c = rl_model_component(m, name);
+		cr_assert_not_null(c);
+		cr_assert_str_eq(c->xml_checks[0].expr, "sum(/status/@busy)");
+		cr_assert_eq(c->xml_checks[0].lines[RL_XML_KEY_EXPR],
+			     5 + 8 * i + 7);
+	}
+	rl_model_free(m);
+	m = NULL;
+	/* the same bad expression twice: refused where it first appears */
+	line = 5 + 8 * 200 + 1;
+	rl_buf_printf(&b, "[component \"fx/bad\"]\nhost = h1\ncheck = true\n"
+			  "start = true\nstop = true\ncheck_mode = xml\n"
+			  "xpath.busy = sum(/status/@busy)\n"
+			  "xpath.n = count(/status/c1) +\n");
+	rl_buf_printf(&b, "[component \"fx/bad2\"]\nhost = h1\ncheck = true\n"
+			  "start = true\nstop = true\ncheck_mode = xml\n"
+			  "xpath.n = count(/status/c1) +\n");
+	cr_assert_eq(load(rl_buf_str(&b)), -1);
+	snprintf(name, sizeof(name), "t.ini:%d: ", line + 7);
+	cr_assert(strncmp(err.msg, name, strlen(name)) == 0, "%s", err.msg);
+	cr_assert(strstr(err.msg, "component 'fx/bad': key 'xpath.n': "
+				  "invalid XPath expression") != NULL,
+		  "%s", err.msg);
+	rl_buf_free(&b);
+}
+
 Test(config, xpath_duplicates)
 {
 	refused(SITE COMP_XML "xpath.x = 1\nxpath.x.warning = 1\n"
@@ -1397,6 +1448,36 @@ Test(config, no_components)
 	cr_assert_eq(m->n_components, 0);
 	cr_assert_eq(m->n_apps, 0);
 	cr_assert_eq(m->n_hosts, 2);
+}
+
+/* `config check`'s "host used by no component" (lib/findings, one pass
+ * over the components): exactly the unused hosts, in the hosts' order,
+ * with the host's own line, whichever components use the others. */
+Test(config, findings_hosts_used_by_no_component)
+{
+	struct rl_findings f = RL_FINDINGS_INIT;
+	struct rl_buf b = RL_BUF_INIT, out = RL_BUF_INIT;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		rl_buf_printf(&b, "[host \"h%d\"]\ntransport = local\n", i);
+	for (i = 0; i < 300; i++)
+		if (i % 100 != 17 && i % 100 != 63)
+			rl_buf_printf(&b,
+				      "[component \"a%d/c\"]\nhost = h%d\n"
+				      "check = true\nstart = true\nstop = "
+				      "true\n",
+				      i, 99 - i % 100);
+	cr_assert_eq(load(rl_buf_str(&b)), 0, "%s", err.msg);
+	rl_findings_check_model(m, &f);
+	rl_findings_text(&f, &out);
+	cr_assert_str_eq(rl_buf_str(&out),
+			 "t.ini:73: warning: host 'h36' is used by no "
+			 "component\nt.ini:165: warning: host 'h82' is used by "
+			 "no component\n");
+	rl_findings_free(&f);
+	rl_buf_free(&out);
+	rl_buf_free(&b);
 }
 
 /* --- journal rotation and the config hash (issues 13, 18) ------------- */
