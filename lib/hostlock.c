@@ -1,9 +1,14 @@
 #include "build.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base64.h"
@@ -501,6 +506,322 @@ static bool owner_dead(const char *mine, const char *holder)
 	return zombie || start != it.start;
 }
 
+/* ---- in process: a host of transport local ---------------------------- */
+
+/*
+ * The very protocol of the POSIX commands above, made of system calls:
+ * the same directory (as the local transport's shell would find ~: the
+ * password database's home, else $HOME, else /tmp), the same mkdir, the
+ * same owner file, the same moves aside. A lock taken here and one taken
+ * by those commands (over SSH, on this machine) exclude each other.
+ */
+
+/* ~ as the local transport gives it to its commands (transport_local.c's
+ * caller_env), then the shell's ${HOME:-/tmp}. */
+static void home_dir(struct rl_buf *b)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	const char *home = NULL;
+
+	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 &&
+	    res != NULL)
+		home = pw.pw_dir;
+	if (home == NULL || home[0] == '\0')
+		home = getenv("HOME");
+	rl_buf_puts(b, home != NULL && home[0] != '\0' ? home : "/tmp");
+}
+
+/* mkdir -p PATH, each new directory 0700 (the commands' umask 077). */
+static int mkdir_p(char *path)
+{
+	char *p;
+
+	for (p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			*p = c;
+			return -1;
+		}
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+/* rm -rf NAME in DFD: links never followed, a few levels deep at most
+ * (a lock holds one file). Returns 0, or -1 with errno. */
+static int remove_tree(int dfd, const char *name, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, e = 0;
+
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (depth >= 8 ? unlinkat(fd, de->d_name, 0) < 0
+			       : remove_tree(fd, de->d_name, depth + 1) < 0)
+			e = errno;
+	}
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		return -1;
+	errno = e;
+	return e != 0 ? -1 : 0;
+}
+
+/* The first two lines of LOCK/owner in DFD, as `sed -n 1p` and `sed -n
+ * 2p` give them (a missing file: two empty lines). */
+static void read_owner(int dfd, const char *lock, char *l1, size_t n1, char *l2,
+		       size_t n2)
+{
+	char path[300], buf[1024], *nl;
+	ssize_t n = 0;
+	int fd;
+
+	l1[0] = l2[0] = '\0';
+	snprintf(path, sizeof(path), "%s/owner", lock);
+	fd = openat(dfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	nl = strchr(buf, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	snprintf(l1, n1, "%s", buf);
+	if (nl != NULL) {
+		char *l = nl + 1;
+
+		l[strcspn(l, "\n")] = '\0';
+		snprintf(l2, n2, "%s", l);
+	}
+}
+
+/* take(): mkdir LOCK, then its owner file. 1: taken; 0: the mkdir failed
+ * (held, or being taken); -1: the owner file could not be written (the
+ * lock is removed again; errno). */
+static int take_here(int dfd, const char *lock, const char *o, long long until)
+{
+	char path[300], line[512];
+	int fd, n, e;
+
+	if (mkdirat(dfd, lock, 0700) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/owner", lock);
+	n = snprintf(line, sizeof(line), "%s\n%lld\n", o, until);
+	fd = openat(dfd, path,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0 && write(fd, line, (size_t)n) == n && close(fd) == 0)
+		return 1;
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	remove_tree(dfd, lock, 0);
+	errno = e;
+	return -1;
+}
+
+/* Opens the lock directory (DIR or ~/.relance/locks), made if missing,
+ * into *DFD; its path into D. */
+static int open_dir_here(const char *dir, bool make, struct rl_buf *d, int *dfd,
+			 const char **why)
+{
+	if (dir != NULL) {
+		rl_buf_puts(d, dir);
+	} else {
+		home_dir(d);
+		rl_buf_puts(d, "/.relance/locks");
+	}
+	if (d->oom) {
+		errno = ENOMEM;
+		*why = "cannot create";
+		return -1;
+	}
+	if (make && mkdir_p(d->data) < 0) {
+		*why = "cannot create";
+		return -1;
+	}
+	*dfd = open(rl_buf_str(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0) {
+		*why = "cannot open";
+		return -1;
+	}
+	return 0;
+}
+
+/* The acquire (DEAD NULL) or takeover, in process: the POSIX command's
+ * steps one for one. */
+static int acquire_here(const struct rl_component *c, const char *dir,
+			const char *owner, const char *dead, int64_t ttl_s,
+			struct rl_hostlock_result *res, struct rl_err *err)
+{
+	struct rl_buf name = RL_BUF_INIT, o = RL_BUF_INIT, z = RL_BUF_INIT,
+		      d = RL_BUF_INIT;
+	char lock[256], stale[300], h[1024], e[64], y1[1024], y2[64];
+	const char *why = NULL;
+	long long now, exp = 0;
+	int dfd = -1, r = -1, t;
+	bool expired;
+
+	memset(res, 0, sizeof(*res));
+	if (ttl_s <= 0) {
+		rl_err_set(err, "host lock: ttl must be positive");
+		goto out;
+	}
+	if (lock_name(c->name, &name, err) < 0 ||
+	    (dir != NULL && check_dir(RL_SHELL_POSIX, dir, err) < 0))
+		goto out;
+	owner_text(owner, &o);
+	if (dead != NULL)
+		owner_text(dead, &z);
+	if (name.oom || o.oom || z.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	snprintf(lock, sizeof(lock), "%s.lock", rl_buf_str(&name));
+	if (open_dir_here(dir, true, &d, &dfd, &why) < 0) {
+		rl_err_set(err, "host '%s': lock of '%s': %s %s: %s",
+			   c->host_name, c->name, why, rl_buf_str(&d),
+			   strerror(errno));
+		goto out;
+	}
+	if (access(rl_buf_str(&d), W_OK | X_OK) < 0) {
+		rl_err_set(err, "host '%s': lock of '%s': cannot write %s",
+			   c->host_name, c->name, rl_buf_str(&d));
+		goto out;
+	}
+	now = (long long)time(NULL);
+	t = take_here(dfd, lock, rl_buf_str(&o), now + ttl_s);
+	if (t != 0)
+		goto taken;
+	read_owner(dfd, lock, h, sizeof(h), e, sizeof(e));
+	if (e[0] == '\0' || strspn(e, "0123456789") != strlen(e))
+		e[0] = '\0';
+	else
+		exp = strtoll(e, NULL, 10); /* beyond: LLONG_MAX, not expired */
+	expired = e[0] != '\0' && exp < now;
+	if (expired || (dead != NULL && strcmp(h, rl_buf_str(&z)) == 0)) {
+		/* moved aside: one mover wins; put back if it was not the
+		 * lock read */
+		snprintf(stale, sizeof(stale), "%s.stale.%ld", lock,
+			 (long)getpid());
+		if (renameat(dfd, lock, dfd, stale) == 0) {
+			read_owner(dfd, stale, y1, sizeof(y1), y2, sizeof(y2));
+			if ((dead == NULL || strcmp(y1, h) == 0) &&
+			    strcmp(y2, e) == 0) {
+				remove_tree(dfd, stale, 0);
+				t = take_here(dfd, lock, rl_buf_str(&o),
+					      now + ttl_s);
+				if (t != 0)
+					goto taken;
+			} else {
+				renameat(dfd, stale, dfd, lock);
+			}
+		}
+	}
+	h[strcspn(h, "\r")] = '\0'; /* the answer line ends there */
+	snprintf(res->holder, sizeof(res->holder), "%.*s",
+		 (int)sizeof(res->holder) - 1,
+		 h[0] != '\0' ? h : "(being taken)");
+	r = 0;
+	goto out;
+taken:
+	if (t < 0) {
+		rl_err_set(
+		    err,
+		    "host '%s': lock of '%s': cannot write %s/%s/owner: %s",
+		    c->host_name, c->name, rl_buf_str(&d), lock,
+		    strerror(errno));
+		goto out;
+	}
+	res->acquired = true;
+	r = 0;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	rl_buf_free(&name);
+	rl_buf_free(&o);
+	rl_buf_free(&z);
+	rl_buf_free(&d);
+	return r;
+}
+
+/* The release, in process: removed if, and only if, line 1 is ours. */
+static int release_here(const struct rl_component *c, const char *dir,
+			const char *owner, struct rl_err *err)
+{
+	struct rl_buf name = RL_BUF_INIT, o = RL_BUF_INIT, d = RL_BUF_INIT;
+	char lock[256], h[1024], e[64];
+	const char *why = NULL;
+	int dfd = -1, r = -1;
+
+	if (lock_name(c->name, &name, err) < 0 ||
+	    (dir != NULL && check_dir(RL_SHELL_POSIX, dir, err) < 0))
+		goto out;
+	owner_text(owner, &o);
+	if (name.oom || o.oom) {
+		rl_err_set(err, "out of memory");
+		goto out;
+	}
+	snprintf(lock, sizeof(lock), "%s.lock", rl_buf_str(&name));
+	if (open_dir_here(dir, false, &d, &dfd, &why) < 0) {
+		r = errno == ENOENT ? 0 : -1; /* no directory: not ours */
+		if (r < 0)
+			rl_err_set(err, "host '%s': lock of '%s': %s %s: %s",
+				   c->host_name, c->name, why, rl_buf_str(&d),
+				   strerror(errno));
+		goto out;
+	}
+	read_owner(dfd, lock, h, sizeof(h), e, sizeof(e));
+	if (strcmp(h, rl_buf_str(&o)) == 0 && remove_tree(dfd, lock, 0) < 0) {
+		rl_err_set(err,
+			   "host '%s': lock of '%s': cannot remove %s/%s: %s",
+			   c->host_name, c->name, rl_buf_str(&d), lock,
+			   strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	rl_buf_free(&name);
+	rl_buf_free(&o);
+	rl_buf_free(&d);
+	return r;
+}
+
+/* A lock of C is taken in this process: its host is this machine, with
+ * the POSIX shell the commands would run in. */
+static bool here(const struct rl_component *c)
+{
+	return c->host != NULL && c->host->transport == RL_TRANSPORT_LOCAL &&
+	       c->host->shell == RL_SHELL_POSIX;
+}
+
 /* Runs one lock command on c's host; *cmd holds the result. */
 static int run_one(struct rl_transport *t, const struct rl_component *c,
 		   const char *command, int64_t deadline_ms, struct rl_cmd *cmd,
@@ -530,7 +851,7 @@ static int run_one(struct rl_transport *t, const struct rl_component *c,
 /* One acquire (DEAD NULL) or takeover of DEAD: *res filled. */
 static int acquire_once(struct rl_transport *t, const struct rl_component *c,
 			const char *dir, const char *owner, const char *dead,
-			int64_t ttl_s, int64_t deadline_ms,
+			int64_t ttl_s, int64_t deadline_ms, bool by_command,
 			struct rl_hostlock_result *res, struct rl_err *err)
 {
 	struct rl_buf command = RL_BUF_INIT;
@@ -539,6 +860,8 @@ static int acquire_once(struct rl_transport *t, const struct rl_component *c,
 	size_t n;
 	int r = -1;
 
+	if (here(c) && !by_command)
+		return acquire_here(c, dir, owner, dead, ttl_s, res, err);
 	if (acquire_command(c->host->shell, dir, c->name, owner, dead, ttl_s,
 			    &command, err) < 0)
 		goto out;
@@ -565,15 +888,15 @@ out:
 	return r;
 }
 
-int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
-			const char *dir, const char *owner, int64_t ttl_s,
-			int64_t deadline_ms, struct rl_hostlock_result *res,
-			struct rl_err *err)
+static int acquire(struct rl_transport *t, const struct rl_component *c,
+		   const char *dir, const char *owner, int64_t ttl_s,
+		   int64_t deadline_ms, bool by_command,
+		   struct rl_hostlock_result *res, struct rl_err *err)
 {
 	char dead[sizeof(res->holder)];
 
-	if (acquire_once(t, c, dir, owner, NULL, ttl_s, deadline_ms, res, err) <
-	    0)
+	if (acquire_once(t, c, dir, owner, NULL, ttl_s, deadline_ms, by_command,
+			 res, err) < 0)
 		return -1;
 	/* held by a process of this node that is gone: the node judges it
 	 * (the pid lives here, not on the target), the target replaces the
@@ -581,8 +904,8 @@ int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 	if (res->acquired || !owner_dead(owner, res->holder))
 		return 0;
 	snprintf(dead, sizeof(dead), "%s", res->holder);
-	if (acquire_once(t, c, dir, owner, dead, ttl_s, deadline_ms, res, err) <
-	    0)
+	if (acquire_once(t, c, dir, owner, dead, ttl_s, deadline_ms, by_command,
+			 res, err) < 0)
 		return -1;
 	if (res->acquired) {
 		res->taken_over = true;
@@ -591,14 +914,34 @@ int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 	return 0;
 }
 
-int rl_hostlock_release(struct rl_transport *t, const struct rl_component *c,
-			const char *dir, const char *owner, int64_t deadline_ms,
+int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
+			const char *dir, const char *owner, int64_t ttl_s,
+			int64_t deadline_ms, struct rl_hostlock_result *res,
 			struct rl_err *err)
+{
+	return acquire(t, c, dir, owner, ttl_s, deadline_ms, false, res, err);
+}
+
+int rl_hostlock_acquire_by_command(struct rl_transport *t,
+				   const struct rl_component *c,
+				   const char *dir, const char *owner,
+				   int64_t ttl_s, int64_t deadline_ms,
+				   struct rl_hostlock_result *res,
+				   struct rl_err *err)
+{
+	return acquire(t, c, dir, owner, ttl_s, deadline_ms, true, res, err);
+}
+
+static int release(struct rl_transport *t, const struct rl_component *c,
+		   const char *dir, const char *owner, int64_t deadline_ms,
+		   bool by_command, struct rl_err *err)
 {
 	struct rl_buf command = RL_BUF_INIT;
 	struct rl_cmd cmd;
 	int r = -1;
 
+	if (here(c) && !by_command)
+		return release_here(c, dir, owner, err);
 	if (rl_hostlock_release_command(c->host->shell, dir, c->name, owner,
 					&command, err) < 0)
 		goto out;
@@ -609,4 +952,19 @@ int rl_hostlock_release(struct rl_transport *t, const struct rl_component *c,
 out:
 	rl_buf_free(&command);
 	return r;
+}
+
+int rl_hostlock_release(struct rl_transport *t, const struct rl_component *c,
+			const char *dir, const char *owner, int64_t deadline_ms,
+			struct rl_err *err)
+{
+	return release(t, c, dir, owner, deadline_ms, false, err);
+}
+
+int rl_hostlock_release_by_command(struct rl_transport *t,
+				   const struct rl_component *c,
+				   const char *dir, const char *owner,
+				   int64_t deadline_ms, struct rl_err *err)
+{
+	return release(t, c, dir, owner, deadline_ms, true, err);
 }

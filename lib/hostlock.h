@@ -16,9 +16,16 @@
  * (an older relance's "NODE pid PID ...") is judged by its expiry alone.
  *
  * The commands are composed here and run through the transport like any
- * other; only values relance made itself (a component name the model has
- * validated, an owner line reduced to safe characters) reach them, each
- * single-quoted for its shell all the same.
+ * other, except on a host of transport local (shell posix): there the
+ * same protocol is carried out in this process with system calls (the
+ * same directory, ~ as the local transport's commands would find it;
+ * the same mkdir, owner file, expiry and moves aside; the same holder
+ * lines), without the ~20 processes the commands cost a restart. A lock
+ * taken in process and one taken by the commands on the same machine
+ * (over SSH, by another node) exclude each other both ways. Only values relance
+ * made itself (a component name the model has validated, an owner line reduced
+ * to safe characters) reach them, each single-quoted for its shell all the
+ * same.
  *
  * Windows hosts (OpenSSH for Windows). shell = powershell: a Windows
  * PowerShell 5.1 script (PowerShell 7 runs it too). The lock there is a
@@ -105,7 +112,9 @@ int rl_hostlock_release_command(enum rl_shell shell, const char *dir,
  * a line of the same node and boot whose process is gone or is another
  * process now, a second command takes it over (res->taken_over and
  * res->previous say so, for the caller's journal). Blocks for up to two
- * commands on the host.
+ * commands on the host; on a local host, for a few system calls on the
+ * lock directory (errors then say "cannot create DIR: ...", "cannot write
+ * DIR", without an exit status).
  */
 int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 			const char *dir, const char *owner, int64_t ttl_s,
@@ -114,5 +123,21 @@ int rl_hostlock_acquire(struct rl_transport *t, const struct rl_component *c,
 int rl_hostlock_release(struct rl_transport *t, const struct rl_component *c,
 			const char *dir, const char *owner, int64_t deadline_ms,
 			struct rl_err *err);
+
+/*
+ * The same, always through T's commands, even on a host of transport
+ * local (which the calls above serve in process): what a remote host
+ * runs. For tests that set the two against each other.
+ */
+int rl_hostlock_acquire_by_command(struct rl_transport *t,
+				   const struct rl_component *c,
+				   const char *dir, const char *owner,
+				   int64_t ttl_s, int64_t deadline_ms,
+				   struct rl_hostlock_result *res,
+				   struct rl_err *err);
+int rl_hostlock_release_by_command(struct rl_transport *t,
+				   const struct rl_component *c,
+				   const char *dir, const char *owner,
+				   int64_t deadline_ms, struct rl_err *err);
 
 #endif

@@ -1,7 +1,11 @@
 /*
- * The host lock, run for real through the local transport (the same POSIX
- * shell commands an SSH host would run) in a temporary lock directory.
+ * The host lock, run for real in a temporary lock directory: on a host of
+ * transport local, in process (suite hostlock), and through the local
+ * transport's shell (suite hostlock_shell: the same POSIX commands an SSH
+ * host runs). The protocol tests run both ways (BOTH); the cross tests
+ * set the two against each other on the same directory.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,18 +48,60 @@ static void teardown(void)
 }
 
 TestSuite(hostlock, .init = setup, .fini = teardown, .timeout = 30);
+TestSuite(hostlock_shell, .init = setup, .fini = teardown, .timeout = 30);
 
-static struct rl_hostlock_result take(const char *owner, int64_t ttl)
+/* Whether this test's locks go through the shell commands. */
+static bool via_shell;
+
+/* A test of the protocol, run in process and through the commands. */
+#define BOTH(name)                                                             \
+	static void name##_body(void);                                         \
+	Test(hostlock, name)                                                   \
+	{                                                                      \
+		via_shell = false;                                             \
+		name##_body();                                                 \
+	}                                                                      \
+	Test(hostlock_shell, name)                                             \
+	{                                                                      \
+		via_shell = true;                                              \
+		name##_body();                                                 \
+	}                                                                      \
+	static void name##_body(void)
+
+/* Takes the lock for OWNER in process (SHELL false) or by command. */
+static struct rl_hostlock_result take_as(bool shell, const char *owner,
+					 int64_t ttl)
 {
 	struct rl_hostlock_result r;
+	int rc =
+	    shell ? rl_hostlock_acquire_by_command(t, c, dir, owner, ttl,
+						   rl_now_ms() + 5000, &r, &err)
+		  : rl_hostlock_acquire(t, c, dir, owner, ttl,
+					rl_now_ms() + 5000, &r, &err);
 
-	cr_assert_eq(rl_hostlock_acquire(t, c, dir, owner, ttl,
-					 rl_now_ms() + 5000, &r, &err),
-		     0, "%s", err.msg);
+	cr_assert_eq(rc, 0, "%s", err.msg);
 	return r;
 }
 
-Test(hostlock, second_comer_is_told_who_holds_it)
+static struct rl_hostlock_result take(const char *owner, int64_t ttl)
+{
+	return take_as(via_shell, owner, ttl);
+}
+
+static int release_as(bool shell, const char *owner)
+{
+	return shell ? rl_hostlock_release_by_command(t, c, dir, owner,
+						      rl_now_ms() + 5000, &err)
+		     : rl_hostlock_release(t, c, dir, owner, rl_now_ms() + 5000,
+					   &err);
+}
+
+static int release(const char *owner)
+{
+	return release_as(via_shell, owner);
+}
+
+BOTH(second_comer_is_told_who_holds_it)
 {
 	struct rl_hostlock_result r =
 	    take("node mon-1 pid 42 restart fx/pricer", 60);
@@ -65,26 +111,22 @@ Test(hostlock, second_comer_is_told_who_holds_it)
 	cr_assert_str_eq(r.holder, "node mon-1 pid 42 restart fx/pricer");
 }
 
-Test(hostlock, only_the_owner_releases)
+BOTH(only_the_owner_releases)
 {
 	struct stat st;
 	char path[160];
 
 	cr_assert(take("mon-1", 60).acquired);
 	snprintf(path, sizeof(path), "%s/fx%%2Fpricer.lock", dir);
-	cr_assert_eq(
-	    rl_hostlock_release(t, c, dir, "mon-2", rl_now_ms() + 5000, &err),
-	    0, "%s", err.msg);
+	cr_assert_eq(release("mon-2"), 0, "%s", err.msg);
 	cr_assert_eq(stat(path, &st), 0,
 		     "another owner's release left the lock alone");
-	cr_assert_eq(
-	    rl_hostlock_release(t, c, dir, "mon-1", rl_now_ms() + 5000, &err),
-	    0, "%s", err.msg);
+	cr_assert_eq(release("mon-1"), 0, "%s", err.msg);
 	cr_assert_neq(stat(path, &st), 0, "the owner's release removed it");
 	cr_assert(take("mon-2", 60).acquired);
 }
 
-Test(hostlock, expired_lock_is_taken_over)
+BOTH(expired_lock_is_taken_over)
 {
 	char path[160];
 	FILE *f;
@@ -100,7 +142,7 @@ Test(hostlock, expired_lock_is_taken_over)
 	cr_assert_not(take("mon-3", 60).acquired);
 }
 
-Test(hostlock, lock_being_taken_is_held)
+BOTH(lock_being_taken_is_held)
 {
 	char path[160];
 
@@ -112,7 +154,7 @@ Test(hostlock, lock_being_taken_is_held)
 	cr_assert_str_eq(r.holder, "(being taken)");
 }
 
-Test(hostlock, owner_text_cannot_reach_the_shell)
+BOTH(owner_text_cannot_reach_the_shell)
 {
 	char marker[160];
 	struct stat st;
@@ -226,7 +268,7 @@ static void assert_stands(struct rl_hostlock_result r, const char *holder)
 	cr_assert_str_eq(r.holder, holder);
 }
 
-Test(hostlock, dead_owner_of_this_node_is_taken_over)
+BOTH(dead_owner_of_this_node_is_taken_over)
 {
 	char *dead = owner_of_dead_child("mon-1");
 	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
@@ -240,14 +282,12 @@ Test(hostlock, dead_owner_of_this_node_is_taken_over)
 	r = take("node mon-2 pid 7 restart fx/pricer", 600);
 	cr_assert_not(r.acquired);
 	cr_assert_str_eq(r.holder, me);
-	cr_assert_eq(
-	    rl_hostlock_release(t, c, dir, me, rl_now_ms() + 5000, &err), 0,
-	    "%s", err.msg);
+	cr_assert_eq(release(me), 0, "%s", err.msg);
 	free(dead);
 	free(me);
 }
 
-Test(hostlock, live_owner_of_this_node_stands)
+BOTH(live_owner_of_this_node_stands)
 {
 	char *first = owner_of_me("mon-1", "relancectl restart fx/pricer");
 	char *second = owner_of_me("mon-1", "handle_component restart x/y");
@@ -257,7 +297,7 @@ Test(hostlock, live_owner_of_this_node_stands)
 	free(second);
 }
 
-Test(hostlock, dead_owner_of_another_node_stands)
+BOTH(dead_owner_of_another_node_stands)
 {
 	char *dead = owner_of_dead_child("mon-2");
 	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
@@ -269,7 +309,7 @@ Test(hostlock, dead_owner_of_another_node_stands)
 }
 
 /* Our own pid with another start time: the pid was reused. */
-Test(hostlock, reused_pid_is_taken_over)
+BOTH(reused_pid_is_taken_over)
 {
 	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
 	struct parts p = parse(me);
@@ -286,7 +326,7 @@ Test(hostlock, reused_pid_is_taken_over)
 }
 
 /* Lines rl_hostlock_owner did not make, or of another boot: expiry only. */
-Test(hostlock, old_format_and_other_boot_stand)
+BOTH(old_format_and_other_boot_stand)
 {
 	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
 	struct parts p = parse(me);
@@ -303,8 +343,7 @@ Test(hostlock, old_format_and_other_boot_stand)
 	snprintf(line, sizeof(line), "%s pid %ld handle_component restart x",
 		 p.node, (long)gone);
 	assert_stands(held_then(line, me), line);
-	cr_assert_eq(
-	    rl_hostlock_release(t, c, dir, line, rl_now_ms() + 5000, &err), 0);
+	cr_assert_eq(release(line), 0);
 	/* another boot of this node: that pid is not this boot's */
 	snprintf(
 	    line, sizeof(line),
@@ -354,7 +393,8 @@ Test(hostlock, takeover_only_of_that_owner_line)
 
 /* Ten processes, each with its own transport, at the same moment: exactly
  * one gets the lock. */
-Test(hostlock, ten_at_once_one_wins)
+/* Ten racers; racer I by command when SHELL(I). */
+static void race(bool (*shell)(int))
 {
 	int go[2], wins = 0, held = 0;
 	pid_t pids[10];
@@ -373,9 +413,12 @@ Test(hostlock, ten_at_once_one_wins)
 				_exit(3);
 			snprintf(owner, sizeof(owner), "racer %d", i);
 			if (mine == NULL ||
-			    rl_hostlock_acquire(mine, c, dir, owner, 60,
-						rl_now_ms() + 10000, &r,
-						NULL) < 0)
+			    (shell(i) ? rl_hostlock_acquire_by_command(
+					    mine, c, dir, owner, 60,
+					    rl_now_ms() + 10000, &r, NULL)
+				      : rl_hostlock_acquire(
+					    mine, c, dir, owner, 60,
+					    rl_now_ms() + 10000, &r, NULL)) < 0)
 				_exit(3);
 			_exit(r.acquired ? 0 : 1);
 		}
@@ -393,6 +436,216 @@ Test(hostlock, ten_at_once_one_wins)
 	}
 	cr_assert_eq(wins, 1);
 	cr_assert_eq(held, 9);
+}
+
+static bool this_test(int i)
+{
+	(void)i;
+	return via_shell;
+}
+
+static bool odd(int i)
+{
+	return i % 2 == 1;
+}
+
+BOTH(ten_at_once_one_wins)
+{
+	race(this_test);
+}
+
+/* --- in process against the commands, on the same directory ----------- */
+
+/* Five in process, five by command, at once: one wins. */
+Test(hostlock, ten_at_once_mixed_one_wins)
+{
+	race(odd);
+}
+
+/* The owner file as it is on disk. */
+static char *owner_file(void)
+{
+	char path[160], buf[600];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/fx%%2Fpricer.lock/owner", dir);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* Each way holds the lock, the other is told by whom, and only the
+ * owner's release (either way) frees it. */
+Test(hostlock, each_way_excludes_the_other)
+{
+	for (int first = 0; first < 2; first++) {
+		bool a = first == 1, b = !a;
+		struct rl_hostlock_result r;
+
+		cr_assert(
+		    take_as(a, "mon-1 pid 42 restart fx/pricer", 60).acquired);
+		r = take_as(b, "mon-2 pid 7 restart fx/pricer", 60);
+		cr_assert_not(r.acquired, "first %s", a ? "shell" : "here");
+		cr_assert_str_eq(r.holder, "mon-1 pid 42 restart fx/pricer");
+		cr_assert_eq(release_as(b, "mon-2 pid 7 restart fx/pricer"), 0,
+			     "%s", err.msg);
+		cr_assert_not(take_as(b, "mon-2", 60).acquired,
+			      "another's release left it alone");
+		cr_assert_eq(release_as(b, "mon-1 pid 42 restart fx/pricer"), 0,
+			     "%s", err.msg);
+		cr_assert(take_as(a, "mon-3", 60).acquired,
+			  "the owner's release freed it");
+		cr_assert_eq(release_as(a, "mon-3"), 0, "%s", err.msg);
+	}
+}
+
+/* The same owner file either way: "OWNER\nEXPIRY\n", the owner reduced
+ * to the same safe characters. */
+Test(hostlock, same_owner_file_either_way)
+{
+	const char *owner = "mon-1 pid 42 'quoted' $(x) restart fx/pricer";
+	char *here, *shell, *nl1, *nl2;
+	long long e1, e2;
+
+	cr_assert(take_as(false, owner, 60).acquired);
+	here = owner_file();
+	cr_assert_eq(release_as(false, owner), 0, "%s", err.msg);
+	cr_assert(take_as(true, owner, 60).acquired);
+	shell = owner_file();
+	nl1 = strchr(here, '\n');
+	nl2 = strchr(shell, '\n');
+	cr_assert(nl1 != NULL && nl2 != NULL);
+	cr_assert_eq(nl1 - here, nl2 - shell);
+	cr_assert_eq(strncmp(here, shell, (size_t)(nl1 - here)), 0,
+		     "here: %s shell: %s", here, shell);
+	cr_assert_eq(strncmp(here,
+			     "mon-1 pid 42 _quoted_ _(x) restart fx/pricer\n",
+			     (size_t)(nl1 - here) + 1),
+		     0, "%s", here);
+	e1 = atoll(nl1 + 1);
+	e2 = atoll(nl2 + 1);
+	cr_assert(e2 >= e1 && e2 - e1 < 30, "%lld %lld", e1, e2);
+	cr_assert_eq(here[strlen(here) - 1], '\n');
+	cr_assert_eq(shell[strlen(shell) - 1], '\n');
+	free(here);
+	free(shell);
+}
+
+/* A lock one way left expired is taken over the other way. */
+Test(hostlock, expired_either_way_is_taken_over)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/fx%%2Fpricer.lock/owner", dir);
+	for (int first = 0; first < 2; first++) {
+		bool a = first == 1;
+
+		cr_assert(take_as(a, "mon-1 crashed", 60).acquired);
+		f = fopen(path, "w");
+		cr_assert_not_null(f);
+		fprintf(f, "mon-1 crashed\n%lld\n",
+			(long long)(time(NULL) - 3600));
+		fclose(f);
+		cr_assert(take_as(!a, "mon-2", 60).acquired);
+		cr_assert_str_eq(take_as(a, "mon-3", 60).holder, "mon-2");
+		cr_assert_eq(release_as(!a, "mon-2"), 0, "%s", err.msg);
+	}
+}
+
+/* A dead owner of this node, its lock made by command, is taken over in
+ * process (and the other way round). */
+Test(hostlock, dead_owner_either_way_is_taken_over)
+{
+	char *dead = owner_of_dead_child("mon-1");
+	char *me = owner_of_me("mon-1", "handle_component restart fx/pricer");
+
+	for (int first = 0; first < 2; first++) {
+		bool a = first == 1;
+		struct rl_hostlock_result r;
+
+		cr_assert(take_as(a, dead, 600).acquired);
+		r = take_as(!a, me, 600);
+		cr_assert(r.acquired, "held by %s", r.holder);
+		cr_assert(r.taken_over);
+		cr_assert_str_eq(r.previous, dead);
+		cr_assert_eq(release_as(a, me), 0, "%s", err.msg);
+	}
+	free(dead);
+	free(me);
+}
+
+/* Without a directory, both use ~/.relance/locks of this account as the
+ * local transport's commands see it (the password database's home). */
+Test(hostlock, default_directory_is_the_commands_one)
+{
+	static const char ini[] = "[host \"here\"]\ntransport = local\n"
+				  "[component \"%s/x\"]\nhost = here\n"
+				  "check = true\nstart = true\nstop = true\n";
+	char text[256], app[32], path[512];
+	const struct rl_component *x;
+	struct rl_hostlock_result r;
+	struct rl_model *m2;
+	struct passwd *pw = getpwuid(getuid());
+	struct stat st;
+
+	cr_assert_not_null(pw);
+	snprintf(app, sizeof(app), "hltest%ld", (long)getpid());
+	snprintf(text, sizeof(text), ini, app);
+	cr_assert_eq(
+	    rl_config_load_string(text, "t.ini", RL_CONFIG_NO_PERMS, &m2, &err),
+	    0, "%s", err.msg);
+	snprintf(path, sizeof(path), "%s/x", app);
+	x = rl_model_component(m2, path);
+	cr_assert_not_null(x);
+	cr_assert_eq(rl_hostlock_acquire(t, x, NULL, "mon-1 here", 60,
+					 rl_now_ms() + 5000, &r, &err),
+		     0, "%s", err.msg);
+	cr_assert(r.acquired);
+	snprintf(path, sizeof(path), "%s/.relance/locks/%s%%2Fx.lock",
+		 pw->pw_dir, app);
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	cr_assert_eq(st.st_mode & 0777, 0700);
+	cr_assert_eq(rl_hostlock_acquire_by_command(
+			 t, x, NULL, "mon-2", 60, rl_now_ms() + 5000, &r, &err),
+		     0, "%s", err.msg);
+	cr_assert_not(r.acquired);
+	cr_assert_str_eq(r.holder, "mon-1 here");
+	cr_assert_eq(rl_hostlock_release_by_command(t, x, NULL, "mon-1 here",
+						    rl_now_ms() + 5000, &err),
+		     0, "%s", err.msg);
+	cr_assert_neq(stat(path, &st), 0, "released by command");
+	rl_model_free(m2);
+}
+
+/* A lock directory that cannot be made: an error naming it, in process
+ * as by command; nothing taken. */
+BOTH(unusable_directory_is_an_error)
+{
+	struct rl_hostlock_result r;
+	char file[160], bad[200];
+	FILE *f;
+	int rc;
+
+	snprintf(file, sizeof(file), "%s/plain", dir);
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	snprintf(bad, sizeof(bad), "%s/locks", file);
+	rc = via_shell
+		 ? rl_hostlock_acquire_by_command(t, c, bad, "mon-1", 60,
+						  rl_now_ms() + 5000, &r, &err)
+		 : rl_hostlock_acquire(t, c, bad, "mon-1", 60,
+				       rl_now_ms() + 5000, &r, &err);
+	cr_assert_eq(rc, -1);
+	cr_assert(strstr(err.msg, "host 'here': lock of 'fx/pricer': ") ==
+		      err.msg,
+		  "%s", err.msg);
+	cr_assert(strstr(err.msg, "Not a directory") != NULL, "%s", err.msg);
 }
 
 Test(hostlock, refused_shells_and_directories)
@@ -788,7 +1041,7 @@ Test(hostlock, windows_directories)
 }
 
 /* Windows ends the answer with CRLF: the holder has no '\r'. */
-Test(hostlock, holder_without_carriage_return)
+BOTH(holder_without_carriage_return)
 {
 	char path[160];
 	FILE *f;
