@@ -1102,22 +1102,25 @@ int rl_generate_write(const struct rl_generate_out *out, const char *dir,
 		      struct rl_err *err)
 {
 	struct rl_file_dir d = RL_FILE_DIR_INIT;
+	struct rl_file_new *files;
 	size_t i;
 	int r = -1;
 
-	/* the core reads what is written here as its configuration */
-	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_MODE, err) < 0)
-		return -1;
+	files = calloc(out->n_files ? out->n_files : 1, sizeof(*files));
+	if (files == NULL)
+		return rl_err_set(err, "out of memory");
 	for (i = 0; i < out->n_files; i++) {
-		const struct rl_generate_file *f = &out->files[i];
-
-		if (rl_file_write_atomic(&d, f->name, f->content, f->len, 0644,
-					 err) < 0)
-			goto out;
+		files[i].name = out->files[i].name;
+		files[i].data = out->files[i].content;
+		files[i].len = out->files[i].len;
 	}
-	r = 0;
-out:
+	/* the core reads what is written here as its configuration; one
+	   directory sync for all, an up-to-date file left alone */
+	if (rl_file_dir_open(&d, dir, RL_FILE_DIR_MODE, err) == 0)
+		r = rl_file_write_atomic_all(&d, files, out->n_files, 0644,
+					     err);
 	rl_file_dir_close(&d);
+	free(files);
 	return r;
 }
 

@@ -168,12 +168,14 @@ void rl_generate_out_free(struct rl_generate_out *out);
 
 /*
  * Writes every file into DIR (which must exist), each replaced atomically
- * with rl_file_write_atomic() (safefile.h), mode 0644. DIR is opened
- * without following a symlink and refused when writable by group or
- * others without the sticky bit (the core reads it as configuration).
- * Returns 0, or -1 with err naming the file or the directory
- * ("DIR/relance.cfg: write: No space left on device"); files already
- * written stay.
+ * with rl_file_write_atomic_all() (safefile.h), mode 0644: a file already
+ * up to date (same bytes, mode and owner) is left alone, mtime included,
+ * so the core's reload and a make-like watcher see no change; the others
+ * are synced in batches and the directory once. DIR is opened without
+ * following a symlink and refused when writable by group or others
+ * without the sticky bit (the core reads it as configuration). Returns
+ * 0, or -1 with err naming the file or the directory ("DIR/relance.cfg:
+ * write: No space left on device"); files already renamed stay.
  */
 int rl_generate_write(const struct rl_generate_out *out, const char *dir,
 		      struct rl_err *err);

@@ -349,79 +349,261 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int rl_file_write_atomic(const struct rl_file_dir *d, const char *name,
-			 const void *data, size_t len, mode_t mode,
-			 struct rl_err *err)
+/*
+ * Creates ".NAME.RANDOM" in D (hidden, and no reader takes it for NAME),
+ * given to the directory's owner, mode MODE; its name in *TMP. Returns
+ * the fd, or -1 with err set and nothing left behind.
+ */
+static int make_temp(const struct rl_file_dir *d, const char *name, mode_t mode,
+		     struct rl_buf *tmp, struct rl_err *err)
 {
-	struct rl_buf tmp = RL_BUF_INIT;
 	char rnd[TMP_RANDOM];
-	int fd = -1, i, e, r = -1;
+	int fd = -1, i, e;
 
-	if (check_name(d, name, err) < 0)
-		return -1;
-	/* ".NAME.RANDOM": hidden, and no reader takes it for NAME */
 	for (i = 0; i < TMP_TRIES; i++) {
 		random_chars(rnd, sizeof(rnd), (unsigned)i);
-		rl_buf_reset(&tmp);
-		rl_buf_printf(&tmp, ".%s.", name);
-		rl_buf_append(&tmp, rnd, sizeof(rnd));
-		if (tmp.oom) {
-			fail(err, ENOMEM, "%s/%s: out of memory", d->path,
-			     name);
-			goto out;
-		}
+		rl_buf_reset(tmp);
+		rl_buf_printf(tmp, ".%s.", name);
+		rl_buf_append(tmp, rnd, sizeof(rnd));
+		if (tmp->oom)
+			return fail(err, ENOMEM, "%s/%s: out of memory",
+				    d->path, name);
 		fd = openat(
-		    d->fd, rl_buf_str(&tmp),
+		    d->fd, rl_buf_str(tmp),
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
 	if (fd < 0) {
 		e = errno;
-		fail(err, e, "%s/%s: create temporary file: %s", d->path, name,
-		     strerror(e));
-		goto out;
+		return fail(err, e, "%s/%s: create temporary file: %s", d->path,
+			    name, strerror(e));
 	}
 	if (give_to_dir_owner(d->fd, fd) < 0) {
 		e = errno;
 		fail(err, e, "%s/%s: chown to the directory's owner: %s",
 		     d->path, name, strerror(e));
-		goto out_unlink;
-	}
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 ||
-	    fsync(fd) < 0) {
+	} else if (fchmod(fd, mode) < 0) {
 		e = errno;
 		fail(err, e, "%s/%s: write: %s", d->path, name, strerror(e));
-		goto out_unlink;
+	} else {
+		return fd;
 	}
-	e = close(fd) < 0 ? errno : 0;
-	fd = -1;
-	if (e != 0) {
+	close(fd);
+	unlinkat(d->fd, rl_buf_str(tmp), 0);
+	errno = e;
+	return -1;
+}
+
+/* Syncs and closes FD, the temporary file of NAME; 0, or -1 with err set
+ * (FD closed either way). */
+static int sync_close(const struct rl_file_dir *d, const char *name, int fd,
+		      struct rl_err *err)
+{
+	int e = fsync(fd) < 0 ? errno : 0;
+
+	if (close(fd) < 0 && e == 0)
+		e = errno;
+	if (e != 0)
+		return fail(err, e, "%s/%s: write: %s", d->path, name,
+			    strerror(e));
+	return 0;
+}
+
+/* The rename itself is on disk only once the directory is. */
+static int sync_dir(const struct rl_file_dir *d, struct rl_err *err)
+{
+	int e;
+
+	if (fsync(d->fd) < 0 && errno != EINVAL) {
+		e = errno;
+		return fail(err, e, "%s: fsync: %s", d->path, strerror(e));
+	}
+	return 0;
+}
+
+int rl_file_write_atomic(const struct rl_file_dir *d, const char *name,
+			 const void *data, size_t len, mode_t mode,
+			 struct rl_err *err)
+{
+	struct rl_buf tmp = RL_BUF_INIT;
+	int fd, e, r = -1;
+
+	if (check_name(d, name, err) < 0)
+		return -1;
+	fd = make_temp(d, name, mode, &tmp, err);
+	if (fd < 0)
+		goto out;
+	if (write_all(fd, data, len) < 0) {
+		e = errno;
+		close(fd);
 		fail(err, e, "%s/%s: write: %s", d->path, name, strerror(e));
 		goto out_unlink;
 	}
+	if (sync_close(d, name, fd, err) < 0)
+		goto out_unlink;
 	if (renameat(d->fd, rl_buf_str(&tmp), d->fd, name) < 0) {
 		e = errno;
 		fail(err, e, "%s/%s: rename: %s", d->path, name, strerror(e));
 		goto out_unlink;
 	}
-	/* the rename itself is on disk only once the directory is */
-	if (fsync(d->fd) < 0 && errno != EINVAL) {
-		e = errno;
-		fail(err, e, "%s: fsync: %s", d->path, strerror(e));
-		goto out;
-	}
-	r = 0;
+	r = sync_dir(d, err);
 	goto out;
 out_unlink:
 	e = errno;
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
 	unlinkat(d->fd, rl_buf_str(&tmp), 0);
 	errno = e;
 out:
 	rl_buf_free(&tmp);
+	return r;
+}
+
+/* Does FD hold exactly LEN bytes equal to DATA? 1 yes, 0 no or unreadable. */
+static int same_bytes(int fd, const char *data, size_t len)
+{
+	char buf[65536];
+	size_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 0;
+		if (n == 0)
+			return off == len;
+		if ((size_t)n > len - off ||
+		    memcmp(buf, data + off, (size_t)n) != 0)
+			return 0;
+		off += (size_t)n;
+	}
+}
+
+/*
+ * Is F->name in D already what rl_file_write_atomic would leave there: a
+ * regular file with one link (not a link), mode MODE, owned as a new one
+ * would be (root: the directory's owner and group, DST; else ours, the
+ * group as the directory's set-group-ID bit says), F's bytes? Anything
+ * else, or an error, is "no": the file is then replaced.
+ */
+static bool already_there(const struct rl_file_dir *d, const struct stat *dst,
+			  const struct rl_file_new *f, mode_t mode)
+{
+	struct stat st;
+	uid_t uid = geteuid();
+	gid_t gid;
+	bool same;
+	int fd;
+
+	fd = openat(d->fd, f->name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	if (uid == 0) {
+		uid = dst->st_uid;
+		gid = dst->st_gid;
+	} else {
+		gid = (dst->st_mode & S_ISGID) ? dst->st_gid : getegid();
+	}
+	same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	       (st.st_mode & 07777) == mode && st.st_uid == uid &&
+	       st.st_gid == gid && (size_t)st.st_size == f->len &&
+	       same_bytes(fd, f->data, f->len) == 1;
+	close(fd);
+	return same;
+}
+
+/* Temporary files written before their syncs are waited for: the disk
+ * works on them together (and an fd each is held meanwhile). */
+#define WRITE_BATCH 64
+
+int rl_file_write_atomic_all(const struct rl_file_dir *d,
+			     struct rl_file_new *files, size_t n, mode_t mode,
+			     struct rl_err *err)
+{
+	struct rl_buf *tmp = NULL;
+	int fds[WRITE_BATCH];
+	size_t i, b, nb = 0, n_made = 0, n_renamed = 0;
+	struct stat dst;
+	int e, r = -1;
+
+	for (i = 0; i < n; i++)
+		if (check_name(d, files[i].name, err) < 0)
+			return -1;
+	if (fstat(d->fd, &dst) < 0)
+		return fail(err, errno, "%s: stat: %s", d->path,
+			    strerror(errno));
+	tmp = calloc(n ? n : 1, sizeof(*tmp));
+	if (tmp == NULL)
+		return fail(err, ENOMEM, "%s: out of memory", d->path);
+	for (i = 0; i < n; i++)
+		files[i].unchanged = already_there(d, &dst, &files[i], mode);
+	/* every temporary file written and synced, in batches */
+	for (b = 0; b < n; b += WRITE_BATCH) {
+		size_t end = b + WRITE_BATCH < n ? b + WRITE_BATCH : n, k;
+
+		for (nb = 0, i = b; i < end; i++) {
+			if (files[i].unchanged)
+				continue;
+			fds[nb] =
+			    make_temp(d, files[i].name, mode, &tmp[i], err);
+			if (fds[nb] < 0) {
+				rl_buf_reset(&tmp[i]); /* nothing made */
+				goto fail;
+			}
+			n_made = i + 1;
+			if (write_all(fds[nb++], files[i].data, files[i].len) <
+			    0) {
+				e = errno;
+				fail(err, e, "%s/%s: write: %s", d->path,
+				     files[i].name, strerror(e));
+				goto fail;
+			}
+#ifdef SYNC_FILE_RANGE_WRITE
+			/* start the write-back now; fsync below waits */
+			sync_file_range(fds[nb - 1], 0, 0,
+					SYNC_FILE_RANGE_WRITE);
+#endif
+		}
+		for (k = 0, i = b; i < end; i++) {
+			if (files[i].unchanged)
+				continue;
+			e = sync_close(d, files[i].name, fds[k], err);
+			fds[k++] = -1;
+			if (e < 0)
+				goto fail;
+		}
+		nb = 0;
+	}
+	/* then each replaces its file, and the directory is synced once */
+	for (i = 0; i < n; i++) {
+		if (files[i].unchanged)
+			continue;
+		if (renameat(d->fd, rl_buf_str(&tmp[i]), d->fd, files[i].name) <
+		    0) {
+			e = errno;
+			fail(err, e, "%s/%s: rename: %s", d->path,
+			     files[i].name, strerror(e));
+			goto fail;
+		}
+		n_renamed = i + 1;
+	}
+	r = n_renamed > 0 ? sync_dir(d, err) : 0;
+	goto out;
+fail:
+	e = errno;
+	for (i = 0; i < nb; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	for (i = n_renamed; i < n_made; i++)
+		if (!files[i].unchanged && tmp[i].len > 0)
+			unlinkat(d->fd, rl_buf_str(&tmp[i]), 0);
+	errno = e;
+out:
+	for (i = 0; i < n; i++)
+		rl_buf_free(&tmp[i]);
+	free(tmp);
 	return r;
 }
 

@@ -16,7 +16,8 @@
  *    elsewhere is refused). O_NONBLOCK is cleared before it is returned.
  *  - A file is replaced atomically: written to a temporary file with an
  *    unpredictable name created O_EXCL in the same directory, fsynced,
- *    renamed over the target, and the directory fsynced. A link planted
+ *    renamed over the target, and the directory fsynced (once for a set
+ *    of files, rl_file_write_atomic_all). A link planted
  *    at any name is never followed: rename replaces the link itself.
  *
  *  - Ownership (issue 12): a state file or directory belongs to the owner
@@ -49,6 +50,7 @@
 #ifndef RL_SAFEFILE_H
 #define RL_SAFEFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -148,6 +150,33 @@ int rl_file_open(const struct rl_file_dir *d, const char *name, int how,
 int rl_file_write_atomic(const struct rl_file_dir *d, const char *name,
 			 const void *data, size_t len, mode_t mode,
 			 struct rl_err *err);
+
+/* One file of rl_file_write_atomic_all(). Plain struct; the strings and
+ * DATA are the caller's. */
+struct rl_file_new {
+	const char *name; /* one path component */
+	const void *data;
+	size_t len;
+	bool
+	    unchanged; /* set by the call: NAME already held this, left alone */
+};
+
+/*
+ * Puts each of FILES[0..N) in D as rl_file_write_atomic() would, with
+ * MODE, waiting for the disk less: a file that is already what would be
+ * left there (a regular file with one link, mode MODE, owned as a new one
+ * would be, holding exactly DATA) is left alone, its mtime too, and marked
+ * unchanged; the others are written to temporary files 64 at a time, each
+ * synced, then renamed into place, and the directory is synced once at
+ * the end. Each file is replaced atomically (the old or the new, also
+ * after a crash); the set is not: on an error the files already renamed
+ * are new, the others as they were, and no temporary file is left.
+ * Returns 0, or -1 with err naming the file ("DIR/NAME: write: No space
+ * left on device"). Blocks as long as the syncs take.
+ */
+int rl_file_write_atomic_all(const struct rl_file_dir *d,
+			     struct rl_file_new *files, size_t n, mode_t mode,
+			     struct rl_err *err);
 
 /*
  * A secret (the Icinga 2 API password, issue 14) in the file PATH, which

@@ -141,6 +141,52 @@ $d/relance.$ext: stale (no longer generated)" "$kind: --check lists them"
 	"$ctl" -f "$T/p.ini" generate $kind -o "$d" --check > "$T/out" 2>&1
 	ok $? "$kind: --check: up to date now"
 done
+# -o leaves a file that is already up to date alone (same inode, same
+# mtime: a rename would give a new inode), and replaces one whose bytes,
+# mode or kind differ, one directory sync for all (safefile's
+# rl_file_write_atomic_all)
+for kind in nagios icinga2; do
+	ext=cfg; [ $kind = icinga2 ] && ext=conf
+	d=$T/$kind-keep
+	mkdir -p "$d"
+	"$ctl" -f "$T/demo.ini" generate $kind -o "$d" > /dev/null
+	ok $? "$kind: -o into an empty directory"
+	app=$d/relance-app-demo.$ext common=$d/relance-common.$ext
+	before=$(stat -c '%i %Y.%y' "$app" "$common")
+	out=$("$ctl" -f "$T/demo.ini" generate $kind -o "$d")
+	ok $? "$kind: -o again, nothing changed"
+	is "$(stat -c '%i %Y.%y' "$app" "$common")" "$before" \
+		"$kind: the up-to-date files are left alone (inode and mtime)"
+	is "$out" "$app
+$common" "$kind: and still listed"
+	cp "$app" "$T/app.good"
+	app_ino=$(stat -c %i "$app") common_ino=$(stat -c %i "$common")
+	echo "# edited" >> "$app"
+	chmod 600 "$common"
+	"$ctl" -f "$T/demo.ini" generate $kind -o "$d" > /dev/null
+	ok $? "$kind: -o after an edit and a chmod"
+	cmp -s "$app" "$T/app.good"; ok $? "$kind: the edited file is rewritten"
+	[ "$(stat -c %i "$app")" != "$app_ino" ]
+	ok $? "$kind: by a rename (a new inode)"
+	is "$(stat -c %a "$common")" 644 "$kind: a file of another mode is rewritten 0644"
+	[ "$(stat -c %i "$common")" != "$common_ino" ]
+	ok $? "$kind: also by a rename"
+	# same bytes behind a symlink or a second hard link: replaced, the
+	# other name untouched
+	mv "$app" "$T/app.target"; ln -s "$T/app.target" "$app"
+	ln -f "$common" "$T/common.link"
+	cp "$T/common.link" "$T/common.theirs"
+	"$ctl" -f "$T/demo.ini" generate $kind -o "$d" > /dev/null
+	ok $? "$kind: -o over a symlink and a hard link"
+	[ -f "$app" ] && [ ! -L "$app" ]; ok $? "$kind: the symlink is replaced by a file"
+	cmp -s "$T/common.link" "$T/common.theirs"
+	ok $? "$kind: the other hard link keeps its content"
+	is "$(stat -c %h "$common")" 1 "$kind: the file has one link again"
+	is "$(ls -A "$d" | grep -c '^\.')" 0 "$kind: no temporary file left"
+	"$ctl" -f "$T/demo.ini" generate $kind -o "$d" --check > "$T/out" 2>&1
+	ok $? "$kind: --check: up to date"
+	rm -f "$T/common.link" "$T/app.target"
+done
 "$ctl" -c "$T/nope.ini" generate nagios > /dev/null 2>&1
 is $? 2 "a missing configuration is a configuration error (2)"
 
