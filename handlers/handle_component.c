@@ -65,6 +65,7 @@ struct hc {
 	const char *host; /* the core's objects; default from the model */
 	const char *service;
 	bool ack_mode;
+	bool retry;	  /* --retry: the core's re-notification */
 	const char *type; /* --type, ack mode */
 	const char *author;
 	const char *comment;
@@ -91,6 +92,10 @@ static const char usage_text[] =
     "WHO]\n"
     "           [--downtime N] [--host HOST] [--service SERVICE] "
     "[--foreground] [-v]\n"
+    "       " PROG " -f CONFIG -C APP/NAME --retry [--state CRITICAL]\n"
+    "           [--state-type HARD] [--attempt N] [--ack 0|1|2] "
+    "[--downtime N]\n"
+    "           [--host HOST] [--service SERVICE] [--foreground] [-v]\n"
     "       " PROG " -f CONFIG -C APP/NAME --ack-notification --type TYPE\n"
     "           [--author WHO] [--comment TEXT]\n"
     "\n"
@@ -103,6 +108,10 @@ static const char usage_text[] =
     "the core (command_file or [icinga_api]): a comment, passive results,\n"
     "a forced check.\n"
     "On OK it clears a hold set by an acknowledgement.\n"
+    "With --retry (a notification command the core runs every heal_retry\n"
+    "while the service stays CRITICAL HARD, when no state change calls the\n"
+    "handler, e.g. after an Icinga 2 failover) it acts as on a CRITICAL\n"
+    "HARD event, by the same rules, journaled as a retry.\n"
     "\n"
     "  -f, --config FILE     configuration (default: $RELANCE_CONFIG, else\n"
     "                        " SYSCONFDIR "/relance/relance.ini); -c works\n"
@@ -120,6 +129,8 @@ static const char usage_text[] =
     "                        component's host)\n"
     "      --service S       the core's service object (default: the\n"
     "                        component's full name)\n"
+    "      --retry           retry mode: state CRITICAL, HARD, attempt 1\n"
+    "                        unless given (a SOFT state is refused)\n"
     "      --ack-notification  notification mode: --type ACKNOWLEDGEMENT\n"
     "                        sets a hold until the component recovers,\n"
     "                        RECOVERY clears it, other types are ignored\n"
@@ -289,6 +300,7 @@ static const struct rl_opt hc_opts[] = {
     HC_OPT("host", RL_OPT_CALL, host, .parse = check_name),
     HC_OPT("service", RL_OPT_CALL, service, .parse = check_name),
     HC_OPT("ack-notification", RL_OPT_FLAG, ack_mode),
+    HC_OPT("retry", RL_OPT_FLAG, retry),
     HC_OPT("type", RL_OPT_STRING, type),
     HC_OPT("author", RL_OPT_STRING, author),
     HC_OPT("comment", RL_OPT_STRING, comment),
@@ -327,10 +339,28 @@ static int parse_opts(struct hc *hc, int argc, char **argv)
 			    argv[res.next]);
 	if (hc->component == NULL)
 		return fail(EXIT_USAGE, "-C COMPONENT is required");
+	if (hc->ack_mode && hc->retry)
+		return fail(EXIT_USAGE, "--retry and --ack-notification "
+					"exclude each other (see --help)");
 	if (hc->ack_mode) {
 		if (hc->type == NULL)
 			return fail(EXIT_USAGE,
 				    "--ack-notification needs --type");
+		return EXIT_OK;
+	}
+	if (hc->retry) {
+		/* the core re-notifies a HARD problem only: a SOFT state
+		 * means the command is wired to something else */
+		if (hc->have_type && !hc->ev.hard)
+			return fail(EXIT_USAGE,
+				    "--retry: invalid --state-type SOFT (a "
+				    "retry is for a HARD state)");
+		if (!hc->have_state)
+			hc->ev.state = RL_STATE_CRITICAL;
+		if (!hc->have_attempt)
+			hc->ev.attempt = 1;
+		hc->ev.hard = true;
+		hc->ev.retry = true;
 		return EXIT_OK;
 	}
 	if (!hc->have_state || !hc->have_type || !hc->have_attempt)

@@ -253,6 +253,29 @@ static int set_duration(struct file_state *fs, const struct key *k,
 	return 0;
 }
 
+/* [relance] heal_retry: 0 (off), or at least a second (the cores count
+ * notification intervals in seconds). */
+static int set_heal_retry(struct file_state *fs, const struct key *k,
+			  const char *value, struct rl_err *err)
+{
+	int64_t ms;
+
+	if (!strcmp(value, "0")) {
+		ms = 0;
+	} else {
+		if (rl_parse_duration(value, 0, &ms, err) < 0)
+			return ERR_NEEDS_PLACE;
+		if (ms != 0 && ms < 1000)
+			return rl_err_set(err,
+					  "duration '%.64s' is too short (0 "
+					  "to turn retries off, else at least "
+					  "1s)",
+					  value);
+	}
+	*(int64_t *)field(fs, k) = ms;
+	return 0;
+}
+
 /* [icinga_api] url: one or more https://HOST[:PORT][/], tried in turn. */
 static int set_urls(struct file_state *fs, const struct key *k,
 		    const char *value, struct rl_err *err)
@@ -774,6 +797,8 @@ static const struct key keys_relance[] = {
      false, false},
     {"parallel", INT(struct rl_site, parallel, 1, 1000)},
     {"check_interval", DUR(struct rl_site, check_interval_ms)},
+    {"heal_retry", set_heal_retry, offsetof(struct rl_site, heal_retry_ms), 0,
+     0, false, false},
     {"graph_dir", set_abs_path, offsetof(struct rl_site, graph_dir), 0, 0,
      false, false},
     {"graph_url", set_graph_url, offsetof(struct rl_site, graph_url), 0, 0,

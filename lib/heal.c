@@ -187,8 +187,9 @@ void rl_heal_decide(const struct rl_component *c,
 		rl_buf_free(&w);
 		return;
 	}
-	verdict(out, RL_VERDICT_HEAL, "%s %s", ev->hard ? "HARD" : "SOFT",
-		rl_state_name(ev->state));
+	verdict(out, RL_VERDICT_HEAL, "%s %s%s", ev->hard ? "HARD" : "SOFT",
+		rl_state_name(ev->state),
+		ev->retry ? " (retry: still down, the core asked again)" : "");
 	if (!ev->hard)
 		snprintf(out->reason + strlen(out->reason),
 			 sizeof(out->reason) - strlen(out->reason),
@@ -198,30 +199,74 @@ void rl_heal_decide(const struct rl_component *c,
 
 struct count_ctx {
 	const char *component;
-	int n;
+	int n;	     /* heals */
+	char **runs; /* the runs of the heals counted, to take back one
+			that stands down; NULL entries: taken back */
+	size_t n_runs, cap;
+	bool oom;
 };
 
 static int count_one(const struct rl_journal_rec *r, void *vctx)
 {
 	struct count_ctx *x = vctx;
+	size_t i;
 
-	if (r->event != NULL && !strcmp(r->event, "decision") &&
-	    r->result != NULL && !strcmp(r->result, "heal") &&
-	    r->component != NULL && !strcmp(r->component, x->component))
+	if (r->event == NULL || strcmp(r->event, "decision") ||
+	    r->result == NULL || r->component == NULL ||
+	    strcmp(r->component, x->component))
+		return 0;
+	if (!strcmp(r->result, "heal")) {
 		x->n++;
+		if (r->run == NULL || r->run[0] == '\0')
+			return 0;
+		if (x->n_runs == x->cap) {
+			size_t cap = x->cap ? 2 * x->cap : 16;
+			char **p = realloc(x->runs, cap * sizeof(*p));
+
+			if (p == NULL) {
+				x->oom = true;
+				return -1;
+			}
+			x->runs = p;
+			x->cap = cap;
+		}
+		x->runs[x->n_runs] = strdup(r->run);
+		if (x->runs[x->n_runs] == NULL) {
+			x->oom = true;
+			return -1;
+		}
+		x->n_runs++;
+	} else if (!strcmp(r->result, "stand-down") && r->run != NULL) {
+		/* the worker of that heal stood down: nothing restarted */
+		for (i = 0; i < x->n_runs; i++)
+			if (x->runs[i] != NULL && !strcmp(x->runs[i], r->run)) {
+				free(x->runs[i]);
+				x->runs[i] = NULL;
+				x->n--;
+				break;
+			}
+	}
 	return 0;
 }
 
 int rl_heal_count(const char *journal, const char *component, int64_t since_ms,
 		  int *count, struct rl_err *err)
 {
-	struct count_ctx x = {component, 0};
+	struct count_ctx x;
+	size_t i;
+	int r = 0;
 
+	memset(&x, 0, sizeof(x));
+	x.component = component;
 	*count = 0;
 	if (rl_journal_read_since(journal, since_ms, count_one, &x, err) < 0)
-		return -1;
-	*count = x.n;
-	return 0;
+		r = x.oom ? rl_err_set(err, "out of memory") : -1;
+	else
+		*count = x.n;
+	for (i = 0; i < x.n_runs; i++)
+		free(x.runs[i]);
+	free(x.runs);
+	return r;
 }
 
 int rl_heal_comment(struct rl_buf *b, const char *host, const char *service,
@@ -554,22 +599,34 @@ int rl_heal_journal_decision(const struct rl_heal_ctx *h,
 			     const char *message)
 {
 	struct rl_journal_rec r;
+	struct rl_buf msg = RL_BUF_INIT;
+	int ret;
 
 	rl_heal_rec_init(h, &r, "decision");
 	r.action = "restart";
 	r.result = rl_heal_verdict_name(d->verdict);
 	r.reason = d->reason;
 	r.message = message;
+	if (h->ev->retry) {
+		/* a retry says so in every decision it journals */
+		rl_buf_printf(&msg, "retry (heal_retry)%s%s",
+			      message != NULL ? ": " : "",
+			      message != NULL ? message : "");
+		r.message = msg.oom ? "retry (heal_retry)" : rl_buf_str(&msg);
+	}
 	r.author = d->author[0] != '\0' ? d->author : NULL;
 	if (d->verdict == RL_VERDICT_HEAL ||
 	    d->verdict == RL_VERDICT_STAND_DOWN)
-		say(h, RL_HEAL_NOTICE, "%s: %s: %s (%s %s attempt %d, node %s)",
-		    h->comp->name, r.result, d->reason,
-		    rl_state_name(h->ev->state), h->ev->hard ? "HARD" : "SOFT",
-		    h->ev->attempt, h->model->site.node);
-	return rl_heal_journal(h, &r,
-			       d->verdict == RL_VERDICT_HEAL ||
-				   d->verdict == RL_VERDICT_STAND_DOWN);
+		say(h, RL_HEAL_NOTICE,
+		    "%s: %s: %s (%s %s attempt %d%s, node %s)", h->comp->name,
+		    r.result, d->reason, rl_state_name(h->ev->state),
+		    h->ev->hard ? "HARD" : "SOFT", h->ev->attempt,
+		    h->ev->retry ? ", retry" : "", h->model->site.node);
+	ret = rl_heal_journal(h, &r,
+			      d->verdict == RL_VERDICT_HEAL ||
+				  d->verdict == RL_VERDICT_STAND_DOWN);
+	rl_buf_free(&msg);
+	return ret;
 }
 
 int rl_heal_stand_down(const struct rl_heal_ctx *h,

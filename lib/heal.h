@@ -22,6 +22,8 @@
  *   a hold                             -> STAND_DOWN "held ..." / the ack
  *   heals in the window >= limit       -> STAND_DOWN "restart limit ..."
  *   otherwise                          -> HEAL
+ * A retry (ev->retry: the core's re-notification, not a state change)
+ * goes through the same rules.
  * Every STAND_DOWN is said in the core as a comment; IGNORE is not.
  *
  * The reason of a decision starts with one of the words in quotes above,
@@ -53,6 +55,10 @@ struct rl_heal_event {
 	/* who acknowledged, when the core says (Icinga 2: --ack-author,
 	 * from the acknowledgement's comment); NULL or "": not said */
 	const char *ack_author;
+	/* a retry (handle_component --retry, the core's re-notification
+	 * every heal_retry): the same rules as the handler's event; said in
+	 * the reason of a heal and the message of each decision record */
+	bool retry;
 };
 
 /* Parses the core's words: "SOFT"/"HARD" (or 0/1, Icinga's numbers). */
@@ -88,7 +94,11 @@ const char *rl_heal_verdict_name(enum rl_heal_verdict v);
 
 /*
  * Counts the heals of COMPONENT (journal records event "decision",
- * result "heal") stamped SINCE_MS or later. Reads only the journal's tail.
+ * result "heal") stamped SINCE_MS or later, less those whose run then
+ * stood down (a later "decision" record "stand-down" of the same run and
+ * component: the host lock held elsewhere, the component up again), which
+ * restarted nothing: a retry every heal_retry that stands down must not
+ * spend the restart_limit. Reads only the journal's tail.
  */
 int rl_heal_count(const char *journal, const char *component, int64_t since_ms,
 		  int *count, struct rl_err *err);

@@ -130,6 +130,7 @@ struct rl_model *rl_model_new(void)
 	s->lock_dir = strdup(RUNSTATEDIR "/relance");
 	s->parallel = 4;
 	s->check_interval_ms = 250;
+	s->heal_retry_ms = 300000;
 	s->journal_max_size = (int64_t)16 << 20; /* journal.h, confstore.h */
 	s->journal_keep = 8;
 	s->config_keep = 32;

@@ -93,6 +93,9 @@ struct rl_site {
 	int parallel;	 /* steps of one level run at once, default 4 */
 	int64_t
 	    check_interval_ms; /* between verification checks, default 250ms */
+	int64_t heal_retry_ms; /* the core asks the handler again after
+				  this long in CRITICAL HARD (generate's
+				  re-notification), default 5m; 0: off */
 	int64_t journal_max_size; /* rotate beyond (bytes); 0: never;
 				     default 16M */
 	int journal_keep;	  /* rotated journal files kept, default 8 */

@@ -1525,6 +1525,29 @@ Test(config, journal_rotation_keys)
 		"range (1..200)");
 }
 
+/* heal_retry (issue 15): 5m by default, 0 off, at least a second */
+Test(config, heal_retry_key)
+{
+	cr_assert_eq(load(SITE COMP_A), 0, "%s", err.msg);
+	cr_assert_eq(m->site.heal_retry_ms, 300000);
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_eq(load("[relance]\nheal_retry = 0\n" SITE COMP_A), 0, "%s",
+		     err.msg);
+	cr_assert_eq(m->site.heal_retry_ms, 0);
+	rl_model_free(m);
+	m = NULL;
+	cr_assert_eq(load("[relance]\nheal_retry = 10s\n" SITE COMP_A), 0, "%s",
+		     err.msg);
+	cr_assert_eq(m->site.heal_retry_ms, 10000);
+	rl_model_free(m);
+	m = NULL;
+	refused(
+	    "[relance]\nheal_retry = 500ms\n" SITE COMP_A,
+	    "t.ini:2: section 'relance': key 'heal_retry': duration '500ms' "
+	    "is too short (0 to turn retries off, else at least 1s)");
+}
+
 /* The hash of TEXT loaded as NAME, into OUT. */
 static void hash_of(const char *text, const char *name, char out[65])
 {

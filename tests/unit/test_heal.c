@@ -39,7 +39,8 @@ static struct rl_component comp(enum rl_heal heal, int soft_attempt)
 
 static struct rl_heal_event event(enum rl_state state, bool hard, int attempt)
 {
-	struct rl_heal_event ev = {state, hard, attempt, 0, -1, -1, NULL};
+	struct rl_heal_event ev = {state, hard, attempt, 0,
+				   -1,	  -1,	NULL,	 false};
 
 	return ev;
 }
