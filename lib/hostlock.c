@@ -667,7 +667,8 @@ static int open_dir_here(const char *dir, bool make, struct rl_buf *d, int *dfd,
 	}
 	*dfd = open(rl_buf_str(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*dfd < 0) {
-		*why = "cannot open";
+		/* as the command says it: another account's directory */
+		*why = errno == EACCES ? "cannot write" : "cannot open";
 		return -1;
 	}
 	return 0;
@@ -814,12 +815,26 @@ out:
 	return r;
 }
 
+/* The host's `user` is whom this process already is (the commands would
+ * run as it: a switch to another account keeps the lock command, which
+ * makes the directory and files as that account). */
+static bool same_user(const char *user)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (user == NULL)
+		return true;
+	return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 &&
+	       res != NULL && pw.pw_uid == geteuid() && pw.pw_uid == getuid();
+}
+
 /* A lock of C is taken in this process: its host is this machine, with
- * the POSIX shell the commands would run in. */
+ * the POSIX shell the commands would run in, as this very account. */
 static bool here(const struct rl_component *c)
 {
 	return c->host != NULL && c->host->transport == RL_TRANSPORT_LOCAL &&
-	       c->host->shell == RL_SHELL_POSIX;
+	       c->host->shell == RL_SHELL_POSIX && same_user(c->host->user);
 }
 
 /* Runs one lock command on c's host; *cmd holds the result. */
