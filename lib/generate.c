@@ -769,6 +769,29 @@ static void icinga_commands(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "\t}\n");
 	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
+
+	/* the re-notification of a problem still there: the handler again
+	 * (issue 15: after a failover the survivor sees no state change) */
+	rl_buf_puts(b,
+		    "object NotificationCommand \"relance-heal-notification\" "
+		    "{\n\tcommand = [ ");
+	istr(b, g->handler);
+	rl_buf_puts(b, " ]\n\targuments = {\n");
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
+	iarg(b, "--retry", NULL,
+	     "called as a notification command, every heal_retry", false);
+	iarg(b, "--state", "$service.state$", "CRITICAL (the problem)", false);
+	iarg(b, "--state-type", "$service.state_type$", "HARD", false);
+	iarg(b, "--ack", "$service.acknowledgement$",
+	     "0 none, 1 normal, 2 sticky", false);
+	iarg(b, "--downtime", "$service.downtime_depth$", "downtime depth",
+	     false);
+	iarg(b, "--host", "$host.name$", "host object", false);
+	iarg(b, "--service", "$service.name$", "service object", false);
+	rl_buf_puts(b, "\t}\n");
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
+	rl_buf_puts(b, "}\n\n");
 }
 
 /* Without the generated commands, the installed ones run: their default
@@ -778,6 +801,60 @@ static void icinga_config_var(const struct gen *g, struct rl_buf *b)
 {
 	if (!g->o->commands)
 		ikv(b, 1, "vars.relance_config", g->o->config_path);
+}
+
+/*
+ * The notifications to the User "relance": acknowledgements made in a
+ * HARD state (the handler records a hold), and, unless heal_retry is 0,
+ * the problem again every heal_retry, first heal_retry after the HARD
+ * state (times.begin: the event handler has acted then): Icinga 2 runs
+ * an event handler on a state change only, so a component still CRITICAL
+ * after a failover, or a heal cut short, would wait for a human. An
+ * acknowledgement or a downtime suppresses it; in an HA zone one endpoint
+ * sends it (the notification feature's enable_ha), the other after a
+ * failover.
+ */
+static void icinga_notifications(const struct gen *g, struct rl_buf *b)
+{
+	int64_t retry_s = (g->m->site.heal_retry_ms + 999) / 1000;
+
+	rl_buf_printf(
+	    b,
+	    "/* The handler learns of acknowledgements made in a HARD "
+	    "state from these%s. */\n"
+	    "object User \"relance\" {\n"
+	    "\tdisplay_name = \"relance event handler (%s)\"\n"
+	    "\tenable_notifications = true\n"
+	    "\ttypes = [ Acknowledgement%s ]\n"
+	    "\tstates = [ OK, Warning, Critical, Unknown ]\n"
+	    "}\n\n"
+	    "apply Notification \"relance-ack\" to Service {\n"
+	    "\tcommand = \"relance-ack-notification\"\n"
+	    "\tusers = [ \"relance\" ]\n"
+	    "\ttypes = [ Acknowledgement ]\n"
+	    "\tinterval = 0\n"
+	    "\tassign where service.vars.relance_component\n"
+	    "}\n",
+	    retry_s > 0 ? ", and of a problem still there every heal_retry"
+			: "",
+	    retry_s > 0 ? "acknowledgements, retries" : "acknowledgements",
+	    retry_s > 0 ? ", Problem" : "");
+	if (retry_s == 0)
+		return;
+	rl_buf_printf(b,
+		      "\n/* heal_retry = %llds: the handler again while the "
+		      "problem lasts (handle_component --retry) */\n"
+		      "apply Notification \"relance-retry\" to Service {\n"
+		      "\tcommand = \"relance-heal-notification\"\n"
+		      "\tusers = [ \"relance\" ]\n"
+		      "\ttypes = [ Problem ]\n"
+		      "\tstates = [ Critical ]\n"
+		      "\tinterval = %llds\n"
+		      "\ttimes = { begin = %llds }\n"
+		      "\tassign where service.vars.relance_component\n"
+		      "}\n",
+		      (long long)retry_s, (long long)retry_s,
+		      (long long)retry_s);
 }
 
 static void icinga_common(const struct gen *g, struct rl_buf *b)
@@ -802,23 +879,8 @@ static void icinga_common(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "\tcheck_interval = 1m\n"
 		       "\tretry_interval = 15s\n");
 	icinga_config_var(g, b);
-	rl_buf_puts(
-	    b, "}\n\n"
-	       "/* The handler learns of acknowledgements made in a HARD "
-	       "state from these. */\n"
-	       "object User \"relance\" {\n"
-	       "\tdisplay_name = \"relance event handler (acknowledgements)\"\n"
-	       "\tenable_notifications = true\n"
-	       "\ttypes = [ Acknowledgement ]\n"
-	       "\tstates = [ OK, Warning, Critical, Unknown ]\n"
-	       "}\n\n"
-	       "apply Notification \"relance-ack\" to Service {\n"
-	       "\tcommand = \"relance-ack-notification\"\n"
-	       "\tusers = [ \"relance\" ]\n"
-	       "\ttypes = [ Acknowledgement ]\n"
-	       "\tinterval = 0\n"
-	       "\tassign where service.vars.relance_component\n"
-	       "}\n");
+	rl_buf_puts(b, "}\n\n");
+	icinga_notifications(g, b);
 	icinga_api_user(g, b);
 
 	if (g->o->hosts != RL_GENERATE_HOSTS_DEFINE)

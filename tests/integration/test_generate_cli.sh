@@ -33,6 +33,9 @@ verify() {
 
 for kind in nagios icinga2; do
 	ext=cfg; [ $kind = icinga2 ] && ext=conf
+	# check, application check, handler, ack notification; Icinga 2 also
+	# the retry notification (heal_retry)
+	ncmd=4; [ $kind = icinga2 ] && ncmd=5
 
 	# stdout: one file
 	"$ctl" -c "$T/demo.ini" generate $kind > "$T/$kind-1.$ext" 2> "$T/err"
@@ -46,9 +49,9 @@ for kind in nagios icinga2; do
 		"$kind: no command object (the installed definitions have them)"
 	"$ctl" -f "$T/demo.ini" generate $kind --with-commands > "$T/$kind-c.$ext" 2> "$T/err"
 	ok $? "$kind: generate --with-commands"
-	is "$(grep -cE '^(define command \{|object [A-Za-z]+Command )' "$T/$kind-c.$ext")" 4 \
-		"$kind: --with-commands: the four commands"
-	is "$(grep -cE -- "-f $T/demo.ini |vars.relance_config = \"$T/demo.ini\"" "$T/$kind-c.$ext")" 4 \
+	is "$(grep -cE '^(define command \{|object [A-Za-z]+Command )' "$T/$kind-c.$ext")" $ncmd \
+		"$kind: --with-commands: the $ncmd commands"
+	is "$(grep -cE -- "-f $T/demo.ini |vars.relance_config = \"$T/demo.ini\"" "$T/$kind-c.$ext")" $ncmd \
 		"$kind: the commands carry the absolute config path"
 	is "$(cat "$T/err")" "" "$kind: --with-commands: nothing on stderr"
 
@@ -240,5 +243,32 @@ like "$("$ctl" -f "$T/sched.ini" generate nagios --interval-length 1)" 'check_in
 "$ctl" -f "$T/sched.ini" generate nagios --interval-length 0 > /dev/null 2> "$T/err"
 is $? 3 "--interval-length 0: usage error"
 like "$(cat "$T/err")" "^relancectl: --interval-length: " "and says so"
+
+# heal_retry: Icinga 2's Notification "relance-retry" runs the handler
+# again while the problem lasts, first heal_retry after the HARD state
+out=$("$ctl" -f "$T/demo.ini" generate icinga2)
+like "$out" 'apply Notification "relance-retry" to Service' \
+	"icinga2: heal_retry (default 5m): the retry notification"
+like "$(printf '%s\n' "$out" | sed -n '/"relance-retry"/,/^}/p' | tr '\n\t' '  ')" \
+	'command = "relance-heal-notification" +users = \[ "relance" \] +types = \[ Problem \] +states = \[ Critical \] +interval = 300s +times = \{ begin = 300s \}' \
+	"... to the User relance, Problem in Critical, every 300s, the first 300s after the HARD state"
+like "$out" 'types = \[ Acknowledgement, Problem \]' "... the User relance takes Problem notifications"
+for v in 0 10s 1500ms; do
+	sed "s|^\[relance\]\$|&\nheal_retry = $v|" "$T/demo.ini" >"$T/retry.ini"
+	chmod 600 "$T/retry.ini"
+	"$ctl" -f "$T/retry.ini" generate icinga2 > "$T/retry-$v.conf"
+	ok $? "icinga2: heal_retry = $v: generated"
+done
+unlike "$(cat "$T/retry-0.conf")" 'relance-retry|Problem' "heal_retry = 0: no retry notification, no Problem type"
+like "$(cat "$T/retry-10s.conf")" 'interval = 10s' "heal_retry = 10s: interval = 10s"
+like "$(cat "$T/retry-1500ms.conf")" 'times = \{ begin = 2s \}' "heal_retry = 1500ms: rounded up to 2s (the core counts seconds)"
+if have_icinga; then
+	verify icinga2 "$T/retry-v" "$T/retry-10s.conf"
+	ok $? "icinga2: the core accepts the retry notification"
+	verify icinga2 "$T/retry-v0" "$T/retry-0.conf"
+	ok $? "icinga2: and its absence"
+else
+	diag "skip: icinga2 not installed"
+fi
 
 done_testing

@@ -329,6 +329,39 @@ is $? 2 "the held pricer stays down"
 "$ctl" -c "$cfg" release fx/pricer >/dev/null
 "$ctl" -c "$cfg" start fx >/dev/null 2>&1
 
+# --- retry: the core's re-notification (heal_retry) ------------------------
+# the same rules as a HARD CRITICAL event; a retry that finds the
+# component up stands down, and such stand-downs spend no restart_limit
+write_config "$T/retry.ini"
+# its own journal: the heals of the cases above are not counted
+sed -i -e 's|^restart_limit = 3/1h$|restart_limit = 2/1h|' \
+	-e "s|^journal = .*|journal = $T/retry.jsonl|" "$T/retry.ini"
+"$ctl" -c "$cfg" start fx >/dev/null 2>&1
+retry() { "$hc" -c "$T/retry.ini" -C fx/gateway --retry --foreground "$@"; }
+stood() { grep '"event":"decision"' "$T/retry.jsonl" | grep '"result":"stand-down"' |
+	grep 'already up' | grep -c 'retry (heal_retry)'; }
+for i in 1 2 3; do
+	retry >/dev/null 2>&1
+	is $? 0 "retry $i on a component up: exit 0"
+	is "$(stood)" "$i" "... stands down: already up (journaled as a retry)"
+done
+is "$(grep '"event":"decision"' "$T/retry.jsonl" | grep '"result":"heal"' |
+	grep -c 'retry (heal_retry)')" 3 \
+	"each retry's decision is journaled as a retry"
+for i in 1 2; do
+	kill "$(pid_of gateway)"
+	wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+	retry --state CRITICAL --state-type HARD >/dev/null 2>&1
+	ok $? "retry $i on the gateway down: healed (the stand-downs spent none of restart_limit 2/1h)"
+	"$daemon" status gateway "$T/run" >/dev/null
+	ok $? "... the gateway runs again"
+done
+kill "$(pid_of gateway)"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+out=$(retry 2>&1)
+like "$out" 'stand-down: restart limit: 2 restarts in 1h' "the third heal: the limit, as for an event"
+"$ctl" -c "$cfg" start fx >/dev/null 2>&1
+
 # --- bad input ------------------------------------------------------------
 bad() { # bad EXIT PATTERN DESCRIPTION ARGS...
 	_e=$1 _p=$2 _d=$3; shift 3
@@ -358,6 +391,12 @@ bad 3 "--state, --state-type and --attempt are required" "missing macros" \
 bad 3 "unknown option '--bogus'" "an unknown option" $A --state CRITICAL --bogus
 bad 3 "--ack-notification needs --type" "ack mode without --type" \
 	-c "$cfg" -C fx/pricer --ack-notification
+bad 3 "^handle_component: --retry and --ack-notification exclude each other" \
+	"--retry with --ack-notification" -c "$cfg" -C fx/pricer --retry \
+	--ack-notification --type ACKNOWLEDGEMENT
+bad 3 "^handle_component: --retry: invalid --state-type SOFT \\(a retry is for a HARD state\\)$" \
+	"--retry in a SOFT state" -c "$cfg" -C fx/pricer --retry --state CRITICAL \
+	--state-type SOFT
 bad 2 "$T/missing.ini" "a missing config" \
 	-c "$T/missing.ini" -C fx/pricer --state CRITICAL --state-type HARD --attempt 2
 cp "$cfg" "$T/open.ini"; chmod 666 "$T/open.ini"

@@ -486,6 +486,62 @@ Test(heal, count_over_a_real_journal)
 	rl_test_rmtree(dir);
 }
 
+static void append_run(struct rl_journal *j, int64_t ts, const char *run,
+		       const char *component, const char *result)
+{
+	struct rl_journal_rec r;
+	struct rl_err err = {""};
+
+	rl_journal_rec_init(&r);
+	r.ts_ms = ts;
+	r.event = "decision";
+	r.run = run;
+	r.component = component;
+	r.result = result;
+	r.reason = "test";
+	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+}
+
+/* A heal whose run then stood down (the host lock held elsewhere, the
+ * component up again) restarted nothing: not counted. A stand-down of
+ * another run, or of another component in the same run, takes nothing
+ * off; a stand-down before its heal neither. */
+Test(heal, count_leaves_out_heals_whose_run_stood_down)
+{
+	char dir[64], path[128];
+	struct rl_err err = {""};
+	struct rl_journal *j;
+	int64_t now = rl_wall_ms();
+	int n = -1;
+
+	rl_test_tmpdir(dir, sizeof(dir), "heal");
+	snprintf(path, sizeof(path), "%s/journal.jsonl", dir);
+	j = rl_journal_open(path, &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	append_run(j, now - 9000, "r1", "fx/pricer", "heal");
+	append_run(j, now - 8900, "r1", "fx/pricer", "stand-down");
+	append_run(j, now - 8000, "r2", "fx/pricer", "heal");
+	append_run(j, now - 7900, "r2", "fx/gateway", "stand-down");
+	append_run(j, now - 7000, "r3", "fx/pricer", "heal");
+	append_run(j, now - 6900, "r9", "fx/pricer", "stand-down");
+	append_run(j, now - 6000, "r4", "fx/pricer", "stand-down");
+	append_run(j, now - 5900, "r4", "fx/pricer", "heal");
+	append_run(j, now - 5000, "r5", "fx/pricer", "heal");
+	append_run(j, now - 4900, "r5", "fx/pricer", "stand-down");
+	append_run(j, now - 4800, "r5", "fx/pricer", "stand-down");
+	rl_journal_close(j);
+
+	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 60000, &n, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(n, 3, "r2, r3, r4 count; r1 and r5 stood down: %d", n);
+	/* the window starts after r1's heal, at its stand-down: r1 is not
+	 * in it and its stand-down takes nothing off */
+	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 8950, &n, &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(n, 3, "%d", n);
+	rl_test_rmtree(dir);
+}
+
 /* --- write-back --------------------------------------------------------- */
 
 /*
