@@ -6,7 +6,8 @@
 # journal NODE/state/journal.jsonl, its command pipe) and the objects
 # `relancectl generate icinga2` wrote for it (checks every 1 s, retries
 # every 500 ms). Before sourcing, a test may define ha_extra_config FILE:
-# called after app_config, to add sections to each node's config.
+# called after app_config, to add sections to each node's config; and set
+# HA_RELANCE_KEYS: KEY=VALUE words for each node's [relance] section.
 # Helpers: st_on / up_on NODE SVC, all_up, source_of SVC (the endpoint
 # that ran its last check), jall COND (both journals together, oldest
 # first), jn COND (how many).
@@ -27,8 +28,9 @@ ZONES=$E2E_ROOT/zones.conf
 
 for nd in $NODES; do
 	D=$E2E_ROOT/$nd
+	# shellcheck disable=SC2086 # KEY=VALUE words, no spaces
 	app_config "$D/relance.ini" "$nd" "$D/state" \
-		"command_file=$D/run/cmd/icinga2.cmd"
+		"command_file=$D/run/cmd/icinga2.cmd" ${HA_RELANCE_KEYS:-}
 	command -v ha_extra_config >/dev/null && ha_extra_config "$D/relance.ini"
 	"$ctl" --config "$D/relance.ini" generate icinga2 --define-hosts --with-commands \
 		--plugin-dir "$top_builddir/plugins" --handler "$hc" > "$D/objs/relance.conf"
