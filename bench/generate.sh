@@ -5,7 +5,7 @@
 #   bench/generate.sh [RUNS]   (default 5; from the source tree, after a
 #                               build; BUILD=_build/plain by default)
 # Uses tests/e2e/gen_driver (it drives rl_generate, and says how long
-# rl_generate itself took), since relancectl has no generate command yet.
+# rl_generate itself took, which `relancectl generate` does not say).
 # "whole" is the process: loading the config, generating, writing the files.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)

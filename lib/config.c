@@ -1255,9 +1255,12 @@ static int flush_pending(struct file_state *fs)
 /* inih's inline comment: whitespace then ';'. Returns it or NULL. */
 static const char *find_inline_comment(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if (isspace((unsigned char)s[0]) && s[1] == ';')
-			return s;
+	const char *p;
+
+	/* each ';' (rare: strchr finds it fast), then what precedes it */
+	for (p = strchr(s, ';'); p != NULL; p = strchr(p + 1, ';'))
+		if (p > s && isspace((unsigned char)p[-1]))
+			return p - 1;
 	return NULL;
 }
 
@@ -1444,8 +1447,9 @@ static int parse_key(struct file_state *fs, const char *s)
 	memcpy(name, s, n);
 	name[n] = '\0';
 
+	/* the first character first: most keys differ there */
 	for (k = section_keys[fs->sect]; k->name != NULL; k++)
-		if (strcmp(k->name, name) == 0)
+		if (k->name[0] == name[0] && strcmp(k->name, name) == 0)
 			break;
 	if (k->name == NULL && fs->sect == SECT_COMPONENT &&
 	    strncmp(name, "xpath.", 6) == 0) {
