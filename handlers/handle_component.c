@@ -555,6 +555,7 @@ static void decide(struct hc *hc, struct rl_hold *hold,
 	memset(&f, 0, sizeof(f));
 	memset(st, 0, sizeof(*st));
 	memset(hold, 0, sizeof(*hold));
+	f.no_retry = s->heal_retry_ms == 0;
 	rl_heal_decide(hc->comp, &hc->ev, &f, d);
 	if (d->verdict == RL_VERDICT_IGNORE ||
 	    d->verdict == RL_VERDICT_RECOVERED)

@@ -116,6 +116,12 @@ void rl_heal_decide(const struct rl_component *c,
 			rl_state_name(ev->state));
 		return;
 	}
+	if (ev->retry && f->no_retry) {
+		verdict(out, RL_VERDICT_IGNORE,
+			"policy: heal_retry = 0 on this node, a retry is not "
+			"acted on here");
+		return;
+	}
 	if (!policy_acts(c, ev, out))
 		return;
 	if (ev->ack > 0) {

@@ -23,7 +23,8 @@
  *   heals in the window >= limit       -> STAND_DOWN "restart limit ..."
  *   otherwise                          -> HEAL
  * A retry (ev->retry: the core's re-notification, not a state change)
- * goes through the same rules.
+ * goes through the same rules; on a node whose heal_retry is 0
+ * (f->no_retry)                      -> IGNORE ("policy: heal_retry = 0")
  * Every STAND_DOWN is said in the core as a comment; IGNORE is not.
  *
  * The reason of a decision starts with one of the words in quotes above,
@@ -69,6 +70,10 @@ struct rl_heal_facts {
 	const struct rl_hold *hold;
 	const struct rl_service_status *status; /* status.dat or the API */
 	int heals; /* heals of the component in the window */
+	/* this node's heal_retry is 0: a retry (ev->retry) is ignored here
+	 * (on a master that sends the notifications of a satellite's
+	 * services, the satellite heals) */
+	bool no_retry;
 };
 
 enum rl_heal_verdict {

@@ -361,6 +361,23 @@ wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
 out=$(retry 2>&1)
 like "$out" 'stand-down: restart limit: 2 restarts in 1h' "the third heal: the limit, as for an event"
 "$ctl" -c "$cfg" start fx >/dev/null 2>&1
+# a node whose heal_retry is 0 ignores retries (a master sending the
+# notifications of a satellite's services): the gateway stays down
+sed -e 's|^\[relance\]$|&\nheal_retry = 0|' \
+	-e "s|^journal = .*|journal = $T/noretry.jsonl|" "$T/retry.ini" >"$T/noretry.ini"
+chmod 600 "$T/noretry.ini"
+kill "$(pid_of gateway)"
+wait_for 120 sh -c "! '$daemon' status gateway '$T/run' >/dev/null"
+out=$("$hc" -c "$T/noretry.ini" -C fx/gateway --retry --foreground -v 2>&1)
+is $? 0 "heal_retry = 0 on this node: a retry exits 0"
+like "$out" 'ignore: policy: heal_retry = 0 on this node' "... and is ignored, said with -v"
+"$daemon" status gateway "$T/run" >/dev/null
+is $? 2 "... the gateway not touched: still down"
+"$hc" -c "$T/noretry.ini" -C fx/gateway --state CRITICAL --state-type HARD \
+	--attempt 2 --foreground >/dev/null 2>&1
+"$daemon" status gateway "$T/run" >/dev/null
+ok $? "... while an event heals it on that node as ever"
+"$ctl" -c "$cfg" start fx >/dev/null 2>&1
 
 # --- bad input ------------------------------------------------------------
 bad() { # bad EXIT PATTERN DESCRIPTION ARGS...

@@ -66,14 +66,14 @@ static void assert_word(const struct rl_heal_decision *d, const char *word)
 		  "reason '%s' should start with '%s'", d->reason, word);
 }
 
-static const struct rl_heal_facts no_facts = {NULL, NULL, 0};
+static const struct rl_heal_facts no_facts = {NULL, NULL, 0, false};
 
 Test(heal, ok_is_recovered_whatever_the_policy)
 {
 	struct rl_heal_event ev = event(RL_STATE_OK, true, 1);
 	enum rl_heal pols[] = {RL_HEAL_HARD, RL_HEAL_SOFT, RL_HEAL_NEVER};
 	struct rl_hold hold = {.set = true, .kind = RL_HOLD_MANUAL};
-	struct rl_heal_facts f = {&hold, NULL, 99};
+	struct rl_heal_facts f = {&hold, NULL, 99, false};
 
 	for (size_t i = 0; i < 3; i++) {
 		struct rl_component c = comp(pols[i], 2);
@@ -205,7 +205,7 @@ Test(heal, status_file_acknowledged_and_downtime)
 	struct rl_component c = comp(RL_HEAL_HARD, 0);
 	struct rl_heal_event ev = event(RL_STATE_CRITICAL, true, 3);
 	struct rl_service_status st = {.found = true, .acknowledged = true};
-	struct rl_heal_facts f = {NULL, &st, 0};
+	struct rl_heal_facts f = {NULL, &st, 0, false};
 	struct rl_heal_decision d;
 
 	d = decide(&c, &ev, &f);
@@ -216,7 +216,7 @@ Test(heal, status_file_acknowledged_and_downtime)
 	 * says so, and who */
 	{
 		struct rl_hold h = {.set = true, .kind = RL_HOLD_ACK};
-		struct rl_heal_facts fh = {&h, &st, 0};
+		struct rl_heal_facts fh = {&h, &st, 0, false};
 
 		snprintf(h.author, sizeof(h.author), "alice");
 		snprintf(h.reason, sizeof(h.reason), "looking at it");
@@ -266,7 +266,7 @@ Test(heal, holds_ack_and_manual_copy_the_author)
 	struct rl_component c = comp(RL_HEAL_HARD, 0);
 	struct rl_heal_event ev = event(RL_STATE_CRITICAL, true, 3);
 	struct rl_hold h = {.set = true, .kind = RL_HOLD_ACK, .since = 0};
-	struct rl_heal_facts f = {&h, NULL, 0};
+	struct rl_heal_facts f = {&h, NULL, 0, false};
 	struct rl_heal_decision d;
 	char want[700];
 
@@ -303,7 +303,7 @@ Test(heal, restart_limit)
 {
 	struct rl_component c = comp(RL_HEAL_HARD, 0);
 	struct rl_heal_event ev = event(RL_STATE_CRITICAL, true, 3);
-	struct rl_heal_facts f = {NULL, NULL, 2};
+	struct rl_heal_facts f = {NULL, NULL, 2, false};
 	struct rl_heal_decision d;
 
 	d = decide(&c, &ev, &f);
@@ -335,7 +335,7 @@ Test(heal, order_of_the_rules)
 	struct rl_service_status st = {
 	    .found = true, .acknowledged = true, .downtime_depth = 1};
 	struct rl_hold h = {.set = true, .kind = RL_HOLD_MANUAL};
-	struct rl_heal_facts f = {&h, &st, 5};
+	struct rl_heal_facts f = {&h, &st, 5, false};
 	struct rl_heal_decision d;
 
 	snprintf(h.author, sizeof(h.author), "bob");
@@ -373,6 +373,39 @@ Test(heal, order_of_the_rules)
 	ev.state = RL_STATE_UNKNOWN;
 	d = decide(&c, &ev, &f);
 	assert_word(&d, "state");
+}
+
+/* A retry heals as the event would; on a node whose heal_retry is 0 it is
+ * ignored (a master sending a satellite's notifications) */
+Test(heal, retry_acts_as_the_event_unless_this_node_has_no_retry)
+{
+	struct rl_component c = comp(RL_HEAL_HARD, 3);
+	struct rl_heal_event ev = event(RL_STATE_CRITICAL, true, 1);
+	struct rl_heal_facts f = {NULL, NULL, 0, false};
+	struct rl_heal_decision d;
+
+	ev.retry = true;
+	d = decide(&c, &ev, &f);
+	cr_assert_eq(d.verdict, RL_VERDICT_HEAL, "%s", d.reason);
+	f.no_retry = true;
+	d = decide(&c, &ev, &f);
+	cr_assert_eq(d.verdict, RL_VERDICT_IGNORE);
+	cr_assert_str_eq(d.reason, "policy: heal_retry = 0 on this node, a "
+				   "retry is not acted on here");
+	/* an event (not a retry) on that node is acted on */
+	ev.retry = false;
+	d = decide(&c, &ev, &f);
+	cr_assert_eq(d.verdict, RL_VERDICT_HEAL, "%s", d.reason);
+	/* a retry still stands down on what stops an event */
+	ev.retry = true;
+	f.no_retry = false;
+	ev.ack = 1;
+	d = decide(&c, &ev, &f);
+	cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN, "%s", d.reason);
+	ev.ack = 0;
+	f.heals = 3;
+	d = decide(&c, &ev, &f);
+	cr_assert_eq(d.verdict, RL_VERDICT_STAND_DOWN, "%s", d.reason);
 }
 
 Test(heal, verdict_names)
@@ -531,13 +564,13 @@ Test(heal, count_leaves_out_heals_whose_run_stood_down)
 	append_run(j, now - 4800, "r5", "fx/pricer", "stand-down");
 	rl_journal_close(j);
 
-	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 60000, &n, &err),
-		     0, "%s", err.msg);
+	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 60000, &n, &err), 0,
+		     "%s", err.msg);
 	cr_assert_eq(n, 3, "r2, r3, r4 count; r1 and r5 stood down: %d", n);
 	/* the window starts after r1's heal, at its stand-down: r1 is not
 	 * in it and its stand-down takes nothing off */
-	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 8950, &n, &err),
-		     0, "%s", err.msg);
+	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 8950, &n, &err), 0,
+		     "%s", err.msg);
 	cr_assert_eq(n, 3, "%d", n);
 	rl_test_rmtree(dir);
 }
