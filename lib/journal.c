@@ -27,6 +27,9 @@ struct rl_journal {
 	char *bundle;		/* that config, kept once (confstore) */
 	size_t bundle_len;
 	int config_keep;
+	/* records written but not yet synced (rl_journal_append_unsynced):
+	 * the next sync covers them */
+	bool dirty;
 };
 
 #define MAX_ROTATED 10000 /* rotated files a reader looks for */
@@ -331,10 +334,16 @@ struct rl_journal *rl_journal_open_site(const struct rl_model *m,
 	return j;
 }
 
+static int sync_fd(struct rl_journal *j, struct rl_err *err);
+
 void rl_journal_close(struct rl_journal *j)
 {
 	if (j == NULL)
 		return;
+	/* unsynced records are synced: an error here has no one to tell
+	 * (the writers sync at their end, rl_journal_sync) */
+	if (j->fd >= 0 && j->dirty)
+		(void)sync_fd(j, NULL);
 	if (j->fd >= 0)
 		close(j->fd);
 	rl_file_dir_close(&j->dir);
@@ -439,6 +448,31 @@ static int reopen(struct rl_journal *j, struct rl_err *err)
  * it is written, never into a rotated one. Returns 0 with the lock
  * held, or -1 with err set.
  */
+/* fdatasync of the journal's file; a character device (/dev/null) has
+ * nothing to sync. Clears dirty. */
+static int sync_fd(struct rl_journal *j, struct rl_err *err)
+{
+	struct stat st;
+	int e;
+
+	if (fdatasync(j->fd) < 0) {
+		e = errno;
+		if (!(e == EINVAL && fstat(j->fd, &st) == 0 &&
+		      !S_ISREG(st.st_mode)))
+			return rl_err_set(err, "cannot sync journal '%s': %s",
+					  j->path, strerror(e));
+	}
+	j->dirty = false;
+	return 0;
+}
+
+int rl_journal_sync(struct rl_journal *j, struct rl_err *err)
+{
+	if (j == NULL || !j->dirty)
+		return 0;
+	return sync_fd(j, err);
+}
+
 static int lock_current(struct rl_journal *j, struct rl_err *err)
 {
 	int tries, named, fd, e;
@@ -465,6 +499,9 @@ static int lock_current(struct rl_journal *j, struct rl_err *err)
 					  "cannot lock journal '%s': it keeps "
 					  "being replaced",
 					  j->path);
+		/* what we wrote unsynced went into the file now rotated */
+		if (j->dirty && sync_fd(j, err) < 0)
+			return -1;
 		fd = reopen(j, err);
 		if (fd < 0)
 			return -1;
@@ -560,15 +597,34 @@ out:
 	rl_buf_free(&to);
 }
 
+static int append(struct rl_journal *j, const struct rl_journal_rec *r,
+		  bool sync, struct rl_err *err);
+
 int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 		      struct rl_err *err)
+{
+	return append(j, r, true, err);
+}
+
+int rl_journal_append_unsynced(struct rl_journal *j,
+			       const struct rl_journal_rec *r,
+			       struct rl_err *err)
+{
+	return append(j, r, false, err);
+}
+
+/* One record, whole; synced (with every unsynced one before it) when SYNC
+ * or when the journal is due for rotation (a rotated file is synced). */
+static int append(struct rl_journal *j, const struct rl_journal_rec *r,
+		  bool sync, struct rl_err *err)
 {
 	struct rl_journal_rec rec = *r;
 	char *line = NULL;
 	size_t len;
 	ssize_t n;
 	struct stat st;
-	int locked = 0, ret = -1, e;
+	int locked = 0, ret = -1;
+	bool rotating;
 
 	/* the one place every record passes: each carries the config */
 	if (rec.config == NULL)
@@ -627,17 +683,12 @@ int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 				      j->path);
 		goto out;
 	}
-	if (fdatasync(j->fd) < 0) {
-		e = errno;
-		/* a character device (/dev/null) has nothing to sync */
-		if (!(e == EINVAL && !S_ISREG(st.st_mode))) {
-			rl_err_set(err, "cannot sync journal '%s': %s", j->path,
-				   strerror(e));
-			goto out;
-		}
-	}
-	if (S_ISREG(st.st_mode) && j->max_size > 0 &&
-	    st.st_size + (off_t)len >= j->max_size)
+	j->dirty = true;
+	rotating = S_ISREG(st.st_mode) && j->max_size > 0 &&
+		   st.st_size + (off_t)len >= j->max_size;
+	if ((sync || rotating) && sync_fd(j, err) < 0)
+		goto out;
+	if (rotating)
 		rotate(j);
 	ret = 0;
 out:

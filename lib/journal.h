@@ -124,6 +124,23 @@ const char *rl_journal_path(const struct rl_journal *j);
 int rl_journal_append(struct rl_journal *j, const struct rl_journal_rec *r,
 		      struct rl_err *err);
 
+/*
+ * Group commit. rl_journal_append_unsynced writes one record whole, like
+ * rl_journal_append, but leaves it unsynced; rl_journal_sync (or the next
+ * rl_journal_append, or rl_journal_close) syncs it with every record
+ * written before. A writer announces an action with records it syncs
+ * before the action runs (a power loss never leaves an action done
+ * without its begin record); an outcome may wait for the next sync (lost
+ * in a power loss at worst, leaving "began, no end", as a worker killed
+ * in the middle does). A process killed loses nothing either way: the
+ * records are in the file. rl_journal_sync returns 0, or -1 with err set
+ * ("cannot sync journal 'PATH': ...").
+ */
+int rl_journal_append_unsynced(struct rl_journal *j,
+			       const struct rl_journal_rec *r,
+			       struct rl_err *err);
+int rl_journal_sync(struct rl_journal *j, struct rl_err *err);
+
 /* Formats one record as a JSON line (with '\n') into a new string the
  * caller frees; NULL on allocation failure. Exposed for tests. */
 char *rl_journal_format(const struct rl_journal_rec *r);

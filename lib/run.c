@@ -345,14 +345,37 @@ static void remember(struct run_ctx *x, const struct rl_component *c,
 		x->known[c->index] = (unsigned char)known_of(c, r);
 }
 
-static void journal(struct run_ctx *x, struct rl_journal_rec *r)
+/*
+ * Journals R. A step's records are written unsynced (group commit): the
+ * begin records of the actions of a round are synced together before
+ * their commands run (journal_sync), an end record with the next sync
+ * (the next round's actions, the plan's end record). The plan's records
+ * are synced at once.
+ */
+static void journal_as(struct run_ctx *x, struct rl_journal_rec *r, bool sync)
 {
 	if (x->journal_failed)
 		return;
 	r->node = x->node;
 	r->user = x->opts->user;
 	r->run = x->rep->run_id;
-	if (rl_journal_append(x->opts->journal, r, &x->jerr) < 0)
+	if ((sync ? rl_journal_append(x->opts->journal, r, &x->jerr)
+		  : rl_journal_append_unsynced(x->opts->journal, r, &x->jerr)) <
+	    0)
+		x->journal_failed = true;
+}
+
+static void journal(struct run_ctx *x, struct rl_journal_rec *r)
+{
+	journal_as(x, r, true);
+}
+
+/* Before the commands of a round run: the begin records written for it
+ * (and any end record before them) reach the disk, or nothing runs. */
+static void journal_sync(struct run_ctx *x)
+{
+	if (!x->journal_failed &&
+	    rl_journal_sync(x->opts->journal, &x->jerr) < 0)
 		x->journal_failed = true;
 }
 
@@ -388,7 +411,7 @@ static void journal_step(struct run_ctx *x, struct step_run *s,
 		r.duration_ms = s->rep->duration_ms;
 		r.message = s->rep->message;
 	}
-	journal(x, &r);
+	journal_as(x, &r, false);
 }
 
 /* Ends a step with OUTCOME and a message, journals it, reports progress. */
@@ -583,7 +606,7 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 	struct rl_cmd *cmds = NULL;
 	size_t i, next = 0, active = 0, n = lv->n_steps, nc;
 	size_t par = x->plan->parallel > 0 ? (size_t)x->plan->parallel : 1;
-	bool failed = false;
+	bool failed = false, acts;
 	int ret = -1, tr;
 
 	s = calloc(n + 1, sizeof(*s));
@@ -625,6 +648,7 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 
 		/* the commands due now; journal each action's begin first */
 		nc = 0;
+		acts = false;
 		for (i = 0; i < n; i++) {
 			struct step_run *a = &s[i];
 			const struct rl_component *c = a->step->comp;
@@ -643,6 +667,7 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 			cmd = a->cmd = &cmds[nc++];
 			if (a->phase == PH_ACTION) {
 				journal_step(x, a, "begin");
+				acts = true;
 				if (x->journal_failed)
 					break;
 				memset(cmd, 0, sizeof(*cmd));
@@ -660,6 +685,8 @@ static int run_level(struct run_ctx *x, const struct rl_plan_level *lv,
 			if (now + cmd->timeout_ms > batch_end)
 				batch_end = now + cmd->timeout_ms;
 		}
+		if (acts)
+			journal_sync(x);
 		if (x->journal_failed) {
 			abandon(x, s, n);
 			goto out;

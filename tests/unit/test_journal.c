@@ -595,6 +595,65 @@ Test(journal, dev_null_taken)
 	cr_assert(o == 0 && a == 0, "%s", err.msg);
 }
 
+/* group commit: records written unsynced are in the file at once, whole
+ * and in order; a sync (or the next synced append, or close) covers them;
+ * a device takes them too */
+Test(journal, unsynced_records_are_written_whole_and_synced_later,
+     .init = make_dir, .fini = remove_dir)
+{
+	struct rl_err err = {""};
+	struct rl_journal_rec r;
+	struct rl_journal *j;
+	const char *p = path_in_dir("j.jsonl");
+	const char *events[] = {"a", "b", "c"};
+	char *text;
+	size_t i;
+
+	j = rl_journal_open(p, &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	cr_assert_eq(rl_journal_sync(j, &err), 0, "nothing to sync: %s",
+		     err.msg);
+	for (i = 0; i < 3; i++) {
+		rl_journal_rec_init(&r);
+		r.event = events[i];
+		cr_assert_eq(rl_journal_append_unsynced(j, &r, &err), 0, "%s",
+			     err.msg);
+	}
+	text = read_all(p);
+	cr_assert(strstr(text, "\"event\":\"a\"") <
+			  strstr(text, "\"event\":\"b\"") &&
+		      strstr(text, "\"event\":\"b\"") <
+			  strstr(text, "\"event\":\"c\"") &&
+		      strstr(text, "\"event\":\"a\"") != NULL,
+		  "three records in order before any sync: %s", text);
+	free(text);
+	cr_assert_eq(rl_journal_sync(j, &err), 0, "%s", err.msg);
+	cr_assert_eq(rl_journal_sync(j, &err), 0, "%s", err.msg);
+	rl_journal_rec_init(&r);
+	r.event = "d";
+	cr_assert_eq(rl_journal_append_unsynced(j, &r, &err), 0, "%s", err.msg);
+	rl_journal_close(j);
+	text = read_all(p);
+	cr_assert(strstr(text, "\"event\":\"d\"") != NULL, "%s", text);
+	free(text);
+	cr_assert_eq(rl_journal_sync(NULL, &err), 0);
+
+	j = rl_journal_open("/dev/null", &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	rl_journal_rec_init(&r);
+	r.event = "e";
+	cr_assert_eq(rl_journal_append_unsynced(j, &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(rl_journal_sync(j, &err), 0, "/dev/null: %s", err.msg);
+	rl_journal_close(j);
+
+	/* a write that fails is an error at once, synced or not */
+	j = rl_journal_open("/dev/full", &err);
+	cr_assert_not_null(j, "%s", err.msg);
+	cr_assert_eq(rl_journal_append_unsynced(j, &r, &err), -1);
+	cr_assert(strstr(err.msg, strerror(ENOSPC)) != NULL, "%s", err.msg);
+	rl_journal_close(j);
+}
+
 /* --- read --------------------------------------------------------------- */
 
 struct collected {
