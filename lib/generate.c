@@ -636,6 +636,18 @@ static void iarg(struct rl_buf *b, const char *key, const char *value,
 	rl_buf_puts(b, "\t\t}\n");
 }
 
+/* The head of a command object TYPE NAME running the handler: its -f
+ * and -C arguments; the caller adds the others and closes it. */
+static void handler_command(const struct gen *g, struct rl_buf *b,
+			    const char *type, const char *name)
+{
+	rl_buf_printf(b, "object %s \"%s\" {\n\tcommand = [ ", type, name);
+	istr(b, g->handler);
+	rl_buf_puts(b, " ]\n\targuments = {\n");
+	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
+	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
+}
+
 /*
  * With [icinga_api], the ApiUser relance logs in as (issue 14), with the
  * least it needs, each on the services of components only. Its password
@@ -710,12 +722,7 @@ static void icinga_commands(const struct gen *g, struct rl_buf *b)
 	rl_buf_puts(b, "}\n\n");
 	rl_buf_free(&p);
 
-	rl_buf_puts(b, "object EventCommand \"relance-handle-component\" {\n"
-		       "\tcommand = [ ");
-	istr(b, g->handler);
-	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
-	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
+	handler_command(g, b, "EventCommand", "relance-handle-component");
 	iarg(b, "--state", "$service.state$", "OK, WARNING, CRITICAL, UNKNOWN",
 	     true);
 	iarg(b, "--state-type", "$service.state_type$", "SOFT or HARD", true);
@@ -753,13 +760,8 @@ static void icinga_commands(const struct gen *g, struct rl_buf *b)
 	ikv(b, 1, "vars.relance_config", g->o->config_path);
 	rl_buf_puts(b, "}\n\n");
 
-	rl_buf_puts(b,
-		    "object NotificationCommand \"relance-ack-notification\" "
-		    "{\n\tcommand = [ ");
-	istr(b, g->handler);
-	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
-	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
+	handler_command(g, b, "NotificationCommand",
+			"relance-ack-notification");
 	iarg(b, "--ack-notification", NULL, "called as a notification command",
 	     false);
 	iarg(b, "--type", "$notification.type$",
@@ -772,13 +774,8 @@ static void icinga_commands(const struct gen *g, struct rl_buf *b)
 
 	/* the re-notification of a problem still there: the handler again
 	 * (issue 15: after a failover the survivor sees no state change) */
-	rl_buf_puts(b,
-		    "object NotificationCommand \"relance-heal-notification\" "
-		    "{\n\tcommand = [ ");
-	istr(b, g->handler);
-	rl_buf_puts(b, " ]\n\targuments = {\n");
-	iarg(b, "-f", "$relance_config$", "relance configuration file", true);
-	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
+	handler_command(g, b, "NotificationCommand",
+			"relance-heal-notification");
 	iarg(b, "--retry", NULL,
 	     "called as a notification command, every heal_retry", false);
 	iarg(b, "--state", "$service.state$", "CRITICAL (the problem)", false);

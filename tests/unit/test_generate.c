@@ -575,13 +575,15 @@ Test(generate, commands_on_demand)
 
 	s = gen1(RL_GENERATE_ICINGA2);
 	cr_assert_null(strstr(s, "Command \""), "%s", s);
-	cr_assert_eq(count(with[1], "Command \"relance-"), 4);
+	/* Icinga 2 also has the retry's NotificationCommand */
+	cr_assert_eq(count(with[1], "Command \"relance-"), 5);
 	cr_assert_eq(count(s, "\tvars.relance_config = "
 			      "\"/etc/relance/relance.ini\"\n"),
 		     2, "%s", s);
 	cr_assert(strstr(s, "template Service \"relance-component\" {\n"
 			    "\tcheck_command = \"relance-component\"\n"));
 	cr_assert(strstr(s, "\tcommand = \"relance-ack-notification\"\n"));
+	cr_assert(strstr(s, "\tcommand = \"relance-heal-notification\"\n"));
 	free(with[0]);
 	free(with[1]);
 }

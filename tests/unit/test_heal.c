@@ -446,19 +446,27 @@ Test(heal, parse_state_type)
 
 /* --- count -------------------------------------------------------------- */
 
-static void append(struct rl_journal *j, int64_t ts, const char *event,
-		   const char *component, const char *result)
+static void append_rec(struct rl_journal *j, int64_t ts, const char *run,
+		       const char *event, const char *component,
+		       const char *result)
 {
 	struct rl_journal_rec r;
 	struct rl_err err = {""};
 
 	rl_journal_rec_init(&r);
 	r.ts_ms = ts;
+	r.run = run;
 	r.event = event;
 	r.component = component;
 	r.result = result;
 	r.reason = "test";
 	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+}
+
+static void append(struct rl_journal *j, int64_t ts, const char *event,
+		   const char *component, const char *result)
+{
+	append_rec(j, ts, NULL, event, component, result);
 }
 
 Test(heal, count_over_a_real_journal)
@@ -522,17 +530,7 @@ Test(heal, count_over_a_real_journal)
 static void append_run(struct rl_journal *j, int64_t ts, const char *run,
 		       const char *component, const char *result)
 {
-	struct rl_journal_rec r;
-	struct rl_err err = {""};
-
-	rl_journal_rec_init(&r);
-	r.ts_ms = ts;
-	r.event = "decision";
-	r.run = run;
-	r.component = component;
-	r.result = result;
-	r.reason = "test";
-	cr_assert_eq(rl_journal_append(j, &r, &err), 0, "%s", err.msg);
+	append_rec(j, ts, run, "decision", component, result);
 }
 
 /* A heal whose run then stood down (the host lock held elsewhere, the
