@@ -801,49 +801,53 @@ static void icinga_config_var(const struct gen *g, struct rl_buf *b)
 }
 
 /*
- * The notifications to the User "relance": acknowledgements made in a
- * HARD state (the handler records a hold), and, unless heal_retry is 0,
- * the problem again every heal_retry, first heal_retry after the HARD
- * state (times.begin: the event handler has acted then): Icinga 2 runs
- * an event handler on a state change only, so a component still CRITICAL
- * after a failover, or a heal cut short, would wait for a human. An
- * acknowledgement or a downtime suppresses it; in an HA zone one endpoint
- * sends it (the notification feature's enable_ha), the other after a
- * failover.
+ * The notifications of relance's two Users. "relance": acknowledgements
+ * made in a HARD state (the handler records a hold). "relance-retry",
+ * unless heal_retry is 0: the problem again every heal_retry, first
+ * heal_retry after the HARD state (times.begin: the event handler has
+ * acted then): Icinga 2 runs an event handler on a state change only, so
+ * a component still CRITICAL after a failover, or a heal cut short, would
+ * wait for a human. An acknowledgement or a downtime suppresses it; in an
+ * HA zone one endpoint sends it (the notification feature's enable_ha),
+ * the other after a failover. Two Users, not one taking both types:
+ * Icinga 2 sends an acknowledgement to a User whose types include Problem
+ * only if it was notified of that problem, and the retry's first
+ * notification comes heal_retry late.
  */
 static void icinga_notifications(const struct gen *g, struct rl_buf *b)
 {
 	int64_t retry_s = (g->m->site.heal_retry_ms + 999) / 1000;
 
-	rl_buf_printf(
-	    b,
-	    "/* The handler learns of acknowledgements made in a HARD "
-	    "state from these%s. */\n"
-	    "object User \"relance\" {\n"
-	    "\tdisplay_name = \"relance event handler (%s)\"\n"
-	    "\tenable_notifications = true\n"
-	    "\ttypes = [ Acknowledgement%s ]\n"
-	    "\tstates = [ OK, Warning, Critical, Unknown ]\n"
-	    "}\n\n"
-	    "apply Notification \"relance-ack\" to Service {\n"
-	    "\tcommand = \"relance-ack-notification\"\n"
-	    "\tusers = [ \"relance\" ]\n"
-	    "\ttypes = [ Acknowledgement ]\n"
-	    "\tinterval = 0\n"
-	    "\tassign where service.vars.relance_component\n"
-	    "}\n",
-	    retry_s > 0 ? ", and of a problem still there every heal_retry"
-			: "",
-	    retry_s > 0 ? "acknowledgements, retries" : "acknowledgements",
-	    retry_s > 0 ? ", Problem" : "");
+	rl_buf_puts(b, "/* The handler learns of acknowledgements made in a "
+		       "HARD state from these. */\n"
+		       "object User \"relance\" {\n"
+		       "\tdisplay_name = \"relance event handler "
+		       "(acknowledgements)\"\n"
+		       "\tenable_notifications = true\n"
+		       "\ttypes = [ Acknowledgement ]\n"
+		       "\tstates = [ OK, Warning, Critical, Unknown ]\n"
+		       "}\n\n"
+		       "apply Notification \"relance-ack\" to Service {\n"
+		       "\tcommand = \"relance-ack-notification\"\n"
+		       "\tusers = [ \"relance\" ]\n"
+		       "\ttypes = [ Acknowledgement ]\n"
+		       "\tinterval = 0\n"
+		       "\tassign where service.vars.relance_component\n"
+		       "}\n");
 	if (retry_s == 0)
 		return;
 	rl_buf_printf(b,
 		      "\n/* heal_retry = %llds: the handler again while the "
 		      "problem lasts (handle_component --retry) */\n"
+		      "object User \"relance-retry\" {\n"
+		      "\tdisplay_name = \"relance event handler (retries)\"\n"
+		      "\tenable_notifications = true\n"
+		      "\ttypes = [ Problem ]\n"
+		      "\tstates = [ Critical ]\n"
+		      "}\n\n"
 		      "apply Notification \"relance-retry\" to Service {\n"
 		      "\tcommand = \"relance-heal-notification\"\n"
-		      "\tusers = [ \"relance\" ]\n"
+		      "\tusers = [ \"relance-retry\" ]\n"
 		      "\ttypes = [ Problem ]\n"
 		      "\tstates = [ Critical ]\n"
 		      "\tinterval = %llds\n"

@@ -250,16 +250,21 @@ out=$("$ctl" -f "$T/demo.ini" generate icinga2)
 like "$out" 'apply Notification "relance-retry" to Service' \
 	"icinga2: heal_retry (default 5m): the retry notification"
 like "$(printf '%s\n' "$out" | sed -n '/"relance-retry"/,/^}/p' | tr '\n\t' '  ')" \
-	'command = "relance-heal-notification" +users = \[ "relance" \] +types = \[ Problem \] +states = \[ Critical \] +interval = 300s +times = \{ begin = 300s \}' \
-	"... to the User relance, Problem in Critical, every 300s, the first 300s after the HARD state"
-like "$out" 'types = \[ Acknowledgement, Problem \]' "... the User relance takes Problem notifications"
+	'command = "relance-heal-notification" +users = \[ "relance-retry" \] +types = \[ Problem \] +states = \[ Critical \] +interval = 300s +times = \{ begin = 300s \}' \
+	"... to the User relance-retry, Problem in Critical, every 300s, the first 300s after the HARD state"
+# one User taking both types would get no acknowledgement: Icinga 2 sends
+# one to a User with Problem in its types only after a problem notification
+like "$(printf '%s\n' "$out" | sed -n '/^object User "relance" {/,/^}/p' | tr '\n\t' '  ')" \
+	'types = \[ Acknowledgement \] ' "... the User relance still takes acknowledgements only"
+like "$(printf '%s\n' "$out" | sed -n '/^object User "relance-retry" {/,/^}/p' | tr '\n\t' '  ')" \
+	'types = \[ Problem \] +states = \[ Critical \]' "... and the User relance-retry problems in Critical"
 for v in 0 10s 1500ms; do
 	sed "s|^\[relance\]\$|&\nheal_retry = $v|" "$T/demo.ini" >"$T/retry.ini"
 	chmod 600 "$T/retry.ini"
 	"$ctl" -f "$T/retry.ini" generate icinga2 > "$T/retry-$v.conf"
 	ok $? "icinga2: heal_retry = $v: generated"
 done
-unlike "$(cat "$T/retry-0.conf")" 'relance-retry|Problem' "heal_retry = 0: no retry notification, no Problem type"
+unlike "$(cat "$T/retry-0.conf")" 'relance-retry|Problem' "heal_retry = 0: no retry notification, no User relance-retry"
 like "$(cat "$T/retry-10s.conf")" 'interval = 10s' "heal_retry = 10s: interval = 10s"
 like "$(cat "$T/retry-1500ms.conf")" 'times = \{ begin = 2s \}' "heal_retry = 1500ms: rounded up to 2s (the core counts seconds)"
 if have_icinga; then
