@@ -9,8 +9,8 @@
 . "$top_srcdir/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (dpkg -i)"
-# the installed programs, with the installed XML module, not the build's
-unset RELANCE_XPATH_MODULE RELANCE_CONFIG
+# the installed programs, with the installed modules, not the build's
+unset RELANCE_XPATH_MODULE RELANCE_API_MODULE RELANCE_CONFIG
 for p in dpkg-buildpackage lintian flock runuser readelf; do
 	command -v $p >/dev/null || skip_all "$p not installed (tools/deps)"
 done
@@ -86,7 +86,7 @@ dpkg -L relance >"$T/files"
 for f in /usr/bin/relancectl /usr/lib/nagios/plugins/check_component \
 	/usr/lib/nagios/plugins/check_application \
 	/usr/lib/nagios/plugins/handle_component \
-	"/usr/lib/$ma/relance/xpath.so" \
+	"/usr/lib/$ma/relance/xpath.so" "/usr/lib/$ma/relance/icinga_api.so" \
 	/etc/relance/relance.ini /etc/nagios-plugins/config/relance.cfg \
 	/usr/share/icinga2/include/plugins-contrib.d/relance.conf \
 	/usr/lib/tmpfiles.d/relance.conf \
@@ -119,7 +119,8 @@ ok $? "the programs are executable"
 # dpkg-buildflags' hardening (hardening=+all), read from the ELF files
 for f in /usr/bin/relancectl /usr/lib/nagios/plugins/check_component \
 	/usr/lib/nagios/plugins/check_application \
-	/usr/lib/nagios/plugins/handle_component /usr/lib/$ma/relance/xpath.so; do
+	/usr/lib/nagios/plugins/handle_component /usr/lib/$ma/relance/xpath.so \
+	/usr/lib/$ma/relance/icinga_api.so; do
 	h=""
 	readelf -hW "$f" | grep -q 'Type: *DYN' && h="$h pie"
 	readelf -lW "$f" | grep -q GNU_RELRO && h="$h relro"

@@ -531,13 +531,13 @@ Test(heal, count_leaves_out_heals_whose_run_stood_down)
 	append_run(j, now - 4800, "r5", "fx/pricer", "stand-down");
 	rl_journal_close(j);
 
-	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 60000, &n, &err),
-		     0, "%s", err.msg);
+	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 60000, &n, &err), 0,
+		     "%s", err.msg);
 	cr_assert_eq(n, 3, "r2, r3, r4 count; r1 and r5 stood down: %d", n);
 	/* the window starts after r1's heal, at its stand-down: r1 is not
 	 * in it and its stand-down takes nothing off */
-	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 8950, &n, &err),
-		     0, "%s", err.msg);
+	cr_assert_eq(rl_heal_count(path, "fx/pricer", now - 8950, &n, &err), 0,
+		     "%s", err.msg);
 	cr_assert_eq(n, 3, "%d", n);
 	rl_test_rmtree(dir);
 }
