@@ -878,15 +878,9 @@ Test(icinga_api, a_missing_module_fails_each_use_and_says_where)
 Test(icinga_api, a_file_that_is_not_a_library_is_refused)
 {
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/icinga_api.so", dir);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("not a shared object, but long enough to be read as one, "
-	      "which it is not: an ELF header starts with 0x7f 'E' 'L' 'F'\n",
-	      f);
-	fclose(f);
+	rl_test_not_elf(path);
 	unavailable(path, "invalid ELF header");
 }
 
