@@ -187,6 +187,32 @@ chmod 0644 "$T/cfg/doc.xml"
 sed -i "s|^check = .*|check = cat $T/cfg/doc.xml|" "$cfg"
 out=$(asnagios /usr/lib/nagios/plugins/check_component --config "$cfg" -C pkg/x 2>&1)
 like "$out" "^COMPONENT OK .*n=7" "check_component loads the installed XML module"
+# the Icinga 2 API module at its installed path: a restart's forced check
+# goes to [icinga_api], whose URL nothing listens on (port 1)
+printf 's3cret\n' >"$T/api.pw"
+chmod 600 "$T/api.pw"
+cat >"$T/api.ini" <<EOF
+[relance]
+journal  = /var/lib/relance/journal.jsonl
+lock_dir = /run/relance
+[icinga_api]
+url = https://127.0.0.1:1
+user = relance
+password_file = $T/api.pw
+[host "here"]
+transport = local
+[component "pkg/y"]
+host  = here
+check = test -e $T/y.up
+start = touch $T/y.up
+stop  = rm -f $T/y.up
+EOF
+chmod 0600 "$T/api.ini"
+out=$(relancectl -c "$T/api.ini" restart pkg/y 2>&1)
+like "$out" "the core was not told: https://127\\.0\\.0\\.1:1: reschedule-check on here!pkg/y: cannot connect" \
+	"relancectl loads the installed Icinga 2 API module (the API down: cannot connect)"
+unlike "$(ldd /usr/bin/relancectl /usr/lib/nagios/plugins/handle_component)" 'libcurl|libjansson' \
+	"relancectl and handle_component do not link libcurl or jansson"
 
 # --- reinstall (as an upgrade does): the admin's config and the modes stay
 echo "# edited by the package test" >>/etc/relance/relance.ini
