@@ -1,3 +1,12 @@
+/*
+ * icinga_api - the Icinga 2 REST API client (icinga_api.h).
+ *
+ * This file is the Icinga 2 API module: it alone is linked with libcurl
+ * and jansson, built with lib/util.c, lib/safefile.c and lib/err.c as
+ * lib/icinga_api.so (the loader's table at the end is its one exported
+ * symbol), and reached by the programs through lib/icinga_api_load.c,
+ * so that only a run that talks to the API maps them.
+ */
 #include "build.h"
 
 #include <curl/curl.h>
@@ -7,6 +16,7 @@
 #include <string.h>
 
 #include "icinga_api.h"
+#include "icinga_api_impl.h"
 #include "safefile.h"
 
 /* the only filter ever sent: the names travel in filter_vars */
@@ -548,3 +558,26 @@ out:
 	rl_buf_free(&what);
 	return r;
 }
+
+/* ---- the module's table ---------------------------------------------------
+ */
+
+/* The loader's table, the only symbol exported (everything else is
+   compiled with -fvisibility=hidden). */
+__attribute__((visibility("default")))
+const struct rl_icinga_api_module rl_icinga_api_module = {
+    .version = PACKAGE_VERSION,
+    .sizes = RL_ICINGA_API_MODULE_SIZES,
+    .body_comment = rl_icinga_api_body_comment,
+    .body_result = rl_icinga_api_body_result,
+    .body_reschedule = rl_icinga_api_body_reschedule,
+    .body_query = rl_icinga_api_body_query,
+    .parse_service = rl_icinga_api_parse_service,
+    .judge = rl_icinga_api_judge,
+    .new_client = rl_icinga_api_new,
+    .free_client = rl_icinga_api_free,
+    .action = rl_icinga_api_action,
+    .service = rl_icinga_api_service,
+    .detour = rl_icinga_api_detour,
+    .set_perform = rl_icinga_api_set_perform,
+};

@@ -1,6 +1,7 @@
 /*
  * module - loading one of relance's optional modules (the XML module
- * xpath.so, the Graphviz module graphviz.so) with dlopen(): a module is
+ * xpath.so, the Graphviz module graphviz.so, the Icinga 2 API module
+ * icinga_api.so) with dlopen(): a module is
  * built alone with its heavy library, so that only a program that needs
  * it maps that library (see lib/xpath_load.c).
  *

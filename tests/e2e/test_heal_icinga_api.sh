@@ -7,8 +7,8 @@
 # the service's state read through the API. The ApiUser is the one
 # `relancectl generate icinga2` writes (least permissions). Each failure
 # of the API (wrong password, unknown service, wrong CA, API down, no
-# answer) is one line naming the endpoint, journaled, and the restart is
-# journaled as done all the same; the endpoints of an HA zone are tried in
+# answer, the API module missing) is one line naming the endpoint (or the
+# module), journaled, and the restart is journaled as done all the same; the endpoints of an HA zone are tried in
 # turn; a password file others may read is refused at load.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sshd.sh"
@@ -372,6 +372,15 @@ heal_with "HA zone" "$E2E_ROOT/cha.ini" gateway
 is "$(echo "$wb" | jq -r .result)" ok "(d) HA zone: the second endpoint took the write-back"
 wait_for 60 eval '[ "$(c_comments "$G" | grep -c "relance: relance: restarted $G on h1")" -gt "$n_c" ]'
 ok $? "(d) HA zone: the comment is in the core"
+
+# the Icinga 2 API module cannot be loaded (lib/icinga_api_load.c): said
+# and journaled as any failure of the API, naming the module
+saved_mod=$RELANCE_API_MODULE
+RELANCE_API_MODULE=$E2E_ROOT/none/icinga_api.so
+export RELANCE_API_MODULE
+heal_with "module missing" "$CFG" reports
+failed_with "module missing" "^Icinga 2 API unavailable: cannot load '$E2E_ROOT/none/icinga_api.so': cannot open shared object file"
+RELANCE_API_MODULE=$saved_mod
 
 set_attrs "$R" '{"enable_event_handler": true}'
 set_attrs "$G" '{"enable_event_handler": true}'

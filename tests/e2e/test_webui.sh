@@ -25,8 +25,8 @@ webui_lock || skip_all "$WEBUI_WHY"
 webui_usable || skip_all "$WEBUI_WHY"
 webui_no_relance || skip_all "$WEBUI_WHY"
 command -v jq >/dev/null || skip_all "jq needed"
-# the installed programs, with the package's XML module, not the build's
-unset RELANCE_CONFIG RELANCE_XPATH_MODULE NO_COLOR
+# the installed programs, with the package's modules (XML, Icinga 2 API), not the build's
+unset RELANCE_CONFIG RELANCE_XPATH_MODULE RELANCE_API_MODULE NO_COLOR
 t_begin=$(now_ms)
 
 sshd_setup

@@ -9,8 +9,8 @@
 . "$top_srcdir/tests/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (dpkg -i)"
-# the installed programs, with the installed XML module, not the build's
-unset RELANCE_XPATH_MODULE RELANCE_CONFIG
+# the installed programs, with the installed modules, not the build's
+unset RELANCE_XPATH_MODULE RELANCE_API_MODULE RELANCE_CONFIG
 for p in dpkg-buildpackage lintian flock runuser readelf; do
 	command -v $p >/dev/null || skip_all "$p not installed (tools/deps)"
 done
@@ -86,7 +86,7 @@ dpkg -L relance >"$T/files"
 for f in /usr/bin/relancectl /usr/lib/nagios/plugins/check_component \
 	/usr/lib/nagios/plugins/check_application \
 	/usr/lib/nagios/plugins/handle_component \
-	"/usr/lib/$ma/relance/xpath.so" \
+	"/usr/lib/$ma/relance/xpath.so" "/usr/lib/$ma/relance/icinga_api.so" \
 	/etc/relance/relance.ini /etc/nagios-plugins/config/relance.cfg \
 	/usr/share/icinga2/include/plugins-contrib.d/relance.conf \
 	/usr/lib/tmpfiles.d/relance.conf \
@@ -119,7 +119,8 @@ ok $? "the programs are executable"
 # dpkg-buildflags' hardening (hardening=+all), read from the ELF files
 for f in /usr/bin/relancectl /usr/lib/nagios/plugins/check_component \
 	/usr/lib/nagios/plugins/check_application \
-	/usr/lib/nagios/plugins/handle_component /usr/lib/$ma/relance/xpath.so; do
+	/usr/lib/nagios/plugins/handle_component /usr/lib/$ma/relance/xpath.so \
+	/usr/lib/$ma/relance/icinga_api.so; do
 	h=""
 	readelf -hW "$f" | grep -q 'Type: *DYN' && h="$h pie"
 	readelf -lW "$f" | grep -q GNU_RELRO && h="$h relro"
@@ -186,6 +187,32 @@ chmod 0644 "$T/cfg/doc.xml"
 sed -i "s|^check = .*|check = cat $T/cfg/doc.xml|" "$cfg"
 out=$(asnagios /usr/lib/nagios/plugins/check_component --config "$cfg" -C pkg/x 2>&1)
 like "$out" "^COMPONENT OK .*n=7" "check_component loads the installed XML module"
+# the Icinga 2 API module at its installed path: a restart's forced check
+# goes to [icinga_api], whose URL nothing listens on (port 1)
+printf 's3cret\n' >"$T/api.pw"
+chmod 600 "$T/api.pw"
+cat >"$T/api.ini" <<EOF
+[relance]
+journal  = /var/lib/relance/journal.jsonl
+lock_dir = /run/relance
+[icinga_api]
+url = https://127.0.0.1:1
+user = relance
+password_file = $T/api.pw
+[host "here"]
+transport = local
+[component "pkg/y"]
+host  = here
+check = test -e $T/y.up
+start = touch $T/y.up
+stop  = rm -f $T/y.up
+EOF
+chmod 0600 "$T/api.ini"
+out=$(relancectl -c "$T/api.ini" restart pkg/y 2>&1)
+like "$out" "the core was not told: https://127\\.0\\.0\\.1:1: reschedule-check on here!pkg/y: cannot connect" \
+	"relancectl loads the installed Icinga 2 API module (the API down: cannot connect)"
+unlike "$(ldd /usr/bin/relancectl /usr/lib/nagios/plugins/handle_component)" 'libcurl|libjansson' \
+	"relancectl and handle_component do not link libcurl or jansson"
 
 # --- reinstall (as an upgrade does): the admin's config and the modes stay
 echo "# edited by the package test" >>/etc/relance/relance.ini

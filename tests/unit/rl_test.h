@@ -33,6 +33,19 @@ static inline void rl_test_tmpdir(char *dir, size_t len, const char *name)
 	cr_assert_not_null(mkdtemp(dir), "mkdtemp %s", dir);
 }
 
+/* Writes at PATH a file that is not a shared object (for the tests of a
+   module that cannot be loaded: "invalid ELF header"). */
+static inline void rl_test_not_elf(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "cannot create %s", path);
+	fputs("not a shared object, but long enough to be read as one, "
+	      "which it is not: an ELF header starts with 0x7f 'E' 'L' 'F'\n",
+	      f);
+	fclose(f);
+}
+
 /* Removes a directory rl_test_tmpdir() made, and all in it. */
 static inline void rl_test_rmtree(const char *dir)
 {

@@ -3,10 +3,16 @@
  * translation of relance's command lines into API actions (lib/monitor),
  * the password file's judge (lib/safefile) and the [icinga_api] section
  * (lib/config). The requests themselves run against a real Icinga 2 in
- * tests/e2e/test_heal_icinga_api.sh.
+ * tests/e2e/test_heal_icinga_api.sh. Everything goes through the loader
+ * (lib/icinga_api_load.c) to the build tree's module, lib/icinga_api.so,
+ * which make check names in $RELANCE_API_MODULE; the last tests load
+ * what is not the module.
  */
+#include "build.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -772,4 +778,132 @@ Test(icinga_api, every_url_failing_is_an_error_not_a_detour)
 		  "%s", err.msg);
 	cr_assert_null(rl_icinga_api_detour(api));
 	rl_icinga_api_free(api);
+}
+
+/* ---- the module (lib/icinga_api_load.c) --------------------------------- */
+
+/* make check points $RELANCE_API_MODULE at the build tree's module: the
+   tests above ran the real lib/icinga_api.so through the loader. */
+Test(icinga_api, the_module_of_the_build_tree_loads)
+{
+	const char *path = getenv("RELANCE_API_MODULE");
+	char *body = NULL;
+
+	cr_assert_not_null(path, "run by make check");
+	cr_assert(strstr(path, "/lib/icinga_api.so") != NULL, "%s", path);
+	cr_assert_eq(rl_icinga_api_body_reschedule(&body, "h", "s", &err), 0,
+		     "%s", err.msg);
+	free(body);
+}
+
+/* MSG starts with WANT and is one line. */
+static void starts(const char *msg, const char *want)
+{
+	cr_assert(strncmp(msg, want, strlen(want)) == 0,
+		  "'%s' does not start "
+		  "with '%s'",
+		  msg, want);
+	cr_assert_null(strchr(msg, '\n'), "%s", msg);
+}
+
+/* With the module at PATH, every entry point fails, saying "Icinga 2 API
+   unavailable: cannot load 'PATH': " and WHY; so do a write-back and a
+   state read of a site with [icinga_api]. Nothing is loaded for a site
+   without it. */
+static void unavailable(const char *path, const char *why)
+{
+	struct rl_icinga_api_reply rep = {0};
+	struct rl_icinga_api_service st;
+	struct rl_service_status ss;
+	struct rl_site site;
+	struct rl_buf b = RL_BUF_INIT;
+	char want[400], want_judge[500], pw[128], url[] = "https://m:5665";
+	char user[] = "r", *urls[1] = {url}, *body = NULL;
+	bool found, have;
+
+	cr_assert_eq(setenv("RELANCE_API_MODULE", path, 1), 0);
+	snprintf(want, sizeof(want),
+		 "Icinga 2 API unavailable: cannot load '%s': %s", path, why);
+	cr_assert_eq(
+	    rl_icinga_api_body_comment(&body, "h", "s", "a", "t", &err), -1);
+	starts(err.msg, want);
+	cr_assert_eq(
+	    rl_icinga_api_body_result(&body, "h", "s", 0, "o", "n", &err), -1);
+	starts(err.msg, want);
+	cr_assert_eq(rl_icinga_api_body_reschedule(&body, "h", "s", &err), -1);
+	starts(err.msg, want);
+	cr_assert_eq(rl_icinga_api_body_query(&body, "h", "s", &err), -1);
+	starts(err.msg, want);
+	cr_assert_null(body);
+	cr_assert_eq(rl_icinga_api_parse_service("{}", 2, &st, &found, &err),
+		     -1);
+	starts(err.msg, want);
+	snprintf(want_judge, sizeof(want_judge), "%s: query of h!s: %s", url,
+		 want);
+	cr_assert_eq(rl_icinga_api_judge(url, "query of h!s", "r", &rep, &err),
+		     RL_ICINGA_API_FINAL);
+	starts(err.msg, want_judge);
+	rl_icinga_api_free(NULL);
+
+	memset(&site, 0, sizeof(site));
+	cr_assert_eq(rl_monitor_deliver(&site, "x\n", 0, NULL, &err), 0,
+		     "no [icinga_api]: no module needed");
+	password_file(pw, sizeof(pw), "s3cret\n", 0600);
+	site.icinga_api.urls = urls;
+	site.icinga_api.n_urls = 1;
+	site.icinga_api.user = user;
+	site.icinga_api.password_file = pw;
+	site.icinga_api.timeout_ms = 5000;
+	cr_assert_null(rl_icinga_api_new(&site.icinga_api, &err));
+	starts(err.msg, want);
+	cr_assert_eq(rl_monitor_cmd_forced_check(&b, "h", "s", &err), 0);
+	cr_assert_eq(rl_monitor_deliver(&site, rl_buf_str(&b),
+					rl_now_ms() + 5000, NULL, &err),
+		     -1);
+	starts(err.msg, want);
+	rl_buf_free(&b);
+	cr_assert_eq(rl_monitor_status(&site, "h", "s", rl_now_ms() + 5000, &ss,
+				       &have, NULL, &err),
+		     -1);
+	starts(err.msg, want);
+}
+
+Test(icinga_api, a_missing_module_fails_each_use_and_says_where)
+{
+	unavailable("/nonexistent/relance/icinga_api.so",
+		    "cannot open shared object file: No such file or "
+		    "directory");
+}
+
+Test(icinga_api, a_file_that_is_not_a_library_is_refused)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/icinga_api.so", dir);
+	rl_test_not_elf(path);
+	unavailable(path, "invalid ELF header");
+}
+
+Test(icinga_api, a_library_that_is_not_the_module_is_refused)
+{
+	Dl_info info;
+
+	/* jansson itself: a real library, without our table */
+	cr_assert(dladdr((void *)json_loads, &info) != 0);
+	cr_assert_not_null(info.dli_fname);
+	cr_assert_eq(info.dli_fname[0], '/', "%s", info.dli_fname);
+	unavailable(info.dli_fname, "not relance's Icinga 2 API module (no "
+				    "rl_icinga_api_module)");
+}
+
+Test(icinga_api, a_relative_module_path_is_ignored)
+{
+	char *body = NULL;
+
+	/* the installed path instead: loads if installed, else names it */
+	cr_assert_eq(setenv("RELANCE_API_MODULE", "lib/icinga_api.so", 1), 0);
+	if (rl_icinga_api_body_reschedule(&body, "h", "s", &err) < 0)
+		cr_assert(strstr(err.msg, "'" APIMODULE "'") != NULL, "%s",
+			  err.msg);
+	free(body);
 }

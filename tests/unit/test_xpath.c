@@ -729,16 +729,10 @@ Test(xpath, a_missing_module_is_unknown_and_says_where)
 Test(xpath, a_file_that_is_not_a_library_is_refused)
 {
 	char dir[64], path[96];
-	FILE *f;
 
 	rl_test_tmpdir(dir, sizeof(dir), "xpathmod");
 	snprintf(path, sizeof(path), "%s/xpath.so", dir);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("not a shared object, but long enough to be read as one, "
-	      "which it is not: an ELF header starts with 0x7f 'E' 'L' 'F'\n",
-	      f);
-	fclose(f);
+	rl_test_not_elf(path);
 	unavailable(path, "invalid ELF header");
 	rl_test_rmtree(dir);
 }
