@@ -1391,13 +1391,26 @@ Test(journal, rotation_keeps_n_files_and_reads_across_them, .init = make_dir,
 			     "record %zu is %lld", i, (long long)x.v[i]);
 }
 
+/* The journal at PATH and its rotated files hold the records numbered 0,
+ * 1, 2, in that order. */
+static void reads_0_1_2(const char *path)
+{
+	struct rl_err err = {""};
+	struct numbers x;
+
+	memset(&x, 0, sizeof(x));
+	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(x.n, 3);
+	cr_assert_eq(x.v[0] + x.v[1] * 10 + x.v[2] * 100, 210);
+}
+
 Test(journal, writer_opened_before_a_rotation_writes_to_the_new_file,
      .init = make_dir, .fini = remove_dir)
 {
 	char path[128], one[160];
 	struct rl_journal *early, *rotator;
 	struct rl_err err = {""};
-	struct numbers x;
 	char *text;
 
 	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
@@ -1422,11 +1435,7 @@ Test(journal, writer_opened_before_a_rotation_writes_to_the_new_file,
 	text = read_all(one);
 	cr_assert_null(strstr(text, "\"exit\":2"), "%s", text);
 	free(text);
-	memset(&x, 0, sizeof(x));
-	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
-		     err.msg);
-	cr_assert_eq(x.n, 3);
-	cr_assert_eq(x.v[0] + x.v[1] * 10 + x.v[2] * 100, 210);
+	reads_0_1_2(path);
 	rl_journal_close(early);
 	rl_journal_close(rotator);
 }
@@ -1637,7 +1646,6 @@ Test(journal, unsynced_across_a_rotation, .init = make_dir, .fini = remove_dir)
 	struct rl_journal *early, *rotator;
 	struct rl_journal_rec r;
 	struct rl_err err = {""};
-	struct numbers x;
 	char *text;
 	int i;
 
@@ -1667,11 +1675,7 @@ Test(journal, unsynced_across_a_rotation, .init = make_dir, .fini = remove_dir)
 	text = read_all(path);
 	cr_assert_not_null(strstr(text, "\"exit\":2"), "%s", text);
 	free(text);
-	memset(&x, 0, sizeof(x));
-	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
-		     err.msg);
-	cr_assert_eq(x.n, 3);
-	cr_assert_eq(x.v[0] + x.v[1] * 10 + x.v[2] * 100, 210);
+	reads_0_1_2(path);
 	rl_journal_close(early);
 	rl_journal_close(rotator);
 }
