@@ -349,8 +349,11 @@ static void remember(struct run_ctx *x, const struct rl_component *c,
  * Journals R. A step's records are written unsynced (group commit): the
  * begin records of the actions of a round are synced together before
  * their commands run (journal_sync), an end record with the next sync
- * (the next round's actions, the plan's end record). The plan's records
- * are synced at once.
+ * (the next round's actions, the plan's end record). The plan's begin
+ * record too: it announces the plan, whose first command that changes
+ * anything is a step's action, so the sync of the first round of
+ * actions covers it (checks before it change nothing; a plan with no
+ * action is synced at its end). The plan's end record is synced at once.
  */
 static void journal_as(struct run_ctx *x, struct rl_journal_rec *r, bool sync)
 {
@@ -363,11 +366,6 @@ static void journal_as(struct run_ctx *x, struct rl_journal_rec *r, bool sync)
 		  : rl_journal_append_unsynced(x->opts->journal, r, &x->jerr)) <
 	    0)
 		x->journal_failed = true;
-}
-
-static void journal(struct run_ctx *x, struct rl_journal_rec *r)
-{
-	journal_as(x, r, true);
 }
 
 /* Before the commands of a round run: the begin records written for it
@@ -954,7 +952,7 @@ static void plan_record(struct run_ctx *x, const char *phase, int64_t ms)
 	plan_commands(x, strcmp(phase, "end") == 0, &cmds);
 	r.message = msg.oom ? NULL : rl_buf_str(&msg);
 	r.command = cmds.oom || cmds.len == 0 ? NULL : rl_buf_str(&cmds);
-	journal(x, &r);
+	journal_as(x, &r, strcmp(phase, "end") == 0);
 	rl_buf_free(&cmds);
 	rl_buf_free(&msg);
 }

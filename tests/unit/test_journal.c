@@ -1391,13 +1391,26 @@ Test(journal, rotation_keeps_n_files_and_reads_across_them, .init = make_dir,
 			     "record %zu is %lld", i, (long long)x.v[i]);
 }
 
+/* The journal at PATH and its rotated files hold the records numbered 0,
+ * 1, 2, in that order. */
+static void reads_0_1_2(const char *path)
+{
+	struct rl_err err = {""};
+	struct numbers x;
+
+	memset(&x, 0, sizeof(x));
+	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(x.n, 3);
+	cr_assert_eq(x.v[0] + x.v[1] * 10 + x.v[2] * 100, 210);
+}
+
 Test(journal, writer_opened_before_a_rotation_writes_to_the_new_file,
      .init = make_dir, .fini = remove_dir)
 {
 	char path[128], one[160];
 	struct rl_journal *early, *rotator;
 	struct rl_err err = {""};
-	struct numbers x;
 	char *text;
 
 	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
@@ -1422,11 +1435,7 @@ Test(journal, writer_opened_before_a_rotation_writes_to_the_new_file,
 	text = read_all(one);
 	cr_assert_null(strstr(text, "\"exit\":2"), "%s", text);
 	free(text);
-	memset(&x, 0, sizeof(x));
-	cr_assert_eq(rl_journal_read(path, numbered, &x, &err), 0, "%s",
-		     err.msg);
-	cr_assert_eq(x.n, 3);
-	cr_assert_eq(x.v[0] + x.v[1] * 10 + x.v[2] * 100, 210);
+	reads_0_1_2(path);
 	rl_journal_close(early);
 	rl_journal_close(rotator);
 }
@@ -1625,4 +1634,48 @@ Test(journal, every_record_carries_the_config, .init = make_dir,
 	text = read_all(copy);
 	cr_assert_str_eq(text, bundle);
 	free(text);
+}
+
+/* unsynced records of a writer whose file another process rotates: the
+ * rotator syncs the file first, the writer's record stays whole in the
+ * rotated file, its next one goes to the new file, and its sync is that
+ * file's (issue 17) */
+Test(journal, unsynced_across_a_rotation, .init = make_dir, .fini = remove_dir)
+{
+	char path[128], one[160];
+	struct rl_journal *early, *rotator;
+	struct rl_journal_rec r;
+	struct rl_err err = {""};
+	char *text;
+	int i;
+
+	snprintf(path, sizeof(path), "%s", path_in_dir("j.jsonl"));
+	snprintf(one, sizeof(one), "%s.1", path);
+	early = rl_journal_open(path, &err);
+	cr_assert_not_null(early, "%s", err.msg);
+	rotator = rl_journal_open(path, &err);
+	cr_assert_not_null(rotator, "%s", err.msg);
+	rl_journal_set_rotation(rotator, 1, 5);
+	for (i = 0; i < 3; i++) {
+		rl_journal_rec_init(&r);
+		r.event = "step";
+		r.exit_code = i;
+		/* 0 by early, 1 by the rotator (which rotates), 2 by early */
+		cr_assert_eq(rl_journal_append_unsynced(
+				 i == 1 ? rotator : early, &r, &err),
+			     0, "%s", err.msg);
+		if (i == 1)
+			cr_assert(exists(one), "rotated");
+	}
+	cr_assert_eq(rl_journal_sync(early, &err), 0, "%s", err.msg);
+	text = read_all(one);
+	cr_assert_not_null(strstr(text, "\"exit\":0"), "%s", text);
+	cr_assert_eq(text[strlen(text) - 1], '\n', "%s", text);
+	free(text);
+	text = read_all(path);
+	cr_assert_not_null(strstr(text, "\"exit\":2"), "%s", text);
+	free(text);
+	reads_0_1_2(path);
+	rl_journal_close(early);
+	rl_journal_close(rotator);
 }
