@@ -648,6 +648,23 @@ static void handler_command(const struct gen *g, struct rl_buf *b,
 	iarg(b, "-C", "$relance_component$", "component (APP/NAME)", true);
 }
 
+/* Closes a command handler_command opened: with SERVICE, the service's
+ * downtime depth and the core's host and service objects as its last
+ * arguments. */
+static void handler_command_end(const struct gen *g, struct rl_buf *b,
+				bool service)
+{
+	if (service) {
+		iarg(b, "--downtime", "$service.downtime_depth$",
+		     "downtime depth", false);
+		iarg(b, "--host", "$host.name$", "host object", false);
+		iarg(b, "--service", "$service.name$", "service object", false);
+	}
+	rl_buf_puts(b, "\t}\n");
+	ikv(b, 1, "vars.relance_config", g->o->config_path);
+	rl_buf_puts(b, "}\n\n");
+}
+
 /*
  * With [icinga_api], the ApiUser relance logs in as (issue 14), with the
  * least it needs, each on the services of components only. Its password
@@ -752,13 +769,7 @@ static void icinga_commands(const struct gen *g, struct rl_buf *b)
 	       "\t\t\tdescription = \"who acknowledged (the "
 	       "acknowledgement's comment)\"\n"
 	       "\t\t}\n");
-	iarg(b, "--downtime", "$service.downtime_depth$", "downtime depth",
-	     false);
-	iarg(b, "--host", "$host.name$", "host object", false);
-	iarg(b, "--service", "$service.name$", "service object", false);
-	rl_buf_puts(b, "\t}\n");
-	ikv(b, 1, "vars.relance_config", g->o->config_path);
-	rl_buf_puts(b, "}\n\n");
+	handler_command_end(g, b, true);
 
 	handler_command(g, b, "NotificationCommand",
 			"relance-ack-notification");
@@ -768,9 +779,7 @@ static void icinga_commands(const struct gen *g, struct rl_buf *b)
 	     "the handler acts on ACKNOWLEDGEMENT", true);
 	iarg(b, "--author", "$notification.author$", "who acknowledged", false);
 	iarg(b, "--comment", "$notification.comment$", "their comment", false);
-	rl_buf_puts(b, "\t}\n");
-	ikv(b, 1, "vars.relance_config", g->o->config_path);
-	rl_buf_puts(b, "}\n\n");
+	handler_command_end(g, b, false);
 
 	/* the re-notification of a problem still there: the handler again
 	 * (issue 15: after a failover the survivor sees no state change) */
@@ -782,13 +791,7 @@ static void icinga_commands(const struct gen *g, struct rl_buf *b)
 	iarg(b, "--state-type", "$service.state_type$", "HARD", false);
 	iarg(b, "--ack", "$service.acknowledgement$",
 	     "0 none, 1 normal, 2 sticky", false);
-	iarg(b, "--downtime", "$service.downtime_depth$", "downtime depth",
-	     false);
-	iarg(b, "--host", "$host.name$", "host object", false);
-	iarg(b, "--service", "$service.name$", "service object", false);
-	rl_buf_puts(b, "\t}\n");
-	ikv(b, 1, "vars.relance_config", g->o->config_path);
-	rl_buf_puts(b, "}\n\n");
+	handler_command_end(g, b, true);
 }
 
 /* Without the generated commands, the installed ones run: their default
